@@ -1,0 +1,43 @@
+# Thin wrapper over scripts/setup.sh, CMake and ctest. CMake stays the source of truth.
+LISTEN ?= 127.0.0.1:8080
+DATA ?= ./var
+JOBS ?= 2
+BUILD_DIR ?= build
+ASAN_DIR ?= build-asan
+
+.PHONY: all deps build test run format clean debug test-asan
+
+all: build
+
+deps:
+	./scripts/setup.sh
+
+build: deps
+	@if [ ! -f $(BUILD_DIR)/build.ninja ]; then \
+	  cmake -S . -B $(BUILD_DIR) -G Ninja -DCMAKE_BUILD_TYPE=Release; \
+	fi
+	cmake --build $(BUILD_DIR) -j$(JOBS)
+
+test: build
+	ctest --test-dir $(BUILD_DIR) --output-on-failure --no-tests=error -j$(JOBS)
+
+run: build
+	./$(BUILD_DIR)/corebank serve --data $(DATA) --listen $(LISTEN)
+
+# Debug build with ASan/UBSan and the expensive invariant checks.
+debug: deps
+	@if [ ! -f $(ASAN_DIR)/build.ninja ]; then \
+	  cmake -S . -B $(ASAN_DIR) -G Ninja -DCMAKE_BUILD_TYPE=Debug \
+	    -DCB_SANITIZE=ON -DCB_EXPENSIVE_CHECKS=ON; \
+	fi
+	cmake --build $(ASAN_DIR) -j$(JOBS)
+
+test-asan: debug
+	ctest --test-dir $(ASAN_DIR) --output-on-failure --no-tests=error -j$(JOBS)
+
+format:
+	find src tests bench -type f \( -name '*.h' -o -name '*.cc' \) -print0 \
+	  | xargs -0 -r clang-format -i
+
+clean:
+	rm -rf $(BUILD_DIR) $(ASAN_DIR)

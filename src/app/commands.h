@@ -1,0 +1,40 @@
+#pragma once
+// The `corebank` subcommands. main.cc parses flags (CLI11) and calls these; each returns
+// the process exit code.
+#include <cstdint>
+#include <optional>
+#include <string>
+
+namespace cb::app {
+
+struct ServeOptions {
+  std::string data_dir = "./var";
+  std::string listen = "127.0.0.1:8080";
+  std::string durable = "fdatasync";
+  uint64_t snapshot_interval_s = 300;
+};
+int RunServe(const ServeOptions& options);
+
+struct LedgerBenchOptions {
+  std::string data_dir;
+  uint64_t accounts = 10000;
+  uint64_t transfers = 100000;
+  uint32_t batch = 8190;
+  std::string durable = "fdatasync";
+  uint32_t hot_percent = 0;
+  uint32_t in_flight = 3;      // requests outstanding at once
+  bool progress = false;       // print a line per durable batch (crash tests read it)
+  uint64_t seed = 42;
+  uint64_t snapshot_interval_ms = 0;
+};
+int RunLedgerBench(const LedgerBenchOptions& options);
+
+int RunReplay(const std::string& data_dir, const std::optional<std::string>& as_of);
+int RunAuditVerify(const std::string& data_dir);
+int RunSim(uint64_t seed, uint64_t steps, uint64_t seeds);
+int RunLookupTransfer(const std::string& data_dir, const std::string& id);
+
+// Peak resident set size of this process in MiB (VmHWM).
+uint64_t PeakRssMb();
+
+}  // namespace cb::app

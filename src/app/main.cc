@@ -1,0 +1,79 @@
+// corebank: one binary, many subcommands (serve, bench, replay, audit, sim).
+#include <CLI/CLI.hpp>
+
+#include "app/commands.h"
+
+int main(int argc, char** argv) {
+  CLI::App app{"corebank: a bank-as-a-platform core (journal, executor, ledger)"};
+  app.require_subcommand(1);
+
+  cb::app::ServeOptions serve;
+  auto* serve_cmd = app.add_subcommand("serve", "Run the server (health endpoints for now)");
+  std::string config_path;
+  serve_cmd->add_option("--config", config_path, "TOML config file (API issue; unused yet)");
+  serve_cmd->add_option("--data", serve.data_dir, "Data directory")->capture_default_str();
+  serve_cmd->add_option("--listen", serve.listen, "host:port to listen on")->capture_default_str();
+  serve_cmd->add_option("--durable", serve.durable, "fdatasync|none")
+      ->check(CLI::IsMember({"fdatasync", "none"}))
+      ->capture_default_str();
+  serve_cmd->add_option("--snapshot-interval-s", serve.snapshot_interval_s,
+                        "Seconds between background snapshots (0: off)")
+      ->capture_default_str();
+
+  auto* bench_cmd = app.add_subcommand("bench", "Benchmarks");
+  bench_cmd->require_subcommand(1);
+  cb::app::LedgerBenchOptions bench;
+  auto* ledger_cmd = bench_cmd->add_subcommand("ledger", "Ledger throughput through the executor");
+  ledger_cmd->add_option("--data", bench.data_dir, "Data directory (must be empty)")->required();
+  ledger_cmd->add_option("--accounts", bench.accounts)->capture_default_str()
+      ->check(CLI::Range(uint64_t{2}, uint64_t{100'000'000}));
+  ledger_cmd->add_option("--transfers", bench.transfers)->capture_default_str()
+      ->check(CLI::Range(uint64_t{0}, uint64_t{1'000'000'000}));
+  ledger_cmd->add_option("--batch", bench.batch)->capture_default_str()
+      ->check(CLI::Range(1, 8190));
+  ledger_cmd->add_option("--durable", bench.durable)
+      ->check(CLI::IsMember({"fdatasync", "none"}))->capture_default_str();
+  ledger_cmd->add_option("--hot-percent", bench.hot_percent)->capture_default_str()
+      ->check(CLI::Range(0, 100));
+  ledger_cmd->add_option("--in-flight", bench.in_flight, "Requests outstanding at once")
+      ->capture_default_str()->check(CLI::Range(1, 64));
+  ledger_cmd->add_flag("--progress", bench.progress, "Print a line per durable batch");
+  ledger_cmd->add_option("--seed", bench.seed)->capture_default_str();
+  ledger_cmd->add_option("--snapshot-interval-ms", bench.snapshot_interval_ms,
+                         "Background snapshots during the run (0: off)")->capture_default_str();
+
+  std::string replay_dir;
+  std::optional<std::string> as_of;
+  auto* replay_cmd = app.add_subcommand("replay", "Rebuild state from the journal (no snapshots)");
+  replay_cmd->add_option("--data", replay_dir)->required();
+  replay_cmd->add_option("--as-of", as_of, "RFC 3339 instant");
+
+  std::string audit_dir;
+  auto* audit_cmd = app.add_subcommand("audit", "Audit tools");
+  audit_cmd->require_subcommand(1);
+  auto* verify_cmd = audit_cmd->add_subcommand("verify", "Check every CRC and the hash chain");
+  verify_cmd->add_option("--data", audit_dir)->required();
+
+  uint64_t sim_seed = 1, sim_steps = 1000, sim_seeds = 1;
+  auto* sim_cmd = app.add_subcommand("sim", "Deterministic simulation with fault injection");
+  sim_cmd->add_option("--seed", sim_seed)->capture_default_str();
+  sim_cmd->add_option("--steps", sim_steps)->capture_default_str()
+      ->check(CLI::Range(uint64_t{1}, uint64_t{100'000'000}));
+  sim_cmd->add_option("--seeds", sim_seeds, "Run this many seeds from --seed on")
+      ->capture_default_str()->check(CLI::Range(uint64_t{1}, uint64_t{10'000'000}));
+
+  std::string lookup_dir, lookup_id;
+  auto* lookup_cmd = app.add_subcommand("lookup-transfer", "Find a transfer by id (replays)");
+  lookup_cmd->add_option("--data", lookup_dir)->required();
+  lookup_cmd->add_option("--id", lookup_id, "Decimal transfer id")->required();
+
+  CLI11_PARSE(app, argc, argv);
+
+  if (serve_cmd->parsed()) return cb::app::RunServe(serve);
+  if (ledger_cmd->parsed()) return cb::app::RunLedgerBench(bench);
+  if (replay_cmd->parsed()) return cb::app::RunReplay(replay_dir, as_of);
+  if (verify_cmd->parsed()) return cb::app::RunAuditVerify(audit_dir);
+  if (sim_cmd->parsed()) return cb::app::RunSim(sim_seed, sim_steps, sim_seeds);
+  if (lookup_cmd->parsed()) return cb::app::RunLookupTransfer(lookup_dir, lookup_id);
+  return 2;
+}

@@ -1,0 +1,100 @@
+#include "journal/journal.h"
+
+#include <vector>
+
+namespace cb::journal {
+
+Result<std::unique_ptr<FileJournal>> FileJournal::Open(
+    Disk* disk, const JournalOptions& options, const ScanStart& start,
+    const std::function<Status(const RecordRef&)>& on_record, ScanEnd* scan_end) {
+  CB_CHECK(options.segment_bytes >= 4096);
+  CB_RETURN_IF_ERROR(disk->CreateDir(options.dir));
+  CB_ASSIGN_OR_RETURN(ScanEnd end, ScanJournal(disk, options.dir, start, on_record));
+  std::unique_ptr<FileJournal> j(new FileJournal(disk, options));
+  j->seq_next_ = end.seq_next;
+  j->last_hash_ = end.last_hash;
+  const bool exists = disk->Exists(JoinPath(options.dir, SegmentName(end.end.segment)));
+  CB_RETURN_IF_ERROR(j->OpenSegment(end.end.segment, !exists));
+  j->offset_ = end.end.offset;
+  if (end.torn_tail) {
+    // Drop the torn group: zero from the tail to the end of the segment so a later scan
+    // cannot mistake stale bytes for records, then drop any later (empty) segments.
+    CB_RETURN_IF_ERROR(j->file_->Truncate(end.end.offset));
+    CB_RETURN_IF_ERROR(j->file_->Preallocate(options.segment_bytes));
+    CB_RETURN_IF_ERROR(j->file_->Sync());
+    auto names = disk->List(options.dir);
+    CB_RETURN_IF_ERROR(names.status());
+    for (const auto& name : *names) {
+      uint64_t index;
+      if (ParseSegmentName(name, &index) && index > end.end.segment) {
+        CB_RETURN_IF_ERROR(disk->Remove(JoinPath(options.dir, name)));
+      }
+    }
+    CB_RETURN_IF_ERROR(disk->SyncDir(options.dir));
+  }
+  if (scan_end != nullptr) *scan_end = end;
+  return j;
+}
+
+Status FileJournal::OpenSegment(uint64_t index, bool fresh) {
+  const std::string path = JoinPath(options_.dir, SegmentName(index));
+  CB_ASSIGN_OR_RETURN(file_, disk_->Open(path, true));
+  if (fresh) {
+    // Preallocate so appends only write data blocks; make the new name durable.
+    CB_RETURN_IF_ERROR(file_->Preallocate(options_.segment_bytes));
+    CB_RETURN_IF_ERROR(file_->Sync());
+    CB_RETURN_IF_ERROR(disk_->SyncDir(options_.dir));
+  }
+  segment_ = index;
+  offset_ = 0;
+  return Status::Ok();
+}
+
+Status FileJournal::Flush(uint64_t group_offset, std::vector<std::span<const uint8_t>>* parts) {
+  if (parts->empty()) return Status::Ok();
+  CB_RETURN_IF_ERROR(file_->WriteVAt(group_offset, *parts));
+  parts->clear();
+  // fdatasync before any reply: an ack must survive a crash.
+  if (options_.durability == Durability::kFdatasync) CB_RETURN_IF_ERROR(file_->Sync());
+  return Status::Ok();
+}
+
+Status FileJournal::AppendGroup(std::span<const BatchToWrite> batches) {
+  if (failed_) return Status::Unavailable("journal failed earlier; restart to recover");
+  std::vector<std::span<const uint8_t>> parts;
+  parts.reserve(batches.size());
+  uint64_t group_offset = offset_;
+  uint64_t offset = offset_;
+  uint64_t seq_next = seq_next_;
+  Hash256 last_hash = last_hash_;
+  Status status;
+  for (const BatchToWrite& b : batches) {
+    CB_CHECK(b.seq_first == seq_next);
+    const uint64_t size = b.record->size_bytes();
+    CB_CHECK(size <= options_.segment_bytes);
+    if (offset + size > options_.segment_bytes) {
+      status = Flush(group_offset, &parts);
+      if (!status.ok()) break;
+      status = OpenSegment(segment_ + 1, true);
+      if (!status.ok()) break;
+      group_offset = 0;
+      offset = 0;
+    }
+    last_hash = b.record->Seal(options_.shard, b.seq_first, b.timestamp_ns, last_hash,
+                               group_offset);
+    seq_next += b.record->event_count();
+    parts.push_back(b.record->bytes());
+    offset += size;
+  }
+  if (status.ok()) status = Flush(group_offset, &parts);
+  if (!status.ok()) {
+    failed_ = true;
+    return status;
+  }
+  offset_ = offset;
+  seq_next_ = seq_next;
+  last_hash_ = last_hash;
+  return Status::Ok();
+}
+
+}  // namespace cb::journal

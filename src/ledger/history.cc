@@ -1,0 +1,95 @@
+#include "ledger/history.h"
+
+#include <algorithm>
+
+#include "ledger/state.h"
+
+namespace cb::ledger {
+
+void HistoryIndex::CatchUp(const LedgerState& state) {
+  if (accounts_.size() < state.account_count()) accounts_.resize(state.account_count());
+  const uint64_t end = state.record_count();
+  for (uint64_t row = records_indexed_; row < end; row++) {
+    const Transfer& t = state.record(static_cast<uint32_t>(row));
+    for (AccountId id : {t.debit_account_id, t.credit_account_id}) {
+      const uint32_t arow = state.AccountRow(id);
+      CB_CHECK(arow != kNoRow);
+      PerAccount& pa = accounts_[arow];
+      state.ApplyRecordEffect(static_cast<uint32_t>(row), arow, &pa.running);
+      pa.rows.push_back(static_cast<uint32_t>(row));
+      if (pa.rows.size() % kCheckpointEvery == 0) pa.checkpoints.push_back(pa.running);
+    }
+  }
+  records_indexed_ = end;
+}
+
+Balances HistoryIndex::BalanceAfter(const LedgerState& state, uint32_t account_row,
+                                    const PerAccount& pa, size_t entry) const {
+  // Start from the checkpoint at or before `entry` and fold forward.
+  Balances b;
+  size_t from = 0;
+  const size_t cp = (entry + 1) / kCheckpointEvery;
+  if (cp > 0) {
+    b = pa.checkpoints[cp - 1];
+    from = cp * kCheckpointEvery;
+  }
+  for (size_t k = from; k <= entry; k++) state.ApplyRecordEffect(pa.rows[k], account_row, &b);
+  return b;
+}
+
+std::vector<HistoryEntry> HistoryIndex::Get(const LedgerState& state, uint32_t account_row,
+                                            const HistoryQuery& q) const {
+  std::vector<HistoryEntry> out;
+  if (account_row >= accounts_.size()) return out;
+  const PerAccount& pa = accounts_[account_row];
+  const uint32_t limit = std::min(q.limit, kLimitMax);
+  auto ts_of = [&](uint32_t row) { return state.record(row).timestamp; };
+  // Rows are in timestamp order: binary search the range.
+  auto lo = std::lower_bound(pa.rows.begin(), pa.rows.end(), q.timestamp_min,
+                             [&](uint32_t row, TimestampNs ts) { return ts_of(row) < ts; });
+  auto hi = std::upper_bound(pa.rows.begin(), pa.rows.end(), q.timestamp_max,
+                             [&](TimestampNs ts, uint32_t row) { return ts < ts_of(row); });
+  if (lo >= hi) return out;
+  const size_t first = static_cast<size_t>(lo - pa.rows.begin());
+  const size_t last = static_cast<size_t>(hi - pa.rows.begin());  // exclusive
+  if (!q.reversed) {
+    Balances b = first == 0 ? Balances{} : BalanceAfter(state, account_row, pa, first - 1);
+    for (size_t k = first; k < last && out.size() < limit; k++) {
+      state.ApplyRecordEffect(pa.rows[k], account_row, &b);
+      out.push_back({state.record(pa.rows[k]), b});
+    }
+  } else {
+    const size_t take = std::min<size_t>(limit, last - first);
+    const size_t start = last - take;
+    Balances b = start == 0 ? Balances{} : BalanceAfter(state, account_row, pa, start - 1);
+    std::vector<HistoryEntry> fwd;
+    for (size_t k = start; k < last; k++) {
+      state.ApplyRecordEffect(pa.rows[k], account_row, &b);
+      fwd.push_back({state.record(pa.rows[k]), b});
+    }
+    out.assign(fwd.rbegin(), fwd.rend());
+  }
+  return out;
+}
+
+Balances HistoryIndex::BalanceAsOf(const LedgerState& state, uint32_t account_row,
+                                   TimestampNs timestamp) const {
+  if (account_row >= accounts_.size()) return {};
+  const PerAccount& pa = accounts_[account_row];
+  auto hi = std::upper_bound(
+      pa.rows.begin(), pa.rows.end(), timestamp,
+      [&](TimestampNs ts, uint32_t row) { return ts < state.record(row).timestamp; });
+  const size_t n = static_cast<size_t>(hi - pa.rows.begin());
+  if (n == 0) return {};
+  return BalanceAfter(state, account_row, pa, n - 1);
+}
+
+size_t HistoryIndex::memory_bytes() const {
+  size_t bytes = accounts_.capacity() * sizeof(PerAccount);
+  for (const auto& pa : accounts_) {
+    bytes += pa.rows.capacity() * sizeof(uint32_t) + pa.checkpoints.capacity() * sizeof(Balances);
+  }
+  return bytes;
+}
+
+}  // namespace cb::ledger

@@ -1,0 +1,151 @@
+#pragma once
+// The ledger's in-memory state: a projection of the journal. It changes only through the
+// Apply* functions, which apply one event each; handlers (ledger.h) validate a command,
+// emit its events and apply them through the same functions that replay uses, so live
+// execution and replay cannot diverge.
+#include <map>
+#include <set>
+#include <span>
+#include <vector>
+
+#include "base/sha256.h"
+#include "ledger/chunked_vector.h"
+#include "ledger/history.h"
+#include "ledger/id_index.h"
+#include "ledger/types.h"
+
+namespace cb::ledger {
+
+constexpr uint32_t kNoRow = UINT32_MAX;
+
+struct LedgerTotals {
+  LedgerCode ledger = 0;
+  u128 debits_posted = 0;
+  u128 credits_posted = 0;
+  u128 debits_pending = 0;
+  u128 credits_pending = 0;
+  bool balanced() const {
+    return debits_posted == credits_posted && debits_pending == credits_pending;
+  }
+};
+
+struct GlTotals {
+  LedgerCode ledger = 0;
+  uint16_t code = 0;
+  u128 debits_posted = 0;
+  u128 credits_posted = 0;
+};
+
+class LedgerState {
+ public:
+  explicit LedgerState(size_t transfers_expected = 0, size_t accounts_expected = 0);
+  LedgerState(const LedgerState&) = delete;
+  LedgerState& operator=(const LedgerState&) = delete;
+
+  // --- reads -------------------------------------------------------------------------
+  uint32_t AccountRow(AccountId id) const { return account_index_.Find(id.value); }
+  const Account& account(uint32_t row) const { return accounts_[row]; }
+  size_t account_count() const { return accounts_.size(); }
+  uint32_t TransferRow(TransferId id) const { return transfer_index_.Find(id.value); }
+  const Transfer& record(uint32_t row) const { return records_[row]; }
+  size_t record_count() const { return records_.size(); }
+  PendingStatus status(uint32_t row) const { return static_cast<PendingStatus>(status_[row]); }
+  const LedgerInfo* FindLedger(LedgerCode ledger) const;
+  const std::map<LedgerCode, LedgerInfo>& ledgers() const { return ledgers_; }
+  const std::map<uint16_t, GlCode>& chart() const { return chart_; }
+  // Pending transfers that expire at or before `now`, oldest first, at most `count_max`.
+  std::vector<uint32_t> DueExpiries(TimestampNs now, size_t count_max) const;
+  std::optional<TimestampNs> NextExpiry() const;
+  void PrefetchAccount(AccountId id) const { account_index_.Prefetch(id.value); }
+  void PrefetchTransfer(TransferId id) const { transfer_index_.Prefetch(id.value); }
+
+  // --- events (the only mutators) ----------------------------------------------------
+  void ApplyLedgerDefined(const LedgerInfo& info);
+  void ApplyGlCodeDefined(const GlCode& gl);
+  void ApplyAccountCreated(const Account& account);
+  void ApplyTransferCreated(const Transfer& transfer);
+  void ApplyPendingExpired(TransferId pending_id, TimestampNs timestamp);
+  void ApplyAccountLimitSet(AccountId id, uint64_t limit);
+  void ApplyAccountFlagsSet(AccountId id, uint16_t flags);
+
+  // --- linked chains: apply, then keep or roll back as a unit ------------------------
+  void BeginUndo();
+  void CommitUndo();
+  void RollbackUndo();
+
+  // --- invariants and digests --------------------------------------------------------
+  std::vector<LedgerTotals> TrialBalance() const;
+  std::vector<GlTotals> GlTrialBalance() const;
+  // Aborts if debits != credits in any ledger or a flagged limit is breached.
+  void CheckInvariants() const;
+  // Deterministic digest of the whole state (accounts, transfers, pending statuses).
+  Hash256 StateHash() const;
+  uint64_t records_digest() const { return records_digest_; }
+
+  // --- history (maintained per batch, off the hot path) ------------------------------
+  HistoryIndex& history() { return history_; }
+  const HistoryIndex& history() const { return history_; }
+  // Brings the history index up to date with every applied record.
+  void IndexHistory() { history_.CatchUp(*this); }
+  // Effect of record `row` on the balances of `account_row` (one side of it).
+  void ApplyRecordEffect(uint32_t row, uint32_t account_row, Balances* balances) const;
+
+  // --- snapshots ---------------------------------------------------------------------
+  friend class SnapshotCodec;
+  size_t memory_bytes_estimate() const;
+
+ private:
+  struct AccountKey {
+    const LedgerState* s;
+    u128 operator()(uint32_t row) const { return s->accounts_[row].id.value; }
+  };
+  struct TransferKey {
+    const LedgerState* s;
+    u128 operator()(uint32_t row) const { return s->records_[row].id.value; }
+  };
+  struct UndoEntry {
+    enum class Kind : uint8_t {
+      kBalances, kAccountAppended, kRecordAppended, kStatus, kExpiryInserted, kExpiryErased,
+      kLimit, kFlags, kLedger, kGl
+    };
+    Kind kind;
+    uint32_t row;
+    uint64_t value;
+    Balances balances;
+  };
+
+  Account& MutableAccount(AccountId id);
+  void SaveBalances(uint32_t row);
+  void AppendRecord(const Transfer& t, PendingStatus status);
+  void SetStatus(uint32_t row, PendingStatus status);
+  void InsertExpiry(uint64_t expires_at, uint32_t row);
+  void EraseExpiry(uint64_t expires_at, uint32_t row);
+
+  std::vector<Account> accounts_;
+  IdIndex<AccountKey> account_index_;
+  ChunkedVector<Transfer> records_;
+  ChunkedVector<uint8_t> status_;
+  IdIndex<TransferKey> transfer_index_;
+  std::set<std::pair<uint64_t, uint32_t>> expiries_;  // (expires_at_ns, record row)
+  std::map<LedgerCode, LedgerInfo> ledgers_;
+  std::map<uint16_t, GlCode> chart_;
+  uint64_t records_digest_ = 0;
+  HistoryIndex history_;
+
+  bool undo_active_ = false;
+  std::vector<UndoEntry> undo_;
+  uint64_t undo_digest_ = 0;
+};
+
+// True if a flagged account's balances respect its flags and limit (pending debits count
+// against the limit; pending credits do not count in the account's favour).
+bool WithinLimits(const Account& a);
+
+uint64_t MixRecordDigest(uint64_t digest, const Transfer& t);
+
+// Pending transfers expire this long after their creation timestamp.
+inline uint64_t ExpiresAt(const Transfer& t) {
+  return t.timestamp + static_cast<uint64_t>(t.timeout_s) * kNsPerSecond;
+}
+
+}  // namespace cb::ledger

@@ -1,0 +1,261 @@
+#include "runtime/executor.h"
+
+#include <bit>
+#include <cstdio>
+
+#include "ledger/ledger.h"
+
+namespace cb::runtime {
+
+void LatencyHistogram::Record(uint64_t ns) {
+  const uint64_t us = ns / 1000;
+  const size_t b = std::min<size_t>(kBuckets - 1, us == 0 ? 0 : std::bit_width(us));
+  buckets_[b].fetch_add(1, std::memory_order_relaxed);
+  sum_ns_.fetch_add(ns, std::memory_order_relaxed);
+}
+
+uint64_t LatencyHistogram::Count() const {
+  uint64_t n = 0;
+  for (const auto& b : buckets_) n += b.load(std::memory_order_relaxed);
+  return n;
+}
+
+uint64_t LatencyHistogram::QuantileUs(double q) const {
+  const uint64_t total = Count();
+  if (total == 0) return 0;
+  const auto rank = static_cast<uint64_t>(q * static_cast<double>(total));
+  uint64_t seen = 0;
+  for (size_t i = 0; i < kBuckets; i++) {
+    seen += buckets_[i].load(std::memory_order_relaxed);
+    if (seen > rank) return uint64_t{1} << i;
+  }
+  return uint64_t{1} << (kBuckets - 1);
+}
+
+Executor::Executor(Shard* shard, ExecutorOptions options)
+    : shard_(shard), options_(options), clock_(options.clock ? options.clock : &system_clock_) {
+  CB_CHECK(options_.in_flight_batches_max >= 1);
+  CB_CHECK(options_.batch_items_max >= ledger::kItemsPerCommandMax);
+  for (size_t i = 0; i < options_.in_flight_batches_max; i++) {
+    slots_.push_back(std::make_unique<InFlight>());
+    slots_.back()->batch.record.Reserve((options_.batch_items_max + 16) * 136 + 4096);
+    free_slots_.push_back(slots_.back().get());
+  }
+}
+
+Executor::~Executor() { Stop(); }
+
+void Executor::Start() {
+  std::lock_guard<std::mutex> lock(mu_);
+  CB_CHECK(!started_);
+  started_ = true;
+  last_snapshot_ms_ = MonotonicNowNs() / 1'000'000;
+  last_snapshot_seq_ = shard_->seq_next();
+  journal_ = std::thread([this] { JournalLoop(); });
+  writer_ = std::thread([this] { WriterLoop(); });
+}
+
+void Executor::Stop() {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (!started_) return;
+    stopping_ = true;
+  }
+  writer_cv_.notify_all();
+  if (writer_.joinable()) writer_.join();
+  {
+    std::lock_guard<std::mutex> lock(journal_mu_);
+    journal_stopping_ = true;
+  }
+  journal_cv_.notify_all();
+  if (journal_.joinable()) journal_.join();
+  if (snapshot_thread_.joinable()) snapshot_thread_.join();
+}
+
+Status Executor::Submit(Command command, ReplyFn done) {
+  if (CommandItemCount(command) > ledger::kItemsPerCommandMax) {
+    return Status::ResourceExhausted("too many items in one command");
+  }
+  if (failed_.load()) return Status::Unavailable("shard unhealthy: journal write failed");
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (stopping_ || !started_) return Status::Unavailable("executor is not running");
+    if (queue_.size() >= options_.queue_depth_max) {
+      stats_.commands_rejected_full.fetch_add(1);
+      return Status::ResourceExhausted("shard queue is full");
+    }
+    queue_.push_back({std::move(command), std::move(done)});
+    stats_.queue_depth.store(queue_.size(), std::memory_order_relaxed);
+  }
+  writer_cv_.notify_one();
+  return Status::Ok();
+}
+
+void Executor::FailAll(std::vector<Pending>* pending, const Status& status) {
+  for (Pending& p : *pending) {
+    Reply reply;
+    reply.status = status;
+    p.done(std::move(reply));
+  }
+  pending->clear();
+}
+
+Executor::InFlight* Executor::AcquireSlot() {
+  std::unique_lock<std::mutex> lock(journal_mu_);
+  slot_cv_.wait(lock, [&] { return !free_slots_.empty(); });
+  InFlight* slot = free_slots_.back();
+  free_slots_.pop_back();
+  return slot;
+}
+
+void Executor::WriterLoop() {
+  std::vector<Pending> taken;
+  std::vector<const Command*> commands;
+  while (true) {
+    bool idle = false;
+    {
+      std::unique_lock<std::mutex> lock(mu_);
+      if (queue_.empty() && !stopping_) {
+        // Wake for due pending-transfer expiries even when no command arrives.
+        const auto next = shard_->state().NextExpiry();
+        const TimestampNs now = clock_->NowNs();
+        const bool due = next && *next <= now && !failed_.load();
+        if (!due) {
+          const uint64_t wait_ns =
+              next ? std::min<uint64_t>(*next - now, kNsPerSecond) : kNsPerSecond / 4;
+          writer_cv_.wait_for(lock, std::chrono::nanoseconds(wait_ns),
+                              [&] { return !queue_.empty() || stopping_; });
+          idle = queue_.empty() && !stopping_;
+        }
+      }
+      if (queue_.empty() && stopping_) break;
+      size_t items = 0;
+      while (!idle && !queue_.empty()) {
+        const size_t n = CommandItemCount(queue_.front().command);
+        if (!taken.empty() && items + n > options_.batch_items_max) break;
+        items += n;
+        taken.push_back(std::move(queue_.front()));
+        queue_.pop_front();
+      }
+      stats_.queue_depth.store(queue_.size(), std::memory_order_relaxed);
+    }
+    if (idle) {
+      // Never under mu_: draining waits for the journal thread, whose reply callbacks
+      // may Submit.
+      MaybeSnapshot();
+      continue;
+    }
+    if (failed_.load()) {
+      FailAll(&taken, Status::Unavailable("shard unhealthy: journal write failed"));
+      continue;
+    }
+    InFlight* slot = AcquireSlot();
+    commands.clear();
+    size_t items = 0;
+    for (const Pending& p : taken) {
+      commands.push_back(&p.command);
+      items += CommandItemCount(p.command);
+    }
+    shard_->ExecuteBatch(commands, clock_->NowNs(), &slot->batch, &slot->replies);
+    stats_.batch_items.Record(items * 1000);
+    slot->dones.clear();
+    for (Pending& p : taken) slot->dones.push_back(std::move(p.done));
+    taken.clear();
+    {
+      std::lock_guard<std::mutex> lock(journal_mu_);
+      journal_queue_.push_back(slot);
+      journal_busy_++;
+    }
+    journal_cv_.notify_one();
+    // Per-batch history maintenance runs while the journal thread fsyncs.
+    shard_->state().IndexHistory();
+    MaybeSnapshot();
+  }
+}
+
+void Executor::JournalLoop() {
+  std::vector<InFlight*> group;
+  std::vector<PreparedBatch*> batches;
+  while (true) {
+    {
+      std::unique_lock<std::mutex> lock(journal_mu_);
+      journal_cv_.wait(lock, [&] { return !journal_queue_.empty() || journal_stopping_; });
+      if (journal_queue_.empty()) break;
+      group.assign(journal_queue_.begin(), journal_queue_.end());
+      journal_queue_.clear();
+    }
+    batches.clear();
+    uint64_t events = 0;
+    for (InFlight* s : group) {
+      batches.push_back(&s->batch);
+      events += s->batch.record.event_count();
+    }
+    Status status;
+    if (failed_.load()) {
+      status = Status::Unavailable("shard unhealthy: journal write failed");
+    } else {
+      const uint64_t t0 = MonotonicNowNs();
+      status = shard_->Commit(batches);
+      if (events > 0) stats_.fsync_latency.Record(MonotonicNowNs() - t0);
+    }
+    if (!status.ok()) {
+      if (!failed_.exchange(true)) {
+        std::fprintf(stderr, "corebank: journal write failed, shard stops accepting writes: %s\n",
+                     status.ToString().c_str());
+      }
+    } else {
+      stats_.batches_committed.fetch_add(group.size());
+      stats_.events_committed.fetch_add(events);
+    }
+    for (InFlight* s : group) {
+      for (size_t i = 0; i < s->replies.size(); i++) {
+        Reply& reply = s->replies[i];
+        if (!status.ok()) {
+          reply = Reply{};
+          reply.status = Status::Unavailable("not durable: journal write failed");
+        }
+        s->dones[i](std::move(reply));
+      }
+      s->dones.clear();
+      s->replies.clear();
+    }
+    {
+      std::lock_guard<std::mutex> lock(journal_mu_);
+      for (InFlight* s : group) free_slots_.push_back(s);
+      journal_busy_ -= group.size();
+    }
+    slot_cv_.notify_all();
+  }
+}
+
+void Executor::MaybeSnapshot() {
+  if (options_.snapshot_interval_ms == 0 || failed_.load()) return;
+  const uint64_t now_ms = MonotonicNowNs() / 1'000'000;
+  if (now_ms - last_snapshot_ms_ < options_.snapshot_interval_ms) return;
+  if (snapshot_running_.load()) return;
+  if (shard_->seq_next() - last_snapshot_seq_ < options_.snapshot_min_events) return;
+  if (snapshot_thread_.joinable()) snapshot_thread_.join();
+  // Drain the pipeline: a snapshot must describe only durable state, at a known position.
+  {
+    std::unique_lock<std::mutex> lock(journal_mu_);
+    slot_cv_.wait(lock, [&] { return journal_busy_ == 0; });
+  }
+  if (failed_.load()) return;
+  auto job = std::make_shared<SnapshotJob>(shard_->CaptureSnapshot());
+  last_snapshot_ms_ = now_ms;
+  last_snapshot_seq_ = shard_->seq_next();
+  snapshot_running_.store(true);
+  snapshot_thread_ = std::thread([this, job] {
+    const Status st = shard_->WriteSnapshot(*job);
+    if (st.ok()) {
+      stats_.snapshots_written.fetch_add(1);
+    } else {
+      stats_.snapshots_failed.fetch_add(1);
+      std::fprintf(stderr, "corebank: snapshot failed (journal still authoritative): %s\n",
+                   st.ToString().c_str());
+    }
+    snapshot_running_.store(false);
+  });
+}
+
+}  // namespace cb::runtime

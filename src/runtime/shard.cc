@@ -1,0 +1,218 @@
+#include "runtime/shard.h"
+
+#include "ledger/events.h"
+#include "ledger/ledger.h"
+
+namespace cb::runtime {
+
+using namespace cb::ledger;
+
+std::string JournalDir(const std::string& data_dir) { return JoinPath(data_dir, "journal"); }
+std::string SnapshotDir(const std::string& data_dir) { return JoinPath(data_dir, "snapshots"); }
+
+size_t CommandItemCount(const Command& command) {
+  return std::visit(
+      [](const auto& c) -> size_t {
+        using T = std::decay_t<decltype(c)>;
+        if constexpr (std::is_same_v<T, CreateAccountsCmd>) return c.accounts.size();
+        if constexpr (std::is_same_v<T, CreateTransfersCmd>) return c.transfers.size();
+        if constexpr (std::is_same_v<T, LookupAccountsQuery>) return c.ids.size();
+        if constexpr (std::is_same_v<T, LookupTransfersQuery>) return c.ids.size();
+        return 1;
+      },
+      command);
+}
+
+bool IsQuery(const Command& command) {
+  return std::holds_alternative<LookupAccountsQuery>(command) ||
+         std::holds_alternative<LookupTransfersQuery>(command) ||
+         std::holds_alternative<HistoryQueryCmd>(command) ||
+         std::holds_alternative<BalanceAsOfQuery>(command) ||
+         std::holds_alternative<TrialBalanceQuery>(command);
+}
+
+Result<std::unique_ptr<Shard>> Shard::Open(Disk* disk, const ShardOptions& options,
+                                           RecoveryInfo* info) {
+  CB_RETURN_IF_ERROR(disk->CreateDir(options.data_dir));
+  std::unique_ptr<Shard> shard(new Shard(disk, options));
+  journal::JournalOptions jopts;
+  jopts.dir = JournalDir(options.data_dir);
+  jopts.segment_bytes = options.segment_bytes;
+  jopts.shard = options.shard_id;
+  jopts.durability = options.durability;
+
+  CB_ASSIGN_OR_RETURN(auto snapshots, journal::ListSnapshots(disk, SnapshotDir(options.data_dir)));
+  snapshots.push_back("");  // the last resort: full replay from the beginning
+  Status last_error;
+  for (const std::string& path : snapshots) {
+    auto state = std::make_unique<LedgerState>(options.transfers_expected, options.accounts_expected);
+    journal::ScanStart start;
+    if (!path.empty()) {
+      auto reader = journal::SnapshotReader::Open(disk, path);
+      Status st = reader.ok() ? SnapshotCodec::Load(reader->get(), state.get()) : reader.status();
+      if (!st.ok()) {
+        info->snapshots_rejected.push_back(path + ": " + st.ToString());
+        continue;
+      }
+      const auto& meta = (*reader)->meta();
+      start = {meta.position, meta.seq_next, meta.last_hash};
+      shard->last_ts_ = meta.timestamp_last_ns;
+    } else {
+      shard->last_ts_ = 0;
+    }
+    uint64_t replayed = 0;
+    TimestampNs last_ts = shard->last_ts_;
+    LedgerState* s = state.get();
+    journal::ScanEnd end;
+    auto journal = journal::FileJournal::Open(
+        disk, jopts, start,
+        [&](const journal::RecordRef& rec) -> Status {
+          journal::EventIterator it(rec.events);
+          journal::EventView ev;
+          while (it.Next(&ev)) {
+            CB_RETURN_IF_ERROR(ApplyEvent(s, ev));
+            replayed++;
+          }
+          last_ts = std::max<TimestampNs>(last_ts, rec.header->timestamp_ns + rec.header->event_count);
+          return Status::Ok();
+        },
+        &end);
+    if (!journal.ok()) {
+      last_error = journal.status();
+      if (path.empty()) return last_error;  // the journal itself is damaged
+      info->snapshots_rejected.push_back(path + ": does not continue into the journal: " +
+                                         last_error.ToString());
+      continue;
+    }
+    state->IndexHistory();
+    state->CheckInvariants();
+    shard->state_ = std::move(state);
+    shard->journal_ = std::move(*journal);
+    shard->seq_next_ = end.seq_next;
+    shard->last_ts_ = last_ts;
+    info->snapshot_used = path;
+    info->events_replayed = replayed;
+    info->seq_next = end.seq_next;
+    info->torn_tail = end.torn_tail;
+    info->torn_detail = end.torn_detail;
+    return shard;
+  }
+  return last_error;
+}
+
+void Shard::ExecuteBatch(std::span<const Command* const> commands, TimestampNs now,
+                         PreparedBatch* batch, std::vector<Reply>* replies) {
+  batch->record.Reset();
+  batch->seq_first = seq_next_;
+  batch->timestamp_ns = std::max(now, last_ts_ + 1);
+  TimestampNs ts_next = batch->timestamp_ns;
+  ExpireDue(state_.get(), batch->timestamp_ns, options_.expiries_per_batch_max, &ts_next,
+            &batch->record);
+  replies->assign(commands.size(), Reply{});
+  for (size_t i = 0; i < commands.size(); i++) {
+    ExecuteOne(*commands[i], &ts_next, batch, &(*replies)[i]);
+  }
+  seq_next_ += batch->record.event_count();
+  if (ts_next > batch->timestamp_ns) last_ts_ = std::max(last_ts_, ts_next - 1);
+#if CB_DCHECK_ENABLED
+  // Debug and simulation builds: debits = credits per ledger after every batch.
+  state_->CheckInvariants();
+#endif
+}
+
+void Shard::ExecuteOne(const Command& command, TimestampNs* ts_next, PreparedBatch* batch,
+                       Reply* reply) {
+  const uint32_t events_before = batch->record.event_count();
+  reply->timestamp = *ts_next;
+  LedgerState* s = state_.get();
+  journal::RecordBuilder* out = &batch->record;
+  std::visit(
+      [&](const auto& c) {
+        using T = std::decay_t<decltype(c)>;
+        if constexpr (std::is_same_v<T, DefineLedgerCmd>) {
+          reply->results = {static_cast<uint32_t>(DefineLedger(s, c.info, out))};
+        } else if constexpr (std::is_same_v<T, DefineGlCodeCmd>) {
+          reply->results = {static_cast<uint32_t>(DefineGlCode(s, c.gl, out))};
+        } else if constexpr (std::is_same_v<T, CreateAccountsCmd>) {
+          std::vector<AccountResult> r;
+          CreateAccounts(s, c.accounts, ts_next, out, &r);
+          reply->results.assign(r.size(), 0);
+          for (size_t i = 0; i < r.size(); i++) reply->results[i] = static_cast<uint32_t>(r[i]);
+        } else if constexpr (std::is_same_v<T, CreateTransfersCmd>) {
+          std::vector<TransferResult> r;
+          CreateTransfers(s, c.transfers, ts_next, out, &r);
+          reply->results.assign(r.size(), 0);
+          for (size_t i = 0; i < r.size(); i++) reply->results[i] = static_cast<uint32_t>(r[i]);
+        } else if constexpr (std::is_same_v<T, SetAccountLimitCmd>) {
+          reply->results = {
+              static_cast<uint32_t>(SetAccountLimit(s, c.account_id, c.limit, ts_next, out))};
+        } else if constexpr (std::is_same_v<T, CloseAccountCmd>) {
+          const AccountResult r = c.reopen ? ReopenAccount(s, c.account_id, ts_next, out)
+                                           : CloseAccount(s, c.account_id, ts_next, out);
+          reply->results = {static_cast<uint32_t>(r)};
+        } else if constexpr (std::is_same_v<T, LookupAccountsQuery>) {
+          for (AccountId id : c.ids) {
+            const uint32_t row = s->AccountRow(id);
+            if (row != kNoRow) reply->accounts.push_back(s->account(row));
+          }
+        } else if constexpr (std::is_same_v<T, LookupTransfersQuery>) {
+          for (TransferId id : c.ids) {
+            const uint32_t row = s->TransferRow(id);
+            if (row != kNoRow) reply->transfers.push_back(s->record(row));
+          }
+        } else if constexpr (std::is_same_v<T, HistoryQueryCmd>) {
+          const uint32_t row = s->AccountRow(c.query.account_id);
+          reply->found = row != kNoRow;
+          if (row != kNoRow) {
+            s->IndexHistory();
+            reply->history = s->history().Get(*s, row, c.query);
+          }
+        } else if constexpr (std::is_same_v<T, BalanceAsOfQuery>) {
+          const uint32_t row = s->AccountRow(c.account_id);
+          // An account created after the instant did not exist then.
+          reply->found = row != kNoRow && s->account(row).timestamp <= c.timestamp;
+          if (reply->found) {
+            s->IndexHistory();
+            reply->balances = s->history().BalanceAsOf(*s, row, c.timestamp);
+          }
+        } else if constexpr (std::is_same_v<T, TrialBalanceQuery>) {
+          reply->trial_balance = s->TrialBalance();
+        }
+      },
+      command);
+  const uint32_t events_after = batch->record.event_count();
+  if (events_after > events_before) {
+    reply->seq_first = batch->seq_first + events_before;
+    reply->seq_last = batch->seq_first + events_after - 1;
+  }
+}
+
+Status Shard::Commit(std::span<PreparedBatch* const> batches) {
+  std::vector<journal::BatchToWrite> writes;
+  writes.reserve(batches.size());
+  for (PreparedBatch* b : batches) {
+    if (b->has_events()) writes.push_back({&b->record, b->seq_first, b->timestamp_ns});
+  }
+  if (writes.empty()) return journal_->failed() ? Status::Unavailable("journal failed") : Status::Ok();
+  return journal_->AppendGroup(writes);
+}
+
+SnapshotJob Shard::CaptureSnapshot() const {
+  CB_CHECK(journal_->seq_next() == seq_next_);
+  SnapshotJob job;
+  job.capture = SnapshotCodec::Capture(*state_);
+  job.meta.seq_next = seq_next_;
+  job.meta.position = journal_->position();
+  job.meta.last_hash = journal_->last_hash();
+  job.meta.timestamp_last_ns = last_ts_;
+  return job;
+}
+
+Status Shard::WriteSnapshot(const SnapshotJob& job) const {
+  CB_ASSIGN_OR_RETURN(auto writer,
+                      journal::SnapshotWriter::Create(disk_, SnapshotDir(options_.data_dir), job.meta));
+  CB_RETURN_IF_ERROR(SnapshotCodec::Write(*job.capture, writer.get()));
+  return writer->Finish(options_.snapshots_kept);
+}
+
+}  // namespace cb::runtime

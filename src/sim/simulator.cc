@@ -1,0 +1,400 @@
+#include "sim/simulator.h"
+
+#include <algorithm>
+#include <map>
+#include <memory>
+#include <vector>
+
+#include "base/rng.h"
+#include "journal/sim_disk.h"
+#include "ledger/currency.h"
+#include "runtime/replay.h"
+#include "runtime/shard.h"
+
+namespace cb::sim {
+
+namespace {
+
+using namespace cb::ledger;
+using namespace cb::runtime;
+
+constexpr int kRecoveryAttemptsMax = 50;
+constexpr TimestampNs kStartNs = 1'767'225'600ull * kNsPerSecond;  // 2026-01-01T00:00:00Z
+
+class Simulation {
+ public:
+  explicit Simulation(const SimOptions& o)
+      : options_(o), rng_(o.seed), disk_(o.seed ^ 0xD15Cull, SimDiskFaults{}) {
+    faults_.sync_fail_per_million = static_cast<uint32_t>(rng_.Below(30'000));
+    shard_options_.data_dir = "/sim";
+    shard_options_.segment_bytes = 16384 + rng_.Below(65536);
+    shard_options_.snapshots_kept = 1 + rng_.Below(2);
+    shard_options_.expiries_per_batch_max = 1 + rng_.Below(8);
+    now_ = kStartNs;
+  }
+
+  SimResult Run() {
+    SimResult result;
+    if (!Recover("start")) return Fail(0);
+    durable_hash_ = shard_->state().StateHash();
+    Setup();
+    disk_.set_faults(faults_);  // faults from here on: set-up itself must land
+    for (step_ = 1; step_ <= options_.steps; step_++) {
+      Step();
+      if (!error_.empty()) return Fail(step_);
+    }
+    if (!CheckReplay()) return Fail(step_);
+    result.summary = "batches=" + std::to_string(stat_batches_) +
+                     " acked_transfers=" + std::to_string(acked_.size()) +
+                     " crashes=" + std::to_string(stat_crashes_) +
+                     " sync_failures=" + std::to_string(stat_sync_failures_) +
+                     " snapshots=" + std::to_string(stat_snapshots_) +
+                     " snapshot_fallbacks=" + std::to_string(stat_snapshot_fallbacks_) +
+                     " torn_tails=" + std::to_string(stat_torn_tails_) +
+                     " records=" + std::to_string(shard_->state().record_count());
+    return result;
+  }
+
+ private:
+  SimResult Fail(uint64_t step) {
+    SimResult r;
+    r.ok = false;
+    r.failed_step = step;
+    r.message = error_;
+    return r;
+  }
+
+  void Expect(bool cond, const std::string& what) {
+    if (!cond && error_.empty()) error_ = what;
+  }
+
+  bool Recover(const char* why) {
+    shard_.reset();
+    // Recovery writes too (it zeroes a torn tail); if one of its fsyncs fails the process
+    // dies and starts over, as a real one would under its supervisor.
+    RecoveryInfo info;
+    auto shard = Shard::Open(&disk_, shard_options_, &info);
+    for (int attempt = 1; !shard.ok() && shard.status().code() == StatusCode::kUnavailable &&
+                          attempt < kRecoveryAttemptsMax;
+         attempt++) {
+      disk_.Crash();
+      info = RecoveryInfo{};
+      shard = Shard::Open(&disk_, shard_options_, &info);
+    }
+    if (!shard.ok()) {
+      error_ = std::string("recovery (") + why + ") failed: " + shard.status().ToString();
+      return false;
+    }
+    shard_ = std::move(*shard);
+    stat_snapshot_fallbacks_ += info.snapshots_rejected.size();
+    stat_torn_tails_ += info.torn_tail ? 1 : 0;
+    return true;
+  }
+
+  // --- workload ---------------------------------------------------------------------
+  void Setup() {
+    std::vector<Command> cmds;
+    cmds.push_back(DefineLedgerCmd{*CurrencyLedger(1, "EUR")});
+    cmds.push_back(DefineLedgerCmd{*CurrencyLedger(2, "USD")});
+    CreateAccountsCmd accounts;
+    for (LedgerCode l : {1u, 2u}) {
+      for (uint64_t i = 0; i < 6; i++) {
+        Account a;
+        a.id = AccountId{l * 100 + i};
+        a.ledger = l;
+        a.code = i == 0 ? 1000 : 2000;
+        if (i >= 1 && i <= 3) {
+          a.flags = kAccountDebitsMustNotExceedCredits;
+          a.limit = rng_.Below(3) == 0 ? rng_.Below(5000) : 0;
+        } else if (i == 4) {
+          a.flags = kAccountCreditsMustNotExceedDebits;
+          a.limit = rng_.Below(20000);
+        }
+        accounts.accounts.push_back(a);
+        account_ids_[l].push_back(a.id);
+      }
+    }
+    cmds.push_back(std::move(accounts));
+    RunBatches({std::move(cmds)}, /*allow_faults=*/false);
+  }
+
+  AccountId RandomAccount(LedgerCode l) {
+    const auto& ids = account_ids_[l];
+    return ids[rng_.Below(ids.size())];
+  }
+
+  Transfer RandomSingle(LedgerCode l) {
+    Transfer t;
+    t.id = TransferId{next_id_++};
+    t.debit_account_id = RandomAccount(l);
+    do {
+      t.credit_account_id = RandomAccount(l);
+    } while (t.credit_account_id == t.debit_account_id);
+    t.amount = 1 + rng_.Below(rng_.Chance(10) ? 100000 : 3000);
+    t.ledger = l;
+    t.code = 1;
+    t.user_data_64 = rng_.Below(4);
+    return t;
+  }
+
+  Transfer RandomTransfer() {
+    const LedgerCode l = 1 + static_cast<LedgerCode>(rng_.Below(2));
+    const uint64_t kind = rng_.Below(100);
+    Transfer t = RandomSingle(l);
+    if (kind < 35) return t;
+    if (kind < 50) {
+      t.flags = kTransferPending;
+      if (rng_.Chance(60)) t.timeout_s = static_cast<uint32_t>(1 + rng_.Below(8));
+      pendings_.push_back(t.id);
+      return t;
+    }
+    if (kind < 65 && !pendings_.empty()) {
+      Transfer p;
+      p.id = TransferId{next_id_++};
+      p.pending_id = pendings_[rng_.Below(pendings_.size())];
+      p.flags = rng_.Chance(60) ? kTransferPostPending : kTransferVoidPending;
+      if (p.flags == kTransferPostPending && rng_.Chance(50)) p.amount = 1 + rng_.Below(3000);
+      return p;
+    }
+    if (kind < 72) {
+      t.flags = rng_.Chance(50) ? kTransferBalancingDebit : kTransferBalancingCredit;
+      return t;
+    }
+    if (kind < 82 && !sent_.empty()) {
+      // Duplicate: the same transfer again, or the same id with a changed field.
+      Transfer d = sent_[rng_.Below(sent_.size())];
+      d.timestamp = 0;
+      if (rng_.Chance(40)) d.user_data_64 ^= 1;
+      if (rng_.Chance(20)) d.amount += 1;
+      return d;
+    }
+    // Invalid in one of several ways.
+    switch (rng_.Below(6)) {
+      case 0: t.amount = 0; break;
+      case 1: t.credit_account_id = t.debit_account_id; break;
+      case 2: t.debit_account_id = AccountId{999}; break;
+      case 3: t.credit_account_id = RandomAccount(l == 1 ? 2 : 1); break;  // other ledger
+      case 4: t.id = TransferId{}; break;
+      default: t.flags = kTransferPending | kTransferPostPending; break;
+    }
+    return t;
+  }
+
+  // Currency exchange: EUR from a customer to the FX liquidity account, USD from the FX
+  // liquidity account to a customer, linked so that both happen or neither.
+  void AppendFx(std::vector<Transfer>* out) {
+    Transfer a = RandomSingle(1);
+    a.credit_account_id = AccountId{105};
+    if (a.debit_account_id == a.credit_account_id) a.debit_account_id = AccountId{101};
+    a.flags = kTransferLinked;
+    Transfer b = RandomSingle(2);
+    b.debit_account_id = AccountId{205};
+    if (b.credit_account_id == b.debit_account_id) b.credit_account_id = AccountId{201};
+    b.amount = a.amount * 108 / 100 + 1;
+    out->push_back(a);
+    out->push_back(b);
+  }
+
+  Command RandomCommand() {
+    const uint64_t r = rng_.Below(100);
+    if (r < 4) {
+      const LedgerCode l = 1 + static_cast<LedgerCode>(rng_.Below(2));
+      return SetAccountLimitCmd{RandomAccount(l), rng_.Below(8000)};
+    }
+    if (r < 6) {
+      const LedgerCode l = 1 + static_cast<LedgerCode>(rng_.Below(2));
+      return CloseAccountCmd{RandomAccount(l), rng_.Chance(50)};
+    }
+    if (r < 8) {
+      // A new account, sometimes a duplicate id.
+      CreateAccountsCmd c;
+      Account a;
+      const LedgerCode l = 1 + static_cast<LedgerCode>(rng_.Below(2));
+      a.id = AccountId{rng_.Chance(70) ? next_account_id_++ : 100 * l + rng_.Below(6)};
+      a.ledger = l;
+      a.code = 2000;
+      a.flags = rng_.Chance(50) ? kAccountDebitsMustNotExceedCredits : 0;
+      c.accounts.push_back(a);
+      new_accounts_.push_back(a);
+      return c;
+    }
+    CreateTransfersCmd c;
+    const size_t n = 1 + rng_.Below(12);
+    while (c.transfers.size() < n) {
+      const uint64_t shape = rng_.Below(100);
+      if (shape < 10) {
+        AppendFx(&c.transfers);
+      } else if (shape < 20) {
+        const size_t chain = 2 + rng_.Below(3);
+        for (size_t k = 0; k < chain; k++) {
+          Transfer t = RandomTransfer();
+          if (k + 1 < chain) t.flags |= kTransferLinked;
+          c.transfers.push_back(t);
+        }
+      } else {
+        c.transfers.push_back(RandomTransfer());
+      }
+    }
+    if (rng_.Chance(2)) c.transfers.back().flags |= kTransferLinked;  // chain left open
+    for (const Transfer& t : c.transfers) {
+      if (sent_.size() < 4096) sent_.push_back(t);
+    }
+    return c;
+  }
+
+  // --- stepping ----------------------------------------------------------------------
+  void Step() {
+    now_ += rng_.Below(rng_.Chance(10) ? 5 * kNsPerSecond : 300'000'000);
+    std::vector<std::vector<Command>> batches(1 + rng_.Below(3));
+    for (auto& b : batches) {
+      const size_t n = rng_.Below(4);  // 0 commands: an expiry-only batch
+      for (size_t k = 0; k < n; k++) b.push_back(RandomCommand());
+    }
+    RunBatches(std::move(batches), true);
+    if (!error_.empty()) return;
+    shard_->state().CheckInvariants();  // aborts with the seed in the message
+    if (rng_.Chance(4)) TakeSnapshot();
+    if (rng_.Chance(1)) CorruptNewestSnapshot();
+    if (rng_.Chance(3)) {
+      stat_crashes_++;
+      disk_.Crash();
+      if (!Recover("crash after commit")) return;
+      CheckRecovered({durable_hash_});
+    }
+    if (step_ % 97 == 0) CheckReplay();
+    RegisterNewAccounts();
+  }
+
+  void RegisterNewAccounts() {
+    for (const Account& a : new_accounts_) {
+      const uint32_t row = shard_->state().AccountRow(a.id);
+      if (row == kNoRow) continue;
+      auto& ids = account_ids_[a.ledger];
+      if (std::find(ids.begin(), ids.end(), a.id) == ids.end()) ids.push_back(a.id);
+    }
+    new_accounts_.clear();
+  }
+
+  void RunBatches(std::vector<std::vector<Command>> cmd_batches, bool allow_faults) {
+    std::vector<std::unique_ptr<PreparedBatch>> batches;
+    std::vector<std::vector<Reply>> replies(cmd_batches.size());
+    // Hashes after each executed batch: recovery must land on one of these boundaries.
+    std::vector<Hash256> boundaries = {durable_hash_};
+    for (size_t i = 0; i < cmd_batches.size(); i++) {
+      batches.push_back(std::make_unique<PreparedBatch>());
+      std::vector<const Command*> ptrs;
+      for (const Command& c : cmd_batches[i]) ptrs.push_back(&c);
+      shard_->ExecuteBatch(ptrs, now_, batches.back().get(), &replies[i]);
+      shard_->state().IndexHistory();
+      boundaries.push_back(shard_->state().StateHash());
+      stat_batches_++;
+    }
+    if (allow_faults && rng_.Chance(3)) {
+      // Crash before the group commit: nothing of it may survive.
+      stat_crashes_++;
+      disk_.Crash();
+      if (!Recover("crash before commit")) return;
+      CheckRecovered({durable_hash_});
+      return;
+    }
+    std::vector<PreparedBatch*> ptrs;
+    for (auto& b : batches) ptrs.push_back(b.get());
+    const Status st = shard_->Commit(ptrs);
+    if (!st.ok()) {
+      // fsync failed: unacknowledged; the process restarts and may find any prefix.
+      stat_sync_failures_++;
+      disk_.Crash();
+      if (!Recover("sync failure")) return;
+      CheckRecovered(boundaries);
+      durable_hash_ = shard_->state().StateHash();
+      return;
+    }
+    durable_hash_ = boundaries.back();
+    // Acknowledged: remember exactly what was stored.
+    for (size_t i = 0; i < cmd_batches.size(); i++) {
+      for (size_t k = 0; k < cmd_batches[i].size(); k++) {
+        const auto* c = std::get_if<CreateTransfersCmd>(&cmd_batches[i][k]);
+        if (c == nullptr) continue;
+        Expect(replies[i][k].results.size() == c->transfers.size(), "one result per item");
+        for (size_t j = 0; j < c->transfers.size(); j++) {
+          if (replies[i][k].results[j] != 0) continue;
+          const uint32_t row = shard_->state().TransferRow(c->transfers[j].id);
+          Expect(row != kNoRow, "created transfer not found in live state");
+          if (row != kNoRow) acked_[c->transfers[j].id.value] = shard_->state().record(row);
+        }
+      }
+    }
+  }
+
+  void CheckRecovered(const std::vector<Hash256>& allowed) {
+    const Hash256 h = shard_->state().StateHash();
+    Expect(std::find(allowed.begin(), allowed.end(), h) != allowed.end(),
+           "recovered state is not at a batch boundary (half-applied or lost durable data)");
+    for (const auto& [id, t] : acked_) {
+      const uint32_t row = shard_->state().TransferRow(TransferId{id});
+      if (row == kNoRow) {
+        Expect(false, "acknowledged transfer " + U128ToString(id) + " lost after recovery");
+        return;
+      }
+      Expect(std::memcmp(&shard_->state().record(row), &t, sizeof(Transfer)) == 0,
+             "acknowledged transfer " + U128ToString(id) + " changed after recovery");
+    }
+    shard_->state().CheckInvariants();
+  }
+
+  bool CheckReplay() {
+    LedgerState replayed;
+    auto r = ReplayJournal(&disk_, shard_options_.data_dir, std::nullopt, &replayed);
+    if (!r.ok()) {
+      Expect(false, "replay failed: " + r.status().ToString());
+      return false;
+    }
+    Expect(replayed.StateHash() == shard_->state().StateHash(),
+           "replay does not reproduce the live state hash");
+    return error_.empty();
+  }
+
+  void TakeSnapshot() {
+    stat_snapshots_++;
+    const SnapshotJob job = shard_->CaptureSnapshot();
+    // A failed snapshot is harmless: the journal stays authoritative.
+    shard_->WriteSnapshot(job).IgnoreError();
+  }
+
+  void CorruptNewestSnapshot() {
+    auto snaps = journal::ListSnapshots(&disk_, SnapshotDir(shard_options_.data_dir));
+    if (!snaps.ok() || snaps->empty()) return;
+    const uint64_t size = disk_.FileSize(snaps->front());
+    if (size == 0) return;
+    disk_.FlipBit(snaps->front(), rng_.Below(size), static_cast<int>(rng_.Below(8)));
+  }
+
+  SimOptions options_;
+  Rng rng_;
+  SimDisk disk_;
+  SimDiskFaults faults_;
+  ShardOptions shard_options_;
+  std::unique_ptr<Shard> shard_;
+  TimestampNs now_;
+  uint64_t step_ = 0;
+  std::string error_;
+  Hash256 durable_hash_{};
+  std::map<LedgerCode, std::vector<AccountId>> account_ids_;
+  std::vector<Account> new_accounts_;
+  std::vector<TransferId> pendings_;
+  std::vector<Transfer> sent_;
+  std::map<u128, Transfer> acked_;
+  uint64_t next_id_ = 1;
+  uint64_t next_account_id_ = 1000;
+  uint64_t stat_batches_ = 0, stat_crashes_ = 0, stat_sync_failures_ = 0, stat_snapshots_ = 0;
+  uint64_t stat_snapshot_fallbacks_ = 0, stat_torn_tails_ = 0;
+};
+
+}  // namespace
+
+SimResult RunSimulation(const SimOptions& options) {
+  Simulation sim(options);
+  return sim.Run();
+}
+
+}  // namespace cb::sim

@@ -1,0 +1,29 @@
+#pragma once
+// Deterministic simulation: the shard (ledger + journal + snapshots) runs on SimDisk with a
+// simulated clock under a random workload (single, pending/post/void/timeouts, linked
+// chains, FX via linked transfers, balancing, duplicates, invalid transfers, limit
+// changes, close/reopen), with crashes at any point, torn and lost unsynced writes,
+// fsync errors and corrupted snapshots. After every step it checks: debits = credits per
+// ledger; no flagged limit breached; every acknowledged transfer survives recovery
+// unchanged; recovery lands exactly on a batch boundary (nothing half-applied); replay
+// reproduces the live state hash. The same seed reproduces the same run exactly.
+#include <cstdint>
+#include <string>
+
+namespace cb::sim {
+
+struct SimOptions {
+  uint64_t seed = 1;
+  uint64_t steps = 1000;
+};
+
+struct SimResult {
+  bool ok = true;
+  uint64_t failed_step = 0;
+  std::string message;
+  std::string summary;  // counts of what happened, for humans
+};
+
+SimResult RunSimulation(const SimOptions& options);
+
+}  // namespace cb::sim
