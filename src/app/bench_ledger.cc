@@ -186,7 +186,8 @@ int RunLedgerBench(const LedgerBenchOptions& o) {
       count_failures(r);
       if (o.progress) {
         std::printf("durable: transfers first_id=%" PRIu64 " last_id=%" PRIu64 " seq_last=%" PRIu64
-                    "\n", first, last, r.seq_last);
+                    "\n",
+                    first, last, r.seq_last);
         std::fflush(stdout);
       }
     };
@@ -204,7 +205,8 @@ int RunLedgerBench(const LedgerBenchOptions& o) {
     std::fprintf(stderr, "bench ledger: %" PRIu64 " items were rejected by the ledger\n", rejected);
     return 1;
   }
-  std::printf("ledger bench: transfers=%" PRIu64 " seconds=%.3f transfers_per_s=%.0f "
+  std::printf("ledger bench: transfers=%" PRIu64
+              " seconds=%.3f transfers_per_s=%.0f "
               "batch_p50_ms=%.2f batch_p99_ms=%.2f rss_mb=%" PRIu64 " durable=%s\n",
               o.transfers, seconds, seconds > 0 ? static_cast<double>(o.transfers) / seconds : 0.0,
               PercentileMs(lat, 0.50), PercentileMs(lat, 0.99), PeakRssMb(), o.durable.c_str());

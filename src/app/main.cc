@@ -16,8 +16,9 @@ int main(int argc, char** argv) {
   serve_cmd->add_option("--durable", serve.durable, "fdatasync|none")
       ->check(CLI::IsMember({"fdatasync", "none"}))
       ->capture_default_str();
-  serve_cmd->add_option("--snapshot-interval-s", serve.snapshot_interval_s,
-                        "Seconds between background snapshots (0: off)")
+  serve_cmd
+      ->add_option("--snapshot-interval-s", serve.snapshot_interval_s,
+                   "Seconds between background snapshots (0: off)")
       ->capture_default_str();
 
   auto* bench_cmd = app.add_subcommand("bench", "Benchmarks");
@@ -25,22 +26,28 @@ int main(int argc, char** argv) {
   cb::app::LedgerBenchOptions bench;
   auto* ledger_cmd = bench_cmd->add_subcommand("ledger", "Ledger throughput through the executor");
   ledger_cmd->add_option("--data", bench.data_dir, "Data directory (must be empty)")->required();
-  ledger_cmd->add_option("--accounts", bench.accounts)->capture_default_str()
+  ledger_cmd->add_option("--accounts", bench.accounts)
+      ->capture_default_str()
       ->check(CLI::Range(uint64_t{2}, uint64_t{100'000'000}));
-  ledger_cmd->add_option("--transfers", bench.transfers)->capture_default_str()
+  ledger_cmd->add_option("--transfers", bench.transfers)
+      ->capture_default_str()
       ->check(CLI::Range(uint64_t{0}, uint64_t{1'000'000'000}));
-  ledger_cmd->add_option("--batch", bench.batch)->capture_default_str()
-      ->check(CLI::Range(1, 8190));
+  ledger_cmd->add_option("--batch", bench.batch)->capture_default_str()->check(CLI::Range(1, 8190));
   ledger_cmd->add_option("--durable", bench.durable)
-      ->check(CLI::IsMember({"fdatasync", "none"}))->capture_default_str();
-  ledger_cmd->add_option("--hot-percent", bench.hot_percent)->capture_default_str()
+      ->check(CLI::IsMember({"fdatasync", "none"}))
+      ->capture_default_str();
+  ledger_cmd->add_option("--hot-percent", bench.hot_percent)
+      ->capture_default_str()
       ->check(CLI::Range(0, 100));
   ledger_cmd->add_option("--in-flight", bench.in_flight, "Requests outstanding at once")
-      ->capture_default_str()->check(CLI::Range(1, 64));
+      ->capture_default_str()
+      ->check(CLI::Range(1, 64));
   ledger_cmd->add_flag("--progress", bench.progress, "Print a line per durable batch");
   ledger_cmd->add_option("--seed", bench.seed)->capture_default_str();
-  ledger_cmd->add_option("--snapshot-interval-ms", bench.snapshot_interval_ms,
-                         "Background snapshots during the run (0: off)")->capture_default_str();
+  ledger_cmd
+      ->add_option("--snapshot-interval-ms", bench.snapshot_interval_ms,
+                   "Background snapshots during the run (0: off)")
+      ->capture_default_str();
 
   std::string replay_dir;
   std::optional<std::string> as_of;
@@ -57,10 +64,12 @@ int main(int argc, char** argv) {
   uint64_t sim_seed = 1, sim_steps = 1000, sim_seeds = 1;
   auto* sim_cmd = app.add_subcommand("sim", "Deterministic simulation with fault injection");
   sim_cmd->add_option("--seed", sim_seed)->capture_default_str();
-  sim_cmd->add_option("--steps", sim_steps)->capture_default_str()
+  sim_cmd->add_option("--steps", sim_steps)
+      ->capture_default_str()
       ->check(CLI::Range(uint64_t{1}, uint64_t{100'000'000}));
   sim_cmd->add_option("--seeds", sim_seeds, "Run this many seeds from --seed on")
-      ->capture_default_str()->check(CLI::Range(uint64_t{1}, uint64_t{10'000'000}));
+      ->capture_default_str()
+      ->check(CLI::Range(uint64_t{1}, uint64_t{10'000'000}));
 
   std::string lookup_dir, lookup_id;
   auto* lookup_cmd = app.add_subcommand("lookup-transfer", "Find a transfer by id (replays)");

@@ -9,11 +9,11 @@ namespace cb {
 void SetCheckContext(const char* context);
 }  // namespace cb
 
-#define CB_CHECK(cond)                                       \
-  do {                                                       \
-    if (__builtin_expect(!(cond), 0)) {                      \
-      ::cb::CheckFailed(#cond, __FILE__, __LINE__);          \
-    }                                                        \
+#define CB_CHECK(cond)                              \
+  do {                                              \
+    if (__builtin_expect(!(cond), 0)) {             \
+      ::cb::CheckFailed(#cond, __FILE__, __LINE__); \
+    }                                               \
   } while (0)
 
 // Checks too costly for production; on in debug, sanitizer and simulation builds.

@@ -11,7 +11,7 @@ namespace cb {
 
 enum class StatusCode {
   kOk = 0,
-  kInvalidArgument,     // bad input; do not retry as is
+  kInvalidArgument,  // bad input; do not retry as is
   kNotFound,
   kAlreadyExists,
   kFailedPrecondition,  // do not retry until state changes
@@ -30,7 +30,9 @@ class [[nodiscard]] Status {
   Status(StatusCode code, std::string message) : code_(code), message_(std::move(message)) {}
 
   static Status Ok() { return Status(); }
-  static Status InvalidArgument(std::string m) { return {StatusCode::kInvalidArgument, std::move(m)}; }
+  static Status InvalidArgument(std::string m) {
+    return {StatusCode::kInvalidArgument, std::move(m)};
+  }
   static Status NotFound(std::string m) { return {StatusCode::kNotFound, std::move(m)}; }
   static Status AlreadyExists(std::string m) { return {StatusCode::kAlreadyExists, std::move(m)}; }
   static Status FailedPrecondition(std::string m) {
@@ -96,7 +98,8 @@ class [[nodiscard]] Result {
 
 #define CB_CONCAT_INNER(a, b) a##b
 #define CB_CONCAT(a, b) CB_CONCAT_INNER(a, b)
-#define CB_ASSIGN_OR_RETURN(lhs, expr) CB_ASSIGN_OR_RETURN_IMPL(CB_CONCAT(cb_result_, __LINE__), lhs, expr)
+#define CB_ASSIGN_OR_RETURN(lhs, expr) \
+  CB_ASSIGN_OR_RETURN_IMPL(CB_CONCAT(cb_result_, __LINE__), lhs, expr)
 #define CB_ASSIGN_OR_RETURN_IMPL(tmp, lhs, expr) \
   auto tmp = (expr);                             \
   if (!tmp.ok()) return tmp.status();            \

@@ -83,8 +83,8 @@ std::optional<TimestampNs> ParseRfc3339(std::string_view s) {
       !ParseDigits(s, 14, 2, &minute) || s[16] != ':' || !ParseDigits(s, 17, 2, &second)) {
     return std::nullopt;
   }
-  if (year < 1970 || month < 1 || month > 12 || day < 1 || day > 31 || hour > 23 ||
-      minute > 59 || second > 59) {
+  if (year < 1970 || month < 1 || month > 12 || day < 1 || day > 31 || hour > 23 || minute > 59 ||
+      second > 59) {
     return std::nullopt;
   }
   size_t pos = 19;
@@ -124,7 +124,13 @@ std::optional<TimestampNs> ParseRfc3339(std::string_view s) {
   if (y2 != static_cast<int64_t>(year) || m2 != month || d2 != day) return std::nullopt;
   const int64_t secs = days * 86400 + hour * 3600 + minute * 60 + second - offset_s;
   if (secs < 0) return std::nullopt;
-  return static_cast<uint64_t>(secs) * kNsPerSecond + nanos;
+  // Past 2554-07-21T23:34:33.709551615Z the instant does not fit in u64 nanoseconds.
+  uint64_t ts;
+  if (__builtin_mul_overflow(static_cast<uint64_t>(secs), kNsPerSecond, &ts) ||
+      __builtin_add_overflow(ts, nanos, &ts)) {
+    return std::nullopt;
+  }
+  return ts;
 }
 
 }  // namespace cb

@@ -69,13 +69,20 @@ void RestampGroupOffset(std::span<uint8_t> record, uint64_t group_offset) {
 
 const char* DecodeErrorName(DecodeError e) {
   switch (e) {
-    case DecodeError::kNone: return "ok";
-    case DecodeError::kZero: return "zero header (end of data)";
-    case DecodeError::kBadMagic: return "bad magic";
-    case DecodeError::kBadSize: return "bad record size";
-    case DecodeError::kBadCrc: return "crc32c mismatch";
-    case DecodeError::kBadHash: return "record hash mismatch";
-    case DecodeError::kBadEvents: return "bad event framing";
+    case DecodeError::kNone:
+      return "ok";
+    case DecodeError::kZero:
+      return "zero header (end of data)";
+    case DecodeError::kBadMagic:
+      return "bad magic";
+    case DecodeError::kBadSize:
+      return "bad record size";
+    case DecodeError::kBadCrc:
+      return "crc32c mismatch";
+    case DecodeError::kBadHash:
+      return "record hash mismatch";
+    case DecodeError::kBadEvents:
+      return "bad event framing";
   }
   return "unknown";
 }

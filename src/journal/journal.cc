@@ -80,8 +80,8 @@ Status FileJournal::AppendGroup(std::span<const BatchToWrite> batches) {
       group_offset = 0;
       offset = 0;
     }
-    last_hash = b.record->Seal(options_.shard, b.seq_first, b.timestamp_ns, last_hash,
-                               group_offset);
+    last_hash =
+        b.record->Seal(options_.shard, b.seq_first, b.timestamp_ns, last_hash, group_offset);
     seq_next += b.record->event_count();
     parts.push_back(b.record->bytes());
     offset += size;

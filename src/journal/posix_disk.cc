@@ -34,8 +34,8 @@ class PosixFile final : public File {
   Status WriteAt(uint64_t offset, std::span<const uint8_t> data) override {
     size_t done = 0;
     while (done < data.size()) {
-      ssize_t n = ::pwrite(fd_, data.data() + done, data.size() - done,
-                           static_cast<off_t>(offset + done));
+      ssize_t n =
+          ::pwrite(fd_, data.data() + done, data.size() - done, static_cast<off_t>(offset + done));
       if (n < 0) {
         if (errno == EINTR) continue;
         return ErrnoStatus("pwrite", path_, errno);
@@ -45,8 +45,7 @@ class PosixFile final : public File {
     return Status::Ok();
   }
 
-  Status WriteVAt(uint64_t offset,
-                  std::span<const std::span<const uint8_t>> parts) override {
+  Status WriteVAt(uint64_t offset, std::span<const std::span<const uint8_t>> parts) override {
     // pwritev in chunks of IOV_MAX; falls back to WriteAt for short writes.
     constexpr size_t kIovMax = 512;
     size_t i = 0;
@@ -84,8 +83,8 @@ class PosixFile final : public File {
   Result<size_t> ReadAt(uint64_t offset, std::span<uint8_t> out) override {
     size_t done = 0;
     while (done < out.size()) {
-      ssize_t n = ::pread(fd_, out.data() + done, out.size() - done,
-                          static_cast<off_t>(offset + done));
+      ssize_t n =
+          ::pread(fd_, out.data() + done, out.size() - done, static_cast<off_t>(offset + done));
       if (n < 0) {
         if (errno == EINTR) continue;
         return ErrnoStatus("pread", path_, errno);

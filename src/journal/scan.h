@@ -25,19 +25,19 @@ struct RecordRef {
 };
 
 struct ScanStart {
-  Position position;         // where to begin reading
-  uint64_t seq_next = 1;     // expected seq_first of the first record read
-  Hash256 prev_hash{};       // expected prev_hash of the first record read
+  Position position;      // where to begin reading
+  uint64_t seq_next = 1;  // expected seq_first of the first record read
+  Hash256 prev_hash{};    // expected prev_hash of the first record read
 };
 
 struct ScanEnd {
-  Position end;              // where the next record goes
+  Position end;  // where the next record goes
   uint64_t seq_next = 1;
   Hash256 last_hash{};
   TimestampNs timestamp_last_ns = 0;
   uint64_t records = 0;
-  bool torn_tail = false;    // a damaged or partial last group was found (and dropped)
-  std::string torn_detail;   // segment and offset of the torn tail, for logs
+  bool torn_tail = false;   // a damaged or partial last group was found (and dropped)
+  std::string torn_detail;  // segment and offset of the torn tail, for logs
   uint64_t segment_count = 0;
 };
 

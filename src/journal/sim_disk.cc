@@ -62,7 +62,8 @@ class SimFile final : public File {
 
  private:
   Status CheckLive() const {
-    if (generation_ != disk_->generation_) return Status::Unavailable("file handle from before a crash");
+    if (generation_ != disk_->generation_)
+      return Status::Unavailable("file handle from before a crash");
     return Status::Ok();
   }
   SimDisk* disk_;

@@ -23,8 +23,7 @@ std::string SnapshotName(uint64_t seq_next) {
 }
 
 bool IsSnapshotName(const std::string& name) {
-  return name.size() == 29 && name.compare(0, 5, "snap-") == 0 &&
-         name.compare(25, 4, ".cbs") == 0;
+  return name.size() == 29 && name.compare(0, 5, "snap-") == 0 && name.compare(25, 4, ".cbs") == 0;
 }
 }  // namespace
 
@@ -129,7 +128,8 @@ Result<std::unique_ptr<SnapshotReader>> SnapshotReader::Open(Disk* disk, const s
 Status SnapshotReader::Read(void* out, size_t size) {
   if (size > body_remaining()) return Status::DataLoss(path_ + ": body shorter than declared");
   auto* p = static_cast<uint8_t*>(out);
-  CB_ASSIGN_OR_RETURN(size_t n, file_->ReadAt(kHeaderSize + consumed_, std::span<uint8_t>(p, size)));
+  CB_ASSIGN_OR_RETURN(size_t n,
+                      file_->ReadAt(kHeaderSize + consumed_, std::span<uint8_t>(p, size)));
   if (n != size) return Status::DataLoss(path_ + ": short read");
   body_crc_ = Crc32cExtend(body_crc_, p, size);
   consumed_ += size;

@@ -4,9 +4,11 @@
 // while the writer appends after n. Popping (linked-chain rollback) keeps the chunk.
 #include <cstdint>
 #include <cstdlib>
+#include <cstring>
 #include <type_traits>
 
 #include "base/check.h"
+#include "base/memory.h"
 
 namespace cb::ledger {
 
@@ -24,7 +26,7 @@ class ChunkedVector {
     CB_CHECK(chunks_ != nullptr);
   }
   ~ChunkedVector() {
-    for (size_t i = 0; i < kChunksMax && chunks_[i] != nullptr; i++) std::free(chunks_[i]);
+    for (size_t i = 0; i < kChunksMax && chunks_[i] != nullptr; i++) Free(chunks_[i]);
     std::free(chunks_);
   }
   ChunkedVector(const ChunkedVector&) = delete;
@@ -38,11 +40,22 @@ class ChunkedVector {
     const size_t chunk = size_ >> kChunkShift;
     CB_CHECK(chunk < kChunksMax);
     if (chunks_[chunk] == nullptr) {
-      chunks_[chunk] = static_cast<T*>(std::malloc(kChunkSize * sizeof(T)));
+      chunks_[chunk] = static_cast<T*>(Alloc(kChunkSize * sizeof(T)));
       CB_CHECK(chunks_[chunk] != nullptr);
     }
     (*this)[size_] = value;
     size_++;
+  }
+  // Allocates and touches every chunk needed for `count` rows now.
+  void Reserve(size_t count) {
+    for (size_t chunk = 0; chunk * kChunkSize < count; chunk++) {
+      CB_CHECK(chunk < kChunksMax);
+      if (chunks_[chunk] == nullptr) {
+        chunks_[chunk] = static_cast<T*>(Alloc(kChunkSize * sizeof(T)));
+        CB_CHECK(chunks_[chunk] != nullptr);
+        std::memset(static_cast<void*>(chunks_[chunk]), 0, kChunkSize * sizeof(T));
+      }
+    }
   }
   void pop_back() {
     CB_CHECK(size_ > 0);
@@ -51,6 +64,15 @@ class ChunkedVector {
   void clear() { size_ = 0; }
 
  private:
+  static constexpr bool kHuge = kChunkSize * sizeof(T) >= kHugePageBytes;
+  static void* Alloc(size_t bytes) { return kHuge ? AllocHuge(bytes) : std::malloc(bytes); }
+  static void Free(void* p) {
+    if (kHuge) {
+      FreeHuge(p);
+    } else {
+      std::free(p);
+    }
+  }
   T** chunks_;
   size_t size_ = 0;
 };

@@ -6,7 +6,6 @@
 #include <span>
 
 #include "base/status.h"
-
 #include "journal/format.h"
 #include "ledger/state.h"
 

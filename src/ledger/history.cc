@@ -6,21 +6,20 @@
 
 namespace cb::ledger {
 
-void HistoryIndex::CatchUp(const LedgerState& state) {
-  if (accounts_.size() < state.account_count()) accounts_.resize(state.account_count());
-  const uint64_t end = state.record_count();
+void HistoryIndex::CatchUpTo(const LedgerState& state, uint64_t end, uint64_t account_count) {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (accounts_.size() < account_count) accounts_.resize(account_count);
   for (uint64_t row = records_indexed_; row < end; row++) {
-    const Transfer& t = state.record(static_cast<uint32_t>(row));
-    for (AccountId id : {t.debit_account_id, t.credit_account_id}) {
-      const uint32_t arow = state.AccountRow(id);
-      CB_CHECK(arow != kNoRow);
+    const RecordAccounts& ra = state.record_accounts(static_cast<uint32_t>(row));
+    for (uint32_t arow : {ra.debit_row, ra.credit_row}) {
+      CB_CHECK(arow < accounts_.size());
       PerAccount& pa = accounts_[arow];
       state.ApplyRecordEffect(static_cast<uint32_t>(row), arow, &pa.running);
       pa.rows.push_back(static_cast<uint32_t>(row));
       if (pa.rows.size() % kCheckpointEvery == 0) pa.checkpoints.push_back(pa.running);
     }
   }
-  records_indexed_ = end;
+  records_indexed_ = std::max(records_indexed_, end);
 }
 
 Balances HistoryIndex::BalanceAfter(const LedgerState& state, uint32_t account_row,
@@ -39,6 +38,7 @@ Balances HistoryIndex::BalanceAfter(const LedgerState& state, uint32_t account_r
 
 std::vector<HistoryEntry> HistoryIndex::Get(const LedgerState& state, uint32_t account_row,
                                             const HistoryQuery& q) const {
+  std::lock_guard<std::mutex> lock(mu_);
   std::vector<HistoryEntry> out;
   if (account_row >= accounts_.size()) return out;
   const PerAccount& pa = accounts_[account_row];
@@ -74,6 +74,7 @@ std::vector<HistoryEntry> HistoryIndex::Get(const LedgerState& state, uint32_t a
 
 Balances HistoryIndex::BalanceAsOf(const LedgerState& state, uint32_t account_row,
                                    TimestampNs timestamp) const {
+  std::lock_guard<std::mutex> lock(mu_);
   if (account_row >= accounts_.size()) return {};
   const PerAccount& pa = accounts_[account_row];
   auto hi = std::upper_bound(
@@ -85,6 +86,7 @@ Balances HistoryIndex::BalanceAsOf(const LedgerState& state, uint32_t account_ro
 }
 
 size_t HistoryIndex::memory_bytes() const {
+  std::lock_guard<std::mutex> lock(mu_);
   size_t bytes = accounts_.capacity() * sizeof(PerAccount);
   for (const auto& pa : accounts_) {
     bytes += pa.rows.capacity() * sizeof(uint32_t) + pa.checkpoints.capacity() * sizeof(Balances);

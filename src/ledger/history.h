@@ -5,6 +5,7 @@
 // kCheckpointEvery record folds. Memory: 4 bytes per entry + one checkpoint per 64 entries.
 // Updated per batch by CatchUp (not on the hot path of executing a transfer).
 #include <cstdint>
+#include <mutex>
 #include <optional>
 #include <vector>
 
@@ -32,12 +33,20 @@ class HistoryIndex {
   static constexpr uint32_t kCheckpointEvery = 64;
   static constexpr uint32_t kLimitMax = 8190;
 
-  void CatchUp(const LedgerState& state);
+  // Indexes records [records_indexed, record_end) of accounts [0, account_count). Reads
+  // only immutable rows (records and their RecordAccounts), so the executor's journal
+  // thread may run it for committed batches while the writer executes the next one. The
+  // index is internally locked: queries may come from the writer thread meanwhile.
+  void CatchUpTo(const LedgerState& state, uint64_t record_end, uint64_t account_count);
   void Reset() {
+    std::lock_guard<std::mutex> lock(mu_);
     accounts_.clear();
     records_indexed_ = 0;
   }
-  uint64_t records_indexed() const { return records_indexed_; }
+  uint64_t records_indexed() const {
+    std::lock_guard<std::mutex> lock(mu_);
+    return records_indexed_;
+  }
 
   // Entries of an account within the query's time range, oldest first (or newest first).
   // The account must exist (the caller answers account_not_found).
@@ -49,13 +58,14 @@ class HistoryIndex {
 
  private:
   struct PerAccount {
-    std::vector<uint32_t> rows;        // record rows touching this account, in order
-    std::vector<Balances> checkpoints; // balances after rows[k*64 + 63]
+    std::vector<uint32_t> rows;         // record rows touching this account, in order
+    std::vector<Balances> checkpoints;  // balances after rows[k*64 + 63]
     Balances running;
   };
   Balances BalanceAfter(const LedgerState& state, uint32_t account_row, const PerAccount& pa,
                         size_t entry) const;
 
+  mutable std::mutex mu_;
   std::vector<PerAccount> accounts_;
   uint64_t records_indexed_ = 0;
 };

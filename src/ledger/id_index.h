@@ -4,9 +4,11 @@
 // transfers cost ~64 MiB of index, not 320. Linear probing with backward-shift deletion
 // (deletion is only used to roll back a failed linked chain).
 #include <cstdint>
-#include <vector>
+#include <cstdlib>
+#include <cstring>
 
 #include "base/check.h"
+#include "base/memory.h"
 #include "base/uint128.h"
 
 namespace cb::ledger {
@@ -29,9 +31,11 @@ class IdIndex {
   explicit IdIndex(KeyOf key_of, size_t capacity_min = 1024) : key_of_(key_of) {
     size_t cap = 1024;
     while (cap < capacity_min * 10 / 7) cap *= 2;
-    slots_.assign(cap, kEmpty);
-    mask_ = cap - 1;
+    Allocate(cap);
   }
+  ~IdIndex() { Release(); }
+  IdIndex(const IdIndex&) = delete;
+  IdIndex& operator=(const IdIndex&) = delete;
 
   // Returns the row for `id` or kEmpty.
   uint32_t Find(u128 id) const {
@@ -43,11 +47,13 @@ class IdIndex {
   }
 
   void Prefetch(u128 id) const { __builtin_prefetch(&slots_[HashId(id) & mask_]); }
+  // The row in `id`'s home slot (maybe another id's, or kEmpty): a prefetch hint only.
+  uint32_t PeekHome(u128 id) const { return slots_[HashId(id) & mask_]; }
 
   // `id` must not be present.
   void Insert(u128 id, uint32_t row) {
     CB_CHECK(row != kEmpty);
-    if ((count_ + 1) * 10 > slots_.size() * 7) Grow();
+    if ((count_ + 1) * 10 > capacity_ * 7) Grow();
     size_t i = HashId(id) & mask_;
     while (slots_[i] != kEmpty) {
       CB_DCHECK(key_of_(slots_[i]) != id);
@@ -82,28 +88,50 @@ class IdIndex {
   }
 
   size_t count() const { return count_; }
-  size_t memory_bytes() const { return slots_.size() * sizeof(uint32_t); }
-  void Clear() {
-    std::fill(slots_.begin(), slots_.end(), kEmpty);
-    count_ = 0;
-  }
+  size_t memory_bytes() const { return capacity_ * sizeof(uint32_t); }
 
  private:
+  void Allocate(size_t cap) {
+    // Small tables (tests, the simulator) stay on the ordinary heap.
+    const size_t bytes = cap * sizeof(uint32_t);
+    huge_ = bytes >= kHugePageBytes;
+    slots_ = static_cast<uint32_t*>(huge_ ? AllocHuge(bytes) : std::malloc(bytes));
+    CB_CHECK(slots_ != nullptr);
+    std::memset(slots_, 0xFF, bytes);  // kEmpty everywhere
+    capacity_ = cap;
+    mask_ = cap - 1;
+  }
+  void Release() {
+    if (huge_) {
+      FreeHuge(slots_);
+    } else {
+      std::free(slots_);
+    }
+    slots_ = nullptr;
+  }
   void Grow() {
-    std::vector<uint32_t> old;
-    old.swap(slots_);
-    slots_.assign(old.size() * 2, kEmpty);
-    mask_ = slots_.size() - 1;
-    for (uint32_t row : old) {
+    uint32_t* old = slots_;
+    const bool old_huge = huge_;
+    const size_t old_cap = capacity_;
+    Allocate(old_cap * 2);
+    for (size_t k = 0; k < old_cap; k++) {
+      const uint32_t row = old[k];
       if (row == kEmpty) continue;
       size_t i = HashId(key_of_(row)) & mask_;
       while (slots_[i] != kEmpty) i = (i + 1) & mask_;
       slots_[i] = row;
     }
+    if (old_huge) {
+      FreeHuge(old);
+    } else {
+      std::free(old);
+    }
   }
 
   KeyOf key_of_;
-  std::vector<uint32_t> slots_;
+  uint32_t* slots_ = nullptr;
+  size_t capacity_ = 0;
+  bool huge_ = false;
   size_t mask_ = 0;
   size_t count_ = 0;
 };

@@ -114,11 +114,16 @@ TR ValidatePostOrVoid(const LedgerState& state, const Transfer& in, TimestampNs 
     return TR::kPendingTransferHasDifferentAmount;
   }
   switch (state.status(prow)) {
-    case PendingStatus::kPending: break;
-    case PendingStatus::kPosted: return TR::kPendingTransferAlreadyPosted;
-    case PendingStatus::kVoided: return TR::kPendingTransferAlreadyVoided;
-    case PendingStatus::kExpired: return TR::kPendingTransferExpired;
-    case PendingStatus::kNone: return TR::kPendingTransferNotPending;
+    case PendingStatus::kPending:
+      break;
+    case PendingStatus::kPosted:
+      return TR::kPendingTransferAlreadyPosted;
+    case PendingStatus::kVoided:
+      return TR::kPendingTransferAlreadyVoided;
+    case PendingStatus::kExpired:
+      return TR::kPendingTransferExpired;
+    case PendingStatus::kNone:
+      return TR::kPendingTransferNotPending;
   }
   if (p.timeout_s > 0 && ExpiresAt(p) <= now) return TR::kPendingTransferExpired;
   if (in.flags & kTransferPostPending) {
@@ -173,8 +178,8 @@ TR ValidateSingleOrPending(const LedgerState& state, const Transfer& in, Timesta
         !CheckedAdd(ceiling, dr.limit, &ceiling)) {
       ceiling = kU128Max;
     }
-    amount = std::min(amount, SaturatingSub(SaturatingSub(ceiling, b.debits_posted),
-                                            b.debits_pending));
+    amount =
+        std::min(amount, SaturatingSub(SaturatingSub(ceiling, b.debits_posted), b.debits_pending));
     if (amount == 0) return TR::kExceedsCredits;
   }
   if (in.flags & kTransferBalancingCredit) {
@@ -184,8 +189,8 @@ TR ValidateSingleOrPending(const LedgerState& state, const Transfer& in, Timesta
         !CheckedAdd(ceiling, cr.limit, &ceiling)) {
       ceiling = kU128Max;
     }
-    amount = std::min(amount, SaturatingSub(SaturatingSub(ceiling, b.credits_posted),
-                                            b.credits_pending));
+    amount = std::min(amount,
+                      SaturatingSub(SaturatingSub(ceiling, b.credits_posted), b.credits_pending));
     if (amount == 0) return TR::kExceedsDebits;
   }
   if (pending && in.timeout_s > 0) {
@@ -221,8 +226,8 @@ AR ValidateAccount(const LedgerState& state, const Account& in) {
   const uint32_t row = state.AccountRow(in.id);
   if (row != kNoRow) {
     const Account& s = state.account(row);
-    constexpr uint16_t kCompared = kAccountDebitsMustNotExceedCredits |
-                                   kAccountCreditsMustNotExceedDebits;
+    constexpr uint16_t kCompared =
+        kAccountDebitsMustNotExceedCredits | kAccountCreditsMustNotExceedDebits;
     if ((in.flags & kCompared) != (s.flags & kCompared)) return AR::kExistsWithDifferentFlags;
     if (in.user_data_128 != s.user_data_128) return AR::kExistsWithDifferentUserData128;
     if (in.user_data_64 != s.user_data_64) return AR::kExistsWithDifferentUserData64;
@@ -292,8 +297,8 @@ TransferResult ValidateTransfer(const LedgerState& state, const Transfer& in, Ti
   if (in.id.zero()) return TR::kIdMustNotBeZero;
   if (in.id.max()) return TR::kIdMustNotBeIntMax;
   const uint16_t f = in.flags;
-  const int kinds = !!(f & kTransferPending) + !!(f & kTransferPostPending) +
-                    !!(f & kTransferVoidPending);
+  const int kinds =
+      !!(f & kTransferPending) + !!(f & kTransferPostPending) + !!(f & kTransferVoidPending);
   const bool balancing = f & (kTransferBalancingDebit | kTransferBalancingCredit);
   if (kinds > 1) return TR::kFlagsAreMutuallyExclusive;
   if (balancing && (f & (kTransferPostPending | kTransferVoidPending))) {
@@ -307,25 +312,32 @@ TransferResult ValidateTransfer(const LedgerState& state, const Transfer& in, Ti
   return ValidateSingleOrPending(state, in, now, resolved);
 }
 
-void CreateTransfers(LedgerState* state, std::span<const Transfer> transfers,
-                     TimestampNs* ts_next, journal::RecordBuilder* out,
-                     std::vector<TransferResult>* results) {
+void CreateTransfers(LedgerState* state, std::span<const Transfer> transfers, TimestampNs* ts_next,
+                     journal::RecordBuilder* out, std::vector<TransferResult>* results) {
   CB_CHECK(transfers.size() <= kItemsPerCommandMax);
   // Warm the id indexes a few items ahead: the lookups are the cache misses that dominate.
   constexpr size_t kPrefetchAhead = 8;
-  for (size_t k = 0; k < std::min(kPrefetchAhead, transfers.size()); k++) {
+  for (size_t k = 0; k < std::min(2 * kPrefetchAhead, transfers.size()); k++) {
     state->PrefetchTransfer(transfers[k].id);
+    state->PrefetchAccount(transfers[k].debit_account_id);
+    state->PrefetchAccount(transfers[k].credit_account_id);
   }
   RunChains(
       state, transfers.size(), ts_next, out, results, TR::kLinkedEventFailed,
       TR::kLinkedEventChainOpen,
       [&](size_t i) { return (transfers[i].flags & kTransferLinked) != 0; },
       [&](size_t i) {
+        // Two-stage prefetch: index slots far ahead, then the account rows they name.
+        if (i + 2 * kPrefetchAhead < transfers.size()) {
+          const Transfer& far = transfers[i + 2 * kPrefetchAhead];
+          state->PrefetchTransfer(far.id);
+          state->PrefetchAccount(far.debit_account_id);
+          state->PrefetchAccount(far.credit_account_id);
+        }
         if (i + kPrefetchAhead < transfers.size()) {
           const Transfer& ahead = transfers[i + kPrefetchAhead];
-          state->PrefetchTransfer(ahead.id);
-          state->PrefetchAccount(ahead.debit_account_id);
-          state->PrefetchAccount(ahead.credit_account_id);
+          state->PrefetchAccountRow(ahead.debit_account_id);
+          state->PrefetchAccountRow(ahead.credit_account_id);
         }
         Transfer resolved;
         const TR r = ValidateTransfer(*state, transfers[i], *ts_next, &resolved);
@@ -360,7 +372,8 @@ AccountResult DefineLedger(LedgerState* state, const LedgerInfo& info,
   if (info.ledger == 0) return AR::kLedgerMustNotBeZero;
   size_t len = 0;
   while (len < sizeof(info.currency) && info.currency[len] != 0) len++;
-  if (len < 3) return AR::kCurrencyInvalid;
+  // NUL-padded, 3 to 7 characters (types.h): a full 8 would leave no terminator.
+  if (len < 3 || len == sizeof(info.currency)) return AR::kCurrencyInvalid;
   for (size_t k = 0; k < sizeof(info.currency); k++) {
     const char c = info.currency[k];
     const bool ok = k < len ? ((c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')) : c == 0;
@@ -385,7 +398,7 @@ AccountResult DefineGlCode(LedgerState* state, const GlCode& gl, journal::Record
   auto it = state->chart().find(gl.code);
   if (it != state->chart().end()) {
     return std::memcmp(&it->second, &gl, sizeof(gl)) == 0 ? AR::kExists
-                                                           : AR::kExistsWithDifferentCode;
+                                                          : AR::kExistsWithDifferentCode;
   }
   EmitEvent(out, EventType::kGlCodeDefined, gl);
   state->ApplyGlCodeDefined(gl);

@@ -21,9 +21,8 @@ constexpr size_t kItemsPerCommandMax = 8190;
 void CreateAccounts(LedgerState* state, std::span<const Account> accounts, TimestampNs* ts_next,
                     journal::RecordBuilder* out, std::vector<AccountResult>* results);
 
-void CreateTransfers(LedgerState* state, std::span<const Transfer> transfers,
-                     TimestampNs* ts_next, journal::RecordBuilder* out,
-                     std::vector<TransferResult>* results);
+void CreateTransfers(LedgerState* state, std::span<const Transfer> transfers, TimestampNs* ts_next,
+                     journal::RecordBuilder* out, std::vector<TransferResult>* results);
 
 AccountResult DefineLedger(LedgerState* state, const LedgerInfo& info, journal::RecordBuilder* out);
 AccountResult DefineGlCode(LedgerState* state, const GlCode& gl, journal::RecordBuilder* out);

@@ -27,9 +27,9 @@ enum class AccountResult : uint32_t {
   kExistsWithDifferentCode = 18,
   kExistsWithDifferentLimit = 19,
   kExists = 20,
-  kAccountNotFound = 21,    // limit/close/reopen commands
-  kAccountClosed = 22,      // limit change on a closed account
-  kAccountNotClosed = 23,   // reopen of an open account
+  kAccountNotFound = 21,   // limit/close/reopen commands
+  kAccountClosed = 22,     // limit change on a closed account
+  kAccountNotClosed = 23,  // reopen of an open account
   kAccountAlreadyClosed = 24,
   kLimitBelowCurrentBalance = 25,  // lowering a limit below what is already used
   kCurrencyInvalid = 26,           // ledger definition: bad currency code or scale
@@ -101,7 +101,11 @@ enum class TransferResult : uint32_t {
 const char* TransferResultName(TransferResult r);
 
 // `exists` is an idempotent no-op: it neither changes state nor breaks a linked chain.
-inline bool Succeeded(TransferResult r) { return r == TransferResult::kOk || r == TransferResult::kExists; }
-inline bool Succeeded(AccountResult r) { return r == AccountResult::kOk || r == AccountResult::kExists; }
+inline bool Succeeded(TransferResult r) {
+  return r == TransferResult::kOk || r == TransferResult::kExists;
+}
+inline bool Succeeded(AccountResult r) {
+  return r == AccountResult::kOk || r == AccountResult::kExists;
+}
 
 }  // namespace cb::ledger

@@ -16,8 +16,8 @@ std::unique_ptr<SnapshotCapture> SnapshotCodec::Capture(const LedgerState& s) {
 }
 
 Status SnapshotCodec::Write(const SnapshotCapture& c, journal::SnapshotWriter* w) {
-  const uint64_t counts[5] = {c.ledgers.size(), c.chart.size(), c.accounts.size(),
-                              c.record_count, c.records_digest};
+  const uint64_t counts[5] = {c.ledgers.size(), c.chart.size(), c.accounts.size(), c.record_count,
+                              c.records_digest};
   CB_RETURN_IF_ERROR(w->Append(counts, sizeof(counts)));
   for (const auto& [k, v] : c.ledgers) CB_RETURN_IF_ERROR(w->Append(&v, sizeof(v)));
   for (const auto& [k, v] : c.chart) CB_RETURN_IF_ERROR(w->Append(&v, sizeof(v)));
@@ -89,6 +89,16 @@ Status SnapshotCodec::Load(journal::SnapshotReader* r, LedgerState* s) {
   uint64_t digest = 0;
   for (uint32_t row = 0; row < counts[3]; row++) {
     const Transfer& t = s->records_[row];
+    const uint32_t dr = s->account_index_.Find(t.debit_account_id.value);
+    const uint32_t cr = s->account_index_.Find(t.credit_account_id.value);
+    if (dr == kNoRow || cr == kNoRow) return Status::DataLoss("snapshot record names no account");
+    uint32_t prow = kNoRow;
+    if (t.flags & (kTransferPostPending | kTransferVoidPending | kTransferExpiryRecord)) {
+      prow = s->transfer_index_.Find(t.pending_id.value);
+      if (prow == kNoRow || prow >= row)
+        return Status::DataLoss("snapshot record names no pending");
+    }
+    s->record_accounts_.push_back({dr, cr, prow});
     if (!t.id.zero()) s->transfer_index_.Insert(t.id.value, row);
     if (s->status_[row] == static_cast<uint8_t>(PendingStatus::kPending) && t.timeout_s > 0) {
       s->expiries_.insert({ExpiresAt(t), row});

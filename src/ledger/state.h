@@ -18,22 +18,44 @@ namespace cb::ledger {
 
 constexpr uint32_t kNoRow = UINT32_MAX;
 
+// A sum of u128 balances across accounts: each balance is overflow-checked, their total
+// across a ledger is not bounded by u128, so totals carry the overflow count (< 2^64
+// because accounts < 2^32).
+struct WideSum {
+  u128 lo = 0;
+  uint64_t hi = 0;
+  void Add(u128 v) {
+    if (__builtin_add_overflow(lo, v, &lo)) hi++;
+  }
+  bool operator==(const WideSum&) const = default;
+  bool operator==(u128 v) const { return hi == 0 && lo == v; }
+};
+
 struct LedgerTotals {
   LedgerCode ledger = 0;
-  u128 debits_posted = 0;
-  u128 credits_posted = 0;
-  u128 debits_pending = 0;
-  u128 credits_pending = 0;
+  WideSum debits_posted;
+  WideSum credits_posted;
+  WideSum debits_pending;
+  WideSum credits_pending;
   bool balanced() const {
     return debits_posted == credits_posted && debits_pending == credits_pending;
   }
 };
 
+// The account rows a record touches (and the pending transfer's row for post, void and
+// expiry records), kept beside it: indexing history then needs no id lookups, so it can
+// run on another thread while the writer mutates the id indexes.
+struct RecordAccounts {
+  uint32_t debit_row;
+  uint32_t credit_row;
+  uint32_t pending_row;  // kNoRow unless the record resolves a pending transfer
+};
+
 struct GlTotals {
   LedgerCode ledger = 0;
   uint16_t code = 0;
-  u128 debits_posted = 0;
-  u128 credits_posted = 0;
+  WideSum debits_posted;
+  WideSum credits_posted;
 };
 
 class LedgerState {
@@ -57,6 +79,12 @@ class LedgerState {
   std::vector<uint32_t> DueExpiries(TimestampNs now, size_t count_max) const;
   std::optional<TimestampNs> NextExpiry() const;
   void PrefetchAccount(AccountId id) const { account_index_.Prefetch(id.value); }
+  // Second stage: the index slot is cached by now; pull in the account row it names.
+  void PrefetchAccountRow(AccountId id) const {
+    const uint32_t row = account_index_.PeekHome(id.value);
+    if (row < accounts_.size()) __builtin_prefetch(&accounts_[row]);
+  }
+  const RecordAccounts& record_accounts(uint32_t row) const { return record_accounts_[row]; }
   void PrefetchTransfer(TransferId id) const { transfer_index_.Prefetch(id.value); }
 
   // --- events (the only mutators) ----------------------------------------------------
@@ -86,7 +114,10 @@ class LedgerState {
   HistoryIndex& history() { return history_; }
   const HistoryIndex& history() const { return history_; }
   // Brings the history index up to date with every applied record.
-  void IndexHistory() { history_.CatchUp(*this); }
+  void IndexHistory() { history_.CatchUpTo(*this, records_.size(), accounts_.size()); }
+  // Pre-allocates (and touches) memory for this many records up front, TigerBeetle style,
+  // so the hot path takes no page faults.
+  void ReserveRecords(size_t count);
   // Effect of record `row` on the balances of `account_row` (one side of it).
   void ApplyRecordEffect(uint32_t row, uint32_t account_row, Balances* balances) const;
 
@@ -105,8 +136,16 @@ class LedgerState {
   };
   struct UndoEntry {
     enum class Kind : uint8_t {
-      kBalances, kAccountAppended, kRecordAppended, kStatus, kExpiryInserted, kExpiryErased,
-      kLimit, kFlags, kLedger, kGl
+      kBalances,
+      kAccountAppended,
+      kRecordAppended,
+      kStatus,
+      kExpiryInserted,
+      kExpiryErased,
+      kLimit,
+      kFlags,
+      kLedger,
+      kGl
     };
     Kind kind;
     uint32_t row;
@@ -116,7 +155,7 @@ class LedgerState {
 
   Account& MutableAccount(AccountId id);
   void SaveBalances(uint32_t row);
-  void AppendRecord(const Transfer& t, PendingStatus status);
+  void AppendRecord(const Transfer& t, PendingStatus status, RecordAccounts ra);
   void SetStatus(uint32_t row, PendingStatus status);
   void InsertExpiry(uint64_t expires_at, uint32_t row);
   void EraseExpiry(uint64_t expires_at, uint32_t row);
@@ -125,6 +164,7 @@ class LedgerState {
   IdIndex<AccountKey> account_index_;
   ChunkedVector<Transfer> records_;
   ChunkedVector<uint8_t> status_;
+  ChunkedVector<RecordAccounts> record_accounts_;
   IdIndex<TransferKey> transfer_index_;
   std::set<std::pair<uint64_t, uint32_t>> expiries_;  // (expires_at_ns, record row)
   std::map<LedgerCode, LedgerInfo> ledgers_;

@@ -99,7 +99,13 @@ struct Transfer {
 };
 static_assert(sizeof(Transfer) == 128);
 
-enum class PendingStatus : uint8_t { kNone = 0, kPending = 1, kPosted = 2, kVoided = 3, kExpired = 4 };
+enum class PendingStatus : uint8_t {
+  kNone = 0,
+  kPending = 1,
+  kPosted = 2,
+  kVoided = 3,
+  kExpired = 4
+};
 
 // A ledger (currency or asset): ISO 4217 code and minor-unit scale for currencies.
 struct LedgerInfo {

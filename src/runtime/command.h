@@ -11,35 +11,58 @@
 
 namespace cb::runtime {
 
-struct DefineLedgerCmd { ledger::LedgerInfo info; };
-struct DefineGlCodeCmd { ledger::GlCode gl; };
-struct CreateAccountsCmd { std::vector<ledger::Account> accounts; };
-struct CreateTransfersCmd { std::vector<ledger::Transfer> transfers; };
-struct SetAccountLimitCmd { ledger::AccountId account_id; uint64_t limit = 0; };
-struct CloseAccountCmd { ledger::AccountId account_id; bool reopen = false; };
+struct DefineLedgerCmd {
+  ledger::LedgerInfo info;
+};
+struct DefineGlCodeCmd {
+  ledger::GlCode gl;
+};
+struct CreateAccountsCmd {
+  std::vector<ledger::Account> accounts;
+};
+struct CreateTransfersCmd {
+  std::vector<ledger::Transfer> transfers;
+};
+struct SetAccountLimitCmd {
+  ledger::AccountId account_id;
+  uint64_t limit = 0;
+};
+struct CloseAccountCmd {
+  ledger::AccountId account_id;
+  bool reopen = false;
+};
 
 // Queries run on the writer thread like commands (linearizable) and are released only
 // after every batch before them is durable.
-struct LookupAccountsQuery { std::vector<ledger::AccountId> ids; };
-struct LookupTransfersQuery { std::vector<ledger::TransferId> ids; };
-struct HistoryQueryCmd { ledger::HistoryQuery query; };
-struct BalanceAsOfQuery { ledger::AccountId account_id; TimestampNs timestamp = 0; };
+struct LookupAccountsQuery {
+  std::vector<ledger::AccountId> ids;
+};
+struct LookupTransfersQuery {
+  std::vector<ledger::TransferId> ids;
+};
+struct HistoryQueryCmd {
+  ledger::HistoryQuery query;
+};
+struct BalanceAsOfQuery {
+  ledger::AccountId account_id;
+  TimestampNs timestamp = 0;
+};
 struct TrialBalanceQuery {};
 
-using Command = std::variant<DefineLedgerCmd, DefineGlCodeCmd, CreateAccountsCmd,
-                             CreateTransfersCmd, SetAccountLimitCmd, CloseAccountCmd,
-                             LookupAccountsQuery, LookupTransfersQuery, HistoryQueryCmd,
-                             BalanceAsOfQuery, TrialBalanceQuery>;
+using Command =
+    std::variant<DefineLedgerCmd, DefineGlCodeCmd, CreateAccountsCmd, CreateTransfersCmd,
+                 SetAccountLimitCmd, CloseAccountCmd, LookupAccountsQuery, LookupTransfersQuery,
+                 HistoryQueryCmd, BalanceAsOfQuery, TrialBalanceQuery>;
 
 // Number of items a command carries (bounded by ledger::kItemsPerCommandMax).
 size_t CommandItemCount(const Command& command);
 bool IsQuery(const Command& command);
 
 struct Reply {
-  Status status;               // not OK: the command was not executed (or not durable)
-  uint64_t seq_first = 0;      // journal sequence of the command's first event, 0 if none
+  Status status;           // not OK: the command was not executed (or not durable)
+  uint64_t seq_first = 0;  // journal sequence of the command's first event, 0 if none
   uint64_t seq_last = 0;
-  TimestampNs timestamp = 0;   // the batch clock it ran at
+  TimestampNs timestamp = 0;      // the batch clock it ran at
   std::vector<uint32_t> results;  // per item: AccountResult or TransferResult values
   std::vector<ledger::Account> accounts;
   std::vector<ledger::Transfer> transfers;

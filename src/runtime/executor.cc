@@ -157,6 +157,8 @@ void Executor::WriterLoop() {
       items += CommandItemCount(p.command);
     }
     shard_->ExecuteBatch(commands, clock_->NowNs(), &slot->batch, &slot->replies);
+    slot->record_end = shard_->state().record_count();
+    slot->account_end = shard_->state().account_count();
     stats_.batch_items.Record(items * 1000);
     slot->dones.clear();
     for (Pending& p : taken) slot->dones.push_back(std::move(p.done));
@@ -167,8 +169,6 @@ void Executor::WriterLoop() {
       journal_busy_++;
     }
     journal_cv_.notify_one();
-    // Per-batch history maintenance runs while the journal thread fsyncs.
-    shard_->state().IndexHistory();
     MaybeSnapshot();
   }
 }
@@ -218,6 +218,12 @@ void Executor::JournalLoop() {
       }
       s->dones.clear();
       s->replies.clear();
+    }
+    if (status.ok()) {
+      // History is maintained per committed batch here, off the writer's hot path; it
+      // reads only rows that are final (see HistoryIndex::CatchUpTo).
+      const InFlight* last = group.back();
+      shard_->state().history().CatchUpTo(shard_->state(), last->record_end, last->account_end);
     }
     {
       std::lock_guard<std::mutex> lock(journal_mu_);

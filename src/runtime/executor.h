@@ -22,12 +22,12 @@ namespace cb::runtime {
 using ReplyFn = std::function<void(Reply&&)>;
 
 struct ExecutorOptions {
-  size_t queue_depth_max = 4096;         // commands waiting; beyond: ResourceExhausted
-  size_t batch_items_max = 16380;        // items (transfers, accounts, ...) per batch
-  size_t in_flight_batches_max = 3;      // executed, not yet durable
-  uint64_t snapshot_interval_ms = 0;     // 0: no background snapshots
-  uint64_t snapshot_min_events = 1;      // skip a snapshot if fewer new events
-  Clock* clock = nullptr;                // default: SystemClock
+  size_t queue_depth_max = 4096;      // commands waiting; beyond: ResourceExhausted
+  size_t batch_items_max = 16380;     // items (transfers, accounts, ...) per batch
+  size_t in_flight_batches_max = 3;   // executed, not yet durable
+  uint64_t snapshot_interval_ms = 0;  // 0: no background snapshots
+  uint64_t snapshot_min_events = 1;   // skip a snapshot if fewer new events
+  Clock* clock = nullptr;             // default: SystemClock
 };
 
 // Fixed-bucket latency histogram (power-of-two microseconds), lock-free.
@@ -83,6 +83,8 @@ class Executor {
   };
   struct InFlight {
     PreparedBatch batch;
+    uint64_t record_end = 0;  // state boundary after this batch, for history indexing
+    uint64_t account_end = 0;
     std::vector<Reply> replies;
     std::vector<ReplyFn> dones;
   };

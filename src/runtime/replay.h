@@ -24,6 +24,7 @@ Result<ReplayResult> ReplayJournal(Disk* disk, const std::string& data_dir,
                                    std::optional<TimestampNs> as_of, ledger::LedgerState* state);
 
 struct AuditResult {
+  journal::Position end;  // where the next record would go
   uint64_t batches = 0;
   uint64_t events = 0;
   Hash256 last_hash{};

@@ -45,7 +45,9 @@ Result<std::unique_ptr<Shard>> Shard::Open(Disk* disk, const ShardOptions& optio
   snapshots.push_back("");  // the last resort: full replay from the beginning
   Status last_error;
   for (const std::string& path : snapshots) {
-    auto state = std::make_unique<LedgerState>(options.transfers_expected, options.accounts_expected);
+    auto state =
+        std::make_unique<LedgerState>(options.transfers_expected, options.accounts_expected);
+    if (options.transfers_expected > 0) state->ReserveRecords(options.transfers_expected);
     journal::ScanStart start;
     if (!path.empty()) {
       auto reader = journal::SnapshotReader::Open(disk, path);
@@ -73,15 +75,19 @@ Result<std::unique_ptr<Shard>> Shard::Open(Disk* disk, const ShardOptions& optio
             CB_RETURN_IF_ERROR(ApplyEvent(s, ev));
             replayed++;
           }
-          last_ts = std::max<TimestampNs>(last_ts, rec.header->timestamp_ns + rec.header->event_count);
+          // Same floor as live execution: the last event's stamp (batch clock + count - 1).
+          if (rec.header->event_count > 0) {
+            last_ts = std::max<TimestampNs>(last_ts,
+                                            rec.header->timestamp_ns + rec.header->event_count - 1);
+          }
           return Status::Ok();
         },
         &end);
     if (!journal.ok()) {
       last_error = journal.status();
       if (path.empty()) return last_error;  // the journal itself is damaged
-      info->snapshots_rejected.push_back(path + ": does not continue into the journal: " +
-                                         last_error.ToString());
+      info->snapshots_rejected.push_back(
+          path + ": does not continue into the journal: " + last_error.ToString());
       continue;
     }
     state->IndexHistory();
@@ -193,7 +199,8 @@ Status Shard::Commit(std::span<PreparedBatch* const> batches) {
   for (PreparedBatch* b : batches) {
     if (b->has_events()) writes.push_back({&b->record, b->seq_first, b->timestamp_ns});
   }
-  if (writes.empty()) return journal_->failed() ? Status::Unavailable("journal failed") : Status::Ok();
+  if (writes.empty())
+    return journal_->failed() ? Status::Unavailable("journal failed") : Status::Ok();
   return journal_->AppendGroup(writes);
 }
 
@@ -209,8 +216,8 @@ SnapshotJob Shard::CaptureSnapshot() const {
 }
 
 Status Shard::WriteSnapshot(const SnapshotJob& job) const {
-  CB_ASSIGN_OR_RETURN(auto writer,
-                      journal::SnapshotWriter::Create(disk_, SnapshotDir(options_.data_dir), job.meta));
+  CB_ASSIGN_OR_RETURN(auto writer, journal::SnapshotWriter::Create(
+                                       disk_, SnapshotDir(options_.data_dir), job.meta));
   CB_RETURN_IF_ERROR(SnapshotCodec::Write(*job.capture, writer.get()));
   return writer->Finish(options_.snapshots_kept);
 }

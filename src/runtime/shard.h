@@ -27,7 +27,7 @@ struct ShardOptions {
 };
 
 struct RecoveryInfo {
-  std::string snapshot_used;               // empty: full replay
+  std::string snapshot_used;                    // empty: full replay
   std::vector<std::string> snapshots_rejected;  // with the reason
   uint64_t events_replayed = 0;
   uint64_t seq_next = 1;
@@ -58,8 +58,8 @@ class Shard {
   // Runs `commands` as one batch at batch time max(now, last + 1): expires due pending
   // transfers first, then executes each command in order. `replies[i]` answers
   // `commands[i]`; replies must not be released before Commit() of this batch succeeds.
-  void ExecuteBatch(std::span<const Command* const> commands, TimestampNs now,
-                    PreparedBatch* batch, std::vector<Reply>* replies);
+  void ExecuteBatch(std::span<const Command* const> commands, TimestampNs now, PreparedBatch* batch,
+                    std::vector<Reply>* replies);
 
   // Group commit of executed batches, in order. After an error the shard is failed.
   Status Commit(std::span<PreparedBatch* const> batches);

@@ -170,12 +170,24 @@ class Simulation {
     }
     // Invalid in one of several ways.
     switch (rng_.Below(6)) {
-      case 0: t.amount = 0; break;
-      case 1: t.credit_account_id = t.debit_account_id; break;
-      case 2: t.debit_account_id = AccountId{999}; break;
-      case 3: t.credit_account_id = RandomAccount(l == 1 ? 2 : 1); break;  // other ledger
-      case 4: t.id = TransferId{}; break;
-      default: t.flags = kTransferPending | kTransferPostPending; break;
+      case 0:
+        t.amount = 0;
+        break;
+      case 1:
+        t.credit_account_id = t.debit_account_id;
+        break;
+      case 2:
+        t.debit_account_id = AccountId{999};
+        break;
+      case 3:
+        t.credit_account_id = RandomAccount(l == 1 ? 2 : 1);
+        break;  // other ledger
+      case 4:
+        t.id = TransferId{};
+        break;
+      default:
+        t.flags = kTransferPending | kTransferPostPending;
+        break;
     }
     return t;
   }
