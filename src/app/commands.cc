@@ -12,6 +12,7 @@
 #include "base/time.h"
 #include "http/health_server.h"
 #include "runtime/executor.h"
+#include "runtime/record_applier.h"
 #include "runtime/replay.h"
 #include "sim/simulator.h"
 
@@ -139,8 +140,12 @@ int RunReplay(const std::string& data_dir, const std::optional<std::string>& as_
     std::fprintf(stderr, "replay: no journal in %s\n", data_dir.c_str());
     return 1;
   }
-  ledger::LedgerState state;
   const uint64_t t0 = MonotonicNowNs();
+  // Pre-size from the journal's size: no index rehash or page-fault storm mid-replay.
+  const uint64_t records_max =
+      runtime::EstimateJournalRecords(disk.get(), runtime::JournalDir(data_dir));
+  ledger::LedgerState state(records_max, 0);
+  state.ReserveRecords(records_max);
   auto result = runtime::ReplayJournal(disk.get(), data_dir, as_of, &state);
   const double seconds = static_cast<double>(MonotonicNowNs() - t0) / 1e9;
   if (!result.ok()) {

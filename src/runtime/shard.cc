@@ -2,6 +2,7 @@
 
 #include "ledger/events.h"
 #include "ledger/ledger.h"
+#include "runtime/record_applier.h"
 
 namespace cb::runtime {
 
@@ -62,27 +63,12 @@ Result<std::unique_ptr<Shard>> Shard::Open(Disk* disk, const ShardOptions& optio
     } else {
       shard->last_ts_ = 0;
     }
-    uint64_t replayed = 0;
-    TimestampNs last_ts = shard->last_ts_;
-    LedgerState* s = state.get();
+    RecordApplier applier(state.get(), std::nullopt);
     journal::ScanEnd end;
     auto journal = journal::FileJournal::Open(
         disk, jopts, start,
-        [&](const journal::RecordRef& rec) -> Status {
-          journal::EventIterator it(rec.events);
-          journal::EventView ev;
-          while (it.Next(&ev)) {
-            CB_RETURN_IF_ERROR(ApplyEvent(s, ev));
-            replayed++;
-          }
-          // Same floor as live execution: the last event's stamp (batch clock + count - 1).
-          if (rec.header->event_count > 0) {
-            last_ts = std::max<TimestampNs>(last_ts,
-                                            rec.header->timestamp_ns + rec.header->event_count - 1);
-          }
-          return Status::Ok();
-        },
-        &end);
+        [&](const journal::RecordRef& rec) -> Status { return applier.Apply(rec); }, &end);
+    applier.Finish();
     if (!journal.ok()) {
       last_error = journal.status();
       if (path.empty()) return last_error;  // the journal itself is damaged
@@ -90,14 +76,13 @@ Result<std::unique_ptr<Shard>> Shard::Open(Disk* disk, const ShardOptions& optio
           path + ": does not continue into the journal: " + last_error.ToString());
       continue;
     }
-    state->IndexHistory();
     state->CheckInvariants();
     shard->state_ = std::move(state);
     shard->journal_ = std::move(*journal);
     shard->seq_next_ = end.seq_next;
-    shard->last_ts_ = last_ts;
+    shard->last_ts_ = std::max(shard->last_ts_, applier.last_event_timestamp());
     info->snapshot_used = path;
-    info->events_replayed = replayed;
+    info->events_replayed = applier.events();
     info->seq_next = end.seq_next;
     info->torn_tail = end.torn_tail;
     info->torn_detail = end.torn_detail;
