@@ -32,6 +32,8 @@ int RunLedgerBench(const LedgerBenchOptions& options);
 int RunReplay(const std::string& data_dir, const std::optional<std::string>& as_of);
 int RunAuditVerify(const std::string& data_dir);
 int RunSim(uint64_t seed, uint64_t steps, uint64_t seeds);
+int RunSnapshot(const std::string& data_dir);
+int RunRecoveryBench(const std::string& data_dir);
 int RunLookupTransfer(const std::string& data_dir, const std::string& id);
 
 // Peak resident set size of this process in MiB (VmHWM).

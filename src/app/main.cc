@@ -49,6 +49,15 @@ int main(int argc, char** argv) {
                    "Background snapshots during the run (0: off)")
       ->capture_default_str();
 
+  std::string recovery_dir;
+  auto* recovery_cmd =
+      bench_cmd->add_subcommand("recovery", "Time a restart: newest snapshot + journal tail");
+  recovery_cmd->add_option("--data", recovery_dir)->required();
+
+  std::string snapshot_dir;
+  auto* snapshot_cmd = app.add_subcommand("snapshot", "Recover, then write a snapshot now");
+  snapshot_cmd->add_option("--data", snapshot_dir)->required();
+
   std::string replay_dir;
   std::optional<std::string> as_of;
   auto* replay_cmd = app.add_subcommand("replay", "Rebuild state from the journal (no snapshots)");
@@ -80,6 +89,8 @@ int main(int argc, char** argv) {
 
   if (serve_cmd->parsed()) return cb::app::RunServe(serve);
   if (ledger_cmd->parsed()) return cb::app::RunLedgerBench(bench);
+  if (recovery_cmd->parsed()) return cb::app::RunRecoveryBench(recovery_dir);
+  if (snapshot_cmd->parsed()) return cb::app::RunSnapshot(snapshot_dir);
   if (replay_cmd->parsed()) return cb::app::RunReplay(replay_dir, as_of);
   if (verify_cmd->parsed()) return cb::app::RunAuditVerify(audit_dir);
   if (sim_cmd->parsed()) return cb::app::RunSim(sim_seed, sim_steps, sim_seeds);

@@ -63,6 +63,11 @@ class IdIndex {
     count_++;
   }
 
+  // Grows the table now so that `count_max` ids fit without a rehash later.
+  void Reserve(size_t count_max) {
+    while (count_max * 10 > capacity_ * 7) Grow();
+  }
+
   // Removes `id` (must be present). Backward-shift keeps probe chains intact.
   void Erase(u128 id) {
     size_t i = HashId(id) & mask_;

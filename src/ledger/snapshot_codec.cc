@@ -1,5 +1,7 @@
 #include "ledger/snapshot_codec.h"
 
+#include "ledger/history_follower.h"
+
 namespace cb::ledger {
 
 std::unique_ptr<SnapshotCapture> SnapshotCodec::Capture(const LedgerState& s) {
@@ -55,6 +57,7 @@ Status SnapshotCodec::Load(journal::SnapshotReader* r, LedgerState* s) {
     s->chart_[v.code] = v;
   }
   s->accounts_.resize(counts[2]);
+  s->ReserveRecords(counts[3]);
   CB_RETURN_IF_ERROR(r->Read(s->accounts_.data(), counts[2] * sizeof(Account)));
   constexpr size_t kChunk = ChunkedVector<Transfer>::kChunkSize;
   {
@@ -86,8 +89,12 @@ Status SnapshotCodec::Load(journal::SnapshotReader* r, LedgerState* s) {
     }
     s->account_index_.Insert(s->accounts_[row].id.value, row);
   }
+  s->transfer_index_.Reserve(counts[3]);
+  s->history_.Reset();
+  HistoryFollower history(s);  // indexes history while the loop below builds the rest
   uint64_t digest = 0;
   for (uint32_t row = 0; row < counts[3]; row++) {
+    if (row % 65536 == 0) history.Publish(row, counts[2]);
     const Transfer& t = s->records_[row];
     const uint32_t dr = s->account_index_.Find(t.debit_account_id.value);
     const uint32_t cr = s->account_index_.Find(t.credit_account_id.value);
@@ -107,7 +114,7 @@ Status SnapshotCodec::Load(journal::SnapshotReader* r, LedgerState* s) {
   }
   if (digest != counts[4]) return Status::DataLoss("snapshot records digest mismatch");
   s->records_digest_ = digest;
-  s->history_.Reset();
+  history.Finish();
   s->IndexHistory();
   return Status::Ok();
 }

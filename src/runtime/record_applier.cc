@@ -7,35 +7,12 @@ namespace cb::runtime {
 using namespace cb::ledger;
 
 RecordApplier::RecordApplier(LedgerState* state, std::optional<TimestampNs> as_of)
-    : state_(state), as_of_(as_of), history_([this] { HistoryLoop(); }) {}
+    : state_(state), as_of_(as_of), history_(state) {}
 
 RecordApplier::~RecordApplier() { Finish(); }
 
-void RecordApplier::HistoryLoop() {
-  uint64_t indexed = 0;
-  while (true) {
-    uint64_t records, accounts;
-    {
-      std::unique_lock<std::mutex> lock(mu_);
-      cv_.wait(lock, [&] { return published_records_ > indexed || done_; });
-      if (published_records_ == indexed && done_) return;
-      records = published_records_;
-      accounts = published_accounts_;
-    }
-    // Rows below `records` are final: replay never rolls back.
-    state_->history().CatchUpTo(*state_, records, accounts);
-    indexed = records;
-  }
-}
-
 void RecordApplier::Finish() {
-  if (!history_.joinable()) return;
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    done_ = true;
-  }
-  cv_.notify_all();
-  history_.join();
+  history_.Finish();
   state_->IndexHistory();
 }
 
@@ -61,12 +38,8 @@ Status RecordApplier::Apply(const journal::RecordRef& rec) {
     records_++;
     last_record_ts_ = rec.header->timestamp_ns;
   }
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    published_records_ = state_->record_count();
-    published_accounts_ = state_->account_count();
-  }
-  cv_.notify_one();
+  // Replay never rolls back: every applied row is final.
+  history_.Publish(state_->record_count(), state_->account_count());
   return Status::Ok();
 }
 

@@ -3,13 +3,10 @@
 // recovery (Shard::Open) and `corebank replay`. It prefetches the accounts and index slots
 // of transfers a few events ahead (replay is bound by cache misses, not arithmetic) and
 // indexes history on a helper thread while the caller applies the next records.
-#include <atomic>
-#include <condition_variable>
-#include <mutex>
 #include <optional>
-#include <thread>
 
 #include "journal/scan.h"
+#include "ledger/history_follower.h"
 #include "ledger/state.h"
 
 namespace cb::runtime {
@@ -32,8 +29,6 @@ class RecordApplier {
   TimestampNs last_record_timestamp() const { return last_record_ts_; }
 
  private:
-  void HistoryLoop();
-
   ledger::LedgerState* state_;
   std::optional<TimestampNs> as_of_;
   bool reached_as_of_ = false;
@@ -41,13 +36,7 @@ class RecordApplier {
   uint64_t records_ = 0;
   TimestampNs last_ts_ = 0;
   TimestampNs last_record_ts_ = 0;
-
-  std::mutex mu_;
-  std::condition_variable cv_;
-  uint64_t published_records_ = 0;
-  uint64_t published_accounts_ = 0;
-  bool done_ = false;
-  std::thread history_;
+  ledger::HistoryFollower history_;
 };
 
 // Upper bound on the records a journal holds (its bytes over the smallest transfer event),
