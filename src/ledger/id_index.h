@@ -9,6 +9,7 @@
 
 #include "base/check.h"
 #include "base/memory.h"
+#include "base/prefetch.h"
 #include "base/uint128.h"
 
 namespace cb::ledger {
@@ -46,7 +47,7 @@ class IdIndex {
     }
   }
 
-  void Prefetch(u128 id) const { __builtin_prefetch(&slots_[HashId(id) & mask_]); }
+  void Prefetch(u128 id) const { PrefetchRead(&slots_[HashId(id) & mask_]); }
   // The row in `id`'s home slot (maybe another id's, or kEmpty): a prefetch hint only.
   uint32_t PeekHome(u128 id) const { return slots_[HashId(id) & mask_]; }
 

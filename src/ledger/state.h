@@ -82,7 +82,7 @@ class LedgerState {
   // Second stage: the index slot is cached by now; pull in the account row it names.
   void PrefetchAccountRow(AccountId id) const {
     const uint32_t row = account_index_.PeekHome(id.value);
-    if (row < accounts_.size()) __builtin_prefetch(&accounts_[row]);
+    if (row < accounts_.size()) PrefetchRead(&accounts_[row]);
   }
   const RecordAccounts& record_accounts(uint32_t row) const { return record_accounts_[row]; }
   void PrefetchTransfer(TransferId id) const { transfer_index_.Prefetch(id.value); }
