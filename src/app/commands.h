@@ -22,7 +22,7 @@ struct LedgerBenchOptions {
   uint32_t batch = 8190;
   std::string durable = "fdatasync";
   uint32_t hot_percent = 0;
-  uint32_t in_flight = 3;  // requests outstanding at once
+  uint32_t in_flight = 2;  // requests outstanding at once: 2 keeps the pipeline full
   bool progress = false;   // print a line per durable batch (crash tests read it)
   uint64_t seed = 42;
   uint64_t snapshot_interval_ms = 0;
