@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "base/temp_dir.h"
 #include "base/uint128.h"
 #include "journal/sim_disk.h"
 
@@ -21,26 +22,7 @@ namespace {
 constexpr TimestampNs kTs0 = 1'700'000'000ull * kNsPerSecond;
 constexpr uint16_t kTagEvent = 1;
 
-// A fresh directory under /tmp, removed with everything in it at the end of the test.
-class TempDir {
- public:
-  TempDir() {
-    char tmpl[] = "/tmp/cb_journal_test.XXXXXX";
-    const char* made = ::mkdtemp(tmpl);
-    CB_CHECK(made != nullptr);
-    path_ = made;
-  }
-  ~TempDir() {
-    std::error_code ec;
-    std::filesystem::remove_all(path_, ec);
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  const std::string& path() const { return path_; }
-
- private:
-  std::string path_;
-};
+using cb::TempDir;
 
 // What a reopen saw of one record.
 struct SeenRecord {

@@ -11,30 +11,14 @@
 #include <string>
 #include <vector>
 
+#include "base/temp_dir.h"
+
 namespace cb::journal {
 namespace {
 
 constexpr size_t kSnapshotHeaderSize = 128;
 
-class TempDir {
- public:
-  TempDir() {
-    char tmpl[] = "/tmp/cb_snapshot_test.XXXXXX";
-    const char* made = ::mkdtemp(tmpl);
-    CB_CHECK(made != nullptr);
-    path_ = made;
-  }
-  ~TempDir() {
-    std::error_code ec;
-    std::filesystem::remove_all(path_, ec);
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  const std::string& path() const { return path_; }
-
- private:
-  std::string path_;
-};
+using cb::TempDir;
 
 void FlipByte(const std::string& path, uint64_t offset) {
   const int fd = ::open(path.c_str(), O_RDWR);

@@ -16,6 +16,7 @@
 #include <thread>
 #include <vector>
 
+#include "base/temp_dir.h"
 #include "ledger/currency.h"
 #include "ledger/ledger.h"
 
@@ -29,25 +30,7 @@ using ledger::TransferId;
 
 constexpr auto kReplyTimeout = std::chrono::seconds(20);
 
-class TempDir {
- public:
-  TempDir() {
-    char tmpl[] = "/tmp/cb_executor_test.XXXXXX";
-    const char* made = ::mkdtemp(tmpl);
-    CB_CHECK(made != nullptr);
-    path_ = made;
-  }
-  ~TempDir() {
-    std::error_code ec;
-    std::filesystem::remove_all(path_, ec);
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  const std::string& path() const { return path_; }
-
- private:
-  std::string path_;
-};
+using cb::TempDir;
 
 // The real file system, except that once `sync_fails` is set every fdatasync reports EIO,
 // as a dying disk would.

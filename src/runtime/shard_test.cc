@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "base/temp_dir.h"
 #include "ledger/currency.h"
 #include "runtime/replay.h"
 
@@ -29,25 +30,7 @@ using ledger::TransferResult;
 constexpr TimestampNs kT0 = 1'700'000'000ull * kNsPerSecond;
 constexpr TimestampNs kSecond = kNsPerSecond;
 
-class TempDir {
- public:
-  TempDir() {
-    char tmpl[] = "/tmp/cb_shard_test.XXXXXX";
-    const char* made = ::mkdtemp(tmpl);
-    CB_CHECK(made != nullptr);
-    path_ = made;
-  }
-  ~TempDir() {
-    std::error_code ec;
-    std::filesystem::remove_all(path_, ec);
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  const std::string& path() const { return path_; }
-
- private:
-  std::string path_;
-};
+using cb::TempDir;
 
 Account NewAccount(u128 id) {
   Account a;
