@@ -522,3 +522,43 @@ TEST_F(ExecutorTest, FsyncFailureFailsTheCommandAndEverythingAfterItButKeepsAckn
 
 }  // namespace
 }  // namespace cb::runtime
+
+namespace cb::runtime {
+namespace {
+
+TEST_F(ExecutorTest, BackgroundSnapshotsAreWrittenWhileRunningAndUsedOnRestart) {
+  OpenShard(disk_.get());
+  ExecutorOptions exec_options;
+  exec_options.snapshot_interval_ms = 1;  // as often as the writer gets to it
+  Start(exec_options);
+  DefineLedgerAndAccounts();
+  u128 next_id = 100;
+  // Keep writing until at least two snapshots landed, so one was taken mid-stream.
+  for (int round = 0; round < 2000 && executor_->stats().snapshots_written.load() < 2; round++) {
+    Submitted s = Submit(CreateTransfersCmd{{NewTransfer(next_id++, 1, 2, 5)}});
+    ASSERT_TRUE(s.status.ok());
+    ASSERT_EQ(s.Get().results, std::vector<uint32_t>{0});
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  ASSERT_GE(executor_->stats().snapshots_written.load(), 2u);
+  EXPECT_EQ(executor_->stats().snapshots_failed.load(), 0u);
+  // A few more after the last snapshot: restart = snapshot + replay of this tail.
+  for (int k = 0; k < 5; k++) {
+    ASSERT_EQ(Submit(CreateTransfersCmd{{NewTransfer(next_id++, 2, 3, 7)}}).Get().results,
+              std::vector<uint32_t>{0});
+  }
+  executor_->Stop();
+  const Hash256 live = shard_->state().StateHash();
+  StopAndClose();
+
+  RecoveryInfo info;
+  auto reopened = Shard::Open(disk_.get(), options_, &info);
+  ASSERT_TRUE(reopened.ok()) << reopened.status().ToString();
+  EXPECT_FALSE(info.snapshot_used.empty());
+  EXPECT_TRUE(info.snapshots_rejected.empty());
+  EXPECT_EQ((*reopened)->state().StateHash(), live);
+  EXPECT_EQ((*reopened)->state().record_count(), static_cast<size_t>(next_id - 100));
+}
+
+}  // namespace
+}  // namespace cb::runtime
