@@ -9,8 +9,6 @@ int main(int argc, char** argv) {
 
   cb::app::ServeOptions serve;
   auto* serve_cmd = app.add_subcommand("serve", "Run the server (health endpoints for now)");
-  std::string config_path;
-  serve_cmd->add_option("--config", config_path, "TOML config file (API issue; unused yet)");
   serve_cmd->add_option("--data", serve.data_dir, "Data directory")->capture_default_str();
   serve_cmd->add_option("--listen", serve.listen, "host:port to listen on")->capture_default_str();
   serve_cmd->add_option("--durable", serve.durable, "fdatasync|none")
