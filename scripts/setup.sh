@@ -5,7 +5,7 @@ set -euo pipefail
 
 PACKAGES=(
   build-essential g++ cmake ninja-build ccache pkg-config git
-  libssl-dev libboost1.81-dev libcli11-dev
+  libssl-dev libboost1.81-dev libcli11-dev libprotobuf-dev protobuf-compiler
   libgtest-dev libgmock-dev libbenchmark-dev
   clang-format python3 curl
 )
