@@ -7,7 +7,7 @@ PACKAGES=(
   build-essential g++ cmake ninja-build ccache pkg-config git
   libssl-dev libboost1.81-dev libcli11-dev libprotobuf-dev protobuf-compiler
   libgtest-dev libgmock-dev libbenchmark-dev
-  clang-format python3 curl
+  clang-format curl
 )
 
 is_installed() {

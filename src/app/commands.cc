@@ -243,30 +243,42 @@ int RunRecoveryBench(const std::string& data_dir) {
   return 0;
 }
 
-int RunLookupTransfer(const std::string& data_dir, const std::string& id_text) {
+int RunLookupTransfer(const std::string& data_dir, const std::string& id_text, uint64_t count) {
   auto id = ParseU128(id_text);
-  if (!id) {
-    std::fprintf(stderr, "lookup-transfer: --id must be a decimal u128\n");
+  if (!id || *id == 0 || *id > kU128Max - count) {
+    std::fprintf(stderr, "lookup-transfer: --id must be a decimal u128 > 0\n");
     return 2;
   }
   auto disk = NewPosixDisk();
+  if (!disk->Exists(runtime::JournalDir(data_dir))) {
+    std::fprintf(stderr, "lookup-transfer: no journal in %s\n", data_dir.c_str());
+    return 1;
+  }
   ledger::LedgerState state;
   auto result = runtime::ReplayJournal(disk.get(), data_dir, std::nullopt, &state);
   if (!result.ok()) {
     std::fprintf(stderr, "lookup-transfer: %s\n", result.status().ToString().c_str());
     return 1;
   }
-  const uint32_t row = state.TransferRow(ledger::TransferId{*id});
-  if (row == ledger::kNoRow) {
-    std::printf("lookup-transfer: not found id=%s\n", id_text.c_str());
-    return 1;
+  uint64_t missing = 0;
+  u128 first_missing = 0;
+  for (uint64_t k = 0; k < count; k++) {
+    if (state.TransferRow(ledger::TransferId{*id + k}) == ledger::kNoRow) {
+      if (missing++ == 0) first_missing = *id + k;
+    }
   }
-  const ledger::Transfer& t = state.record(row);
-  std::printf("lookup-transfer: found id=%s debit=%s credit=%s amount=%s timestamp=%s\n",
-              U128ToString(t.id.value).c_str(), U128ToString(t.debit_account_id.value).c_str(),
-              U128ToString(t.credit_account_id.value).c_str(), U128ToString(t.amount).c_str(),
-              FormatRfc3339(t.timestamp).c_str());
-  return 0;
+  if (count == 1 && missing == 0) {
+    const ledger::Transfer& t = state.record(state.TransferRow(ledger::TransferId{*id}));
+    std::printf("lookup-transfer: found id=%s debit=%s credit=%s amount=%s timestamp=%s\n",
+                U128ToString(t.id.value).c_str(), U128ToString(t.debit_account_id.value).c_str(),
+                U128ToString(t.credit_account_id.value).c_str(), U128ToString(t.amount).c_str(),
+                FormatRfc3339(t.timestamp).c_str());
+    return 0;
+  }
+  std::printf("lookup-transfer: found=%" PRIu64 " missing=%" PRIu64 "%s%s\n", count - missing,
+              missing, missing ? " first_missing=" : "",
+              missing ? U128ToString(first_missing).c_str() : "");
+  return missing == 0 ? 0 : 1;
 }
 
 int RunSim(uint64_t seed, uint64_t steps, uint64_t seeds) {

@@ -34,7 +34,7 @@ int RunAuditVerify(const std::string& data_dir);
 int RunSim(uint64_t seed, uint64_t steps, uint64_t seeds);
 int RunSnapshot(const std::string& data_dir);
 int RunRecoveryBench(const std::string& data_dir);
-int RunLookupTransfer(const std::string& data_dir, const std::string& id);
+int RunLookupTransfer(const std::string& data_dir, const std::string& id, uint64_t count);
 
 // Peak resident set size of this process in MiB (VmHWM).
 uint64_t PeakRssMb();

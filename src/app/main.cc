@@ -82,6 +82,10 @@ int main(int argc, char** argv) {
   auto* lookup_cmd = app.add_subcommand("lookup-transfer", "Find a transfer by id (replays)");
   lookup_cmd->add_option("--data", lookup_dir)->required();
   lookup_cmd->add_option("--id", lookup_id, "Decimal transfer id")->required();
+  uint64_t lookup_count = 1;
+  lookup_cmd->add_option("--count", lookup_count, "Check ids id .. id+count-1 are all present")
+      ->capture_default_str()
+      ->check(CLI::Range(uint64_t{1}, uint64_t{1'000'000'000}));
 
   CLI11_PARSE(app, argc, argv);
 
@@ -92,6 +96,6 @@ int main(int argc, char** argv) {
   if (replay_cmd->parsed()) return cb::app::RunReplay(replay_dir, as_of);
   if (verify_cmd->parsed()) return cb::app::RunAuditVerify(audit_dir);
   if (sim_cmd->parsed()) return cb::app::RunSim(sim_seed, sim_steps, sim_seeds);
-  if (lookup_cmd->parsed()) return cb::app::RunLookupTransfer(lookup_dir, lookup_id);
+  if (lookup_cmd->parsed()) return cb::app::RunLookupTransfer(lookup_dir, lookup_id, lookup_count);
   return 2;
 }
