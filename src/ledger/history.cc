@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "base/prefetch.h"
 #include "ledger/state.h"
 
 namespace cb::ledger {
@@ -9,11 +10,34 @@ namespace cb::ledger {
 void HistoryIndex::CatchUpTo(const LedgerState& state, uint64_t end, uint64_t account_count) {
   std::lock_guard<std::mutex> lock(mu_);
   if (accounts_.size() < account_count) accounts_.resize(account_count);
+  // Random accounts: every entry misses the cache twice (the PerAccount, then the end of
+  // its rows). Prefetch in two stages, far ahead the PerAccount, nearer the rows' end.
+  constexpr uint64_t kAhead = 8;
+  auto prefetch_account = [&](uint64_t r) {
+    const RecordAccounts& ra = state.record_accounts(static_cast<uint32_t>(r));
+    if (ra.debit_row < accounts_.size()) PrefetchRead(&accounts_[ra.debit_row]);
+    if (ra.credit_row < accounts_.size()) PrefetchRead(&accounts_[ra.credit_row]);
+  };
+  auto prefetch_rows = [&](uint64_t r) {
+    const RecordAccounts& ra = state.record_accounts(static_cast<uint32_t>(r));
+    for (uint32_t arow : {ra.debit_row, ra.credit_row}) {
+      if (arow >= accounts_.size()) continue;
+      const std::vector<uint32_t>& rows = accounts_[arow].rows;
+      if (!rows.empty()) PrefetchRead(rows.data() + rows.size() - 1);
+    }
+  };
+  for (uint64_t r = records_indexed_; r < std::min(end, records_indexed_ + 2 * kAhead); r++) {
+    prefetch_account(r);
+  }
   for (uint64_t row = records_indexed_; row < end; row++) {
+    if (row + 2 * kAhead < end) prefetch_account(row + 2 * kAhead);
+    if (row + kAhead < end) prefetch_rows(row + kAhead);
     const RecordAccounts& ra = state.record_accounts(static_cast<uint32_t>(row));
     for (uint32_t arow : {ra.debit_row, ra.credit_row}) {
       CB_CHECK(arow < accounts_.size());
       PerAccount& pa = accounts_[arow];
+      // Skip the 1-2-4 growth steps: most accounts get several entries.
+      if (pa.rows.empty()) pa.rows.reserve(8);
       state.ApplyRecordEffect(static_cast<uint32_t>(row), arow, &pa.running);
       pa.rows.push_back(static_cast<uint32_t>(row));
       if (pa.rows.size() % kCheckpointEvery == 0) pa.checkpoints.push_back(pa.running);
