@@ -16,11 +16,44 @@ void RecordApplier::Finish() {
   state_->IndexHistory();
 }
 
+namespace {
+constexpr size_t kLookahead = 8;
+
+// Transfer events are fixed-size; peeking at the ids a few events ahead lets the cache
+// misses of account and index lookups overlap instead of queueing one after another.
+void PrefetchTransferEvent(const LedgerState& state, const journal::EventView& e, bool rows) {
+  if (e.type != static_cast<uint16_t>(EventType::kTransferCreated) ||
+      e.payload.size() != sizeof(Transfer)) {
+    return;
+  }
+  Transfer t;
+  std::memcpy(&t, e.payload.data(), sizeof(t));
+  if (rows) {
+    state.PrefetchAccountRow(t.debit_account_id);
+    state.PrefetchAccountRow(t.credit_account_id);
+  } else {
+    state.PrefetchAccount(t.debit_account_id);
+    state.PrefetchAccount(t.credit_account_id);
+    state.PrefetchTransfer(t.id);
+  }
+}
+}  // namespace
+
 Status RecordApplier::Apply(const journal::RecordRef& rec) {
   if (reached_as_of_) return Status::Ok();  // keep scanning: the caller verifies the rest
   journal::EventIterator it(rec.events);
-  journal::EventView ev;
+  journal::EventIterator far(rec.events);   // 2 * kLookahead events ahead: index slots
+  journal::EventIterator near(rec.events);  // kLookahead events ahead: account rows
+  journal::EventView ev, ahead;
+  for (size_t k = 0; k < 2 * kLookahead && far.Next(&ahead); k++) {
+    PrefetchTransferEvent(*state_, ahead, false);
+  }
+  for (size_t k = 0; k < kLookahead && near.Next(&ahead); k++) {
+    PrefetchTransferEvent(*state_, ahead, true);
+  }
   while (it.Next(&ev)) {
+    if (far.Next(&ahead)) PrefetchTransferEvent(*state_, ahead, false);
+    if (near.Next(&ahead)) PrefetchTransferEvent(*state_, ahead, true);
     const TimestampNs ts = EventTimestamp(ev);
     if (as_of_) {
       // Definitions carry no stamp; they belong to their batch's time.
