@@ -51,6 +51,7 @@ void Executor::Start() {
   started_ = true;
   last_snapshot_ms_ = MonotonicNowNs() / 1'000'000;
   last_snapshot_seq_ = shard_->seq_next();
+  history_ = std::make_unique<ledger::HistoryFollower>(&shard_->state());
   journal_ = std::thread([this] { JournalLoop(); });
   writer_ = std::thread([this] { WriterLoop(); });
 }
@@ -69,6 +70,7 @@ void Executor::Stop() {
   }
   journal_cv_.notify_all();
   if (journal_.joinable()) journal_.join();
+  if (history_ != nullptr) history_->Finish();
   if (snapshot_thread_.joinable()) snapshot_thread_.join();
 }
 
@@ -220,10 +222,10 @@ void Executor::JournalLoop() {
       s->replies.clear();
     }
     if (status.ok()) {
-      // History is maintained per committed batch here, off the writer's hot path; it
-      // reads only rows that are final (see HistoryIndex::CatchUpTo).
+      // History is indexed per committed batch on its own thread, off both the writer's
+      // hot path and the durability path; it reads only final rows (HistoryIndex).
       const InFlight* last = group.back();
-      shard_->state().history().CatchUpTo(shard_->state(), last->record_end, last->account_end);
+      history_->Publish(last->record_end, last->account_end);
     }
     {
       std::lock_guard<std::mutex> lock(journal_mu_);

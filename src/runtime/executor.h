@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "base/time.h"
+#include "ledger/history_follower.h"
 #include "runtime/shard.h"
 
 namespace cb::runtime {
@@ -115,6 +116,7 @@ class Executor {
   bool journal_stopping_ = false;
   size_t journal_busy_ = 0;  // slots handed to the journal and not yet returned
 
+  std::unique_ptr<ledger::HistoryFollower> history_;  // indexes committed batches
   std::atomic<bool> failed_{false};
   std::thread writer_;
   std::thread journal_;
