@@ -49,7 +49,6 @@ class SimDisk final : public Disk {
     std::vector<uint8_t> current;
     std::vector<uint8_t> durable;
     std::vector<Write> unsynced;  // in write order; truncates are recorded as size changes
-    uint64_t durable_size_after_truncate = UINT64_MAX;
   };
 
  private:

@@ -109,13 +109,4 @@ Balances HistoryIndex::BalanceAsOf(const LedgerState& state, uint32_t account_ro
   return BalanceAfter(state, account_row, pa, n - 1);
 }
 
-size_t HistoryIndex::memory_bytes() const {
-  std::lock_guard<std::mutex> lock(mu_);
-  size_t bytes = accounts_.capacity() * sizeof(PerAccount);
-  for (const auto& pa : accounts_) {
-    bytes += pa.rows.capacity() * sizeof(uint32_t) + pa.checkpoints.capacity() * sizeof(Balances);
-  }
-  return bytes;
-}
-
 }  // namespace cb::ledger

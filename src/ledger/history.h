@@ -54,7 +54,6 @@ class HistoryIndex {
                                 const HistoryQuery& query) const;
   // Balances of an account as of `timestamp` (inclusive). Zero if it had no records then.
   Balances BalanceAsOf(const LedgerState& state, uint32_t account_row, TimestampNs timestamp) const;
-  size_t memory_bytes() const;
 
  private:
   struct PerAccount {

@@ -322,12 +322,6 @@ Hash256 LedgerState::StateHash() const {
   return h.Finish();
 }
 
-size_t LedgerState::memory_bytes_estimate() const {
-  return accounts_.capacity() * sizeof(Account) + account_index_.memory_bytes() +
-         records_.size() * (sizeof(Transfer) + 1) + transfer_index_.memory_bytes() +
-         history_.memory_bytes();
-}
-
 void LedgerState::ApplyRecordEffect(uint32_t row, uint32_t account_row, Balances* b) const {
   const Transfer& t = records_[row];
   const bool debit = record_accounts_[row].debit_row == account_row;

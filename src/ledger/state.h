@@ -123,7 +123,6 @@ class LedgerState {
 
   // --- snapshots ---------------------------------------------------------------------
   friend class SnapshotCodec;
-  size_t memory_bytes_estimate() const;
 
  private:
   struct AccountKey {

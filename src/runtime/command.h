@@ -56,7 +56,6 @@ using Command =
 
 // Number of items a command carries (bounded by ledger::kItemsPerCommandMax).
 size_t CommandItemCount(const Command& command);
-bool IsQuery(const Command& command);
 
 struct Reply {
   Status status;           // not OK: the command was not executed (or not durable)

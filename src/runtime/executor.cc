@@ -153,15 +153,10 @@ void Executor::WriterLoop() {
     }
     InFlight* slot = AcquireSlot();
     commands.clear();
-    size_t items = 0;
-    for (const Pending& p : taken) {
-      commands.push_back(&p.command);
-      items += CommandItemCount(p.command);
-    }
+    for (const Pending& p : taken) commands.push_back(&p.command);
     shard_->ExecuteBatch(commands, clock_->NowNs(), &slot->batch, &slot->replies);
     slot->record_end = shard_->state().record_count();
     slot->account_end = shard_->state().account_count();
-    stats_.batch_items.Record(items * 1000);
     slot->dones.clear();
     for (Pending& p : taken) slot->dones.push_back(std::move(p.done));
     taken.clear();

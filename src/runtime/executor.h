@@ -55,7 +55,6 @@ struct ExecutorStats {
   std::atomic<uint64_t> snapshots_failed{0};
   std::atomic<uint64_t> queue_depth{0};
   LatencyHistogram fsync_latency;
-  LatencyHistogram batch_items;  // records item counts, not ns
 };
 
 class Executor {

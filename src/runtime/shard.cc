@@ -24,14 +24,6 @@ size_t CommandItemCount(const Command& command) {
       command);
 }
 
-bool IsQuery(const Command& command) {
-  return std::holds_alternative<LookupAccountsQuery>(command) ||
-         std::holds_alternative<LookupTransfersQuery>(command) ||
-         std::holds_alternative<HistoryQueryCmd>(command) ||
-         std::holds_alternative<BalanceAsOfQuery>(command) ||
-         std::holds_alternative<TrialBalanceQuery>(command);
-}
-
 Result<std::unique_ptr<Shard>> Shard::Open(Disk* disk, const ShardOptions& options,
                                            RecoveryInfo* info) {
   CB_RETURN_IF_ERROR(disk->CreateDir(options.data_dir));
