@@ -19,6 +19,7 @@
 #include "base/temp_dir.h"
 #include "ledger/currency.h"
 #include "ledger/ledger.h"
+#include "runtime/test_util.h"
 
 namespace cb::runtime {
 namespace {
@@ -125,27 +126,8 @@ class Gate {
   bool open_ = false;
 };
 
-Account NewAccount(u128 id) {
-  Account a;
-  a.id = AccountId{id};
-  a.ledger = 1;
-  a.code = 10;
-  return a;
-}
-
-Transfer NewTransfer(u128 id, u128 debit, u128 credit, u128 amount, uint16_t flags = 0,
-                     uint32_t timeout_s = 0) {
-  Transfer t;
-  t.id = TransferId{id};
-  t.debit_account_id = AccountId{debit};
-  t.credit_account_id = AccountId{credit};
-  t.amount = amount;
-  t.ledger = 1;
-  t.code = 1;
-  t.flags = flags;
-  t.timeout_s = timeout_s;
-  return t;
-}
+using testing::NewAccount;
+using testing::NewTransfer;
 
 // A submitted command: the Submit status and, if queued, the reply to come.
 struct Submitted {
