@@ -8,9 +8,9 @@
 #include <fstream>
 #include <string>
 
+#include "app/platform_stack.h"
 #include "base/sha256.h"
 #include "base/time.h"
-#include "http/health_server.h"
 #include "runtime/executor.h"
 #include "runtime/record_applier.h"
 #include "runtime/replay.h"
@@ -24,105 +24,6 @@ uint64_t PeakRssMb() {
   while (std::getline(in, line)) {
     if (line.rfind("VmHWM:", 0) == 0) return std::stoull(line.substr(6)) / 1024;
   }
-  return 0;
-}
-
-namespace {
-
-bool ParseListen(const std::string& listen, std::string* host, uint16_t* port) {
-  const size_t colon = listen.rfind(':');
-  if (colon == std::string::npos || colon == 0) return false;
-  *host = listen.substr(0, colon);
-  const std::string p = listen.substr(colon + 1);
-  if (p.empty() || p.size() > 5) return false;
-  uint32_t v = 0;
-  for (char c : p) {
-    if (c < '0' || c > '9') return false;
-    v = v * 10 + static_cast<uint32_t>(c - '0');
-  }
-  if (v > 65535) return false;
-  *port = static_cast<uint16_t>(v);
-  return true;
-}
-
-}  // namespace
-
-int RunServe(const ServeOptions& options) {
-  std::string host;
-  uint16_t port = 0;
-  if (!ParseListen(options.listen, &host, &port)) {
-    std::fprintf(stderr, "serve: --listen must be host:port, got '%s'\n", options.listen.c_str());
-    return 2;
-  }
-  // Signals are taken synchronously by this thread; block them before any thread starts.
-  sigset_t signals;
-  sigemptyset(&signals);
-  sigaddset(&signals, SIGINT);
-  sigaddset(&signals, SIGTERM);
-  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
-
-  std::atomic<bool> ready{false};
-  std::atomic<runtime::Executor*> executor_ptr{nullptr};
-  http::HealthServerOptions hopts;
-  hopts.listen_address = host;
-  hopts.port = port;
-  std::string error;
-  auto health = http::HealthServer::Start(
-      hopts,
-      [&] {
-        runtime::Executor* e = executor_ptr.load();
-        return e == nullptr || e->healthy();
-      },
-      [&] { return ready.load(); }, &error);
-  if (!health) {
-    std::fprintf(stderr, "serve: cannot listen on %s: %s\n", options.listen.c_str(), error.c_str());
-    return 1;
-  }
-  std::printf("corebank: listening on http://%s:%u (GET /healthz, GET /readyz)\n", host.c_str(),
-              static_cast<unsigned>(health->port()));
-  std::printf("corebank: recovering from %s ...\n", options.data_dir.c_str());
-  std::fflush(stdout);
-
-  auto disk = NewPosixDisk();
-  runtime::ShardOptions sopts;
-  sopts.data_dir = options.data_dir;
-  sopts.durability =
-      options.durable == "none" ? journal::Durability::kNone : journal::Durability::kFdatasync;
-  runtime::RecoveryInfo info;
-  const uint64_t t0 = MonotonicNowNs();
-  auto shard = runtime::Shard::Open(disk.get(), sopts, &info);
-  if (!shard.ok()) {
-    std::fprintf(stderr, "serve: recovery failed: %s\n", shard.status().ToString().c_str());
-    return 1;
-  }
-  for (const auto& r : info.snapshots_rejected)
-    std::printf("corebank: snapshot skipped: %s\n", r.c_str());
-  if (info.torn_tail)
-    std::printf("corebank: torn journal tail dropped at %s\n", info.torn_detail.c_str());
-  std::printf("corebank: recovered seq_next=%" PRIu64 " events_replayed=%" PRIu64
-              " snapshot=%s in %.3f s\n",
-              info.seq_next, info.events_replayed,
-              info.snapshot_used.empty() ? "none" : info.snapshot_used.c_str(),
-              static_cast<double>(MonotonicNowNs() - t0) / 1e9);
-
-  runtime::ExecutorOptions eopts;
-  eopts.snapshot_interval_ms = options.snapshot_interval_s * 1000;
-  runtime::Executor executor(shard->get(), eopts);
-  executor.Start();
-  executor_ptr.store(&executor);
-  ready.store(true);
-  std::printf(
-      "corebank: ready. Authentication: none yet; this build serves health probes only "
-      "(the authenticated REST API comes with the API issue, see README.md)\n");
-  std::fflush(stdout);
-
-  int sig = 0;
-  sigwait(&signals, &sig);
-  std::printf("corebank: signal %d, stopping\n", sig);
-  ready.store(false);
-  executor.Stop();
-  executor_ptr.store(nullptr);
-  health->Stop();
   return 0;
 }
 
@@ -146,7 +47,8 @@ int RunReplay(const std::string& data_dir, const std::optional<std::string>& as_
       runtime::EstimateJournalRecords(disk.get(), runtime::JournalDir(data_dir));
   ledger::LedgerState state(records_max, 0);
   state.ReserveRecords(records_max);
-  auto result = runtime::ReplayJournal(disk.get(), data_dir, as_of, &state);
+  PlatformStack stack;
+  auto result = runtime::ReplayJournal(disk.get(), data_dir, as_of, &state, &stack.service);
   const double seconds = static_cast<double>(MonotonicNowNs() - t0) / 1e9;
   if (!result.ok()) {
     std::fprintf(stderr, "replay: %s\n", result.status().ToString().c_str());
@@ -194,12 +96,14 @@ int RunAuditVerify(const std::string& data_dir) {
 
 namespace {
 Result<std::unique_ptr<runtime::Shard>> OpenShard(Disk* disk, const std::string& data_dir,
+                                                  PlatformStack* stack,
                                                   runtime::RecoveryInfo* info) {
   if (!disk->Exists(runtime::JournalDir(data_dir))) {
     return Status::NotFound("no journal in " + data_dir);
   }
   runtime::ShardOptions options;
   options.data_dir = data_dir;
+  options.service = &stack->service;
   return runtime::Shard::Open(disk, options, info);
 }
 }  // namespace
@@ -207,7 +111,8 @@ Result<std::unique_ptr<runtime::Shard>> OpenShard(Disk* disk, const std::string&
 int RunSnapshot(const std::string& data_dir) {
   auto disk = NewPosixDisk();
   runtime::RecoveryInfo info;
-  auto shard = OpenShard(disk.get(), data_dir, &info);
+  PlatformStack stack;
+  auto shard = OpenShard(disk.get(), data_dir, &stack, &info);
   if (!shard.ok()) {
     std::fprintf(stderr, "snapshot: %s\n", shard.status().ToString().c_str());
     return 1;
@@ -228,7 +133,8 @@ int RunRecoveryBench(const std::string& data_dir) {
   auto disk = NewPosixDisk();
   runtime::RecoveryInfo info;
   const uint64_t t0 = MonotonicNowNs();
-  auto shard = OpenShard(disk.get(), data_dir, &info);
+  PlatformStack stack;
+  auto shard = OpenShard(disk.get(), data_dir, &stack, &info);
   const double seconds = static_cast<double>(MonotonicNowNs() - t0) / 1e9;
   if (!shard.ok()) {
     std::fprintf(stderr, "bench recovery: %s\n", shard.status().ToString().c_str());
@@ -255,7 +161,8 @@ int RunLookupTransfer(const std::string& data_dir, const std::string& id_text, u
     return 1;
   }
   ledger::LedgerState state;
-  auto result = runtime::ReplayJournal(disk.get(), data_dir, std::nullopt, &state);
+  PlatformStack stack;
+  auto result = runtime::ReplayJournal(disk.get(), data_dir, std::nullopt, &state, &stack.service);
   if (!result.ok()) {
     std::fprintf(stderr, "lookup-transfer: %s\n", result.status().ToString().c_str());
     return 1;

@@ -7,13 +7,10 @@
 
 namespace cb::app {
 
-struct ServeOptions {
-  std::string data_dir = "./var";
-  std::string listen = "127.0.0.1:8080";
-  std::string durable = "fdatasync";
-  uint64_t snapshot_interval_s = 300;
-};
-int RunServe(const ServeOptions& options);
+struct ServeConfig;
+int RunServe(const ServeConfig& config);
+int RunCreateKey(const std::string& data_dir, const std::string& tenant, const std::string& role,
+                 const std::string& name);
 
 struct LedgerBenchOptions {
   std::string data_dir;

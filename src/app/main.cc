@@ -1,23 +1,48 @@
 // corebank: one binary, many subcommands (serve, bench, replay, audit, sim).
 #include <CLI/CLI.hpp>
+#include <cstdio>
 
 #include "app/commands.h"
+#include "app/serve_config.h"
 
 int main(int argc, char** argv) {
   CLI::App app{"corebank: a bank-as-a-platform core (journal, executor, ledger)"};
   app.require_subcommand(1);
 
-  cb::app::ServeOptions serve;
-  auto* serve_cmd = app.add_subcommand("serve", "Run the server (health endpoints for now)");
-  serve_cmd->add_option("--data", serve.data_dir, "Data directory")->capture_default_str();
-  serve_cmd->add_option("--listen", serve.listen, "host:port to listen on")->capture_default_str();
-  serve_cmd->add_option("--durable", serve.durable, "fdatasync|none")
-      ->check(CLI::IsMember({"fdatasync", "none"}))
-      ->capture_default_str();
-  serve_cmd
-      ->add_option("--snapshot-interval-s", serve.snapshot_interval_s,
-                   "Seconds between background snapshots (0: off)")
-      ->capture_default_str();
+  // serve: defaults < --config file < COREBANK_* environment < flags.
+  cb::app::ServeConfig serve_flags;
+  std::string serve_config_file;
+  bool no_bootstrap = false;
+  auto* serve_cmd = app.add_subcommand("serve", "Run the API server (REST /v1, health, metrics)");
+  serve_cmd->add_option("--config", serve_config_file, "TOML configuration file");
+  auto* o_data = serve_cmd->add_option("--data", serve_flags.data_dir, "Data directory")
+                     ->capture_default_str();
+  auto* o_listen = serve_cmd->add_option("--listen", serve_flags.listen, "host:port to listen on")
+                       ->capture_default_str();
+  auto* o_durable = serve_cmd->add_option("--durable", serve_flags.durable, "fdatasync|none")
+                        ->check(CLI::IsMember({"fdatasync", "none"}))
+                        ->capture_default_str();
+  auto* o_snap = serve_cmd
+                     ->add_option("--snapshot-interval-s", serve_flags.snapshot_interval_s,
+                                  "Seconds between background snapshots (0: off)")
+                     ->capture_default_str();
+  auto* o_io = serve_cmd->add_option("--io-threads", serve_flags.io_threads, "HTTP io threads")
+                   ->capture_default_str();
+  auto* o_cert = serve_cmd->add_option("--tls-cert", serve_flags.tls_cert_file, "PEM certificate");
+  auto* o_key = serve_cmd->add_option("--tls-key", serve_flags.tls_key_file, "PEM private key");
+  auto* o_log =
+      serve_cmd->add_option("--access-log", serve_flags.access_log, "stdout | off | file path")
+          ->capture_default_str();
+  serve_cmd->add_flag("--no-bootstrap", no_bootstrap,
+                      "Production: never create the sandbox tenant and key on first start");
+
+  auto* admin_cmd = app.add_subcommand("admin", "Administration (run while the server is stopped)");
+  std::string key_data = "./var", key_tenant, key_role = "admin", key_name = "cli";
+  auto* create_key_cmd = admin_cmd->add_subcommand("create-key", "Create an API key for a tenant");
+  create_key_cmd->add_option("--data", key_data)->capture_default_str();
+  create_key_cmd->add_option("--tenant", key_tenant, "Tenant id (ten_...)")->required();
+  create_key_cmd->add_option("--role", key_role, "admin|operator|read_only")->capture_default_str();
+  create_key_cmd->add_option("--name", key_name)->capture_default_str();
 
   auto* bench_cmd = app.add_subcommand("bench", "Benchmarks");
   bench_cmd->require_subcommand(1);
@@ -89,7 +114,32 @@ int main(int argc, char** argv) {
 
   CLI11_PARSE(app, argc, argv);
 
-  if (serve_cmd->parsed()) return cb::app::RunServe(serve);
+  if (serve_cmd->parsed()) {
+    cb::app::ServeConfig config;
+    if (!serve_config_file.empty()) {
+      if (cb::Status st = cb::app::LoadServeConfigFile(serve_config_file, &config); !st.ok()) {
+        std::fprintf(stderr, "serve: %s\n", st.ToString().c_str());
+        return 2;
+      }
+    }
+    if (cb::Status st = cb::app::ApplyServeEnv(&config); !st.ok()) {
+      std::fprintf(stderr, "serve: %s\n", st.ToString().c_str());
+      return 2;
+    }
+    if (o_data->count()) config.data_dir = serve_flags.data_dir;
+    if (o_listen->count()) config.listen = serve_flags.listen;
+    if (o_durable->count()) config.durable = serve_flags.durable;
+    if (o_snap->count()) config.snapshot_interval_s = serve_flags.snapshot_interval_s;
+    if (o_io->count()) config.io_threads = serve_flags.io_threads;
+    if (o_cert->count()) config.tls_cert_file = serve_flags.tls_cert_file;
+    if (o_key->count()) config.tls_key_file = serve_flags.tls_key_file;
+    if (o_log->count()) config.access_log = serve_flags.access_log;
+    if (no_bootstrap) config.bootstrap = false;
+    return cb::app::RunServe(config);
+  }
+  if (create_key_cmd->parsed()) {
+    return cb::app::RunCreateKey(key_data, key_tenant, key_role, key_name);
+  }
   if (ledger_cmd->parsed()) return cb::app::RunLedgerBench(bench);
   if (recovery_cmd->parsed()) return cb::app::RunRecoveryBench(recovery_dir);
   if (snapshot_cmd->parsed()) return cb::app::RunSnapshot(snapshot_dir);

@@ -1,6 +1,8 @@
 #pragma once
 // Typed commands and queries a shard executes, and their replies. The HTTP edge decodes
 // JSON into these; nothing below this line sees JSON.
+#include <memory>
+#include <string>
 #include <variant>
 #include <vector>
 
@@ -8,6 +10,7 @@
 #include "ledger/history.h"
 #include "ledger/results.h"
 #include "ledger/state.h"
+#include "runtime/service.h"
 
 namespace cb::runtime {
 
@@ -49,10 +52,15 @@ struct BalanceAsOfQuery {
 };
 struct TrialBalanceQuery {};
 
+// A command for the shard's service (service.h); the runtime never looks inside.
+struct ServiceCmd {
+  std::shared_ptr<const ServiceOp> op;
+};
+
 using Command =
     std::variant<DefineLedgerCmd, DefineGlCodeCmd, CreateAccountsCmd, CreateTransfersCmd,
                  SetAccountLimitCmd, CloseAccountCmd, LookupAccountsQuery, LookupTransfersQuery,
-                 HistoryQueryCmd, BalanceAsOfQuery, TrialBalanceQuery>;
+                 HistoryQueryCmd, BalanceAsOfQuery, TrialBalanceQuery, ServiceCmd>;
 
 // Number of items a command carries (bounded by ledger::kItemsPerCommandMax).
 size_t CommandItemCount(const Command& command);
@@ -69,6 +77,10 @@ struct Reply {
   ledger::Balances balances;
   bool found = false;
   std::vector<ledger::LedgerTotals> trial_balance;
+  // ServiceCmd answers: an HTTP status and a rendered body (the service owns the format).
+  uint16_t http_status = 0;
+  std::string body;
+  bool replayed = false;  // an idempotent replay of an earlier answer
 };
 
 }  // namespace cb::runtime

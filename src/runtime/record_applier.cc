@@ -6,8 +6,8 @@ namespace cb::runtime {
 
 using namespace cb::ledger;
 
-RecordApplier::RecordApplier(LedgerState* state, std::optional<TimestampNs> as_of)
-    : state_(state), as_of_(as_of), history_(state) {}
+RecordApplier::RecordApplier(LedgerState* state, std::optional<TimestampNs> as_of, Service* service)
+    : state_(state), service_(service), as_of_(as_of), history_(state) {}
 
 RecordApplier::~RecordApplier() { Finish(); }
 
@@ -63,7 +63,15 @@ Status RecordApplier::Apply(const journal::RecordRef& rec) {
         break;
       }
     }
-    CB_RETURN_IF_ERROR(ApplyEvent(state_, ev));
+    if (ev.type >= kServiceEventTypeFirst) {
+      if (service_ == nullptr) {
+        return Status::DataLoss("service event type " + std::to_string(ev.type) +
+                                " but no service to apply it");
+      }
+      CB_RETURN_IF_ERROR(service_->ApplyEvent(ev, rec.header->timestamp_ns));
+    } else {
+      CB_RETURN_IF_ERROR(ApplyEvent(state_, ev));
+    }
     last_ts_ = std::max(last_ts_, ts);
     events_++;
   }

@@ -8,13 +8,15 @@
 #include "journal/scan.h"
 #include "ledger/history_follower.h"
 #include "ledger/state.h"
+#include "runtime/service.h"
 
 namespace cb::runtime {
 
 class RecordApplier {
  public:
   // With `as_of`, events stamped after it are skipped (and every later record).
-  RecordApplier(ledger::LedgerState* state, std::optional<TimestampNs> as_of);
+  RecordApplier(ledger::LedgerState* state, std::optional<TimestampNs> as_of,
+                Service* service = nullptr);
   ~RecordApplier();
   RecordApplier(const RecordApplier&) = delete;
   RecordApplier& operator=(const RecordApplier&) = delete;
@@ -30,6 +32,7 @@ class RecordApplier {
 
  private:
   ledger::LedgerState* state_;
+  Service* service_;
   std::optional<TimestampNs> as_of_;
   bool reached_as_of_ = false;
   uint64_t events_ = 0;

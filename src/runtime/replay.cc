@@ -7,9 +7,10 @@
 namespace cb::runtime {
 
 Result<ReplayResult> ReplayJournal(Disk* disk, const std::string& data_dir,
-                                   std::optional<TimestampNs> as_of, ledger::LedgerState* state) {
+                                   std::optional<TimestampNs> as_of, ledger::LedgerState* state,
+                                   Service* service) {
   ReplayResult result;
-  RecordApplier applier(state, as_of);
+  RecordApplier applier(state, as_of, service);
   auto end = journal::ScanJournal(
       disk, JournalDir(data_dir), journal::ScanStart{},
       [&](const journal::RecordRef& rec) -> Status { return applier.Apply(rec); });

@@ -7,6 +7,7 @@
 #include "journal/disk.h"
 #include "journal/scan.h"
 #include "ledger/state.h"
+#include "runtime/service.h"
 
 namespace cb::runtime {
 
@@ -21,7 +22,8 @@ struct ReplayResult {
 // Rebuilds `state` (empty) by applying every event of the journal in `data_dir`, ignoring
 // snapshots; with `as_of`, stops before the first event stamped after it.
 Result<ReplayResult> ReplayJournal(Disk* disk, const std::string& data_dir,
-                                   std::optional<TimestampNs> as_of, ledger::LedgerState* state);
+                                   std::optional<TimestampNs> as_of, ledger::LedgerState* state,
+                                   Service* service = nullptr);
 
 struct AuditResult {
   journal::Position end;  // where the next record would go

@@ -18,11 +18,27 @@ size_t CommandItemCount(const Command& command) {
         if constexpr (std::is_same_v<T, CreateAccountsCmd>) return c.accounts.size();
         if constexpr (std::is_same_v<T, CreateTransfersCmd>) return c.transfers.size();
         if constexpr (std::is_same_v<T, LookupAccountsQuery>) return c.ids.size();
+        if constexpr (std::is_same_v<T, ServiceCmd>) return c.op->item_count();
         if constexpr (std::is_same_v<T, LookupTransfersQuery>) return c.ids.size();
         return 1;
       },
       command);
 }
+
+namespace {
+Status LoadServiceSection(journal::SnapshotReader* reader, Service* service) {
+  uint64_t size = 0;
+  CB_RETURN_IF_ERROR(reader->Read(&size, sizeof(size)));
+  if (size > reader->body_remaining()) return Status::DataLoss("service section past the end");
+  if (size == 0) return Status::Ok();
+  if (service == nullptr) return Status::DataLoss("snapshot has service state; no service runs");
+  std::string bytes(size, '\0');
+  CB_RETURN_IF_ERROR(reader->Read(bytes.data(), bytes.size()));
+  // The body CRC is checked when the ledger part finishes; a service decoder must reject
+  // malformed input on its own anyway.
+  return service->LoadSnapshot(bytes);
+}
+}  // namespace
 
 Result<std::unique_ptr<Shard>> Shard::Open(Disk* disk, const ShardOptions& options,
                                            RecoveryInfo* info) {
@@ -42,9 +58,12 @@ Result<std::unique_ptr<Shard>> Shard::Open(Disk* disk, const ShardOptions& optio
         std::make_unique<LedgerState>(options.transfers_expected, options.accounts_expected);
     if (options.transfers_expected > 0) state->ReserveRecords(options.transfers_expected);
     journal::ScanStart start;
+    if (options.service != nullptr) options.service->Clear();
     if (!path.empty()) {
       auto reader = journal::SnapshotReader::Open(disk, path);
-      Status st = reader.ok() ? SnapshotCodec::Load(reader->get(), state.get()) : reader.status();
+      Status st =
+          reader.ok() ? LoadServiceSection(reader->get(), options.service) : reader.status();
+      if (st.ok()) st = SnapshotCodec::Load(reader->get(), state.get());
       if (!st.ok()) {
         info->snapshots_rejected.push_back(path + ": " + st.ToString());
         continue;
@@ -55,7 +74,7 @@ Result<std::unique_ptr<Shard>> Shard::Open(Disk* disk, const ShardOptions& optio
     } else {
       shard->last_ts_ = 0;
     }
-    RecordApplier applier(state.get(), std::nullopt);
+    RecordApplier applier(state.get(), std::nullopt, options.service);
     journal::ScanEnd end;
     auto journal = journal::FileJournal::Open(
         disk, jopts, start,
@@ -160,6 +179,17 @@ void Shard::ExecuteOne(const Command& command, TimestampNs* ts_next, PreparedBat
           }
         } else if constexpr (std::is_same_v<T, TrialBalanceQuery>) {
           reply->trial_balance = s->TrialBalance();
+        } else if constexpr (std::is_same_v<T, ServiceCmd>) {
+          if (options_.service == nullptr) {
+            reply->status = Status::FailedPrecondition("this shard runs no service");
+            return;
+          }
+          ServiceContext ctx{.ledger = s,
+                             .out = out,
+                             .ts_next = ts_next,
+                             .seq_first = batch->seq_first,
+                             .batch_timestamp = batch->timestamp_ns};
+          options_.service->Execute(*c.op, ctx, reply);
         }
       },
       command);
@@ -185,6 +215,7 @@ SnapshotJob Shard::CaptureSnapshot() const {
   CB_CHECK(journal_->seq_next() == seq_next_);
   SnapshotJob job;
   job.capture = SnapshotCodec::Capture(*state_);
+  if (options_.service != nullptr) job.service_state = options_.service->CaptureSnapshot();
   job.meta.seq_next = seq_next_;
   job.meta.position = journal_->position();
   job.meta.last_hash = journal_->last_hash();
@@ -195,6 +226,13 @@ SnapshotJob Shard::CaptureSnapshot() const {
 Status Shard::WriteSnapshot(const SnapshotJob& job) const {
   CB_ASSIGN_OR_RETURN(auto writer, journal::SnapshotWriter::Create(
                                        disk_, SnapshotDir(options_.data_dir), job.meta));
+  // Service section first: u64 size | bytes (size 0 without a service). The ledger body
+  // follows and must end the file (its loader checks the remaining size exactly).
+  const uint64_t service_size = job.service_state.size();
+  CB_RETURN_IF_ERROR(writer->Append(&service_size, sizeof(service_size)));
+  if (service_size > 0) {
+    CB_RETURN_IF_ERROR(writer->Append(job.service_state.data(), job.service_state.size()));
+  }
   CB_RETURN_IF_ERROR(SnapshotCodec::Write(*job.capture, writer.get()));
   return writer->Finish(options_.snapshots_kept);
 }

@@ -24,6 +24,7 @@ struct ShardOptions {
   size_t accounts_expected = 0;
   size_t snapshots_kept = 2;
   size_t expiries_per_batch_max = 8190;
+  Service* service = nullptr;  // not owned; nullptr: ledger only (service events = DataLoss)
 };
 
 struct RecoveryInfo {
@@ -45,6 +46,7 @@ struct PreparedBatch {
 
 struct SnapshotJob {
   std::unique_ptr<ledger::SnapshotCapture> capture;
+  std::string service_state;  // Service::CaptureSnapshot(), written before the ledger body
   journal::SnapshotMeta meta;
 };
 

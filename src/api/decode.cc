@@ -1,0 +1,719 @@
+#include "api/decode.h"
+
+#include <boost/json/parse.hpp>
+#include <boost/json/value.hpp>
+
+#include "ledger/currency.h"
+#include "ledger/ledger.h"
+#include "platform/ids.h"
+#include "platform/key_directory.h"
+#include "platform/money.h"
+
+namespace cb::api {
+
+namespace json = boost::json;
+using namespace cb::platform;
+
+namespace {
+
+constexpr size_t kNameCharsMax = 200;
+constexpr size_t kEmailCharsMax = 254;
+constexpr size_t kPhoneCharsMax = 16;
+constexpr size_t kDescriptionCharsMax = 256;
+constexpr size_t kAliasCharsMax = 128;
+constexpr size_t kAliasesMax = 5;
+constexpr uint32_t kListLimitMax = 100;
+constexpr uint32_t kTimeoutSecondsMax = 30 * 24 * 3600;
+
+bool Fail(DecodeError* err, std::string code, std::string message, std::string param,
+          int status = 400) {
+  *err = DecodeError{status, std::move(code), std::move(message), std::move(param)};
+  return false;
+}
+
+bool ValidUtf8(std::string_view s) {
+  size_t i = 0;
+  while (i < s.size()) {
+    const auto c = static_cast<unsigned char>(s[i]);
+    size_t extra = 0;
+    if (c < 0x80) {
+      extra = 0;
+    } else if ((c >> 5) == 6) {
+      extra = 1;
+    } else if ((c >> 4) == 14) {
+      extra = 2;
+    } else if ((c >> 3) == 30) {
+      extra = 3;
+    } else {
+      return false;
+    }
+    if (i + extra >= s.size() && extra > 0) return false;
+    for (size_t k = 1; k <= extra; k++) {
+      if ((static_cast<unsigned char>(s[i + k]) >> 6) != 2) return false;
+    }
+    i += extra + 1;
+  }
+  return true;
+}
+
+// Reads the fields of one JSON object, remembering which were used so that anything else
+// is reported as an unknown field.
+class Reader {
+ public:
+  Reader(const json::object& obj, std::string prefix, DecodeError* err)
+      : obj_(obj), prefix_(std::move(prefix)), err_(err) {}
+
+  std::string Param(std::string_view key) const { return prefix_ + std::string(key); }
+
+  const json::value* Get(std::string_view key) {
+    used_.push_back(key);
+    const json::value* v = obj_.if_contains(key);
+    return v != nullptr && v->is_null() ? nullptr : v;
+  }
+
+  bool String(std::string_view key, bool required, size_t chars_max, std::string* out) {
+    const json::value* v = Get(key);
+    if (v == nullptr) {
+      return !required || Fail(err_, "parameter_missing", "Missing required field.", Param(key));
+    }
+    if (!v->is_string()) return Fail(err_, "parameter_invalid", "Must be a string.", Param(key));
+    const json::string& s = v->get_string();
+    if (s.size() > chars_max) {
+      return Fail(err_, "string_too_long",
+                  "Must be at most " + std::to_string(chars_max) + " bytes.", Param(key));
+    }
+    if (!ValidUtf8({s.data(), s.size()})) {
+      return Fail(err_, "parameter_invalid", "Must be valid UTF-8.", Param(key));
+    }
+    for (char c : s) {
+      if (static_cast<unsigned char>(c) < 0x20) {
+        return Fail(err_, "parameter_invalid", "Must not contain control characters.", Param(key));
+      }
+    }
+    if (required && s.empty()) {
+      return Fail(err_, "parameter_invalid", "Must not be empty.", Param(key));
+    }
+    out->assign(s.data(), s.size());
+    return true;
+  }
+
+  bool Bool(std::string_view key, bool* out) {
+    const json::value* v = Get(key);
+    if (v == nullptr) return true;
+    if (!v->is_bool()) return Fail(err_, "parameter_invalid", "Must be true or false.", Param(key));
+    *out = v->get_bool();
+    return true;
+  }
+
+  bool Uint(std::string_view key, bool* present, uint64_t max, uint64_t* out) {
+    const json::value* v = Get(key);
+    *present = v != nullptr;
+    if (v == nullptr) return true;
+    uint64_t x = 0;
+    if (v->is_uint64()) {
+      x = v->get_uint64();
+    } else if (v->is_int64() && v->get_int64() >= 0) {
+      x = static_cast<uint64_t>(v->get_int64());
+    } else {
+      return Fail(err_, "parameter_invalid", "Must be a non-negative integer.", Param(key));
+    }
+    if (x > max) {
+      return Fail(err_, "parameter_invalid", "Must be at most " + std::to_string(max) + ".",
+                  Param(key));
+    }
+    *out = x;
+    return true;
+  }
+
+  template <typename Id>
+  bool IdField(std::string_view key, std::string_view prefix, bool required, Id* out) {
+    std::string s;
+    if (!String(key, required, 64, &s)) return false;
+    if (s.empty()) return true;
+    if (!ParseId(s, prefix, &out->value)) {
+      return Fail(err_, "parameter_invalid",
+                  "Must be an id starting with '" + std::string(prefix) + "'.", Param(key));
+    }
+    return true;
+  }
+
+  // Currency then amount, exact at the currency's scale.
+  bool Money(u128* amount, std::string* currency, bool amount_required = true) {
+    if (!String("currency", true, 3, currency)) return false;
+    const auto info = ledger::FindCurrency(*currency);
+    if (!info) {
+      return Fail(err_, "currency_unknown", "Not an ISO 4217 currency code.", Param("currency"));
+    }
+    std::string text;
+    if (!String("amount", amount_required, platform::kAmountCharsMax, &text)) return false;
+    if (text.empty()) return true;
+    auto parsed = ParseAmount(text, info->scale);
+    if (!parsed.ok()) {
+      return Fail(err_, "amount_invalid", parsed.status().message(), Param("amount"));
+    }
+    *amount = *parsed;
+    return true;
+  }
+
+  bool Finish() {
+    for (const auto& kv : obj_) {
+      bool known = false;
+      for (std::string_view k : used_) known = known || k == kv.key();
+      if (!known) {
+        return Fail(err_, "unknown_field", "Unknown field.", Param(std::string(kv.key())));
+      }
+    }
+    return true;
+  }
+
+ private:
+  const json::object& obj_;
+  std::string prefix_;
+  DecodeError* err_;
+  std::vector<std::string_view> used_;
+};
+
+bool ParseBody(std::string_view body, json::value* out, DecodeError* err) {
+  json::parse_options opts;
+  opts.max_depth = 16;
+  boost::system::error_code ec;
+  *out = json::parse(body, ec, {}, opts);
+  if (ec) return Fail(err, "invalid_json", "The body is not valid JSON: " + ec.message(), "");
+  if (!out->is_object()) return Fail(err, "invalid_json", "The body must be a JSON object.", "");
+  return true;
+}
+
+bool NoBody(const RouteInput& in, DecodeError* err) {
+  if (in.body.empty()) return true;
+  json::value v;
+  if (!ParseBody(in.body, &v, err)) return false;
+  DecodeError dummy;
+  Reader r(v.get_object(), "", err);
+  return r.Finish();
+}
+
+template <typename Id>
+bool PathId(const RouteInput& in, size_t i, std::string_view prefix, Id* out, DecodeError* err) {
+  if (!ParseId(in.path_params.at(i), prefix, &out->value)) {
+    // A malformed id cannot name anything: the same 404 as a missing one.
+    return Fail(err, "resource_not_found", "No such object.", "id", 404);
+  }
+  return true;
+}
+
+bool Limit(const RouteInput& in, uint32_t* out, DecodeError* err) {
+  auto it = in.query.find("limit");
+  if (it == in.query.end()) return true;
+  const auto v = ParseU128(it->second);
+  if (!v || *v < 1 || *v > kListLimitMax) {
+    return Fail(err, "limit_invalid", "limit must be an integer from 1 to 100.", "limit");
+  }
+  *out = static_cast<uint32_t>(*v);
+  return true;
+}
+
+bool KnownQuery(const RouteInput& in, std::initializer_list<std::string_view> allowed,
+                DecodeError* err) {
+  for (const auto& [k, v] : in.query) {
+    bool ok = false;
+    for (std::string_view a : allowed) ok = ok || a == k;
+    if (!ok) return Fail(err, "unknown_field", "Unknown query parameter.", k);
+  }
+  return true;
+}
+
+template <typename Id>
+bool Cursor(const RouteInput& in, std::string_view prefix, std::optional<Id>* out,
+            DecodeError* err) {
+  auto it = in.query.find("cursor");
+  if (it == in.query.end()) return true;
+  Id id;
+  if (!ParseId(it->second, prefix, &id.value)) {
+    return Fail(err, "cursor_invalid", "Unknown cursor.", "cursor");
+  }
+  *out = id;
+  return true;
+}
+
+bool TimeParam(const RouteInput& in, std::string_view key, std::optional<TimestampNs>* out,
+               DecodeError* err) {
+  auto it = in.query.find(std::string(key));
+  if (it == in.query.end()) return true;
+  const auto ts = ParseRfc3339(it->second);
+  if (!ts)
+    return Fail(err, "parameter_invalid", "Must be an RFC 3339 timestamp.", std::string(key));
+  *out = *ts;
+  return true;
+}
+
+// History pages: from/to (RFC 3339) and a cursor "t<ns>" that continues after an entry.
+bool TimeRange(const RouteInput& in, TimestampNs* from, TimestampNs* to, DecodeError* err) {
+  std::optional<TimestampNs> f, t;
+  if (!TimeParam(in, "from", &f, err) || !TimeParam(in, "to", &t, err)) return false;
+  if (f) *from = *f;
+  if (t) *to = *t;
+  auto it = in.query.find("cursor");
+  if (it != in.query.end()) {
+    const std::string& c = it->second;
+    const auto v = c.size() > 1 && c[0] == 't' ? ParseU128(std::string_view(c).substr(1))
+                                               : std::optional<u128>();
+    if (!v || *v >= UINT64_MAX) return Fail(err, "cursor_invalid", "Unknown cursor.", "cursor");
+    *from = std::max<TimestampNs>(*from, static_cast<TimestampNs>(*v) + 1);
+  }
+  if (*from > *to) return Fail(err, "parameter_invalid", "from must not be after to.", "from");
+  return true;
+}
+
+bool ValidEmail(std::string_view s) {
+  const size_t at = s.find('@');
+  return at != std::string_view::npos && at > 0 && at + 1 < s.size() &&
+         s.find('@', at + 1) == std::string_view::npos && s.find(' ') == std::string_view::npos;
+}
+
+bool ValidPhone(std::string_view s) {  // E.164
+  if (s.size() < 8 || s.size() > kPhoneCharsMax || s[0] != '+' || s[1] == '0') return false;
+  for (size_t i = 1; i < s.size(); i++) {
+    if (s[i] < '0' || s[i] > '9') return false;
+  }
+  return true;
+}
+
+bool ContactFields(Reader& r, std::string* email, std::string* phone, bool* has_email,
+                   bool* has_phone, DecodeError* err) {
+  if (!r.String("email", false, kEmailCharsMax, email)) return false;
+  if (!r.String("phone", false, kPhoneCharsMax, phone)) return false;
+  if (!email->empty() && !ValidEmail(*email)) {
+    return Fail(err, "parameter_invalid", "Must be an email address.", "email");
+  }
+  if (!phone->empty() && !ValidPhone(*phone)) {
+    return Fail(err, "parameter_invalid", "Must be an E.164 phone number like +447700900123.",
+                "phone");
+  }
+  *has_email = r.Get("email") != nullptr;
+  *has_phone = r.Get("phone") != nullptr;
+  return true;
+}
+
+bool AccountRefField(Reader& r, std::string_view key, AccountRef* out, DecodeError* err) {
+  std::string s;
+  if (!r.String(key, true, kAliasCharsMax, &s)) return false;
+  if (s.starts_with(prefix::kAccount)) {
+    if (!ParseId(s, prefix::kAccount, &out->id.value)) {
+      return Fail(err, "parameter_invalid", "Malformed account id.", r.Param(key));
+    }
+    return true;
+  }
+  out->alias = std::move(s);  // resolved by the writer: an alias is tenant state
+  return true;
+}
+
+bool TransferSpecFrom(Reader& r, bool batch, TransferSpec* spec, DecodeError* err) {
+  spec->id = TransferId(RandomU128());
+  if (!AccountRefField(r, "from_account", &spec->from, err)) return false;
+  if (!AccountRefField(r, "to_account", &spec->to, err)) return false;
+  if (!r.Money(&spec->amount_minor, &spec->currency)) return false;
+  if (!r.String("description", false, kDescriptionCharsMax, &spec->description)) return false;
+  if (!r.Bool("pending", &spec->pending)) return false;
+  bool has_timeout = false;
+  uint64_t timeout = 0;
+  if (!r.Uint("timeout_seconds", &has_timeout, kTimeoutSecondsMax, &timeout)) return false;
+  if (has_timeout && !spec->pending) {
+    return Fail(err, "parameter_invalid", "timeout_seconds is only for pending transfers.",
+                r.Param("timeout_seconds"));
+  }
+  spec->timeout_s = static_cast<uint32_t>(timeout);
+  if (batch && !r.Bool("linked", &spec->linked)) return false;
+  if (spec->from.alias.empty() && spec->to.alias.empty() && spec->from.id == spec->to.id) {
+    return Fail(err, "same_account", "Source and destination are the same account.",
+                r.Param("to_account"));
+  }
+  return r.Finish();
+}
+
+}  // namespace
+
+bool ParseQuery(std::string_view query, std::map<std::string, std::string>* out) {
+  auto hex = [](char c) -> int {
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    return -1;
+  };
+  auto decode = [&hex](std::string_view s, std::string* o) -> bool {
+    for (size_t i = 0; i < s.size(); i++) {
+      if (s[i] == '+') {
+        o->push_back(' ');
+      } else if (s[i] == '%') {
+        if (i + 2 >= s.size()) return false;
+        const int h = hex(s[i + 1]);
+        const int l = hex(s[i + 2]);
+        if (h < 0 || l < 0) return false;
+        o->push_back(static_cast<char>(h * 16 + l));
+        i += 2;
+      } else {
+        o->push_back(s[i]);
+      }
+    }
+    return true;
+  };
+  while (!query.empty()) {
+    const size_t amp = query.find('&');
+    const std::string_view part = query.substr(0, amp);
+    query = amp == std::string_view::npos ? "" : query.substr(amp + 1);
+    if (part.empty()) continue;
+    const size_t eq = part.find('=');
+    std::string k, v;
+    if (!decode(part.substr(0, eq), &k)) return false;
+    if (eq != std::string_view::npos && !decode(part.substr(eq + 1), &v)) return false;
+    if (k.size() > 64 || v.size() > 256) return false;
+    if (!out->emplace(std::move(k), std::move(v)).second) return false;
+  }
+  return true;
+}
+
+#define CB_DECODE_BODY(in, err, var)                          \
+  json::value var##_value;                                    \
+  if (!ParseBody((in).body, &var##_value, err)) return false; \
+  Reader var(var##_value.get_object(), "", err)
+
+bool DecodeCreateTenant(const RouteInput& in, OpBody* out, DecodeError* err) {
+  CB_DECODE_BODY(in, err, r);
+  CreateTenantOp op;
+  if (!r.String("name", true, kNameCharsMax, &op.name)) return false;
+  if (!r.Bool("sandbox", &op.sandbox)) return false;
+  if (!r.Finish()) return false;
+  op.id = TenantId(RandomU128());
+  op.admin_key_id = ApiKeyId(RandomU128());
+  NewKeySecret secret = MakeKeySecret(op.admin_key_id);
+  op.admin_secret_sha256 = secret.secret_sha256;
+  op.admin_token = std::move(secret.token);
+  *out = std::move(op);
+  return true;
+}
+
+bool DecodeGetTenant(const RouteInput& in, OpBody* out, DecodeError* err) {
+  GetTenantOp op;
+  if (!KnownQuery(in, {}, err) || !PathId(in, 0, prefix::kTenant, &op.id, err)) return false;
+  *out = op;
+  return true;
+}
+
+bool DecodeListTenants(const RouteInput& in, OpBody* out, DecodeError* err) {
+  ListTenantsOp op;
+  if (!KnownQuery(in, {"limit", "cursor"}, err) || !Limit(in, &op.limit, err) ||
+      !Cursor(in, prefix::kTenant, &op.after, err)) {
+    return false;
+  }
+  *out = op;
+  return true;
+}
+
+bool DecodeCreateApiKey(const RouteInput& in, OpBody* out, DecodeError* err) {
+  CB_DECODE_BODY(in, err, r);
+  CreateApiKeyOp op;
+  std::string role;
+  if (!r.String("role", true, 16, &role)) return false;
+  if (!ParseRole(role, &op.role)) {
+    return Fail(err, "parameter_invalid", "Must be admin, operator or read_only.", "role");
+  }
+  if (!r.String("name", false, kNameCharsMax, &op.name) || !r.Finish()) return false;
+  op.id = ApiKeyId(RandomU128());
+  NewKeySecret secret = MakeKeySecret(op.id);
+  op.secret_sha256 = secret.secret_sha256;
+  op.token = std::move(secret.token);
+  *out = std::move(op);
+  return true;
+}
+
+bool DecodeListApiKeys(const RouteInput& in, OpBody* out, DecodeError* err) {
+  ListApiKeysOp op;
+  if (!KnownQuery(in, {"limit", "cursor"}, err) || !Limit(in, &op.limit, err) ||
+      !Cursor(in, prefix::kApiKey, &op.after, err)) {
+    return false;
+  }
+  *out = op;
+  return true;
+}
+
+bool DecodeRevokeApiKey(const RouteInput& in, OpBody* out, DecodeError* err) {
+  RevokeApiKeyOp op;
+  if (!NoBody(in, err) || !PathId(in, 0, prefix::kApiKey, &op.id, err)) return false;
+  *out = op;
+  return true;
+}
+
+bool DecodeCreateCustomer(const RouteInput& in, OpBody* out, DecodeError* err) {
+  CB_DECODE_BODY(in, err, r);
+  CreateCustomerOp op;
+  std::string type;
+  if (!r.String("type", true, 16, &type)) return false;
+  if (!ParseCustomerType(type, &op.type)) {
+    return Fail(err, "parameter_invalid", "Must be individual or business.", "type");
+  }
+  if (!r.String("name", true, kNameCharsMax, &op.name)) return false;
+  bool has_email = false, has_phone = false, has_tier = false;
+  if (!ContactFields(r, &op.email, &op.phone, &has_email, &has_phone, err)) return false;
+  uint64_t tier = 0;
+  if (!r.Uint("kyc_tier", &has_tier, 3, &tier) || !r.Finish()) return false;
+  op.kyc_tier = static_cast<uint8_t>(tier);
+  op.id = CustomerId(RandomU128());
+  *out = std::move(op);
+  return true;
+}
+
+bool DecodeUpdateCustomer(const RouteInput& in, OpBody* out, DecodeError* err) {
+  UpdateCustomerOp op;
+  if (!PathId(in, 0, prefix::kCustomer, &op.id, err)) return false;
+  CB_DECODE_BODY(in, err, r);
+  std::string email, phone, status;
+  bool has_email = false, has_phone = false, has_tier = false;
+  if (!ContactFields(r, &email, &phone, &has_email, &has_phone, err)) return false;
+  if (has_email) op.email = email;
+  if (has_phone) op.phone = phone;
+  uint64_t tier = 0;
+  if (!r.Uint("kyc_tier", &has_tier, 3, &tier)) return false;
+  if (has_tier) op.kyc_tier = static_cast<uint8_t>(tier);
+  if (!r.String("status", false, 16, &status)) return false;
+  if (!status.empty()) {
+    CustomerStatus s;
+    if (!ParseCustomerStatus(status, &s)) {
+      return Fail(err, "parameter_invalid", "Must be active, suspended or closed.", "status");
+    }
+    op.status = s;
+  }
+  if (!r.Finish()) return false;
+  if (!op.email && !op.phone && !op.kyc_tier && !op.status) {
+    return Fail(err, "parameter_missing", "Nothing to update.", "");
+  }
+  *out = std::move(op);
+  return true;
+}
+
+bool DecodeGetCustomer(const RouteInput& in, OpBody* out, DecodeError* err) {
+  GetCustomerOp op;
+  if (!KnownQuery(in, {}, err) || !PathId(in, 0, prefix::kCustomer, &op.id, err)) return false;
+  *out = op;
+  return true;
+}
+
+bool DecodeListCustomers(const RouteInput& in, OpBody* out, DecodeError* err) {
+  ListCustomersOp op;
+  if (!KnownQuery(in, {"limit", "cursor"}, err) || !Limit(in, &op.limit, err) ||
+      !Cursor(in, prefix::kCustomer, &op.after, err)) {
+    return false;
+  }
+  *out = op;
+  return true;
+}
+
+bool DecodeOpenAccount(const RouteInput& in, OpBody* out, DecodeError* err) {
+  CB_DECODE_BODY(in, err, r);
+  OpenAccountOp op;
+  if (!r.IdField("customer", prefix::kCustomer, true, &op.customer)) return false;
+  if (!r.String("currency", true, 3, &op.currency)) return false;
+  if (!ledger::FindCurrency(op.currency)) {
+    return Fail(err, "currency_unknown", "Not an ISO 4217 currency code.", "currency");
+  }
+  std::string type = "current";
+  if (!r.String("type", false, 16, &type)) return false;
+  if (type.empty()) type = "current";
+  if (!ParseAccountType(type, &op.type)) {
+    return Fail(err, "parameter_invalid", "Must be current or savings.", "type");
+  }
+  if (const json::value* v = r.Get("aliases")) {
+    if (!v->is_array()) return Fail(err, "parameter_invalid", "Must be an array.", "aliases");
+    const json::array& arr = v->get_array();
+    if (arr.size() > kAliasesMax) {
+      return Fail(err, "parameter_invalid", "At most 5 aliases.", "aliases");
+    }
+    for (size_t i = 0; i < arr.size(); i++) {
+      const std::string param = "aliases[" + std::to_string(i) + "]";
+      if (!arr[i].is_string()) return Fail(err, "parameter_invalid", "Must be a string.", param);
+      const json::string& s = arr[i].get_string();
+      const std::string_view a(s.data(), s.size());
+      if (!ValidPhone(a) && !(ValidEmail(a) && a.size() <= kAliasCharsMax)) {
+        return Fail(err, "parameter_invalid", "An alias is an E.164 phone number or an email.",
+                    param);
+      }
+      for (const std::string& prev : op.aliases) {
+        if (prev == a) return Fail(err, "parameter_invalid", "Duplicate alias.", param);
+      }
+      op.aliases.emplace_back(a);
+    }
+  }
+  if (!r.Finish()) return false;
+  op.id = AccountId(RandomU128());
+  *out = std::move(op);
+  return true;
+}
+
+bool DecodeGetAccount(const RouteInput& in, OpBody* out, DecodeError* err) {
+  GetAccountOp op;
+  if (!KnownQuery(in, {}, err) || !PathId(in, 0, prefix::kAccount, &op.id, err)) return false;
+  *out = op;
+  return true;
+}
+
+bool DecodeListAccounts(const RouteInput& in, OpBody* out, DecodeError* err) {
+  ListAccountsOp op;
+  if (!KnownQuery(in, {"limit", "cursor", "customer"}, err) || !Limit(in, &op.limit, err) ||
+      !Cursor(in, prefix::kAccount, &op.after, err)) {
+    return false;
+  }
+  auto it = in.query.find("customer");
+  if (it != in.query.end()) {
+    CustomerId c;
+    if (!ParseId(it->second, prefix::kCustomer, &c.value)) {
+      return Fail(err, "parameter_invalid", "Must be a customer id.", "customer");
+    }
+    op.customer = c;
+  }
+  *out = op;
+  return true;
+}
+
+bool DecodeGetBalances(const RouteInput& in, OpBody* out, DecodeError* err) {
+  GetBalancesOp op;
+  if (!KnownQuery(in, {"as_of"}, err) || !PathId(in, 0, prefix::kAccount, &op.id, err) ||
+      !TimeParam(in, "as_of", &op.as_of, err)) {
+    return false;
+  }
+  *out = op;
+  return true;
+}
+
+bool DecodeListTransactions(const RouteInput& in, OpBody* out, DecodeError* err) {
+  ListTransactionsOp op;
+  if (!KnownQuery(in, {"limit", "cursor", "from", "to"}, err) ||
+      !PathId(in, 0, prefix::kAccount, &op.id, err) || !Limit(in, &op.limit, err) ||
+      !TimeRange(in, &op.from, &op.to, err)) {
+    return false;
+  }
+  *out = op;
+  return true;
+}
+
+static bool DecodeAction(const RouteInput& in, OpBody* out, DecodeError* err, AccountAction a) {
+  AccountActionOp op;
+  op.action = a;
+  if (!NoBody(in, err) || !PathId(in, 0, prefix::kAccount, &op.id, err)) return false;
+  *out = op;
+  return true;
+}
+bool DecodeFreeze(const RouteInput& in, OpBody* out, DecodeError* err) {
+  return DecodeAction(in, out, err, AccountAction::kFreeze);
+}
+bool DecodeUnfreeze(const RouteInput& in, OpBody* out, DecodeError* err) {
+  return DecodeAction(in, out, err, AccountAction::kUnfreeze);
+}
+bool DecodeClose(const RouteInput& in, OpBody* out, DecodeError* err) {
+  return DecodeAction(in, out, err, AccountAction::kClose);
+}
+
+bool DecodeGetAlias(const RouteInput& in, OpBody* out, DecodeError* err) {
+  GetAliasOp op;
+  if (!KnownQuery(in, {}, err)) return false;
+  op.alias = std::string(in.path_params.at(0));
+  if (op.alias.empty() || op.alias.size() > kAliasCharsMax) {
+    return Fail(err, "resource_not_found", "No such alias.", "alias", 404);
+  }
+  *out = std::move(op);
+  return true;
+}
+
+bool DecodeCreateTransfer(const RouteInput& in, OpBody* out, DecodeError* err) {
+  CB_DECODE_BODY(in, err, r);
+  CreateTransferOp op;
+  if (!TransferSpecFrom(r, false, &op.spec, err)) return false;
+  *out = std::move(op);
+  return true;
+}
+
+bool DecodeBatchTransfers(const RouteInput& in, OpBody* out, DecodeError* err) {
+  CB_DECODE_BODY(in, err, r);
+  const json::value* v = r.Get("transfers");
+  if (v == nullptr) return Fail(err, "parameter_missing", "Missing required field.", "transfers");
+  if (!v->is_array()) return Fail(err, "parameter_invalid", "Must be an array.", "transfers");
+  const json::array& arr = v->get_array();
+  if (arr.empty()) return Fail(err, "parameter_invalid", "Must not be empty.", "transfers");
+  if (arr.size() > ledger::kItemsPerCommandMax) {
+    return Fail(err, "batch_too_large", "At most 8190 transfers per batch.", "transfers");
+  }
+  if (!r.Finish()) return false;
+  BatchTransfersOp op;
+  op.items.resize(arr.size());
+  for (size_t i = 0; i < arr.size(); i++) {
+    const std::string prefix = "transfers[" + std::to_string(i) + "].";
+    if (!arr[i].is_object()) {
+      return Fail(err, "parameter_invalid", "Must be an object.",
+                  prefix.substr(0, prefix.size() - 1));
+    }
+    Reader item(arr[i].get_object(), prefix, err);
+    if (!TransferSpecFrom(item, true, &op.items[i], err)) return false;
+  }
+  *out = std::move(op);
+  return true;
+}
+
+static bool DecodePostVoid(const RouteInput& in, OpBody* out, DecodeError* err, bool void_it) {
+  PostVoidOp op;
+  op.void_it = void_it;
+  if (!PathId(in, 0, prefix::kTransfer, &op.pending_id, err)) return false;
+  if (!in.body.empty()) {
+    CB_DECODE_BODY(in, err, r);
+    if (!void_it) {
+      std::string currency;
+      u128 amount = 0;
+      if (r.Get("amount") != nullptr || r.Get("currency") != nullptr) {
+        if (!r.Money(&amount, &currency)) return false;
+        op.amount_minor = amount;
+      }
+    }
+    if (!r.Finish()) return false;
+  }
+  *out = std::move(op);
+  return true;
+}
+bool DecodePost(const RouteInput& in, OpBody* out, DecodeError* err) {
+  return DecodePostVoid(in, out, err, false);
+}
+bool DecodeVoid(const RouteInput& in, OpBody* out, DecodeError* err) {
+  return DecodePostVoid(in, out, err, true);
+}
+
+bool DecodeGetTransfer(const RouteInput& in, OpBody* out, DecodeError* err) {
+  GetTransferOp op;
+  if (!KnownQuery(in, {}, err) || !PathId(in, 0, prefix::kTransfer, &op.id, err)) return false;
+  *out = op;
+  return true;
+}
+
+bool DecodeListTransfers(const RouteInput& in, OpBody* out, DecodeError* err) {
+  ListTransfersOp op;
+  if (!KnownQuery(in, {"limit", "cursor", "account", "from", "to"}, err) ||
+      !Limit(in, &op.limit, err) || !TimeRange(in, &op.from, &op.to, err)) {
+    return false;
+  }
+  auto it = in.query.find("account");
+  if (it == in.query.end()) {
+    return Fail(err, "parameter_missing", "Transfers are listed per account: pass ?account=.",
+                "account");
+  }
+  if (!ParseId(it->second, prefix::kAccount, &op.account.value)) {
+    return Fail(err, "parameter_invalid", "Must be an account id.", "account");
+  }
+  *out = op;
+  return true;
+}
+
+bool DecodeSandboxDeposit(const RouteInput& in, OpBody* out, DecodeError* err) {
+  CB_DECODE_BODY(in, err, r);
+  SandboxDepositOp op;
+  if (!r.IdField("account", prefix::kAccount, true, &op.account)) return false;
+  if (!r.Money(&op.amount_minor, &op.currency) || !r.Finish()) return false;
+  op.id = TransferId(RandomU128());
+  *out = std::move(op);
+  return true;
+}
+
+}  // namespace cb::api

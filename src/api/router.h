@@ -1,0 +1,46 @@
+#pragma once
+// The REST edge: an http::Handler that routes /v1 requests, authenticates the API key,
+// applies rate limits, decodes the body into a platform op and hands it to the shard
+// executor; the answer goes out when the executor replies (after the batch is durable).
+// Also serves /healthz, /readyz, /metrics and /v1/openapi.yaml.
+#include <atomic>
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "gateway/access_log.h"
+#include "gateway/metrics.h"
+#include "gateway/rate_limiter.h"
+#include "http/server.h"
+#include "platform/key_directory.h"
+#include "runtime/executor.h"
+
+namespace cb::api {
+
+struct ApiOptions {
+  gateway::RateLimit per_key{.rate_per_s = 0, .burst = 0};  // 0: unlimited
+  gateway::RateLimit per_ip{.rate_per_s = 0, .burst = 0};
+  std::vector<std::string> cors_origins;  // exact origins, or "*"
+  std::string openapi_yaml;               // served at GET /v1/openapi.yaml
+};
+
+class ApiHandler final : public http::Handler {
+ public:
+  // The executor is set once recovery finished (readyz turns ready then); until then /v1
+  // answers 503. `access_log` may be null.
+  ApiHandler(ApiOptions options, platform::KeyDirectory* keys, gateway::MetricsRegistry* registry,
+             gateway::AccessLog* access_log);
+  ~ApiHandler() override;
+
+  void SetExecutor(runtime::Executor* executor) { executor_.store(executor); }
+  void Handle(http::Request&& request, http::Respond respond) override;
+  http::Response RejectedResponse(int status, std::string_view code,
+                                  std::string_view message) override;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+  std::atomic<runtime::Executor*> executor_{nullptr};
+};
+
+}  // namespace cb::api

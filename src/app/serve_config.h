@@ -1,0 +1,42 @@
+#pragma once
+// `corebank serve` configuration: defaults, then a TOML file (--config), then environment
+// variables (COREBANK_*), then command-line flags; the last one set wins. Every option is
+// documented in docs/configuration.md.
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "base/status.h"
+
+namespace cb::app {
+
+struct ServeConfig {
+  std::string data_dir = "./var";
+  std::string listen = "127.0.0.1:8080";
+  std::string durable = "fdatasync";  // fdatasync | none
+  uint64_t snapshot_interval_s = 300;
+  int io_threads = 2;
+  std::string tls_cert_file;
+  std::string tls_key_file;
+  bool bootstrap = true;  // first start with an empty data dir creates the sandbox tenant
+  uint32_t body_bytes_max = 4 * 1024 * 1024;
+  uint32_t request_timeout_ms = 30'000;
+  uint32_t read_timeout_ms = 30'000;
+  uint32_t connections_max = 10'000;
+  uint32_t rate_per_key_per_s = 0;  // 0: unlimited
+  uint32_t rate_per_key_burst = 0;
+  uint32_t rate_per_ip_per_s = 0;
+  uint32_t rate_per_ip_burst = 0;
+  std::vector<std::string> cors_origins;
+  std::string access_log = "stdout";  // stdout | off | a file path
+  uint64_t idempotency_ttl_hours = 24;
+  uint64_t idempotency_bytes_max = 1ull << 30;
+};
+
+// Reads `path` (TOML) over `config`. Unknown keys are errors: a typo must not be ignored.
+Status LoadServeConfigFile(const std::string& path, ServeConfig* config);
+// Applies COREBANK_* environment variables over `config`.
+Status ApplyServeEnv(ServeConfig* config);
+Status ValidateServeConfig(const ServeConfig& config);
+
+}  // namespace cb::app

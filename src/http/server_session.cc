@@ -1,0 +1,496 @@
+#include <algorithm>
+#include <array>
+#include <boost/asio/dispatch.hpp>
+#include <boost/asio/ssl/stream.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/write.hpp>
+#include <boost/beast/core/bind_handler.hpp>
+#include <boost/beast/core/error.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/stream_traits.hpp>
+#include <boost/beast/http/basic_parser.hpp>
+#include <boost/beast/http/error.hpp>
+#include <boost/beast/http/read.hpp>
+#include <boost/beast/http/status.hpp>
+#include <charconv>
+#include <chrono>
+#include <optional>
+#include <string_view>
+#include <type_traits>
+#include <utility>
+
+#include "base/check.h"
+#include "http/server_session.h"
+
+namespace cb::http::internal {
+namespace {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace bhttp = boost::beast::http;
+using tcp = asio::ip::tcp;
+using Clock = std::chrono::steady_clock;
+using beast::error_code;
+
+// Sizes the first allocation of Request::headers; more headers still fit (header_bytes_max
+// bounds them).
+constexpr size_t kHeadersReserve = 16;
+// After the last response on a connection we stop sending and drain what the client still
+// sends, so closing does not RST away a response it has not read yet. Bounded in time and bytes.
+constexpr uint32_t kLingerMsMax = 2'000;
+constexpr size_t kLingerBytesMax = 1 << 20;
+constexpr size_t kLingerChunkBytes = 4096;
+constexpr std::string_view kContinueResponse = "HTTP/1.1 100 Continue\r\n\r\n";
+
+bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
+  return std::equal(a.begin(), a.end(), b.begin(), b.end(), [](char x, char y) {
+    return (x >= 'A' && x <= 'Z' ? x + 32 : x) == (y >= 'A' && y <= 'Z' ? y + 32 : y);
+  });
+}
+
+// Parses straight into a Request, with no beast::http::fields in between: the Request's own
+// strings are the only per-request allocations of a read.
+class RequestParser final : public bhttp::basic_parser<true> {
+ public:
+  explicit RequestParser(Request& request) : request_(request) {}
+
+  int version() const { return version_; }
+  bool is_head() const { return is_head_; }
+  bool expect_continue() const { return expect_continue_; }
+
+ private:
+  void on_request_impl(bhttp::verb method, beast::string_view method_str,
+                       beast::string_view target, int version, error_code& /*ec*/) override {
+    request_.method.assign(method_str.data(), method_str.size());
+    request_.target.assign(target.data(), target.size());
+    version_ = version;
+    is_head_ = method == bhttp::verb::head;
+  }
+  void on_response_impl(int /*code*/, beast::string_view /*reason*/, int /*version*/,
+                        error_code& ec) override {
+    ec = bhttp::error::bad_version;  // Unreachable: this is a request parser.
+  }
+  void on_field_impl(bhttp::field name, beast::string_view name_string, beast::string_view value,
+                     error_code& /*ec*/) override {
+    if (name == bhttp::field::expect) {
+      expect_continue_ = EqualsIgnoreCase({value.data(), value.size()}, "100-continue");
+    }
+    request_.headers.push_back(Header{.name = std::string(name_string.data(), name_string.size()),
+                                      .value = std::string(value.data(), value.size())});
+  }
+  void on_header_impl(error_code& /*ec*/) override {}
+  void on_body_init_impl(const boost::optional<std::uint64_t>& content_length,
+                         error_code& /*ec*/) override {
+    // The parser already refused a Content-Length over body_limit, so this is bounded.
+    if (content_length) request_.body.reserve(static_cast<size_t>(*content_length));
+  }
+  size_t on_body_impl(beast::string_view body, error_code& /*ec*/) override {
+    request_.body.append(body.data(), body.size());
+    return body.size();
+  }
+  void on_chunk_header_impl(std::uint64_t /*size*/, beast::string_view /*extensions*/,
+                            error_code& /*ec*/) override {}
+  size_t on_chunk_body_impl(std::uint64_t /*remain*/, beast::string_view body,
+                            error_code& /*ec*/) override {
+    request_.body.append(body.data(), body.size());
+    return body.size();
+  }
+  void on_finish_impl(error_code& /*ec*/) override {}
+
+  Request& request_;
+  int version_ = 11;
+  bool is_head_ = false;
+  bool expect_continue_ = false;
+};
+
+bool IsHeaderNameChar(char c) {
+  return c > ' ' && c < 127 && c != ':';
+}
+
+bool IsHeaderValueChar(char c) {
+  return c != '\r' && c != '\n' && c != '\0';
+}
+
+bool IsHeaderValue(std::string_view value) {
+  return std::all_of(value.begin(), value.end(), IsHeaderValueChar);
+}
+
+// Handler-supplied headers must not split the response or fight the framing we own.
+bool IsWritableHeader(const Header& header) {
+  if (header.name.empty()) return false;
+  if (!std::all_of(header.name.begin(), header.name.end(), IsHeaderNameChar)) return false;
+  if (!IsHeaderValue(header.value)) return false;
+  return !EqualsIgnoreCase(header.name, "Content-Length") &&
+         !EqualsIgnoreCase(header.name, "Transfer-Encoding") &&
+         !EqualsIgnoreCase(header.name, "Connection");
+}
+
+void AppendNumber(std::string& out, uint64_t value) {
+  char digits[24];
+  const std::to_chars_result result = std::to_chars(digits, digits + sizeof(digits), value);
+  out.append(digits, result.ptr);
+}
+
+// Status line and headers into `out` (reused per connection, so no allocation once warm).
+// Returns whether the body goes on the wire.
+bool SerializeHead(const Response& response, int version, bool is_head, bool keep_alive,
+                   std::string& out) {
+  CB_CHECK(response.status >= 100);
+  CB_CHECK(response.status <= 999);
+  // RFC 9110 6.4.1: 1xx and 204 carry no body and no Content-Length.
+  const bool bodiless_status = response.status < 200 || response.status == 204;
+  out.clear();
+  out += version == 10 ? "HTTP/1.0 " : "HTTP/1.1 ";
+  AppendNumber(out, static_cast<uint64_t>(response.status));
+  out += ' ';
+  const beast::string_view reason =
+      bhttp::obsolete_reason(static_cast<bhttp::status>(response.status));
+  out.append(reason.data(), reason.size());
+  out += "\r\n";
+  if (!response.content_type.empty() && IsHeaderValue(response.content_type)) {
+    out += "Content-Type: ";
+    out += response.content_type;
+    out += "\r\n";
+  }
+  for (const Header& header : response.headers) {
+    if (!IsWritableHeader(header)) continue;
+    out += header.name;
+    out += ": ";
+    out += header.value;
+    out += "\r\n";
+  }
+  if (!bodiless_status) {
+    out += "Content-Length: ";
+    AppendNumber(out, response.body.size());
+    out += "\r\n";
+  }
+  if (!keep_alive) {
+    out += "Connection: close\r\n";
+  } else if (version == 10) {
+    out += "Connection: keep-alive\r\n";
+  }
+  out += "\r\n";
+  return !bodiless_status && !is_head;
+}
+
+bool AsksToClose(const Response& response) {
+  for (const Header& header : response.headers) {
+    if (EqualsIgnoreCase(header.name, "Connection") && EqualsIgnoreCase(header.value, "close")) {
+      return true;
+    }
+  }
+  return false;
+}
+
+// One connection. Only reads, writes and closes; every member is touched on the strand only,
+// except answered_seq_. One request at a time: the next is read only after the previous
+// response is written, and pipelined bytes wait in buffer_.
+template <bool kTls>
+class Session final : public std::enable_shared_from_this<Session<kTls>> {
+ public:
+  using Stream = std::conditional_t<kTls, asio::ssl::stream<tcp::socket>, tcp::socket>;
+
+  Session(tcp::socket&& socket, ServerShared& shared)
+      : stream_(MakeStream(std::move(socket), shared)),
+        timer_(stream_.get_executor()),
+        shared_(shared),
+        buffer_(size_t{shared.options.header_bytes_max} + shared.options.body_bytes_max) {
+    shared_.connections.fetch_add(1, std::memory_order_relaxed);
+  }
+  Session(const Session&) = delete;
+  Session& operator=(const Session&) = delete;
+  ~Session() { shared_.connections.fetch_sub(1, std::memory_order_relaxed); }
+
+  void Start() {
+    asio::dispatch(stream_.get_executor(),
+                   beast::bind_front_handler(&Session::Begin, this->shared_from_this()));
+  }
+
+ private:
+  enum class Phase { kHandshake, kReading, kContinue, kHandling, kWriting, kClosing, kClosed };
+
+  static Stream MakeStream(tcp::socket&& socket, ServerShared& shared) {
+    if constexpr (kTls) {
+      return Stream(std::move(socket), *shared.tls);
+    } else {
+      (void)shared;
+      return std::move(socket);
+    }
+  }
+
+  tcp::socket& Socket() { return beast::get_lowest_layer(stream_); }
+
+  void Begin() {
+    error_code ec;
+    // Latency over packet count: each response goes out in one gather write anyway.
+    Socket().set_option(tcp::no_delay(true), ec);
+    const tcp::endpoint peer = Socket().remote_endpoint(ec);
+    if (ec) return Close();  // Already reset by the peer.
+    remote_ip_ = peer.address().to_string();
+    if constexpr (kTls) {
+      phase_ = Phase::kHandshake;
+      SetDeadline(shared_.options.read_timeout_ms);
+      stream_.async_handshake(
+          asio::ssl::stream_base::server,
+          beast::bind_front_handler(&Session::OnHandshake, this->shared_from_this()));
+    } else {
+      ReadRequest();
+    }
+  }
+
+  void OnHandshake(error_code ec) {
+    if (phase_ == Phase::kClosed) return;
+    if (ec) return Close();  // TLS below 1.3, bad client hello, peer gone: nobody to answer.
+    ReadRequest();
+  }
+
+  void ReadRequest() {
+    phase_ = Phase::kReading;
+    SetDeadline(shared_.options.read_timeout_ms);
+    request_ = Request{};
+    request_.headers.reserve(kHeadersReserve);
+    parser_.emplace(request_);
+    parser_->header_limit(shared_.options.header_bytes_max);
+    parser_->body_limit(shared_.options.body_bytes_max);
+    bhttp::async_read_header(
+        stream_, buffer_, *parser_,
+        beast::bind_front_handler(&Session::OnReadHeader, this->shared_from_this()));
+  }
+
+  void OnReadHeader(error_code ec, size_t /*bytes*/) {
+    if (phase_ == Phase::kClosed) return;  // The deadline or Stop() closed the socket.
+    if (ec) return OnReadError(ec);
+    if (!parser_->is_done()) {
+      // Body bytes that came with the header are parsed now, without another async hop.
+      parser_->eager(true);
+      while (buffer_.size() > 0 && !parser_->is_done()) {  // Each pass consumes or breaks.
+        error_code put_ec;
+        const size_t used = parser_->put(buffer_.data(), put_ec);
+        buffer_.consume(used);
+        if (put_ec && put_ec != bhttp::error::need_more) return OnReadError(put_ec);
+        if (put_ec || used == 0) break;
+      }
+    }
+    if (parser_->is_done()) return Dispatch();
+    if (parser_->expect_continue()) {
+      // The client waits for this before sending the body; limits were already checked.
+      phase_ = Phase::kContinue;
+      asio::async_write(
+          stream_, asio::buffer(kContinueResponse.data(), kContinueResponse.size()),
+          beast::bind_front_handler(&Session::OnContinueWritten, this->shared_from_this()));
+      return;
+    }
+    ReadBody();
+  }
+
+  void OnContinueWritten(error_code ec, size_t /*bytes*/) {
+    if (phase_ == Phase::kClosed) return;
+    if (ec) return Close();
+    phase_ = Phase::kReading;
+    ReadBody();
+  }
+
+  void ReadBody() {
+    bhttp::async_read(stream_, buffer_, *parser_,
+                      beast::bind_front_handler(&Session::OnReadBody, this->shared_from_this()));
+  }
+
+  void OnReadBody(error_code ec, size_t /*bytes*/) {
+    if (phase_ == Phase::kClosed) return;
+    if (ec) return OnReadError(ec);
+    Dispatch();
+  }
+
+  void OnReadError(error_code ec) {
+    if (ec == bhttp::error::end_of_stream) return Close();  // Clean close between requests.
+    if (ec == bhttp::error::body_limit ||
+        (ec == bhttp::error::buffer_overflow && parser_->is_header_done())) {
+      return Reject(413, "body_too_large", "Request body exceeds the limit for this server.");
+    }
+    if (ec == bhttp::error::header_limit || ec == bhttp::error::buffer_overflow) {
+      return Reject(431, "headers_too_large", "Request headers exceed the limit for this server.");
+    }
+    if (ec.category() == bhttp::make_error_code(bhttp::error::bad_target).category()) {
+      return Reject(400, "malformed_request", "The request is not valid HTTP/1.1.");
+    }
+    Close();  // Connection reset, TLS error and the like: nobody to answer.
+  }
+
+  // After a parse error the stream position is unknown, so answer and close.
+  void Reject(int status, std::string_view code, std::string_view message) {
+    version_ = parser_->is_header_done() ? parser_->version() : 11;
+    keep_alive_ = false;
+    is_head_ = false;
+    parser_.reset();
+    Write(shared_.handler->RejectedResponse(status, code, message));
+  }
+
+  void Dispatch() {
+    version_ = parser_->version();
+    keep_alive_ = parser_->keep_alive();
+    is_head_ = parser_->is_head();
+    parser_.reset();
+    request_.remote_ip = remote_ip_;
+    const uint64_t seq = ++request_seq_;
+    phase_ = Phase::kHandling;
+    SetDeadline(shared_.options.request_timeout_ms);
+    Respond respond = [gate = shared_.gate, weak = this->weak_from_this(),
+                       seq](Response&& response) {
+      if (!gate->Enter()) return;  // The server is stopping or gone.
+      if (const std::shared_ptr<Session> self = weak.lock(); self && self->Claim(seq)) {
+        // Inline when the handler answers on this strand; otherwise queued to it.
+        asio::dispatch(self->stream_.get_executor(),
+                       [self, seq, response = std::move(response)]() mutable {
+                         self->OnHandlerResponse(seq, std::move(response));
+                       });
+      }
+      gate->Exit();
+    };
+    // Nothing after this line: an inline respond may already be writing.
+    shared_.handler->Handle(std::move(request_), std::move(respond));
+  }
+
+  // Any thread. True exactly once per request: for the handler's response or for the timeout
+  // 503, whichever comes first; the loser is dropped.
+  bool Claim(uint64_t seq) {
+    uint64_t expected = seq - 1;
+    return answered_seq_.compare_exchange_strong(expected, seq, std::memory_order_acq_rel);
+  }
+
+  void OnHandlerResponse(uint64_t seq, Response&& response) {
+    // Claim() let exactly this request's response through, and nothing but the timeout 503
+    // (which claims too) or Stop() (which runs no handlers) ends kHandling.
+    CB_CHECK(seq == request_seq_);
+    CB_CHECK(phase_ == Phase::kHandling);
+    if (AsksToClose(response)) keep_alive_ = false;
+    Write(std::move(response));
+  }
+
+  void Write(Response&& response) {
+    phase_ = Phase::kWriting;
+    SetDeadline(shared_.options.read_timeout_ms);
+    const bool send_body = SerializeHead(response, version_, is_head_, keep_alive_, head_);
+    body_ = std::move(response.body);
+    const std::array<asio::const_buffer, 2> buffers{
+        asio::buffer(head_), send_body ? asio::buffer(body_) : asio::const_buffer()};
+    asio::async_write(stream_, buffers,
+                      beast::bind_front_handler(&Session::OnWrite, this->shared_from_this()));
+  }
+
+  void OnWrite(error_code ec, size_t /*bytes*/) {
+    if (phase_ == Phase::kClosed) return;
+    std::string().swap(body_);  // Do not pin the largest body ever sent to the connection.
+    if (ec) return Close();
+    if (!keep_alive_) return CloseGracefully();
+    ReadRequest();
+  }
+
+  void CloseGracefully() {
+    phase_ = Phase::kClosing;
+    SetDeadline(std::min(shared_.options.read_timeout_ms, kLingerMsMax));
+    if constexpr (kTls) {
+      stream_.async_shutdown(
+          beast::bind_front_handler(&Session::OnShutdown, this->shared_from_this()));
+    } else {
+      error_code ignored;  // The peer may be gone already; the drain below notices.
+      Socket().shutdown(tcp::socket::shutdown_send, ignored);
+      linger_bytes_ = 0;
+      buffer_.clear();
+      Linger();
+    }
+  }
+
+  void OnShutdown(error_code /*ec*/) { Close(); }  // Either way the connection is done.
+
+  void Linger() {
+    Socket().async_read_some(
+        buffer_.prepare(std::min(kLingerChunkBytes, buffer_.max_size())),
+        beast::bind_front_handler(&Session::OnLinger, this->shared_from_this()));
+  }
+
+  void OnLinger(error_code ec, size_t bytes) {
+    if (phase_ == Phase::kClosed) return;
+    linger_bytes_ += bytes;
+    if (ec || linger_bytes_ > kLingerBytesMax) return Close();  // EOF is the usual end.
+    Linger();
+  }
+
+  void Close() {
+    if (phase_ == Phase::kClosed) return;
+    phase_ = Phase::kClosed;
+    error_code ignored;  // Closing cannot fail in a way we could act on.
+    Socket().close(ignored);
+    timer_.cancel();
+  }
+
+  // One timer per connection for every deadline. It is re-armed only when a deadline moves
+  // earlier; when it fires early it re-arms for the current deadline. With equal read and
+  // request timeouts a busy connection costs no timer operation per request.
+  void SetDeadline(uint32_t timeout_ms) {
+    deadline_ = Clock::now() + std::chrono::milliseconds(timeout_ms);
+    if (timer_waits_ == 0 || deadline_ < timer_expiry_) ArmTimer();
+  }
+
+  void ArmTimer() {
+    timer_expiry_ = deadline_;
+    timer_.expires_at(deadline_);  // Cancels a later wait; its handler sees operation_aborted.
+    ++timer_waits_;
+    timer_.async_wait(beast::bind_front_handler(&Session::OnTimer, this->shared_from_this()));
+  }
+
+  void OnTimer(error_code ec) {
+    --timer_waits_;
+    if (phase_ == Phase::kClosed || ec == asio::error::operation_aborted) return;
+    if (timer_waits_ > 0) return;  // A newer wait covers the deadline.
+    if (Clock::now() < deadline_) return ArmTimer();
+    switch (phase_) {
+      case Phase::kHandling:
+        // If the claim fails the handler's response is already queued to this strand.
+        if (Claim(request_seq_)) {
+          Write(shared_.handler->RejectedResponse(
+              503, "request_timeout", "The server did not answer this request in time."));
+        }
+        return;
+      case Phase::kHandshake:
+      case Phase::kReading:
+      case Phase::kContinue:
+      case Phase::kWriting:
+      case Phase::kClosing:
+        return Close();  // Slow or idle client.
+      case Phase::kClosed:
+        return;
+    }
+  }
+
+  Stream stream_;
+  asio::steady_timer timer_;
+  ServerShared& shared_;
+  beast::flat_buffer buffer_;  // Outlives requests: pipelined bytes wait here.
+  Request request_;
+  std::optional<RequestParser> parser_;  // Single use; re-emplaced per request.
+  std::string remote_ip_;
+  std::string head_;
+  std::string body_;
+  Phase phase_ = Phase::kReading;
+  int version_ = 11;
+  bool keep_alive_ = true;
+  bool is_head_ = false;
+  uint64_t request_seq_ = 0;
+  std::atomic<uint64_t> answered_seq_{0};
+  Clock::time_point deadline_;
+  Clock::time_point timer_expiry_;
+  int timer_waits_ = 0;
+  size_t linger_bytes_ = 0;
+};
+
+}  // namespace
+
+void StartSession(tcp::socket&& socket, ServerShared& shared) {
+  if (shared.tls != nullptr) {
+    std::make_shared<Session<true>>(std::move(socket), shared)->Start();
+  } else {
+    std::make_shared<Session<false>>(std::move(socket), shared)->Start();
+  }
+}
+
+}  // namespace cb::http::internal

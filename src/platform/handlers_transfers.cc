@@ -1,0 +1,404 @@
+// Transfers: single, batch (with linked chains), pending post/void, sandbox deposits, reads.
+#include <unordered_set>
+
+#include "ledger/currency.h"
+#include "ledger/ledger.h"
+#include "platform/events.h"
+#include "platform/handler_context.h"
+#include "platform/ids.h"
+#include "platform/json_out.h"
+#include "platform/service.h"
+
+namespace cb::platform {
+
+namespace {
+
+using ledger::TransferResult;
+
+struct ApiError {
+  uint16_t status = 0;  // 0: no error
+  std::string_view code;
+  std::string message;
+  std::string param;
+};
+
+// Ledger rejections as API errors: stable codes, the ledger's own name in the message.
+ApiError FromLedger(TransferResult r) {
+  const std::string detail = std::string("ledger: ") + ledger::TransferResultName(r);
+  switch (r) {
+    case TransferResult::kExceedsCredits:
+      return {422, "insufficient_funds", "Insufficient funds (" + detail + ").", "amount"};
+    case TransferResult::kExceedsDebits:
+      return {422, "limit_exceeded", "The receiving account's limit is reached (" + detail + ").",
+              "amount"};
+    case TransferResult::kDebitAccountClosed:
+      return {422, "account_closed", "The source account is closed.", "from_account"};
+    case TransferResult::kCreditAccountClosed:
+      return {422, "account_closed", "The destination account is closed.", "to_account"};
+    case TransferResult::kAccountsMustBeDifferent:
+      return {422, "same_account", "Source and destination are the same account.", "to_account"};
+    case TransferResult::kPendingTransferNotPending:
+    case TransferResult::kPendingTransferAlreadyPosted:
+    case TransferResult::kPendingTransferAlreadyVoided:
+    case TransferResult::kPendingTransferExpired:
+      return {422, "transfer_not_pending", "The transfer is not pending (" + detail + ").", "id"};
+    case TransferResult::kExceedsPendingTransferAmount:
+      return {422, "post_amount_exceeds_pending", "The amount exceeds the pending amount.",
+              "amount"};
+    case TransferResult::kLinkedEventFailed:
+      return {422, "linked_event_failed", "Another transfer in this linked chain failed.", ""};
+    case TransferResult::kOverflowsCreditsPosted:
+    case TransferResult::kOverflowsDebitsPosted:
+    case TransferResult::kOverflowsCreditsPending:
+    case TransferResult::kOverflowsDebitsPending:
+    case TransferResult::kOverflowsCredits:
+    case TransferResult::kOverflowsDebits:
+      return {422, "amount_too_large", "The amount would overflow a balance (" + detail + ").",
+              "amount"};
+    default:
+      if (r >= TransferResult::kExistsWithDifferentFlags && r < TransferResult::kExists) {
+        return {409, "resource_exists", "A different transfer with this id exists.", "id"};
+      }
+      return {422, "transfer_rejected", "The ledger rejected the transfer (" + detail + ").", ""};
+  }
+}
+
+// Resolves and checks the accounts of a transfer and builds the ledger record.
+ApiError Prepare(HandlerContext& h, const TransferSpec& spec, ledger::Transfer* out) {
+  auto resolve = [&h](const AccountRef& ref, std::string_view param,
+                      const AccountMeta** meta) -> ApiError {
+    AccountId id = ref.id;
+    if (!ref.alias.empty()) {
+      const auto found = h.st.FindAlias(h.tenant(), ref.alias);
+      if (!found)
+        return {404, "account_not_found", "No account has this alias.", std::string(param)};
+      id = *found;
+    }
+    *meta = TenantAccount(h, id);
+    if (*meta == nullptr)
+      return {404, "account_not_found", "account not found", std::string(param)};
+    return {};
+  };
+  const AccountMeta* from = nullptr;
+  const AccountMeta* to = nullptr;
+  if (ApiError e = resolve(spec.from, "from_account", &from); e.status) return e;
+  if (ApiError e = resolve(spec.to, "to_account", &to); e.status) return e;
+  if (from->status == AccountStatus::kFrozen) {
+    return {422, "account_frozen", "The source account is frozen.", "from_account"};
+  }
+  if (from->status == AccountStatus::kClosed) {
+    return {422, "account_closed", "The source account is closed.", "from_account"};
+  }
+  if (to->status == AccountStatus::kClosed) {
+    return {422, "account_closed", "The destination account is closed.", "to_account"};
+  }
+  if (!from->customer.zero()) {
+    const Customer* c = h.st.FindCustomer(from->customer);
+    if (c->status != CustomerStatus::kActive) {
+      return {422, "customer_not_active", "The source account's customer is not active.",
+              "from_account"};
+    }
+  }
+  if (from->id == to->id) {
+    return {422, "same_account", "Source and destination are the same account.", "to_account"};
+  }
+  const ledger::Account& fa = h.ledger().account(h.ledger().AccountRow(from->id));
+  const ledger::Account& ta = h.ledger().account(h.ledger().AccountRow(to->id));
+  const ledger::LedgerInfo* info = h.ledger().FindLedger(fa.ledger);
+  CB_CHECK(info != nullptr);
+  if (std::string_view(info->currency) != spec.currency) {
+    return {422, "currency_mismatch",
+            "The source account holds " + std::string(info->currency) + ".", "currency"};
+  }
+  if (ta.ledger != fa.ledger) {
+    return {422, "currency_mismatch", "The destination account holds another currency.",
+            "to_account"};
+  }
+  *out = ledger::Transfer{};
+  out->id = spec.id;
+  out->debit_account_id = from->id;
+  out->credit_account_id = to->id;
+  out->amount = spec.amount_minor;
+  out->ledger = fa.ledger;
+  out->code = kTransferCodeTransfer;
+  if (spec.pending) {
+    out->flags |= ledger::kTransferPending;
+    out->timeout_s = spec.timeout_s;
+  }
+  if (spec.linked) out->flags |= ledger::kTransferLinked;
+  return {};
+}
+
+void Annotate(HandlerContext& h, TransferId id, const std::string& description) {
+  if (description.empty()) return;
+  pb::TransferAnnotated m;
+  m.set_id(IdBytes(id.value));
+  m.set_description(description);
+  EmitProto(h.sc.out, EventType::kTransferAnnotated, m);
+  h.st.ApplyTransferAnnotated(m);
+}
+
+void RenderTransferRow(HandlerContext& h, std::string* out, uint32_t row, uint64_t journal_seq) {
+  const ledger::Transfer& t = h.ledger().record(row);
+  TransferView v;
+  v.record = &t;
+  v.status = h.ledger().status(row);
+  if (v.status == ledger::PendingStatus::kPosted) {
+    const uint32_t post = h.ledger().TransferRow(PostRecordId(t.id));
+    if (post != ledger::kNoRow) v.posted_amount = h.ledger().record(post).amount;
+  }
+  v.description = h.st.TransferDescription(t.id);
+  v.info = h.ledger().FindLedger(t.ledger);
+  v.journal_seq = journal_seq;
+  RenderTransfer(out, v);
+}
+
+void AppendBalancesOf(HandlerContext& h, std::string* out, const std::vector<AccountId>& ids) {
+  out->append(R"(,"balances":[)");
+  for (size_t i = 0; i < ids.size(); i++) {
+    if (i > 0) out->push_back(',');
+    const ledger::Account& a = h.ledger().account(h.ledger().AccountRow(ids[i]));
+    RenderBalances(out, ids[i], a.balances, *h.ledger().FindLedger(a.ledger), std::nullopt);
+  }
+  out->push_back(']');
+}
+
+// A transfer answer: the transfer (the original for post/void) plus touched balances.
+Answer TransferAnswer(HandlerContext& h, uint16_t status, TransferId shown, uint64_t seq,
+                      const ledger::Transfer& touched) {
+  Answer a{status, {}};
+  RenderTransferRow(h, &a.body, h.ledger().TransferRow(shown), seq);
+  a.body.pop_back();
+  AppendBalancesOf(h, &a.body, {touched.debit_account_id, touched.credit_account_id});
+  a.body.push_back('}');
+  return a;
+}
+
+Answer ErrorOf(HandlerContext& h, const ApiError& e) {
+  return h.Error(e.status, e.status == 404 ? "invalid_request_error" : "transfer_error", e.code,
+                 e.message, e.param);
+}
+
+Answer CreateOne(HandlerContext& h, const ledger::Transfer& t, const std::string& description) {
+  const uint64_t seq = h.sc.NextSeq();
+  std::vector<TransferResult> results;
+  ledger::CreateTransfers(&h.ledger(), {&t, 1}, h.sc.ts_next, h.sc.out, &results);
+  if (results.at(0) == TransferResult::kExists) {
+    // Same id and fields: the original (ids are random per request, so only a retried
+    // post/void gets here).
+    return TransferAnswer(h, 200, t.pending_id.zero() ? t.id : t.pending_id, 0, t);
+  }
+  if (results.at(0) != TransferResult::kOk) return ErrorOf(h, FromLedger(results[0]));
+  Annotate(h, t.id, description);
+  return TransferAnswer(h, 201, t.pending_id.zero() ? t.id : t.pending_id, seq, t);
+}
+
+Answer CreateTransfer(HandlerContext& h, const TransferSpec& spec) {
+  ledger::Transfer t;
+  if (ApiError e = Prepare(h, spec, &t); e.status) return ErrorOf(h, e);
+  if (h.ledger().TransferRow(t.id) != ledger::kNoRow) {
+    return h.Error(409, "invalid_request_error", "resource_exists", "Id collision; retry.");
+  }
+  return CreateOne(h, t, spec.description);
+}
+
+Answer SandboxDeposit(HandlerContext& h, const SandboxDepositOp& op) {
+  if (!h.op.caller.sandbox) {
+    return h.Error(403, "permission_error", "sandbox_only",
+                   "Deposits from the settlement account are for sandbox tenants only.");
+  }
+  const AccountMeta* meta = TenantAccount(h, op.account);
+  if (meta == nullptr) return h.NotFound("account_not_found", "account", "account");
+  if (meta->type == AccountType::kSettlement) {
+    return h.Error(422, "invalid_request_error", "account_not_customer",
+                   "Deposit into a customer account.", "account");
+  }
+  if (meta->status == AccountStatus::kClosed) {
+    return h.Error(422, "transfer_error", "account_closed", "The account is closed.", "account");
+  }
+  const ledger::Account& la = h.ledger().account(h.ledger().AccountRow(op.account));
+  const ledger::LedgerInfo* info = h.ledger().FindLedger(la.ledger);
+  if (std::string_view(info->currency) != op.currency) {
+    return h.Error(422, "transfer_error", "currency_mismatch",
+                   "The account holds " + std::string(info->currency) + ".", "currency");
+  }
+  const auto currency = ledger::FindCurrency(op.currency);
+  ledger::Transfer t;
+  t.id = op.id;
+  t.debit_account_id = SettlementAccountId(h.op.caller.tenant_seq, currency->numeric);
+  t.credit_account_id = op.account;
+  t.amount = op.amount_minor;
+  t.ledger = la.ledger;
+  t.code = kTransferCodeDeposit;
+  return CreateOne(h, t, "sandbox deposit");
+}
+
+// The pending transfer if it is this tenant's; row or kNoRow.
+uint32_t TenantTransferRow(HandlerContext& h, TransferId id) {
+  const uint32_t row = h.ledger().TransferRow(id);
+  if (row == ledger::kNoRow) return row;
+  const ledger::Transfer& t = h.ledger().record(row);
+  if (LedgerTenantSeq(t.ledger) != h.op.caller.tenant_seq) return ledger::kNoRow;
+  // Post/void/expiry records are not addressable as transfers of their own.
+  if (t.flags & (ledger::kTransferPostPending | ledger::kTransferVoidPending |
+                 ledger::kTransferExpiryRecord)) {
+    return ledger::kNoRow;
+  }
+  return row;
+}
+
+Answer PostVoid(HandlerContext& h, const PostVoidOp& op) {
+  const uint32_t row = TenantTransferRow(h, op.pending_id);
+  if (row == ledger::kNoRow) return h.NotFound("transfer_not_found", "transfer", "id");
+  const ledger::Transfer& p = h.ledger().record(row);
+  if (!(p.flags & ledger::kTransferPending)) {
+    return h.Error(422, "transfer_error", "transfer_not_pending", "The transfer is not pending.",
+                   "id");
+  }
+  ledger::Transfer t;
+  t.id = op.void_it ? VoidRecordId(p.id) : PostRecordId(p.id);
+  t.pending_id = p.id;
+  t.debit_account_id = p.debit_account_id;
+  t.credit_account_id = p.credit_account_id;
+  t.ledger = p.ledger;
+  t.code = p.code;
+  t.amount = op.amount_minor.value_or(0);
+  t.flags = op.void_it ? ledger::kTransferVoidPending : ledger::kTransferPostPending;
+  return CreateOne(h, t, "");
+}
+
+Answer Batch(HandlerContext& h, const BatchTransfersOp& op) {
+  const size_t n = op.items.size();
+  std::vector<ledger::Transfer> records(n);
+  std::vector<ApiError> errors(n);
+  for (size_t i = 0; i < n; i++) {
+    errors[i] = Prepare(h, op.items[i], &records[i]);
+    if (!errors[i].status && h.ledger().TransferRow(records[i].id) != ledger::kNoRow) {
+      errors[i] = {409, "resource_exists", "Id collision; retry.", "id"};
+    }
+  }
+  // A chain with an item failing before the ledger fails as a whole, like a ledger failure.
+  std::vector<size_t> to_ledger;  // item indexes submitted to the ledger, chains intact
+  for (size_t start = 0; start < n;) {
+    size_t end = start;
+    while (end + 1 < n && op.items[end].linked) end++;
+    size_t failed = n;
+    for (size_t i = start; i <= end; i++) {
+      if (errors[i].status) failed = i;
+    }
+    for (size_t i = start; i <= end; i++) {
+      if (failed != n && i != failed) errors[i] = FromLedger(TransferResult::kLinkedEventFailed);
+      if (failed == n) to_ledger.push_back(i);
+    }
+    start = end + 1;
+  }
+  const uint64_t seq = h.sc.NextSeq();
+  std::vector<ledger::Transfer> submit;
+  submit.reserve(to_ledger.size());
+  for (size_t i : to_ledger) submit.push_back(records[i]);
+  std::vector<TransferResult> results;
+  if (!submit.empty()) {
+    ledger::CreateTransfers(&h.ledger(), submit, h.sc.ts_next, h.sc.out, &results);
+  }
+  std::vector<AccountId> touched;
+  std::unordered_set<u128, U128Hash> seen;
+  for (size_t k = 0; k < to_ledger.size(); k++) {
+    const size_t i = to_ledger[k];
+    if (results[k] != TransferResult::kOk) {
+      errors[i] = FromLedger(results[k]);
+      continue;
+    }
+    Annotate(h, records[i].id, op.items[i].description);
+    for (AccountId id : {records[i].debit_account_id, records[i].credit_account_id}) {
+      if (seen.insert(id.value).second) touched.push_back(id);
+    }
+  }
+  const bool any_event = h.sc.NextSeq() > seq;
+  Answer a{200, {}};
+  std::string& b = a.body;
+  b.reserve(n * 96 + touched.size() * 200);
+  b.append(R"({"object":"batch_result","journal_seq":)");
+  b.append(any_event ? std::to_string(seq) : "null");
+  b.append(R"(,"results":[)");
+  for (size_t i = 0; i < n; i++) {
+    if (i > 0) b.push_back(',');
+    b.append(R"({"index":)");
+    b.append(std::to_string(i));
+    b.append(R"(,"id":")");
+    AppendId(&b, prefix::kTransfer, op.items[i].id.value);
+    if (!errors[i].status) {
+      b.append(R"(","status":"created","error":null})");
+      continue;
+    }
+    b.append(R"(","status":"failed","error":{"code":)");
+    AppendJsonString(&b, errors[i].code);
+    b.append(R"(,"message":)");
+    AppendJsonString(&b, errors[i].message);
+    b.append(R"(,"param":)");
+    AppendJsonStringOrNull(&b, errors[i].param);
+    b.append("}}");
+  }
+  b.push_back(']');
+  AppendBalancesOf(h, &b, touched);
+  b.push_back('}');
+  return a;
+}
+
+Answer ListTransfers(HandlerContext& h, const ListTransfersOp& op) {
+  const AccountMeta* meta = TenantAccount(h, op.account);
+  if (meta == nullptr) return h.NotFound("account_not_found", "account", "account");
+  const uint32_t arow = h.ledger().AccountRow(op.account);
+  h.ledger().IndexHistory();
+  ledger::HistoryQuery q;
+  q.account_id = op.account;
+  q.timestamp_min = op.from;
+  q.timestamp_max = op.to;
+  q.limit = ledger::HistoryIndex::kLimitMax;
+  Answer a;
+  BeginList(&a.body);
+  uint32_t shown = 0;
+  TimestampNs last_ts = 0;
+  bool has_more = false;
+  // History holds post/void/expiry records too; a transfer is listed once, at creation.
+  for (;;) {
+    const auto entries = h.ledger().history().Get(h.ledger(), arow, q);
+    for (const ledger::HistoryEntry& e : entries) {
+      const ledger::Transfer& t = e.transfer;
+      if (t.flags & (ledger::kTransferPostPending | ledger::kTransferVoidPending |
+                     ledger::kTransferExpiryRecord)) {
+        continue;
+      }
+      if (shown == op.limit) {
+        has_more = true;
+        break;
+      }
+      if (shown > 0) a.body.push_back(',');
+      RenderTransferRow(h, &a.body, h.ledger().TransferRow(t.id), 0);
+      shown++;
+      last_ts = t.timestamp;
+    }
+    if (has_more || entries.size() < q.limit) break;
+    q.timestamp_min = entries.back().transfer.timestamp + 1;
+  }
+  EndList(&a.body, has_more, has_more ? "t" + std::to_string(last_ts) : "");
+  return a;
+}
+
+}  // namespace
+
+Answer HandleTransferOp(HandlerContext& h) {
+  if (const auto* op = std::get_if<CreateTransferOp>(&h.op.body))
+    return CreateTransfer(h, op->spec);
+  if (const auto* op = std::get_if<BatchTransfersOp>(&h.op.body)) return Batch(h, *op);
+  if (const auto* op = std::get_if<PostVoidOp>(&h.op.body)) return PostVoid(h, *op);
+  if (const auto* op = std::get_if<SandboxDepositOp>(&h.op.body)) return SandboxDeposit(h, *op);
+  if (const auto* op = std::get_if<ListTransfersOp>(&h.op.body)) return ListTransfers(h, *op);
+  const auto& op = std::get<GetTransferOp>(h.op.body);
+  const uint32_t row = TenantTransferRow(h, op.id);
+  if (row == ledger::kNoRow) return h.NotFound("transfer_not_found", "transfer", "id");
+  Answer a;
+  RenderTransferRow(h, &a.body, row, 0);
+  return a;
+}
+
+}  // namespace cb::platform

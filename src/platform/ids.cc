@@ -1,0 +1,64 @@
+#include "platform/ids.h"
+
+#include <openssl/rand.h>
+
+#include "base/check.h"
+
+namespace cb::platform {
+
+namespace {
+constexpr char kAlphabet[] = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";  // Crockford: no I L O U
+
+int DecodeChar(char c) {
+  if (c >= 'a' && c <= 'z') c = static_cast<char>(c - 'a' + 'A');
+  for (int i = 0; i < 32; i++) {
+    if (kAlphabet[i] == c) return i;
+  }
+  return -1;
+}
+}  // namespace
+
+void AppendId(std::string* out, std::string_view prefix, u128 value) {
+  out->append(prefix);
+  char buf[kIdBase32Chars];
+  // 26 chars * 5 bits = 130 bits: the first char carries the top 3 bits.
+  for (int i = static_cast<int>(kIdBase32Chars) - 1; i >= 0; i--) {
+    buf[i] = kAlphabet[static_cast<unsigned>(value & 31)];
+    value >>= 5;
+  }
+  out->append(buf, kIdBase32Chars);
+}
+
+std::string FormatId(std::string_view prefix, u128 value) {
+  std::string out;
+  out.reserve(prefix.size() + kIdBase32Chars);
+  AppendId(&out, prefix, value);
+  return out;
+}
+
+bool ParseId(std::string_view text, std::string_view prefix, u128* out) {
+  if (text.size() != prefix.size() + kIdBase32Chars || text.substr(0, prefix.size()) != prefix) {
+    return false;
+  }
+  u128 v = 0;
+  for (size_t i = prefix.size(); i < text.size(); i++) {
+    const int d = DecodeChar(text[i]);
+    if (d < 0) return false;
+    if (i == prefix.size() && d > 7) return false;  // would overflow 128 bits
+    v = (v << 5) | static_cast<u128>(d);
+  }
+  if (v == 0 || v == kU128Max) return false;  // the ledger reserves both
+  *out = v;
+  return true;
+}
+
+u128 RandomU128() {
+  for (;;) {
+    uint8_t bytes[16];
+    CB_CHECK(RAND_bytes(bytes, sizeof(bytes)) == 1);
+    const u128 v = LoadLe<u128>(bytes);
+    if (v != 0 && v != kU128Max) return v;
+  }
+}
+
+}  // namespace cb::platform

@@ -1,0 +1,93 @@
+#include "platform/model.h"
+
+namespace cb::platform {
+
+const char* RoleName(Role r) {
+  switch (r) {
+    case Role::kAdmin:
+      return "admin";
+    case Role::kOperator:
+      return "operator";
+    case Role::kReadOnly:
+      return "read_only";
+  }
+  return "unknown";
+}
+const char* CustomerTypeName(CustomerType t) {
+  return t == CustomerType::kBusiness ? "business" : "individual";
+}
+const char* CustomerStatusName(CustomerStatus s) {
+  switch (s) {
+    case CustomerStatus::kActive:
+      return "active";
+    case CustomerStatus::kSuspended:
+      return "suspended";
+    case CustomerStatus::kClosed:
+      return "closed";
+  }
+  return "unknown";
+}
+const char* AccountTypeName(AccountType t) {
+  switch (t) {
+    case AccountType::kCurrent:
+      return "current";
+    case AccountType::kSavings:
+      return "savings";
+    case AccountType::kSettlement:
+      return "settlement";
+  }
+  return "unknown";
+}
+const char* AccountStatusName(AccountStatus s) {
+  switch (s) {
+    case AccountStatus::kOpen:
+      return "open";
+    case AccountStatus::kFrozen:
+      return "frozen";
+    case AccountStatus::kClosed:
+      return "closed";
+  }
+  return "unknown";
+}
+bool ParseRole(std::string_view s, Role* out) {
+  if (s == "admin")
+    *out = Role::kAdmin;
+  else if (s == "operator")
+    *out = Role::kOperator;
+  else if (s == "read_only")
+    *out = Role::kReadOnly;
+  else
+    return false;
+  return true;
+}
+bool ParseCustomerType(std::string_view s, CustomerType* out) {
+  if (s == "individual")
+    *out = CustomerType::kIndividual;
+  else if (s == "business")
+    *out = CustomerType::kBusiness;
+  else
+    return false;
+  return true;
+}
+bool ParseCustomerStatus(std::string_view s, CustomerStatus* out) {
+  if (s == "active")
+    *out = CustomerStatus::kActive;
+  else if (s == "suspended")
+    *out = CustomerStatus::kSuspended;
+  else if (s == "closed")
+    *out = CustomerStatus::kClosed;
+  else
+    return false;
+  return true;
+}
+bool ParseAccountType(std::string_view s, AccountType* out) {
+  if (s == "current")
+    *out = AccountType::kCurrent;
+  else if (s == "savings")
+    *out = AccountType::kSavings;
+  else
+    return false;
+  return true;
+}
+
+}  // namespace cb::platform

@@ -1,0 +1,44 @@
+#pragma once
+// JSON for platform objects and errors, appended by hand (json_out.h). The writer thread
+// renders answers once; idempotent replays send the same bytes again.
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "ledger/state.h"
+#include "platform/model.h"
+
+namespace cb::platform {
+
+struct Answer {
+  uint16_t http_status = 200;
+  std::string body;
+};
+
+// {"error":{"type","code","message","param","trace_id"}}
+std::string ErrorBody(std::string_view type, std::string_view code, std::string_view message,
+                      std::string_view param, std::string_view trace_id);
+Answer ErrorAnswer(uint16_t status, std::string_view type, std::string_view code,
+                   std::string_view message, std::string_view param, std::string_view trace_id);
+
+void AppendTimestamp(std::string* out, TimestampNs ts);  // quoted RFC 3339
+void RenderTenant(std::string* out, const Tenant& t);
+void RenderApiKey(std::string* out, const ApiKey& k, std::string_view token);
+void RenderCustomer(std::string* out, const Customer& c);
+// Balances object of a ledger account: current, available, pending; `as_of` quoted or null.
+void RenderBalances(std::string* out, AccountId id, const ledger::Balances& b,
+                    const ledger::LedgerInfo& info, std::optional<TimestampNs> as_of);
+void RenderAccount(std::string* out, const AccountMeta& meta, const ledger::Account& account,
+                   const ledger::LedgerInfo& info);
+
+struct TransferView {
+  const ledger::Transfer* record = nullptr;
+  ledger::PendingStatus status = ledger::PendingStatus::kNone;
+  std::optional<u128> posted_amount;
+  const std::string* description = nullptr;
+  const ledger::LedgerInfo* info = nullptr;
+  uint64_t journal_seq = 0;  // 0 renders null (reads)
+};
+void RenderTransfer(std::string* out, const TransferView& v);
+
+}  // namespace cb::platform

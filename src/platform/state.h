@@ -1,0 +1,87 @@
+#pragma once
+// The platform's state: a projection of its events, like the ledger's. Handlers (service.cc)
+// validate, emit an event and apply it through the same Apply* functions that replay uses.
+#include <deque>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "base/status.h"
+#include "corebank/platform/v1/events.pb.h"
+#include "journal/format.h"
+#include "platform/ids.h"
+#include "platform/key_directory.h"
+#include "platform/model.h"
+
+namespace cb::platform {
+
+namespace pb = ::corebank::platform::v1;
+
+struct TenantLists {
+  std::vector<ApiKeyId> keys;
+  std::vector<CustomerId> customers;
+  std::vector<AccountId> accounts;
+};
+
+class PlatformState {
+ public:
+  // `keys` (not owned) mirrors tenants and API keys for the edge.
+  PlatformState(KeyDirectory* keys, uint64_t idempotency_ttl_ns);
+
+  const Tenant* FindTenant(TenantId id) const;
+  const std::vector<TenantId>& tenant_order() const { return tenant_order_; }
+  uint32_t tenant_seq_next() const { return static_cast<uint32_t>(tenant_order_.size()) + 1; }
+  const ApiKey* FindKey(ApiKeyId id) const;
+  const Customer* FindCustomer(CustomerId id) const;
+  const AccountMeta* FindAccount(AccountId id) const;
+  const TenantLists* Lists(TenantId tenant) const;
+  std::optional<AccountId> FindAlias(TenantId tenant, std::string_view alias) const;
+  const std::string* TransferDescription(TransferId id) const;
+  const IdempotencyEntry* FindIdempotency(TenantId tenant, std::string_view key) const;
+  uint64_t idempotency_bytes() const { return idempotency_bytes_; }
+  size_t idempotency_count() const { return idempotency_.size(); }
+
+  // --- events (the only mutators); each validates what replay could get wrong ------------
+  Status Apply(const journal::EventView& event);
+  void ApplyTenantCreated(const pb::TenantCreated& e);
+  void ApplyApiKeyCreated(const pb::ApiKeyCreated& e);
+  void ApplyApiKeyRevoked(const pb::ApiKeyRevoked& e);
+  void ApplyCustomerCreated(const pb::CustomerCreated& e);
+  void ApplyCustomerUpdated(const pb::CustomerUpdated& e);
+  void ApplyAccountOpened(const pb::AccountOpened& e);
+  void ApplyAccountStatusChanged(const pb::AccountStatusChanged& e);
+  void ApplyTransferAnnotated(const pb::TransferAnnotated& e);
+  void ApplyIdempotencyRecorded(const pb::IdempotencyRecorded& e);
+
+  void Clear();
+  // The state as a sequence of events that rebuild it: u16 type | u32 size | payload.
+  std::string EncodeSnapshot() const;
+  Status DecodeSnapshot(std::string_view bytes);
+
+ private:
+  static std::string AliasKey(TenantId tenant, std::string_view alias);
+  static std::string IdempotencyMapKey(TenantId tenant, std::string_view key);
+  void ExpireIdempotency(TimestampNs now);
+
+  KeyDirectory* keys_dir_;
+  uint64_t idempotency_ttl_ns_;
+  std::unordered_map<u128, Tenant, U128Hash> tenants_;
+  std::vector<TenantId> tenant_order_;
+  std::unordered_map<u128, TenantLists, U128Hash> lists_;
+  std::unordered_map<u128, ApiKey, U128Hash> keys_;
+  std::unordered_map<u128, Customer, U128Hash> customers_;
+  std::unordered_map<u128, AccountMeta, U128Hash> accounts_;
+  std::unordered_map<std::string, AccountId> aliases_;
+  std::unordered_map<u128, std::string, U128Hash> descriptions_;
+  std::unordered_map<std::string, IdempotencyEntry> idempotency_;
+  std::deque<std::pair<TimestampNs, std::string>> idempotency_order_;  // oldest first
+  uint64_t idempotency_bytes_ = 0;
+};
+
+// Little-endian 16-byte ids in events.
+std::string IdBytes(u128 v);
+bool IdFromBytes(const std::string& bytes, u128* out);
+
+}  // namespace cb::platform
