@@ -5,6 +5,7 @@
 #include <chrono>
 
 #include "api/decode.h"
+#include "api/event_feed.h"
 #include "api/executor_metrics.h"
 #include "platform/ids.h"
 #include "platform/render.h"
@@ -52,6 +53,7 @@ const Route kRoutes[] = {
     {"POST", "/v1/transfers/{}/post", DecodePost, Role::kOperator},
     {"POST", "/v1/transfers/{}/void", DecodeVoid, Role::kOperator},
     {"POST", "/v1/sandbox/deposits", DecodeSandboxDeposit, Role::kOperator},
+    {"GET", "/v1/events", nullptr, Role::kReadOnly},  // served at the edge from the journal
 };
 
 constexpr size_t kIdempotencyKeyCharsMax = 255;
@@ -177,6 +179,50 @@ struct Exchange {
 };
 
 }  // namespace
+
+void ApiHandler::ServeEvents(const http::Request& req, const platform::Principal& principal,
+                             std::function<void(http::Response)> finish) {
+  const std::string trace = std::string(req.header("traceparent"));
+  auto error = [&](int status, std::string_view code, std::string_view message,
+                   std::string_view param) {
+    http::Response res;
+    res.status = status;
+    res.body = platform::ErrorBody(status == 400 ? "invalid_request_error" : "api_error", code,
+                                   message, param, TraceFor(trace).trace_id);
+    return res;
+  };
+  std::map<std::string, std::string> query;
+  if (!ParseQuery(req.query(), &query)) {
+    return finish(error(400, "parameter_invalid", "The query string is malformed.", "query"));
+  }
+  uint64_t after = 0;
+  uint32_t limit = 10;
+  for (const auto& [k, v] : query) {
+    const auto n = ParseU128(v);
+    if (k == "after" || k == "cursor") {
+      if (!n || *n >= UINT64_MAX)
+        return finish(error(400, "parameter_invalid", "Must be a sequence number.", k));
+      after = static_cast<uint64_t>(*n);
+    } else if (k == "limit") {
+      if (!n || *n < 1 || *n > 100) {
+        return finish(error(400, "limit_invalid", "limit must be an integer from 1 to 100.", k));
+      }
+      limit = static_cast<uint32_t>(*n);
+    } else {
+      return finish(error(400, "unknown_field", "Unknown query parameter.", k));
+    }
+  }
+  runtime::Executor* executor = executor_.load();
+  EventFeed* feed = event_feed_.load();
+  if (executor == nullptr || feed == nullptr) {
+    return finish(error(503, "unavailable", "The server is starting.", ""));
+  }
+  auto page = feed->Read(principal, after, limit, executor->stats().durable_seq_next.load());
+  if (!page.ok()) return finish(error(500, "internal_error", page.status().message(), ""));
+  http::Response res;
+  res.body = std::move(page->body);
+  finish(std::move(res));
+}
 
 void ApiHandler::Handle(http::Request&& req, http::Respond respond) {
   Impl& impl = *impl_;
@@ -358,6 +404,8 @@ void ApiHandler::Handle(http::Request&& req, http::Respond respond) {
                         std::string("This API key's role (") + platform::RoleName(principal->role) +
                             ") may not do this."));
   }
+
+  if (route->decode == nullptr) return ServeEvents(req, *principal, std::move(finish));
 
   // --- decode ----------------------------------------------------------------------------
   auto op = std::make_shared<platform::PlatformOp>();

@@ -17,6 +17,8 @@
 
 namespace cb::api {
 
+class EventFeed;
+
 struct ApiOptions {
   gateway::RateLimit per_key{.rate_per_s = 0, .burst = 0};  // 0: unlimited
   gateway::RateLimit per_ip{.rate_per_s = 0, .burst = 0};
@@ -33,6 +35,7 @@ class ApiHandler final : public http::Handler {
   ~ApiHandler() override;
 
   void SetExecutor(runtime::Executor* executor) { executor_.store(executor); }
+  void SetEventFeed(EventFeed* feed) { event_feed_.store(feed); }
   void Handle(http::Request&& request, http::Respond respond) override;
   http::Response RejectedResponse(int status, std::string_view code,
                                   std::string_view message) override;
@@ -40,7 +43,11 @@ class ApiHandler final : public http::Handler {
  private:
   struct Impl;
   std::unique_ptr<Impl> impl_;
+  void ServeEvents(const http::Request& req, const platform::Principal& principal,
+                   std::function<void(http::Response)> finish);
+
   std::atomic<runtime::Executor*> executor_{nullptr};
+  std::atomic<EventFeed*> event_feed_{nullptr};
 };
 
 }  // namespace cb::api

@@ -10,6 +10,7 @@
 #include <future>
 #include <sstream>
 
+#include "api/event_feed.h"
 #include "api/router.h"
 #include "app/commands.h"
 #include "app/platform_stack.h"
@@ -213,6 +214,8 @@ int RunServe(const ServeConfig& config) {
     std::printf("corebank: created the sandbox tenant; its admin API key is in %s (mode 0600)\n",
                 bootstrap_path.c_str());
   }
+  api::EventFeed feed(disk.get(), runtime::JournalDir(config.data_dir));
+  handler.SetEventFeed(&feed);
   handler.SetExecutor(&executor);
   std::printf("corebank: ready. Authenticate with: Authorization: Bearer <api_key from %s>\n",
               empty && !config.bootstrap ? "`corebank admin create-key`" : bootstrap_path.c_str());
@@ -224,6 +227,7 @@ int RunServe(const ServeConfig& config) {
   std::fflush(stdout);
   server->Stop();
   handler.SetExecutor(nullptr);
+  handler.SetEventFeed(nullptr);
   executor.Stop();
   (*access_log)->Flush();
   return 0;

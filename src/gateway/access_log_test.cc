@@ -147,7 +147,7 @@ TEST(AccessLogTest, LineHasTheFixedFieldsInOrder) {
 }
 
 TEST(AccessLogTest, EveryStringIsEscapedToValidJson) {
-  const std::string nasty = std::string("a\"b\\c\nd\re\tf\x01g\x7fh\0i", 18) + "\xc3\xa9";
+  const std::string nasty = std::string("a\"b\\c\nd\re\tf\x01g\x7fh\0i", 17) + "\xc3\xa9";
   const std::string bad_utf8 = "x\xff\xc3y\xed\xa0\x80z";  // Stray byte, cut sequence, surrogate.
   AccessLogEntry e = SampleEntry();
   e.trace_id = nasty;
@@ -201,6 +201,7 @@ TEST(AccessLogTest, LinesFromManyThreadsAllReachTheFile) {
         AccessLogOptions{.sink = AccessLogOptions::Sink::kFile, .path = path, .flush_bytes = 4096});
     ASSERT_TRUE(log.ok()) << log.status().ToString();
     std::vector<std::thread> threads;
+    threads.reserve(kThreads);
     for (int t = 0; t < kThreads; t++) {
       threads.emplace_back([&, t] {
         for (int i = 0; i < kPerThread; i++) {
@@ -216,14 +217,14 @@ TEST(AccessLogTest, LinesFromManyThreadsAllReachTheFile) {
     EXPECT_EQ((*log)->write_error_count(), 0u);
   }  // The destructor flushes.
   const std::vector<std::string> lines = ReadLines(path);
-  ASSERT_EQ(lines.size(), size_t{kThreads * kPerThread});
+  ASSERT_EQ(lines.size(), size_t{kThreads} * kPerThread);
   std::map<std::string, int> seen;
   for (const std::string& line : lines) {
     auto fields = ParseFlatJson(line);
     ASSERT_TRUE(fields.has_value()) << line;
     seen[(*fields)[4].second]++;
   }
-  EXPECT_EQ(seen.size(), size_t{kThreads * kPerThread});
+  EXPECT_EQ(seen.size(), size_t{kThreads} * kPerThread);
 }
 
 TEST(AccessLogTest, WriterFlushesWithoutBeingAsked) {

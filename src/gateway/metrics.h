@@ -71,6 +71,7 @@ class MetricsRegistry {
  public:
   static constexpr size_t kLabelValueBytesMax = 256;
 
+  // More than series_max series is a registration bug (e.g. a raw path as a label): CB_CHECK.
   explicit MetricsRegistry(size_t series_max = 100'000);
   ~MetricsRegistry();
   MetricsRegistry(const MetricsRegistry&) = delete;

@@ -148,6 +148,7 @@ TEST(MetricsTest, ConcurrentRecordsAreAllCounted) {
   MetricsRegistry registry;
   HttpMetrics http(&registry);
   std::vector<std::thread> threads;
+  threads.reserve(kThreads);
   for (int t = 0; t < kThreads; t++) {
     threads.emplace_back([&, t] {
       for (int i = 0; i < kPerThread; i++) {

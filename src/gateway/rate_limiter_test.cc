@@ -156,6 +156,7 @@ TEST(RateLimiterTest, ConcurrentCallersNeverGetMoreThanBurstPlusRefill) {
   std::atomic<uint64_t> calls{0};
   const uint64_t start_ns = MonotonicNowNs();
   std::vector<std::thread> threads;
+  threads.reserve(kThreads);
   for (int t = 0; t < kThreads; t++) {
     threads.emplace_back([&, t] {
       uint64_t allowed = 0;

@@ -37,8 +37,7 @@ class HealthHandler final : public Handler {
     respond(Route(request, RequestIdFor(request)));
   }
 
-  Response RejectedResponse(int status, std::string_view code,
-                            std::string_view message) override {
+  Response RejectedResponse(int status, std::string_view code, std::string_view message) override {
     return ErrorResponse(status, code, message, MintRequestId());
   }
 

@@ -54,7 +54,8 @@ std::string_view Request::header(std::string_view name) const {
   for (const Header& h : headers) {
     if (h.name.size() != name.size()) continue;
     bool same = true;
-    for (size_t i = 0; same && i < name.size(); ++i) same = LowerAscii(h.name[i]) == LowerAscii(name[i]);
+    for (size_t i = 0; same && i < name.size(); ++i)
+      same = LowerAscii(h.name[i]) == LowerAscii(name[i]);
     if (same) return h.value;
   }
   return {};
@@ -91,31 +92,31 @@ struct Server::Impl {
   }
 
   void Accept() {
-    acceptor->async_accept(
-        asio::make_strand(*ioc), [this](beast::error_code ec, tcp::socket socket) {
-          if (ec == asio::error::operation_aborted) return;  // Stop() closed the acceptor.
-          if (ec) {
-            retry_timer->expires_after(kAcceptRetryDelay);
-            retry_timer->async_wait([this](beast::error_code timer_ec) {
-              if (!timer_ec) Accept();
-            });
-            return;
-          }
-          if (shared.connections.load(std::memory_order_relaxed) >=
-              shared.options.connections_max) {
-            beast::error_code ignored;  // Shedding load: the close result changes nothing.
-            socket.close(ignored);
-          } else {
-            internal::StartSession(std::move(socket), shared);
-          }
-          Accept();
+    acceptor->async_accept(asio::make_strand(*ioc), [this](beast::error_code ec,
+                                                           tcp::socket socket) {
+      if (ec == asio::error::operation_aborted) return;  // Stop() closed the acceptor.
+      if (ec) {
+        retry_timer->expires_after(kAcceptRetryDelay);
+        retry_timer->async_wait([this](beast::error_code timer_ec) {
+          if (!timer_ec) Accept();
         });
+        return;
+      }
+      if (shared.connections.load(std::memory_order_relaxed) >= shared.options.connections_max) {
+        beast::error_code ignored;  // Shedding load: the close result changes nothing.
+        socket.close(ignored);
+      } else {
+        internal::StartSession(std::move(socket), shared);
+      }
+      Accept();
+    });
   }
 
   void Stop() {
     if (stopped) return;
     stopped = true;
-    for (const std::thread& thread : threads) CB_CHECK(thread.get_id() != std::this_thread::get_id());
+    for (const std::thread& thread : threads)
+      CB_CHECK(thread.get_id() != std::this_thread::get_id());
     // From here on a Respond from any thread is dropped without touching the io_context.
     shared.gate->Close();
     // Open sessions are dropped, not drained; their pending handlers never run again.

@@ -82,8 +82,8 @@ class Server {
   // Binds and starts serving on options.io_threads threads. `handler` must outlive the
   // server. Returns nullptr and sets *error (if non-null) when the options are invalid, the
   // TLS files cannot be loaded, or the bind/listen fails.
-  [[nodiscard]] static std::unique_ptr<Server> Start(const ServerOptions& options,
-                                                     Handler* handler, std::string* error);
+  [[nodiscard]] static std::unique_ptr<Server> Start(const ServerOptions& options, Handler* handler,
+                                                     std::string* error);
 
   Server(const Server&) = delete;
   Server& operator=(const Server&) = delete;

@@ -1,3 +1,5 @@
+#include "http/server_session.h"
+
 #include <algorithm>
 #include <array>
 #include <boost/asio/dispatch.hpp>
@@ -20,7 +22,6 @@
 #include <utility>
 
 #include "base/check.h"
-#include "http/server_session.h"
 
 namespace cb::http::internal {
 namespace {
@@ -59,8 +60,8 @@ class RequestParser final : public bhttp::basic_parser<true> {
   bool expect_continue() const { return expect_continue_; }
 
  private:
-  void on_request_impl(bhttp::verb method, beast::string_view method_str,
-                       beast::string_view target, int version, error_code& /*ec*/) override {
+  void on_request_impl(bhttp::verb method, beast::string_view method_str, beast::string_view target,
+                       int version, error_code& /*ec*/) override {
     request_.method.assign(method_str.data(), method_str.size());
     request_.target.assign(target.data(), target.size());
     version_ = version;
@@ -103,13 +104,9 @@ class RequestParser final : public bhttp::basic_parser<true> {
   bool expect_continue_ = false;
 };
 
-bool IsHeaderNameChar(char c) {
-  return c > ' ' && c < 127 && c != ':';
-}
+bool IsHeaderNameChar(char c) { return c > ' ' && c < 127 && c != ':'; }
 
-bool IsHeaderValueChar(char c) {
-  return c != '\r' && c != '\n' && c != '\0';
-}
+bool IsHeaderValueChar(char c) { return c != '\r' && c != '\n' && c != '\0'; }
 
 bool IsHeaderValue(std::string_view value) {
   return std::all_of(value.begin(), value.end(), IsHeaderValueChar);

@@ -153,11 +153,11 @@ class DelayedResponder {
   }
   void After(std::chrono::milliseconds delay, Respond respond, Response response) {
     std::lock_guard<std::mutex> lock(mu_);
-    threads_.emplace_back([delay, respond = std::move(respond),
-                           response = std::move(response)]() mutable {
-      std::this_thread::sleep_for(delay);
-      respond(std::move(response));
-    });
+    threads_.emplace_back(
+        [delay, respond = std::move(respond), response = std::move(response)]() mutable {
+          std::this_thread::sleep_for(delay);
+          respond(std::move(response));
+        });
   }
 
  private:
@@ -608,8 +608,9 @@ TEST_F(TlsServerTest, ServesTls13AndRefusesTls12) {
   StartServer(options);
 
   // Two URLs in one curl run share one keep-alive TLS connection.
-  const auto [status, out] = RunCommand("curl -sS -k --tlsv1.3 --max-time 5 -w ' %{http_code}\\n' " +
-                                        Url("/a") + " -d one " + Url("/b") + " 2>&1");
+  const auto [status, out] =
+      RunCommand("curl -sS -k --tlsv1.3 --max-time 5 -w ' %{http_code}\\n' " + Url("/a") +
+                 " -d one " + Url("/b") + " 2>&1");
   EXPECT_EQ(status, 0) << out;
   EXPECT_EQ(out, "one 200\none 200\n");
   EXPECT_EQ(handler_.calls.load(), 2);
@@ -623,9 +624,9 @@ TEST_F(TlsServerTest, ServesTls13AndRefusesTls12) {
 
 TEST_F(TlsServerTest, MismatchedKeyFailsStart) {
   const std::string other_key = dir_ + "/other.pem";
-  const auto [status, out] = RunCommand(
-      "openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:prime256v1 -out " + other_key +
-      " 2>&1");
+  const auto [status, out] =
+      RunCommand("openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:prime256v1 -out " +
+                 other_key + " 2>&1");
   ASSERT_EQ(status, 0) << out;
   ServerOptions options = TestOptions();
   options.tls_cert_file = cert_;

@@ -31,6 +31,13 @@ std::optional<CurrencyInfo> FindCurrency(std::string_view code) {
   return std::nullopt;
 }
 
+std::optional<CurrencyInfo> FindCurrencyByNumeric(uint16_t numeric) {
+  for (const auto& c : kCurrencies) {
+    if (c.numeric == numeric) return c;
+  }
+  return std::nullopt;
+}
+
 std::optional<LedgerInfo> CurrencyLedger(LedgerCode ledger, std::string_view code) {
   auto c = FindCurrency(code);
   if (!c) return std::nullopt;

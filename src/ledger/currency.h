@@ -16,6 +16,7 @@ struct CurrencyInfo {
 };
 
 std::optional<CurrencyInfo> FindCurrency(std::string_view code);
+std::optional<CurrencyInfo> FindCurrencyByNumeric(uint16_t numeric);
 // A LedgerInfo for an ISO 4217 currency; nullopt if the code is unknown.
 std::optional<LedgerInfo> CurrencyLedger(LedgerCode ledger, std::string_view code);
 

@@ -86,6 +86,7 @@ Answer UpdateCustomer(HandlerContext& h, const UpdateCustomerOp& op) {
   if (op.kyc_tier) m.set_kyc_tier(*op.kyc_tier);
   if (op.status) m.set_status(static_cast<uint32_t>(*op.status));
   m.set_updated_ns(h.sc.batch_timestamp);
+  m.set_tenant_id(IdBytes(h.tenant().value));
   EmitProto(h.sc.out, EventType::kCustomerUpdated, m);
   h.st.ApplyCustomerUpdated(m);
   Answer a;
@@ -270,6 +271,7 @@ Answer ChangeAccountStatus(HandlerContext& h, const AccountActionOp& op) {
     m.set_id(IdBytes(op.id.value));
     m.set_status(static_cast<uint32_t>(next));
     m.set_changed_ns(h.sc.batch_timestamp);
+    m.set_tenant_id(IdBytes(h.tenant().value));
     EmitProto(h.sc.out, EventType::kAccountStatusChanged, m);
     h.st.ApplyAccountStatusChanged(m);
   }

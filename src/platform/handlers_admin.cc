@@ -142,6 +142,7 @@ Answer HandleKeyOp(HandlerContext& h) {
       pb::ApiKeyRevoked m;
       m.set_id(IdBytes(op->id.value));
       m.set_revoked_ns(h.sc.batch_timestamp);
+      m.set_tenant_id(IdBytes(h.tenant().value));
       EmitProto(h.sc.out, EventType::kApiKeyRevoked, m);
       h.st.ApplyApiKeyRevoked(m);
     }

@@ -134,6 +134,7 @@ void Annotate(HandlerContext& h, TransferId id, const std::string& description) 
   pb::TransferAnnotated m;
   m.set_id(IdBytes(id.value));
   m.set_description(description);
+  m.set_tenant_id(IdBytes(h.tenant().value));
   EmitProto(h.sc.out, EventType::kTransferAnnotated, m);
   h.st.ApplyTransferAnnotated(m);
 }

@@ -51,6 +51,7 @@ void Executor::Start() {
   started_ = true;
   last_snapshot_ms_ = MonotonicNowNs() / 1'000'000;
   last_snapshot_seq_ = shard_->seq_next();
+  stats_.durable_seq_next.store(shard_->seq_durable_next());
   history_ = std::make_unique<ledger::HistoryFollower>(&shard_->state());
   journal_ = std::thread([this] { JournalLoop(); });
   writer_ = std::thread([this] { WriterLoop(); });
@@ -160,12 +161,30 @@ void Executor::WriterLoop() {
     slot->dones.clear();
     for (Pending& p : taken) slot->dones.push_back(std::move(p.done));
     taken.clear();
+    bool direct = false;
     {
       std::lock_guard<std::mutex> lock(journal_mu_);
-      journal_queue_.push_back(slot);
-      journal_busy_++;
+      // A batch without events (only queries, or commands that all failed) changes nothing
+      // durable; when no earlier batch is still in flight, everything it saw is durable and
+      // it can answer right here instead of a trip through the journal thread.
+      direct = !slot->batch.has_events() && journal_busy_ == 0 && !failed_.load();
+      if (!direct) {
+        journal_queue_.push_back(slot);
+        journal_busy_++;
+      }
     }
-    journal_cv_.notify_one();
+    if (direct) {
+      for (size_t i = 0; i < slot->replies.size(); i++) slot->dones[i](std::move(slot->replies[i]));
+      slot->dones.clear();
+      slot->replies.clear();
+      {
+        std::lock_guard<std::mutex> lock(journal_mu_);
+        free_slots_.push_back(slot);
+      }
+      slot_cv_.notify_all();
+    } else {
+      journal_cv_.notify_one();
+    }
     MaybeSnapshot();
   }
 }
@@ -203,6 +222,7 @@ void Executor::JournalLoop() {
     } else {
       stats_.batches_committed.fetch_add(group.size());
       stats_.events_committed.fetch_add(events);
+      stats_.durable_seq_next.store(shard_->seq_durable_next(), std::memory_order_release);
     }
     for (InFlight* s : group) {
       for (size_t i = 0; i < s->replies.size(); i++) {

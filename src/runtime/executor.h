@@ -54,6 +54,8 @@ struct ExecutorStats {
   std::atomic<uint64_t> snapshots_written{0};
   std::atomic<uint64_t> snapshots_failed{0};
   std::atomic<uint64_t> queue_depth{0};
+  // Every event below this sequence is durable (readers of the journal stop here).
+  std::atomic<uint64_t> durable_seq_next{1};
   LatencyHistogram fsync_latency;
 };
 

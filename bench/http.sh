@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# HTTP benchmarks: bench/http.sh transfer|balance|batch
+# Starts a fresh `corebank serve` (durable, fdatasync) on loopback, loads ACCOUNTS funded
+# accounts, drives it with wrk for DURATION seconds at CONNECTIONS connections and prints
+#   http bench: scenario=S rps=X p50_ms=A p99_ms=B non2xx=N
+# Env: COREBANK (binary), DURATION (20), CONNECTIONS (64), THREADS (2), ACCOUNTS (10000),
+#      ACCESS_LOG (file|off; default file, in the data dir, as production would run).
+set -euo pipefail
+SCENARIO=${1:?usage: bench/http.sh transfer|balance|batch}
+case "$SCENARIO" in transfer|balance|batch) ;; *) echo "unknown scenario $SCENARIO" >&2; exit 2 ;; esac
+HERE=$(cd "$(dirname "$0")" && pwd)
+COREBANK=${COREBANK:-$HERE/../build/corebank}
+DURATION=${DURATION:-20}
+CONNECTIONS=${CONNECTIONS:-64}
+THREADS=${THREADS:-2}
+ACCOUNTS=${ACCOUNTS:-10000}
+ACCESS_LOG=${ACCESS_LOG:-file}
+command -v wrk >/dev/null || { echo "wrk not installed (scripts/setup.sh installs it)" >&2; exit 1; }
+
+WORK=$(mktemp -d /tmp/cb-http-bench.XXXXXX)
+SERVER_PID=""
+cleanup() {
+  [[ -n "$SERVER_PID" ]] && kill "$SERVER_PID" 2>/dev/null && wait "$SERVER_PID" 2>/dev/null
+  rm -rf "$WORK"
+}
+trap cleanup EXIT
+
+LOG_OPT=off
+[[ "$ACCESS_LOG" == file ]] && LOG_OPT="$WORK/access.log"
+"$COREBANK" serve --data "$WORK/data" --listen 127.0.0.1:0 --access-log "$LOG_OPT" \
+  --snapshot-interval-s 0 ${SERVE_ARGS:-} >"$WORK/serve.log" 2>&1 &
+SERVER_PID=$!
+for _ in $(seq 1 400); do
+  grep -q 'ready\.' "$WORK/serve.log" && break
+  kill -0 "$SERVER_PID" 2>/dev/null || { cat "$WORK/serve.log" >&2; exit 1; }
+  sleep 0.05
+done
+URL=$(sed -n 's/.*listening on \(http:[^ ]*\).*/\1/p' "$WORK/serve.log" | head -1)
+[[ -n "$URL" ]] || { echo "server did not start" >&2; cat "$WORK/serve.log" >&2; exit 1; }
+
+node "$HERE/http/setup.mjs" "$URL" "$WORK/data" "$ACCOUNTS" "$WORK/accounts.txt"
+
+export BENCH_DIR="$HERE/http" BENCH_ACCOUNTS="$WORK/accounts.txt"
+wrk -t "$THREADS" -c "$CONNECTIONS" -d "${DURATION}s" --latency --timeout 10s \
+  -s "$HERE/http/$SCENARIO.lua" "$URL" >"$WORK/wrk.out" 2>&1 || { cat "$WORK/wrk.out" >&2; exit 1; }
+grep -vE '^http bench: scenario' "$WORK/wrk.out" | grep -E 'Latency|Requests/sec|Non-2xx|http bench' || true
+grep -E '^http bench: scenario' "$WORK/wrk.out" | tail -1

@@ -1,0 +1,20 @@
+-- GET the balances of random accounts.
+package.path = os.getenv("BENCH_DIR") .. "/?.lua;" .. package.path
+local common = require("common")
+local ids, key
+
+setup = common.setup
+
+function init(args)
+  ids, key = common.load(os.getenv("BENCH_ACCOUNTS"))
+  math.randomseed(thread_id * 104729)
+end
+
+function request()
+  return wrk.format("GET", "/v1/accounts/" .. ids[math.random(#ids)] .. "/balances",
+                    { ["Authorization"] = "Bearer " .. key })
+end
+
+function done(summary, latency, requests)
+  common.done("balance", summary, latency, 1)
+end

@@ -1,0 +1,38 @@
+// Loads a fresh server for bench/http.sh: one customer, N funded EUR accounts. Writes the
+// account ids (one per line) to OUT. Node 20 built-ins only.
+import { readFileSync, writeFileSync } from 'node:fs';
+
+const [url, dataDir, countText, out] = process.argv.slice(2);
+const { api_key: key } = JSON.parse(readFileSync(`${dataDir}/bootstrap.json`, 'utf8'));
+let seq = 0;
+async function post(path, body) {
+  const res = await fetch(url + path, {
+    method: 'POST',
+    headers: {
+      authorization: `Bearer ${key}`,
+      'content-type': 'application/json',
+      'idempotency-key': `setup-${process.pid}-${seq++}`,
+    },
+    body: JSON.stringify(body),
+  });
+  const json = await res.json();
+  if (res.status >= 300) throw new Error(`${path}: ${res.status} ${JSON.stringify(json)}`);
+  return json;
+}
+const customer = await post('/v1/customers', { type: 'business', name: 'Bench Ltd' });
+const ids = [];
+const count = Number(countText);
+for (let i = 0; i < count; i += 50) {
+  const chunk = [];
+  for (let k = i; k < Math.min(count, i + 50); k++) {
+    chunk.push(post('/v1/accounts', { customer: customer.id, currency: 'EUR' }));
+  }
+  for (const a of await Promise.all(chunk)) ids.push(a.id);
+}
+for (let i = 0; i < ids.length; i += 50) {
+  await Promise.all(ids.slice(i, i + 50).map((id) =>
+    post('/v1/sandbox/deposits', { account: id, amount: '100000000.00', currency: 'EUR' })));
+}
+writeFileSync(out, ids.join('\n') + '\n');
+writeFileSync(`${out}.key`, key + '\n');
+console.log(`setup: ${ids.length} accounts funded`);

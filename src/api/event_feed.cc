@@ -1,0 +1,306 @@
+#include "api/event_feed.h"
+
+#include <algorithm>
+
+#include "corebank/platform/v1/events.pb.h"
+#include "ledger/currency.h"
+#include "ledger/events.h"
+#include "platform/events.h"
+#include "platform/ids.h"
+#include "platform/json_out.h"
+#include "platform/model.h"
+#include "platform/money.h"
+#include "platform/render.h"
+#include "platform/state.h"
+#include "runtime/service.h"
+
+namespace cb::api {
+
+namespace {
+
+namespace pb = ::corebank::platform::v1;
+using platform::AppendId;
+using platform::AppendJsonString;
+namespace prefix = platform::prefix;
+
+// Bounds the work of one request when other tenants' events are in the way.
+constexpr uint64_t kEventsScannedMax = 50'000;
+
+bool SameTenant(const std::string& bytes, const platform::Principal& p) {
+  u128 id = 0;
+  return platform::IdFromBytes(bytes, &id) && id == p.tenant.value;
+}
+
+uint8_t ScaleOf(ledger::LedgerCode ledger) {
+  const auto c = ledger::FindCurrencyByNumeric(static_cast<uint16_t>(ledger % 1000));
+  return c ? c->scale : 0;
+}
+std::string_view CurrencyOf(ledger::LedgerCode ledger) {
+  const auto c = ledger::FindCurrencyByNumeric(static_cast<uint16_t>(ledger % 1000));
+  return c ? c->code : std::string_view("XXX");
+}
+
+// Renders one event's "type" and "data" (without braces around the whole event) if it
+// belongs to the principal's tenant and is part of the public feed; false otherwise.
+bool RenderEvent(const journal::EventView& ev, const platform::Principal& p, std::string* type,
+                 std::string* data) {
+  using PT = platform::EventType;
+  if (ev.type == static_cast<uint16_t>(ledger::EventType::kTransferCreated) &&
+      ev.payload.size() == sizeof(ledger::Transfer)) {
+    ledger::Transfer t;
+    std::memcpy(&t, ev.payload.data(), sizeof(t));
+    if (platform::LedgerTenantSeq(t.ledger) != p.tenant_seq) return false;
+    *type = "transfer.created";
+    data->append(R"({"id":)");
+    if (t.id.zero()) {
+      data->append("null");
+    } else {
+      data->push_back('"');
+      AppendId(data, prefix::kTransfer, t.id.value);
+      data->push_back('"');
+    }
+    data->append(R"(,"from_account":")");
+    AppendId(data, prefix::kAccount, t.debit_account_id.value);
+    data->append(R"(","to_account":")");
+    AppendId(data, prefix::kAccount, t.credit_account_id.value);
+    data->append(R"(","amount":")");
+    platform::AppendAmount(data, t.amount, ScaleOf(t.ledger));
+    data->append(R"(","currency":")");
+    data->append(CurrencyOf(t.ledger));
+    data->append(R"(","pending":)");
+    data->append((t.flags & ledger::kTransferPending) ? "true" : "false");
+    data->append(R"(,"pending_transfer":)");
+    if (t.pending_id.zero()) {
+      data->append("null");
+    } else {
+      data->push_back('"');
+      AppendId(data, prefix::kTransfer, t.pending_id.value);
+      data->push_back('"');
+    }
+    data->append(R"(,"created_at":)");
+    platform::AppendTimestamp(data, t.timestamp);
+    data->push_back('}');
+    return true;
+  }
+  if (ev.type == static_cast<uint16_t>(ledger::EventType::kAccountCreated) &&
+      ev.payload.size() == sizeof(ledger::Account)) {
+    ledger::Account a;
+    std::memcpy(&a, ev.payload.data(), sizeof(a));
+    if (platform::LedgerTenantSeq(a.ledger) != p.tenant_seq) return false;
+    *type = "ledger_account.created";
+    data->append(R"({"id":")");
+    AppendId(data, prefix::kAccount, a.id.value);
+    data->append(R"(","currency":")");
+    data->append(CurrencyOf(a.ledger));
+    data->append(R"(","gl_code":)");
+    data->append(std::to_string(a.code));
+    data->push_back('}');
+    return true;
+  }
+  if (ev.type < runtime::kServiceEventTypeFirst) return false;  // no tenant to filter on
+  const auto* bytes = ev.payload.data();
+  const int size = static_cast<int>(ev.payload.size());
+  switch (static_cast<PT>(ev.type)) {
+    case PT::kCustomerCreated: {
+      pb::CustomerCreated m;
+      if (!m.ParseFromArray(bytes, size) || !SameTenant(m.tenant_id(), p)) return false;
+      platform::Customer c;
+      platform::IdFromBytes(m.id(), &c.id.value);
+      c.type = static_cast<platform::CustomerType>(m.type());
+      c.name = m.name();
+      c.email = m.email();
+      c.phone = m.phone();
+      c.kyc_tier = static_cast<uint8_t>(m.kyc_tier());
+      c.status = static_cast<platform::CustomerStatus>(m.status());
+      c.created = m.created_ns();
+      *type = "customer.created";
+      platform::RenderCustomer(data, c);
+      return true;
+    }
+    case PT::kCustomerUpdated: {
+      pb::CustomerUpdated m;
+      if (!m.ParseFromArray(bytes, size) || !SameTenant(m.tenant_id(), p)) return false;
+      u128 id = 0;
+      platform::IdFromBytes(m.id(), &id);
+      *type = "customer.updated";
+      data->append(R"({"id":")");
+      AppendId(data, prefix::kCustomer, id);
+      data->push_back('"');
+      if (m.has_kyc_tier()) data->append(R"(,"kyc_tier":)" + std::to_string(m.kyc_tier()));
+      if (m.has_status()) {
+        data->append(R"(,"status":")");
+        data->append(
+            platform::CustomerStatusName(static_cast<platform::CustomerStatus>(m.status())));
+        data->push_back('"');
+      }
+      if (m.has_email()) {
+        data->append(R"(,"email":)");
+        platform::AppendJsonStringOrNull(data, m.email());
+      }
+      if (m.has_phone()) {
+        data->append(R"(,"phone":)");
+        platform::AppendJsonStringOrNull(data, m.phone());
+      }
+      data->push_back('}');
+      return true;
+    }
+    case PT::kAccountOpened: {
+      pb::AccountOpened m;
+      if (!m.ParseFromArray(bytes, size) || !SameTenant(m.tenant_id(), p)) return false;
+      u128 id = 0, customer = 0;
+      platform::IdFromBytes(m.id(), &id);
+      *type = "account.opened";
+      data->append(R"({"id":")");
+      AppendId(data, prefix::kAccount, id);
+      data->append(R"(","customer":)");
+      if (platform::IdFromBytes(m.customer_id(), &customer)) {
+        data->push_back('"');
+        AppendId(data, prefix::kCustomer, customer);
+        data->push_back('"');
+      } else {
+        data->append("null");
+      }
+      data->append(R"(,"type":")");
+      data->append(platform::AccountTypeName(static_cast<platform::AccountType>(m.type())));
+      data->append(R"(","aliases":[)");
+      for (int i = 0; i < m.aliases_size(); i++) {
+        if (i > 0) data->push_back(',');
+        AppendJsonString(data, m.aliases(i));
+      }
+      data->append("]}");
+      return true;
+    }
+    case PT::kAccountStatusChanged: {
+      pb::AccountStatusChanged m;
+      if (!m.ParseFromArray(bytes, size) || !SameTenant(m.tenant_id(), p)) return false;
+      u128 id = 0;
+      platform::IdFromBytes(m.id(), &id);
+      *type = "account.status_changed";
+      data->append(R"({"id":")");
+      AppendId(data, prefix::kAccount, id);
+      data->append(R"(","status":")");
+      data->append(platform::AccountStatusName(static_cast<platform::AccountStatus>(m.status())));
+      data->append("\"}");
+      return true;
+    }
+    case PT::kTransferAnnotated: {
+      pb::TransferAnnotated m;
+      if (!m.ParseFromArray(bytes, size) || !SameTenant(m.tenant_id(), p)) return false;
+      u128 id = 0;
+      platform::IdFromBytes(m.id(), &id);
+      *type = "transfer.annotated";
+      data->append(R"({"id":")");
+      AppendId(data, prefix::kTransfer, id);
+      data->append(R"(","description":)");
+      AppendJsonString(data, m.description());
+      data->push_back('}');
+      return true;
+    }
+    default:
+      // Tenants, keys and idempotency records are not part of the public feed.
+      return false;
+  }
+}
+
+}  // namespace
+
+EventFeed::EventFeed(Disk* disk, std::string journal_dir)
+    : disk_(disk), dir_(std::move(journal_dir)) {}
+
+Result<EventPage> EventFeed::Read(const platform::Principal& principal, uint64_t after,
+                                  uint32_t limit, uint64_t durable_seq_next) {
+  journal::Position pos;
+  uint64_t seq = 1;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    auto it = std::upper_bound(index_.begin(), index_.end(), after + 1,
+                               [](uint64_t s, const Indexed& e) { return s < e.seq_first; });
+    if (it != index_.begin()) {
+      --it;
+      pos = it->position;
+      seq = it->seq_first;
+    }
+  }
+  EventPage page;
+  std::string& out = page.body;
+  out.append(R"({"object":"list","data":[)");
+  uint32_t shown = 0;
+  uint64_t scanned = 0;
+  uint64_t last_seq = after;
+  bool stopped_early = false;
+  std::unique_ptr<File> file;
+  uint64_t file_segment = UINT64_MAX;
+  std::vector<uint8_t> buf;
+  while (seq < durable_seq_next) {
+    if (file_segment != pos.segment) {
+      auto f = disk_->Open(JoinPath(dir_, journal::SegmentName(pos.segment)), false);
+      if (!f.ok())
+        return Status::DataLoss("event feed: segment missing before seq " + std::to_string(seq));
+      file = std::move(*f);
+      file_segment = pos.segment;
+    }
+    uint8_t head[journal::kRecordHeaderSize];
+    CB_ASSIGN_OR_RETURN(size_t n, file->ReadAt(pos.offset, head));
+    const uint32_t magic = n >= 12 ? LoadLe<uint32_t>(head + 4) : 0;
+    if (n < sizeof(head) || magic != journal::kRecordMagic) {
+      pos = {pos.segment + 1, 0};  // end of this segment's records
+      continue;
+    }
+    const uint32_t record_size = LoadLe<uint32_t>(head + 8);
+    if (record_size < journal::kRecordHeaderSize || record_size > journal::kRecordSizeMax) {
+      return Status::DataLoss("event feed: bad record size");
+    }
+    buf.resize(record_size);
+    CB_ASSIGN_OR_RETURN(n, file->ReadAt(pos.offset, buf));
+    journal::RecordHeader h;
+    std::span<const uint8_t> events;
+    if (n != record_size ||
+        journal::DecodeRecord(buf, &h, &events) != journal::DecodeError::kNone ||
+        h.seq_first != seq) {
+      return Status::DataLoss("event feed: unreadable record at seq " + std::to_string(seq));
+    }
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      if (index_.empty() || index_.back().seq_first < h.seq_first)
+        index_.push_back({h.seq_first, pos});
+    }
+    journal::EventIterator it(events);
+    journal::EventView ev;
+    uint64_t event_seq = h.seq_first;
+    for (; it.Next(&ev); event_seq++) {
+      if (event_seq <= after) continue;
+      if (shown == limit || scanned == kEventsScannedMax) {
+        stopped_early = true;
+        break;
+      }
+      scanned++;
+      last_seq = event_seq;
+      std::string type, data;
+      if (!RenderEvent(ev, principal, &type, &data)) continue;
+      if (shown > 0) out.push_back(',');
+      out.append(R"({"seq":)");
+      out.append(std::to_string(event_seq));
+      out.append(R"(,"object":"event","type":")");
+      out.append(type);
+      out.append(R"(","created_at":)");
+      platform::AppendTimestamp(&out, h.timestamp_ns);
+      out.append(R"(,"data":)");
+      out.append(data);
+      out.push_back('}');
+      shown++;
+    }
+    if (stopped_early) break;
+    seq = h.seq_first + h.event_count;
+    pos.offset += record_size;
+  }
+  out.append(R"(],"has_more":)");
+  out.append(stopped_early ? "true" : "false");
+  out.append(R"(,"next_cursor":)");
+  out.append(stopped_early ? "\"" + std::to_string(last_seq) + "\"" : "null");
+  out.append(R"(,"last_seq":)");
+  out.append(std::to_string(last_seq));
+  out.push_back('}');
+  return page;
+}
+
+}  // namespace cb::api
