@@ -8,7 +8,11 @@ PACKAGES=(
   libssl-dev libboost1.81-dev libcli11-dev libprotobuf-dev protobuf-compiler
   libgtest-dev libgmock-dev libbenchmark-dev
   clang-format curl
+  wrk libtoml11-dev prometheus jq
 )
+# Node.js runs the API contract tests (ajv) and the system tests; any node >= 18 will do,
+# so a node already on the machine (e.g. from NodeSource) is kept.
+if ! command -v node >/dev/null 2>&1; then PACKAGES+=(nodejs npm); fi
 
 is_installed() {
   # dpkg-query exits non-zero for unknown packages; "deinstall ... config-files" is not installed.
@@ -20,8 +24,21 @@ for pkg in "${PACKAGES[@]}"; do
   is_installed "${pkg}" || missing+=("${pkg}")
 done
 
+# npm packages of the test suites, pinned by package-lock.json; skipped when installed.
+install_npm() {
+  local dir
+  for dir in "$(dirname "$0")/../tests/api"; do
+    [[ -f "$dir/package-lock.json" ]] || continue
+    if [[ ! -d "$dir/node_modules" || "$dir/package-lock.json" -nt "$dir/node_modules" ]]; then
+      echo "setup.sh: npm ci in $dir"
+      (cd "$dir" && npm ci --no-audit --no-fund --loglevel=error) && touch "$dir/node_modules"
+    fi
+  done
+}
+
 if [[ ${#missing[@]} -eq 0 ]]; then
   echo "setup.sh: all ${#PACKAGES[@]} packages already installed"
+  install_npm
   exit 0
 fi
 
@@ -55,3 +72,4 @@ if [[ ${#still_missing[@]} -ne 0 ]]; then
   exit 1
 fi
 echo "setup.sh: installed ${missing[*]}"
+install_npm
