@@ -1,22 +1,71 @@
 #!/usr/bin/env bash
-# `corebank serve` starts on loopback, answers /healthz and /readyz after recovery, and
-# stops cleanly on SIGTERM.
+# `corebank serve`: starts on loopback, bootstraps the sandbox tenant once (bootstrap.json,
+# mode 0600, the key never in the log), serves probes, a valid Prometheus /metrics, the
+# OpenAPI document, authenticates with the bootstrap key, and stops cleanly on SIGTERM.
+# A restart keeps the same key working and does not bootstrap again.
 source "$(dirname "$0")/lib.sh"
 
-LOG="$WORK/serve.log"
-"$COREBANK" serve --data "$WORK/data" --listen 127.0.0.1:0 >"$LOG" 2>&1 &
-PID=$!
-PIDS+=("$PID")
-for _ in $(seq 1 200); do
-  grep -q 'ready\.' "$LOG" && break
-  kill -0 "$PID" 2>/dev/null || fail "serve exited: $(cat "$LOG")"
-  sleep 0.05
-done
-url=$(sed -n 's/.*listening on \(http:[^ ]*\).*/\1/p' "$LOG" | head -1)
-[[ "$url" =~ ^http://127\.0\.0\.1:[0-9]+$ ]] || fail "no URL printed: $(cat "$LOG")"
+start_server() {
+  LOG="$WORK/serve-$1.log"
+  "$COREBANK" serve --data "$WORK/data" --listen 127.0.0.1:0 --access-log "$WORK/access.log" \
+    "${@:2}" >"$LOG" 2>&1 &
+  PID=$!
+  PIDS+=("$PID")
+  for _ in $(seq 1 200); do
+    grep -q 'ready\.' "$LOG" && break
+    kill -0 "$PID" 2>/dev/null || fail "serve exited: $(cat "$LOG")"
+    sleep 0.05
+  done
+  url=$(sed -n 's/.*listening on \(http:[^ ]*\).*/\1/p' "$LOG" | head -1)
+  [[ "$url" =~ ^http://127\.0\.0\.1:[0-9]+$ ]] || fail "no URL printed: $(cat "$LOG")"
+}
+
+start_server 1
+BOOT="$WORK/data/bootstrap.json"
+[[ -f "$BOOT" ]] || fail "no bootstrap.json: $(cat "$LOG")"
+expect_eq "$(stat -c %a "$BOOT")" "600" "bootstrap.json mode"
+KEY=$(sed -n 's/.*"api_key": "\([^"]*\)".*/\1/p' "$BOOT")
+TENANT=$(sed -n 's/.*"tenant_id": "\([^"]*\)".*/\1/p' "$BOOT")
+[[ "$KEY" =~ ^sk_[0-9A-Z]{26}_[0-9a-f]{64}$ ]] || fail "api_key shape: $KEY"
+[[ "$TENANT" =~ ^ten_[0-9A-Z]{26}$ ]] || fail "tenant_id shape: $TENANT"
+grep -q "$BOOT" "$LOG" || fail "log does not name the bootstrap file"
+grep -q "${KEY:20}" "$LOG" && fail "the API key appears in the log"
+
 expect_eq "$(curl -s -o /dev/null -w '%{http_code}' "$url/healthz")" "200" "GET /healthz"
 expect_eq "$(curl -s "$url/readyz")" '{"status":"ready"}' "GET /readyz body"
 expect_eq "$(curl -s -o /dev/null -w '%{http_code}' "$url/nope")" "404" "unknown route"
+expect_eq "$(curl -s -o /dev/null -w '%{http_code}' "$url/v1/customers")" "401" "no key"
+expect_eq "$(curl -s -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $KEY" \
+  "$url/v1/customers")" "200" "bootstrap key"
+curl -s "$url/v1/openapi.yaml" >"$WORK/openapi.yaml"
+grep -q "^openapi: 3\.1" "$WORK/openapi.yaml" || fail "openapi.yaml not served"
+
+# Prometheus exposition must pass promtool's checks.
+curl -s "$url/metrics" >"$WORK/metrics.txt"
+grep -q 'corebank_http_requests_total{' "$WORK/metrics.txt" || fail "no request counter"
+grep -q 'corebank_journal_fsync_duration_seconds_bucket' "$WORK/metrics.txt" || fail "no fsync histogram"
+if command -v promtool >/dev/null; then
+  promtool check metrics <"$WORK/metrics.txt" >"$WORK/promtool.out" 2>&1 ||
+    fail "promtool: $(cat "$WORK/promtool.out")"
+fi
+
 kill -TERM "$PID"
 wait "$PID" || fail "serve exit code $? on SIGTERM"
+grep -q "${KEY:20}" "$WORK/access.log" && fail "the API key appears in the access log"
+grep -q '"route":"/v1/customers"' "$WORK/access.log" || fail "access log has no request line"
+
+# Restart: same key works, no second bootstrap.
+start_server 2
+grep -q 'created the sandbox tenant' "$LOG" && fail "bootstrapped twice"
+expect_eq "$(curl -s -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $KEY" \
+  "$url/v1/customers")" "200" "bootstrap key after restart"
+kill -TERM "$PID"
+wait "$PID" || fail "serve exit code $? on SIGTERM"
+
+# Production mode: nothing is created.
+rm -rf "$WORK/data"
+start_server 3 --no-bootstrap
+[[ -f "$WORK/data/bootstrap.json" ]] && fail "--no-bootstrap wrote bootstrap.json"
+kill -TERM "$PID"
+wait "$PID" || true
 echo "PASS serve_test"
