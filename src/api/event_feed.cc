@@ -204,23 +204,8 @@ bool RenderEvent(const journal::EventView& ev, const platform::Principal& p, std
 
 }  // namespace
 
-EventFeed::EventFeed(Disk* disk, std::string journal_dir)
-    : disk_(disk), dir_(std::move(journal_dir)) {}
-
 Result<EventPage> EventFeed::Read(const platform::Principal& principal, uint64_t after,
                                   uint32_t limit, uint64_t durable_seq_next) {
-  journal::Position pos;
-  uint64_t seq = 1;
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    auto it = std::upper_bound(index_.begin(), index_.end(), after + 1,
-                               [](uint64_t s, const Indexed& e) { return s < e.seq_first; });
-    if (it != index_.begin()) {
-      --it;
-      pos = it->position;
-      seq = it->seq_first;
-    }
-  }
   EventPage page;
   std::string& out = page.body;
   out.append(R"({"object":"list","data":[)");
@@ -228,71 +213,35 @@ Result<EventPage> EventFeed::Read(const platform::Principal& principal, uint64_t
   uint64_t scanned = 0;
   uint64_t last_seq = after;
   bool stopped_early = false;
-  std::unique_ptr<File> file;
-  uint64_t file_segment = UINT64_MAX;
-  std::vector<uint8_t> buf;
-  while (seq < durable_seq_next) {
-    if (file_segment != pos.segment) {
-      auto f = disk_->Open(JoinPath(dir_, journal::SegmentName(pos.segment)), false);
-      if (!f.ok())
-        return Status::DataLoss("event feed: segment missing before seq " + std::to_string(seq));
-      file = std::move(*f);
-      file_segment = pos.segment;
-    }
-    uint8_t head[journal::kRecordHeaderSize];
-    CB_ASSIGN_OR_RETURN(size_t n, file->ReadAt(pos.offset, head));
-    const uint32_t magic = n >= 12 ? LoadLe<uint32_t>(head + 4) : 0;
-    if (n < sizeof(head) || magic != journal::kRecordMagic) {
-      pos = {pos.segment + 1, 0};  // end of this segment's records
-      continue;
-    }
-    const uint32_t record_size = LoadLe<uint32_t>(head + 8);
-    if (record_size < journal::kRecordHeaderSize || record_size > journal::kRecordSizeMax) {
-      return Status::DataLoss("event feed: bad record size");
-    }
-    buf.resize(record_size);
-    CB_ASSIGN_OR_RETURN(n, file->ReadAt(pos.offset, buf));
-    journal::RecordHeader h;
-    std::span<const uint8_t> events;
-    if (n != record_size ||
-        journal::DecodeRecord(buf, &h, &events) != journal::DecodeError::kNone ||
-        h.seq_first != seq) {
-      return Status::DataLoss("event feed: unreadable record at seq " + std::to_string(seq));
-    }
-    {
-      std::lock_guard<std::mutex> lock(mu_);
-      if (index_.empty() || index_.back().seq_first < h.seq_first)
-        index_.push_back({h.seq_first, pos});
-    }
-    journal::EventIterator it(events);
-    journal::EventView ev;
-    uint64_t event_seq = h.seq_first;
-    for (; it.Next(&ev); event_seq++) {
-      if (event_seq <= after) continue;
-      if (shown == limit || scanned == kEventsScannedMax) {
-        stopped_early = true;
-        break;
-      }
-      scanned++;
-      last_seq = event_seq;
-      std::string type, data;
-      if (!RenderEvent(ev, principal, &type, &data)) continue;
-      if (shown > 0) out.push_back(',');
-      out.append(R"({"seq":)");
-      out.append(std::to_string(event_seq));
-      out.append(R"(,"object":"event","type":")");
-      out.append(type);
-      out.append(R"(","created_at":)");
-      platform::AppendTimestamp(&out, h.timestamp_ns);
-      out.append(R"(,"data":)");
-      out.append(data);
-      out.push_back('}');
-      shown++;
-    }
-    if (stopped_early) break;
-    seq = h.seq_first + h.event_count;
-    pos.offset += record_size;
-  }
+  CB_RETURN_IF_ERROR(
+      reader_->Read(after + 1, durable_seq_next,
+                    [&](const journal::RecordHeader& h, std::span<const uint8_t> events) {
+                      journal::EventIterator it(events);
+                      journal::EventView ev;
+                      for (uint64_t event_seq = h.seq_first; it.Next(&ev); event_seq++) {
+                        if (event_seq <= after) continue;
+                        if (shown == limit || scanned == kEventsScannedMax) {
+                          stopped_early = true;
+                          return false;
+                        }
+                        scanned++;
+                        last_seq = event_seq;
+                        std::string type, data;
+                        if (!RenderEvent(ev, principal, &type, &data)) continue;
+                        if (shown > 0) out.push_back(',');
+                        out.append(R"({"seq":)");
+                        out.append(std::to_string(event_seq));
+                        out.append(R"(,"object":"event","type":")");
+                        out.append(type);
+                        out.append(R"(","created_at":)");
+                        platform::AppendTimestamp(&out, h.timestamp_ns);
+                        out.append(R"(,"data":)");
+                        out.append(data);
+                        out.push_back('}');
+                        shown++;
+                      }
+                      return true;
+                    }));
   out.append(R"(],"has_more":)");
   out.append(stopped_early ? "true" : "false");
   out.append(R"(,"next_cursor":)");

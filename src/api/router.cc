@@ -7,9 +7,11 @@
 #include "api/decode.h"
 #include "api/event_feed.h"
 #include "api/executor_metrics.h"
+#include "platform/events.h"
 #include "platform/ids.h"
 #include "platform/render.h"
 #include "platform/service.h"
+#include "platform/state.h"
 
 namespace cb::api {
 
@@ -19,7 +21,7 @@ using platform::Role;
 
 struct Route {
   const char* method;
-  const char* pattern;  // "{}" matches one segment
+  const char* pattern;  // "{id}" matches one segment; the pattern is also the metrics label
   DecodeFn decode;
   Role role;  // the edge's check; the handler checks again
   bool root_only = false;
@@ -29,29 +31,29 @@ struct Route {
 const Route kRoutes[] = {
     {"POST", "/v1/tenants", DecodeCreateTenant, Role::kAdmin},
     {"GET", "/v1/tenants", DecodeListTenants, Role::kAdmin},
-    {"GET", "/v1/tenants/{}", DecodeGetTenant, Role::kAdmin},
+    {"GET", "/v1/tenants/{id}", DecodeGetTenant, Role::kAdmin},
     {"POST", "/v1/api_keys", DecodeCreateApiKey, Role::kAdmin},
     {"GET", "/v1/api_keys", DecodeListApiKeys, Role::kAdmin},
-    {"POST", "/v1/api_keys/{}/revoke", DecodeRevokeApiKey, Role::kAdmin},
+    {"POST", "/v1/api_keys/{id}/revoke", DecodeRevokeApiKey, Role::kAdmin},
     {"POST", "/v1/customers", DecodeCreateCustomer, Role::kOperator},
     {"GET", "/v1/customers", DecodeListCustomers, Role::kReadOnly},
-    {"GET", "/v1/customers/{}", DecodeGetCustomer, Role::kReadOnly},
-    {"POST", "/v1/customers/{}", DecodeUpdateCustomer, Role::kOperator},
+    {"GET", "/v1/customers/{id}", DecodeGetCustomer, Role::kReadOnly},
+    {"POST", "/v1/customers/{id}", DecodeUpdateCustomer, Role::kOperator},
     {"POST", "/v1/accounts", DecodeOpenAccount, Role::kOperator},
     {"GET", "/v1/accounts", DecodeListAccounts, Role::kReadOnly},
-    {"GET", "/v1/accounts/{}", DecodeGetAccount, Role::kReadOnly},
-    {"GET", "/v1/accounts/{}/balances", DecodeGetBalances, Role::kReadOnly},
-    {"GET", "/v1/accounts/{}/transactions", DecodeListTransactions, Role::kReadOnly},
-    {"POST", "/v1/accounts/{}/freeze", DecodeFreeze, Role::kOperator},
-    {"POST", "/v1/accounts/{}/unfreeze", DecodeUnfreeze, Role::kOperator},
-    {"POST", "/v1/accounts/{}/close", DecodeClose, Role::kOperator},
-    {"GET", "/v1/aliases/{}", DecodeGetAlias, Role::kReadOnly},
+    {"GET", "/v1/accounts/{id}", DecodeGetAccount, Role::kReadOnly},
+    {"GET", "/v1/accounts/{id}/balances", DecodeGetBalances, Role::kReadOnly},
+    {"GET", "/v1/accounts/{id}/transactions", DecodeListTransactions, Role::kReadOnly},
+    {"POST", "/v1/accounts/{id}/freeze", DecodeFreeze, Role::kOperator},
+    {"POST", "/v1/accounts/{id}/unfreeze", DecodeUnfreeze, Role::kOperator},
+    {"POST", "/v1/accounts/{id}/close", DecodeClose, Role::kOperator},
+    {"GET", "/v1/aliases/{id}", DecodeGetAlias, Role::kReadOnly},
     {"POST", "/v1/transfers", DecodeCreateTransfer, Role::kOperator},
     {"GET", "/v1/transfers", DecodeListTransfers, Role::kReadOnly},
     {"POST", "/v1/transfers/batch", DecodeBatchTransfers, Role::kOperator},
-    {"GET", "/v1/transfers/{}", DecodeGetTransfer, Role::kReadOnly},
-    {"POST", "/v1/transfers/{}/post", DecodePost, Role::kOperator},
-    {"POST", "/v1/transfers/{}/void", DecodeVoid, Role::kOperator},
+    {"GET", "/v1/transfers/{id}", DecodeGetTransfer, Role::kReadOnly},
+    {"POST", "/v1/transfers/{id}/post", DecodePost, Role::kOperator},
+    {"POST", "/v1/transfers/{id}/void", DecodeVoid, Role::kOperator},
     {"POST", "/v1/sandbox/deposits", DecodeSandboxDeposit, Role::kOperator},
     {"GET", "/v1/events", nullptr, Role::kReadOnly},  // served at the edge from the journal
 };
@@ -70,7 +72,7 @@ bool Match(std::string_view pattern, std::string_view path, std::vector<std::str
     const size_t ae = path.find('/');
     const std::string_view pseg = pattern.substr(0, pe);
     const std::string_view aseg = path.substr(0, ae);
-    if (pseg == "{}") {
+    if (!pseg.empty() && pseg[0] == '{') {
       if (aseg.empty()) return false;
       params->push_back(aseg);
     } else if (pseg != aseg) {
@@ -89,11 +91,25 @@ bool IsHex(std::string_view s) {
   return true;
 }
 
+// Trace and span ids need to be unique, not secret: a per-thread splitmix64 seeded from the
+// CSPRNG once, instead of a locked DRBG call per request.
+uint64_t NextRandom64() {
+  thread_local uint64_t state = [] {
+    uint64_t seed = 0;
+    CB_CHECK(RAND_bytes(reinterpret_cast<uint8_t*>(&seed), sizeof(seed)) == 1);
+    return seed;
+  }();
+  uint64_t z = (state += 0x9E3779B97F4A7C15ull);
+  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+  z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+  return z ^ (z >> 31);
+}
+
 std::string RandomHex(size_t bytes) {
-  uint8_t buf[16];
-  CB_CHECK(bytes <= sizeof(buf));
-  CB_CHECK(RAND_bytes(buf, static_cast<int>(bytes)) == 1);
-  return HexEncode(buf, bytes);
+  CB_CHECK(bytes == 8 || bytes == 16);
+  uint64_t words[2] = {NextRandom64(), NextRandom64()};
+  if (words[0] == 0) words[0] = 1;  // W3C: all-zero ids are invalid
+  return HexEncode(reinterpret_cast<const uint8_t*>(words), bytes);
 }
 
 struct Trace {
@@ -168,7 +184,7 @@ struct Exchange {
   uint64_t start_ns = 0;
   uint64_t wall_ns = 0;
   std::string method;
-  std::string route = "unmatched";
+  std::string_view route = "unmatched";  // a route table literal
   std::string request_id;
   Trace trace;
   std::string remote_ip;
@@ -291,7 +307,10 @@ void ApiHandler::Handle(http::Request&& req, http::Respond respond) {
   const std::string_view path = req.path();
   // --- unauthenticated operational routes ----------------------------------------------
   if (path == "/healthz" || path == "/readyz" || path == "/metrics" || path == "/v1/openapi.yaml") {
-    ex->route = std::string(path);
+    ex->route = path == "/healthz"   ? "/healthz"
+                : path == "/readyz"  ? "/readyz"
+                : path == "/metrics" ? "/metrics"
+                                     : "/v1/openapi.yaml";
     if (req.method != "GET" && req.method != "HEAD") {
       http::Response res = error(405, "invalid_request_error", "method_not_allowed",
                                  "Only GET is allowed on this path.");
@@ -356,9 +375,6 @@ void ApiHandler::Handle(http::Request&& req, http::Respond respond) {
   }
   Match(route->pattern, path, &params);  // re-fill: the loop may have matched other patterns
   ex->route = route->pattern;
-  for (size_t pos = ex->route.find("{}"); pos != std::string::npos; pos = ex->route.find("{}")) {
-    ex->route.replace(pos, 2, "{id}");
-  }
 
   // --- limits and authentication -----------------------------------------------------------
   const uint64_t now = NowNs();
@@ -466,23 +482,46 @@ void ApiHandler::Handle(http::Request&& req, http::Respond respond) {
   }
   auto shared_finish = std::make_shared<decltype(finish)>(std::move(finish));
   const std::string trace_id = ex->trace.trace_id;
-  Status st = executor->Submit(
-      runtime::ServiceCmd{std::move(op)}, [shared_finish, trace_id](runtime::Reply&& reply) {
-        http::Response res;
-        if (!reply.status.ok() || reply.http_status == 0) {
-          res.status = 503;
-          res.body = platform::ErrorBody("api_error", "unavailable",
-                                         "The command was not made durable; retry with the same "
-                                         "Idempotency-Key.",
-                                         "", trace_id);
-          res.headers.push_back({"Retry-After", "1"});
+  journal::JournalReader* reader = journal_reader_.load();
+  Status st = executor->Submit(runtime::ServiceCmd{std::move(op)}, [shared_finish, trace_id, reader,
+                                                                    executor](
+                                                                       runtime::Reply&& reply) {
+    http::Response res;
+    if (reply.status.ok() && reply.replayed) {
+      // The original answer's bytes, from the journal event that recorded them.
+      Status read = Status::Unavailable("no journal reader");
+      if (reader != nullptr) {
+        auto ev = reader->ReadEvent(reply.replay_seq, executor->stats().durable_seq_next.load());
+        platform::pb::IdempotencyRecorded m;
+        if (ev.ok() &&
+            ev->type == static_cast<uint16_t>(platform::EventType::kIdempotencyRecorded) &&
+            m.ParseFromArray(ev->payload.data(), static_cast<int>(ev->payload.size()))) {
+          reply.body = m.body();
+          read = Status::Ok();
         } else {
-          res.status = reply.http_status;
-          res.body = std::move(reply.body);
-          if (reply.replayed) res.headers.push_back({"Idempotent-Replayed", "true"});
+          read = ev.ok() ? Status::DataLoss("not an idempotency record") : ev.status();
         }
-        (*shared_finish)(std::move(res));
-      });
+      }
+      if (!read.ok()) {
+        reply.status = read;
+        std::fprintf(stderr, "corebank: idempotent replay of seq %llu failed: %s\n",
+                     static_cast<unsigned long long>(reply.replay_seq), read.ToString().c_str());
+      }
+    }
+    if (!reply.status.ok() || reply.http_status == 0) {
+      res.status = 503;
+      res.body = platform::ErrorBody("api_error", "unavailable",
+                                     "The command was not made durable; retry with the same "
+                                     "Idempotency-Key.",
+                                     "", trace_id);
+      res.headers.push_back({"Retry-After", "1"});
+    } else {
+      res.status = reply.http_status;
+      res.body = std::move(reply.body);
+      if (reply.replayed) res.headers.push_back({"Idempotent-Replayed", "true"});
+    }
+    (*shared_finish)(std::move(res));
+  });
   if (!st.ok()) {
     http::Response res =
         st.code() == StatusCode::kResourceExhausted

@@ -12,6 +12,7 @@
 #include "gateway/metrics.h"
 #include "gateway/rate_limiter.h"
 #include "http/server.h"
+#include "journal/reader.h"
 #include "platform/key_directory.h"
 #include "runtime/executor.h"
 
@@ -36,6 +37,8 @@ class ApiHandler final : public http::Handler {
 
   void SetExecutor(runtime::Executor* executor) { executor_.store(executor); }
   void SetEventFeed(EventFeed* feed) { event_feed_.store(feed); }
+  // Idempotent replays read the original answer from the journal through this.
+  void SetJournalReader(journal::JournalReader* reader) { journal_reader_.store(reader); }
   void Handle(http::Request&& request, http::Respond respond) override;
   http::Response RejectedResponse(int status, std::string_view code,
                                   std::string_view message) override;
@@ -48,6 +51,7 @@ class ApiHandler final : public http::Handler {
 
   std::atomic<runtime::Executor*> executor_{nullptr};
   std::atomic<EventFeed*> event_feed_{nullptr};
+  std::atomic<journal::JournalReader*> journal_reader_{nullptr};
 };
 
 }  // namespace cb::api

@@ -214,7 +214,9 @@ int RunServe(const ServeConfig& config) {
     std::printf("corebank: created the sandbox tenant; its admin API key is in %s (mode 0600)\n",
                 bootstrap_path.c_str());
   }
-  api::EventFeed feed(disk.get(), runtime::JournalDir(config.data_dir));
+  journal::JournalReader reader(disk.get(), runtime::JournalDir(config.data_dir));
+  api::EventFeed feed(&reader);
+  handler.SetJournalReader(&reader);
   handler.SetEventFeed(&feed);
   handler.SetExecutor(&executor);
   std::printf("corebank: ready. Authenticate with: Authorization: Bearer <api_key from %s>\n",
@@ -228,6 +230,7 @@ int RunServe(const ServeConfig& config) {
   server->Stop();
   handler.SetExecutor(nullptr);
   handler.SetEventFeed(nullptr);
+  handler.SetJournalReader(nullptr);
   executor.Stop();
   (*access_log)->Flush();
   return 0;

@@ -237,7 +237,10 @@ std::unique_ptr<Server> Server::Start(const ServerOptions& options, Handler* han
   impl->Accept();
   try {
     for (int i = 0; i < options.io_threads; ++i) {
-      impl->threads.emplace_back([ioc = &*impl->ioc] { ioc->run(); });
+      impl->threads.emplace_back([ioc = &*impl->ioc] {
+        pthread_setname_np(pthread_self(), "cb-io");
+        ioc->run();
+      });
     }
   } catch (const std::system_error& e) {
     impl->Stop();

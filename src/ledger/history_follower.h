@@ -12,7 +12,11 @@ namespace cb::ledger {
 
 class HistoryFollower {
  public:
-  explicit HistoryFollower(LedgerState* state) : state_(state), thread_([this] { Loop(); }) {}
+  explicit HistoryFollower(LedgerState* state)
+      : state_(state), thread_([this] {
+          pthread_setname_np(pthread_self(), "cb-history");
+          Loop();
+        }) {}
   ~HistoryFollower() { Finish(); }
   HistoryFollower(const HistoryFollower&) = delete;
   HistoryFollower& operator=(const HistoryFollower&) = delete;

@@ -9,13 +9,22 @@ namespace cb::platform {
 namespace {
 constexpr char kAlphabet[] = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";  // Crockford: no I L O U
 
-int DecodeChar(char c) {
-  if (c >= 'a' && c <= 'z') c = static_cast<char>(c - 'a' + 'A');
-  for (int i = 0; i < 32; i++) {
-    if (kAlphabet[i] == c) return i;
+// Base32 value of each byte, -1 for bytes outside the alphabet (case-insensitive).
+struct DecodeTable {
+  int8_t value[256];
+  constexpr DecodeTable() : value() {
+    for (int c = 0; c < 256; c++) value[c] = -1;
+    for (int i = 0; i < 32; i++) {
+      const char ch = kAlphabet[i];
+      value[static_cast<unsigned char>(ch)] = static_cast<int8_t>(i);
+      if (ch >= 'A' && ch <= 'Z')
+        value[static_cast<unsigned char>(ch - 'A' + 'a')] = static_cast<int8_t>(i);
+    }
   }
-  return -1;
-}
+};
+constexpr DecodeTable kDecode;
+
+int DecodeChar(char c) { return kDecode.value[static_cast<unsigned char>(c)]; }
 }  // namespace
 
 void AppendId(std::string* out, std::string_view prefix, u128 value) {

@@ -97,10 +97,12 @@ struct AccountMeta {
   uint32_t order = 0;
 };
 
+// The answer's bytes stay in the journal (the IdempotencyRecorded event at `seq`); memory
+// holds only what decides between replay and 409.
 struct IdempotencyEntry {
   Hash256 request_sha256{};
   uint16_t http_status = 0;
-  std::string body;
+  uint64_t seq = 0;
   TimestampNs created = 0;
 };
 

@@ -8,8 +8,8 @@ namespace cb::platform {
 PlatformService::PlatformService(KeyDirectory* keys, PlatformOptions options)
     : state_(keys, options.idempotency_ttl_ns), options_(options) {}
 
-Status PlatformService::ApplyEvent(const journal::EventView& event, TimestampNs) {
-  return state_.Apply(event);
+Status PlatformService::ApplyEvent(const journal::EventView& event, uint64_t seq, TimestampNs) {
+  return state_.Apply(event, seq);
 }
 
 namespace {
@@ -114,8 +114,12 @@ void PlatformService::Execute(const runtime::ServiceOp& base_op, runtime::Servic
                               "This Idempotency-Key was used with a different request.",
                               "Idempotency-Key"));
       }
+      // The body is read back from the journal by the edge (it is durable by the time this
+      // reply is released: this batch comes after the one that recorded it).
       reply->replayed = true;
-      return answer(Answer{e->http_status, e->body});
+      reply->replay_seq = e->seq;
+      reply->http_status = e->http_status;
+      return;
     }
     if (state_.idempotency_bytes() >= options_.idempotency_bytes_max) {
       return answer(h.Error(503, "api_error", "idempotency_store_full",
@@ -131,8 +135,9 @@ void PlatformService::Execute(const runtime::ServiceOp& base_op, runtime::Servic
     m.set_http_status(a.http_status);
     m.set_body(RedactSecret(a.body));
     m.set_created_ns(ctx.batch_timestamp);
+    const uint64_t seq = ctx.NextSeq();
     EmitProto(ctx.out, EventType::kIdempotencyRecorded, m);
-    state_.ApplyIdempotencyRecorded(m);
+    state_.ApplyIdempotencyRecorded(m, seq);
   }
   answer(std::move(a));
 }

@@ -24,7 +24,8 @@ class PlatformService final : public runtime::Service {
 
   void Execute(const runtime::ServiceOp& op, runtime::ServiceContext& ctx,
                runtime::Reply* reply) override;
-  Status ApplyEvent(const journal::EventView& event, TimestampNs record_timestamp) override;
+  Status ApplyEvent(const journal::EventView& event, uint64_t seq,
+                    TimestampNs record_timestamp) override;
   void Clear() override { state_.Clear(); }
   std::string CaptureSnapshot() const override { return state_.EncodeSnapshot(); }
   Status LoadSnapshot(std::string_view bytes) override { return state_.DecodeSnapshot(bytes); }

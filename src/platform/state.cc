@@ -16,6 +16,9 @@ bool IdFromBytes(const std::string& bytes, u128* out) {
   return true;
 }
 
+// Memory an entry costs besides its key: hash, status, seq, time, queue slot, map node.
+constexpr uint64_t kIdempotencyEntryBytes = 128;
+
 PlatformState::PlatformState(KeyDirectory* keys, uint64_t idempotency_ttl_ns)
     : keys_dir_(keys), idempotency_ttl_ns_(idempotency_ttl_ns) {}
 
@@ -156,14 +159,14 @@ void PlatformState::ExpireIdempotency(TimestampNs now) {
          idempotency_order_.front().first + idempotency_ttl_ns_ < now) {
     auto it = idempotency_.find(idempotency_order_.front().second);
     if (it != idempotency_.end() && it->second.created == idempotency_order_.front().first) {
-      idempotency_bytes_ -= it->second.body.size() + it->first.size();
+      idempotency_bytes_ -= kIdempotencyEntryBytes + it->first.size();
       idempotency_.erase(it);
     }
     idempotency_order_.pop_front();
   }
 }
 
-void PlatformState::ApplyIdempotencyRecorded(const pb::IdempotencyRecorded& e) {
+void PlatformState::ApplyIdempotencyRecorded(const pb::IdempotencyRecorded& e, uint64_t seq) {
   // Expiry is a function of event time only, so replay expires exactly what execution did.
   ExpireIdempotency(e.created_ns());
   u128 tenant = 0;
@@ -173,9 +176,10 @@ void PlatformState::ApplyIdempotencyRecorded(const pb::IdempotencyRecorded& e) {
   CB_CHECK(e.request_sha256().size() == entry.request_sha256.size());
   std::memcpy(entry.request_sha256.data(), e.request_sha256().data(), 32);
   entry.http_status = static_cast<uint16_t>(e.http_status());
-  entry.body = e.body();
+  entry.seq = seq != 0 ? seq : e.seq();
+  CB_CHECK(entry.seq != 0);
   entry.created = e.created_ns();
-  idempotency_bytes_ += entry.body.size() + key.size();
+  idempotency_bytes_ += kIdempotencyEntryBytes + key.size();
   idempotency_order_.emplace_back(entry.created, key);
   auto [it, inserted] = idempotency_.try_emplace(std::move(key), std::move(entry));
   CB_CHECK(inserted);  // handlers replay an existing key instead of recording it again
@@ -189,7 +193,7 @@ bool Parse(const journal::EventView& ev, Message* m) {
 }
 }  // namespace
 
-Status PlatformState::Apply(const journal::EventView& ev) {
+Status PlatformState::Apply(const journal::EventView& ev, uint64_t seq) {
   auto bad = [&ev](const char* why) {
     return Status::DataLoss("platform event type " + std::to_string(ev.type) + ": " + why);
   };
@@ -268,7 +272,7 @@ Status PlatformState::Apply(const journal::EventView& ev) {
     case EventType::kIdempotencyRecorded: {
       pb::IdempotencyRecorded m;
       if (!Parse(ev, &m) || !IdFromBytes(m.tenant_id(), &other) ||
-          m.request_sha256().size() != 32) {
+          m.request_sha256().size() != 32 || (seq == 0 && m.seq() == 0)) {
         return bad("undecodable");
       }
       // A snapshot keeps only live entries; replay may meet an entry the TTL already let go
@@ -277,7 +281,7 @@ Status PlatformState::Apply(const journal::EventView& ev) {
       if (idempotency_.contains(IdempotencyMapKey(TenantId(other), m.key()))) {
         return bad("idempotency key recorded twice");
       }
-      ApplyIdempotencyRecorded(m);
+      ApplyIdempotencyRecorded(m, seq);
       return Status::Ok();
     }
   }
@@ -383,7 +387,7 @@ std::string PlatformState::EncodeSnapshot() const {
     m.set_key(map_key.substr(16));
     m.set_request_sha256(it->second.request_sha256.data(), 32);
     m.set_http_status(it->second.http_status);
-    m.set_body(it->second.body);
+    m.set_seq(it->second.seq);  // the body stays in the journal
     m.set_created_ns(created);
     AppendSnapshotEvent(&out, EventType::kIdempotencyRecorded, m);
   }
@@ -400,7 +404,7 @@ Status PlatformState::DecodeSnapshot(std::string_view bytes) {
     off += 6;
     if (bytes.size() - off < size) return Status::DataLoss("platform snapshot: truncated event");
     journal::EventView ev{type, kEventVersion, {p + off, size}};
-    CB_RETURN_IF_ERROR(Apply(ev));
+    CB_RETURN_IF_ERROR(Apply(ev, 0));
     off += size;
   }
   return Status::Ok();

@@ -44,7 +44,8 @@ class PlatformState {
   size_t idempotency_count() const { return idempotency_.size(); }
 
   // --- events (the only mutators); each validates what replay could get wrong ------------
-  Status Apply(const journal::EventView& event);
+  // `seq` is the event's journal sequence (0 when rebuilding from a snapshot).
+  Status Apply(const journal::EventView& event, uint64_t seq);
   void ApplyTenantCreated(const pb::TenantCreated& e);
   void ApplyApiKeyCreated(const pb::ApiKeyCreated& e);
   void ApplyApiKeyRevoked(const pb::ApiKeyRevoked& e);
@@ -53,7 +54,7 @@ class PlatformState {
   void ApplyAccountOpened(const pb::AccountOpened& e);
   void ApplyAccountStatusChanged(const pb::AccountStatusChanged& e);
   void ApplyTransferAnnotated(const pb::TransferAnnotated& e);
-  void ApplyIdempotencyRecorded(const pb::IdempotencyRecorded& e);
+  void ApplyIdempotencyRecorded(const pb::IdempotencyRecorded& e, uint64_t seq);
 
   void Clear();
   // The state as a sequence of events that rebuild it: u16 type | u32 size | payload.

@@ -80,7 +80,8 @@ struct Reply {
   // ServiceCmd answers: an HTTP status and a rendered body (the service owns the format).
   uint16_t http_status = 0;
   std::string body;
-  bool replayed = false;  // an idempotent replay of an earlier answer
+  bool replayed = false;    // an idempotent replay of an earlier answer:
+  uint64_t replay_seq = 0;  // its body is in the journal event at this sequence
 };
 
 }  // namespace cb::runtime

@@ -53,8 +53,14 @@ void Executor::Start() {
   last_snapshot_seq_ = shard_->seq_next();
   stats_.durable_seq_next.store(shard_->seq_durable_next());
   history_ = std::make_unique<ledger::HistoryFollower>(&shard_->state());
-  journal_ = std::thread([this] { JournalLoop(); });
-  writer_ = std::thread([this] { WriterLoop(); });
+  journal_ = std::thread([this] {
+    pthread_setname_np(pthread_self(), "cb-journal");
+    JournalLoop();
+  });
+  writer_ = std::thread([this] {
+    pthread_setname_np(pthread_self(), "cb-writer");
+    WriterLoop();
+  });
 }
 
 void Executor::Stop() {

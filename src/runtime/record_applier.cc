@@ -51,7 +51,8 @@ Status RecordApplier::Apply(const journal::RecordRef& rec) {
   for (size_t k = 0; k < kLookahead && near.Next(&ahead); k++) {
     PrefetchTransferEvent(*state_, ahead, true);
   }
-  while (it.Next(&ev)) {
+  uint64_t seq = rec.header->seq_first;
+  for (; it.Next(&ev); seq++) {
     if (far.Next(&ahead)) PrefetchTransferEvent(*state_, ahead, false);
     if (near.Next(&ahead)) PrefetchTransferEvent(*state_, ahead, true);
     const TimestampNs ts = EventTimestamp(ev);
@@ -68,7 +69,7 @@ Status RecordApplier::Apply(const journal::RecordRef& rec) {
         return Status::DataLoss("service event type " + std::to_string(ev.type) +
                                 " but no service to apply it");
       }
-      CB_RETURN_IF_ERROR(service_->ApplyEvent(ev, rec.header->timestamp_ns));
+      CB_RETURN_IF_ERROR(service_->ApplyEvent(ev, seq, rec.header->timestamp_ns));
     } else {
       CB_RETURN_IF_ERROR(ApplyEvent(state_, ev));
     }

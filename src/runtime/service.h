@@ -44,7 +44,8 @@ class Service {
   // Writes the answer into reply->http_status / reply->body.
   virtual void Execute(const ServiceOp& op, ServiceContext& ctx, Reply* reply) = 0;
   // Replays one of its events (type >= kServiceEventTypeFirst). Unknown: DataLoss.
-  virtual Status ApplyEvent(const journal::EventView& event, TimestampNs record_timestamp) = 0;
+  virtual Status ApplyEvent(const journal::EventView& event, uint64_t seq,
+                            TimestampNs record_timestamp) = 0;
   // Back to the empty state (before a recovery attempt).
   virtual void Clear() = 0;
   // Serialised state at a batch boundary (writer thread), and its inverse on recovery.
