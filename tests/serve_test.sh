@@ -62,6 +62,41 @@ expect_eq "$(curl -s -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $K
 kill -TERM "$PID"
 wait "$PID" || fail "serve exit code $? on SIGTERM"
 
+# Offline key creation (server stopped): prints a working operator key once.
+OP_KEY=$("$COREBANK" admin create-key --data "$WORK/data" --tenant "$TENANT" --role operator)
+[[ "$OP_KEY" =~ ^sk_[0-9A-Z]{26}_[0-9a-f]{64}$ ]] || fail "create-key output: $OP_KEY"
+"$COREBANK" admin create-key --data "$WORK/data" --tenant ten_nope --role admin 2>/dev/null &&
+  fail "create-key accepted a bad tenant id"
+
+# Configuration: TOML file < environment < flags; rate limits answer 429 with Retry-After;
+# CORS allows the configured origin only.
+cat >"$WORK/corebank.toml" <<TOML
+listen = "127.0.0.1:1"
+data_dir = "$WORK/data"
+rate_per_key_per_s = 1
+rate_per_key_burst = 2
+cors_origins = ["https://app.example"]
+TOML
+COREBANK_ACCESS_LOG=off start_server 4 --config "$WORK/corebank.toml"
+expect_eq "$(curl -s -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $OP_KEY" \
+  "$url/v1/customers")" "200" "operator key from create-key"
+code=$(curl -s -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $OP_KEY" "$url/v1/customers")
+code=$(curl -s -D "$WORK/h429" -o "$WORK/b429" -w '%{http_code}' -H "Authorization: Bearer $OP_KEY" \
+  "$url/v1/customers")
+expect_eq "$code" "429" "third request within the burst of 2"
+grep -qi '^Retry-After: [1-9]' "$WORK/h429" || fail "429 without Retry-After: $(cat "$WORK/h429")"
+grep -q '"code":"rate_limited"' "$WORK/b429" || fail "429 body: $(cat "$WORK/b429")"
+curl -s -D "$WORK/hcors" -o /dev/null -H "Origin: https://app.example" "$url/healthz"
+grep -qi '^Access-Control-Allow-Origin: https://app.example' "$WORK/hcors" || fail "no CORS header"
+curl -s -D "$WORK/hcors2" -o /dev/null -H "Origin: https://evil.example" "$url/healthz"
+grep -qi '^Access-Control-Allow-Origin' "$WORK/hcors2" && fail "CORS allowed an unknown origin"
+kill -TERM "$PID"
+wait "$PID" || fail "serve exit code $? on SIGTERM"
+printf 'lisen = "127.0.0.1:0"\n' >"$WORK/typo.toml"
+"$COREBANK" serve --config "$WORK/typo.toml" --data "$WORK/data" >"$WORK/typo.log" 2>&1 &&
+  fail "a config typo was accepted"
+grep -q "unknown option 'lisen'" "$WORK/typo.log" || fail "typo error: $(cat "$WORK/typo.log")"
+
 # Production mode: nothing is created.
 rm -rf "$WORK/data"
 start_server 3 --no-bootstrap
