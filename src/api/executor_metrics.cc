@@ -29,7 +29,23 @@ void AppendExecutorMetrics(const runtime::ExecutorStats& s, std::string* out) {
   Family(out, "corebank_executor_snapshots_written_total", "counter", "Snapshots written.");
   Sample(out, "corebank_executor_snapshots_written_total", s.snapshots_written.load());
 
-  // Batch size: events per committed batch, as a histogram of the batch sizes seen.
+  Family(out, "corebank_executor_batch_commands", "histogram",
+         "Commands (requests) executed per writer batch.");
+  uint64_t batches = 0;
+  for (size_t i = 0; i < std::size(s.batch_commands); i++) {
+    const uint64_t n = s.batch_commands[i].load();
+    batches += n;
+    out->append("corebank_executor_batch_commands_bucket{le=\"");
+    out->append(std::to_string((uint64_t{1} << i) - 1));
+    out->append("\"} ").append(std::to_string(batches)).append("\n");
+  }
+  out->append("corebank_executor_batch_commands_bucket{le=\"+Inf\"} ")
+      .append(std::to_string(batches))
+      .append("\n");
+  out->append("corebank_executor_batch_commands_sum ").append(std::to_string(s.batch_commands_sum.load()));
+  out->append("\ncorebank_executor_batch_commands_count ").append(std::to_string(batches));
+  out->append("\n");
+
   Family(out, "corebank_journal_fsync_duration_seconds", "histogram",
          "Latency of one group commit (write + fdatasync).");
   uint64_t cumulative = 0;

@@ -162,6 +162,10 @@ void Executor::WriterLoop() {
     commands.clear();
     for (const Pending& p : taken) commands.push_back(&p.command);
     shard_->ExecuteBatch(commands, clock_->NowNs(), &slot->batch, &slot->replies);
+    stats_.batch_commands[std::min<size_t>(std::size(stats_.batch_commands) - 1,
+                                           std::bit_width(commands.size()))]
+        .fetch_add(1, std::memory_order_relaxed);
+    stats_.batch_commands_sum.fetch_add(commands.size(), std::memory_order_relaxed);
     slot->record_end = shard_->state().record_count();
     slot->account_end = shard_->state().account_count();
     slot->dones.clear();

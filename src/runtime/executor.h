@@ -57,6 +57,10 @@ struct ExecutorStats {
   // Every event below this sequence is durable (readers of the journal stop here).
   std::atomic<uint64_t> durable_seq_next{1};
   LatencyHistogram fsync_latency;
+  // Commands per executed batch, in power-of-two buckets: bucket i counts batches of
+  // [2^(i-1), 2^i) commands (bucket 0: empty batches, which never happen).
+  std::atomic<uint64_t> batch_commands[24] = {};
+  std::atomic<uint64_t> batch_commands_sum{0};
 };
 
 class Executor {
