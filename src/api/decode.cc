@@ -332,6 +332,32 @@ bool TransferSpecFrom(Reader& r, bool batch, TransferSpec* spec, DecodeError* er
 
 }  // namespace
 
+namespace {
+int HexDigit(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+}  // namespace
+
+bool PercentDecode(std::string_view s, std::string* out) {
+  out->clear();
+  for (size_t i = 0; i < s.size(); i++) {
+    if (s[i] != '%') {
+      out->push_back(s[i]);
+      continue;
+    }
+    if (i + 2 >= s.size()) return false;
+    const int h = HexDigit(s[i + 1]);
+    const int l = HexDigit(s[i + 2]);
+    if (h < 0 || l < 0) return false;
+    out->push_back(static_cast<char>(h * 16 + l));
+    i += 2;
+  }
+  return true;
+}
+
 bool ParseQuery(std::string_view query, std::map<std::string, std::string>* out) {
   auto hex = [](char c) -> int {
     if (c >= '0' && c <= '9') return c - '0';

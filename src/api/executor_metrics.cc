@@ -42,7 +42,8 @@ void AppendExecutorMetrics(const runtime::ExecutorStats& s, std::string* out) {
   out->append("corebank_executor_batch_commands_bucket{le=\"+Inf\"} ")
       .append(std::to_string(batches))
       .append("\n");
-  out->append("corebank_executor_batch_commands_sum ").append(std::to_string(s.batch_commands_sum.load()));
+  out->append("corebank_executor_batch_commands_sum ")
+      .append(std::to_string(s.batch_commands_sum.load()));
   out->append("\ncorebank_executor_batch_commands_count ").append(std::to_string(batches));
   out->append("\n");
 

@@ -197,14 +197,14 @@ struct Exchange {
 }  // namespace
 
 void ApiHandler::ServeEvents(const http::Request& req, const platform::Principal& principal,
+                             const std::string& trace_id,
                              std::function<void(http::Response)> finish) {
-  const std::string trace = std::string(req.header("traceparent"));
   auto error = [&](int status, std::string_view code, std::string_view message,
                    std::string_view param) {
     http::Response res;
     res.status = status;
     res.body = platform::ErrorBody(status == 400 ? "invalid_request_error" : "api_error", code,
-                                   message, param, TraceFor(trace).trace_id);
+                                   message, param, trace_id);
     return res;
   };
   std::map<std::string, std::string> query;
@@ -375,6 +375,15 @@ void ApiHandler::Handle(http::Request&& req, http::Respond respond) {
   }
   Match(route->pattern, path, &params);  // re-fill: the loop may have matched other patterns
   ex->route = route->pattern;
+  // Path segments arrive percent-encoded ("%2B44..." for an alias "+44..."); decode them.
+  std::vector<std::string> decoded_params(params.size());
+  for (size_t i = 0; i < params.size(); i++) {
+    if (!PercentDecode(params[i], &decoded_params[i])) {
+      return finish(error(400, "invalid_request_error", "parameter_invalid",
+                          "Malformed percent-encoding in the path.", "path"));
+    }
+    params[i] = decoded_params[i];
+  }
 
   // --- limits and authentication -----------------------------------------------------------
   const uint64_t now = NowNs();
@@ -421,7 +430,9 @@ void ApiHandler::Handle(http::Request&& req, http::Respond respond) {
                             ") may not do this."));
   }
 
-  if (route->decode == nullptr) return ServeEvents(req, *principal, std::move(finish));
+  if (route->decode == nullptr) {
+    return ServeEvents(req, *principal, ex->trace.trace_id, std::move(finish));
+  }
 
   // --- decode ----------------------------------------------------------------------------
   auto op = std::make_shared<platform::PlatformOp>();

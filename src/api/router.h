@@ -47,7 +47,7 @@ class ApiHandler final : public http::Handler {
   struct Impl;
   std::unique_ptr<Impl> impl_;
   void ServeEvents(const http::Request& req, const platform::Principal& principal,
-                   std::function<void(http::Response)> finish);
+                   const std::string& trace_id, std::function<void(http::Response)> finish);
 
   std::atomic<runtime::Executor*> executor_{nullptr};
   std::atomic<EventFeed*> event_feed_{nullptr};

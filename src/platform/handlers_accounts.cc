@@ -208,7 +208,11 @@ Answer ListTransactions(HandlerContext& h, const ListTransactionsOp& op) {
     const ledger::Transfer& t = entries[i].transfer;
     if (i > 0) a.body.push_back(',');
     const bool debit = t.debit_account_id == op.id;
-    const TransferId shown = t.id.zero() ? t.pending_id : t.id;
+    // Post, void and expiry records belong to their pending transfer: name that one.
+    const bool of_pending =
+        t.id.zero() ||
+        (t.flags & (ledger::kTransferPostPending | ledger::kTransferVoidPending)) != 0;
+    const TransferId shown = of_pending ? t.pending_id : t.id;
     a.body.append(R"({"object":"transaction","transfer":")");
     AppendId(&a.body, prefix::kTransfer, shown.value);
     a.body.append(R"(","account":")");

@@ -76,16 +76,20 @@ Answer CreateTenant(HandlerContext& h, const CreateTenantOp& op) {
 }
 
 template <typename Id, typename Render>
-Answer ListAfter(const std::vector<Id>& ids, std::optional<Id> after, uint32_t limit,
-                 std::string_view prefix, Render render) {
+Answer ListAfter(HandlerContext& h, const std::vector<Id>& ids, std::optional<Id> after,
+                 uint32_t limit, std::string_view prefix, Render render) {
   size_t start = 0;
   if (after) {
-    start = ids.size();  // an unknown cursor yields an empty page, never another tenant's data
+    start = ids.size() + 1;
     for (size_t i = 0; i < ids.size(); i++) {
       if (ids[i] == *after) {
         start = i + 1;
         break;
       }
+    }
+    // Like the other lists: an id that is not in this list is a bad cursor.
+    if (start > ids.size()) {
+      return h.Error(400, "invalid_request_error", "cursor_invalid", "Unknown cursor.", "cursor");
     }
   }
   Answer a;
@@ -119,7 +123,7 @@ Answer HandleTenantOp(HandlerContext& h) {
                    "Only admins of the root tenant may list tenants.");
   }
   return ListAfter(
-      h.st.tenant_order(), op.after, op.limit, prefix::kTenant,
+      h, h.st.tenant_order(), op.after, op.limit, prefix::kTenant,
       [&h](std::string* out, TenantId id) { RenderTenant(out, *h.st.FindTenant(id)); });
 }
 
@@ -154,7 +158,7 @@ Answer HandleKeyOp(HandlerContext& h) {
   const TenantLists* lists = h.st.Lists(h.tenant());
   CB_CHECK(lists != nullptr);
   return ListAfter(
-      lists->keys, op.after, op.limit, prefix::kApiKey,
+      h, lists->keys, op.after, op.limit, prefix::kApiKey,
       [&h](std::string* out, ApiKeyId id) { RenderApiKey(out, *h.st.FindKey(id), ""); });
 }
 

@@ -185,9 +185,9 @@ Answer CreateOne(HandlerContext& h, const ledger::Transfer& t, const std::string
   std::vector<TransferResult> results;
   ledger::CreateTransfers(&h.ledger(), {&t, 1}, h.sc.ts_next, h.sc.out, &results);
   if (results.at(0) == TransferResult::kExists) {
-    // Same id and fields: the original (ids are random per request, so only a retried
-    // post/void gets here).
-    return TransferAnswer(h, 200, t.pending_id.zero() ? t.id : t.pending_id, 0, t);
+    // Ids are fresh per request and post/void check the pending status first, so only an
+    // id collision gets here.
+    return h.Error(409, "invalid_request_error", "resource_exists", "Id collision; retry.", "id");
   }
   if (results.at(0) != TransferResult::kOk) return ErrorOf(h, FromLedger(results[0]));
   Annotate(h, t.id, description);
@@ -252,8 +252,11 @@ Answer PostVoid(HandlerContext& h, const PostVoidOp& op) {
   const uint32_t row = TenantTransferRow(h, op.pending_id);
   if (row == ledger::kNoRow) return h.NotFound("transfer_not_found", "transfer", "id");
   const ledger::Transfer& p = h.ledger().record(row);
-  if (!(p.flags & ledger::kTransferPending)) {
-    return h.Error(422, "transfer_error", "transfer_not_pending", "The transfer is not pending.",
+  if (!(p.flags & ledger::kTransferPending) ||
+      h.ledger().status(row) != ledger::PendingStatus::kPending) {
+    return h.Error(422, "transfer_error", "transfer_not_pending",
+                   "The transfer is not pending (never was, or already posted, voided or "
+                   "expired).",
                    "id");
   }
   ledger::Transfer t;
