@@ -16,9 +16,22 @@ std::string HexEncode(const uint8_t* data, size_t size) {
   return out;
 }
 
+namespace {
+// Fetched once: EVP_sha256() makes OpenSSL 3 look the algorithm up (under a lock) on every
+// init, which costs more than hashing a short key.
+const EVP_MD* Sha256Md() {
+  static EVP_MD* md = [] {
+    EVP_MD* m = EVP_MD_fetch(nullptr, "SHA256", nullptr);
+    CB_CHECK(m != nullptr);
+    return m;
+  }();
+  return md;
+}
+}  // namespace
+
 Sha256::Sha256() : ctx_(EVP_MD_CTX_new()) {
   CB_CHECK(ctx_ != nullptr);
-  CB_CHECK(EVP_DigestInit_ex(static_cast<EVP_MD_CTX*>(ctx_), EVP_sha256(), nullptr) == 1);
+  CB_CHECK(EVP_DigestInit_ex(static_cast<EVP_MD_CTX*>(ctx_), Sha256Md(), nullptr) == 1);
 }
 
 Sha256::~Sha256() { EVP_MD_CTX_free(static_cast<EVP_MD_CTX*>(ctx_)); }
@@ -36,9 +49,11 @@ Hash256 Sha256::Finish() {
 }
 
 Hash256 Sha256Of(const void* data, size_t size) {
-  Sha256 h;
-  h.Update(data, size);
-  return h.Finish();
+  Hash256 out{};
+  unsigned int len = 0;
+  CB_CHECK(EVP_Digest(data, size, out.data(), &len, Sha256Md(), nullptr) == 1);
+  CB_CHECK(len == out.size());
+  return out;
 }
 
 }  // namespace cb

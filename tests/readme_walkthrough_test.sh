@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# The README's curl walkthrough, run as written (only the URL is swapped for a free port),
+# so the documented quick start cannot drift from the server.
+source "$(dirname "$0")/lib.sh"
+command -v jq >/dev/null || fail "jq is required (scripts/setup.sh installs it)"
+README="$(cd "$(dirname "$0")/.." && pwd)/README.md"
+cd "$WORK"
+"$COREBANK" serve --data ./var --listen 127.0.0.1:0 --access-log off >serve.log 2>&1 &
+PIDS+=("$!")
+for _ in $(seq 1 200); do grep -q 'ready\.' serve.log && break; sleep 0.05; done
+url=$(sed -n 's/.*listening on \(http:[^ ]*\).*/\1/p' serve.log | head -1)
+[[ -n "$url" ]] || fail "server did not start: $(cat serve.log)"
+awk '/^### Walkthrough/{f=1} f&&/^```sh/{g=1;next} g&&/^```/{exit} g' "$README" |
+  sed "s|^B=http://127.0.0.1:8080|B=$url|" >walk.sh
+grep -q "^B=$url" walk.sh || fail "walkthrough block not found in README.md"
+bash -euo pipefail walk.sh >walk.out 2>&1 || fail "walkthrough failed: $(cat walk.out)"
+grep -q '"amount":"12.34","currency":"EUR","status":"posted"' walk.out || fail "no transfer: $(cat walk.out)"
+grep -q '"object":"balances".*"current":"12.34","available":"12.34"' walk.out ||
+  fail "balance after the walkthrough: $(cat walk.out)"
+grep -q '"type":"transfer.created"' walk.out || fail "no transfer event: $(cat walk.out)"
+echo "PASS readme_walkthrough_test"
