@@ -2,6 +2,8 @@
 
 #include <openssl/rand.h>
 
+#include <cstring>
+
 #include "base/check.h"
 
 namespace cb::platform {
@@ -62,10 +64,20 @@ bool ParseId(std::string_view text, std::string_view prefix, u128* out) {
 }
 
 u128 RandomU128() {
+  // CSPRNG bytes fetched 4 KiB at a time per thread: one RAND_bytes call per request costs
+  // more than the rest of decoding a transfer (OpenSSL's DRBG takes a lock and looks up
+  // parameters every call). Unpredictability is the same: every byte comes from the CSPRNG
+  // and is used once.
+  thread_local uint8_t pool[4096];
+  thread_local size_t used = sizeof(pool);
   for (;;) {
-    uint8_t bytes[16];
-    CB_CHECK(RAND_bytes(bytes, sizeof(bytes)) == 1);
-    const u128 v = LoadLe<u128>(bytes);
+    if (used + 16 > sizeof(pool)) {
+      CB_CHECK(RAND_bytes(pool, sizeof(pool)) == 1);
+      used = 0;
+    }
+    const u128 v = LoadLe<u128>(pool + used);
+    std::memset(pool + used, 0, 16);  // never hand out the same bytes twice
+    used += 16;
     if (v != 0 && v != kU128Max) return v;
   }
 }
