@@ -1,5 +1,6 @@
 #include "journal/journal.h"
 
+#include <algorithm>
 #include <vector>
 
 namespace cb::journal {
@@ -21,6 +22,7 @@ Result<std::unique_ptr<FileJournal>> FileJournal::Open(
     // cannot mistake stale bytes for records, then drop any later (empty) segments.
     CB_RETURN_IF_ERROR(j->file_->Truncate(end.end.offset));
     CB_RETURN_IF_ERROR(j->file_->Preallocate(options.segment_bytes));
+    if (options.zero_fill) CB_RETURN_IF_ERROR(j->ZeroFill(j->file_.get(), end.end.offset));
     CB_RETURN_IF_ERROR(j->file_->Sync());
     auto names = disk->List(options.dir);
     CB_RETURN_IF_ERROR(names.status());
@@ -36,17 +38,57 @@ Result<std::unique_ptr<FileJournal>> FileJournal::Open(
   return j;
 }
 
+FileJournal::~FileJournal() {
+  if (prepared_.valid()) prepared_.wait();
+}
+
+Status FileJournal::ZeroFill(File* file, uint64_t from) {
+  static const std::vector<uint8_t> kZeros(1u << 20, 0);
+  for (uint64_t off = from; off < options_.segment_bytes;) {
+    const size_t n =
+        static_cast<size_t>(std::min<uint64_t>(kZeros.size(), options_.segment_bytes - off));
+    CB_RETURN_IF_ERROR(file->WriteAt(off, std::span<const uint8_t>(kZeros.data(), n)));
+    off += n;
+  }
+  return file->Sync();
+}
+
+void FileJournal::StartPreparing(uint64_t index) {
+  prepared_index_ = index;
+  prepared_ = std::async(std::launch::async, [this, index]() -> Status {
+    const std::string prep = JoinPath(options_.dir, SegmentName(index) + ".prep");
+    CB_ASSIGN_OR_RETURN(auto file, disk_->Open(prep, true));
+    CB_RETURN_IF_ERROR(file->Truncate(0));
+    CB_RETURN_IF_ERROR(file->Preallocate(options_.segment_bytes));
+    return ZeroFill(file.get(), 0);
+  });
+}
+
 Status FileJournal::OpenSegment(uint64_t index, bool fresh) {
   const std::string path = JoinPath(options_.dir, SegmentName(index));
+  bool renamed = false;
+  if (fresh && prepared_.valid()) {
+    // Usually done long ago: it started when the previous segment was opened.
+    const Status prepared = prepared_.get();
+    if (prepared.ok() && prepared_index_ == index) {
+      CB_RETURN_IF_ERROR(disk_->Rename(path + ".prep", path));
+      renamed = true;
+    }
+  }
   CB_ASSIGN_OR_RETURN(file_, disk_->Open(path, true));
   if (fresh) {
-    // Preallocate so appends only write data blocks; make the new name durable.
-    CB_RETURN_IF_ERROR(file_->Preallocate(options_.segment_bytes));
-    CB_RETURN_IF_ERROR(file_->Sync());
+    if (!renamed) {
+      // Preallocate so appends only write data blocks; zero-fill for cheaper syncs.
+      CB_RETURN_IF_ERROR(file_->Preallocate(options_.segment_bytes));
+      if (options_.zero_fill) CB_RETURN_IF_ERROR(ZeroFill(file_.get(), 0));
+      CB_RETURN_IF_ERROR(file_->Sync());
+    }
+    // Make the new name durable before any record in it is acknowledged.
     CB_RETURN_IF_ERROR(disk_->SyncDir(options_.dir));
   }
   segment_ = index;
   offset_ = 0;
+  if (options_.zero_fill) StartPreparing(index + 1);
   return Status::Ok();
 }
 

@@ -2,6 +2,7 @@
 // The file journal: segmented, preallocated, append-only files of records (format.h),
 // written by group commit with one fdatasync per group. Recovery on open truncates only a
 // torn tail; a corrupt middle is a hard error (scan.h).
+#include <future>
 #include <memory>
 #include <span>
 #include <string>
@@ -19,6 +20,11 @@ struct JournalOptions {
   uint64_t segment_bytes = 64ull << 20;
   uint16_t shard = 0;
   Durability durability = Durability::kFdatasync;
+  // Write zeros over new segments (the next one in the background) instead of only
+  // fallocating them: overwriting allocated, written blocks makes fdatasync a data-only
+  // flush, while fallocated (unwritten) extents cost a metadata journal commit per sync
+  // (measured here: 227 vs 363-415 us per 4 KiB write + fdatasync).
+  bool zero_fill = false;
 };
 
 struct BatchToWrite {
@@ -48,6 +54,9 @@ class FileJournal {
  private:
   FileJournal(Disk* disk, JournalOptions options) : disk_(disk), options_(std::move(options)) {}
   Status OpenSegment(uint64_t index, bool fresh);
+  // Zero-filled segment files are prepared under "<name>.prep" one segment ahead.
+  void StartPreparing(uint64_t index);
+  Status ZeroFill(File* file, uint64_t from);
   Status Flush(uint64_t group_offset, std::vector<std::span<const uint8_t>>* parts);
 
   Disk* disk_;
@@ -58,6 +67,11 @@ class FileJournal {
   uint64_t seq_next_ = 1;
   Hash256 last_hash_{};
   bool failed_ = false;
+  std::future<Status> prepared_;  // the next segment's .prep file, when zero_fill is on
+  uint64_t prepared_index_ = 0;
+
+ public:
+  ~FileJournal();
 };
 
 }  // namespace cb::journal

@@ -36,11 +36,12 @@ struct SeenRecord {
 class JournalHarness {
  public:
   JournalHarness(Disk* disk, std::string dir, uint64_t segment_bytes = 1u << 20,
-                 Durability durability = Durability::kFdatasync)
+                 Durability durability = Durability::kFdatasync, bool zero_fill = false)
       : disk_(disk) {
     options_.dir = std::move(dir);
     options_.segment_bytes = segment_bytes;
     options_.durability = durability;
+    options_.zero_fill = zero_fill;
   }
 
   // Opens (replaying into seen()); the previous journal object is closed first.
@@ -383,6 +384,34 @@ TEST_F(FileJournalTest, RolloverSpansSeveralSegmentsAndReopenContinuesTheChain) 
   EXPECT_FALSE(h.end().torn_tail);
   EXPECT_EQ(h.SeenTags(), Iota(1, tag - 1));
   EXPECT_EQ(h.end().segment_count, CountSegments(dir_));
+  for (uint64_t i = 0; i < h.end().segment_count; i++) {
+    EXPECT_EQ(FileSize(h.SegmentPath(i)), 8192u) << SegmentName(i);
+  }
+}
+
+// Zero-filled segments are prepared one ahead as "<segment>.prep" and renamed in at rollover;
+// the spare file is never mistaken for a segment, and a stale one is rebuilt after a crash.
+TEST_F(FileJournalTest, ZeroFilledSegmentsRollOverThroughPreparedFiles) {
+  JournalHarness h(disk_.get(), dir_, /*segment_bytes=*/8192, Durability::kFdatasync,
+                   /*zero_fill=*/true);
+  ASSERT_TRUE(h.Open().ok());
+  uint64_t tag = 1;
+  for (int g = 0; g < 30; g++, tag++) ASSERT_TRUE(h.AppendGroup(tag, 1, 900).ok());
+  const uint64_t segments = CountSegments(dir_);
+  EXPECT_GE(segments, 3u);
+  const std::string next_prep = h.SegmentPath(h.journal()->position().segment + 1) + ".prep";
+  h.Close();  // waits for the background preparation
+  EXPECT_EQ(FileSize(next_prep), 8192u);
+  // A stale, partly written .prep (crash mid-preparation) is rebuilt, not trusted.
+  TruncateFile(next_prep, 100);
+  ASSERT_TRUE(h.Open().ok());
+  EXPECT_FALSE(h.end().torn_tail);
+  EXPECT_EQ(h.SeenTags(), Iota(1, tag - 1));
+  EXPECT_EQ(h.end().segment_count, segments);
+  for (int g = 0; g < 30; g++, tag++) ASSERT_TRUE(h.AppendGroup(tag, 1, 900).ok());
+  ASSERT_TRUE(h.Open().ok());
+  EXPECT_FALSE(h.end().torn_tail);
+  EXPECT_EQ(h.SeenTags(), Iota(1, tag - 1));
   for (uint64_t i = 0; i < h.end().segment_count; i++) {
     EXPECT_EQ(FileSize(h.SegmentPath(i)), 8192u) << SegmentName(i);
   }
