@@ -1,5 +1,7 @@
 #include "platform/state.h"
 
+#include <algorithm>
+
 #include "platform/events.h"
 
 namespace cb::platform {
@@ -373,10 +375,15 @@ std::string PlatformState::EncodeSnapshot() const {
       AppendSnapshotEvent(&out, EventType::kAccountOpened, m);
     }
   }
-  for (const auto& [id, text] : descriptions_) {
+  // Sorted: a snapshot's bytes must not depend on hash-map iteration order.
+  std::vector<std::pair<u128, const std::string*>> described;
+  described.reserve(descriptions_.size());
+  for (const auto& [id, text] : descriptions_) described.emplace_back(id, &text);
+  std::sort(described.begin(), described.end());
+  for (const auto& [id, text] : described) {
     pb::TransferAnnotated m;
     m.set_id(IdBytes(id));
-    m.set_description(text);
+    m.set_description(*text);
     AppendSnapshotEvent(&out, EventType::kTransferAnnotated, m);
   }
   for (const auto& [created, map_key] : idempotency_order_) {
