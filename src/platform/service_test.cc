@@ -943,14 +943,7 @@ TEST_F(PlatformReplayTest, SnapshotAtTheJournalEndRestoresEverythingWithoutRepla
 
 // The service's snapshot bytes of a state should not depend on how the state was built
 // (journal replay or an earlier snapshot).
-// DISABLED: platform bug. PlatformState::EncodeSnapshot (state.cc) writes the
-// TransferAnnotated records by iterating `descriptions_`, an std::unordered_map; after a
-// snapshot load the map was filled in a different order, so it iterates differently and
-// the same state encodes to different bytes (only the order of those records differs;
-// CanonicalSnapshot above shows the rest is identical). Input: Populate() (about 20
-// annotated transfers), snapshot, reopen from it. Expected: CaptureSnapshot() equal to the
-// bytes before. Got: same length, TransferAnnotated records permuted. Fix: emit them in a
-// deterministic order (e.g. sorted by id, or keep an insertion-ordered vector).
+// (EncodeSnapshot once iterated an unordered_map here; the records are now sorted by id.)
 TEST_F(PlatformReplayTest, SnapshotBytesAreStableAcrossASnapshotRoundTrip) {
   std::unique_ptr<Node> node = Open();
   ASSERT_NE(node, nullptr);
