@@ -3,6 +3,7 @@
 #include <boost/json/parse.hpp>
 #include <boost/json/value.hpp>
 
+#include "base/json_string.h"
 #include "ledger/currency.h"
 #include "ledger/ledger.h"
 #include "platform/ids.h"
@@ -31,31 +32,6 @@ bool Fail(DecodeError* err, std::string code, std::string message, std::string p
   return false;
 }
 
-bool ValidUtf8(std::string_view s) {
-  size_t i = 0;
-  while (i < s.size()) {
-    const auto c = static_cast<unsigned char>(s[i]);
-    size_t extra = 0;
-    if (c < 0x80) {
-      extra = 0;
-    } else if ((c >> 5) == 6) {
-      extra = 1;
-    } else if ((c >> 4) == 14) {
-      extra = 2;
-    } else if ((c >> 3) == 30) {
-      extra = 3;
-    } else {
-      return false;
-    }
-    if (i + extra >= s.size() && extra > 0) return false;
-    for (size_t k = 1; k <= extra; k++) {
-      if ((static_cast<unsigned char>(s[i + k]) >> 6) != 2) return false;
-    }
-    i += extra + 1;
-  }
-  return true;
-}
-
 // Reads the fields of one JSON object, remembering which were used so that anything else
 // is reported as an unknown field.
 class Reader {
@@ -82,7 +58,7 @@ class Reader {
       return Fail(err_, "string_too_long",
                   "Must be at most " + std::to_string(chars_max) + " bytes.", Param(key));
     }
-    if (!ValidUtf8({s.data(), s.size()})) {
+    if (!IsValidUtf8({s.data(), s.size()})) {
       return Fail(err_, "parameter_invalid", "Must be valid UTF-8.", Param(key));
     }
     for (char c : s) {

@@ -1,0 +1,18 @@
+#pragma once
+// JSON string literals written by hand (answers, logs): escaping and strict UTF-8.
+#include <cstddef>
+#include <string>
+#include <string_view>
+
+namespace cb {
+
+// Length of the well-formed UTF-8 sequence starting at s[i] (a byte >= 0x80), or 0 when it
+// is not one (RFC 3629: no overlongs, no surrogates, nothing past U+10FFFF).
+size_t Utf8SequenceLength(std::string_view s, size_t i);
+bool IsValidUtf8(std::string_view s);
+
+// Appends `s` as a JSON string literal (quotes included): escapes ", \ and control bytes,
+// and turns invalid UTF-8 into U+FFFD, so the output is valid JSON whatever `s` holds.
+void AppendJsonString(std::string* out, std::string_view s);
+
+}  // namespace cb
