@@ -97,6 +97,24 @@ printf 'lisen = "127.0.0.1:0"\n' >"$WORK/typo.toml"
   fail "a config typo was accepted"
 grep -q "unknown option 'lisen'" "$WORK/typo.log" || fail "typo error: $(cat "$WORK/typo.log")"
 
+# TLS 1.3 when a certificate is configured; older protocol versions are refused.
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 1 \
+  -subj /CN=localhost -keyout "$WORK/tls.key" -out "$WORK/tls.crt" >/dev/null 2>&1 ||
+  fail "openssl could not make a test certificate"
+LOG="$WORK/serve-tls.log"
+"$COREBANK" serve --data "$WORK/data" --listen 127.0.0.1:0 --access-log off \
+  --tls-cert "$WORK/tls.crt" --tls-key "$WORK/tls.key" >"$LOG" 2>&1 &
+PID=$!
+PIDS+=("$PID")
+for _ in $(seq 1 200); do grep -q 'ready\.' "$LOG" && break; sleep 0.05; done
+turl=$(sed -n 's/.*listening on \(https:[^ ]*\).*/\1/p' "$LOG" | head -1)
+[[ "$turl" =~ ^https://127\.0\.0\.1:[0-9]+$ ]] || fail "no https URL: $(cat "$LOG")"
+expect_eq "$(curl -sk --tlsv1.3 -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $KEY" \
+  "$turl/v1/customers")" "200" "API over TLS 1.3"
+curl -sk --tls-max 1.2 -o /dev/null "$turl/healthz" && fail "TLS 1.2 was accepted"
+kill -TERM "$PID"
+wait "$PID" || fail "TLS serve exit code $? on SIGTERM"
+
 # Production mode: nothing is created.
 rm -rf "$WORK/data"
 start_server 3 --no-bootstrap
