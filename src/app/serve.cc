@@ -180,7 +180,7 @@ int RunServe(const ServeConfig& config) {
   sopts.durability =
       config.durable == "none" ? journal::Durability::kNone : journal::Durability::kFdatasync;
   sopts.service = &stack.service;
-  sopts.journal_zero_fill = config.durable == "fdatasync";
+  sopts.journal_zero_fill = config.journal_zero_fill && config.durable == "fdatasync";
   runtime::RecoveryInfo info;
   const uint64_t t0 = MonotonicNowNs();
   auto shard = runtime::Shard::Open(disk.get(), sopts, &info);

@@ -48,7 +48,7 @@ Status LoadServeConfigFile(const std::string& path, ServeConfig* c) {
                                                  "cors_origins",
                                                  "access_log",
                                                  "idempotency_ttl_hours",
-                                                 "idempotency_bytes_max"};
+                                                 "idempotency_bytes_max", "journal_zero_fill"};
     for (const auto& [key, value] : t.as_table()) {
       if (!kKnown.contains(key))
         return Status::InvalidArgument(path + ": unknown option '" + key + "'");
@@ -73,6 +73,7 @@ Status LoadServeConfigFile(const std::string& path, ServeConfig* c) {
     Read(t, "access_log", &c->access_log);
     Read(t, "idempotency_ttl_hours", &c->idempotency_ttl_hours);
     Read(t, "idempotency_bytes_max", &c->idempotency_bytes_max);
+    Read(t, "journal_zero_fill", &c->journal_zero_fill);
   } catch (const std::exception& e) {
     return Status::InvalidArgument(std::string("config: ") + e.what());
   }
@@ -107,6 +108,11 @@ Status ApplyServeEnv(ServeConfig* c) {
       return Status::InvalidArgument(std::string(u.name) + " must be an integer");
     }
     *u.out = static_cast<uint32_t>(x);
+  }
+  if (const char* v = std::getenv("COREBANK_JOURNAL_ZERO_FILL")) {
+    const std::string s = v;
+    if (s != "0" && s != "1") return Status::InvalidArgument("COREBANK_JOURNAL_ZERO_FILL must be 0 or 1");
+    c->journal_zero_fill = s == "1";
   }
   if (const char* v = std::getenv("COREBANK_SNAPSHOT_INTERVAL_S")) {
     if (!ParseU64(v, &c->snapshot_interval_s)) {

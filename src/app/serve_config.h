@@ -31,6 +31,7 @@ struct ServeConfig {
   std::string access_log = "stdout";  // stdout | off | a file path
   uint64_t idempotency_ttl_hours = 24;
   uint64_t idempotency_bytes_max = 1ull << 30;
+  bool journal_zero_fill = false;  // zero-filled segments (cheaper fdatasync), see ADR 0001
 };
 
 // Reads `path` (TOML) over `config`. Unknown keys are errors: a typo must not be ignored.
