@@ -5,7 +5,7 @@ JOBS ?= 2
 BUILD_DIR ?= build
 ASAN_DIR ?= build-asan
 
-.PHONY: all deps build test run format clean debug test-asan
+.PHONY: all deps build test run format clean debug test-asan tsan test-tsan
 
 all: build
 
@@ -34,6 +34,17 @@ debug: deps
 
 test-asan: debug
 	ctest --test-dir $(ASAN_DIR) --output-on-failure --no-tests=error -j$(JOBS)
+
+# Thread sanitizer build (data races), system allocator.
+TSAN_DIR ?= build-tsan
+tsan: deps
+	@if [ ! -f $(TSAN_DIR)/build.ninja ]; then \
+	  cmake -S . -B $(TSAN_DIR) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCB_TSAN=ON; \
+	fi
+	cmake --build $(TSAN_DIR) -j$(JOBS)
+
+test-tsan: tsan
+	TSAN_OPTIONS=halt_on_error=1 ctest --test-dir $(TSAN_DIR) --output-on-failure --no-tests=error -j$(JOBS)
 
 format:
 	find src tests bench -type f \( -name '*.h' -o -name '*.cc' \) -print0 \
