@@ -1,5 +1,6 @@
 #include "api/decode.h"
 
+#include <algorithm>
 #include <boost/json/parse.hpp>
 #include <boost/json/value.hpp>
 
@@ -9,6 +10,7 @@
 #include "platform/ids.h"
 #include "platform/key_directory.h"
 #include "platform/money.h"
+#include "platform/service.h"
 
 namespace cb::api {
 
@@ -335,28 +337,11 @@ bool PercentDecode(std::string_view s, std::string* out) {
 }
 
 bool ParseQuery(std::string_view query, std::map<std::string, std::string>* out) {
-  auto hex = [](char c) -> int {
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-    return -1;
-  };
-  auto decode = [&hex](std::string_view s, std::string* o) -> bool {
-    for (size_t i = 0; i < s.size(); i++) {
-      if (s[i] == '+') {
-        o->push_back(' ');
-      } else if (s[i] == '%') {
-        if (i + 2 >= s.size()) return false;
-        const int h = hex(s[i + 1]);
-        const int l = hex(s[i + 2]);
-        if (h < 0 || l < 0) return false;
-        o->push_back(static_cast<char>(h * 16 + l));
-        i += 2;
-      } else {
-        o->push_back(s[i]);
-      }
-    }
-    return true;
+  // Form encoding: '+' is a space, then percent escapes (so "%2B" stays a '+').
+  auto decode = [](std::string_view s, std::string* o) -> bool {
+    std::string plus_as_space(s);
+    std::replace(plus_as_space.begin(), plus_as_space.end(), '+', ' ');
+    return PercentDecode(plus_as_space, o);
   };
   while (!query.empty()) {
     const size_t amp = query.find('&');
@@ -380,16 +365,12 @@ bool ParseQuery(std::string_view query, std::map<std::string, std::string>* out)
 
 bool DecodeCreateTenant(const RouteInput& in, OpBody* out, DecodeError* err) {
   CB_DECODE_BODY(in, err, r);
-  CreateTenantOp op;
-  if (!r.String("name", true, kNameCharsMax, &op.name)) return false;
-  if (!r.Bool("sandbox", &op.sandbox)) return false;
+  std::string name;
+  bool sandbox = true;
+  if (!r.String("name", true, kNameCharsMax, &name)) return false;
+  if (!r.Bool("sandbox", &sandbox)) return false;
   if (!r.Finish()) return false;
-  op.id = TenantId(RandomU128());
-  op.admin_key_id = ApiKeyId(RandomU128());
-  NewKeySecret secret = MakeKeySecret(op.admin_key_id);
-  op.admin_secret_sha256 = secret.secret_sha256;
-  op.admin_token = std::move(secret.token);
-  *out = std::move(op);
+  *out = NewTenantOp(std::move(name), sandbox);
   return true;
 }
 
@@ -412,18 +393,14 @@ bool DecodeListTenants(const RouteInput& in, OpBody* out, DecodeError* err) {
 
 bool DecodeCreateApiKey(const RouteInput& in, OpBody* out, DecodeError* err) {
   CB_DECODE_BODY(in, err, r);
-  CreateApiKeyOp op;
-  std::string role;
-  if (!r.String("role", true, 16, &role)) return false;
-  if (!ParseRole(role, &op.role)) {
+  std::string role_text, name;
+  Role role = Role::kReadOnly;
+  if (!r.String("role", true, 16, &role_text)) return false;
+  if (!ParseRole(role_text, &role)) {
     return Fail(err, "parameter_invalid", "Must be admin, operator or read_only.", "role");
   }
-  if (!r.String("name", false, kNameCharsMax, &op.name) || !r.Finish()) return false;
-  op.id = ApiKeyId(RandomU128());
-  NewKeySecret secret = MakeKeySecret(op.id);
-  op.secret_sha256 = secret.secret_sha256;
-  op.token = std::move(secret.token);
-  *out = std::move(op);
+  if (!r.String("name", false, kNameCharsMax, &name) || !r.Finish()) return false;
+  *out = NewApiKeyOp(role, std::move(name));
   return true;
 }
 

@@ -104,17 +104,8 @@ bool RenderEvent(const journal::EventView& ev, const platform::Principal& p, std
     case PT::kCustomerCreated: {
       pb::CustomerCreated m;
       if (!m.ParseFromArray(bytes, size) || !SameTenant(m.tenant_id(), p)) return false;
-      platform::Customer c;
-      platform::IdFromBytes(m.id(), &c.id.value);
-      c.type = static_cast<platform::CustomerType>(m.type());
-      c.name = m.name();
-      c.email = m.email();
-      c.phone = m.phone();
-      c.kyc_tier = static_cast<uint8_t>(m.kyc_tier());
-      c.status = static_cast<platform::CustomerStatus>(m.status());
-      c.created = m.created_ns();
       *type = "customer.created";
-      platform::RenderCustomer(data, c);
+      platform::RenderCustomer(data, platform::CustomerFromEvent(m));
       return true;
     }
     case PT::kCustomerUpdated: {

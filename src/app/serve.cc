@@ -274,13 +274,8 @@ int RunCreateKey(const std::string& data_dir, const std::string& tenant_text,
                                    .root = t->root,
                                    .key = {},
                                    .role = platform::Role::kAdmin};
-  platform::CreateApiKeyOp k;
-  k.id = platform::ApiKeyId(platform::RandomU128());
-  k.role = role;
-  k.name = name;
-  platform::NewKeySecret secret = platform::MakeKeySecret(k.id);
-  k.secret_sha256 = secret.secret_sha256;
-  k.token = secret.token;
+  platform::CreateApiKeyOp k = platform::NewApiKeyOp(role, name);
+  const std::string token = k.token;
   op->body = std::move(k);
   runtime::Reply r = RunOp(&executor, op);
   executor.Stop();
@@ -290,7 +285,7 @@ int RunCreateKey(const std::string& data_dir, const std::string& tenant_text,
     return 1;
   }
   // The secret goes to stdout for the operator and nowhere else.
-  std::printf("%s\n", secret.token.c_str());
+  std::printf("%s\n", token.c_str());
   return 0;
 }
 

@@ -142,17 +142,33 @@ void PlatformService::Execute(const runtime::ServiceOp& base_op, runtime::Servic
   answer(std::move(a));
 }
 
-std::shared_ptr<PlatformOp> MakeBootstrapOp(std::string_view tenant_name, std::string* token_out) {
-  auto op = std::make_shared<PlatformOp>();
+CreateTenantOp NewTenantOp(std::string name, bool sandbox) {
   CreateTenantOp t;
   t.id = TenantId(RandomU128());
-  t.name = std::string(tenant_name);
-  t.sandbox = true;
+  t.name = std::move(name);
+  t.sandbox = sandbox;
   t.admin_key_id = ApiKeyId(RandomU128());
   NewKeySecret secret = MakeKeySecret(t.admin_key_id);
   t.admin_secret_sha256 = secret.secret_sha256;
-  t.admin_token = secret.token;
-  *token_out = secret.token;
+  t.admin_token = std::move(secret.token);
+  return t;
+}
+
+CreateApiKeyOp NewApiKeyOp(Role role, std::string name) {
+  CreateApiKeyOp k;
+  k.id = ApiKeyId(RandomU128());
+  k.role = role;
+  k.name = std::move(name);
+  NewKeySecret secret = MakeKeySecret(k.id);
+  k.secret_sha256 = secret.secret_sha256;
+  k.token = std::move(secret.token);
+  return k;
+}
+
+std::shared_ptr<PlatformOp> MakeBootstrapOp(std::string_view tenant_name, std::string* token_out) {
+  auto op = std::make_shared<PlatformOp>();
+  CreateTenantOp t = NewTenantOp(std::string(tenant_name), /*sandbox=*/true);
+  *token_out = t.admin_token;
   op->body = std::move(t);
   return op;
 }

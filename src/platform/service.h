@@ -38,6 +38,11 @@ class PlatformService final : public runtime::Service {
   PlatformOptions options_;
 };
 
+// A new tenant with fresh random ids and its first admin key (token in admin_token).
+CreateTenantOp NewTenantOp(std::string name, bool sandbox);
+// A new API key with fresh random id and secret (token in `token`).
+CreateApiKeyOp NewApiKeyOp(Role role, std::string name);
+
 // The op that creates the root (bootstrap) tenant: executed with a caller of no tenant.
 std::shared_ptr<PlatformOp> MakeBootstrapOp(std::string_view tenant_name, std::string* token_out);
 

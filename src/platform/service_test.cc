@@ -159,14 +159,8 @@ class PlatformServiceTest : public ::testing::Test {
   // Root creates a tenant; returns its admin principal and token.
   Principal CreateTenant(Node* node, const Principal& root, std::string name, bool sandbox,
                          std::string* token_out = nullptr) {
-    CreateTenantOp t;
-    t.id = TenantId(RandomU128());
-    t.name = std::move(name);
-    t.sandbox = sandbox;
-    t.admin_key_id = ApiKeyId(RandomU128());
-    NewKeySecret s = MakeKeySecret(t.admin_key_id);
-    t.admin_secret_sha256 = s.secret_sha256;
-    t.admin_token = s.token;
+    const CreateTenantOp t = NewTenantOp(std::move(name), sandbox);
+    const NewKeySecret s{t.admin_token, t.admin_secret_sha256};
     const Reply r = Run(node, Op(root, t, "tenant-" + t.name, t.name));
     EXPECT_EQ(r.http_status, 201) << r.body;
     if (token_out != nullptr) *token_out = s.token;

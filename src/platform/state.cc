@@ -101,7 +101,7 @@ void PlatformState::ApplyApiKeyRevoked(const pb::ApiKeyRevoked& e) {
   keys_dir_->RevokeKey(ApiKeyId(id));
 }
 
-void PlatformState::ApplyCustomerCreated(const pb::CustomerCreated& e) {
+Customer CustomerFromEvent(const pb::CustomerCreated& e) {
   Customer c;
   CB_CHECK(IdFromBytes(e.id(), &c.id.value));
   CB_CHECK(IdFromBytes(e.tenant_id(), &c.tenant.value));
@@ -112,6 +112,11 @@ void PlatformState::ApplyCustomerCreated(const pb::CustomerCreated& e) {
   c.kyc_tier = static_cast<uint8_t>(e.kyc_tier());
   c.status = static_cast<CustomerStatus>(e.status());
   c.created = e.created_ns();
+  return c;
+}
+
+void PlatformState::ApplyCustomerCreated(const pb::CustomerCreated& e) {
+  Customer c = CustomerFromEvent(e);
   auto& list = lists_[c.tenant.value].customers;
   c.order = static_cast<uint32_t>(list.size());
   list.push_back(c.id);

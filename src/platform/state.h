@@ -81,6 +81,9 @@ class PlatformState {
   uint64_t idempotency_bytes_ = 0;
 };
 
+// The customer an event creates (shared by the state and the event feed).
+Customer CustomerFromEvent(const pb::CustomerCreated& e);
+
 // Little-endian 16-byte ids in events.
 std::string IdBytes(u128 v);
 bool IdFromBytes(const std::string& bytes, u128* out);
