@@ -71,9 +71,9 @@ TEST_F(IdIndexTest, ConstructorSizesTheTableForTheExpectedCount) {
   std::vector<u128> keys;
   IdIndex<VectorKey> small(VectorKey{&keys}, 0);
   IdIndex<VectorKey> large(VectorKey{&keys}, 10'000);
-  EXPECT_EQ(small.memory_bytes(), 1024 * sizeof(uint32_t));
+  EXPECT_EQ(small.capacity(), 1024u);
   // At most 70% full: 10000 ids need more than 14285 slots, the next power of two.
-  EXPECT_EQ(large.memory_bytes(), 16384 * sizeof(uint32_t));
+  EXPECT_EQ(large.capacity(), 16384u);
 }
 
 TEST_F(IdIndexTest, ManyInsertsGrowTheTableAndStayFindable) {
@@ -83,7 +83,7 @@ TEST_F(IdIndexTest, ManyInsertsGrowTheTableAndStayFindable) {
   EXPECT_EQ(index_.count(), static_cast<size_t>(kCount));
   EXPECT_GT(index_.memory_bytes(), bytes_before);
   // Load factor stays at or below 70%.
-  EXPECT_LE(index_.count() * 10, index_.memory_bytes() / sizeof(uint32_t) * 7);
+  EXPECT_LE(index_.count() * 10, index_.capacity() * 7);
   for (uint32_t row = 0; row < keys_.size(); row++) ASSERT_EQ(index_.Find(keys_[row]), row);
   EXPECT_EQ(index_.Find(MakeU128(1, 1)), IdIndex<VectorKey>::kEmpty);
 }
@@ -91,7 +91,7 @@ TEST_F(IdIndexTest, ManyInsertsGrowTheTableAndStayFindable) {
 // Ids sharing a home slot form one probe run; erasing from its middle must shift the rest
 // back so none becomes unreachable, including runs that wrap past the table's last slot.
 TEST_F(IdIndexTest, EraseInsideACollidingRunKeepsTheRestReachable) {
-  const size_t slots = index_.memory_bytes() / sizeof(uint32_t);
+  const size_t slots = index_.capacity();
   for (size_t home : {size_t{17}, slots - 2}) {
     SCOPED_TRACE(home);
     const std::vector<u128> run = IdsHomedAt(home, slots, 6, 1);
@@ -138,6 +138,38 @@ TEST_F(IdIndexTest, RandomInsertsAndErasesMatchAStdMap) {
     }
   }
   for (const auto& [id, row] : model) ASSERT_EQ(index_.Find(id), row);
+}
+
+// Probing past other ids' slots compares fingerprints, not keys: looking up an absent id
+// whose home run is full reads no row (no cache miss into the account or transfer arrays).
+TEST(IdIndexFingerprintTest, AbsentIdInAFullRunReadsNoRows) {
+  struct CountingKey {
+    const std::vector<u128>* keys;
+    size_t* reads;
+    u128 operator()(uint32_t row) const {
+      (*reads)++;
+      return (*keys)[row];
+    }
+  };
+  std::vector<u128> keys;
+  size_t reads = 0;
+  IdIndex<CountingKey> index(CountingKey{&keys, &reads});
+  const size_t slots = index.capacity();
+  std::vector<u128> homed;
+  for (u128 id = 1; homed.size() < 9; id++) {
+    if ((HashId(id) & (slots - 1)) == 5) homed.push_back(id);
+  }
+  for (size_t k = 0; k < 8; k++) {
+    keys.push_back(homed[k]);
+    index.Insert(homed[k], static_cast<uint32_t>(k));
+  }
+  reads = 0;
+  EXPECT_EQ(index.Find(homed[8]), IdIndex<CountingKey>::kEmpty);
+  EXPECT_EQ(reads, 0u);
+  EXPECT_EQ(index.Find(homed[7]), 7u);  // the match itself is confirmed against the row
+  EXPECT_EQ(reads, 1u);
+  EXPECT_EQ(index.PeekHome(homed[0]), 0u);
+  EXPECT_EQ(index.PeekHome(homed[3]), IdIndex<CountingKey>::kEmpty);  // home holds homed[0]
 }
 
 TEST_F(IdIndexTest, InsertingTheEmptyRowMarkerAborts) {

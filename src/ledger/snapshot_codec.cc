@@ -8,7 +8,7 @@ std::unique_ptr<SnapshotCapture> SnapshotCodec::Capture(const LedgerState& s) {
   auto c = std::make_unique<SnapshotCapture>();
   c->ledgers = s.ledgers_;
   c->chart = s.chart_;
-  c->accounts = s.accounts_;
+  c->accounts.assign(s.accounts_.begin(), s.accounts_.end());
   c->record_count = s.records_.size();
   c->statuses.resize(c->record_count);
   for (size_t i = 0; i < c->record_count; i++) c->statuses[i] = s.status_[i];

@@ -82,7 +82,12 @@ class LedgerState {
   // Second stage: the index slot is cached by now; pull in the account row it names.
   void PrefetchAccountRow(AccountId id) const {
     const uint32_t row = account_index_.PeekHome(id.value);
-    if (row < accounts_.size()) PrefetchRead(&accounts_[row]);
+    if (row >= accounts_.size()) return;
+    // A 144-byte row spans two or three cache lines; validation reads from its first byte
+    // (id) to byte 123 (flags), so pull in both ends.
+    const char* p = reinterpret_cast<const char*>(&accounts_[row]);
+    PrefetchRead(p);
+    PrefetchRead(p + offsetof(Account, flags));
   }
   const RecordAccounts& record_accounts(uint32_t row) const { return record_accounts_[row]; }
   void PrefetchTransfer(TransferId id) const { transfer_index_.Prefetch(id.value); }
@@ -159,7 +164,9 @@ class LedgerState {
   void InsertExpiry(uint64_t expires_at, uint32_t row);
   void EraseExpiry(uint64_t expires_at, uint32_t row);
 
-  std::vector<Account> accounts_;
+  // On huge pages: validation reads two random rows per transfer, and with 4 KiB pages
+  // each is a TLB miss (a 2D page walk in a VM). Measured: +30% transfers/s at 1M accounts.
+  std::vector<Account, HugePageAllocator<Account>> accounts_;
   IdIndex<AccountKey> account_index_;
   ChunkedVector<Transfer> records_;
   ChunkedVector<uint8_t> status_;
