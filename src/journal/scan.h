@@ -49,4 +49,12 @@ struct ScanEnd {
 Result<ScanEnd> ScanJournal(Disk* disk, const std::string& dir, const ScanStart& start,
                             const std::function<Status(const RecordRef&)>& on_record);
 
+// ScanJournal with reading and verification (CRC, SHA-256 chain) on a helper thread while
+// `on_record` runs on the caller's, so replay applies one record while the next ones are
+// read and checked. Same records, order, errors and end as ScanJournal; at most about
+// `buffer_bytes_max` of copied records wait between the two.
+Result<ScanEnd> ScanJournalPipelined(Disk* disk, const std::string& dir, const ScanStart& start,
+                                     const std::function<Status(const RecordRef&)>& on_record,
+                                     size_t buffer_bytes_max = size_t{64} << 20);
+
 }  // namespace cb::journal

@@ -53,7 +53,8 @@ class ChunkedVector {
       if (chunks_[chunk] == nullptr) {
         chunks_[chunk] = static_cast<T*>(Alloc(kChunkSize * sizeof(T)));
         CB_CHECK(chunks_[chunk] != nullptr);
-        std::memset(static_cast<void*>(chunks_[chunk]), 0, kChunkSize * sizeof(T));
+        // Touch the pages now (AllocHuge has already zeroed, and so touched, huge chunks).
+        if (!kHuge) std::memset(static_cast<void*>(chunks_[chunk]), 0, kChunkSize * sizeof(T));
       }
     }
   }

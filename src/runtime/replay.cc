@@ -11,7 +11,7 @@ Result<ReplayResult> ReplayJournal(Disk* disk, const std::string& data_dir,
                                    Service* service) {
   ReplayResult result;
   RecordApplier applier(state, as_of, service);
-  auto end = journal::ScanJournal(
+  auto end = journal::ScanJournalPipelined(
       disk, JournalDir(data_dir), journal::ScanStart{},
       [&](const journal::RecordRef& rec) -> Status { return applier.Apply(rec); });
   applier.Finish();
