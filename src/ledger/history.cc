@@ -2,48 +2,30 @@
 
 #include <algorithm>
 
-#include "base/prefetch.h"
 #include "ledger/state.h"
 
 namespace cb::ledger {
 
-void HistoryIndex::CatchUpTo(const LedgerState& state, uint64_t end, uint64_t account_count) {
-  std::lock_guard<std::mutex> lock(mu_);
-  if (accounts_.size() < account_count) accounts_.resize(account_count);
-  // Random accounts: every entry misses the cache twice (the PerAccount, then the end of
-  // its rows). Prefetch in two stages, far ahead the PerAccount, nearer the rows' end.
-  constexpr uint64_t kAhead = 8;
-  auto prefetch_account = [&](uint64_t r) {
-    const RecordAccounts& ra = state.record_accounts(static_cast<uint32_t>(r));
-    if (ra.debit_row < accounts_.size()) PrefetchRead(&accounts_[ra.debit_row]);
-    if (ra.credit_row < accounts_.size()) PrefetchRead(&accounts_[ra.credit_row]);
-  };
-  auto prefetch_rows = [&](uint64_t r) {
-    const RecordAccounts& ra = state.record_accounts(static_cast<uint32_t>(r));
-    for (uint32_t arow : {ra.debit_row, ra.credit_row}) {
-      if (arow >= accounts_.size()) continue;
-      const std::vector<uint32_t>& rows = accounts_[arow].rows;
-      if (!rows.empty()) PrefetchRead(rows.data() + rows.size() - 1);
-    }
-  };
-  for (uint64_t r = records_indexed_; r < std::min(end, records_indexed_ + 2 * kAhead); r++) {
-    prefetch_account(r);
+const HistoryIndex::PerAccount& HistoryIndex::Materialize(const LedgerState& state,
+                                                          uint32_t account_row) const {
+  PerAccount& pa = accounts_[account_row];
+  const uint64_t end = state.record_count();
+  if (pa.row_end >= end) return pa;
+  // Walk the account's chain back from its newest record to the first one not yet here.
+  scratch_.clear();
+  for (uint32_t row = state.last_record(account_row); row != kNoRow && row >= pa.row_end;
+       row = state.PreviousRecord(row, account_row)) {
+    CB_CHECK(scratch_.size() < end);  // a chain is strictly decreasing; bound the walk
+    scratch_.push_back(row);
   }
-  for (uint64_t row = records_indexed_; row < end; row++) {
-    if (row + 2 * kAhead < end) prefetch_account(row + 2 * kAhead);
-    if (row + kAhead < end) prefetch_rows(row + kAhead);
-    const RecordAccounts& ra = state.record_accounts(static_cast<uint32_t>(row));
-    for (uint32_t arow : {ra.debit_row, ra.credit_row}) {
-      CB_CHECK(arow < accounts_.size());
-      PerAccount& pa = accounts_[arow];
-      // Skip the 1-2-4 growth steps: most accounts get several entries.
-      if (pa.rows.empty()) pa.rows.reserve(8);
-      state.ApplyRecordEffect(static_cast<uint32_t>(row), arow, &pa.running);
-      pa.rows.push_back(static_cast<uint32_t>(row));
-      if (pa.rows.size() % kCheckpointEvery == 0) pa.checkpoints.push_back(pa.running);
-    }
+  for (auto it = scratch_.rbegin(); it != scratch_.rend(); ++it) {
+    state.ApplyRecordEffect(*it, account_row, &pa.running);
+    pa.rows.push_back(*it);
+    if (pa.rows.size() % kCheckpointEvery == 0) pa.checkpoints.push_back(pa.running);
   }
-  records_indexed_ = std::max(records_indexed_, end);
+  pa.row_end = end;
+  row_end_max_ = std::max(row_end_max_, end);
+  return pa;
 }
 
 Balances HistoryIndex::BalanceAfter(const LedgerState& state, uint32_t account_row,
@@ -62,10 +44,9 @@ Balances HistoryIndex::BalanceAfter(const LedgerState& state, uint32_t account_r
 
 std::vector<HistoryEntry> HistoryIndex::Get(const LedgerState& state, uint32_t account_row,
                                             const HistoryQuery& q) const {
-  std::lock_guard<std::mutex> lock(mu_);
   std::vector<HistoryEntry> out;
-  if (account_row >= accounts_.size()) return out;
-  const PerAccount& pa = accounts_[account_row];
+  if (account_row >= state.account_count()) return out;
+  const PerAccount& pa = Materialize(state, account_row);
   const uint32_t limit = std::min(q.limit, kLimitMax);
   auto ts_of = [&](uint32_t row) { return state.record(row).timestamp; };
   // Rows are in timestamp order: binary search the range.
@@ -98,9 +79,8 @@ std::vector<HistoryEntry> HistoryIndex::Get(const LedgerState& state, uint32_t a
 
 Balances HistoryIndex::BalanceAsOf(const LedgerState& state, uint32_t account_row,
                                    TimestampNs timestamp) const {
-  std::lock_guard<std::mutex> lock(mu_);
-  if (account_row >= accounts_.size()) return {};
-  const PerAccount& pa = accounts_[account_row];
+  if (account_row >= state.account_count()) return {};
+  const PerAccount& pa = Materialize(state, account_row);
   auto hi = std::upper_bound(
       pa.rows.begin(), pa.rows.end(), timestamp,
       [&](TimestampNs ts, uint32_t row) { return ts < state.record(row).timestamp; });

@@ -127,7 +127,6 @@ class HistoryTest : public ::testing::Test {
 
 TEST_F(HistoryTest, EntriesListTheAccountsRecordsInOrderWithBalancesAfterEach) {
   RunScenario();
-  state_.IndexHistory();
   const std::vector<HistoryEntry> h = Get({.account_id = AccountId{1}});
   ASSERT_EQ(h.size(), 8u);
   const u128 ids[] = {10, 11, 12, 13, 14, 15, 17, 0};
@@ -151,7 +150,6 @@ TEST_F(HistoryTest, EntriesListTheAccountsRecordsInOrderWithBalancesAfterEach) {
 
 TEST_F(HistoryTest, EveryAccountsLastEntryMatchesItsLiveBalances) {
   RunScenario();
-  state_.IndexHistory();
   for (u128 id : {1, 2, 3}) {
     SCOPED_TRACE(static_cast<uint64_t>(id));
     const std::vector<HistoryEntry> h = Get({.account_id = AccountId{id}});
@@ -168,7 +166,6 @@ TEST_F(HistoryTest, EveryAccountsLastEntryMatchesItsLiveBalances) {
 
 TEST_F(HistoryTest, TimeRangeIsInclusiveAndStartsFromTheBalancesBeforeIt) {
   RunScenario();
-  state_.IndexHistory();
   const std::vector<HistoryEntry> h = Get({.account_id = AccountId{1},
                                            .timestamp_min = truth_[2].timestamp,
                                            .timestamp_max = truth_[4].timestamp});
@@ -194,7 +191,6 @@ TEST_F(HistoryTest, TimeRangeIsInclusiveAndStartsFromTheBalancesBeforeIt) {
 
 TEST_F(HistoryTest, LimitKeepsTheOldestEntriesOfTheRange) {
   RunScenario();
-  state_.IndexHistory();
   const std::vector<HistoryEntry> h = Get({.account_id = AccountId{1}, .limit = 3});
   ASSERT_EQ(h.size(), 3u);
   for (size_t k = 0; k < h.size(); k++) EXPECT_EQ(h[k].balances_after, truth_[k].balances);
@@ -207,7 +203,6 @@ TEST_F(HistoryTest, LimitKeepsTheOldestEntriesOfTheRange) {
 
 TEST_F(HistoryTest, ReversedReturnsTheNewestEntriesFirst) {
   RunScenario();
-  state_.IndexHistory();
   const std::vector<HistoryEntry> h =
       Get({.account_id = AccountId{1}, .limit = 3, .reversed = true});
   ASSERT_EQ(h.size(), 3u);
@@ -263,10 +258,8 @@ TEST_F(HistoryTest, LongHistoryAcrossCheckpointsMatchesTheLiveBalancesAfterEachR
         Snap();
         break;
     }
-    if (i % 37 == 0) state_.IndexHistory();  // catch up in uneven steps
+    if (i % 37 == 0) (void)Get({.account_id = AccountId{1}, .limit = 1});  // index in steps
   }
-  state_.IndexHistory();
-  EXPECT_EQ(state_.history().records_indexed(), state_.record_count());
   ASSERT_GT(truth_.size(), 4 * HistoryIndex::kCheckpointEvery);
 
   const std::vector<HistoryEntry> all =
@@ -304,7 +297,6 @@ TEST_F(HistoryTest, BalanceAsOfAnInstantBetweenTransfersIsTheBalanceAfterTheEarl
   ts_ += 1000;
   const TimestampNs second = ts_;
   Tr(MakePending(11, 2, 1, 30));
-  state_.IndexHistory();
   EXPECT_EQ(AsOf(1, first - 1), Balances{});
   EXPECT_EQ(AsOf(1, first), Bal(0, 100, 0, 0));
   EXPECT_EQ(AsOf(1, first + 500), Bal(0, 100, 0, 0));
@@ -316,24 +308,43 @@ TEST_F(HistoryTest, BalanceAsOfAnInstantBetweenTransfersIsTheBalanceAfterTheEarl
 
 TEST_F(HistoryTest, AccountWithoutTransfersHasNoEntriesAndZeroBalances) {
   Tr(MakeTransfer(10, 1, 2, 100));
-  state_.IndexHistory();
   EXPECT_TRUE(Get({.account_id = AccountId{3}}).empty());
   EXPECT_EQ(AsOf(3, UINT64_MAX), Balances{});
   EXPECT_EQ(AsOf(3, 0), Balances{});
 }
 
-TEST_F(HistoryTest, CatchUpIndexesOnlyTheRecordsAddedSinceTheLastCall) {
+TEST_F(HistoryTest, AQueryAfterMoreTransfersExtendsTheIndexedHistory) {
   Tr(MakeTransfer(10, 1, 2, 100));
-  state_.IndexHistory();
   ASSERT_EQ(Get({.account_id = AccountId{1}}).size(), 1u);
+  EXPECT_EQ(state_.history().accounts_materialized(), 1u);  // only the account asked for
   Tr(MakeTransfer(11, 1, 2, 5));
-  EXPECT_EQ(Get({.account_id = AccountId{1}}).size(), 1u);  // not yet indexed
-  state_.IndexHistory();
-  state_.IndexHistory();  // idempotent
+  Tr(MakeTransfer(12, 3, 2, 7));  // not account 1's
   const std::vector<HistoryEntry> h = Get({.account_id = AccountId{1}});
   ASSERT_EQ(h.size(), 2u);
   EXPECT_EQ(h[1].balances_after, Bal(0, 105, 0, 0));
-  EXPECT_EQ(state_.history().records_indexed(), state_.record_count());
+  EXPECT_EQ(Get({.account_id = AccountId{1}}).size(), 2u);  // asking again adds nothing
+  EXPECT_EQ(state_.history().row_end_max(), state_.record_count());
+}
+
+// A failed linked chain is unlinked from its accounts' chains: history never shows it,
+// and records appended after the rollback link to the right predecessors.
+TEST_F(HistoryTest, RolledBackLinkedChainLeavesNoTraceInHistory) {
+  Tr(MakeTransfer(10, 1, 2, 100));
+  ASSERT_EQ(Get({.account_id = AccountId{2}}).size(), 1u);
+  Transfer chain[2] = {MakeTransfer(11, 1, 2, 5), MakeTransfer(12, 2, 1, 0)};  // 0: invalid
+  chain[0].flags |= kTransferLinked;
+  std::vector<TransferResult> results;
+  CreateTransfers(&state_, chain, &ts_, &out_, &results);
+  ASSERT_EQ(results[0], TransferResult::kLinkedEventFailed);
+  ASSERT_EQ(results[1], TransferResult::kAmountMustNotBeZero);
+  Tr(MakeTransfer(13, 2, 1, 30));
+  for (u128 id : {1, 2}) {
+    const std::vector<HistoryEntry> h = Get({.account_id = AccountId{id}});
+    ASSERT_EQ(h.size(), 2u) << static_cast<uint64_t>(id);
+    EXPECT_EQ(h[0].transfer.id, TransferId{10});
+    EXPECT_EQ(h[1].transfer.id, TransferId{13});
+    EXPECT_EQ(h[1].balances_after, Live(id));
+  }
 }
 
 }  // namespace

@@ -213,7 +213,7 @@ AR ValidateAccount(const LedgerState& state, const Account& in) {
   constexpr uint16_t kCreatable =
       kAccountLinked | kAccountDebitsMustNotExceedCredits | kAccountCreditsMustNotExceedDebits;
   if (in.flags & ~kCreatable) return AR::kReservedFlag;
-  if (in.reserved != 0 || in.reserved2 != 0) return AR::kReservedField;
+  if (in.history_head != 0 || in.reserved2 != 0) return AR::kReservedField;
   if (in.id.zero()) return AR::kIdMustNotBeZero;
   if (in.id.max()) return AR::kIdMustNotBeIntMax;
   if ((in.flags & kAccountDebitsMustNotExceedCredits) &&

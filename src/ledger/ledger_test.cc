@@ -231,7 +231,7 @@ TEST_F(LedgerTest, InvalidAccountIsRejectedWithTheRuleItBreaks) {
       {"timestamp", [](Account* a) { a->timestamp = 1; }, AR::kTimestampMustBeZero},
       {"closed at creation", [](Account* a) { a->flags = kAccountClosed; }, AR::kReservedFlag},
       {"unknown flag", [](Account* a) { a->flags = 1 << 4; }, AR::kReservedFlag},
-      {"reserved", [](Account* a) { a->reserved = 1; }, AR::kReservedField},
+      {"history_head", [](Account* a) { a->history_head = 1; }, AR::kReservedField},
       {"reserved2", [](Account* a) { a->reserved2 = 1; }, AR::kReservedField},
       {"id zero", [](Account* a) { a->id = AccountId{0}; }, AR::kIdMustNotBeZero},
       {"id max", [](Account* a) { a->id = AccountId{kU128Max}; }, AR::kIdMustNotBeIntMax},

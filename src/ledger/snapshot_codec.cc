@@ -1,7 +1,5 @@
 #include "ledger/snapshot_codec.h"
 
-#include "ledger/history_follower.h"
-
 namespace cb::ledger {
 
 std::unique_ptr<SnapshotCapture> SnapshotCodec::Capture(const LedgerState& s) {
@@ -90,22 +88,27 @@ Status SnapshotCodec::Load(journal::SnapshotReader* r, LedgerState* s) {
     s->account_index_.Insert(s->accounts_[row].id.value, row);
   }
   s->transfer_index_.Reserve(counts[3]);
-  s->history_.Reset();
-  HistoryFollower history(s);  // indexes history while the loop below builds the rest
+  s->history_.Clear();
+  // Chain heads are rebuilt from the records below, not trusted from the file.
+  for (Account& a : s->accounts_) a.history_head = 0;
   uint64_t digest = 0;
   for (uint32_t row = 0; row < counts[3]; row++) {
-    if (row % 65536 == 0) history.Publish(row, counts[2]);
     const Transfer& t = s->records_[row];
     const uint32_t dr = s->account_index_.Find(t.debit_account_id.value);
     const uint32_t cr = s->account_index_.Find(t.credit_account_id.value);
     if (dr == kNoRow || cr == kNoRow) return Status::DataLoss("snapshot record names no account");
+    if (dr == cr) return Status::DataLoss("snapshot record debits and credits one account");
     uint32_t prow = kNoRow;
     if (t.flags & (kTransferPostPending | kTransferVoidPending | kTransferExpiryRecord)) {
       prow = s->transfer_index_.Find(t.pending_id.value);
       if (prow == kNoRow || prow >= row)
         return Status::DataLoss("snapshot record names no pending");
     }
-    s->record_accounts_.push_back({dr, cr, prow});
+    // The same chain links AppendRecord makes (history.h).
+    s->record_accounts_.push_back(
+        {dr, cr, prow, s->accounts_[dr].history_head - 1, s->accounts_[cr].history_head - 1});
+    s->accounts_[dr].history_head = row + 1;
+    s->accounts_[cr].history_head = row + 1;
     if (!t.id.zero()) s->transfer_index_.Insert(t.id.value, row);
     if (s->status_[row] == static_cast<uint8_t>(PendingStatus::kPending) && t.timeout_s > 0) {
       s->expiries_.insert({ExpiresAt(t), row});
@@ -114,8 +117,6 @@ Status SnapshotCodec::Load(journal::SnapshotReader* r, LedgerState* s) {
   }
   if (digest != counts[4]) return Status::DataLoss("snapshot records digest mismatch");
   s->records_digest_ = digest;
-  history.Finish();
-  s->IndexHistory();
   return Status::Ok();
 }
 

@@ -66,6 +66,13 @@ void LedgerState::AppendRecord(const Transfer& t, PendingStatus status, RecordAc
   CB_CHECK(records_.size() < kNoRow - 1);
   records_.push_back(t);
   status_.push_back(static_cast<uint8_t>(status));
+  CB_DCHECK(ra.debit_row != ra.credit_row);
+  Account& dr = accounts_[ra.debit_row];
+  Account& cr = accounts_[ra.credit_row];
+  ra.debit_prev = dr.history_head - 1;  // 0 (none) wraps to kNoRow
+  ra.credit_prev = cr.history_head - 1;
+  dr.history_head = row + 1;
+  cr.history_head = row + 1;
   record_accounts_.push_back(ra);
   if (!t.id.zero()) transfer_index_.Insert(t.id.value, row);
   records_digest_ = MixRecordDigest(records_digest_, t);
@@ -107,6 +114,7 @@ void LedgerState::ApplyAccountCreated(const Account& account) {
   CB_CHECK(account.balances == Balances{});
   CB_CHECK(accounts_.size() < kNoRow - 1);
   const uint32_t row = static_cast<uint32_t>(accounts_.size());
+  CB_CHECK(account.history_head == 0);
   accounts_.push_back(account);
   account_index_.Insert(account.id.value, row);
   if (undo_active_) undo_.push_back({UndoEntry::Kind::kAccountAppended, row, 0, {}});
@@ -223,6 +231,14 @@ void LedgerState::RollbackUndo() {
       case UndoEntry::Kind::kRecordAppended:
         CB_CHECK(it->row == records_.size() - 1);
         if (!records_[it->row].id.zero()) transfer_index_.Erase(records_[it->row].id.value);
+        {
+          // Unlink it from both accounts' chains.
+          const RecordAccounts& ra = record_accounts_[it->row];
+          CB_CHECK(accounts_[ra.debit_row].history_head == it->row + 1);
+          CB_CHECK(accounts_[ra.credit_row].history_head == it->row + 1);
+          accounts_[ra.debit_row].history_head = ra.debit_prev + 1;  // kNoRow wraps to 0
+          accounts_[ra.credit_row].history_head = ra.credit_prev + 1;
+        }
         records_.pop_back();
         status_.pop_back();
         record_accounts_.pop_back();
@@ -252,7 +268,7 @@ void LedgerState::RollbackUndo() {
   }
   undo_.clear();
   records_digest_ = undo_digest_;
-  CB_CHECK(history_.records_indexed() <= records_.size());
+  CB_CHECK(history_.row_end_max() <= records_.size());
 }
 
 std::vector<LedgerTotals> LedgerState::TrialBalance() const {

@@ -43,12 +43,14 @@ struct LedgerTotals {
 };
 
 // The account rows a record touches (and the pending transfer's row for post, void and
-// expiry records), kept beside it: indexing history then needs no id lookups, so it can
-// run on another thread while the writer mutates the id indexes.
+// expiry records), kept beside it, with the previous record of each of the two accounts:
+// every account's history is a chain through these, newest first (history.h).
 struct RecordAccounts {
   uint32_t debit_row;
   uint32_t credit_row;
-  uint32_t pending_row;  // kNoRow unless the record resolves a pending transfer
+  uint32_t pending_row;           // kNoRow unless the record resolves a pending transfer
+  uint32_t debit_prev = kNoRow;   // the debit account's record before this one
+  uint32_t credit_prev = kNoRow;  // the credit account's record before this one
 };
 
 struct GlTotals {
@@ -66,6 +68,7 @@ class LedgerState {
 
   // --- reads -------------------------------------------------------------------------
   uint32_t AccountRow(AccountId id) const { return account_index_.Find(id.value); }
+  // With history_head, which is state-internal: lookups leaving the shard clear it.
   const Account& account(uint32_t row) const { return accounts_[row]; }
   size_t account_count() const { return accounts_.size(); }
   uint32_t TransferRow(TransferId id) const { return transfer_index_.Find(id.value); }
@@ -84,12 +87,20 @@ class LedgerState {
     const uint32_t row = account_index_.PeekHome(id.value);
     if (row >= accounts_.size()) return;
     // A 144-byte row spans two or three cache lines; validation reads from its first byte
-    // (id) to byte 123 (flags), so pull in both ends.
+    // (id) to byte 127 (flags, history_head), so pull in both ends.
     const char* p = reinterpret_cast<const char*>(&accounts_[row]);
     PrefetchRead(p);
     PrefetchRead(p + offsetof(Account, flags));
   }
   const RecordAccounts& record_accounts(uint32_t row) const { return record_accounts_[row]; }
+  // The newest record touching an account, or kNoRow; and the one before `row` for it.
+  uint32_t last_record(uint32_t account_row) const {
+    return accounts_[account_row].history_head - 1;  // 0 (none) wraps to kNoRow
+  }
+  uint32_t PreviousRecord(uint32_t row, uint32_t account_row) const {
+    const RecordAccounts& ra = record_accounts_[row];
+    return ra.debit_row == account_row ? ra.debit_prev : ra.credit_prev;
+  }
   void PrefetchTransfer(TransferId id) const { transfer_index_.Prefetch(id.value); }
 
   // --- events (the only mutators) ----------------------------------------------------
@@ -115,11 +126,8 @@ class LedgerState {
   Hash256 StateHash() const;
   uint64_t records_digest() const { return records_digest_; }
 
-  // --- history (maintained per batch, off the hot path) ------------------------------
-  HistoryIndex& history() { return history_; }
+  // --- history (chained per record as it is appended; indexed on query) ---------------
   const HistoryIndex& history() const { return history_; }
-  // Brings the history index up to date with every applied record.
-  void IndexHistory() { history_.CatchUpTo(*this, records_.size(), accounts_.size()); }
   // Pre-allocates (and touches) memory for this many records up front, TigerBeetle style,
   // so the hot path takes no page faults.
   void ReserveRecords(size_t count);

@@ -194,7 +194,6 @@ Answer ListTransactions(HandlerContext& h, const ListTransactionsOp& op) {
   if (meta == nullptr) return h.NotFound("account_not_found", "account", "id");
   const uint32_t row = h.ledger().AccountRow(op.id);
   const ledger::LedgerInfo& info = LedgerOf(h, h.ledger().account(row));
-  h.ledger().IndexHistory();
   ledger::HistoryQuery q;
   q.account_id = op.id;
   q.timestamp_min = op.from;
@@ -343,7 +342,6 @@ Answer HandleAccountOp(HandlerContext& h) {
     const ledger::Account& la = h.ledger().account(row);
     Answer a;
     if (op->as_of) {
-      h.ledger().IndexHistory();
       const ledger::Balances b = la.timestamp <= *op->as_of
                                      ? h.ledger().history().BalanceAsOf(h.ledger(), row, *op->as_of)
                                      : ledger::Balances{};

@@ -352,7 +352,6 @@ Answer ListTransfers(HandlerContext& h, const ListTransfersOp& op) {
   const AccountMeta* meta = TenantAccount(h, op.account);
   if (meta == nullptr) return h.NotFound("account_not_found", "account", "account");
   const uint32_t arow = h.ledger().AccountRow(op.account);
-  h.ledger().IndexHistory();
   ledger::HistoryQuery q;
   q.account_id = op.account;
   q.timestamp_min = op.from;

@@ -52,7 +52,6 @@ void Executor::Start() {
   last_snapshot_ms_ = MonotonicNowNs() / 1'000'000;
   last_snapshot_seq_ = shard_->seq_next();
   stats_.durable_seq_next.store(shard_->seq_durable_next());
-  history_ = std::make_unique<ledger::HistoryFollower>(&shard_->state());
   journal_ = std::thread([this] {
     pthread_setname_np(pthread_self(), "cb-journal");
     JournalLoop();
@@ -77,7 +76,6 @@ void Executor::Stop() {
   }
   journal_cv_.notify_all();
   if (journal_.joinable()) journal_.join();
-  if (history_ != nullptr) history_->Finish();
   if (snapshot_thread_.joinable()) snapshot_thread_.join();
 }
 
@@ -162,12 +160,11 @@ void Executor::WriterLoop() {
     commands.clear();
     for (const Pending& p : taken) commands.push_back(&p.command);
     shard_->ExecuteBatch(commands, clock_->NowNs(), &slot->batch, &slot->replies);
-    stats_.batch_commands[std::min<size_t>(std::size(stats_.batch_commands) - 1,
-                                           std::bit_width(commands.size()))]
+    stats_
+        .batch_commands[std::min<size_t>(std::size(stats_.batch_commands) - 1,
+                                         std::bit_width(commands.size()))]
         .fetch_add(1, std::memory_order_relaxed);
     stats_.batch_commands_sum.fetch_add(commands.size(), std::memory_order_relaxed);
-    slot->record_end = shard_->state().record_count();
-    slot->account_end = shard_->state().account_count();
     slot->dones.clear();
     for (Pending& p : taken) slot->dones.push_back(std::move(p.done));
     taken.clear();
@@ -245,12 +242,6 @@ void Executor::JournalLoop() {
       }
       s->dones.clear();
       s->replies.clear();
-    }
-    if (status.ok()) {
-      // History is indexed per committed batch on its own thread, off both the writer's
-      // hot path and the durability path; it reads only final rows (HistoryIndex).
-      const InFlight* last = group.back();
-      history_->Publish(last->record_end, last->account_end);
     }
     {
       std::lock_guard<std::mutex> lock(journal_mu_);

@@ -15,7 +15,6 @@
 #include <vector>
 
 #include "base/time.h"
-#include "ledger/history_follower.h"
 #include "runtime/shard.h"
 
 namespace cb::runtime {
@@ -89,8 +88,6 @@ class Executor {
   };
   struct InFlight {
     PreparedBatch batch;
-    uint64_t record_end = 0;  // state boundary after this batch, for history indexing
-    uint64_t account_end = 0;
     std::vector<Reply> replies;
     std::vector<ReplyFn> dones;
   };
@@ -121,7 +118,6 @@ class Executor {
   bool journal_stopping_ = false;
   size_t journal_busy_ = 0;  // slots handed to the journal and not yet returned
 
-  std::unique_ptr<ledger::HistoryFollower> history_;  // indexes committed batches
   std::atomic<bool> failed_{false};
   std::thread writer_;
   std::thread journal_;

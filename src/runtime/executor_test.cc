@@ -259,6 +259,9 @@ TEST_F(ExecutorTest, QuerySubmittedRightAfterATransferSeesIt) {
   ASSERT_EQ(b.accounts.size(), 2u);
   EXPECT_TRUE(b.accounts[0].balances.debits_posted == 250);
   EXPECT_TRUE(b.accounts[1].balances.credits_posted == 250);
+  // The history chain head is the state's own business: lookups never show it.
+  EXPECT_EQ(b.accounts[0].history_head, 0u);
+  EXPECT_EQ(b.accounts[1].history_head, 0u);
 }
 
 TEST_F(ExecutorTest, HistoryQuerySubmittedRightAfterTransfersListsThemWithRunningBalances) {

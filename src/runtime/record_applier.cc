@@ -7,14 +7,7 @@ namespace cb::runtime {
 using namespace cb::ledger;
 
 RecordApplier::RecordApplier(LedgerState* state, std::optional<TimestampNs> as_of, Service* service)
-    : state_(state), service_(service), as_of_(as_of), history_(state) {}
-
-RecordApplier::~RecordApplier() { Finish(); }
-
-void RecordApplier::Finish() {
-  history_.Finish();
-  state_->IndexHistory();
-}
+    : state_(state), service_(service), as_of_(as_of) {}
 
 namespace {
 constexpr size_t kLookahead = 8;
@@ -80,8 +73,6 @@ Status RecordApplier::Apply(const journal::RecordRef& rec) {
     records_++;
     last_record_ts_ = rec.header->timestamp_ns;
   }
-  // Replay never rolls back: every applied row is final.
-  history_.Publish(state_->record_count(), state_->account_count());
   return Status::Ok();
 }
 

@@ -1,12 +1,11 @@
 #pragma once
 // Applies journal records to a ledger state: the replay half of event sourcing, shared by
 // recovery (Shard::Open) and `corebank replay`. It prefetches the accounts and index slots
-// of transfers a few events ahead (replay is bound by cache misses, not arithmetic) and
-// indexes history on a helper thread while the caller applies the next records.
+// of transfers a few events ahead (replay is bound by cache misses, not arithmetic).
+// History needs no extra pass: applying a record links it into its accounts' chains.
 #include <optional>
 
 #include "journal/scan.h"
-#include "ledger/history_follower.h"
 #include "ledger/state.h"
 #include "runtime/service.h"
 
@@ -17,13 +16,10 @@ class RecordApplier {
   // With `as_of`, events stamped after it are skipped (and every later record).
   RecordApplier(ledger::LedgerState* state, std::optional<TimestampNs> as_of,
                 Service* service = nullptr);
-  ~RecordApplier();
   RecordApplier(const RecordApplier&) = delete;
   RecordApplier& operator=(const RecordApplier&) = delete;
 
   Status Apply(const journal::RecordRef& record);
-  // Waits for the history thread and brings history fully up to date.
-  void Finish();
 
   uint64_t events() const { return events_; }
   uint64_t records() const { return records_; }
@@ -39,7 +35,6 @@ class RecordApplier {
   uint64_t records_ = 0;
   TimestampNs last_ts_ = 0;
   TimestampNs last_record_ts_ = 0;
-  ledger::HistoryFollower history_;
 };
 
 // Upper bound on the records a journal holds (its bytes over the smallest transfer event),

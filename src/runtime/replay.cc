@@ -14,7 +14,6 @@ Result<ReplayResult> ReplayJournal(Disk* disk, const std::string& data_dir,
   auto end = journal::ScanJournalPipelined(
       disk, JournalDir(data_dir), journal::ScanStart{},
       [&](const journal::RecordRef& rec) -> Status { return applier.Apply(rec); });
-  applier.Finish();
   if (!end.ok()) return end.status();
   result.events = applier.events();
   result.records = applier.records();

@@ -80,7 +80,6 @@ Result<std::unique_ptr<Shard>> Shard::Open(Disk* disk, const ShardOptions& optio
     auto journal = journal::FileJournal::Open(
         disk, jopts, start,
         [&](const journal::RecordRef& rec) -> Status { return applier.Apply(rec); }, &end);
-    applier.Finish();
     if (!journal.ok()) {
       last_error = journal.status();
       if (path.empty()) return last_error;  // the journal itself is damaged
@@ -156,7 +155,9 @@ void Shard::ExecuteOne(const Command& command, TimestampNs* ts_next, PreparedBat
         } else if constexpr (std::is_same_v<T, LookupAccountsQuery>) {
           for (AccountId id : c.ids) {
             const uint32_t row = s->AccountRow(id);
-            if (row != kNoRow) reply->accounts.push_back(s->account(row));
+            if (row == kNoRow) continue;
+            reply->accounts.push_back(s->account(row));
+            reply->accounts.back().history_head = 0;  // state-internal (types.h)
           }
         } else if constexpr (std::is_same_v<T, LookupTransfersQuery>) {
           for (TransferId id : c.ids) {
@@ -167,7 +168,6 @@ void Shard::ExecuteOne(const Command& command, TimestampNs* ts_next, PreparedBat
           const uint32_t row = s->AccountRow(c.query.account_id);
           reply->found = row != kNoRow;
           if (row != kNoRow) {
-            s->IndexHistory();
             reply->history = s->history().Get(*s, row, c.query);
           }
         } else if constexpr (std::is_same_v<T, BalanceAsOfQuery>) {
@@ -175,7 +175,6 @@ void Shard::ExecuteOne(const Command& command, TimestampNs* ts_next, PreparedBat
           // An account created after the instant did not exist then.
           reply->found = row != kNoRow && s->account(row).timestamp <= c.timestamp;
           if (reply->found) {
-            s->IndexHistory();
             reply->balances = s->history().BalanceAsOf(*s, row, c.timestamp);
           }
         } else if constexpr (std::is_same_v<T, TrialBalanceQuery>) {
