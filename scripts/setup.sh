@@ -8,7 +8,7 @@ PACKAGES=(
   libssl-dev libboost1.81-dev libcli11-dev libprotobuf-dev protobuf-compiler
   libgtest-dev libgmock-dev libbenchmark-dev
   clang-format curl
-  wrk libtoml11-dev prometheus jq libjemalloc-dev openssl
+  wrk libtoml11-dev prometheus jq libjemalloc-dev openssl libsodium-dev
 )
 # Node.js runs the API contract tests (ajv) and the system tests; any node >= 18 will do,
 # so a node already on the machine (e.g. from NodeSource) is kept.
