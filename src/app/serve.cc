@@ -268,12 +268,12 @@ int RunCreateKey(const std::string& data_dir, const std::string& tenant_text,
   runtime::Executor executor(shard->get(), runtime::ExecutorOptions{});
   executor.Start();
   auto op = std::make_shared<platform::PlatformOp>();
-  op->caller = platform::Principal{.tenant = tenant,
-                                   .tenant_seq = t->seq,
-                                   .sandbox = t->sandbox,
-                                   .root = t->root,
-                                   .key = {},
-                                   .role = platform::Role::kAdmin};
+  op->caller.tenant = tenant;
+  op->caller.tenant_seq = t->seq;
+  op->caller.sandbox = t->sandbox;
+  op->caller.root = t->root;
+  op->caller.role = platform::Role::kAdmin;
+  op->caller.scopes = platform::ScopesOfRole(platform::Role::kAdmin);
   platform::CreateApiKeyOp k = platform::NewApiKeyOp(role, name);
   const std::string token = k.token;
   op->body = std::move(k);

@@ -5,6 +5,7 @@
 #include "ledger/state.h"
 #include "platform/ops.h"
 #include "platform/render.h"
+#include "platform/service.h"
 #include "platform/state.h"
 #include "runtime/service.h"
 
@@ -14,8 +15,10 @@ struct HandlerContext {
   const PlatformOp& op;
   runtime::ServiceContext& sc;
   PlatformState& st;
+  const AccessPolicy* policy = nullptr;
   ledger::LedgerState& ledger() { return *sc.ledger; }
   const TenantId& tenant() const { return op.caller.tenant; }
+  const Principal& caller() const { return op.caller; }
 
   Answer Error(uint16_t status, std::string_view type, std::string_view code,
                std::string_view message, std::string_view param = {}) const {
@@ -24,11 +27,27 @@ struct HandlerContext {
   Answer NotFound(std::string_view code, std::string_view what, std::string_view param) const {
     return Error(404, "invalid_request_error", code, std::string(what) + " not found", param);
   }
+  Answer ConsentDenied(std::string_view param) const {
+    return Error(403, "permission_error", "consent_insufficient",
+                 "The consent behind this token does not cover this account for this.", param);
+  }
+  // NotFound, or ConsentDenied when the account is the customer's own but not consented.
+  Answer Unavailable(bool denied, std::string_view param) const {
+    return denied ? ConsentDenied(param) : NotFound("account_not_found", "account", param);
+  }
 };
 
 // Tenant-scoped lookups: another tenant's object is nullptr, exactly like a missing one.
+// For a customer-delegated caller they are also customer-scoped: another customer's
+// account or record is nullptr too.
 const AccountMeta* TenantAccount(HandlerContext& h, AccountId id);
 const Customer* TenantCustomer(HandlerContext& h, CustomerId id);
+// An account the caller may use for `scope`: TenantAccount, and for a delegated caller
+// one its consent covers with that permission. nullptr and *denied = true when the account
+// is the customer's own but outside the consent (403), nullptr alone when not visible (404).
+const AccountMeta* ConsentedAccount(HandlerContext& h, AccountId id, ScopeSet scope, bool* denied);
+// Any account of the tenant, whoever owns it: the payee of a transfer.
+const AccountMeta* PayeeAccount(HandlerContext& h, AccountId id);
 
 // Handlers, by resource.
 Answer HandleTenantOp(HandlerContext& h);  // CreateTenant, GetTenant, ListTenants

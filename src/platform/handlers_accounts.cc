@@ -175,6 +175,10 @@ bool RenderAccountIf(HandlerContext& h, std::string* out, AccountId id, bool com
                      const std::optional<CustomerId>& customer) {
   const AccountMeta* meta = h.st.FindAccount(id);
   if (customer && !(meta->customer == *customer)) return false;
+  bool denied = false;
+  if (h.caller().delegated() && ConsentedAccount(h, id, kScopeAccountsRead, &denied) == nullptr) {
+    return false;
+  }
   if (comma) out->push_back(',');
   const ledger::Account& la = LedgerAccount(h, id);
   RenderAccount(out, *meta, la, LedgerOf(h, la));
@@ -190,8 +194,9 @@ const char* EntryKind(const ledger::Transfer& t) {
 }
 
 Answer ListTransactions(HandlerContext& h, const ListTransactionsOp& op) {
-  const AccountMeta* meta = TenantAccount(h, op.id);
-  if (meta == nullptr) return h.NotFound("account_not_found", "account", "id");
+  bool denied = false;
+  const AccountMeta* meta = ConsentedAccount(h, op.id, kScopeTransactionsRead, &denied);
+  if (meta == nullptr) return h.Unavailable(denied, "id");
   const uint32_t row = h.ledger().AccountRow(op.id);
   const ledger::LedgerInfo& info = LedgerOf(h, h.ledger().account(row));
   ledger::HistoryQuery q;
@@ -304,6 +309,7 @@ Answer HandleCustomerOp(HandlerContext& h) {
       h, lists->customers, op.after, op.limit, prefix::kCustomer,
       [&h](CustomerId id) { return h.st.FindCustomer(id); },
       [&h](std::string* out, CustomerId id, bool comma) {
+        if (TenantCustomer(h, id) == nullptr) return false;  // a customer sees only itself
         if (comma) out->push_back(',');
         RenderCustomer(out, *h.st.FindCustomer(id));
         return true;
@@ -328,16 +334,18 @@ Answer HandleAccountOp(HandlerContext& h) {
     return a;
   }
   if (const auto* op = std::get_if<GetAccountOp>(&h.op.body)) {
-    const AccountMeta* meta = TenantAccount(h, op->id);
-    if (meta == nullptr) return h.NotFound("account_not_found", "account", "id");
+    bool denied = false;
+    const AccountMeta* meta = ConsentedAccount(h, op->id, kScopeAccountsRead, &denied);
+    if (meta == nullptr) return h.Unavailable(denied, "id");
     Answer a;
     const ledger::Account& la = LedgerAccount(h, op->id);
     RenderAccount(&a.body, *meta, la, LedgerOf(h, la));
     return a;
   }
   if (const auto* op = std::get_if<GetBalancesOp>(&h.op.body)) {
-    const AccountMeta* meta = TenantAccount(h, op->id);
-    if (meta == nullptr) return h.NotFound("account_not_found", "account", "id");
+    bool denied = false;
+    const AccountMeta* meta = ConsentedAccount(h, op->id, kScopeBalancesRead, &denied);
+    if (meta == nullptr) return h.Unavailable(denied, "id");
     const uint32_t row = h.ledger().AccountRow(op->id);
     const ledger::Account& la = h.ledger().account(row);
     Answer a;

@@ -63,9 +63,11 @@ ApiError FromLedger(TransferResult r) {
   }
 }
 
-// Resolves and checks the accounts of a transfer and builds the ledger record.
+// Resolves and checks the accounts of a transfer and builds the ledger record. The payer
+// must be the caller's to pay from (its consent's, for a delegated token); the payee may be
+// any account of the tenant.
 ApiError Prepare(HandlerContext& h, const TransferSpec& spec, ledger::Transfer* out) {
-  auto resolve = [&h](const AccountRef& ref, std::string_view param,
+  auto resolve = [&h](const AccountRef& ref, std::string_view param, bool payer,
                       const AccountMeta** meta) -> ApiError {
     AccountId id = ref.id;
     if (!ref.alias.empty()) {
@@ -74,15 +76,20 @@ ApiError Prepare(HandlerContext& h, const TransferSpec& spec, ledger::Transfer* 
         return {404, "account_not_found", "No account has this alias.", std::string(param)};
       id = *found;
     }
-    *meta = TenantAccount(h, id);
+    bool denied = false;
+    *meta = payer ? ConsentedAccount(h, id, kScopePaymentsWrite, &denied) : PayeeAccount(h, id);
+    if (denied) {
+      return {403, "consent_insufficient", "The consent does not cover paying from this account.",
+              std::string(param)};
+    }
     if (*meta == nullptr)
       return {404, "account_not_found", "account not found", std::string(param)};
     return {};
   };
   const AccountMeta* from = nullptr;
   const AccountMeta* to = nullptr;
-  if (ApiError e = resolve(spec.from, "from_account", &from); e.status) return e;
-  if (ApiError e = resolve(spec.to, "to_account", &to); e.status) return e;
+  if (ApiError e = resolve(spec.from, "from_account", true, &from); e.status) return e;
+  if (ApiError e = resolve(spec.to, "to_account", false, &to); e.status) return e;
   if (from->status == AccountStatus::kFrozen) {
     return {422, "account_frozen", "The source account is frozen.", "from_account"};
   }
@@ -176,8 +183,10 @@ Answer TransferAnswer(HandlerContext& h, uint16_t status, TransferId shown, uint
 }
 
 Answer ErrorOf(HandlerContext& h, const ApiError& e) {
-  return h.Error(e.status, e.status == 404 ? "invalid_request_error" : "transfer_error", e.code,
-                 e.message, e.param);
+  const char* type = e.status == 404   ? "invalid_request_error"
+                     : e.status == 403 ? "permission_error"
+                                       : "transfer_error";
+  return h.Error(e.status, type, e.code, e.message, e.param);
 }
 
 Answer CreateOne(HandlerContext& h, const ledger::Transfer& t, const std::string& description) {
@@ -234,8 +243,9 @@ Answer SandboxDeposit(HandlerContext& h, const SandboxDepositOp& op) {
   return CreateOne(h, t, "sandbox deposit");
 }
 
-// The pending transfer if it is this tenant's; row or kNoRow.
-uint32_t TenantTransferRow(HandlerContext& h, TransferId id) {
+// The transfer if it is this tenant's (and, for a delegated caller, touches an account its
+// consent covers for `scope`: the debit side to pay, either side to read); row or kNoRow.
+uint32_t TenantTransferRow(HandlerContext& h, TransferId id, ScopeSet scope) {
   const uint32_t row = h.ledger().TransferRow(id);
   if (row == ledger::kNoRow) return row;
   const ledger::Transfer& t = h.ledger().record(row);
@@ -245,11 +255,18 @@ uint32_t TenantTransferRow(HandlerContext& h, TransferId id) {
                  ledger::kTransferExpiryRecord)) {
     return ledger::kNoRow;
   }
+  if (h.caller().delegated()) {
+    bool denied = false;
+    const bool payer = ConsentedAccount(h, t.debit_account_id, scope, &denied) != nullptr;
+    const bool payee = scope != kScopePaymentsWrite &&
+                       ConsentedAccount(h, t.credit_account_id, scope, &denied) != nullptr;
+    if (!payer && !payee) return ledger::kNoRow;
+  }
   return row;
 }
 
 Answer PostVoid(HandlerContext& h, const PostVoidOp& op) {
-  const uint32_t row = TenantTransferRow(h, op.pending_id);
+  const uint32_t row = TenantTransferRow(h, op.pending_id, kScopePaymentsWrite);
   if (row == ledger::kNoRow) return h.NotFound("transfer_not_found", "transfer", "id");
   const ledger::Transfer& p = h.ledger().record(row);
   if (!(p.flags & ledger::kTransferPending) ||
@@ -349,8 +366,9 @@ Answer Batch(HandlerContext& h, const BatchTransfersOp& op) {
 }
 
 Answer ListTransfers(HandlerContext& h, const ListTransfersOp& op) {
-  const AccountMeta* meta = TenantAccount(h, op.account);
-  if (meta == nullptr) return h.NotFound("account_not_found", "account", "account");
+  bool denied = false;
+  const AccountMeta* meta = ConsentedAccount(h, op.account, kScopeTransactionsRead, &denied);
+  if (meta == nullptr) return h.Unavailable(denied, "account");
   const uint32_t arow = h.ledger().AccountRow(op.account);
   ledger::HistoryQuery q;
   q.account_id = op.account;
@@ -397,7 +415,7 @@ Answer HandleTransferOp(HandlerContext& h) {
   if (const auto* op = std::get_if<SandboxDepositOp>(&h.op.body)) return SandboxDeposit(h, *op);
   if (const auto* op = std::get_if<ListTransfersOp>(&h.op.body)) return ListTransfers(h, *op);
   const auto& op = std::get<GetTransferOp>(h.op.body);
-  const uint32_t row = TenantTransferRow(h, op.id);
+  const uint32_t row = TenantTransferRow(h, op.id, kScopeTransactionsRead);
   if (row == ledger::kNoRow) return h.NotFound("transfer_not_found", "transfer", "id");
   Answer a;
   RenderTransferRow(h, &a.body, row, 0);

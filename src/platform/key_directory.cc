@@ -42,12 +42,16 @@ std::optional<Principal> KeyDirectory::Authenticate(std::string_view bearer) con
   if (key.revoked) return std::nullopt;
   auto t = tenants_.find(key.tenant.value);
   if (t == tenants_.end()) return std::nullopt;
-  return Principal{.tenant = key.tenant,
-                   .tenant_seq = t->second.seq,
-                   .sandbox = t->second.sandbox,
-                   .root = t->second.root,
-                   .key = key.id,
-                   .role = key.role};
+  Principal p;
+  p.tenant = key.tenant;
+  p.tenant_seq = t->second.seq;
+  p.sandbox = t->second.sandbox;
+  p.root = t->second.root;
+  p.kind = PrincipalKind::kApiKey;
+  p.key = key.id;
+  p.role = key.role;
+  p.scopes = ScopesOfRole(key.role);
+  return p;
 }
 
 void KeyDirectory::PutTenant(const Tenant& t) {

@@ -43,76 +43,125 @@ Answer Dispatch(HandlerContext& h) {
       h.op.body);
 }
 
-// The least role an op needs. The edge checks the same table before submitting; this is
-// the second check, in the handler, against the principal the edge resolved.
-Role RequiredRole(const OpBody& body) {
+}  // namespace
+
+// The scope an op needs. The edge checks the same scope (its route table) before
+// submitting; this is the second check, in the handler, against the resolved principal.
+ScopeSet RequiredScope(const OpBody& body) {
   return std::visit(
-      [](const auto& b) -> Role {
+      [](const auto& b) -> ScopeSet {
         using T = std::decay_t<decltype(b)>;
         if constexpr (std::is_same_v<T, CreateTenantOp> || std::is_same_v<T, ListTenantsOp> ||
                       std::is_same_v<T, GetTenantOp> || std::is_same_v<T, CreateApiKeyOp> ||
                       std::is_same_v<T, ListApiKeysOp> || std::is_same_v<T, RevokeApiKeyOp>) {
-          return Role::kAdmin;
+          return kScopeAdmin;
         } else if constexpr (std::is_same_v<T, GetCustomerOp> ||
-                             std::is_same_v<T, ListCustomersOp> ||
-                             std::is_same_v<T, GetAccountOp> || std::is_same_v<T, ListAccountsOp> ||
-                             std::is_same_v<T, GetBalancesOp> ||
-                             std::is_same_v<T, ListTransactionsOp> ||
-                             std::is_same_v<T, GetAliasOp> || std::is_same_v<T, GetTransferOp> ||
+                             std::is_same_v<T, ListCustomersOp>) {
+          return kScopeCustomersRead;
+        } else if constexpr (std::is_same_v<T, CreateCustomerOp> ||
+                             std::is_same_v<T, UpdateCustomerOp>) {
+          return kScopeCustomersWrite;
+        } else if constexpr (std::is_same_v<T, GetAccountOp> || std::is_same_v<T, ListAccountsOp> ||
+                             std::is_same_v<T, GetAliasOp>) {
+          return kScopeAccountsRead;
+        } else if constexpr (std::is_same_v<T, OpenAccountOp> ||
+                             std::is_same_v<T, AccountActionOp>) {
+          return kScopeAccountsWrite;
+        } else if constexpr (std::is_same_v<T, GetBalancesOp>) {
+          return kScopeBalancesRead;
+        } else if constexpr (std::is_same_v<T, ListTransactionsOp> ||
+                             std::is_same_v<T, GetTransferOp> ||
                              std::is_same_v<T, ListTransfersOp>) {
-          return Role::kReadOnly;
+          return kScopeTransactionsRead;
         } else {
-          return Role::kOperator;
+          static_assert(std::is_same_v<T, CreateTransferOp> ||
+                        std::is_same_v<T, SandboxDepositOp> || std::is_same_v<T, PostVoidOp> ||
+                        std::is_same_v<T, BatchTransfersOp>);
+          return kScopePaymentsWrite;
         }
       },
       body);
 }
 
-bool RoleAllows(Role have, Role need) {
-  // kAdmin(1) < kOperator(2) < kReadOnly(3): a smaller value may do more.
-  return static_cast<uint8_t>(have) <= static_cast<uint8_t>(need);
+// A customer's token reads its own accounts, customer record and transfers, and pays from
+// accounts its consent covers; it never administers, opens or mints.
+bool DelegatedAllowed(const OpBody& body) {
+  return std::visit(
+      [](const auto& b) -> bool {
+        using T = std::decay_t<decltype(b)>;
+        return std::is_same_v<T, GetCustomerOp> || std::is_same_v<T, ListCustomersOp> ||
+               std::is_same_v<T, GetAccountOp> || std::is_same_v<T, ListAccountsOp> ||
+               std::is_same_v<T, GetBalancesOp> || std::is_same_v<T, ListTransactionsOp> ||
+               std::is_same_v<T, GetTransferOp> || std::is_same_v<T, ListTransfersOp> ||
+               std::is_same_v<T, CreateTransferOp> || std::is_same_v<T, PostVoidOp> ||
+               std::is_same_v<T, BatchTransfersOp>;
+      },
+      body);
 }
 
+namespace {
+
 // Answers that hand out a secret are recorded without it: the journal never holds a key.
-std::string RedactSecret(const std::string& body) {
-  const std::string_view marker = R"(,"secret":")";
-  const size_t at = body.find(marker);
-  if (at == std::string::npos) return body;
-  const size_t end = body.find('"', at + marker.size());
-  CB_CHECK(end != std::string::npos);
-  return body.substr(0, at) + R"(,"secret":null)" + body.substr(end + 1);
+// Secrets are rendered as "secret" (API keys) or "client_secret" (apps), never escaped
+// (hex or base64url), so the closing quote is the next one.
+std::string RedactSecret(std::string body) {
+  for (const std::string_view field :
+       {std::string_view(R"("secret":")"), std::string_view(R"("client_secret":")")}) {
+    for (size_t at = body.find(field); at != std::string::npos; at = body.find(field, at + 1)) {
+      const size_t value = at + field.size() - 1;  // the opening quote
+      const size_t end = body.find('"', value + 1);
+      CB_CHECK(end != std::string::npos);
+      body.replace(value, end + 1 - value, "null");
+    }
+  }
+  return body;
 }
 
 }  // namespace
 
-void PlatformService::Execute(const runtime::ServiceOp& base_op, runtime::ServiceContext& ctx,
-                              runtime::Reply* reply) {
-  const auto& op = static_cast<const PlatformOp&>(base_op);
-  HandlerContext h{op, ctx, state_};
+void PlatformService::RunEnveloped(const Envelope& env, runtime::ServiceContext& ctx,
+                                   runtime::Reply* reply, const std::function<Answer()>& body) {
   auto answer = [reply](Answer a) {
     reply->http_status = a.http_status;
     reply->body = std::move(a.body);
   };
-  const bool bootstrap = std::holds_alternative<CreateTenantOp>(op.body) &&
-                         state_.tenant_order().empty() && op.caller.tenant.zero();
-  if (!bootstrap) {
-    if (state_.FindTenant(op.caller.tenant) == nullptr) {
-      return answer(h.Error(401, "authentication_error", "invalid_api_key",
-                            "The API key's tenant does not exist."));
+  auto error = [&env](uint16_t status, std::string_view type, std::string_view code,
+                      std::string_view message) {
+    return ErrorAnswer(status, type, code, message, "", env.trace_id);
+  };
+  const Principal& p = env.caller;
+  if (state_.FindTenant(p.tenant) == nullptr) {
+    return answer(error(401, "authentication_error", "invalid_api_key",
+                        "The credential's tenant does not exist."));
+  }
+  if ((p.scopes & env.scope) != env.scope) {
+    if (p.kind == PrincipalKind::kApiKey) {
+      return answer(
+          error(403, "permission_error", "insufficient_permissions",
+                std::string("This API key's role (") + RoleName(p.role) + ") may not do this."));
     }
-    if (!RoleAllows(op.caller.role, RequiredRole(op.body))) {
-      return answer(h.Error(
-          403, "permission_error", "insufficient_permissions",
-          std::string("This API key's role (") + RoleName(op.caller.role) + ") may not do this."));
+    return answer(
+        error(403, "permission_error", "insufficient_scope",
+              std::string("The token's scope does not include ") + ScopeName(env.scope) + "."));
+  }
+  if (p.delegated()) {
+    if (!env.delegated_allowed) {
+      return answer(error(403, "permission_error", "not_allowed_for_customer",
+                          "A customer's token may not do this."));
+    }
+    // The consent may have been revoked or expired since the edge looked.
+    if (policy_ == nullptr || p.consent == 0 || !policy_->ConsentActive(p, ctx.batch_timestamp)) {
+      return answer(error(403, "permission_error", "consent_inactive",
+                          "The consent behind this token is not authorised any more."));
     }
   }
-  const bool keyed = !op.idempotency_key.empty();
+  const bool keyed = !env.idempotency_key.empty();
   if (keyed) {
-    if (const IdempotencyEntry* e = state_.FindIdempotency(op.caller.tenant, op.idempotency_key)) {
-      if (e->request_sha256 != op.request_sha256) {
-        return answer(h.Error(409, "idempotency_error", "idempotency_key_reused",
-                              "This Idempotency-Key was used with a different request.",
-                              "Idempotency-Key"));
+    if (const IdempotencyEntry* e = state_.FindIdempotency(p.tenant, env.idempotency_key)) {
+      if (e->request_sha256 != env.request_sha256) {
+        return answer(ErrorAnswer(409, "idempotency_error", "idempotency_key_reused",
+                                  "This Idempotency-Key was used with a different request.",
+                                  "Idempotency-Key", env.trace_id));
       }
       // The body is read back from the journal by the edge (it is durable by the time this
       // reply is released: this batch comes after the one that recorded it).
@@ -122,16 +171,16 @@ void PlatformService::Execute(const runtime::ServiceOp& base_op, runtime::Servic
       return;
     }
     if (state_.idempotency_bytes() >= options_.idempotency_bytes_max) {
-      return answer(h.Error(503, "api_error", "idempotency_store_full",
-                            "Too many recent idempotent requests are held; retry later."));
+      return answer(error(503, "api_error", "idempotency_store_full",
+                          "Too many recent idempotent requests are held; retry later."));
     }
   }
-  Answer a = Dispatch(h);
+  Answer a = body();
   if (keyed && a.http_status < 500) {
     pb::IdempotencyRecorded m;
-    m.set_tenant_id(IdBytes(op.caller.tenant.value));
-    m.set_key(op.idempotency_key);
-    m.set_request_sha256(op.request_sha256.data(), op.request_sha256.size());
+    m.set_tenant_id(IdBytes(p.tenant.value));
+    m.set_key(std::string(env.idempotency_key));
+    m.set_request_sha256(env.request_sha256.data(), env.request_sha256.size());
     m.set_http_status(a.http_status);
     m.set_body(RedactSecret(a.body));
     m.set_created_ns(ctx.batch_timestamp);
@@ -140,6 +189,27 @@ void PlatformService::Execute(const runtime::ServiceOp& base_op, runtime::Servic
     state_.ApplyIdempotencyRecorded(m, seq);
   }
   answer(std::move(a));
+}
+
+void PlatformService::Execute(const runtime::ServiceOp& base_op, runtime::ServiceContext& ctx,
+                              runtime::Reply* reply) {
+  const auto& op = static_cast<const PlatformOp&>(base_op);
+  HandlerContext h{op, ctx, state_, policy_};
+  const bool bootstrap = std::holds_alternative<CreateTenantOp>(op.body) &&
+                         state_.tenant_order().empty() && op.caller.tenant.zero();
+  if (bootstrap) {
+    Answer a = Dispatch(h);
+    reply->http_status = a.http_status;
+    reply->body = std::move(a.body);
+    return;
+  }
+  const Envelope env{.caller = op.caller,
+                     .trace_id = op.trace_id,
+                     .idempotency_key = op.idempotency_key,
+                     .request_sha256 = op.request_sha256,
+                     .scope = RequiredScope(op.body),
+                     .delegated_allowed = DelegatedAllowed(op.body)};
+  RunEnveloped(env, ctx, reply, [&h] { return Dispatch(h); });
 }
 
 CreateTenantOp NewTenantOp(std::string name, bool sandbox) {
@@ -190,12 +260,30 @@ TransferId VoidRecordId(TransferId pending) { return DerivedId(pending, 'V'); }
 
 const AccountMeta* TenantAccount(HandlerContext& h, AccountId id) {
   const AccountMeta* a = h.st.FindAccount(id);
-  return a != nullptr && a->tenant == h.tenant() ? a : nullptr;
+  if (a == nullptr || !(a->tenant == h.tenant())) return nullptr;
+  if (h.caller().delegated() && !(a->customer == h.caller().customer)) return nullptr;
+  return a;
 }
 
 const Customer* TenantCustomer(HandlerContext& h, CustomerId id) {
   const Customer* c = h.st.FindCustomer(id);
-  return c != nullptr && c->tenant == h.tenant() ? c : nullptr;
+  if (c == nullptr || !(c->tenant == h.tenant())) return nullptr;
+  if (h.caller().delegated() && !(c->id == h.caller().customer)) return nullptr;
+  return c;
+}
+
+const AccountMeta* PayeeAccount(HandlerContext& h, AccountId id) {
+  const AccountMeta* a = h.st.FindAccount(id);
+  return a != nullptr && a->tenant == h.tenant() ? a : nullptr;
+}
+
+const AccountMeta* ConsentedAccount(HandlerContext& h, AccountId id, ScopeSet scope, bool* denied) {
+  *denied = false;
+  const AccountMeta* a = TenantAccount(h, id);
+  if (a == nullptr || !h.caller().delegated()) return a;
+  if (h.policy != nullptr && h.policy->ConsentCovers(h.caller(), id, scope)) return a;
+  *denied = true;
+  return nullptr;
 }
 
 void BeginList(std::string* out) { out->append(R"({"object":"list","data":[)"); }

@@ -2,11 +2,13 @@
 // The platform service: tenants, API keys, customers, accounts and transfers as the REST API
 // sees them, executed on the shard's writer thread over the ledger (runtime/service.h).
 // Every write is atomic with its idempotency record: both are events of the same batch.
+#include <functional>
 #include <memory>
 #include <string>
 
 #include "platform/key_directory.h"
 #include "platform/ops.h"
+#include "platform/render.h"
 #include "platform/state.h"
 #include "runtime/command.h"
 #include "runtime/service.h"
@@ -18,9 +20,39 @@ struct PlatformOptions {
   uint64_t idempotency_bytes_max = 1ull << 30;                // beyond: 503 until old keys expire
 };
 
+// What the platform asks of the identity service about customer-delegated principals
+// (tokens bound to a consent); set once before the executor starts.
+class AccessPolicy {
+ public:
+  virtual ~AccessPolicy() = default;
+  // The principal's consent is authorised and not expired at `now`.
+  virtual bool ConsentActive(const Principal& p, TimestampNs now) const = 0;
+  // The consent covers `account` and grants `scope` (one bit).
+  virtual bool ConsentCovers(const Principal& p, AccountId account, ScopeSet scope) const = 0;
+};
+
+// What every REST write or read shares, whichever service runs it: the caller's tenant
+// exists; its scopes (and for a customer-delegated token, its consent) allow the op; and
+// the Idempotency-Key: a replay answers from the journal, a new answer is recorded in the
+// same batch as the command.
+struct Envelope {
+  const Principal& caller;
+  std::string_view trace_id;
+  std::string_view idempotency_key;  // empty for reads
+  const Hash256& request_sha256;
+  ScopeSet scope = 0;              // the one scope the op needs
+  bool delegated_allowed = false;  // whether a customer-delegated token may do it at all
+};
+
 class PlatformService final : public runtime::Service {
  public:
   PlatformService(KeyDirectory* keys, PlatformOptions options);
+
+  void SetAccessPolicy(const AccessPolicy* policy) { policy_ = policy; }
+  const AccessPolicy* access_policy() const { return policy_; }
+  // Runs `body` inside the envelope's checks and idempotency bookkeeping.
+  void RunEnveloped(const Envelope& env, runtime::ServiceContext& ctx, runtime::Reply* reply,
+                    const std::function<Answer()>& body);
 
   void Execute(const runtime::ServiceOp& op, runtime::ServiceContext& ctx,
                runtime::Reply* reply) override;
@@ -36,7 +68,12 @@ class PlatformService final : public runtime::Service {
  private:
   PlatformState state_;
   PlatformOptions options_;
+  const AccessPolicy* policy_ = nullptr;
 };
+
+// The scope an op needs, and whether a customer-delegated token may run it.
+ScopeSet RequiredScope(const OpBody& body);
+bool DelegatedAllowed(const OpBody& body);
 
 // A new tenant with fresh random ids and its first admin key (token in admin_token).
 CreateTenantOp NewTenantOp(std::string name, bool sandbox);

@@ -24,6 +24,8 @@ class ServiceOp {
   virtual ~ServiceOp() = default;
   // Items it carries, for the executor's per-batch bound (a transfer batch counts each).
   virtual size_t item_count() const { return 1; }
+  // Which service runs it when several share the shard (service_set.h); 0 = platform.
+  virtual uint32_t service_id() const { return 0; }
 };
 
 // What a service handler may touch while it runs inside a batch.

@@ -1,0 +1,38 @@
+#pragma once
+// Several services on one shard (platform, identity, later modules): ops go to the service
+// named by their `service_id()`, events to the service owning their type range, and the
+// snapshot carries one section per service. Each service keeps its own state and events;
+// one batch may hold events of all of them and commits or fails as a unit.
+#include <memory>
+#include <vector>
+
+#include "runtime/service.h"
+
+namespace cb::runtime {
+
+class ServiceSet final : public Service {
+ public:
+  // `service` (not owned) executes ops with op.service_id() == id and applies event types
+  // [event_type_first, event_type_last]. Ranges must not overlap; ids must be distinct.
+  void Add(uint32_t id, Service* service, uint16_t event_type_first, uint16_t event_type_last);
+
+  void Execute(const ServiceOp& op, ServiceContext& ctx, Reply* reply) override;
+  Status ApplyEvent(const journal::EventView& event, uint64_t seq,
+                    TimestampNs record_timestamp) override;
+  void Clear() override;
+  // "CBSS1" | u32 count | count × (u32 id | u64 size | bytes). A snapshot without the magic
+  // is from before services were composed: it belongs to the service with id 0.
+  std::string CaptureSnapshot() const override;
+  Status LoadSnapshot(std::string_view bytes) override;
+
+ private:
+  struct Entry {
+    uint32_t id;
+    Service* service;
+    uint16_t first, last;
+  };
+  Service* ById(uint32_t id) const;
+  std::vector<Entry> entries_;
+};
+
+}  // namespace cb::runtime
