@@ -1,6 +1,7 @@
 #pragma once
 // Typed commands and queries a shard executes, and their replies. The HTTP edge decodes
 // JSON into these; nothing below this line sees JSON.
+#include <any>
 #include <memory>
 #include <string>
 #include <variant>
@@ -82,6 +83,9 @@ struct Reply {
   std::string body;
   bool replayed = false;    // an idempotent replay of an earlier answer:
   uint64_t replay_seq = 0;  // its body is in the journal event at this sequence
+  // A service's typed result for the edge (what an OAuth op decided), when a rendered body
+  // is not what the edge needs.
+  std::any service_result;
 };
 
 }  // namespace cb::runtime

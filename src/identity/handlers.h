@@ -1,0 +1,57 @@
+#pragma once
+// Shared by the identity handler files.
+#include <string>
+
+#include "identity/events.h"
+#include "identity/ops.h"
+#include "identity/results.h"
+#include "identity/service.h"
+#include "identity/state.h"
+#include "platform/render.h"
+#include "platform/service.h"
+#include "runtime/service.h"
+
+namespace cb::identity {
+
+using platform::Answer;
+
+struct IdentityContext {
+  const IdentityOp& op;
+  runtime::ServiceContext& sc;
+  IdentityState& st;
+  const platform::PlatformState& platform;
+  const IdentityOptions& options;
+  const TenantId& tenant() const { return op.caller.tenant; }
+  TimestampNs now() const { return sc.batch_timestamp; }
+
+  Answer Error(uint16_t status, std::string_view type, std::string_view code,
+               std::string_view message, std::string_view param = {}) const {
+    return platform::ErrorAnswer(status, type, code, message, param, op.trace_id);
+  }
+  Answer NotFound(std::string_view code, std::string_view what, std::string_view param) const {
+    return Error(404, "invalid_request_error", code, std::string(what) + " not found", param);
+  }
+  template <typename M>
+  void Emit(EventType type, const M& m) {
+    EmitProto(sc.out, type, m);
+  }
+};
+
+// REST ops (inside the platform envelope): the scope each needs, and the handler.
+ScopeSet RestScope(const IdentityOpBody& body);
+Answer HandleRest(IdentityContext& c);
+// OAuth ops: a typed result for the edge.
+OAuthResult HandleOAuth(IdentityContext& c);
+// Rendered: user info claims (OIDC Core §5.3) as JSON.
+Answer HandleUserInfo(IdentityContext& c, const UserInfoOp& op);
+
+// Revokes a grant (every token minted from it stops working); no-op if already revoked.
+void RevokeGrant(IdentityContext& c, GrantId id, std::string_view reason);
+
+// JSON renderings.
+void RenderApp(std::string* out, const App& a, std::string_view secret);
+void RenderUser(std::string* out, const User& u);
+void RenderSession(std::string* out, const Session& s);
+void RenderConsent(std::string* out, const Consent& c, TimestampNs now);
+
+}  // namespace cb::identity

@@ -1,0 +1,42 @@
+#pragma once
+// What an OAuth op decided, handed to the edge in runtime::Reply::service_result. The edge
+// turns it into a redirect, a page or signed tokens (signing needs the KMS, which stays off
+// the writer thread).
+#include <string>
+
+#include "identity/model.h"
+
+namespace cb::identity {
+
+// Everything a token minted from a grant says about who and what.
+struct TokenGrant {
+  TenantId tenant;
+  AppId client;
+  UserId user;
+  CustomerId customer;  // customer users
+  ConsentId consent;
+  GrantId grant;
+  SessionId session;
+  ScopeSet scopes = 0;
+  AuthLevel acr = AuthLevel::kPassword;
+  uint32_t amr = 0;
+  TimestampNs auth_time = 0;
+  std::string nonce;
+};
+
+struct OAuthResult {
+  std::string error;  // empty: success; else an OAuth error code ("invalid_grant", ...)
+  std::string error_description;
+  // Logins.
+  bool locked = false;
+  TimestampNs locked_until = 0;
+  bool new_device = false;
+  // Decisions: where the browser goes next.
+  std::string redirect_uri;
+  std::string state;
+  // Code redemption and refresh.
+  TokenGrant grant;
+  bool refresh_issued = false;
+};
+
+}  // namespace cb::identity
