@@ -310,50 +310,12 @@ bool TransferSpecFrom(Reader& r, bool batch, TransferSpec* spec, DecodeError* er
 
 }  // namespace
 
-namespace {
-int HexDigit(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-}  // namespace
-
-bool PercentDecode(std::string_view s, std::string* out) {
-  out->clear();
-  for (size_t i = 0; i < s.size(); i++) {
-    if (s[i] != '%') {
-      out->push_back(s[i]);
-      continue;
-    }
-    if (i + 2 >= s.size()) return false;
-    const int h = HexDigit(s[i + 1]);
-    const int l = HexDigit(s[i + 2]);
-    if (h < 0 || l < 0) return false;
-    out->push_back(static_cast<char>(h * 16 + l));
-    i += 2;
-  }
-  return true;
-}
-
 bool ParseQuery(std::string_view query, std::map<std::string, std::string>* out) {
-  // Form encoding: '+' is a space, then percent escapes (so "%2B" stays a '+').
-  auto decode = [](std::string_view s, std::string* o) -> bool {
-    std::string plus_as_space(s);
-    std::replace(plus_as_space.begin(), plus_as_space.end(), '+', ' ');
-    return PercentDecode(plus_as_space, o);
-  };
-  while (!query.empty()) {
-    const size_t amp = query.find('&');
-    const std::string_view part = query.substr(0, amp);
-    query = amp == std::string_view::npos ? "" : query.substr(amp + 1);
-    if (part.empty()) continue;
-    const size_t eq = part.find('=');
-    std::string k, v;
-    if (!decode(part.substr(0, eq), &k)) return false;
-    if (eq != std::string_view::npos && !decode(part.substr(eq + 1), &v)) return false;
+  http::FormFields fields;
+  if (!http::ParseForm(query, &fields)) return false;
+  for (auto& [k, v] : fields) {
     if (k.size() > 64 || v.size() > 256) return false;
-    if (!out->emplace(std::move(k), std::move(v)).second) return false;
+    if (!out->emplace(std::move(k), std::move(v)).second) return false;  // repeated
   }
   return true;
 }

@@ -7,6 +7,7 @@
 #include <string_view>
 #include <vector>
 
+#include "http/form.h"
 #include "platform/ops.h"
 
 namespace cb::api {
@@ -55,7 +56,7 @@ bool DecodeListTransfers(const RouteInput&, platform::OpBody*, DecodeError*);
 bool DecodeSandboxDeposit(const RouteInput&, platform::OpBody*, DecodeError*);
 
 // "%2B44" -> "+44" (no '+' to space: that is for query strings); false on a bad escape.
-bool PercentDecode(std::string_view in, std::string* out);
+using http::PercentDecode;
 
 // "a=1&b=x%20y" -> {a:1, b:"x y"}; false on bad escapes or duplicates.
 bool ParseQuery(std::string_view query, std::map<std::string, std::string>* out);

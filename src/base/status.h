@@ -20,6 +20,8 @@ enum class StatusCode {
   kResourceExhausted,   // a limit was hit (queue full, too large)
   kDataLoss,            // corruption detected (journal, snapshot)
   kInternal,
+  kUnauthenticated,   // no valid credential: authenticate (again)
+  kPermissionDenied,  // authenticated, but not allowed
 };
 
 const char* StatusCodeName(StatusCode code);
@@ -45,6 +47,12 @@ class [[nodiscard]] Status {
   }
   static Status DataLoss(std::string m) { return {StatusCode::kDataLoss, std::move(m)}; }
   static Status Internal(std::string m) { return {StatusCode::kInternal, std::move(m)}; }
+  static Status Unauthenticated(std::string m) {
+    return {StatusCode::kUnauthenticated, std::move(m)};
+  }
+  static Status PermissionDenied(std::string m) {
+    return {StatusCode::kPermissionDenied, std::move(m)};
+  }
 
   bool ok() const { return code_ == StatusCode::kOk; }
   StatusCode code() const { return code_; }
