@@ -2,11 +2,14 @@
 
 #include <openssl/rand.h>
 
+#include <algorithm>
 #include <chrono>
 
 #include "api/decode.h"
 #include "api/event_feed.h"
 #include "api/executor_metrics.h"
+#include "api/identity_routes.h"
+#include "identity/ops.h"
 #include "platform/events.h"
 #include "platform/ids.h"
 #include "platform/render.h"
@@ -17,45 +20,67 @@ namespace cb::api {
 
 namespace {
 
-using platform::Role;
+using platform::ScopeSet;
+namespace ps = platform;  // scope constants
 
 struct Route {
   const char* method;
-  const char* pattern;  // "{id}" matches one segment; the pattern is also the metrics label
-  DecodeFn decode;
-  Role role;  // the edge's check; the handler checks again
-  bool root_only = false;
+  const char* pattern;       // "{id}" matches one segment; the pattern is also the metrics label
+  DecodeFn decode;           // a platform op, or
+  IdentityDecodeFn idecode;  // an identity op (both null: served at the edge)
+  ScopeSet scope;            // the edge's check; the handler checks again
+  bool step_up = false;      // a user's token needs the second factor (payments)
 };
 
 // Ordered: literal segments before "{}" at the same depth (batch before {id}).
 const Route kRoutes[] = {
-    {"POST", "/v1/tenants", DecodeCreateTenant, Role::kAdmin},
-    {"GET", "/v1/tenants", DecodeListTenants, Role::kAdmin},
-    {"GET", "/v1/tenants/{id}", DecodeGetTenant, Role::kAdmin},
-    {"POST", "/v1/api_keys", DecodeCreateApiKey, Role::kAdmin},
-    {"GET", "/v1/api_keys", DecodeListApiKeys, Role::kAdmin},
-    {"POST", "/v1/api_keys/{id}/revoke", DecodeRevokeApiKey, Role::kAdmin},
-    {"POST", "/v1/customers", DecodeCreateCustomer, Role::kOperator},
-    {"GET", "/v1/customers", DecodeListCustomers, Role::kReadOnly},
-    {"GET", "/v1/customers/{id}", DecodeGetCustomer, Role::kReadOnly},
-    {"POST", "/v1/customers/{id}", DecodeUpdateCustomer, Role::kOperator},
-    {"POST", "/v1/accounts", DecodeOpenAccount, Role::kOperator},
-    {"GET", "/v1/accounts", DecodeListAccounts, Role::kReadOnly},
-    {"GET", "/v1/accounts/{id}", DecodeGetAccount, Role::kReadOnly},
-    {"GET", "/v1/accounts/{id}/balances", DecodeGetBalances, Role::kReadOnly},
-    {"GET", "/v1/accounts/{id}/transactions", DecodeListTransactions, Role::kReadOnly},
-    {"POST", "/v1/accounts/{id}/freeze", DecodeFreeze, Role::kOperator},
-    {"POST", "/v1/accounts/{id}/unfreeze", DecodeUnfreeze, Role::kOperator},
-    {"POST", "/v1/accounts/{id}/close", DecodeClose, Role::kOperator},
-    {"GET", "/v1/aliases/{id}", DecodeGetAlias, Role::kReadOnly},
-    {"POST", "/v1/transfers", DecodeCreateTransfer, Role::kOperator},
-    {"GET", "/v1/transfers", DecodeListTransfers, Role::kReadOnly},
-    {"POST", "/v1/transfers/batch", DecodeBatchTransfers, Role::kOperator},
-    {"GET", "/v1/transfers/{id}", DecodeGetTransfer, Role::kReadOnly},
-    {"POST", "/v1/transfers/{id}/post", DecodePost, Role::kOperator},
-    {"POST", "/v1/transfers/{id}/void", DecodeVoid, Role::kOperator},
-    {"POST", "/v1/sandbox/deposits", DecodeSandboxDeposit, Role::kOperator},
-    {"GET", "/v1/events", nullptr, Role::kReadOnly},  // served at the edge from the journal
+    {"POST", "/v1/tenants", DecodeCreateTenant, nullptr, ps::kScopeAdmin},
+    {"GET", "/v1/tenants", DecodeListTenants, nullptr, ps::kScopeAdmin},
+    {"GET", "/v1/tenants/{id}", DecodeGetTenant, nullptr, ps::kScopeAdmin},
+    {"POST", "/v1/api_keys", DecodeCreateApiKey, nullptr, ps::kScopeAdmin},
+    {"GET", "/v1/api_keys", DecodeListApiKeys, nullptr, ps::kScopeAdmin},
+    {"POST", "/v1/api_keys/{id}/revoke", DecodeRevokeApiKey, nullptr, ps::kScopeAdmin},
+    {"POST", "/v1/customers", DecodeCreateCustomer, nullptr, ps::kScopeCustomersWrite},
+    {"GET", "/v1/customers", DecodeListCustomers, nullptr, ps::kScopeCustomersRead},
+    {"GET", "/v1/customers/{id}", DecodeGetCustomer, nullptr, ps::kScopeCustomersRead},
+    {"POST", "/v1/customers/{id}", DecodeUpdateCustomer, nullptr, ps::kScopeCustomersWrite},
+    {"POST", "/v1/accounts", DecodeOpenAccount, nullptr, ps::kScopeAccountsWrite},
+    {"GET", "/v1/accounts", DecodeListAccounts, nullptr, ps::kScopeAccountsRead},
+    {"GET", "/v1/accounts/{id}", DecodeGetAccount, nullptr, ps::kScopeAccountsRead},
+    {"GET", "/v1/accounts/{id}/balances", DecodeGetBalances, nullptr, ps::kScopeBalancesRead},
+    {"GET", "/v1/accounts/{id}/transactions", DecodeListTransactions, nullptr,
+     ps::kScopeTransactionsRead},
+    {"POST", "/v1/accounts/{id}/freeze", DecodeFreeze, nullptr, ps::kScopeAccountsWrite},
+    {"POST", "/v1/accounts/{id}/unfreeze", DecodeUnfreeze, nullptr, ps::kScopeAccountsWrite},
+    {"POST", "/v1/accounts/{id}/close", DecodeClose, nullptr, ps::kScopeAccountsWrite},
+    {"GET", "/v1/aliases/{id}", DecodeGetAlias, nullptr, ps::kScopeAccountsRead},
+    {"POST", "/v1/transfers", DecodeCreateTransfer, nullptr, ps::kScopePaymentsWrite, true},
+    {"GET", "/v1/transfers", DecodeListTransfers, nullptr, ps::kScopeTransactionsRead},
+    {"POST", "/v1/transfers/batch", DecodeBatchTransfers, nullptr, ps::kScopePaymentsWrite, true},
+    {"GET", "/v1/transfers/{id}", DecodeGetTransfer, nullptr, ps::kScopeTransactionsRead},
+    {"POST", "/v1/transfers/{id}/post", DecodePost, nullptr, ps::kScopePaymentsWrite, true},
+    {"POST", "/v1/transfers/{id}/void", DecodeVoid, nullptr, ps::kScopePaymentsWrite, true},
+    {"POST", "/v1/sandbox/deposits", DecodeSandboxDeposit, nullptr, ps::kScopePaymentsWrite},
+    {"GET", "/v1/events", nullptr, nullptr, ps::kScopeEventsRead},  // served from the journal
+    // Identity (docs/oauth.md).
+    {"POST", "/v1/apps", nullptr, DecodeCreateApp, ps::kScopeAdmin},
+    {"GET", "/v1/apps", nullptr, DecodeListApps, ps::kScopeAdmin},
+    {"GET", "/v1/apps/{id}", nullptr, DecodeGetApp, ps::kScopeAdmin},
+    {"POST", "/v1/apps/{id}/rotate_secret", nullptr, DecodeRotateAppSecret, ps::kScopeAdmin},
+    {"POST", "/v1/apps/{id}/revoke", nullptr, DecodeRevokeApp, ps::kScopeAdmin},
+    {"GET", "/v1/apps/{id}/usage", nullptr, DecodeAppUsage, ps::kScopeAdmin},
+    {"POST", "/v1/users", nullptr, DecodeCreateUser, ps::kScopeAdmin},
+    {"GET", "/v1/users", nullptr, DecodeListUsers, ps::kScopeAdmin},
+    {"GET", "/v1/users/{id}", nullptr, DecodeGetUser, ps::kScopeAdmin},
+    {"POST", "/v1/users/{id}/totp", nullptr, DecodeEnrollTotp, ps::kScopeAdmin},
+    {"POST", "/v1/users/{id}/totp/confirm", nullptr, DecodeConfirmTotp, ps::kScopeAdmin},
+    {"GET", "/v1/users/{id}/sessions", nullptr, DecodeListSessions, ps::kScopeAdmin},
+    {"POST", "/v1/sessions/{id}/revoke", nullptr, DecodeRevokeSession, ps::kScopeAdmin},
+    {"POST", "/v1/consents", nullptr, DecodeCreateConsent, ps::kScopeConsentsWrite},
+    {"GET", "/v1/consents", nullptr, DecodeListConsents, ps::kScopeConsentsRead},
+    {"GET", "/v1/consents/{id}", nullptr, DecodeGetConsent, ps::kScopeConsentsRead},
+    {"POST", "/v1/consents/{id}/revoke", nullptr, DecodeRevokeConsent, ps::kScopeConsentsWrite},
+    {"POST", "/v1/signing_keys/rotate", nullptr, DecodeRotateSigningKey, ps::kScopeAdmin},
 };
 
 constexpr size_t kIdempotencyKeyCharsMax = 255;
@@ -156,13 +181,58 @@ struct ApiHandler::Impl {
   gateway::RateLimiter limiter{100'000};
   std::atomic<uint64_t> request_seq{1};
 
+  // Set once the identity edge is built (after the listener knows its port); until then
+  // access tokens, OAuth and identity routes answer as unconfigured.
+  std::atomic<const ApiIdentityDeps*> identity_deps{nullptr};
+
   Impl(ApiOptions o, platform::KeyDirectory* k, gateway::MetricsRegistry* r, gateway::AccessLog* l)
       : options(std::move(o)), keys(k), registry(r), http_metrics(r), access_log(l) {}
+
+  // An API key (sk_...) or one of our access tokens; on failure the description for
+  // WWW-Authenticate.
+  std::optional<platform::Principal> Authenticate(std::string_view bearer,
+                                                  std::string* error) const;
 };
 
 ApiHandler::ApiHandler(ApiOptions options, platform::KeyDirectory* keys,
                        gateway::MetricsRegistry* registry, gateway::AccessLog* access_log)
     : impl_(std::make_unique<Impl>(std::move(options), keys, registry, access_log)) {}
+
+void ApiHandler::SetIdentity(const ApiIdentityDeps* deps) { impl_->identity_deps.store(deps); }
+
+std::optional<platform::Principal> ApiHandler::Impl::Authenticate(std::string_view bearer,
+                                                                  std::string* error) const {
+  if (bearer.substr(0, 3) == "sk_") {
+    auto p = keys->Authenticate(bearer);
+    if (!p) *error = "The API key is not valid.";
+    return p;
+  }
+  const ApiIdentityDeps* identity = identity_deps.load();
+  if (identity == nullptr || identity->verifier == nullptr) {
+    *error = "The API key is not valid.";
+    return std::nullopt;
+  }
+  identity::TokenError token_error;
+  auto claims = identity->verifier->Verify(bearer, SystemClock().NowNs(), &token_error);
+  if (!claims.ok()) {
+    *error = token_error.description;
+    return std::nullopt;
+  }
+  auto p = keys->TenantPrincipal(claims->tenant);
+  if (!p) {
+    *error = "The token's tenant does not exist.";
+    return std::nullopt;
+  }
+  p->kind = platform::PrincipalKind::kAccessToken;
+  p->scopes = claims->scopes;
+  p->client = claims->client.value;
+  p->user = claims->user.value;
+  p->customer = claims->customer;
+  p->consent = claims->consent.value;
+  p->grant = claims->grant.value;
+  p->acr = claims->user.zero() ? platform::AuthLevel::kNone : claims->acr;
+  return p;
+}
 
 ApiHandler::~ApiHandler() = default;
 
@@ -242,6 +312,7 @@ void ApiHandler::ServeEvents(const http::Request& req, const platform::Principal
 
 void ApiHandler::Handle(http::Request&& req, http::Respond respond) {
   Impl& impl = *impl_;
+  const ApiIdentityDeps* id = impl.identity_deps.load();
   auto ex = std::make_shared<Exchange>();
   ex->start_ns = NowNs();
   ex->wall_ns = SystemClock().NowNs();
@@ -352,6 +423,25 @@ void ApiHandler::Handle(http::Request&& req, http::Respond respond) {
     return finish(std::move(res));
   }
 
+  // --- OAuth 2.0 / OIDC endpoints (their own request and error formats) -------------------
+  if (oauth::OAuthHandler::Owns(path)) {
+    ex->route = oauth::OAuthHandler::RouteLabel(path);
+    if (impl.options.per_ip.rate_per_s > 0) {
+      const gateway::Decision d =
+          impl.limiter.Take("ip:" + req.remote_ip, impl.options.per_ip, NowNs());
+      if (!d.allowed) {
+        http::Response res =
+            error(429, "rate_limit_error", "rate_limited", "Too many requests from this address.");
+        res.headers.push_back({"Retry-After", std::to_string((d.retry_after_ms + 999) / 1000)});
+        return finish(std::move(res));
+      }
+    }
+    if (id == nullptr || id->oauth == nullptr) {
+      return finish(error(503, "api_error", "unavailable", "OAuth is not configured."));
+    }
+    return id->oauth->Handle(req, ex->trace.trace_id, std::move(finish));
+  }
+
   // --- route -----------------------------------------------------------------------------
   const Route* route = nullptr;
   bool path_known = false;
@@ -404,16 +494,27 @@ void ApiHandler::Handle(http::Request&& req, http::Respond respond) {
     return finish(std::move(res));
   }
   std::optional<platform::Principal> principal;
+  std::string auth_error = "The API key is not valid.";
   if (auth.size() > 7 && (auth.substr(0, 7) == "Bearer " || auth.substr(0, 7) == "bearer ")) {
-    principal = impl.keys->Authenticate(auth.substr(7));
+    principal = impl.Authenticate(auth.substr(7), &auth_error);
   }
   if (!principal) {
-    http::Response res =
-        error(401, "authentication_error", "invalid_api_key", "The API key is not valid.");
-    res.headers.push_back({"WWW-Authenticate", R"(Bearer error="invalid_token")"});
+    // Anything that is not shaped like a JWT (header.payload.signature) was meant as a key.
+    const std::string_view presented = auth.size() > 7 ? auth.substr(7) : std::string_view();
+    const bool api_key = std::count(presented.begin(), presented.end(), '.') != 2;
+    http::Response res = error(401, "authentication_error",
+                               api_key ? "invalid_api_key" : "invalid_token", auth_error);
+    std::string challenge = R"(Bearer error="invalid_token", error_description=")";
+    for (char c : auth_error) {
+      if (c != '"' && c != '\\') challenge.push_back(c);
+    }
+    challenge.push_back('"');
+    res.headers.push_back({"WWW-Authenticate", std::move(challenge)});
     return finish(std::move(res));
   }
-  ex->key_id = platform::FormatId(platform::prefix::kApiKey, principal->key.value);
+  const bool token = principal->kind == platform::PrincipalKind::kAccessToken;
+  ex->key_id = token ? platform::FormatId(identity::prefix::kApp, principal->client)
+                     : platform::FormatId(platform::prefix::kApiKey, principal->key.value);
   ex->tenant = platform::FormatId(platform::prefix::kTenant, principal->tenant.value);
   if (impl.options.per_key.rate_per_s > 0) {
     const gateway::Decision d = impl.limiter.Take(ex->key_id, impl.options.per_key, now);
@@ -424,21 +525,62 @@ void ApiHandler::Handle(http::Request&& req, http::Respond respond) {
       return finish(std::move(res));
     }
   }
-  if (static_cast<uint8_t>(principal->role) > static_cast<uint8_t>(route->role)) {
-    return finish(error(403, "permission_error", "insufficient_permissions",
-                        std::string("This API key's role (") + platform::RoleName(principal->role) +
-                            ") may not do this."));
+  if (token && id != nullptr && id->edge.state != nullptr) {
+    // An app's own limit, over the per-key default.
+    const auto app_rate = id->edge.state->ReadAppRateLimit(identity::AppId(principal->client));
+    if (app_rate && *app_rate > 0) {
+      const gateway::Decision d = impl.limiter.Take(
+          "app:" + ex->key_id, {.rate_per_s = *app_rate, .burst = *app_rate}, now);
+      if (!d.allowed) {
+        http::Response res =
+            error(429, "rate_limit_error", "rate_limited", "Too many requests for this app.");
+        res.headers.push_back({"Retry-After", std::to_string((d.retry_after_ms + 999) / 1000)});
+        return finish(std::move(res));
+      }
+    }
+  }
+  if ((principal->scopes & route->scope) != route->scope) {
+    if (!token) {
+      return finish(error(403, "permission_error", "insufficient_permissions",
+                          std::string("This API key's role (") +
+                              platform::RoleName(principal->role) + ") may not do this."));
+    }
+    http::Response res = error(403, "permission_error", "insufficient_scope",
+                               std::string("The token's scope does not include ") +
+                                   platform::ScopeName(route->scope) + ".");
+    res.headers.push_back(
+        {"WWW-Authenticate", std::string(R"(Bearer error="insufficient_scope", scope=")") +
+                                 platform::ScopeName(route->scope) + "\""});
+    return finish(std::move(res));
+  }
+  // Step-up (RFC 9470): a user moving money must have passed the second factor.
+  if (route->step_up && token && principal->user != 0 && impl.options.step_up_payments &&
+      principal->acr < platform::AuthLevel::kMfa) {
+    http::Response res = error(401, "authentication_error", "insufficient_user_authentication",
+                               "This needs a second factor: authorize again with acr_values="
+                               "urn:corebank:acr:mfa.");
+    res.headers.push_back(
+        {"WWW-Authenticate",
+         R"(Bearer error="insufficient_user_authentication", error_description="A second factor is required", acr_values="urn:corebank:acr:mfa")"});
+    return finish(std::move(res));
+  }
+  if (token && id != nullptr && id->oauth != nullptr) {
+    id->oauth->CountUsage(identity::AppId(principal->client), route->pattern,
+                          SystemClock().NowNs());
   }
 
-  if (route->decode == nullptr) {
+  if (route->decode == nullptr && route->idecode == nullptr) {
+    if (principal->delegated()) {
+      return finish(error(403, "permission_error", "not_allowed_for_customer",
+                          "A customer's token may not read the tenant's event feed."));
+    }
     return ServeEvents(req, *principal, ex->trace.trace_id, std::move(finish));
   }
 
   // --- decode ----------------------------------------------------------------------------
-  auto op = std::make_shared<platform::PlatformOp>();
-  op->caller = *principal;
-  op->trace_id = ex->trace.trace_id;
   const bool is_post = req.method == "POST";
+  std::string idempotency_key;
+  Hash256 request_sha256{};
   if (is_post) {
     const std::string_view key = req.header("Idempotency-Key");
     if (key.empty()) {
@@ -450,14 +592,14 @@ void ApiHandler::Handle(http::Request&& req, http::Respond respond) {
                           "Idempotency-Key must be 1-255 printable ASCII characters.",
                           "Idempotency-Key"));
     }
-    op->idempotency_key = std::string(key);
+    idempotency_key = std::string(key);
     Sha256 h;
     h.Update(req.method.data(), req.method.size());
     h.Update(" ", 1);
     h.Update(path.data(), path.size());
     h.Update("\n", 1);
     h.Update(req.body.data(), req.body.size());
-    op->request_sha256 = h.Finish();
+    request_sha256 = h.Finish();
   }
   RouteInput in;
   in.path_params = params;
@@ -477,11 +619,40 @@ void ApiHandler::Handle(http::Request&& req, http::Respond respond) {
                           "Send JSON with Content-Type: application/json.", ""));
     }
   }
+  auto decode_error = [&](const DecodeError& derr) {
+    const char* type = derr.http_status == 403   ? "permission_error"
+                       : derr.http_status >= 500 ? "api_error"
+                                                 : "invalid_request_error";
+    return error(derr.http_status, type, derr.code, derr.message, derr.param);
+  };
   DecodeError derr;
-  if (!route->decode(in, &op->body, &derr)) {
-    return finish(error(derr.http_status,
-                        derr.http_status == 404 ? "invalid_request_error" : "invalid_request_error",
-                        derr.code, derr.message, derr.param));
+  std::shared_ptr<runtime::ServiceOp> op;
+  std::string password;  // to hash before submitting (new users)
+  std::shared_ptr<identity::IdentityOp> identity_op;
+  if (route->decode != nullptr) {
+    auto pop = std::make_shared<platform::PlatformOp>();
+    pop->caller = *principal;
+    pop->trace_id = ex->trace.trace_id;
+    pop->idempotency_key = idempotency_key;
+    pop->request_sha256 = request_sha256;
+    if (!route->decode(in, &pop->body, &derr)) return finish(decode_error(derr));
+    op = std::move(pop);
+  } else {
+    if (id == nullptr || id->edge.state == nullptr || id->edge.kms == nullptr) {
+      return finish(error(503, "api_error", "unavailable", "Identity is not configured."));
+    }
+    identity_op = std::make_shared<identity::IdentityOp>();
+    identity_op->caller = *principal;
+    identity_op->trace_id = ex->trace.trace_id;
+    identity_op->idempotency_key = idempotency_key;
+    identity_op->request_sha256 = request_sha256;
+    IdentityDecoded decoded;
+    if (!route->idecode(in, id->edge, *principal, &decoded, &derr)) {
+      return finish(decode_error(derr));
+    }
+    identity_op->body = std::move(decoded.body);
+    password = std::move(decoded.password);
+    op = identity_op;
   }
 
   // --- execute -----------------------------------------------------------------------------
@@ -494,9 +665,7 @@ void ApiHandler::Handle(http::Request&& req, http::Respond respond) {
   auto shared_finish = std::make_shared<decltype(finish)>(std::move(finish));
   const std::string trace_id = ex->trace.trace_id;
   journal::JournalReader* reader = journal_reader_.load();
-  Status st = executor->Submit(runtime::ServiceCmd{std::move(op)}, [shared_finish, trace_id, reader,
-                                                                    executor](
-                                                                       runtime::Reply&& reply) {
+  auto on_reply = [shared_finish, trace_id, reader, executor](runtime::Reply&& reply) {
     http::Response res;
     if (reply.status.ok() && reply.replayed) {
       // The original answer's bytes, from the journal event that recorded them.
@@ -532,15 +701,38 @@ void ApiHandler::Handle(http::Request&& req, http::Respond respond) {
       if (reply.replayed) res.headers.push_back({"Idempotent-Replayed", "true"});
     }
     (*shared_finish)(std::move(res));
-  });
-  if (!st.ok()) {
-    http::Response res =
-        st.code() == StatusCode::kResourceExhausted
-            ? error(503, "api_error", "overloaded", "The server is at capacity; retry shortly.")
-            : error(503, "api_error", "unavailable", "The ledger is not accepting commands.");
+  };
+  auto submit_error = [shared_finish, trace_id](const Status& st) {
+    http::Response res;
+    res.status = 503;
+    res.body = st.code() == StatusCode::kResourceExhausted
+                   ? platform::ErrorBody("api_error", "overloaded",
+                                         "The server is at capacity; retry shortly.", "", trace_id)
+                   : platform::ErrorBody("api_error", "unavailable",
+                                         "The ledger is not accepting commands.", "", trace_id);
     res.headers.push_back({"Retry-After", "1"});
     (*shared_finish)(std::move(res));
+  };
+  if (password.empty()) {
+    Status st = executor->Submit(runtime::ServiceCmd{std::move(op)}, std::move(on_reply));
+    if (!st.ok()) submit_error(st);
+    return;
   }
+  // A new user's password is hashed (argon2id) on the password pool, never on an io thread
+  // or the writer; the op is submitted from the pool's thread when the hash is ready.
+  if (id == nullptr || id->passwords == nullptr) {
+    return submit_error(Status::Unavailable("no password pool"));
+  }
+  const bool accepted = id->passwords->SubmitHash(
+      std::move(password), id->password_policy,
+      [identity_op, executor, on_reply = std::move(on_reply),
+       submit_error](Result<std::string> hash) mutable {
+        if (!hash.ok()) return submit_error(Status::Unavailable(hash.status().message()));
+        std::get<identity::CreateUserOp>(identity_op->body).password_hash = *std::move(hash);
+        Status st = executor->Submit(runtime::ServiceCmd{identity_op}, std::move(on_reply));
+        if (!st.ok()) submit_error(st);
+      });
+  if (!accepted) submit_error(Status::ResourceExhausted("password pool full"));
 }
 
 }  // namespace cb::api

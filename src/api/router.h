@@ -8,11 +8,15 @@
 #include <memory>
 #include <string>
 
+#include "api/identity_routes.h"
+#include "credentials/password.h"
 #include "gateway/access_log.h"
 #include "gateway/metrics.h"
 #include "gateway/rate_limiter.h"
 #include "http/server.h"
+#include "identity/tokens.h"
 #include "journal/reader.h"
+#include "oauth/handler.h"
 #include "platform/key_directory.h"
 #include "runtime/executor.h"
 
@@ -25,6 +29,19 @@ struct ApiOptions {
   gateway::RateLimit per_ip{.rate_per_s = 0, .burst = 0};
   std::vector<std::string> cors_origins;  // exact origins, or "*"
   std::string openapi_yaml;               // served at GET /v1/openapi.yaml
+  // Payments with a user's token need the second factor (acr urn:corebank:acr:mfa); below
+  // it the answer is 401 insufficient_user_authentication (RFC 9470).
+  bool step_up_payments = true;
+};
+
+// The identity edge: access tokens, the OAuth endpoints, identity resources. Without it
+// (null members) only API keys authenticate and identity routes answer 503.
+struct ApiIdentityDeps {
+  oauth::OAuthHandler* oauth = nullptr;
+  const identity::TokenVerifier* verifier = nullptr;
+  IdentityEdge edge;
+  credentials::PasswordHasherPool* passwords = nullptr;
+  credentials::PasswordPolicy password_policy = credentials::PasswordPolicy::Interactive();
 };
 
 class ApiHandler final : public http::Handler {
@@ -36,6 +53,8 @@ class ApiHandler final : public http::Handler {
   ~ApiHandler() override;
 
   void SetExecutor(runtime::Executor* executor) { executor_.store(executor); }
+  // The identity edge (not owned; outlives the handler's use of it). Null turns it off.
+  void SetIdentity(const ApiIdentityDeps* deps);
   void SetEventFeed(EventFeed* feed) { event_feed_.store(feed); }
   // Idempotent replays read the original answer from the journal through this.
   void SetJournalReader(journal::JournalReader* reader) { journal_reader_.store(reader); }

@@ -48,7 +48,7 @@ int RunReplay(const std::string& data_dir, const std::optional<std::string>& as_
   ledger::LedgerState state(records_max, 0);
   state.ReserveRecords(records_max);
   PlatformStack stack;
-  auto result = runtime::ReplayJournal(disk.get(), data_dir, as_of, &state, &stack.service);
+  auto result = runtime::ReplayJournal(disk.get(), data_dir, as_of, &state, &stack.services);
   const double seconds = static_cast<double>(MonotonicNowNs() - t0) / 1e9;
   if (!result.ok()) {
     std::fprintf(stderr, "replay: %s\n", result.status().ToString().c_str());
@@ -103,7 +103,7 @@ Result<std::unique_ptr<runtime::Shard>> OpenShard(Disk* disk, const std::string&
   }
   runtime::ShardOptions options;
   options.data_dir = data_dir;
-  options.service = &stack->service;
+  options.service = &stack->services;
   return runtime::Shard::Open(disk, options, info);
 }
 }  // namespace
@@ -162,7 +162,7 @@ int RunLookupTransfer(const std::string& data_dir, const std::string& id_text, u
   }
   ledger::LedgerState state;
   PlatformStack stack;
-  auto result = runtime::ReplayJournal(disk.get(), data_dir, std::nullopt, &state, &stack.service);
+  auto result = runtime::ReplayJournal(disk.get(), data_dir, std::nullopt, &state, &stack.services);
   if (!result.ok()) {
     std::fprintf(stderr, "lookup-transfer: %s\n", result.status().ToString().c_str());
     return 1;

@@ -9,6 +9,8 @@ namespace cb::app {
 
 struct ServeConfig;
 int RunServe(const ServeConfig& config);
+// `corebank admin rotate-signing-key --data DIR` (server stopped).
+int RunRotateSigningKey(const std::string& data_dir);
 int RunCreateKey(const std::string& data_dir, const std::string& tenant, const std::string& role,
                  const std::string& name);
 

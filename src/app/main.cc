@@ -33,6 +33,8 @@ int main(int argc, char** argv) {
   auto* o_log =
       serve_cmd->add_option("--access-log", serve_flags.access_log, "stdout | off | file path")
           ->capture_default_str();
+  auto* o_issuer = serve_cmd->add_option(
+      "--issuer", serve_flags.issuer, "OAuth issuer: our public base URL (default: from --listen)");
   serve_cmd->add_flag("--no-bootstrap", no_bootstrap,
                       "Production: never create the sandbox tenant and key on first start");
 
@@ -43,6 +45,11 @@ int main(int argc, char** argv) {
   create_key_cmd->add_option("--tenant", key_tenant, "Tenant id (ten_...)")->required();
   create_key_cmd->add_option("--role", key_role, "admin|operator|read_only")->capture_default_str();
   create_key_cmd->add_option("--name", key_name)->capture_default_str();
+  std::string rotate_data = "./var";
+  auto* rotate_cmd = admin_cmd->add_subcommand(
+      "rotate-signing-key",
+      "Make a new current OAuth signing key; the old one stays published until its tokens expire");
+  rotate_cmd->add_option("--data", rotate_data)->capture_default_str();
 
   auto* bench_cmd = app.add_subcommand("bench", "Benchmarks");
   bench_cmd->require_subcommand(1);
@@ -134,12 +141,14 @@ int main(int argc, char** argv) {
     if (o_cert->count()) config.tls_cert_file = serve_flags.tls_cert_file;
     if (o_key->count()) config.tls_key_file = serve_flags.tls_key_file;
     if (o_log->count()) config.access_log = serve_flags.access_log;
+    if (o_issuer->count()) config.issuer = serve_flags.issuer;
     if (no_bootstrap) config.bootstrap = false;
     return cb::app::RunServe(config);
   }
   if (create_key_cmd->parsed()) {
     return cb::app::RunCreateKey(key_data, key_tenant, key_role, key_name);
   }
+  if (rotate_cmd->parsed()) return cb::app::RunRotateSigningKey(rotate_data);
   if (ledger_cmd->parsed()) return cb::app::RunLedgerBench(bench);
   if (recovery_cmd->parsed()) return cb::app::RunRecoveryBench(recovery_dir);
   if (snapshot_cmd->parsed()) return cb::app::RunSnapshot(snapshot_dir);

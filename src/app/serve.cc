@@ -6,19 +6,25 @@
 
 #include <cinttypes>
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
 #include <future>
 #include <sstream>
+#include <thread>
 
 #include "api/event_feed.h"
 #include "api/router.h"
 #include "app/commands.h"
 #include "app/platform_stack.h"
 #include "app/serve_config.h"
+#include "credentials/password.h"
 #include "gateway/access_log.h"
 #include "gateway/metrics.h"
 #include "http/server.h"
+#include "identity/tokens.h"
 #include "journal/disk.h"
+#include "kms/kms.h"
+#include "oauth/handler.h"
 #include "platform/ids.h"
 #include "platform/json_out.h"
 #include "runtime/executor.h"
@@ -72,7 +78,7 @@ Status WriteSecretFile(const std::string& path, const std::string& content) {
 }
 
 // Runs one op synchronously through the executor (start-up and admin commands).
-runtime::Reply RunOp(runtime::Executor* executor, std::shared_ptr<platform::PlatformOp> op) {
+runtime::Reply RunOp(runtime::Executor* executor, std::shared_ptr<const runtime::ServiceOp> op) {
   std::promise<runtime::Reply> done;
   auto future = done.get_future();
   Status st = executor->Submit(runtime::ServiceCmd{std::move(op)},
@@ -99,6 +105,33 @@ Status Bootstrap(runtime::Executor* executor, const std::string& data_dir, std::
   runtime::Reply r = RunOp(executor, std::move(op));
   if (!r.status.ok()) return r.status;
   if (r.http_status != 201) return Status::Internal("bootstrap failed: " + r.body);
+  return Status::Ok();
+}
+
+// Makes sure a current signing key exists and the KMS holds it (a fresh data dir, or a KMS
+// directory that was lost: then a new key replaces the unusable one).
+Status EnsureSigningKey(runtime::Executor* executor, kms::Kms* kms,
+                        const identity::IdentityState& state, bool rotate, std::string* kid_out) {
+  std::string current;
+  for (const identity::SigningKeyInfo& k : state.ReadSigningKeys()) {
+    if (k.retired == 0) current = k.kid;
+  }
+  if (!rotate && !current.empty() && kms->HasKey(current)) {
+    *kid_out = current;
+    return Status::Ok();
+  }
+  auto op = std::make_shared<identity::IdentityOp>();
+  identity::AddSigningKeyOp add;
+  CB_ASSIGN_OR_RETURN(add.kid, kms->CreateSigningKey(&add.public_jwk));
+  add.retire_current = !current.empty();
+  *kid_out = add.kid;
+  op->body = std::move(add);
+  runtime::Reply r = RunOp(executor, std::move(op));
+  if (!r.status.ok()) return r.status;
+  const auto* res = std::any_cast<identity::OAuthResult>(&r.service_result);
+  if (res == nullptr || !res->error.empty()) {
+    return Status::Internal("signing key not added: " + (res ? res->error_description : ""));
+  }
   return Status::Ok();
 }
 
@@ -150,6 +183,7 @@ int RunServe(const ServeConfig& config) {
   aopts.per_ip = {config.rate_per_ip_per_s, config.rate_per_ip_burst};
   aopts.cors_origins = config.cors_origins;
   aopts.openapi_yaml = LoadOpenApi();
+  aopts.step_up_payments = config.step_up_payments;
   api::ApiHandler handler(aopts, &stack.keys, &registry, access_log->get());
 
   http::ServerOptions hopts;
@@ -171,6 +205,45 @@ int RunServe(const ServeConfig& config) {
   const char* scheme = config.tls_cert_file.empty() ? "http" : "https";
   std::printf("corebank: listening on %s://%s:%u\n", scheme, host.c_str(),
               static_cast<unsigned>(server->port()));
+
+  // The identity edge: keys in the KMS, tokens, passwords, the OAuth endpoints.
+  std::error_code mkdir_error;
+  std::filesystem::create_directories(config.data_dir, mkdir_error);
+  if (mkdir_error) {
+    std::fprintf(stderr, "serve: data dir %s: %s\n", config.data_dir.c_str(),
+                 mkdir_error.message().c_str());
+    return 1;
+  }
+  auto kms = kms::OpenLocalKms(config.data_dir + "/kms");
+  if (!kms.ok()) {
+    std::fprintf(stderr, "serve: kms: %s\n", kms.status().ToString().c_str());
+    return 1;
+  }
+  const std::string issuer = !config.issuer.empty() ? config.issuer
+                                                    : std::string(scheme) + "://" + host + ":" +
+                                                          std::to_string(server->port());
+  identity::TokenConfig tcfg;
+  tcfg.issuer = issuer;
+  tcfg.api_audience = issuer + "/v1";
+  tcfg.access_ttl_s = config.access_token_ttl_s;
+  identity::TokenIssuer token_issuer(tcfg, kms->get(), &stack.identity.state());
+  identity::TokenVerifier token_verifier(tcfg, &stack.identity.state());
+  credentials::PasswordHasherPool passwords({.thread_count = 1, .queue_capacity = 64});
+  oauth::OAuthOptions oopts;
+  oopts.issuer = issuer;
+  oopts.secure_cookies = !config.tls_cert_file.empty();
+  oauth::OAuthHandler oauth_handler(oopts, {.identity = &stack.identity.state(),
+                                            .issuer = &token_issuer,
+                                            .verifier = &token_verifier,
+                                            .kms = kms->get(),
+                                            .passwords = &passwords,
+                                            .keys = &stack.keys});
+  api::ApiIdentityDeps identity_deps;
+  identity_deps.oauth = &oauth_handler;
+  identity_deps.verifier = &token_verifier;
+  identity_deps.edge = {&stack.identity.state(), kms->get(), "corebank"};
+  identity_deps.passwords = &passwords;
+  handler.SetIdentity(&identity_deps);
   std::printf("corebank: recovering from %s ...\n", config.data_dir.c_str());
   std::fflush(stdout);
 
@@ -179,7 +252,7 @@ int RunServe(const ServeConfig& config) {
   sopts.data_dir = config.data_dir;
   sopts.durability =
       config.durable == "none" ? journal::Durability::kNone : journal::Durability::kFdatasync;
-  sopts.service = &stack.service;
+  sopts.service = &stack.services;
   sopts.journal_zero_fill = config.journal_zero_fill && config.durable == "fdatasync";
   runtime::RecoveryInfo info;
   const uint64_t t0 = MonotonicNowNs();
@@ -215,6 +288,26 @@ int RunServe(const ServeConfig& config) {
     std::printf("corebank: created the sandbox tenant; its admin API key is in %s (mode 0600)\n",
                 bootstrap_path.c_str());
   }
+  std::string kid;
+  if (Status st = EnsureSigningKey(&executor, kms->get(), stack.identity.state(), false, &kid);
+      !st.ok()) {
+    std::fprintf(stderr, "serve: signing key: %s\n", st.ToString().c_str());
+    executor.Stop();
+    return 1;
+  }
+  std::printf("corebank: OAuth issuer %s, signing key %s\n", issuer.c_str(), kid.c_str());
+  oauth_handler.SetExecutor(&executor);
+  // Usage counters reach the journal every few seconds.
+  std::atomic<bool> stopping{false};
+  std::thread usage_flusher([&oauth_handler, &stopping] {
+    pthread_setname_np(pthread_self(), "cb-usage");
+    while (!stopping.load()) {
+      for (int i = 0; i < 100 && !stopping.load(); i++) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(100));
+      }
+      oauth_handler.FlushUsage();
+    }
+  });
   journal::JournalReader reader(disk.get(), runtime::JournalDir(config.data_dir));
   api::EventFeed feed(&reader);
   handler.SetJournalReader(&reader);
@@ -229,6 +322,10 @@ int RunServe(const ServeConfig& config) {
   std::printf("corebank: signal %d, stopping\n", sig);
   std::fflush(stdout);
   server->Stop();
+  stopping.store(true);
+  usage_flusher.join();  // flushes what was counted
+  handler.SetIdentity(nullptr);
+  oauth_handler.SetExecutor(nullptr);
   handler.SetExecutor(nullptr);
   handler.SetEventFeed(nullptr);
   handler.SetJournalReader(nullptr);
@@ -253,7 +350,7 @@ int RunCreateKey(const std::string& data_dir, const std::string& tenant_text,
   PlatformStack stack;
   runtime::ShardOptions sopts;
   sopts.data_dir = data_dir;
-  sopts.service = &stack.service;
+  sopts.service = &stack.services;
   runtime::RecoveryInfo info;
   auto shard = runtime::Shard::Open(disk.get(), sopts, &info);
   if (!shard.ok()) {
@@ -286,6 +383,43 @@ int RunCreateKey(const std::string& data_dir, const std::string& tenant_text,
   }
   // The secret goes to stdout for the operator and nowhere else.
   std::printf("%s\n", token.c_str());
+  return 0;
+}
+
+}  // namespace cb::app
+
+namespace cb::app {
+
+int RunRotateSigningKey(const std::string& data_dir) {
+  auto disk = NewPosixDisk();
+  PlatformStack stack;
+  runtime::ShardOptions sopts;
+  sopts.data_dir = data_dir;
+  sopts.service = &stack.services;
+  runtime::RecoveryInfo info;
+  auto shard = runtime::Shard::Open(disk.get(), sopts, &info);
+  if (!shard.ok()) {
+    std::fprintf(stderr, "admin rotate-signing-key: %s\n", shard.status().ToString().c_str());
+    return 1;
+  }
+  auto kms = kms::OpenLocalKms(data_dir + "/kms");
+  if (!kms.ok()) {
+    std::fprintf(stderr, "admin rotate-signing-key: kms: %s\n", kms.status().ToString().c_str());
+    return 1;
+  }
+  runtime::Executor executor(shard->get(), runtime::ExecutorOptions{});
+  executor.Start();
+  std::string kid;
+  const Status st = EnsureSigningKey(&executor, kms->get(), stack.identity.state(), true, &kid);
+  executor.Stop();
+  if (!st.ok()) {
+    std::fprintf(stderr, "admin rotate-signing-key: %s\n", st.ToString().c_str());
+    return 1;
+  }
+  std::printf(
+      "admin rotate-signing-key: current key %s (the previous one stays published until "
+      "its tokens expire)\n",
+      kid.c_str());
   return 0;
 }
 

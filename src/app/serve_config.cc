@@ -48,7 +48,11 @@ Status LoadServeConfigFile(const std::string& path, ServeConfig* c) {
                                                  "cors_origins",
                                                  "access_log",
                                                  "idempotency_ttl_hours",
-                                                 "idempotency_bytes_max", "journal_zero_fill"};
+                                                 "idempotency_bytes_max",
+                                                 "journal_zero_fill",
+                                                 "issuer",
+                                                 "access_token_ttl_s",
+                                                 "step_up_payments"};
     for (const auto& [key, value] : t.as_table()) {
       if (!kKnown.contains(key))
         return Status::InvalidArgument(path + ": unknown option '" + key + "'");
@@ -74,6 +78,9 @@ Status LoadServeConfigFile(const std::string& path, ServeConfig* c) {
     Read(t, "idempotency_ttl_hours", &c->idempotency_ttl_hours);
     Read(t, "idempotency_bytes_max", &c->idempotency_bytes_max);
     Read(t, "journal_zero_fill", &c->journal_zero_fill);
+    Read(t, "issuer", &c->issuer);
+    Read(t, "access_token_ttl_s", &c->access_token_ttl_s);
+    Read(t, "step_up_payments", &c->step_up_payments);
   } catch (const std::exception& e) {
     return Status::InvalidArgument(std::string("config: ") + e.what());
   }
@@ -90,6 +97,7 @@ Status ApplyServeEnv(ServeConfig* c) {
   str("COREBANK_TLS_CERT_FILE", &c->tls_cert_file);
   str("COREBANK_TLS_KEY_FILE", &c->tls_key_file);
   str("COREBANK_ACCESS_LOG", &c->access_log);
+  str("COREBANK_ISSUER", &c->issuer);
   struct U32 {
     const char* name;
     uint32_t* out;
@@ -111,8 +119,20 @@ Status ApplyServeEnv(ServeConfig* c) {
   }
   if (const char* v = std::getenv("COREBANK_JOURNAL_ZERO_FILL")) {
     const std::string s = v;
-    if (s != "0" && s != "1") return Status::InvalidArgument("COREBANK_JOURNAL_ZERO_FILL must be 0 or 1");
+    if (s != "0" && s != "1")
+      return Status::InvalidArgument("COREBANK_JOURNAL_ZERO_FILL must be 0 or 1");
     c->journal_zero_fill = s == "1";
+  }
+  if (const char* v = std::getenv("COREBANK_ACCESS_TOKEN_TTL_S")) {
+    if (!ParseU64(v, &c->access_token_ttl_s)) {
+      return Status::InvalidArgument("COREBANK_ACCESS_TOKEN_TTL_S must be an integer");
+    }
+  }
+  if (const char* v = std::getenv("COREBANK_STEP_UP_PAYMENTS")) {
+    const std::string s = v;
+    if (s != "0" && s != "1")
+      return Status::InvalidArgument("COREBANK_STEP_UP_PAYMENTS must be 0 or 1");
+    c->step_up_payments = s == "1";
   }
   if (const char* v = std::getenv("COREBANK_SNAPSHOT_INTERVAL_S")) {
     if (!ParseU64(v, &c->snapshot_interval_s)) {
@@ -127,6 +147,16 @@ Status ValidateServeConfig(const ServeConfig& c) {
     return Status::InvalidArgument("durable must be fdatasync or none");
   }
   if (c.io_threads < 1 || c.io_threads > 16) return Status::InvalidArgument("io_threads: 1..16");
+  if (c.access_token_ttl_s < 60 || c.access_token_ttl_s > 600) {
+    return Status::InvalidArgument("access_token_ttl_s: 60 .. 600");
+  }
+  if (!c.issuer.empty() &&
+      ((c.issuer.rfind("https://", 0) != 0 && c.issuer.rfind("http://", 0) != 0) ||
+       c.issuer.back() == '/' || c.issuer.find('?') != std::string::npos ||
+       c.issuer.find('#') != std::string::npos)) {
+    return Status::InvalidArgument(
+        "issuer: an http(s) URL without a trailing slash, query or fragment");
+  }
   if (c.tls_cert_file.empty() != c.tls_key_file.empty()) {
     return Status::InvalidArgument("tls_cert_file and tls_key_file go together");
   }

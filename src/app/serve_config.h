@@ -32,6 +32,11 @@ struct ServeConfig {
   uint64_t idempotency_ttl_hours = 24;
   uint64_t idempotency_bytes_max = 1ull << 30;
   bool journal_zero_fill = false;  // zero-filled segments (cheaper fdatasync), see ADR 0001
+  // OAuth / OIDC (docs/oauth.md). The issuer is our public base URL; empty: derived from
+  // the listen address (http://127.0.0.1:8080).
+  std::string issuer;
+  uint64_t access_token_ttl_s = 300;  // 60 .. 600
+  bool step_up_payments = true;       // payments with a user's token need the second factor
 };
 
 // Reads `path` (TOML) over `config`. Unknown keys are errors: a typo must not be ignored.

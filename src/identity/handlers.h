@@ -50,6 +50,8 @@ void RevokeGrant(IdentityContext& c, GrantId id, std::string_view reason);
 
 // JSON renderings.
 void RenderApp(std::string* out, const App& a, std::string_view secret);
+// RFC 7591 §3.2.1 client information response.
+void RenderRegistration(std::string* out, const App& a, std::string_view secret);
 void RenderUser(std::string* out, const User& u);
 void RenderSession(std::string* out, const Session& s);
 void RenderConsent(std::string* out, const Consent& c, TimestampNs now);

@@ -465,7 +465,15 @@ OAuthResult RecordUsage(IdentityContext& c, const RecordUsageOp& op) {
 
 OAuthResult AddSigningKey(IdentityContext& c, const AddSigningKeyOp& op) {
   for (const SigningKeyInfo& k : c.st.signing_keys()) {
-    if (k.retired == 0) return {};  // one is current already (a concurrent start won)
+    if (k.kid == op.kid) return Fail("invalid_request", "Key id collision.");
+    if (k.retired != 0) continue;
+    if (!op.retire_current) return {};  // one is current already (a concurrent start won)
+    pb::SigningKeyRetired r;
+    r.set_kid(k.kid);
+    r.set_unpublish_ns(c.now() + c.options.token_ttl_max_ns);
+    r.set_at_ns(c.now());
+    c.Emit(EventType::kSigningKeyRetired, r);
+    c.st.ApplySigningKeyRetired(r);
   }
   pb::SigningKeyAdded m;
   m.set_kid(op.kid);
@@ -473,6 +481,73 @@ OAuthResult AddSigningKey(IdentityContext& c, const AddSigningKeyOp& op) {
   m.set_at_ns(c.now());
   c.Emit(EventType::kSigningKeyAdded, m);
   c.st.ApplySigningKeyAdded(m);
+  return {};
+}
+
+OAuthResult ViewConsent(IdentityContext& c, const ConsentViewOp& op) {
+  OAuthResult result;
+  const AuthRequest* r = LiveRequest(c, op.request, &result);
+  if (r == nullptr) return result;
+  const Session* s = c.st.FindSession(op.session);
+  if (s == nullptr || s->revoked || s->expires <= c.now() || !(s->tenant == r->tenant)) {
+    return Fail("login_required", "The session ended; sign in again.");
+  }
+  const User* u = c.st.FindUser(s->user);
+  const App* app = c.st.FindApp(r->client);
+  CB_CHECK(u != nullptr);
+  CB_CHECK(app != nullptr);
+  ConsentView& v = result.view;
+  v.app_name = app->name;
+  v.scopes = r->scopes & UserGrantable(*u);
+  if (!r->consent.zero()) {
+    if (const Consent* k = c.st.FindConsent(r->consent)) v.consent_permissions = k->permissions;
+  }
+  v.customer = u->kind == UserKind::kCustomer;
+  const platform::TenantLists* lists = c.platform.Lists(r->tenant);
+  if (v.customer && lists != nullptr) {
+    for (AccountId id : lists->accounts) {
+      const platform::AccountMeta* a = c.platform.FindAccount(id);
+      if (a == nullptr || !(a->customer == u->customer) ||
+          a->status == platform::AccountStatus::kClosed) {
+        continue;
+      }
+      const uint32_t row = c.sc.ledger->AccountRow(id);
+      const ledger::LedgerInfo* info =
+          row == ledger::kNoRow ? nullptr
+                                : c.sc.ledger->FindLedger(c.sc.ledger->account(row).ledger);
+      const std::string text = platform::FormatId(platform::prefix::kAccount, id.value);
+      std::string label = info != nullptr ? std::string(info->currency) + " " : "";
+      label += platform::AccountTypeName(a->type);
+      label += " account …" + text.substr(text.size() - 6);
+      if (!a->aliases.empty()) label += " (" + a->aliases.front() + ")";
+      v.accounts.push_back({id, std::move(label)});
+    }
+  }
+  return result;
+}
+
+OAuthResult CustomerRevokeConsent(IdentityContext& c, const CustomerRevokeConsentOp& op) {
+  const Session* s = c.st.FindSession(op.session);
+  if (s == nullptr || s->revoked || s->expires <= c.now()) {
+    return Fail("login_required", "The session ended; sign in again.");
+  }
+  const User* u = c.st.FindUser(s->user);
+  const Consent* k = c.st.FindConsent(op.consent);
+  if (u == nullptr || u->kind != UserKind::kCustomer || k == nullptr ||
+      !(k->customer == u->customer) || !(k->tenant == s->tenant)) {
+    return Fail("invalid_request", "No such consent of yours.");
+  }
+  const ConsentStatus st = k->StatusAt(c.now());
+  if (st != ConsentStatus::kAuthorised && st != ConsentStatus::kAwaitingAuthorisation) {
+    return Fail("invalid_request", std::string("The consent is ") + ConsentStatusName(st) + ".");
+  }
+  pb::ConsentRevoked m;
+  m.set_id(IdBytes(k->id.value));
+  m.set_tenant_id(IdBytes(k->tenant.value));
+  m.set_by("customer");
+  m.set_at_ns(c.now());
+  c.Emit(EventType::kConsentRevoked, m);
+  c.st.ApplyConsentRevoked(m);
   return {};
 }
 
@@ -512,6 +587,10 @@ OAuthResult HandleOAuth(IdentityContext& c) {
           return RecordUsage(c, b);
         } else if constexpr (std::is_same_v<T, AddSigningKeyOp>) {
           return AddSigningKey(c, b);
+        } else if constexpr (std::is_same_v<T, ConsentViewOp>) {
+          return ViewConsent(c, b);
+        } else if constexpr (std::is_same_v<T, CustomerRevokeConsentOp>) {
+          return CustomerRevokeConsent(c, b);
         } else {
           CB_CHECK(false);  // REST ops and user info never come here
           return {};

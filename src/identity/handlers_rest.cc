@@ -84,7 +84,11 @@ Answer CreateApp(IdentityContext& c, const CreateAppOp& op) {
   c.Emit(EventType::kAppCreated, m);
   c.st.ApplyAppCreated(m);
   Answer a{201, {}};
-  RenderApp(&a.body, *c.st.FindApp(op.id), op.secret);
+  if (op.dynamic) {
+    RenderRegistration(&a.body, *c.st.FindApp(op.id), op.secret);
+  } else {
+    RenderApp(&a.body, *c.st.FindApp(op.id), op.secret);
+  }
   return a;
 }
 

@@ -167,13 +167,25 @@ struct UsageEntry {
 struct RecordUsageOp {
   std::vector<UsageEntry> entries;
 };
+// A new current signing key (at start-up when there is none, or from the admin CLI).
 struct AddSigningKeyOp {
   std::string kid;
   std::string public_jwk;
+  bool retire_current = false;  // else: a no-op when a current key exists
 };
 struct UserInfoOp {
   UserId user;
   ScopeSet scopes = 0;
+};
+// What the consent page shows: the app, and the signed-in customer's accounts to choose.
+struct ConsentViewOp {
+  RequestId request;
+  SessionId session;
+};
+// A customer revoking one of their consents from the consent dashboard.
+struct CustomerRevokeConsentOp {
+  SessionId session;
+  ConsentId consent;
 };
 
 using IdentityOpBody =
@@ -181,7 +193,8 @@ using IdentityOpBody =
                  CreateUserOp, GetUserOp, ListUsersOp, EnrollTotpOp, ConfirmTotpOp, ListSessionsOp,
                  RevokeSessionOp, CreateConsentOp, GetConsentOp, ListConsentsOp, RevokeConsentOp,
                  RotateSigningKeyOp, CreateAuthRequestOp, LoginOp, StepUpOp, DecideOp, RedeemCodeOp,
-                 RefreshOp, RevokeTokenOp, RecordUsageOp, AddSigningKeyOp, UserInfoOp>;
+                 RefreshOp, RevokeTokenOp, RecordUsageOp, AddSigningKeyOp, UserInfoOp,
+                 ConsentViewOp, CustomerRevokeConsentOp>;
 
 class IdentityOp final : public runtime::ServiceOp {
  public:
@@ -195,5 +208,9 @@ class IdentityOp final : public runtime::ServiceOp {
 
 // True for the ops that run inside the platform envelope.
 bool IsRestOp(const IdentityOpBody& body);
+
+// Checks an app's settings (from /v1/apps or RFC 7591 registration); on failure names the
+// field and why. Normalises: no duplicate redirect URIs.
+bool ValidateAppSpec(AppSpec* spec, std::string* param, std::string* message);
 
 }  // namespace cb::identity

@@ -59,6 +59,32 @@ void RenderApp(std::string* out, const App& a, std::string_view secret) {
   out->push_back('}');
 }
 
+void RenderRegistration(std::string* out, const App& a, std::string_view secret) {
+  out->append(R"({"client_id":")");
+  AppendId(out, prefix::kApp, a.id.value);
+  out->append(R"(","client_id_issued_at":)");
+  out->append(std::to_string(a.created / kNsPerSecond));
+  if (!secret.empty()) {
+    out->append(R"(,"client_secret":")");
+    out->append(secret);
+    out->append(R"(","client_secret_expires_at":0)");
+  }
+  out->append(R"(,"client_name":)");
+  AppendJsonString(out, a.name);
+  out->append(R"(,"redirect_uris":[)");
+  for (size_t i = 0; i < a.redirect_uris.size(); i++) {
+    if (i > 0) out->push_back(',');
+    AppendJsonString(out, a.redirect_uris[i]);
+  }
+  out->append(R"(],"grant_types":)");
+  AppendBits(out, a.grant_types, GrantTypeName);
+  out->append(R"(,"response_types":["code"],"token_endpoint_auth_method":")");
+  out->append(ClientAuthMethodName(a.auth_method));
+  out->append(R"(","scope":)");
+  AppendJsonString(out, platform::FormatScopes(a.scopes));
+  out->push_back('}');
+}
+
 void RenderUser(std::string* out, const User& u) {
   out->append(R"({"object":"user","id":")");
   AppendId(out, prefix::kUser, u.id.value);

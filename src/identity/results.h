@@ -3,6 +3,7 @@
 // turns it into a redirect, a page or signed tokens (signing needs the KMS, which stays off
 // the writer thread).
 #include <string>
+#include <vector>
 
 #include "identity/model.h"
 
@@ -24,6 +25,18 @@ struct TokenGrant {
   std::string nonce;
 };
 
+struct ConsentView {
+  struct AccountChoice {
+    AccountId id;
+    std::string label;  // "EUR current account …1234"
+  };
+  std::string app_name;
+  ScopeSet scopes = 0;               // what the app asks for (after the user's limits)
+  ScopeSet consent_permissions = 0;  // an app-created consent's permissions, else 0
+  bool customer = false;             // a customer user: accounts to choose
+  std::vector<AccountChoice> accounts;
+};
+
 struct OAuthResult {
   std::string error;  // empty: success; else an OAuth error code ("invalid_grant", ...)
   std::string error_description;
@@ -37,6 +50,8 @@ struct OAuthResult {
   // Code redemption and refresh.
   TokenGrant grant;
   bool refresh_issued = false;
+  // The consent page.
+  ConsentView view;
 };
 
 }  // namespace cb::identity

@@ -19,7 +19,8 @@ bool IsRestOp(const IdentityOpBody& body) {
                  std::is_same_v<T, StepUpOp> || std::is_same_v<T, DecideOp> ||
                  std::is_same_v<T, RedeemCodeOp> || std::is_same_v<T, RefreshOp> ||
                  std::is_same_v<T, RevokeTokenOp> || std::is_same_v<T, RecordUsageOp> ||
-                 std::is_same_v<T, AddSigningKeyOp> || std::is_same_v<T, UserInfoOp>);
+                 std::is_same_v<T, AddSigningKeyOp> || std::is_same_v<T, UserInfoOp> ||
+                 std::is_same_v<T, ConsentViewOp> || std::is_same_v<T, CustomerRevokeConsentOp>);
       },
       body);
 }

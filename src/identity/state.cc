@@ -114,6 +114,12 @@ std::optional<App> IdentityState::ReadApp(AppId id) const {
   std::shared_lock lock(mu_);
   return CopyOf(apps_, id.value);
 }
+std::optional<uint32_t> IdentityState::ReadAppRateLimit(AppId id) const {
+  std::shared_lock lock(mu_);
+  const App* a = FindApp(id);
+  if (a == nullptr) return std::nullopt;
+  return a->rate_limit_per_s;
+}
 std::optional<User> IdentityState::ReadUser(UserId id) const {
   std::shared_lock lock(mu_);
   return CopyOf(users_, id.value);
@@ -148,6 +154,16 @@ std::optional<Grant> IdentityState::ReadGrant(GrantId id) const {
 std::vector<SigningKeyInfo> IdentityState::ReadSigningKeys() const {
   std::shared_lock lock(mu_);
   return signing_keys_;
+}
+
+std::vector<Consent> IdentityState::ReadConsentsOf(TenantId tenant, CustomerId customer) const {
+  std::vector<Consent> out;
+  std::shared_lock lock(mu_);
+  for (ConsentId id : ConsentsOf(tenant)) {
+    const Consent& c = consents_.at(id.value);
+    if (c.customer == customer) out.push_back(c);
+  }
+  return out;
 }
 
 TokenState IdentityState::ReadTokenState(AppId client, GrantId grant, std::string_view jti,

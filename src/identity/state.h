@@ -70,6 +70,8 @@ class IdentityState {
 
   // --- concurrent reads for io threads (shared lock, copies) ---------------------------
   std::optional<App> ReadApp(AppId id) const;
+  // The app's own rate limit (0: the server default), or nullopt for no such app.
+  std::optional<uint32_t> ReadAppRateLimit(AppId id) const;
   std::optional<User> ReadUser(UserId id) const;
   std::optional<User> ReadUserByName(TenantId tenant, std::string_view username) const;
   std::optional<Session> ReadSession(SessionId id) const;
@@ -78,6 +80,7 @@ class IdentityState {
   std::optional<RefreshToken> ReadRefresh(const Hash256& token_sha256) const;
   std::optional<Grant> ReadGrant(GrantId id) const;
   std::vector<SigningKeyInfo> ReadSigningKeys() const;
+  std::vector<Consent> ReadConsentsOf(TenantId tenant, CustomerId customer) const;
   TokenState ReadTokenState(AppId client, GrantId grant, std::string_view jti, ConsentId consent,
                             UserId user, TimestampNs now) const;
 

@@ -207,6 +207,7 @@ std::string TokenVerifier::JwksJson(TimestampNs now) const {
 
 Result<AccessClaims> TokenVerifier::Verify(std::string_view token, TimestampNs now,
                                            TokenError* error) const {
+  error->description.clear();
   const Hash256 key = Sha256Of(token.data(), token.size());
   std::optional<AccessClaims> claims;
   {

@@ -54,6 +54,18 @@ std::optional<Principal> KeyDirectory::Authenticate(std::string_view bearer) con
   return p;
 }
 
+std::optional<Principal> KeyDirectory::TenantPrincipal(TenantId tenant) const {
+  std::shared_lock lock(mu_);
+  auto t = tenants_.find(tenant.value);
+  if (t == tenants_.end()) return std::nullopt;
+  Principal p;
+  p.tenant = tenant;
+  p.tenant_seq = t->second.seq;
+  p.sandbox = t->second.sandbox;
+  p.root = t->second.root;
+  return p;
+}
+
 void KeyDirectory::PutTenant(const Tenant& t) {
   std::unique_lock lock(mu_);
   tenants_[t.id.value] = {t.seq, t.sandbox, t.root};

@@ -43,6 +43,9 @@ class KeyDirectory {
   // Parses "sk_<key id base32>_<64 hex secret>", finds the key and compares the secret's
   // SHA-256 in constant time. nullopt for any mismatch (the caller answers 401 either way).
   std::optional<Principal> Authenticate(std::string_view bearer) const;
+  // A principal for a tenant with no credential details yet (tokens fill in the rest);
+  // nullopt if the tenant does not exist.
+  std::optional<Principal> TenantPrincipal(TenantId tenant) const;
 
   void PutTenant(const Tenant& t);
   void PutKey(const ApiKey& k);

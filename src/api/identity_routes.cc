@@ -1,0 +1,388 @@
+#include "api/identity_routes.h"
+
+#include <boost/json/serialize.hpp>
+
+#include "api/decode_util.h"
+#include "credentials/password.h"
+#include "credentials/totp.h"
+#include "identity/tokens.h"
+
+namespace cb::api {
+
+using namespace detail;
+
+namespace {
+
+constexpr size_t kUsernameCharsMax = 128;
+constexpr size_t kPasswordCharsMax = credentials::kPasswordBytesMax;
+constexpr size_t kScopeCharsMax = 512;
+constexpr size_t kRedirectUriCharsMax = 512;
+constexpr size_t kJwksCharsMax = 16 * 1024;
+
+bool ScopeField(Reader& r, std::string_view key, bool required, platform::ScopeSet* out,
+                DecodeError* err) {
+  std::string text;
+  if (!r.String(key, required, kScopeCharsMax, &text)) return false;
+  if (text.empty()) return true;
+  std::string unknown;
+  if (!platform::ParseScopes(text, out, &unknown)) {
+    return Fail(err, "parameter_invalid", "Unknown scope: " + unknown + ".", r.Param(key));
+  }
+  return true;
+}
+
+bool StringArray(Reader& r, std::string_view key, size_t count_max, size_t chars_max,
+                 std::vector<std::string>* out, DecodeError* err) {
+  const json::value* v = r.Get(key);
+  if (v == nullptr) return true;
+  if (!v->is_array() || v->get_array().size() > count_max) {
+    return Fail(err, "parameter_invalid",
+                "Must be an array of at most " + std::to_string(count_max) + " strings.",
+                r.Param(key));
+  }
+  for (const json::value& e : v->get_array()) {
+    if (!e.is_string() || e.get_string().size() > chars_max || e.get_string().empty() ||
+        !IsValidUtf8({e.get_string().data(), e.get_string().size()})) {
+      return Fail(err, "parameter_invalid",
+                  "Each entry must be a non-empty string of at most " + std::to_string(chars_max) +
+                      " bytes.",
+                  r.Param(key));
+    }
+    out->emplace_back(e.get_string());
+  }
+  return true;
+}
+
+std::string NewSecret() { return identity::NewOpaqueToken(""); }
+
+bool ListQuery(const RouteInput& in, std::string_view prefix, uint32_t* limit,
+               std::optional<u128>* after, DecodeError* err) {
+  if (!KnownQuery(in, {"limit", "cursor"}, err) || !Limit(in, limit, err)) return false;
+  auto it = in.query.find("cursor");
+  if (it != in.query.end()) {
+    u128 id = 0;
+    if (!ParseId(it->second, prefix, &id)) {
+      return Fail(err, "cursor_invalid", "Unknown cursor.", "cursor");
+    }
+    *after = id;
+  }
+  return true;
+}
+
+template <typename Id>
+std::optional<Id> AsId(const std::optional<u128>& v) {
+  if (!v) return std::nullopt;
+  return Id(*v);
+}
+
+// The app a path names, as the op that reads or changes it.
+template <typename Op>
+bool AppPathOp(const RouteInput& in, IdentityDecoded* out, DecodeError* err) {
+  Op op;
+  if (!PathId(in, 0, identity::prefix::kApp, &op.id, err) || !NoBody(in, err)) return false;
+  out->body = std::move(op);
+  return true;
+}
+
+}  // namespace
+
+bool DecodeCreateApp(const RouteInput& in, const IdentityEdge&, const platform::Principal&,
+                     IdentityDecoded* out, DecodeError* err) {
+  json::value body;
+  if (!ParseBody(in.body, &body, err)) return false;
+  Reader r(body.get_object(), "", err);
+  identity::CreateAppOp op;
+  identity::AppSpec& spec = op.spec;
+  std::vector<std::string> grants;
+  std::string method = "client_secret_basic";
+  bool has_rate = false;
+  uint64_t rate = 0;
+  if (!r.String("name", true, 100, &spec.name) ||
+      !StringArray(r, "redirect_uris", 10, kRedirectUriCharsMax, &spec.redirect_uris, err) ||
+      !StringArray(r, "grant_types", 3, 32, &grants, err) ||
+      !ScopeField(r, "scope", true, &spec.scopes, err) ||
+      !r.String("token_endpoint_auth_method", false, 32, &method) ||
+      !r.Uint("rate_limit_per_s", &has_rate, 100'000, &rate) ||
+      !r.Bool("refresh_token_rotation", &spec.refresh_rotation)) {
+    return false;
+  }
+  if (const json::value* jwks = r.Get("jwks")) {
+    if (!jwks->is_object()) return Fail(err, "parameter_invalid", "Must be a JWKS object.", "jwks");
+    spec.jwks = json::serialize(*jwks);
+    if (spec.jwks.size() > kJwksCharsMax) {
+      return Fail(err, "string_too_long", "The JWKS is too large.", "jwks");
+    }
+  }
+  if (!r.Finish()) return false;
+  for (const std::string& g : grants) {
+    uint32_t bit = 0;
+    if (!identity::ParseGrantType(g, &bit)) {
+      return Fail(err, "parameter_invalid", "Unknown grant type: " + g + ".", "grant_types");
+    }
+    spec.grant_types |= bit;
+  }
+  if (!identity::ParseClientAuthMethod(method, &spec.auth_method)) {
+    return Fail(err, "parameter_invalid", "Unknown method.", "token_endpoint_auth_method");
+  }
+  spec.rate_limit_per_s = static_cast<uint32_t>(rate);
+  std::string param, message;
+  if (!identity::ValidateAppSpec(&spec, &param, &message)) {
+    return Fail(err, "parameter_invalid", message, param);
+  }
+  op.id = identity::AppId(platform::RandomU128());
+  if (spec.auth_method != identity::ClientAuthMethod::kPrivateKeyJwt) {
+    op.secret = NewSecret();
+    op.secret_sha256 = Sha256Of(op.secret.data(), op.secret.size());
+  }
+  out->body = std::move(op);
+  return true;
+}
+
+bool DecodeListApps(const RouteInput& in, const IdentityEdge&, const platform::Principal&,
+                    IdentityDecoded* out, DecodeError* err) {
+  identity::ListAppsOp op;
+  std::optional<u128> after;
+  if (!ListQuery(in, identity::prefix::kApp, &op.limit, &after, err)) return false;
+  op.after = AsId<identity::AppId>(after);
+  out->body = op;
+  return true;
+}
+
+bool DecodeGetApp(const RouteInput& in, const IdentityEdge&, const platform::Principal&,
+                  IdentityDecoded* out, DecodeError* err) {
+  return AppPathOp<identity::GetAppOp>(in, out, err);
+}
+bool DecodeRevokeApp(const RouteInput& in, const IdentityEdge&, const platform::Principal&,
+                     IdentityDecoded* out, DecodeError* err) {
+  return AppPathOp<identity::RevokeAppOp>(in, out, err);
+}
+bool DecodeAppUsage(const RouteInput& in, const IdentityEdge&, const platform::Principal&,
+                    IdentityDecoded* out, DecodeError* err) {
+  return AppPathOp<identity::GetAppUsageOp>(in, out, err);
+}
+bool DecodeRotateAppSecret(const RouteInput& in, const IdentityEdge&, const platform::Principal&,
+                           IdentityDecoded* out, DecodeError* err) {
+  identity::RotateAppSecretOp op;
+  if (!PathId(in, 0, identity::prefix::kApp, &op.id, err) || !NoBody(in, err)) return false;
+  op.secret = NewSecret();
+  op.secret_sha256 = Sha256Of(op.secret.data(), op.secret.size());
+  out->body = std::move(op);
+  return true;
+}
+
+bool DecodeCreateUser(const RouteInput& in, const IdentityEdge&, const platform::Principal&,
+                      IdentityDecoded* out, DecodeError* err) {
+  json::value body;
+  if (!ParseBody(in.body, &body, err)) return false;
+  Reader r(body.get_object(), "", err);
+  identity::CreateUserOp op;
+  std::string kind = "customer";
+  std::vector<std::string> roles;
+  if (!r.String("username", true, kUsernameCharsMax, &op.username) ||
+      !r.String("password", true, kPasswordCharsMax, &out->password) ||
+      !r.String("kind", false, 16, &kind) ||
+      !r.IdField("customer", platform::prefix::kCustomer, false, &op.customer) ||
+      !StringArray(r, "roles", 5, 16, &roles, err) || !r.Finish()) {
+    return false;
+  }
+  for (char c : op.username) {
+    if (c == ' ' || static_cast<unsigned char>(c) < 0x21) {
+      return Fail(err, "parameter_invalid", "Usernames have no spaces.", "username");
+    }
+  }
+  if (Status st = credentials::CheckPasswordRules(out->password); !st.ok()) {
+    return Fail(err, "password_too_weak", st.message(), "password");
+  }
+  if (kind == "customer") {
+    op.kind = identity::UserKind::kCustomer;
+    if (op.customer.zero()) {
+      return Fail(err, "parameter_missing", "A customer user names its customer.", "customer");
+    }
+    if (!roles.empty()) return Fail(err, "parameter_invalid", "Roles are for staff.", "roles");
+  } else if (kind == "staff") {
+    op.kind = identity::UserKind::kStaff;
+    if (!op.customer.zero()) {
+      return Fail(err, "parameter_invalid", "Staff users have no customer.", "customer");
+    }
+    for (const std::string& role : roles) {
+      uint32_t bit = 0;
+      if (!identity::ParseStaffRole(role, &bit)) {
+        return Fail(err, "parameter_invalid", "Unknown role: " + role + ".", "roles");
+      }
+      op.staff_roles |= bit;
+    }
+    if (op.staff_roles == 0) {
+      return Fail(err, "parameter_missing", "A staff user has at least one role.", "roles");
+    }
+  } else {
+    return Fail(err, "parameter_invalid", "kind is customer or staff.", "kind");
+  }
+  op.id = identity::UserId(platform::RandomU128());
+  out->body = std::move(op);
+  return true;
+}
+
+bool DecodeListUsers(const RouteInput& in, const IdentityEdge&, const platform::Principal&,
+                     IdentityDecoded* out, DecodeError* err) {
+  identity::ListUsersOp op;
+  std::optional<u128> after;
+  if (!ListQuery(in, identity::prefix::kUser, &op.limit, &after, err)) return false;
+  op.after = AsId<identity::UserId>(after);
+  out->body = op;
+  return true;
+}
+
+bool DecodeGetUser(const RouteInput& in, const IdentityEdge&, const platform::Principal&,
+                   IdentityDecoded* out, DecodeError* err) {
+  identity::GetUserOp op;
+  if (!PathId(in, 0, identity::prefix::kUser, &op.id, err) || !NoBody(in, err)) return false;
+  out->body = op;
+  return true;
+}
+
+bool DecodeEnrollTotp(const RouteInput& in, const IdentityEdge& edge, const platform::Principal& p,
+                      IdentityDecoded* out, DecodeError* err) {
+  identity::EnrollTotpOp op;
+  if (!PathId(in, 0, identity::prefix::kUser, &op.user, err) || !NoBody(in, err)) return false;
+  const auto user = edge.state->ReadUser(op.user);
+  if (!user || !(user->tenant == p.tenant)) {
+    return Fail(err, "user_not_found", "user not found", "id", 404);
+  }
+  const std::string secret = credentials::NewTotpSecret();
+  const std::string aad = "totp|" + platform::FormatId(identity::prefix::kUser, op.user.value);
+  auto sealed = edge.kms->Encrypt(secret, aad);
+  if (!sealed.ok()) return Fail(err, "kms_unavailable", sealed.status().message(), "", 503);
+  op.secret_ciphertext = *sealed;
+  op.secret_base32 = credentials::Base32Encode(secret);
+  op.otpauth_uri = credentials::OtpauthUri(edge.issuer_name, user->username, secret);
+  out->body = std::move(op);
+  return true;
+}
+
+bool DecodeConfirmTotp(const RouteInput& in, const IdentityEdge& edge, const platform::Principal& p,
+                       IdentityDecoded* out, DecodeError* err) {
+  identity::ConfirmTotpOp op;
+  if (!PathId(in, 0, identity::prefix::kUser, &op.user, err)) return false;
+  json::value body;
+  if (!ParseBody(in.body, &body, err)) return false;
+  Reader r(body.get_object(), "", err);
+  std::string code;
+  if (!r.String("code", true, 8, &code) || !r.Finish()) return false;
+  const auto user = edge.state->ReadUser(op.user);
+  if (!user || !(user->tenant == p.tenant)) {
+    return Fail(err, "user_not_found", "user not found", "id", 404);
+  }
+  if (user->totp_ciphertext.empty()) {
+    return Fail(err, "totp_not_enrolled", "Enrol TOTP before confirming it.", "id", 422);
+  }
+  const std::string aad = "totp|" + platform::FormatId(identity::prefix::kUser, op.user.value);
+  auto secret = edge.kms->Decrypt(user->totp_ciphertext, aad);
+  if (!secret.ok()) return Fail(err, "kms_unavailable", secret.status().message(), "", 503);
+  // A wrong code becomes step 0, which the writer refuses (never above the last used step).
+  op.step = credentials::VerifyTotp(*secret, code, SystemClock().NowNs() / kNsPerSecond,
+                                    user->totp_last_step)
+                .value_or(0);
+  out->body = op;
+  return true;
+}
+
+bool DecodeListSessions(const RouteInput& in, const IdentityEdge&, const platform::Principal&,
+                        IdentityDecoded* out, DecodeError* err) {
+  identity::ListSessionsOp op;
+  if (!PathId(in, 0, identity::prefix::kUser, &op.user, err) || !NoBody(in, err)) return false;
+  out->body = op;
+  return true;
+}
+
+bool DecodeRevokeSession(const RouteInput& in, const IdentityEdge&, const platform::Principal&,
+                         IdentityDecoded* out, DecodeError* err) {
+  identity::RevokeSessionOp op;
+  if (!PathId(in, 0, identity::prefix::kSession, &op.id, err) || !NoBody(in, err)) return false;
+  out->body = op;
+  return true;
+}
+
+bool DecodeCreateConsent(const RouteInput& in, const IdentityEdge&, const platform::Principal&,
+                         IdentityDecoded* out, DecodeError* err) {
+  json::value body;
+  if (!ParseBody(in.body, &body, err)) return false;
+  Reader r(body.get_object(), "", err);
+  identity::CreateConsentOp op;
+  std::string expires;
+  if (!ScopeField(r, "permissions", true, &op.permissions, err) ||
+      !r.String("expires_at", false, 64, &expires) || !r.Finish()) {
+    return false;
+  }
+  if ((op.permissions & ~platform::kScopesConsentable) != 0 || op.permissions == 0) {
+    return Fail(err, "parameter_invalid",
+                "Consent permissions are among accounts.read, balances.read, "
+                "transactions.read and payments.write.",
+                "permissions");
+  }
+  if (!expires.empty()) {
+    const auto ts = ParseRfc3339(expires);
+    if (!ts) return Fail(err, "parameter_invalid", "Must be an RFC 3339 timestamp.", "expires_at");
+    op.expires = *ts;
+  }
+  op.id = identity::ConsentId(platform::RandomU128());
+  out->body = op;
+  return true;
+}
+
+bool DecodeListConsents(const RouteInput& in, const IdentityEdge&, const platform::Principal&,
+                        IdentityDecoded* out, DecodeError* err) {
+  identity::ListConsentsOp op;
+  if (!KnownQuery(in, {"limit", "cursor", "customer"}, err) || !Limit(in, &op.limit, err)) {
+    return false;
+  }
+  if (auto it = in.query.find("cursor"); it != in.query.end()) {
+    identity::ConsentId id;
+    if (!ParseId(it->second, identity::prefix::kConsent, &id.value)) {
+      return Fail(err, "cursor_invalid", "Unknown cursor.", "cursor");
+    }
+    op.after = id;
+  }
+  if (auto it = in.query.find("customer"); it != in.query.end()) {
+    platform::CustomerId c;
+    if (!ParseId(it->second, platform::prefix::kCustomer, &c.value)) {
+      return Fail(err, "parameter_invalid", "Must be a customer id.", "customer");
+    }
+    op.customer = c;
+  }
+  out->body = op;
+  return true;
+}
+
+bool DecodeGetConsent(const RouteInput& in, const IdentityEdge&, const platform::Principal&,
+                      IdentityDecoded* out, DecodeError* err) {
+  identity::GetConsentOp op;
+  if (!PathId(in, 0, identity::prefix::kConsent, &op.id, err) || !NoBody(in, err)) return false;
+  out->body = op;
+  return true;
+}
+
+bool DecodeRevokeConsent(const RouteInput& in, const IdentityEdge&, const platform::Principal&,
+                         IdentityDecoded* out, DecodeError* err) {
+  identity::RevokeConsentOp op;
+  if (!PathId(in, 0, identity::prefix::kConsent, &op.id, err) || !NoBody(in, err)) return false;
+  out->body = op;
+  return true;
+}
+
+bool DecodeRotateSigningKey(const RouteInput& in, const IdentityEdge& edge,
+                            const platform::Principal& p, IdentityDecoded* out, DecodeError* err) {
+  if (!NoBody(in, err)) return false;
+  // Checked here too, before a key is made in the KMS for a request the writer would refuse.
+  if (!p.root) {
+    return Fail(err, "root_admin_required",
+                "Signing keys are rotated by an admin of the root tenant.", "", 403);
+  }
+  identity::RotateSigningKeyOp op;
+  auto kid = edge.kms->CreateSigningKey(&op.public_jwk);
+  if (!kid.ok()) return Fail(err, "kms_unavailable", kid.status().message(), "", 503);
+  op.kid = *kid;
+  out->body = std::move(op);
+  return true;
+}
+
+}  // namespace cb::api

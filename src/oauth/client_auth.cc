@@ -1,0 +1,160 @@
+// Client authentication at the token, PAR, introspection and revocation endpoints:
+// client_secret_basic, client_secret_post (RFC 6749 §2.3.1) and private_key_jwt (RFC 7523).
+#include <openssl/crypto.h>
+
+#include <boost/json/parse.hpp>
+#include <boost/json/value.hpp>
+
+#include "base/sha256.h"
+#include "jose/jose.h"
+#include "oauth/internal.h"
+#include "platform/ids.h"
+
+namespace cb::oauth {
+
+namespace json = boost::json;
+
+namespace {
+constexpr std::string_view kAssertionType =
+    "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
+constexpr size_t kAssertionJtisMax = 100'000;
+
+bool SecretMatches(const identity::App& app, std::string_view secret) {
+  const Hash256 h = Sha256Of(secret.data(), secret.size());
+  return app.secret_sha256 != Hash256{} &&
+         CRYPTO_memcmp(h.data(), app.secret_sha256.data(), h.size()) == 0;
+}
+
+std::optional<uint64_t> Number(const json::object& o, std::string_view name) {
+  const json::value* v = o.if_contains(name);
+  if (v == nullptr) return std::nullopt;
+  if (const int64_t* i = v->if_int64(); i != nullptr && *i >= 0) return static_cast<uint64_t>(*i);
+  if (const uint64_t* u = v->if_uint64()) return *u;
+  return std::nullopt;
+}
+bool StringIs(const json::object& o, std::string_view name, std::string_view want) {
+  const json::value* v = o.if_contains(name);
+  return v != nullptr && v->is_string() && v->get_string() == want;
+}
+bool AudienceHas(const json::object& o, std::string_view a, std::string_view b) {
+  const json::value* v = o.if_contains("aud");
+  if (v == nullptr) return false;
+  auto one = [&](const json::value& x) {
+    return x.is_string() && (x.get_string() == a || x.get_string() == b);
+  };
+  if (v->is_array()) {
+    for (const json::value& x : v->get_array()) {
+      if (one(x)) return true;
+    }
+    return false;
+  }
+  return one(*v);
+}
+}  // namespace
+
+std::optional<AuthenticatedClient> OAuthHandler::Impl::AuthenticateClient(
+    const http::Request& req, const http::FormFields& form, std::string_view endpoint_url,
+    http::Response* failure) {
+  auto fail = [failure](std::string_view description) -> std::optional<AuthenticatedClient> {
+    *failure = OAuthError(401, "invalid_client", description);
+    return std::nullopt;
+  };
+  bool dup = false;
+  const auto basic = http::ParseBasicAuth(req.header("Authorization"));
+  const auto form_id = http::FormValue(form, "client_id", &dup);
+  const auto form_secret = http::FormValue(form, "client_secret", &dup);
+  const auto assertion_type = http::FormValue(form, "client_assertion_type", &dup);
+  const auto assertion = http::FormValue(form, "client_assertion", &dup);
+  if (dup) return fail("A client authentication parameter is repeated.");
+  const int methods = (basic ? 1 : 0) + (form_secret ? 1 : 0) + (assertion ? 1 : 0);
+  if (methods == 0) return fail("Client authentication is required.");
+  if (methods > 1) return fail("Use exactly one client authentication method.");
+
+  std::string client_id;
+  identity::ClientAuthMethod method = identity::ClientAuthMethod::kSecretBasic;
+  std::optional<jose::CompactJws> jws;
+  if (basic) {
+    client_id = basic->first;
+  } else if (form_secret) {
+    if (!form_id) return fail("client_id is required with client_secret.");
+    client_id = *form_id;
+    method = identity::ClientAuthMethod::kSecretPost;
+  } else {
+    if (assertion_type != kAssertionType) return fail("Unsupported client_assertion_type.");
+    auto decoded = jose::DecodeCompact(*assertion);
+    if (!decoded.ok()) return fail("The client assertion is not a well-formed JWS.");
+    jws = *std::move(decoded);
+    json::error_code ec;
+    json::value v = json::parse(jws->payload_json, ec);
+    if (ec || !v.is_object() || !v.get_object().contains("sub")) {
+      return fail("The client assertion has no claims.");
+    }
+    const json::value& sub = v.get_object().at("sub");
+    if (!sub.is_string()) return fail("The client assertion's sub is not a client id.");
+    client_id = std::string(sub.get_string().data(), sub.get_string().size());
+    method = identity::ClientAuthMethod::kPrivateKeyJwt;
+  }
+  if (form_id && *form_id != client_id) return fail("client_id does not match the credential.");
+  u128 id = 0;
+  if (!platform::ParseId(client_id, identity::prefix::kApp, &id)) return fail("Unknown client.");
+  auto app = deps.identity->ReadApp(AppId(id));
+  if (!app || app->revoked) return fail("Unknown or revoked client.");
+  if (app->auth_method != method) {
+    return fail(std::string("This client authenticates with ") +
+                identity::ClientAuthMethodName(app->auth_method) + ".");
+  }
+  if (method != identity::ClientAuthMethod::kPrivateKeyJwt) {
+    const std::string& secret = basic ? basic->second : *form_secret;
+    if (!SecretMatches(*app, secret)) return fail("Wrong client secret.");
+    return AuthenticatedClient{*std::move(app)};
+  }
+  // private_key_jwt: signed by one of the app's registered keys, for us, short-lived, once.
+  auto keys = jose::ParseJwks(app->jwks);
+  if (!keys.ok()) return fail("The client's registered JWKS is unusable.");
+  bool verified = false;
+  for (const jose::PublicKey& k : *keys) {
+    if (!jws->kid.empty() && !k.kid().empty() && k.kid() != jws->kid) continue;
+    if (k.Verify(jws->alg, jws->signing_input, jws->signature)) {
+      verified = true;
+      break;
+    }
+  }
+  if (!verified) return fail("The client assertion's signature does not verify.");
+  json::error_code ec;
+  const json::value v = json::parse(jws->payload_json, ec);
+  const json::object& o = v.get_object();
+  const uint64_t now_s = WallNowNs() / kNsPerSecond;
+  const auto exp = Number(o, "exp");
+  const json::value* jti = o.if_contains("jti");
+  if (!StringIs(o, "iss", client_id)) return fail("The assertion's iss must be the client id.");
+  if (!AudienceHas(o, endpoint_url, options.issuer)) {
+    return fail("The assertion's aud must be the endpoint URL or the issuer.");
+  }
+  if (!exp || *exp <= now_s) return fail("The client assertion expired.");
+  if (*exp > now_s + options.client_assertion_ttl_max_s) {
+    return fail("The client assertion lives too long (at most 5 minutes).");
+  }
+  if (jti == nullptr || !jti->is_string() || jti->get_string().empty() ||
+      jti->get_string().size() > 256) {
+    return fail("The client assertion needs a jti.");
+  }
+  // Replay guard: a jti is accepted once while its assertion could still be valid. In
+  // memory: an assertion lives at most 5 minutes, a restart loses at most that window.
+  const std::string key = client_id + "|" + std::string(jti->get_string());
+  {
+    std::lock_guard<std::mutex> lock(jti_mu);
+    if (assertion_jtis.size() >= kAssertionJtisMax) {
+      std::erase_if(assertion_jtis, [now_s](const auto& e) { return e.second <= now_s; });
+      if (assertion_jtis.size() >= kAssertionJtisMax) {
+        *failure = OAuthError(503, "temporarily_unavailable", "Too many client assertions.");
+        return std::nullopt;
+      }
+    }
+    if (!assertion_jtis.emplace(key, *exp).second) {
+      return fail("The client assertion was used already (jti replay).");
+    }
+  }
+  return AuthenticatedClient{*std::move(app)};
+}
+
+}  // namespace cb::oauth
