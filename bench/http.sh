@@ -1,13 +1,18 @@
 #!/usr/bin/env bash
-# HTTP benchmarks: bench/http.sh transfer|balance|batch
+# HTTP benchmarks: bench/http.sh transfer|balance|batch|token
+#   token: OAuth client-credentials token issuance (POST /oauth2/token, Basic auth).
+#   AUTH=jwt: transfer/balance/batch authenticate with an OAuth access token, not the API key
+#   (the scenario prints as transfer_jwt, ...).
 # Starts a fresh `corebank serve` (durable, fdatasync) on loopback, loads ACCOUNTS funded
 # accounts, drives it with wrk for DURATION seconds at CONNECTIONS connections and prints
 #   http bench: scenario=S rps=X p50_ms=A p99_ms=B non2xx=N
 # Env: COREBANK (binary), DURATION (20), CONNECTIONS (64), THREADS (2), ACCOUNTS (10000),
 #      ACCESS_LOG (file|off; default file, in the data dir, as production would run).
 set -euo pipefail
-SCENARIO=${1:?usage: bench/http.sh transfer|balance|batch}
-case "$SCENARIO" in transfer|balance|batch) ;; *) echo "unknown scenario $SCENARIO" >&2; exit 2 ;; esac
+SCENARIO=${1:?usage: bench/http.sh transfer|balance|batch|token}
+case "$SCENARIO" in transfer|balance|batch|token) ;; *) echo "unknown scenario $SCENARIO" >&2; exit 2 ;; esac
+AUTH=${AUTH:-key}
+case "$AUTH" in key|jwt) ;; *) echo "AUTH is key or jwt" >&2; exit 2 ;; esac
 HERE=$(cd "$(dirname "$0")" && pwd)
 COREBANK=${COREBANK:-$HERE/../build/corebank}
 DURATION=${DURATION:-20}
@@ -38,9 +43,9 @@ done
 URL=$(sed -n 's/.*listening on \(http:[^ ]*\).*/\1/p' "$WORK/serve.log" | head -1)
 [[ -n "$URL" ]] || { echo "server did not start" >&2; cat "$WORK/serve.log" >&2; exit 1; }
 
-node "$HERE/http/setup.mjs" "$URL" "$WORK/data" "$ACCOUNTS" "$WORK/accounts.txt"
+AUTH="$AUTH" node "$HERE/http/setup.mjs" "$URL" "$WORK/data" "$ACCOUNTS" "$WORK/accounts.txt"
 
-export BENCH_DIR="$HERE/http" BENCH_ACCOUNTS="$WORK/accounts.txt"
+export BENCH_DIR="$HERE/http" BENCH_ACCOUNTS="$WORK/accounts.txt" BENCH_AUTH="$AUTH"
 wrk -t "$THREADS" -c "$CONNECTIONS" -d "${DURATION}s" --latency --timeout 10s \
   -s "$HERE/http/$SCENARIO.lua" "$URL" >"$WORK/wrk.out" 2>&1 || { cat "$WORK/wrk.out" >&2; exit 1; }
 grep -vE '^http bench: scenario' "$WORK/wrk.out" | grep -E 'Latency|Requests/sec|Non-2xx|http bench' || true

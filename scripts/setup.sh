@@ -27,7 +27,7 @@ done
 # npm packages of the test suites, pinned by package-lock.json; skipped when installed.
 install_npm() {
   local dir
-  for dir in "$(dirname "$0")/../tests/api"; do
+  for dir in "$(dirname "$0")/../tests/api" "$(dirname "$0")/../tests/oauth"; do
     [[ -f "$dir/package-lock.json" ]] || continue
     if [[ ! -d "$dir/node_modules" || "$dir/package-lock.json" -nt "$dir/node_modules" ]]; then
       echo "setup.sh: npm ci in $dir"

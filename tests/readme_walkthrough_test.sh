@@ -10,12 +10,20 @@ PIDS+=("$!")
 for _ in $(seq 1 200); do grep -q 'ready\.' serve.log && break; sleep 0.05; done
 url=$(sed -n 's/.*listening on \(http:[^ ]*\).*/\1/p' serve.log | head -1)
 [[ -n "$url" ]] || fail "server did not start: $(cat serve.log)"
-awk '/^### Walkthrough/{f=1} f&&/^```sh/{g=1;next} g&&/^```/{exit} g' "$README" |
-  sed "s|^B=http://127.0.0.1:8080|B=$url|" >walk.sh
+# The walkthrough, then the OAuth section's block in the same shell (it reuses B, H and A2).
+{
+  awk '/^### Walkthrough/{f=1} f&&/^```sh/{g=1;next} g&&/^```/{exit} g' "$README"
+  awk '/^### OAuth 2.0/{f=1} f&&/^```sh/{g=1;next} g&&/^```/{exit} g' "$README"
+} | sed "s|^B=http://127.0.0.1:8080|B=$url|" >walk.sh
+grep -q 'oauth2/token' walk.sh || fail "OAuth block not found in README.md"
 grep -q "^B=$url" walk.sh || fail "walkthrough block not found in README.md"
 bash -euo pipefail walk.sh >walk.out 2>&1 || fail "walkthrough failed: $(cat walk.out)"
 grep -q '"amount":"12.34","currency":"EUR","status":"posted"' walk.out || fail "no transfer: $(cat walk.out)"
 grep -q '"object":"balances".*"current":"12.34","available":"12.34"' walk.out ||
   fail "balance after the walkthrough: $(cat walk.out)"
 grep -q '"type":"transfer.created"' walk.out || fail "no transfer event: $(cat walk.out)"
+# With the OAuth access token: the same balance, and discovery names this server.
+[[ $(grep -c '"object":"balances".*"current":"12.34"' walk.out) -ge 2 ]] ||
+  fail "no balance read with the access token: $(cat walk.out)"
+grep -qx "$url" walk.out || fail "discovery issuer is not $url: $(cat walk.out)"
 echo "PASS readme_walkthrough_test"

@@ -21,6 +21,7 @@ function M.setup(thread)
 end
 
 function M.done(scenario, summary, latency, items_per_request)
+  if os.getenv("BENCH_AUTH") == "jwt" then scenario = scenario .. "_jwt" end
   local seconds = summary.duration / 1e6
   local rps = summary.requests / seconds
   local non2xx = summary.errors.status

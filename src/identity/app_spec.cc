@@ -61,8 +61,10 @@ bool ValidateAppSpec(AppSpec* spec, std::string* param, std::string* message) {
   if ((spec->grant_types & kGrantRefreshToken) && !(spec->grant_types & kGrantAuthorizationCode)) {
     return fail("grant_types", "refresh_token comes with authorization_code.");
   }
-  if (spec->scopes == 0 || (spec->scopes & ~platform::kScopesAllApi) != 0) {
-    return fail("scope", "scope names at least one API scope (OIDC scopes are implicit).");
+  // OIDC scopes may be listed (clients often register them); they are always allowed.
+  if ((spec->scopes & platform::kScopesAllApi) == 0 ||
+      (spec->scopes & ~(platform::kScopesAllApi | platform::kScopesOidc)) != 0) {
+    return fail("scope", "scope names at least one API scope.");
   }
   if (spec->auth_method == ClientAuthMethod::kPrivateKeyJwt) {
     auto keys = jose::ParseJwks(spec->jwks);

@@ -104,6 +104,8 @@ bool ValidateParams(const http::FormFields& p, const identity::App& app, AuthReq
       v = v * 10 + static_cast<uint64_t>(c - '0');
     }
     out->max_age_s = v;
+    // max_age=0: the user must authenticate now, like prompt=login (OIDC Core §3.1.2.1).
+    if (v == 0) out->prompt_login = true;
   }
   return true;
 }

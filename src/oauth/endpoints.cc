@@ -205,7 +205,6 @@ void OAuthHandler::Impl::Register(const http::Request& req, Finish finish) {
           !platform::ParseScopes(std::string(value.get_string()), &spec.scopes)) {
         return metadata_error("invalid_client_metadata", "Unknown scope.");
       }
-      spec.scopes &= ~platform::kScopesOidc;
     } else if (k == "jwks") {
       if (!value.is_object()) return metadata_error("invalid_client_metadata", "jwks");
       spec.jwks = json::serialize(value);

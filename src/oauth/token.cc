@@ -79,11 +79,13 @@ void OAuthHandler::Impl::Token(const http::Request& req, Finish finish) {
       return finish(
           OAuthError(400, "unauthorized_client", "This client may not use client_credentials."));
     }
-    const platform::ScopeSet granted = scopes.value_or(app.scopes);
-    if ((granted & ~app.scopes) != 0) {
+    // No user, so no OpenID Connect scopes: only the app's API scopes.
+    const platform::ScopeSet allowed = app.scopes & platform::kScopesAllApi;
+    const platform::ScopeSet granted = scopes.value_or(allowed);
+    if ((granted & ~allowed) != 0) {
       return finish(OAuthError(
           400, "invalid_scope",
-          "Not allowed for this client: " + platform::FormatScopes(granted & ~app.scopes) + "."));
+          "Not allowed for this client: " + platform::FormatScopes(granted & ~allowed) + "."));
     }
     identity::AccessClaims claims;
     claims.tenant = app.tenant;
