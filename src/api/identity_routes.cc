@@ -76,10 +76,15 @@ std::optional<Id> AsId(const std::optional<u128>& v) {
 }
 
 // The app a path names, as the op that reads or changes it.
+// A path op takes no query parameters and no body.
+bool Bare(const RouteInput& in, DecodeError* err) {
+  return KnownQuery(in, {}, err) && NoBody(in, err);
+}
+
 template <typename Op>
 bool AppPathOp(const RouteInput& in, IdentityDecoded* out, DecodeError* err) {
   Op op;
-  if (!PathId(in, 0, identity::prefix::kApp, &op.id, err) || !NoBody(in, err)) return false;
+  if (!PathId(in, 0, identity::prefix::kApp, &op.id, err) || !Bare(in, err)) return false;
   out->body = std::move(op);
   return true;
 }
@@ -163,7 +168,7 @@ bool DecodeAppUsage(const RouteInput& in, const IdentityEdge&, const platform::P
 bool DecodeRotateAppSecret(const RouteInput& in, const IdentityEdge&, const platform::Principal&,
                            IdentityDecoded* out, DecodeError* err) {
   identity::RotateAppSecretOp op;
-  if (!PathId(in, 0, identity::prefix::kApp, &op.id, err) || !NoBody(in, err)) return false;
+  if (!PathId(in, 0, identity::prefix::kApp, &op.id, err) || !Bare(in, err)) return false;
   op.secret = NewSecret();
   op.secret_sha256 = Sha256Of(op.secret.data(), op.secret.size());
   out->body = std::move(op);
@@ -235,7 +240,7 @@ bool DecodeListUsers(const RouteInput& in, const IdentityEdge&, const platform::
 bool DecodeGetUser(const RouteInput& in, const IdentityEdge&, const platform::Principal&,
                    IdentityDecoded* out, DecodeError* err) {
   identity::GetUserOp op;
-  if (!PathId(in, 0, identity::prefix::kUser, &op.id, err) || !NoBody(in, err)) return false;
+  if (!PathId(in, 0, identity::prefix::kUser, &op.id, err) || !Bare(in, err)) return false;
   out->body = op;
   return true;
 }
@@ -243,7 +248,7 @@ bool DecodeGetUser(const RouteInput& in, const IdentityEdge&, const platform::Pr
 bool DecodeEnrollTotp(const RouteInput& in, const IdentityEdge& edge, const platform::Principal& p,
                       IdentityDecoded* out, DecodeError* err) {
   identity::EnrollTotpOp op;
-  if (!PathId(in, 0, identity::prefix::kUser, &op.user, err) || !NoBody(in, err)) return false;
+  if (!PathId(in, 0, identity::prefix::kUser, &op.user, err) || !Bare(in, err)) return false;
   const auto user = edge.state->ReadUser(op.user);
   if (!user || !(user->tenant == p.tenant)) {
     return Fail(err, "user_not_found", "user not found", "id", 404);
@@ -262,7 +267,9 @@ bool DecodeEnrollTotp(const RouteInput& in, const IdentityEdge& edge, const plat
 bool DecodeConfirmTotp(const RouteInput& in, const IdentityEdge& edge, const platform::Principal& p,
                        IdentityDecoded* out, DecodeError* err) {
   identity::ConfirmTotpOp op;
-  if (!PathId(in, 0, identity::prefix::kUser, &op.user, err)) return false;
+  if (!PathId(in, 0, identity::prefix::kUser, &op.user, err) || !KnownQuery(in, {}, err)) {
+    return false;
+  }
   json::value body;
   if (!ParseBody(in.body, &body, err)) return false;
   Reader r(body.get_object(), "", err);
@@ -289,7 +296,7 @@ bool DecodeConfirmTotp(const RouteInput& in, const IdentityEdge& edge, const pla
 bool DecodeListSessions(const RouteInput& in, const IdentityEdge&, const platform::Principal&,
                         IdentityDecoded* out, DecodeError* err) {
   identity::ListSessionsOp op;
-  if (!PathId(in, 0, identity::prefix::kUser, &op.user, err) || !NoBody(in, err)) return false;
+  if (!PathId(in, 0, identity::prefix::kUser, &op.user, err) || !Bare(in, err)) return false;
   out->body = op;
   return true;
 }
@@ -297,7 +304,7 @@ bool DecodeListSessions(const RouteInput& in, const IdentityEdge&, const platfor
 bool DecodeRevokeSession(const RouteInput& in, const IdentityEdge&, const platform::Principal&,
                          IdentityDecoded* out, DecodeError* err) {
   identity::RevokeSessionOp op;
-  if (!PathId(in, 0, identity::prefix::kSession, &op.id, err) || !NoBody(in, err)) return false;
+  if (!PathId(in, 0, identity::prefix::kSession, &op.id, err) || !Bare(in, err)) return false;
   out->body = op;
   return true;
 }
@@ -356,7 +363,7 @@ bool DecodeListConsents(const RouteInput& in, const IdentityEdge&, const platfor
 bool DecodeGetConsent(const RouteInput& in, const IdentityEdge&, const platform::Principal&,
                       IdentityDecoded* out, DecodeError* err) {
   identity::GetConsentOp op;
-  if (!PathId(in, 0, identity::prefix::kConsent, &op.id, err) || !NoBody(in, err)) return false;
+  if (!PathId(in, 0, identity::prefix::kConsent, &op.id, err) || !Bare(in, err)) return false;
   out->body = op;
   return true;
 }
@@ -364,14 +371,14 @@ bool DecodeGetConsent(const RouteInput& in, const IdentityEdge&, const platform:
 bool DecodeRevokeConsent(const RouteInput& in, const IdentityEdge&, const platform::Principal&,
                          IdentityDecoded* out, DecodeError* err) {
   identity::RevokeConsentOp op;
-  if (!PathId(in, 0, identity::prefix::kConsent, &op.id, err) || !NoBody(in, err)) return false;
+  if (!PathId(in, 0, identity::prefix::kConsent, &op.id, err) || !Bare(in, err)) return false;
   out->body = op;
   return true;
 }
 
 bool DecodeRotateSigningKey(const RouteInput& in, const IdentityEdge& edge,
                             const platform::Principal& p, IdentityDecoded* out, DecodeError* err) {
-  if (!NoBody(in, err)) return false;
+  if (!Bare(in, err)) return false;
   // Checked here too, before a key is made in the KMS for a request the writer would refuse.
   if (!p.root) {
     return Fail(err, "root_admin_required",

@@ -502,6 +502,7 @@ void ApiHandler::Handle(http::Request&& req, http::Respond respond) {
     // Anything that is not shaped like a JWT (header.payload.signature) was meant as a key.
     const std::string_view presented = auth.size() > 7 ? auth.substr(7) : std::string_view();
     const bool api_key = std::count(presented.begin(), presented.end(), '.') != 2;
+    if (api_key) auth_error = "The API key is not valid.";
     http::Response res = error(401, "authentication_error",
                                api_key ? "invalid_api_key" : "invalid_token", auth_error);
     std::string challenge = R"(Bearer error="invalid_token", error_description=")";

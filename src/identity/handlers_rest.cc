@@ -144,6 +144,9 @@ Answer HandleApps(IdentityContext& c) {
     return a;
   }
   if (app->revoked) {
+    // Revoking again changes nothing (like API keys and sessions); a revoked app's secret
+    // cannot be rotated.
+    if (std::holds_alternative<RevokeAppOp>(c.op.body)) return AppAnswer(c, id);
     return c.Error(422, "invalid_request_error", "app_revoked", "The app is revoked.", "id");
   }
   if (const auto* op = std::get_if<RotateAppSecretOp>(&c.op.body)) {

@@ -203,7 +203,8 @@ void OAuthHandler::Impl::Authorize(const http::Request& req, Finish finish) {
 
 void OAuthHandler::Impl::Par(const http::Request& req, Finish finish) {
   http::FormFields form;
-  if (!http::ParseForm(req.body, &form)) {
+  if (req.header("Content-Type").substr(0, 33) != "application/x-www-form-urlencoded" ||
+      !http::ParseForm(req.body, &form)) {
     return finish(OAuthError(400, "invalid_request", "Malformed form body."));
   }
   http::Response failure;
@@ -235,7 +236,7 @@ void OAuthHandler::Impl::Par(const http::Request& req, Finish finish) {
   Submit(std::move(op), [id = r.id, ttl, finish = std::move(finish)](runtime::Reply&& reply) {
     const identity::OAuthResult* res = ResultOf(reply);
     if (res == nullptr) return finish(OAuthError(503, "temporarily_unavailable", "Retry."));
-    if (!res->error.empty()) return finish(OAuthError(400, res->error, res->error_description));
+    if (!res->error.empty()) return finish(DecidedError(*res));
     finish(Json(201, std::string(R"({"request_uri":")") + std::string(kRequestUriPrefix) +
                          RequestIdText(id) + R"(","expires_in":)" + std::to_string(ttl) + "}"));
   });

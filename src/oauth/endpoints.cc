@@ -252,9 +252,10 @@ void OAuthHandler::Impl::ConsentsDashboard(const http::Request& req, Finish fini
         401, RenderErrorPage("Sign in first", "Sign in through an app to manage your consents.")));
   }
   const auto cookies = http::ParseCookies(req.header("Cookie"));
-  const auto bsid = cookies.find("cb_bsid");
-  const std::string csrf =
-      CsrfToken(bsid == cookies.end() ? std::string() : bsid->second, "consents");
+  const auto bsid_it = cookies.find("cb_bsid");
+  const bool new_binding = bsid_it == cookies.end() || bsid_it->second.empty();
+  const std::string bsid = new_binding ? identity::NewOpaqueToken("") : bsid_it->second;
+  const std::string csrf = CsrfToken(bsid, "consents");
   std::vector<DashboardRow> rows;
   for (const identity::Consent& c : deps.identity->ReadConsentsOf(user->tenant, user->customer)) {
     const identity::ConsentStatus st = c.StatusAt(now);
@@ -268,7 +269,9 @@ void OAuthHandler::Impl::ConsentsDashboard(const http::Request& req, Finish fini
   (void)http::ParseForm(req.query(), &q);
   const std::string notice =
       http::FormValue(q, "revoked").has_value() ? "The consent is revoked." : "";
-  finish(Html(200, RenderDashboard(rows, csrf, notice)));
+  http::Response res = Html(200, RenderDashboard(rows, csrf, notice));
+  if (new_binding) res.headers.push_back({"Set-Cookie", Cookie("cb_bsid", bsid, 86400)});
+  finish(std::move(res));
 }
 
 void OAuthHandler::Impl::ConsentsRevoke(const http::Request& req, Finish finish) {

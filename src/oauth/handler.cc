@@ -136,6 +136,13 @@ http::Response OAuthHandler::Impl::OAuthError(int status, std::string_view error
   return r;
 }
 
+http::Response OAuthHandler::Impl::DecidedError(const identity::OAuthResult& r) {
+  const int status = r.error == "server_error"              ? 500
+                     : r.error == "temporarily_unavailable" ? 503
+                                                            : 400;
+  return OAuthError(status, r.error, r.error_description);
+}
+
 http::Response OAuthHandler::Impl::Json(int status, std::string body) {
   http::Response r;
   r.status = status;

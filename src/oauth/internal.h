@@ -38,6 +38,9 @@ struct OAuthHandler::Impl {
   // RFC 6749 §5.2: {"error","error_description"}, no-store.
   static http::Response OAuthError(int status, std::string_view error,
                                    std::string_view description);
+  // An error the writer decided: 400, but 500 for server_error and 503 for
+  // temporarily_unavailable (RFC 6749 §5.2 error codes carry their own meaning).
+  static http::Response DecidedError(const identity::OAuthResult& r);
   static http::Response Json(int status, std::string body);
   static http::Response Html(int status, std::string body);
   static http::Response SeeOther(std::string location);

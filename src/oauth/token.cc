@@ -156,9 +156,7 @@ void OAuthHandler::Impl::Token(const http::Request& req, Finish finish) {
     if (res == nullptr) {
       return finish(OAuthError(503, "temporarily_unavailable", "Not durable; retry."));
     }
-    if (!res->error.empty()) {
-      return finish(OAuthError(400, res->error, res->error_description));
-    }
+    if (!res->error.empty()) return finish(DecidedError(*res));
     const identity::TokenGrant& g = res->grant;
     identity::AccessClaims claims;
     claims.tenant = g.tenant;

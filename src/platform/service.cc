@@ -102,11 +102,13 @@ bool DelegatedAllowed(const OpBody& body) {
 namespace {
 
 // Answers that hand out a secret are recorded without it: the journal never holds a key.
-// Secrets are rendered as "secret" (API keys) or "client_secret" (apps), never escaped
-// (hex or base64url), so the closing quote is the next one.
+// Secrets are rendered as "secret" (API keys, TOTP seeds), "client_secret" (apps) or inside
+// "otpauth_uri" (TOTP enrolment), never with escapes (hex, base64url, base32 in a URI), so
+// the closing quote is the next one.
 std::string RedactSecret(std::string body) {
   for (const std::string_view field :
-       {std::string_view(R"("secret":")"), std::string_view(R"("client_secret":")")}) {
+       {std::string_view(R"("secret":")"), std::string_view(R"("client_secret":")"),
+        std::string_view(R"("otpauth_uri":")")}) {
     for (size_t at = body.find(field); at != std::string::npos; at = body.find(field, at + 1)) {
       const size_t value = at + field.size() - 1;  // the opening quote
       const size_t end = body.find('"', value + 1);

@@ -1,5 +1,6 @@
-// Static checks of api/openapi.yaml against the router's route table: every route the
-// server has is documented (and nothing else), and the conventions every operation must
+// Static checks of api/openapi.yaml against the server's sources: every route the server has
+// is documented (and nothing else), each /v1 route's scope is the one its route table names,
+// every error code the C++ emits is in the enums, and the conventions every operation must
 // follow hold. No server needed.
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -9,30 +10,153 @@ import { join } from 'node:path';
 import { REPO, spec } from './lib.mjs';
 
 const OPERATIONAL = ['GET /healthz', 'GET /readyz', 'GET /metrics', 'GET /v1/openapi.yaml'];
+// The OAuth 2.0 / OIDC endpoints and pages (src/oauth/handler.cc): their own request and error
+// formats, no Idempotency-Key, no API-key role.
+const OAUTH = [
+  'GET /.well-known/openid-configuration',
+  'GET /.well-known/oauth-authorization-server',
+  'GET /oauth2/jwks',
+  'POST /oauth2/token',
+  'POST /oauth2/par',
+  'GET /oauth2/authorize',
+  'GET /oauth2/login',
+  'POST /oauth2/login',
+  'GET /oauth2/mfa',
+  'POST /oauth2/mfa',
+  'GET /oauth2/consent',
+  'POST /oauth2/consent',
+  'GET /oauth2/consents',
+  'POST /oauth2/consents/revoke',
+  'POST /oauth2/introspect',
+  'POST /oauth2/revoke',
+  'GET /oauth2/userinfo',
+  'POST /oauth2/userinfo',
+  'POST /oauth2/register',
+];
 
+const read = (...p) => readFileSync(join(REPO, ...p), 'utf8');
+const norm = (p) => p.replace(/\{[^}]*\}/g, '{}');
+
+// kScopeAccountsRead -> "accounts.read", from the name table in src/platform/scopes.cc.
+function scopeNames() {
+  const src = read('src', 'platform', 'scopes.cc');
+  const table = src.slice(src.indexOf('kNames[]'), src.indexOf('};', src.indexOf('kNames[]')));
+  const pairs = [...table.matchAll(/\{(kScope\w+),\s*"([^"]+)"\}/g)].map(([, k, n]) => [k, n]);
+  assert.ok(pairs.length >= 15, 'parsed the scope name table');
+  return new Map(pairs);
+}
+
+// [{key: "GET /v1/accounts/{}", scope: "accounts.read"}] from src/api/router.cc kRoutes.
 function routerRoutes() {
-  const src = readFileSync(join(REPO, 'src', 'api', 'router.cc'), 'utf8');
+  const src = read('src', 'api', 'router.cc');
   const table = src.slice(src.indexOf('kRoutes[]'), src.indexOf('};', src.indexOf('kRoutes[]')));
-  const routes = [...table.matchAll(/\{"(GET|POST)",\s*"([^"]+)"/g)].map(([, m, p]) => `${m} ${p.replace(/\{[^}]*\}/g, '{}')}`);
-  assert.ok(routes.length >= 20, 'parsed the kRoutes table');
+  const names = scopeNames();
+  // One entry: {"METHOD", "pattern", decode, idecode, ps::kScopeX[, step_up]}.
+  const routes = [...table.matchAll(/\{"(GET|POST)",\s*"([^"]+)",([^{}]*)\}/g)].map(([, m, p, rest]) => {
+    const scope = rest.match(/ps::(kScope\w+)/);
+    assert.ok(scope, `kRoutes ${m} ${p}: no ps::kScope... in its entry`);
+    assert.ok(names.has(scope[1]), `kRoutes ${m} ${p}: ${scope[1]} is not in scopes.cc kNames`);
+    return { key: `${m} ${norm(p)}`, scope: names.get(scope[1]) };
+  });
+  assert.ok(routes.length >= 45, 'parsed the kRoutes table');
   return routes;
+}
+
+// "METHOD path" of every path src/oauth/handler.cc serves: the paths it compares against in
+// Handle() and the methods of the Allow header it answers for each (405).
+function oauthHandlerRoutes() {
+  const src = read('src', 'oauth', 'handler.cc');
+  const start = src.indexOf('void OAuthHandler::Handle(');
+  const body = src.slice(start, src.indexOf('No such endpoint', start));
+  const out = [];
+  for (const seg of body.split(/\bif \(path ==/).slice(1)) {
+    const paths = [...('path ==' + seg).matchAll(/path == "([^"]+)"/g)].map((x) => x[1]);
+    const allow = seg.match(/method_not_allowed\("([^"]+)"\)/);
+    assert.ok(allow, `handler.cc: no Allow for ${paths.join(', ')}`);
+    for (const p of paths) for (const m of allow[1].split(/,\s*/)) out.push(`${m} ${p}`);
+  }
+  assert.ok(out.length >= 15, 'parsed OAuthHandler::Handle');
+  // Every labelled path (RouteLabel's kKnown) is one Handle serves, and the reverse.
+  const known = src.slice(src.indexOf('kKnown[]'), src.indexOf('};', src.indexOf('kKnown[]')));
+  const labels = [...known.matchAll(/"([^"]+)"/g)].map((x) => x[1]).sort();
+  assert.deepEqual([...new Set(out.map((r) => r.split(' ')[1]))].sort(), labels, 'handler.cc: Handle() and RouteLabel() disagree');
+  return out;
 }
 
 function documented() {
   const ops = [];
   for (const [path, item] of Object.entries(spec.paths)) {
     for (const m of ['get', 'post', 'put', 'patch', 'delete']) {
-      if (item[m]) ops.push({ key: `${m.toUpperCase()} ${path.replace(/\{[^}]*\}/g, '{}')}`, path, method: m, op: item[m] });
+      if (item[m]) ops.push({ key: `${m.toUpperCase()} ${norm(path)}`, path, method: m, op: item[m] });
     }
   }
   return ops;
 }
 
+// String literals the C++ passes as an error code: Fail(err, "code", ...), Error(4xx, "type",
+// "code", ...), NotFound("code", ...), ErrorAnswer/ErrorBody(..., "type", "code", ...).
+function emittedRestCodes() {
+  const files = [
+    ['src', 'api', 'router.cc'],
+    ['src', 'api', 'decode.cc'],
+    ['src', 'api', 'decode_util.h'],
+    ['src', 'api', 'identity_routes.cc'],
+    ['src', 'api', 'event_feed.cc'],
+    ['src', 'platform', 'service.cc'],
+    ['src', 'platform', 'handler_context.h'],
+    ['src', 'platform', 'handlers_accounts.cc'],
+    ['src', 'platform', 'handlers_admin.cc'],
+    ['src', 'platform', 'handlers_transfers.cc'],
+    ['src', 'identity', 'handlers_rest.cc'],
+    ['src', 'identity', 'handlers_oauth.cc'],
+  ];
+  const codes = new Set();
+  const res = [
+    /\bFail\(\s*err_?,\s*"([a-z_]+)"/g,
+    /\b(?:[Ee]rror|ErrorAnswer)\(\s*\d{3},\s*"[a-z_]+",\s*"([a-z_]+)"/g,
+    /\bNotFound\(\s*"([a-z_]+)"/g,
+    /\bErrorBody\(\s*[^,()]+,\s*"([a-z_]+)"/g,
+  ];
+  for (const f of files) {
+    const src = read(...f);
+    for (const re of res) for (const [, c] of src.matchAll(re)) codes.add(c);
+  }
+  // ServeEvents has its own error(status, code, message, param).
+  const router = read('src', 'api', 'router.cc');
+  const events = router.slice(router.indexOf('void ApiHandler::ServeEvents('), router.indexOf('void ApiHandler::Handle('));
+  assert.ok(events.length > 100, 'found ServeEvents');
+  for (const [, c] of events.matchAll(/\berror\(\s*\d{3},\s*"([a-z_]+)"/g)) codes.add(c);
+  assert.ok(codes.size >= 40, `parsed the emitted codes (${codes.size})`);
+  return codes;
+}
+
+// The `error` values the OAuth endpoints answer: OAuthError(status, "error", ...) in
+// src/oauth/ and the writer's Fail("error", ...) in src/identity/handlers_oauth.cc.
+function emittedOAuthErrors() {
+  const errors = new Set();
+  for (const f of ['handler.cc', 'token.cc', 'endpoints.cc', 'authorize.cc', 'client_auth.cc']) {
+    for (const [, e] of read('src', 'oauth', f).matchAll(/OAuthError\(\s*\d{3},\s*"([a-z_]+)"/g)) errors.add(e);
+    for (const [, e] of read('src', 'oauth', f).matchAll(/\bback\(\s*"([a-z_]+)"/g)) errors.add(e); // PAR answers these as JSON
+    // Registration: metadata_error("code", ...) or metadata_error(cond ? "code" : "code", ...).
+    for (const [, a, b] of read('src', 'oauth', f).matchAll(/\bmetadata_error\(\s*(?:[\w.]+\s*==\s*"[^"]*"\s*\?\s*)?"([a-z_]+)"(?:\s*:\s*"([a-z_]+)")?/g)) {
+      errors.add(a);
+      if (b) errors.add(b);
+    }
+  }
+  for (const [, e] of read('src', 'identity', 'handlers_oauth.cc').matchAll(/\bFail\(\s*"([a-z_]+)"/g)) errors.add(e);
+  assert.ok(errors.size >= 10, `parsed the OAuth errors (${errors.size})`);
+  return errors;
+}
+
 describe('api/openapi.yaml', () => {
-  test('documents exactly the routes in src/api/router.cc kRoutes, plus the operational ones', () => {
-    const want = [...routerRoutes(), ...OPERATIONAL].sort();
+  test('documents exactly the routes in src/api/router.cc kRoutes, plus the operational and the OAuth ones', () => {
+    const want = [...routerRoutes().map((r) => r.key), ...OPERATIONAL, ...OAUTH].sort();
     const have = documented().map((o) => o.key).sort();
     assert.deepEqual(have, want);
+  });
+
+  test('the OAuth list is what src/oauth/handler.cc serves (paths and the methods of its Allow)', () => {
+    assert.deepEqual([...OAUTH].sort(), oauthHandlerRoutes().sort());
   });
 
   test('is OpenAPI 3.1 with the 2020-12 dialect and bearer auth by default', () => {
@@ -42,11 +166,49 @@ describe('api/openapi.yaml', () => {
     assert.equal(spec.components.securitySchemes.bearerAuth.scheme, 'bearer');
   });
 
+  test('the oauth2 scheme has both flows at the issuer-relative endpoints and lists every scope of scopes.cc', () => {
+    const o = spec.components.securitySchemes.oauth2;
+    assert.equal(o.type, 'oauth2');
+    assert.equal(o.flows.clientCredentials.tokenUrl, '/oauth2/token');
+    assert.equal(o.flows.authorizationCode.authorizationUrl, '/oauth2/authorize');
+    assert.equal(o.flows.authorizationCode.tokenUrl, '/oauth2/token');
+    const all = [...scopeNames().values()];
+    for (const flow of ['clientCredentials', 'authorizationCode']) {
+      const scopes = o.flows[flow].scopes;
+      assert.deepEqual(Object.keys(scopes), all, `${flow}: the scope list, in scopes.cc order`);
+      for (const [name, text] of Object.entries(scopes)) assert.ok(typeof text === 'string' && text.length > 3, `${flow}: ${name} has a description`);
+    }
+    assert.deepEqual(spec.components.schemas.Scope.enum, all, 'schemas/Scope lists the same scopes');
+  });
+
+  test("each kRoutes entry's scope is its operation's x-required-scope, and its oauth2 security", () => {
+    const ops = new Map(documented().map((o) => [o.key, o.op]));
+    for (const { key, scope } of routerRoutes()) {
+      const op = ops.get(key);
+      assert.ok(op, `${key}: documented`);
+      assert.equal(op['x-required-scope'], scope, `${key}: x-required-scope`);
+      assert.ok(Array.isArray(op.security), `${key}: declares its security`);
+      assert.ok(
+        op.security.some((s) => JSON.stringify(s) === JSON.stringify({ oauth2: [scope] })),
+        `${key}: security lists {oauth2: [${scope}]}: ${JSON.stringify(op.security)}`,
+      );
+      for (const s of op.security) {
+        for (const name of Object.keys(s)) assert.ok(spec.components.securitySchemes[name], `${key}: security scheme ${name} is defined`);
+      }
+    }
+  });
+
   test('every POST requires Idempotency-Key; every operation has a unique operationId and a role', () => {
     const ids = new Set();
     for (const { key, method, op } of documented()) {
       assert.ok(op.operationId && !ids.has(op.operationId), `${key}: operationId`);
       ids.add(op.operationId);
+      if (OAUTH.includes(key)) {
+        // Their client authentication is in the body or a Basic/Bearer header of their own: each
+        // says so explicitly instead of inheriting the API key scheme.
+        assert.ok(Array.isArray(op.security), `${key}: declares its security`);
+        continue;
+      }
       const params = JSON.stringify(op.parameters ?? []);
       if (method === 'post') {
         assert.ok(params.includes('#/components/parameters/IdempotencyKey'), `${key}: Idempotency-Key`);
@@ -58,10 +220,29 @@ describe('api/openapi.yaml', () => {
         assert.deepEqual(op.security, [], `${key}: no auth`);
       } else {
         assert.ok(op['x-required-role'], `${key}: x-required-role`);
+        assert.ok(op['x-required-scope'], `${key}: x-required-scope`);
         for (const s of ['400', '401', '403', '429', '503']) assert.ok(op.responses[s], `${key}: documents ${s}`);
         if (key.includes('{}')) assert.ok(op.responses['404'], `${key}: documents 404`);
       }
     }
+  });
+
+  test('the Error code enum has every code the C++ emits', () => {
+    const enumCodes = new Set(spec.components.schemas.Error.properties.error.properties.code.enum);
+    const missing = [...emittedRestCodes()].filter((c) => !enumCodes.has(c)).sort();
+    assert.deepEqual(missing, []);
+  });
+
+  test('the OAuthError enum has every error the OAuth endpoints answer', () => {
+    const enumErrors = new Set(spec.components.schemas.OAuthError.properties.error.enum);
+    const missing = [...emittedOAuthErrors()].filter((e) => !enumErrors.has(e)).sort();
+    assert.deepEqual(missing, []);
+  });
+
+  test('docs/api.md lists every error code of the enum', () => {
+    const doc = read('docs', 'api.md');
+    const missing = spec.components.schemas.Error.properties.error.properties.code.enum.filter((c) => !doc.includes(c));
+    assert.deepEqual(missing, []);
   });
 
   test('every object schema with properties is closed (additionalProperties: false)', () => {
@@ -81,6 +262,10 @@ describe('api/openapi.yaml', () => {
     const optional = {
       // Only these answer fields may be absent, by design.
       CustomerUpdatedData: ['kyc_tier', 'status', 'email', 'phone'],
+      // Shapes fixed by the OAuth RFCs, where a field that does not apply is absent.
+      TokenResponse: ['refresh_token', 'id_token'],
+      UserInfo: ['name', 'email', 'email_verified', 'customer'],
+      ClientRegistration: ['client_secret', 'client_secret_expires_at'],
     };
     const requests = /Request$|^BatchTransferItem$/;
     for (const [name, schema] of Object.entries(spec.components.schemas)) {

@@ -4,7 +4,7 @@
 // well-formed, no undocumented Idempotent-Replayed). A test cannot see an answer that was not
 // validated, so the contract cannot drift from the server unnoticed.
 import { spawn } from 'node:child_process';
-import { randomBytes, randomUUID } from 'node:crypto';
+import { createHmac, randomBytes, randomUUID } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, existsSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
@@ -74,9 +74,10 @@ export function validateError(body) {
 }
 
 // Checks an answer against the operation `method route` (route is the OpenAPI path template)
-// for `status`: the status must be documented, the body must match the media type's schema,
-// headers declared required must be there and match their schemas, and a header the
-// response does not declare among Idempotent-Replayed/Retry-After must not appear.
+// for `status`: the status must be documented, the body must match the media type's schema
+// (a response documented without content must have no body), headers declared required must
+// be there and match their schemas, and a header the response does not declare among
+// Idempotent-Replayed/Retry-After/WWW-Authenticate/Location/Set-Cookie must not appear.
 export function validate(route, method, status, body, { headers, contentType } = {}) {
   const m = method.toLowerCase();
   const op = spec.paths[route]?.[m];
@@ -89,7 +90,11 @@ export function validate(route, method, status, body, { headers, contentType } =
   const resp = deref(rawResp);
   const content = resp.content || {};
   let mediaType = Object.keys(content)[0];
-  if (contentType !== undefined) {
+  if (!mediaType) {
+    // Documented without a body (a 303): there must be none.
+    assert.ok(body === '' || body === undefined, `${method.toUpperCase()} ${route} ${status}: documented without content, got ${JSON.stringify(body).slice(0, 200)}`);
+    assert.ok(!contentType, `${method.toUpperCase()} ${route} ${status}: documented without content, got Content-Type ${contentType}`);
+  } else if (contentType !== undefined) {
     const got = (contentType || '').split(';')[0].trim();
     assert.ok(content[got], `${method.toUpperCase()} ${route} ${status}: Content-Type ${contentType} not documented (${Object.keys(content).join(', ')})`);
     mediaType = got;
@@ -122,7 +127,7 @@ export function validate(route, method, status, body, { headers, contentType } =
         assert.ok(hv(value), `${method.toUpperCase()} ${route} ${status}: header ${name}: ${JSON.stringify(value)} does not match ${JSON.stringify(h.schema)}`);
       }
     }
-    for (const name of ['idempotent-replayed', 'retry-after', 'www-authenticate']) {
+    for (const name of ['idempotent-replayed', 'retry-after', 'www-authenticate', 'location', 'set-cookie']) {
       if (headers.get(name) !== null) {
         assert.ok(declared[name], `${method.toUpperCase()} ${route} ${status}: header ${name} is sent but not documented`);
       }
@@ -243,11 +248,12 @@ export class Server {
       payload = typeof body === 'string' ? body : JSON.stringify(body);
       h['Content-Type'] = contentType === undefined ? 'application/json' : contentType;
     }
-    const res = await fetch(this.url + path, { method, headers: h, body: payload });
+    // Redirects are answers to validate like any other, never followed.
+    const res = await fetch(this.url + path, { method, headers: h, body: payload, redirect: 'manual' });
     const text = await res.text();
     const ctype = res.headers.get('content-type') || '';
     let parsed = text;
-    if (ctype.startsWith('application/json')) {
+    if (/^application\/([a-z0-9.-]+\+)?json\b/.test(ctype)) {
       try {
         parsed = JSON.parse(text);
       } catch (e) {
@@ -340,6 +346,97 @@ export class Server {
     assert.equal(r.status, 201, r.text);
     return r.body;
   }
+
+  // ---- OAuth --------------------------------------------------------------------------------
+
+  // A form POST to an OAuth endpoint (no Idempotency-Key), validated like every answer.
+  //   fields: object or URLSearchParams; basic: [client_id, secret] for HTTP Basic client
+  //   authentication; key: a bearer token (default none)
+  form(path, fields, { basic, key = null, headers = {} } = {}) {
+    const h = { ...headers };
+    if (basic) h['Authorization'] = basicAuth(...basic);
+    return this.api('POST', path, {
+      body: new URLSearchParams(fields).toString(),
+      contentType: 'application/x-www-form-urlencoded',
+      key,
+      idem: null,
+      headers: h,
+    });
+  }
+
+  // POST /v1/apps with defaults (client credentials, client_secret_basic); 201 asserted.
+  async createApp(fields = {}, opts = {}) {
+    const body = {
+      name: 'app ' + randomBytes(4).toString('hex'),
+      redirect_uris: ['https://client.example/cb'],
+      grant_types: ['client_credentials'],
+      scope: 'accounts.read balances.read',
+      token_endpoint_auth_method: 'client_secret_basic',
+      ...fields,
+    };
+    const r = await this.api('POST', '/v1/apps', { body, ...opts });
+    assert.equal(r.status, 201, r.text);
+    return r.body;
+  }
+
+  // A client-credentials access token for a client_secret_basic app.
+  async ccToken(app, scope) {
+    const fields = { grant_type: 'client_credentials' };
+    if (scope !== undefined) fields.scope = scope;
+    const r = await this.form('/oauth2/token', fields, { basic: [app.client_id, app.client_secret] });
+    assert.equal(r.status, 200, r.text);
+    assert.equal(r.body.token_type, 'Bearer');
+    return r.body.access_token;
+  }
+
+  // POST /v1/users; 201 asserted. Returns {user, username, password}.
+  async createUser(fields = {}, opts = {}) {
+    const username = fields.username ?? 'user-' + randomBytes(6).toString('hex');
+    const password = fields.password ?? 'pw-' + randomBytes(12).toString('base64url');
+    const r = await this.api('POST', '/v1/users', { body: { kind: 'customer', ...fields, username, password }, ...opts });
+    assert.equal(r.status, 201, r.text);
+    return { user: r.body, username, password };
+  }
+}
+
+// RFC 6749 §2.3.1: both parts form-urlencoded, then base64.
+export function basicAuth(id, secret) {
+  const enc = (x) => encodeURIComponent(x).replace(/%20/g, '+');
+  return 'Basic ' + Buffer.from(`${enc(id)}:${enc(secret)}`).toString('base64');
+}
+
+// ---- TOTP (RFC 6238: HMAC-SHA-1, 6 digits, 30 s steps) ---------------------------------
+
+export function base32Decode(text) {
+  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
+  let bits = 0;
+  let value = 0;
+  const out = [];
+  for (const ch of text.replace(/=+$/, '')) {
+    const v = alphabet.indexOf(ch);
+    assert.ok(v >= 0, `not base32: ${text}`);
+    value = ((value << 5) | v) & 0xffff;
+    bits += 5;
+    if (bits >= 8) {
+      out.push((value >>> (bits - 8)) & 0xff);
+      bits -= 8;
+    }
+  }
+  return Buffer.from(out);
+}
+
+// The code of `step` (unix seconds / 30) for a base32 secret (RFC 4226 dynamic truncation).
+export function totpAt(secretBase32, step) {
+  const counter = Buffer.alloc(8);
+  counter.writeBigUInt64BE(BigInt(step));
+  const mac = createHmac('sha1', base32Decode(secretBase32)).update(counter).digest();
+  const off = mac[mac.length - 1] & 0x0f;
+  const bin = ((mac[off] & 0x7f) << 24) | (mac[off + 1] << 16) | (mac[off + 2] << 8) | mac[off + 3];
+  return String(bin % 1_000_000).padStart(6, '0');
+}
+
+export function totpStep(unixMs = Date.now()) {
+  return Math.floor(unixMs / 1000 / 30);
 }
 
 // Asserts an error answer: status, code, and (optionally) param.
