@@ -2,7 +2,9 @@
 
 #include <algorithm>
 
+#include "api/identity_events.h"
 #include "corebank/platform/v1/events.pb.h"
+#include "identity/events.h"
 #include "ledger/currency.h"
 #include "ledger/events.h"
 #include "platform/events.h"
@@ -98,6 +100,7 @@ bool RenderEvent(const journal::EventView& ev, const platform::Principal& p, std
     return true;
   }
   if (ev.type < runtime::kServiceEventTypeFirst) return false;  // no tenant to filter on
+  if (ev.type >= identity::kEventTypeFirst) return RenderIdentityEvent(ev, p, type, data);
   const auto* bytes = ev.payload.data();
   const int size = static_cast<int>(ev.payload.size());
   switch (static_cast<PT>(ev.type)) {

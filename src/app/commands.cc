@@ -94,20 +94,6 @@ int RunAuditVerify(const std::string& data_dir) {
   return 0;
 }
 
-namespace {
-Result<std::unique_ptr<runtime::Shard>> OpenShard(Disk* disk, const std::string& data_dir,
-                                                  PlatformStack* stack,
-                                                  runtime::RecoveryInfo* info) {
-  if (!disk->Exists(runtime::JournalDir(data_dir))) {
-    return Status::NotFound("no journal in " + data_dir);
-  }
-  runtime::ShardOptions options;
-  options.data_dir = data_dir;
-  options.service = &stack->services;
-  return runtime::Shard::Open(disk, options, info);
-}
-}  // namespace
-
 int RunSnapshot(const std::string& data_dir) {
   auto disk = NewPosixDisk();
   runtime::RecoveryInfo info;

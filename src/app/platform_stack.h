@@ -4,9 +4,11 @@
 // need both, composed on the shard by a ServiceSet.
 #include "identity/events.h"
 #include "identity/service.h"
+#include "journal/disk.h"
 #include "platform/key_directory.h"
 #include "platform/service.h"
 #include "runtime/service_set.h"
+#include "runtime/shard.h"
 
 namespace cb::app {
 
@@ -26,5 +28,19 @@ struct PlatformStack {
   identity::IdentityService identity;
   runtime::ServiceSet services;  // what the shard runs
 };
+
+// Recovers the shard of an existing data directory (snapshot + journal tail) with `stack`'s
+// services (offline commands: replay tools, admin). NotFound when there is no journal.
+inline Result<std::unique_ptr<runtime::Shard>> OpenShard(Disk* disk, const std::string& data_dir,
+                                                         PlatformStack* stack,
+                                                         runtime::RecoveryInfo* info) {
+  if (!disk->Exists(runtime::JournalDir(data_dir))) {
+    return Status::NotFound("no journal in " + data_dir);
+  }
+  runtime::ShardOptions options;
+  options.data_dir = data_dir;
+  options.service = &stack->services;
+  return runtime::Shard::Open(disk, options, info);
+}
 
 }  // namespace cb::app

@@ -348,11 +348,8 @@ int RunCreateKey(const std::string& data_dir, const std::string& tenant_text,
   }
   auto disk = NewPosixDisk();
   PlatformStack stack;
-  runtime::ShardOptions sopts;
-  sopts.data_dir = data_dir;
-  sopts.service = &stack.services;
   runtime::RecoveryInfo info;
-  auto shard = runtime::Shard::Open(disk.get(), sopts, &info);
+  auto shard = OpenShard(disk.get(), data_dir, &stack, &info);
   if (!shard.ok()) {
     std::fprintf(stderr, "admin create-key: %s\n", shard.status().ToString().c_str());
     return 1;
@@ -393,11 +390,8 @@ namespace cb::app {
 int RunRotateSigningKey(const std::string& data_dir) {
   auto disk = NewPosixDisk();
   PlatformStack stack;
-  runtime::ShardOptions sopts;
-  sopts.data_dir = data_dir;
-  sopts.service = &stack.services;
   runtime::RecoveryInfo info;
-  auto shard = runtime::Shard::Open(disk.get(), sopts, &info);
+  auto shard = OpenShard(disk.get(), data_dir, &stack, &info);
   if (!shard.ok()) {
     std::fprintf(stderr, "admin rotate-signing-key: %s\n", shard.status().ToString().c_str());
     return 1;

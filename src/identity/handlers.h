@@ -45,6 +45,11 @@ OAuthResult HandleOAuth(IdentityContext& c);
 // Rendered: user info claims (OIDC Core §5.3) as JSON.
 Answer HandleUserInfo(IdentityContext& c, const UserInfoOp& op);
 
+// Makes `kid` the current signing key; the current one is retired and stays published for
+// the longest token lifetime.
+void InstallSigningKey(IdentityContext& c, std::string_view kid, std::string_view public_jwk);
+// Revokes an authorised or awaiting consent, saying who did; false (and why) otherwise.
+bool RevokeConsent(IdentityContext& c, const Consent& k, std::string_view by, std::string* why);
 // Revokes a grant (every token minted from it stops working); no-op if already revoked.
 void RevokeGrant(IdentityContext& c, GrantId id, std::string_view reason);
 

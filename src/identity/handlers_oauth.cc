@@ -53,22 +53,9 @@ OAuthResult CreateRequest(IdentityContext& c, const CreateAuthRequestOp& op) {
                   "authorisation.");
     }
   }
-  pb::AuthRequestCreated m;
-  m.set_id(IdBytes(r.id.value));
-  m.set_tenant_id(IdBytes(r.tenant.value));
-  m.set_client_id(IdBytes(r.client.value));
-  m.set_redirect_uri(r.redirect_uri);
-  m.set_scopes(r.scopes);
-  m.set_state(r.state);
-  m.set_nonce(r.nonce);
-  m.set_code_challenge(r.code_challenge);
-  m.set_acr_min(static_cast<uint32_t>(r.acr_min));
-  if (!r.consent.zero()) m.set_consent_id(IdBytes(r.consent.value));
-  m.set_pushed(r.pushed);
-  m.set_max_age_s(r.max_age_s);
-  m.set_prompt_login(r.prompt_login);
-  m.set_expires_ns(r.expires);
-  m.set_at_ns(c.now());
+  AuthRequest stamped = r;
+  stamped.created = c.now();
+  const pb::AuthRequestCreated m = AuthRequestEvent(stamped);
   c.Emit(EventType::kAuthRequestCreated, m);
   c.st.ApplyAuthRequestCreated(m);
   return {};
@@ -466,21 +453,10 @@ OAuthResult RecordUsage(IdentityContext& c, const RecordUsageOp& op) {
 OAuthResult AddSigningKey(IdentityContext& c, const AddSigningKeyOp& op) {
   for (const SigningKeyInfo& k : c.st.signing_keys()) {
     if (k.kid == op.kid) return Fail("invalid_request", "Key id collision.");
-    if (k.retired != 0) continue;
-    if (!op.retire_current) return {};  // one is current already (a concurrent start won)
-    pb::SigningKeyRetired r;
-    r.set_kid(k.kid);
-    r.set_unpublish_ns(c.now() + c.options.token_ttl_max_ns);
-    r.set_at_ns(c.now());
-    c.Emit(EventType::kSigningKeyRetired, r);
-    c.st.ApplySigningKeyRetired(r);
+    // One is current already (a concurrent start won): nothing to do.
+    if (k.retired == 0 && !op.retire_current) return {};
   }
-  pb::SigningKeyAdded m;
-  m.set_kid(op.kid);
-  m.set_public_jwk(op.public_jwk);
-  m.set_at_ns(c.now());
-  c.Emit(EventType::kSigningKeyAdded, m);
-  c.st.ApplySigningKeyAdded(m);
+  InstallSigningKey(c, op.kid, op.public_jwk);
   return {};
 }
 
@@ -537,21 +513,46 @@ OAuthResult CustomerRevokeConsent(IdentityContext& c, const CustomerRevokeConsen
       !(k->customer == u->customer) || !(k->tenant == s->tenant)) {
     return Fail("invalid_request", "No such consent of yours.");
   }
-  const ConsentStatus st = k->StatusAt(c.now());
-  if (st != ConsentStatus::kAuthorised && st != ConsentStatus::kAwaitingAuthorisation) {
-    return Fail("invalid_request", std::string("The consent is ") + ConsentStatusName(st) + ".");
-  }
-  pb::ConsentRevoked m;
-  m.set_id(IdBytes(k->id.value));
-  m.set_tenant_id(IdBytes(k->tenant.value));
-  m.set_by("customer");
-  m.set_at_ns(c.now());
-  c.Emit(EventType::kConsentRevoked, m);
-  c.st.ApplyConsentRevoked(m);
+  std::string why;
+  if (!RevokeConsent(c, *k, "customer", &why)) return Fail("invalid_request", why);
   return {};
 }
 
 }  // namespace
+
+void InstallSigningKey(IdentityContext& c, std::string_view kid, std::string_view public_jwk) {
+  for (const SigningKeyInfo& k : c.st.signing_keys()) {
+    if (k.retired != 0) continue;
+    pb::SigningKeyRetired r;
+    r.set_kid(k.kid);
+    r.set_unpublish_ns(c.now() + c.options.token_ttl_max_ns);
+    r.set_at_ns(c.now());
+    c.Emit(EventType::kSigningKeyRetired, r);
+    c.st.ApplySigningKeyRetired(r);
+  }
+  pb::SigningKeyAdded m;
+  m.set_kid(std::string(kid));
+  m.set_public_jwk(std::string(public_jwk));
+  m.set_at_ns(c.now());
+  c.Emit(EventType::kSigningKeyAdded, m);
+  c.st.ApplySigningKeyAdded(m);
+}
+
+bool RevokeConsent(IdentityContext& c, const Consent& k, std::string_view by, std::string* why) {
+  const ConsentStatus st = k.StatusAt(c.now());
+  if (st != ConsentStatus::kAuthorised && st != ConsentStatus::kAwaitingAuthorisation) {
+    *why = std::string("The consent is ") + ConsentStatusName(st) + ".";
+    return false;
+  }
+  pb::ConsentRevoked m;
+  m.set_id(IdBytes(k.id.value));
+  m.set_tenant_id(IdBytes(k.tenant.value));
+  m.set_by(std::string(by));
+  m.set_at_ns(c.now());
+  c.Emit(EventType::kConsentRevoked, m);
+  c.st.ApplyConsentRevoked(m);
+  return true;
+}
 
 void RevokeGrant(IdentityContext& c, GrantId id, std::string_view reason) {
   const Grant* g = c.st.FindGrant(id);

@@ -355,18 +355,11 @@ Answer HandleConsents(IdentityContext& c) {
   const Consent* k = VisibleConsent(c, id);
   if (k == nullptr) return c.NotFound("consent_not_found", "consent", "id");
   if (std::holds_alternative<RevokeConsentOp>(c.op.body)) {
-    const ConsentStatus st = k->StatusAt(c.now());
-    if (st != ConsentStatus::kAuthorised && st != ConsentStatus::kAwaitingAuthorisation) {
-      return c.Error(422, "invalid_request_error", "consent_not_active",
-                     std::string("The consent is ") + ConsentStatusName(st) + ".", "id");
+    const bool by_app = p.kind == platform::PrincipalKind::kAccessToken && p.user == 0;
+    std::string why;
+    if (!RevokeConsent(c, *k, by_app ? "app" : "staff", &why)) {
+      return c.Error(422, "invalid_request_error", "consent_not_active", why, "id");
     }
-    pb::ConsentRevoked m;
-    m.set_id(IdBytes(id.value));
-    m.set_tenant_id(IdBytes(c.tenant().value));
-    m.set_by(p.kind == platform::PrincipalKind::kAccessToken && p.user == 0 ? "app" : "staff");
-    m.set_at_ns(c.now());
-    c.Emit(EventType::kConsentRevoked, m);
-    c.st.ApplyConsentRevoked(m);
   }
   Answer a;
   RenderConsent(&a.body, *k, c.now());
@@ -383,21 +376,7 @@ Answer RotateSigningKey(IdentityContext& c, const RotateSigningKeyOp& op) {
       return c.Error(409, "invalid_request_error", "resource_exists", "Key id collision; retry.");
     }
   }
-  for (const SigningKeyInfo& k : c.st.signing_keys()) {
-    if (k.retired != 0) continue;
-    pb::SigningKeyRetired r;
-    r.set_kid(k.kid);
-    r.set_unpublish_ns(c.now() + c.options.token_ttl_max_ns);
-    r.set_at_ns(c.now());
-    c.Emit(EventType::kSigningKeyRetired, r);
-    c.st.ApplySigningKeyRetired(r);
-  }
-  pb::SigningKeyAdded m;
-  m.set_kid(op.kid);
-  m.set_public_jwk(op.public_jwk);
-  m.set_at_ns(c.now());
-  c.Emit(EventType::kSigningKeyAdded, m);
-  c.st.ApplySigningKeyAdded(m);
+  InstallSigningKey(c, op.kid, op.public_jwk);
   Answer a{201, {}};
   a.body.append(R"({"object":"signing_key","kid":)");
   platform::AppendJsonString(&a.body, op.kid);

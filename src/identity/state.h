@@ -40,6 +40,10 @@ struct TokenState {
   ConsentStatus consent = ConsentStatus::kAuthorised;  // when the token names a consent
 };
 
+// The event that creates `r` (its `created` is the event's time): shared by the handler and
+// the snapshot encoder, so both write the same fields.
+pb::AuthRequestCreated AuthRequestEvent(const AuthRequest& r);
+
 class IdentityState {
  public:
   static constexpr size_t kDevicesPerUserMax = 32;

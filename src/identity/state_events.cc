@@ -42,6 +42,26 @@ std::string HashBytes(const Hash256& h) {
 
 }  // namespace
 
+pb::AuthRequestCreated AuthRequestEvent(const AuthRequest& r) {
+  pb::AuthRequestCreated m;
+  m.set_id(IdBytes(r.id.value));
+  m.set_tenant_id(IdBytes(r.tenant.value));
+  m.set_client_id(IdBytes(r.client.value));
+  m.set_redirect_uri(r.redirect_uri);
+  m.set_scopes(r.scopes);
+  m.set_state(r.state);
+  m.set_nonce(r.nonce);
+  m.set_code_challenge(r.code_challenge);
+  m.set_acr_min(static_cast<uint32_t>(r.acr_min));
+  if (!r.consent.zero()) m.set_consent_id(IdBytes(r.consent.value));
+  m.set_pushed(r.pushed);
+  m.set_max_age_s(r.max_age_s);
+  m.set_prompt_login(r.prompt_login);
+  m.set_expires_ns(r.expires);
+  m.set_at_ns(r.created);
+  return m;
+}
+
 Status IdentityState::Apply(const journal::EventView& ev, uint64_t /*seq*/) {
   return ApplyChecked(ev);
 }
@@ -391,22 +411,7 @@ std::string IdentityState::EncodeSnapshot() const {
     auto it = requests_.find(id);
     if (it == requests_.end()) continue;
     const AuthRequest& r = it->second;
-    pb::AuthRequestCreated m;
-    m.set_id(IdBytes(r.id.value));
-    m.set_tenant_id(IdBytes(r.tenant.value));
-    m.set_client_id(IdBytes(r.client.value));
-    m.set_redirect_uri(r.redirect_uri);
-    m.set_scopes(r.scopes);
-    m.set_state(r.state);
-    m.set_nonce(r.nonce);
-    m.set_code_challenge(r.code_challenge);
-    m.set_acr_min(static_cast<uint32_t>(r.acr_min));
-    if (!r.consent.zero()) m.set_consent_id(IdBytes(r.consent.value));
-    m.set_pushed(r.pushed);
-    m.set_max_age_s(r.max_age_s);
-    m.set_prompt_login(r.prompt_login);
-    m.set_expires_ns(r.expires);
-    m.set_at_ns(r.created);
+    const pb::AuthRequestCreated m = AuthRequestEvent(r);
     Put(&out, EventType::kAuthRequestCreated, m);
     if (r.finished) {
       pb::AuthRequestDenied d;  // "finished": the snapshot keeps only that it is

@@ -261,15 +261,60 @@ http::Response Expired() {
                            "This sign-in request is unknown, finished or expired. Go back to "
                            "the app and start again."));
 }
+// A page answered while the user is locked out: 429 with the seconds left.
+http::Response Locked(std::string page, TimestampNs locked_until) {
+  http::Response res = OAuthHandler::Impl::Html(429, std::move(page));
+  const TimestampNs now = WallNowNs();
+  const uint64_t wait_s = locked_until > now ? (locked_until - now) / kNsPerSecond + 1 : 1;
+  res.headers.push_back({"Retry-After", std::to_string(wait_s)});
+  return res;
+}
+constexpr std::string_view kLockedMessage = "Too many failed attempts. Try again later.";
+
+// What every page request and form post starts with: the fields (query or form body), the
+// live authorization request they name, and the browser-binding cookie. `purpose` set: a
+// form post, whose CSRF token must be bound to that cookie and "purpose:request". On
+// failure, *failure is the answer.
+struct PageInput {
+  http::FormFields fields;
+  std::string request_text;
+  std::string bsid;  // empty when the browser sent none
+  AuthRequest request;
+};
+std::optional<PageInput> ReadPage(const OAuthHandler::Impl& m, const http::Request& req,
+                                  std::string_view purpose, TimestampNs now,
+                                  http::Response* failure) {
+  PageInput in;
+  const std::string_view source = purpose.empty() ? req.query() : std::string_view(req.body);
+  if (!http::ParseForm(source, &in.fields)) {
+    *failure = Expired();
+    return std::nullopt;
+  }
+  in.request_text = http::FormValue(in.fields, "request").value_or("");
+  in.bsid = CookieValue(req, "cb_bsid");
+  if (!purpose.empty() && !m.CsrfValid(in.bsid, std::string(purpose) + ":" + in.request_text,
+                                       http::FormValue(in.fields, "csrf_token").value_or(""))) {
+    *failure = OAuthHandler::Impl::Html(
+        403, RenderErrorPage("Forbidden", "The form is stale or forged; reload it."));
+    return std::nullopt;
+  }
+  auto r = PageRequest(*m.deps.identity, in.request_text, now);
+  if (!r) {
+    *failure = Expired();
+    return std::nullopt;
+  }
+  in.request = *std::move(r);
+  return in;
+}
 }  // namespace
 
 void OAuthHandler::Impl::LoginPage(const http::Request& req, Finish finish) {
-  http::FormFields q;
-  if (!http::ParseForm(req.query(), &q)) return finish(Expired());
-  const std::string request = http::FormValue(q, "request").value_or("");
-  const auto r = PageRequest(*deps.identity, request, WallNowNs());
-  if (!r) return finish(Expired());
-  std::string bsid = CookieValue(req, "cb_bsid");
+  http::Response failure;
+  auto in = ReadPage(*this, req, "", WallNowNs(), &failure);
+  if (!in) return finish(std::move(failure));
+  const std::string& request = in->request_text;
+  const AuthRequest* r = &in->request;
+  std::string bsid = in->bsid;
   const bool new_binding = bsid.empty();
   if (new_binding) bsid = RandomToken();
   const auto app = deps.identity->ReadApp(r->client);
@@ -283,17 +328,14 @@ void OAuthHandler::Impl::LoginPage(const http::Request& req, Finish finish) {
 }
 
 void OAuthHandler::Impl::LoginSubmit(const http::Request& req, Finish finish) {
-  http::FormFields f;
-  if (!http::ParseForm(req.body, &f)) return finish(Expired());
-  const std::string request = http::FormValue(f, "request").value_or("");
-  const std::string bsid = CookieValue(req, "cb_bsid");
-  if (!CsrfValid(bsid, "login:" + request, http::FormValue(f, "csrf_token").value_or(""))) {
-    return finish(
-        Html(403, RenderErrorPage("Forbidden", "The form is stale or forged; reload it.")));
-  }
   const TimestampNs now = WallNowNs();
-  const auto r = PageRequest(*deps.identity, request, now);
-  if (!r) return finish(Expired());
+  http::Response failure;
+  auto in = ReadPage(*this, req, "login", now, &failure);
+  if (!in) return finish(std::move(failure));
+  const http::FormFields& f = in->fields;
+  const std::string& request = in->request_text;
+  const std::string& bsid = in->bsid;
+  const AuthRequest* r = &in->request;
   const std::string username = http::FormValue(f, "username").value_or("");
   std::string password = http::FormValue(f, "password").value_or("");
   const auto app = deps.identity->ReadApp(r->client);
@@ -303,11 +345,8 @@ void OAuthHandler::Impl::LoginSubmit(const http::Request& req, Finish finish) {
                         ? std::nullopt
                         : deps.identity->ReadUserByName(r->tenant, username);
   if (user && credentials::IsLocked(user->lockout, now)) {
-    view.error = "Too many failed attempts. Try again later.";
-    http::Response res = Html(429, RenderLoginPage(view));
-    const uint64_t wait_s = (user->lockout.locked_until_ns - now) / kNsPerSecond + 1;
-    res.headers.push_back({"Retry-After", std::to_string(wait_s)});
-    return finish(std::move(res));
+    view.error = kLockedMessage;
+    return finish(Locked(RenderLoginPage(view), user->lockout.locked_until_ns));
   }
   // Unknown users verify against a dummy hash: same time, same answer.
   const std::string stored = user ? user->password_hash : dummy_hash;
@@ -345,13 +384,8 @@ void OAuthHandler::Impl::LoginSubmit(const http::Request& req, Finish finish) {
             return (*shared_finish)(Html(503, RenderErrorPage("Unavailable", "Try again.")));
           }
           if (res->locked) {
-            view.error = "Too many failed attempts. Try again later.";
-            http::Response page = Html(429, RenderLoginPage(view));
-            const TimestampNs now2 = WallNowNs();
-            const uint64_t wait_s =
-                res->locked_until > now2 ? (res->locked_until - now2) / kNsPerSecond + 1 : 1;
-            page.headers.push_back({"Retry-After", std::to_string(wait_s)});
-            return (*shared_finish)(std::move(page));
+            view.error = kLockedMessage;
+            return (*shared_finish)(Locked(RenderLoginPage(view), res->locked_until));
           }
           if (!res->error.empty()) {
             view.error = res->error == "access_denied" ? "Wrong username or password."
@@ -384,12 +418,12 @@ void OAuthHandler::Impl::LoginSubmit(const http::Request& req, Finish finish) {
 // --- TOTP --------------------------------------------------------------------------------------
 
 void OAuthHandler::Impl::MfaPage(const http::Request& req, Finish finish) {
-  http::FormFields q;
-  if (!http::ParseForm(req.query(), &q)) return finish(Expired());
-  const std::string request = http::FormValue(q, "request").value_or("");
   const TimestampNs now = WallNowNs();
-  const auto r = PageRequest(*deps.identity, request, now);
-  if (!r) return finish(Expired());
+  http::Response failure;
+  auto in = ReadPage(*this, req, "", now, &failure);
+  if (!in) return finish(std::move(failure));
+  const std::string& request = in->request_text;
+  const AuthRequest* r = &in->request;
   const auto session = SessionOf(req, now);
   if (!session || !(session->tenant == r->tenant)) {
     return finish(SeeOther("/oauth2/login?request=" + request));
@@ -399,17 +433,14 @@ void OAuthHandler::Impl::MfaPage(const http::Request& req, Finish finish) {
 }
 
 void OAuthHandler::Impl::MfaSubmit(const http::Request& req, Finish finish) {
-  http::FormFields f;
-  if (!http::ParseForm(req.body, &f)) return finish(Expired());
-  const std::string request = http::FormValue(f, "request").value_or("");
-  const std::string bsid = CookieValue(req, "cb_bsid");
-  if (!CsrfValid(bsid, "mfa:" + request, http::FormValue(f, "csrf_token").value_or(""))) {
-    return finish(
-        Html(403, RenderErrorPage("Forbidden", "The form is stale or forged; reload it.")));
-  }
   const TimestampNs now = WallNowNs();
-  const auto r = PageRequest(*deps.identity, request, now);
-  if (!r) return finish(Expired());
+  http::Response failure;
+  auto in = ReadPage(*this, req, "mfa", now, &failure);
+  if (!in) return finish(std::move(failure));
+  const http::FormFields& f = in->fields;
+  const std::string& request = in->request_text;
+  const std::string& bsid = in->bsid;
+  const AuthRequest* r = &in->request;
   const auto session = SessionOf(req, now);
   if (!session || !(session->tenant == r->tenant)) {
     return finish(SeeOther("/oauth2/login?request=" + request));
@@ -435,10 +466,8 @@ void OAuthHandler::Impl::MfaSubmit(const http::Request& req, Finish finish) {
            if (res == nullptr)
              return finish(Html(503, RenderErrorPage("Unavailable", "Try again.")));
            if (res->locked) {
-             view.error = "Too many failed attempts. Try again later.";
-             http::Response page = Html(429, RenderMfaPage(view));
-             page.headers.push_back({"Retry-After", "60"});
-             return finish(std::move(page));
+             view.error = kLockedMessage;
+             return finish(Locked(RenderMfaPage(view), res->locked_until));
            }
            if (!res->error.empty()) {
              view.error = res->error_description;
@@ -451,12 +480,12 @@ void OAuthHandler::Impl::MfaSubmit(const http::Request& req, Finish finish) {
 // --- consent -----------------------------------------------------------------------------------
 
 void OAuthHandler::Impl::ConsentPage(const http::Request& req, Finish finish) {
-  http::FormFields q;
-  if (!http::ParseForm(req.query(), &q)) return finish(Expired());
-  const std::string request = http::FormValue(q, "request").value_or("");
   const TimestampNs now = WallNowNs();
-  const auto r = PageRequest(*deps.identity, request, now);
-  if (!r) return finish(Expired());
+  http::Response failure;
+  auto in = ReadPage(*this, req, "", now, &failure);
+  if (!in) return finish(std::move(failure));
+  const std::string& request = in->request_text;
+  const AuthRequest* r = &in->request;
   const auto session = SessionOf(req, now);
   const bool fresh_enough =
       session && session->tenant == r->tenant &&
@@ -466,7 +495,7 @@ void OAuthHandler::Impl::ConsentPage(const http::Request& req, Finish finish) {
   if (static_cast<uint8_t>(session->acr) < static_cast<uint8_t>(r->acr_min)) {
     return finish(SeeOther("/oauth2/mfa?request=" + request));
   }
-  const std::string csrf = CsrfToken(CookieValue(req, "cb_bsid"), "consent:" + request);
+  const std::string csrf = CsrfToken(in->bsid, "consent:" + request);
   auto op = std::make_shared<identity::IdentityOp>();
   op->caller.tenant = r->tenant;
   op->body = identity::ConsentViewOp{r->id, session->id};
@@ -481,17 +510,13 @@ void OAuthHandler::Impl::ConsentPage(const http::Request& req, Finish finish) {
 }
 
 void OAuthHandler::Impl::ConsentSubmit(const http::Request& req, Finish finish) {
-  http::FormFields f;
-  if (!http::ParseForm(req.body, &f)) return finish(Expired());
-  const std::string request = http::FormValue(f, "request").value_or("");
-  if (!CsrfValid(CookieValue(req, "cb_bsid"), "consent:" + request,
-                 http::FormValue(f, "csrf_token").value_or(""))) {
-    return finish(
-        Html(403, RenderErrorPage("Forbidden", "The form is stale or forged; reload it.")));
-  }
   const TimestampNs now = WallNowNs();
-  const auto r = PageRequest(*deps.identity, request, now);
-  if (!r) return finish(Expired());
+  http::Response failure;
+  auto in = ReadPage(*this, req, "consent", now, &failure);
+  if (!in) return finish(std::move(failure));
+  const http::FormFields& f = in->fields;
+  const std::string& request = in->request_text;
+  const AuthRequest* r = &in->request;
   const auto session = SessionOf(req, now);
   if (!session || !(session->tenant == r->tenant)) {
     return finish(SeeOther("/oauth2/login?request=" + request));

@@ -418,6 +418,24 @@ describe('consents', () => {
     expectError(await s.api('POST', `/v1/consents/${c.id}/revoke`, { key: token }), 422, 'consent_not_active', 'id');
   });
 
+  test('every consent change is in the event feed: consent.created, consent.revoked (by the app)', async () => {
+    const c = (await s.api('POST', '/v1/consents', { key: token, body: { permissions: 'accounts.read' } })).body;
+    assert.equal((await s.api('POST', `/v1/consents/${c.id}/revoke`, { key: token })).status, 200);
+    const seen = [];
+    for (let after = 0; ; ) {
+      const r = await s.api('GET', `/v1/events?after=${after}&limit=100`);  // validated per type
+      assert.equal(r.status, 200, r.text);
+      seen.push(...r.body.data.filter((e) => e.data.id === c.id));
+      if (!r.body.next_cursor) break;  // reached the durable end
+      after = r.body.last_seq;
+    }
+    assert.deepEqual(seen.map((e) => e.type), ['consent.created', 'consent.revoked']);
+    assert.equal(seen[0].data.app, app.id);
+    assert.equal(seen[0].data.permissions, 'accounts.read');
+    assert.equal(seen[1].data.by, 'app');
+    assert.ok(seen[0].seq < seen[1].seq);
+  });
+
   test('API keys: creating → 403 app_token_required; reading and revoking see every consent', async () => {
     expectError(await s.api('POST', '/v1/consents', { body: { permissions: 'accounts.read' } }), 403, 'app_token_required');
     const op = await s.createKey('operator');

@@ -373,6 +373,41 @@ describe('authorization code flow', () => {
     assert.equal(r.headers.get('location'), `/oauth2/login?request=${request}`);
   });
 
+  test('a login from a new device and a lockout are in the event feed (user.new_device, user.locked)', async () => {
+    const { login, app } = await customerSetup();
+    const events = async () => {
+      const out = [];
+      for (let after = 0; ; ) {
+        const r = await s.api('GET', `/v1/events?after=${after}&limit=100`);  // validated per type
+        assert.equal(r.status, 200, r.text);
+        out.push(...r.body.data.filter((e) => e.data.user === login.user.id));
+        if (!r.body.next_cursor) return out;
+        after = r.body.last_seq;
+      }
+    };
+    const jar = new Jar();
+    let r = await page(jar, '/oauth2/authorize?' + new URLSearchParams(authParams(app, pkce())));
+    r = await page(jar, r.headers.get('location'));
+    const request = hidden(r.text, 'request');
+    const csrf = hidden(r.text, 'csrf_token');
+    r = await submit(jar, '/oauth2/login', { request, csrf_token: csrf, username: login.username, password: login.password });
+    assert.equal(r.status, 303);
+    assert.deepEqual((await events()).map((e) => e.type), ['user.new_device']);
+    // Another request, five wrong passwords: the fifth locks the user.
+    const jar2 = new Jar();
+    r = await page(jar2, '/oauth2/authorize?' + new URLSearchParams(authParams(app, pkce())));
+    r = await page(jar2, r.headers.get('location'));
+    const request2 = hidden(r.text, 'request');
+    const csrf2 = hidden(r.text, 'csrf_token');
+    for (let i = 0; i < 5; i++) {
+      r = await submit(jar2, '/oauth2/login', { request: request2, csrf_token: csrf2, username: login.username, password: 'wrong password ' + i });
+    }
+    assert.equal(r.status, 429);
+    const seen = await events();
+    assert.deepEqual(seen.map((e) => e.type), ['user.new_device', 'user.locked']);
+    assert.ok(Date.parse(seen[1].data.locked_until) > Date.now() + 14 * 60_000);
+  });
+
   test('authorize errors: unknown client or redirect URI → 400 page; others → 303 back to the client', async () => {
     const { app } = await customerSetup();
     let r = await page(new Jar(), '/oauth2/authorize?' + new URLSearchParams({ ...authParams(app, pkce()), client_id: 'app_00000000000000000000000001' }));

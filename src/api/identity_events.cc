@@ -1,0 +1,131 @@
+#include "api/identity_events.h"
+
+#include "identity/events.h"
+#include "identity/model.h"
+#include "identity/state.h"
+#include "platform/ids.h"
+#include "platform/json_out.h"
+#include "platform/render.h"
+#include "platform/state.h"
+
+namespace cb::api {
+
+namespace {
+
+namespace ipb = ::corebank::identity::v1;
+using identity::EventType;
+
+bool Tenant(const std::string& bytes, const platform::Principal& p) {
+  u128 id = 0;
+  return platform::IdFromBytes(bytes, &id) && id == p.tenant.value;
+}
+void Id(std::string* out, std::string_view name, std::string_view prefix,
+        const std::string& bytes) {
+  u128 id = 0;
+  out->append(out->size() > 1 ? ",\"" : "\"");
+  out->append(name);
+  out->append("\":");
+  if (!platform::IdFromBytes(bytes, &id)) {
+    out->append("null");
+    return;
+  }
+  out->push_back('"');
+  platform::AppendId(out, prefix, id);
+  out->push_back('"');
+}
+template <typename M>
+bool Parse(const journal::EventView& ev, M* m) {
+  return m->ParseFromArray(ev.payload.data(), static_cast<int>(ev.payload.size()));
+}
+
+}  // namespace
+
+bool RenderIdentityEvent(const journal::EventView& ev, const platform::Principal& p,
+                         std::string* type, std::string* data) {
+  switch (static_cast<EventType>(ev.type)) {
+    case EventType::kConsentCreated: {
+      ipb::ConsentCreated m;
+      if (!Parse(ev, &m) || !Tenant(m.tenant_id(), p)) return false;
+      *type = "consent.created";
+      data->push_back('{');
+      Id(data, "id", identity::prefix::kConsent, m.id());
+      Id(data, "app", identity::prefix::kApp, m.client_id());
+      Id(data, "customer", platform::prefix::kCustomer, m.customer_id());
+      data->append(R"(,"permissions":)");
+      platform::AppendJsonString(data, platform::FormatScopes(m.permissions()));
+      data->append(R"(,"expires_at":)");
+      if (m.expires_ns() == 0) {
+        data->append("null");
+      } else {
+        platform::AppendTimestamp(data, m.expires_ns());
+      }
+      data->push_back('}');
+      return true;
+    }
+    case EventType::kConsentAuthorised: {
+      ipb::ConsentAuthorised m;
+      if (!Parse(ev, &m) || !Tenant(m.tenant_id(), p)) return false;
+      *type = "consent.authorised";
+      data->push_back('{');
+      Id(data, "id", identity::prefix::kConsent, m.id());
+      Id(data, "customer", platform::prefix::kCustomer, m.customer_id());
+      data->append(R"(,"accounts":[)");
+      for (int i = 0; i < m.account_ids_size(); i++) {
+        u128 a = 0;
+        if (!platform::IdFromBytes(m.account_ids(i), &a)) continue;
+        if (i > 0) data->push_back(',');
+        data->push_back('"');
+        platform::AppendId(data, platform::prefix::kAccount, a);
+        data->push_back('"');
+      }
+      data->append("]}");
+      return true;
+    }
+    case EventType::kConsentRejected: {
+      ipb::ConsentRejected m;
+      if (!Parse(ev, &m) || !Tenant(m.tenant_id(), p)) return false;
+      *type = "consent.rejected";
+      data->push_back('{');
+      Id(data, "id", identity::prefix::kConsent, m.id());
+      data->push_back('}');
+      return true;
+    }
+    case EventType::kConsentRevoked: {
+      ipb::ConsentRevoked m;
+      if (!Parse(ev, &m) || !Tenant(m.tenant_id(), p)) return false;
+      *type = "consent.revoked";
+      data->push_back('{');
+      Id(data, "id", identity::prefix::kConsent, m.id());
+      data->append(R"(,"by":)");
+      platform::AppendJsonString(data, m.by());
+      data->push_back('}');
+      return true;
+    }
+    case EventType::kDeviceFirstSeen: {
+      ipb::DeviceFirstSeen m;
+      if (!Parse(ev, &m) || !Tenant(m.tenant_id(), p)) return false;
+      *type = "user.new_device";
+      data->push_back('{');
+      Id(data, "user", identity::prefix::kUser, m.user_id());
+      data->push_back('}');
+      return true;
+    }
+    case EventType::kLoginFailed: {
+      ipb::LoginFailed m;
+      if (!Parse(ev, &m) || !Tenant(m.tenant_id(), p)) return false;
+      // Only the failure that locks the user (the count restarts at each lockout).
+      if (m.failures_in_row() != 0 || m.locked_until_ns() <= m.at_ns()) return false;
+      *type = "user.locked";
+      data->push_back('{');
+      Id(data, "user", identity::prefix::kUser, m.user_id());
+      data->append(R"(,"locked_until":)");
+      platform::AppendTimestamp(data, m.locked_until_ns());
+      data->push_back('}');
+      return true;
+    }
+    default:
+      return false;  // the rest is the identity service's own business
+  }
+}
+
+}  // namespace cb::api
