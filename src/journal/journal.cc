@@ -10,7 +10,9 @@ Result<std::unique_ptr<FileJournal>> FileJournal::Open(
     const std::function<Status(const RecordRef&)>& on_record, ScanEnd* scan_end) {
   CB_CHECK(options.segment_bytes >= 4096);
   CB_RETURN_IF_ERROR(disk->CreateDir(options.dir));
-  CB_ASSIGN_OR_RETURN(ScanEnd end, ScanJournalPipelined(disk, options.dir, start, on_record));
+  CB_ASSIGN_OR_RETURN(ScanEnd end, options.pipelined_scan
+                                       ? ScanJournalPipelined(disk, options.dir, start, on_record)
+                                       : ScanJournal(disk, options.dir, start, on_record));
   std::unique_ptr<FileJournal> j(new FileJournal(disk, options));
   j->seq_next_ = end.seq_next;
   j->last_hash_ = end.last_hash;

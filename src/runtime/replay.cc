@@ -8,12 +8,16 @@ namespace cb::runtime {
 
 Result<ReplayResult> ReplayJournal(Disk* disk, const std::string& data_dir,
                                    std::optional<TimestampNs> as_of, ledger::LedgerState* state,
-                                   Service* service) {
+                                   Service* service, bool pipelined) {
   ReplayResult result;
   RecordApplier applier(state, as_of, service);
-  auto end = journal::ScanJournalPipelined(
-      disk, JournalDir(data_dir), journal::ScanStart{},
-      [&](const journal::RecordRef& rec) -> Status { return applier.Apply(rec); });
+  const auto on_record = [&](const journal::RecordRef& rec) -> Status {
+    return applier.Apply(rec);
+  };
+  auto end =
+      pipelined ? journal::ScanJournalPipelined(disk, JournalDir(data_dir), journal::ScanStart{},
+                                                on_record)
+                : journal::ScanJournal(disk, JournalDir(data_dir), journal::ScanStart{}, on_record);
   if (!end.ok()) return end.status();
   result.events = applier.events();
   result.records = applier.records();

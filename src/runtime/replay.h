@@ -21,9 +21,10 @@ struct ReplayResult {
 
 // Rebuilds `state` (empty) by applying every event of the journal in `data_dir`, ignoring
 // snapshots; with `as_of`, stops before the first event stamped after it.
+// `pipelined`: read and verify on a helper thread while applying (journal::JournalOptions).
 Result<ReplayResult> ReplayJournal(Disk* disk, const std::string& data_dir,
                                    std::optional<TimestampNs> as_of, ledger::LedgerState* state,
-                                   Service* service = nullptr);
+                                   Service* service = nullptr, bool pipelined = true);
 
 struct AuditResult {
   journal::Position end;  // where the next record would go

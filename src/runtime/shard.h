@@ -24,9 +24,9 @@ struct ShardOptions {
   size_t accounts_expected = 0;
   size_t snapshots_kept = 2;
   size_t expiries_per_batch_max = 8190;
-  Service* service = nullptr;
-  bool journal_zero_fill = false;  // see journal::JournalOptions::zero_fill  // not owned; nullptr:
-                                   // ledger only (service events = DataLoss)
+  Service* service = nullptr;      // not owned; nullptr: ledger only (service events = DataLoss)
+  bool journal_zero_fill = false;  // see journal::JournalOptions::zero_fill
+  bool pipelined_recovery = true;  // see journal::JournalOptions::pipelined_scan
 };
 
 struct RecoveryInfo {
