@@ -281,6 +281,19 @@ struct PageInput {
   std::string bsid;  // empty when the browser sent none
   AuthRequest request;
 };
+
+// A page that needs the signed-in session of the request's tenant: the session, or the
+// answer that sends the browser back to the login page.
+std::optional<identity::Session> PageSession(const OAuthHandler::Impl& m, const http::Request& req,
+                                             const PageInput& in, TimestampNs now,
+                                             http::Response* failure) {
+  auto session = m.SessionOf(req, now);
+  if (!session || !(session->tenant == in.request.tenant)) {
+    *failure = OAuthHandler::Impl::SeeOther("/oauth2/login?request=" + in.request_text);
+    return std::nullopt;
+  }
+  return session;
+}
 std::optional<PageInput> ReadPage(const OAuthHandler::Impl& m, const http::Request& req,
                                   std::string_view purpose, TimestampNs now,
                                   http::Response* failure) {
@@ -423,13 +436,9 @@ void OAuthHandler::Impl::MfaPage(const http::Request& req, Finish finish) {
   auto in = ReadPage(*this, req, "", now, &failure);
   if (!in) return finish(std::move(failure));
   const std::string& request = in->request_text;
-  const AuthRequest* r = &in->request;
-  const auto session = SessionOf(req, now);
-  if (!session || !(session->tenant == r->tenant)) {
-    return finish(SeeOther("/oauth2/login?request=" + request));
-  }
-  const std::string bsid = CookieValue(req, "cb_bsid");
-  finish(Html(200, RenderMfaPage({request, CsrfToken(bsid, "mfa:" + request), ""})));
+  const auto session = PageSession(*this, req, *in, now, &failure);
+  if (!session) return finish(std::move(failure));
+  finish(Html(200, RenderMfaPage({request, CsrfToken(in->bsid, "mfa:" + request), ""})));
 }
 
 void OAuthHandler::Impl::MfaSubmit(const http::Request& req, Finish finish) {
@@ -441,10 +450,8 @@ void OAuthHandler::Impl::MfaSubmit(const http::Request& req, Finish finish) {
   const std::string& request = in->request_text;
   const std::string& bsid = in->bsid;
   const AuthRequest* r = &in->request;
-  const auto session = SessionOf(req, now);
-  if (!session || !(session->tenant == r->tenant)) {
-    return finish(SeeOther("/oauth2/login?request=" + request));
-  }
+  const auto session = PageSession(*this, req, *in, now, &failure);
+  if (!session) return finish(std::move(failure));
   const auto user = deps.identity->ReadUser(session->user);
   MfaPageView view{request, CsrfToken(bsid, "mfa:" + request), ""};
   if (!user || !user->totp_enabled) {
@@ -515,12 +522,9 @@ void OAuthHandler::Impl::ConsentSubmit(const http::Request& req, Finish finish) 
   auto in = ReadPage(*this, req, "consent", now, &failure);
   if (!in) return finish(std::move(failure));
   const http::FormFields& f = in->fields;
-  const std::string& request = in->request_text;
   const AuthRequest* r = &in->request;
-  const auto session = SessionOf(req, now);
-  if (!session || !(session->tenant == r->tenant)) {
-    return finish(SeeOther("/oauth2/login?request=" + request));
-  }
+  const auto session = PageSession(*this, req, *in, now, &failure);
+  if (!session) return finish(std::move(failure));
   const std::string decision = http::FormValue(f, "decision").value_or("");
   if (decision != "approve" && decision != "deny") {
     return finish(Html(400, RenderErrorPage("Bad request", "Choose approve or deny.")));
