@@ -39,14 +39,9 @@ enum class EventType : uint16_t {
 };
 constexpr uint16_t kEventVersion = 1;
 
-const char* EventTypeName(EventType type);  // "app.created", ...
-
 template <typename Message>
 void EmitProto(journal::RecordBuilder* out, EventType type, const Message& m) {
-  const size_t size = m.ByteSizeLong();
-  uint8_t* p =
-      out->AddEvent(static_cast<uint16_t>(type), kEventVersion, static_cast<uint32_t>(size));
-  m.SerializeWithCachedSizesToArray(p);
+  journal::AddMessageEvent(out, static_cast<uint16_t>(type), kEventVersion, m);
 }
 
 }  // namespace cb::identity

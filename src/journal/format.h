@@ -88,6 +88,15 @@ class RecordBuilder {
   uint32_t event_count_ = 0;
 };
 
+// Serialises a protobuf message (anything with ByteSizeLong and
+// SerializeWithCachedSizesToArray; no protobuf header needed here) as one event, in place.
+template <typename Message>
+void AddMessageEvent(RecordBuilder* out, uint16_t type, uint16_t version, const Message& m) {
+  const size_t size = m.ByteSizeLong();
+  uint8_t* p = out->AddEvent(type, version, static_cast<uint32_t>(size));
+  m.SerializeWithCachedSizesToArray(p);
+}
+
 // Sets group_offset and recomputes the CRC of an already sealed record (the hash does not
 // cover group_offset, so it stays valid).
 void RestampGroupOffset(std::span<uint8_t> record, uint64_t group_offset);
