@@ -46,7 +46,33 @@ URL=$(sed -n 's/.*listening on \(http:[^ ]*\).*/\1/p' "$WORK/serve.log" | head -
 AUTH="$AUTH" node "$HERE/http/setup.mjs" "$URL" "$WORK/data" "$ACCOUNTS" "$WORK/accounts.txt"
 
 export BENCH_DIR="$HERE/http" BENCH_ACCOUNTS="$WORK/accounts.txt" BENCH_AUTH="$AUTH"
-wrk -t "$THREADS" -c "$CONNECTIONS" -d "${DURATION}s" --latency --timeout 10s \
+# CPU seconds the server and wrk spent, per request: steadier than rps on a noisy VM, and the
+# number the io path is tuned by.
+server_ticks() { awk '{print $14 + $15}' "/proc/$SERVER_PID/stat"; }
+TIMER=()
+[[ -x /usr/bin/time ]] && TIMER=(/usr/bin/time -f '%U %S' -o "$WORK/wrk.time")
+TICKS0=$(server_ticks)
+"${TIMER[@]}" wrk -t "$THREADS" -c "$CONNECTIONS" -d "${DURATION}s" --latency --timeout 10s \
   -s "$HERE/http/$SCENARIO.lua" "$URL" >"$WORK/wrk.out" 2>&1 || { cat "$WORK/wrk.out" >&2; exit 1; }
+TICKS1=$(server_ticks)
 grep -vE '^http bench: scenario' "$WORK/wrk.out" | grep -E 'Latency|Requests/sec|Non-2xx|http bench' || true
+REQUESTS=$(awk '/requests in/ {print $1}' "$WORK/wrk.out")
+if [[ -n "$REQUESTS" && "$REQUESTS" -gt 0 ]]; then
+  TICK_US=$((1000000 / $(getconf CLK_TCK)))
+  WRK_US="n/a"
+  [[ -s "$WORK/wrk.time" ]] && WRK_US=$(awk -v n="$REQUESTS" 'END {printf "%.1f", ($1 + $2) * 1e6 / n}' "$WORK/wrk.time")
+  awk -v t=$((TICKS1 - TICKS0)) -v us="$TICK_US" -v n="$REQUESTS" -v w="$WRK_US" \
+    'BEGIN {printf "http bench: cpu_us_per_request server=%.1f wrk=%s\n", t * us / n, w}'
+fi
+# How the shard batched the load: commands per writer batch, and journal group commits.
+if command -v curl >/dev/null; then
+  curl -s "$URL/metrics" | awk '
+    /^corebank_executor_batch_commands_sum / {cmds = $2}
+    /^corebank_executor_batch_commands_count / {batches = $2}
+    /^corebank_journal_fsync_duration_seconds_sum / {fsync_s = $2}
+    /^corebank_journal_fsync_duration_seconds_count / {fsyncs = $2}
+    END {if (batches > 0 && fsyncs > 0)
+      printf "http bench: writer_batches=%d commands_per_batch=%.1f fsyncs=%d fsync_mean_ms=%.3f\n",
+             batches, cmds / batches, fsyncs, fsync_s * 1000 / fsyncs}'
+fi
 grep -E '^http bench: scenario' "$WORK/wrk.out" | tail -1

@@ -1,7 +1,7 @@
 -- Single durable transfers between random accounts, a unique Idempotency-Key per request.
 package.path = os.getenv("BENCH_DIR") .. "/?.lua;" .. package.path
 local common = require("common")
-local ids, key
+local ids, key, head
 local n = 0
 
 setup = common.setup
@@ -9,6 +9,9 @@ setup = common.setup
 function init(args)
   ids, key = common.load(os.getenv("BENCH_ACCOUNTS"))
   math.randomseed(thread_id * 7919)
+  head = "POST /v1/transfers" ..
+         common.head_lines(key, "Content-Type: application/json\r\nIdempotency-Key: bench-" ..
+                                thread_id .. "-")
 end
 
 function request()
@@ -18,11 +21,7 @@ function request()
   if b >= a then b = b + 1 end
   local body = '{"from_account":"' .. ids[a] .. '","to_account":"' .. ids[b] ..
                '","amount":"0.01","currency":"EUR"}'
-  return wrk.format("POST", "/v1/transfers", {
-    ["Authorization"] = "Bearer " .. key,
-    ["Content-Type"] = "application/json",
-    ["Idempotency-Key"] = "bench-" .. thread_id .. "-" .. n,
-  }, body)
+  return head .. n .. "\r\nContent-Length: " .. #body .. "\r\n\r\n" .. body
 end
 
 function done(summary, latency, requests)

@@ -3,11 +3,11 @@
 #include <openssl/ssl.h>
 
 #include <atomic>
+#include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ssl/context.hpp>
 #include <boost/asio/steady_timer.hpp>
-#include <boost/asio/strand.hpp>
 #include <boost/beast/core/error.hpp>
 #include <boost/system/system_error.hpp>
 #include <chrono>
@@ -83,17 +83,18 @@ Response Handler::RejectedResponse(int status, std::string_view code, std::strin
   return response;
 }
 
-// Member order is destruction order in reverse: the io_context (and with it every session,
-// socket and SSL stream) goes before the TLS context and `shared`, which sessions point into.
+// Member order is destruction order in reverse: the loops (and with them every session,
+// socket and SSL stream) go before the TLS context and `shared`, which sessions point into.
 struct Server::Impl {
   Impl(const ServerOptions& options, Handler* handler) {
     shared.options = options;
     shared.handler = handler;
   }
 
+  // Connections go to the loops in turn; each stays on its loop for life.
   void Accept() {
-    acceptor->async_accept(asio::make_strand(*ioc), [this](beast::error_code ec,
-                                                           tcp::socket socket) {
+    internal::IoLoop& loop = *loops[accept_next++ % loops.size()];
+    acceptor->async_accept(loop.context(), [this, &loop](beast::error_code ec, tcp::socket socket) {
       if (ec == asio::error::operation_aborted) return;  // Stop() closed the acceptor.
       if (ec) {
         retry_timer->expires_after(kAcceptRetryDelay);
@@ -106,7 +107,7 @@ struct Server::Impl {
         beast::error_code ignored;  // Shedding load: the close result changes nothing.
         socket.close(ignored);
       } else {
-        internal::StartSession(std::move(socket), shared);
+        internal::StartSession(std::move(socket), loop, shared);
       }
       Accept();
     });
@@ -120,20 +121,23 @@ struct Server::Impl {
     // From here on a Respond from any thread is dropped without touching the io_context.
     shared.gate->Close();
     // Open sessions are dropped, not drained; their pending handlers never run again.
-    ioc->stop();
+    for (auto& loop : loops) loop->context().stop();
     for (std::thread& thread : threads) thread.join();
     threads.clear();
-    // No io thread is left. Destroying the io_context destroys the queued handlers, which own
-    // the sessions: sockets close and connections() drops to 0.
+    // No io thread is left. Undelivered responses go first (they hold sessions, whose sockets
+    // belong to the loops); destroying a loop's io_context destroys its queued handlers, which
+    // own the rest of the sessions: sockets close and connections() drops to 0.
+    for (auto& loop : loops) loop->ClearInbox();
     retry_timer.reset();
     acceptor.reset();
-    ioc.reset();
+    loops.clear();
     CB_CHECK(shared.connections.load() == 0);
   }
 
   internal::ServerShared shared;
   std::optional<asio::ssl::context> tls;
-  std::optional<asio::io_context> ioc;
+  std::vector<std::unique_ptr<internal::IoLoop>> loops;
+  size_t accept_next = 0;  // acceptor's handler only
   std::optional<tcp::acceptor> acceptor;
   std::optional<asio::steady_timer> retry_timer;
   std::vector<std::thread> threads;
@@ -216,8 +220,10 @@ std::unique_ptr<Server> Server::Start(const ServerOptions& options, Handler* han
     }
     impl->shared.tls = &*impl->tls;
   }
-  impl->ioc.emplace(options.io_threads);
-  impl->acceptor.emplace(asio::make_strand(*impl->ioc));
+  for (int i = 0; i < options.io_threads; ++i) {
+    impl->loops.push_back(std::make_unique<internal::IoLoop>());
+  }
+  impl->acceptor.emplace(impl->loops[0]->context());
   impl->retry_timer.emplace(impl->acceptor->get_executor());
   tcp::acceptor& acceptor = *impl->acceptor;
   if (acceptor.open(endpoint.protocol(), ec); ec) {
@@ -237,8 +243,10 @@ std::unique_ptr<Server> Server::Start(const ServerOptions& options, Handler* han
   impl->Accept();
   try {
     for (int i = 0; i < options.io_threads; ++i) {
-      impl->threads.emplace_back([ioc = &*impl->ioc] {
+      impl->threads.emplace_back([ioc = &impl->loops[i]->context()] {
         pthread_setname_np(pthread_self(), "cb-io");
+        // Runs until Stop(), even with no connection open.
+        const auto work = asio::make_work_guard(*ioc);
         ioc->run();
       });
     }

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <array>
 #include <boost/asio/dispatch.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/ssl/stream.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/write.hpp>
@@ -21,6 +22,7 @@
 #include <type_traits>
 #include <utility>
 
+#include "base/batch_scope.h"
 #include "base/check.h"
 
 namespace cb::http::internal {
@@ -104,18 +106,22 @@ class RequestParser final : public bhttp::basic_parser<true> {
   bool expect_continue_ = false;
 };
 
-bool IsHeaderNameChar(char c) { return c > ' ' && c < 127 && c != ':'; }
-
-bool IsHeaderValueChar(char c) { return c != '\r' && c != '\n' && c != '\0'; }
+// Lambdas, not function pointers: every response runs these over every header byte, and a
+// predicate passed by pointer is not inlined.
+bool IsHeaderName(std::string_view name) {
+  return std::all_of(name.begin(), name.end(),
+                     [](char c) { return c > ' ' && c < 127 && c != ':'; });
+}
 
 bool IsHeaderValue(std::string_view value) {
-  return std::all_of(value.begin(), value.end(), IsHeaderValueChar);
+  return std::all_of(value.begin(), value.end(),
+                     [](char c) { return c != '\r' && c != '\n' && c != '\0'; });
 }
 
 // Handler-supplied headers must not split the response or fight the framing we own.
 bool IsWritableHeader(const Header& header) {
   if (header.name.empty()) return false;
-  if (!std::all_of(header.name.begin(), header.name.end(), IsHeaderNameChar)) return false;
+  if (!IsHeaderName(header.name)) return false;
   if (!IsHeaderValue(header.value)) return false;
   return !EqualsIgnoreCase(header.name, "Content-Length") &&
          !EqualsIgnoreCase(header.name, "Transfer-Encoding") &&
@@ -179,17 +185,18 @@ bool AsksToClose(const Response& response) {
   return false;
 }
 
-// One connection. Only reads, writes and closes; every member is touched on the strand only,
-// except answered_seq_. One request at a time: the next is read only after the previous
-// response is written, and pipelined bytes wait in buffer_.
+// One connection. Only reads, writes and closes; every member is touched on its loop's
+// thread only, except answered_seq_. One request at a time: the next is read only after the
+// previous response is written, and pipelined bytes wait in buffer_.
 template <bool kTls>
-class Session final : public std::enable_shared_from_this<Session<kTls>> {
+class Session final : public SessionBase {
  public:
   using Stream = std::conditional_t<kTls, asio::ssl::stream<tcp::socket>, tcp::socket>;
 
-  Session(tcp::socket&& socket, ServerShared& shared)
+  Session(tcp::socket&& socket, IoLoop& loop, ServerShared& shared)
       : stream_(MakeStream(std::move(socket), shared)),
         timer_(stream_.get_executor()),
+        loop_(loop),
         shared_(shared),
         buffer_(size_t{shared.options.header_bytes_max} + shared.options.body_bytes_max) {
     shared_.connections.fetch_add(1, std::memory_order_relaxed);
@@ -199,11 +206,23 @@ class Session final : public std::enable_shared_from_this<Session<kTls>> {
   ~Session() { shared_.connections.fetch_sub(1, std::memory_order_relaxed); }
 
   void Start() {
-    asio::dispatch(stream_.get_executor(),
-                   beast::bind_front_handler(&Session::Begin, this->shared_from_this()));
+    asio::dispatch(stream_.get_executor(), beast::bind_front_handler(&Session::Begin, Self()));
+  }
+
+  void OnHandlerResponse(uint64_t seq, Response&& response) override {
+    // Claim() let exactly this request's response through, and nothing but the timeout 503
+    // (which claims too) or Stop() (which runs no handlers) ends kHandling.
+    CB_CHECK(seq == request_seq_);
+    CB_CHECK(phase_ == Phase::kHandling);
+    if (AsksToClose(response)) keep_alive_ = false;
+    Write(std::move(response));
   }
 
  private:
+  std::shared_ptr<Session> Self() {
+    return std::static_pointer_cast<Session>(this->shared_from_this());
+  }
+
   enum class Phase { kHandshake, kReading, kContinue, kHandling, kWriting, kClosing, kClosed };
 
   static Stream MakeStream(tcp::socket&& socket, ServerShared& shared) {
@@ -227,9 +246,8 @@ class Session final : public std::enable_shared_from_this<Session<kTls>> {
     if constexpr (kTls) {
       phase_ = Phase::kHandshake;
       SetDeadline(shared_.options.read_timeout_ms);
-      stream_.async_handshake(
-          asio::ssl::stream_base::server,
-          beast::bind_front_handler(&Session::OnHandshake, this->shared_from_this()));
+      stream_.async_handshake(asio::ssl::stream_base::server,
+                              beast::bind_front_handler(&Session::OnHandshake, Self()));
     } else {
       ReadRequest();
     }
@@ -249,9 +267,8 @@ class Session final : public std::enable_shared_from_this<Session<kTls>> {
     parser_.emplace(request_);
     parser_->header_limit(shared_.options.header_bytes_max);
     parser_->body_limit(shared_.options.body_bytes_max);
-    bhttp::async_read_header(
-        stream_, buffer_, *parser_,
-        beast::bind_front_handler(&Session::OnReadHeader, this->shared_from_this()));
+    bhttp::async_read_header(stream_, buffer_, *parser_,
+                             beast::bind_front_handler(&Session::OnReadHeader, Self()));
   }
 
   void OnReadHeader(error_code ec, size_t /*bytes*/) {
@@ -272,9 +289,8 @@ class Session final : public std::enable_shared_from_this<Session<kTls>> {
     if (parser_->expect_continue()) {
       // The client waits for this before sending the body; limits were already checked.
       phase_ = Phase::kContinue;
-      asio::async_write(
-          stream_, asio::buffer(kContinueResponse.data(), kContinueResponse.size()),
-          beast::bind_front_handler(&Session::OnContinueWritten, this->shared_from_this()));
+      asio::async_write(stream_, asio::buffer(kContinueResponse.data(), kContinueResponse.size()),
+                        beast::bind_front_handler(&Session::OnContinueWritten, Self()));
       return;
     }
     ReadBody();
@@ -289,7 +305,7 @@ class Session final : public std::enable_shared_from_this<Session<kTls>> {
 
   void ReadBody() {
     bhttp::async_read(stream_, buffer_, *parser_,
-                      beast::bind_front_handler(&Session::OnReadBody, this->shared_from_this()));
+                      beast::bind_front_handler(&Session::OnReadBody, Self()));
   }
 
   void OnReadBody(error_code ec, size_t /*bytes*/) {
@@ -331,15 +347,17 @@ class Session final : public std::enable_shared_from_this<Session<kTls>> {
     const uint64_t seq = ++request_seq_;
     phase_ = Phase::kHandling;
     SetDeadline(shared_.options.request_timeout_ms);
-    Respond respond = [gate = shared_.gate, weak = this->weak_from_this(),
+    Respond respond = [gate = shared_.gate, weak = this->weak_from_this(), loop = &loop_,
                        seq](Response&& response) {
       if (!gate->Enter()) return;  // The server is stopping or gone.
-      if (const std::shared_ptr<Session> self = weak.lock(); self && self->Claim(seq)) {
-        // Inline when the handler answers on this strand; otherwise queued to it.
-        asio::dispatch(self->stream_.get_executor(),
-                       [self, seq, response = std::move(response)]() mutable {
-                         self->OnHandlerResponse(seq, std::move(response));
-                       });
+      if (std::shared_ptr<SessionBase> self = weak.lock();
+          self && static_cast<Session*>(self.get())->Claim(seq)) {
+        // Inline when the handler answers on the loop's thread; otherwise via its inbox.
+        if (loop->InThisThread()) {
+          self->OnHandlerResponse(seq, std::move(response));
+        } else {
+          loop->Deliver(std::move(self), seq, std::move(response));
+        }
       }
       gate->Exit();
     };
@@ -354,15 +372,6 @@ class Session final : public std::enable_shared_from_this<Session<kTls>> {
     return answered_seq_.compare_exchange_strong(expected, seq, std::memory_order_acq_rel);
   }
 
-  void OnHandlerResponse(uint64_t seq, Response&& response) {
-    // Claim() let exactly this request's response through, and nothing but the timeout 503
-    // (which claims too) or Stop() (which runs no handlers) ends kHandling.
-    CB_CHECK(seq == request_seq_);
-    CB_CHECK(phase_ == Phase::kHandling);
-    if (AsksToClose(response)) keep_alive_ = false;
-    Write(std::move(response));
-  }
-
   void Write(Response&& response) {
     phase_ = Phase::kWriting;
     SetDeadline(shared_.options.read_timeout_ms);
@@ -370,8 +379,7 @@ class Session final : public std::enable_shared_from_this<Session<kTls>> {
     body_ = std::move(response.body);
     const std::array<asio::const_buffer, 2> buffers{
         asio::buffer(head_), send_body ? asio::buffer(body_) : asio::const_buffer()};
-    asio::async_write(stream_, buffers,
-                      beast::bind_front_handler(&Session::OnWrite, this->shared_from_this()));
+    asio::async_write(stream_, buffers, beast::bind_front_handler(&Session::OnWrite, Self()));
   }
 
   void OnWrite(error_code ec, size_t /*bytes*/) {
@@ -386,8 +394,7 @@ class Session final : public std::enable_shared_from_this<Session<kTls>> {
     phase_ = Phase::kClosing;
     SetDeadline(std::min(shared_.options.read_timeout_ms, kLingerMsMax));
     if constexpr (kTls) {
-      stream_.async_shutdown(
-          beast::bind_front_handler(&Session::OnShutdown, this->shared_from_this()));
+      stream_.async_shutdown(beast::bind_front_handler(&Session::OnShutdown, Self()));
     } else {
       error_code ignored;  // The peer may be gone already; the drain below notices.
       Socket().shutdown(tcp::socket::shutdown_send, ignored);
@@ -400,9 +407,8 @@ class Session final : public std::enable_shared_from_this<Session<kTls>> {
   void OnShutdown(error_code /*ec*/) { Close(); }  // Either way the connection is done.
 
   void Linger() {
-    Socket().async_read_some(
-        buffer_.prepare(std::min(kLingerChunkBytes, buffer_.max_size())),
-        beast::bind_front_handler(&Session::OnLinger, this->shared_from_this()));
+    Socket().async_read_some(buffer_.prepare(std::min(kLingerChunkBytes, buffer_.max_size())),
+                             beast::bind_front_handler(&Session::OnLinger, Self()));
   }
 
   void OnLinger(error_code ec, size_t bytes) {
@@ -432,7 +438,7 @@ class Session final : public std::enable_shared_from_this<Session<kTls>> {
     timer_expiry_ = deadline_;
     timer_.expires_at(deadline_);  // Cancels a later wait; its handler sees operation_aborted.
     ++timer_waits_;
-    timer_.async_wait(beast::bind_front_handler(&Session::OnTimer, this->shared_from_this()));
+    timer_.async_wait(beast::bind_front_handler(&Session::OnTimer, Self()));
   }
 
   void OnTimer(error_code ec) {
@@ -461,6 +467,7 @@ class Session final : public std::enable_shared_from_this<Session<kTls>> {
 
   Stream stream_;
   asio::steady_timer timer_;
+  IoLoop& loop_;
   ServerShared& shared_;
   beast::flat_buffer buffer_;  // Outlives requests: pipelined bytes wait here.
   Request request_;
@@ -482,11 +489,54 @@ class Session final : public std::enable_shared_from_this<Session<kTls>> {
 
 }  // namespace
 
-void StartSession(tcp::socket&& socket, ServerShared& shared) {
+void IoLoop::Deliver(std::shared_ptr<SessionBase> session, uint64_t seq, Response&& response) {
+  // Inside a batch of replies the wake-up waits for the batch's end (one for all of them).
+  const bool defer = BatchScope::Active();
+  bool post = false;
+  {
+    std::lock_guard<std::mutex> lock(inbox_mu_);
+    inbox_.push_back(Delivery{std::move(session), seq, std::move(response)});
+    post = !defer && !drain_posted_;
+    if (post) drain_posted_ = true;
+  }
+  if (post) asio::post(ioc_, [this] { Drain(); });
+  if (defer) BatchScope::AtEnd(this, [](void* loop) { static_cast<IoLoop*>(loop)->Wake(); });
+}
+
+void IoLoop::Wake() {
+  {
+    std::lock_guard<std::mutex> lock(inbox_mu_);
+    if (drain_posted_ || inbox_.empty()) return;
+    drain_posted_ = true;
+  }
+  asio::post(ioc_, [this] { Drain(); });
+}
+
+void IoLoop::Drain() {
+  {
+    std::lock_guard<std::mutex> lock(inbox_mu_);
+    draining_.swap(inbox_);
+    drain_posted_ = false;
+  }
+  for (Delivery& d : draining_) d.session->OnHandlerResponse(d.seq, std::move(d.response));
+  draining_.clear();
+}
+
+void IoLoop::ClearInbox() {
+  std::vector<Delivery> dropped;
+  {
+    std::lock_guard<std::mutex> lock(inbox_mu_);
+    dropped.swap(inbox_);
+    drain_posted_ = false;
+  }
+  draining_.clear();
+}
+
+void StartSession(tcp::socket&& socket, IoLoop& loop, ServerShared& shared) {
   if (shared.tls != nullptr) {
-    std::make_shared<Session<true>>(std::move(socket), shared)->Start();
+    std::make_shared<Session<true>>(std::move(socket), loop, shared)->Start();
   } else {
-    std::make_shared<Session<false>>(std::move(socket), shared)->Start();
+    std::make_shared<Session<false>>(std::move(socket), loop, shared)->Start();
   }
 }
 

@@ -2,11 +2,14 @@
 // Internal to src/http: what Server shares with its connections. Includes Asio, so only
 // server.cc and server_session.cc include it; everyone else includes http/server.h.
 #include <atomic>
+#include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ssl/context.hpp>
 #include <cstdint>
 #include <memory>
+#include <mutex>
 #include <thread>
+#include <vector>
 
 #include "http/server.h"
 
@@ -38,7 +41,50 @@ class RespondGate {
   std::atomic<uint64_t> state_{0};
 };
 
-// Outlives every session: Server::Impl destroys the io_context (and with it the sessions)
+// A connection as its loop sees it: the part a response from another thread needs.
+class SessionBase : public std::enable_shared_from_this<SessionBase> {
+ public:
+  virtual ~SessionBase() = default;
+  // On the session's loop thread, for the response that won Claim(seq).
+  virtual void OnHandlerResponse(uint64_t seq, Response&& response) = 0;
+};
+
+// One io thread with its own io_context: a connection lives on one loop for its whole life,
+// so its handlers never run concurrently and need no strand. Responses from other threads
+// (the shard's reply callbacks) go to the loop's inbox; one post wakes the loop for all that
+// arrived meanwhile, instead of a post and a wake-up per response.
+class IoLoop {
+ public:
+  IoLoop() : ioc_(1) {}
+  IoLoop(const IoLoop&) = delete;
+  IoLoop& operator=(const IoLoop&) = delete;
+
+  boost::asio::io_context& context() { return ioc_; }
+  bool InThisThread() { return ioc_.get_executor().running_in_this_thread(); }
+
+  // Any thread. Queues the response and wakes the loop if it is not already due to drain;
+  // inside a BatchScope the wake-up happens once, when the scope closes.
+  void Deliver(std::shared_ptr<SessionBase> session, uint64_t seq, Response&& response);
+  // After the loop's thread stopped: drops queued deliveries (their sessions close).
+  void ClearInbox();
+
+ private:
+  struct Delivery {
+    std::shared_ptr<SessionBase> session;
+    uint64_t seq = 0;
+    Response response;
+  };
+  void Wake();
+  void Drain();
+
+  boost::asio::io_context ioc_;
+  std::mutex inbox_mu_;
+  std::vector<Delivery> inbox_;     // guarded by inbox_mu_
+  bool drain_posted_ = false;       // guarded by inbox_mu_
+  std::vector<Delivery> draining_;  // loop thread only; keeps its capacity
+};
+
+// Outlives every session: Server::Impl destroys the loops (and with them the sessions)
 // before this.
 struct ServerShared {
   ServerOptions options;
@@ -49,7 +95,7 @@ struct ServerShared {
   std::atomic<uint32_t> connections{0};
 };
 
-// Takes over an accepted socket whose executor is its own strand.
-void StartSession(boost::asio::ip::tcp::socket&& socket, ServerShared& shared);
+// Takes over a socket accepted onto `loop`'s io_context.
+void StartSession(boost::asio::ip::tcp::socket&& socket, IoLoop& loop, ServerShared& shared);
 
 }  // namespace cb::http::internal

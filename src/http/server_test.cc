@@ -14,6 +14,7 @@
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/string_body.hpp>
 #include <chrono>
+#include <condition_variable>
 #include <cstdio>
 #include <filesystem>
 #include <functional>
@@ -24,6 +25,8 @@
 #include <thread>
 #include <utility>
 #include <vector>
+
+#include "base/batch_scope.h"
 
 namespace cb::http {
 namespace {
@@ -73,6 +76,12 @@ class Client {
   std::optional<ClientResponse> Get(const std::string& target, const std::string& headers = "") {
     Send("GET " + target + " HTTP/1.1\r\nHost: t\r\n" + headers + "\r\n");
     return Read();
+  }
+
+  // True when response bytes are waiting to be read (checked without blocking).
+  bool Readable() {
+    boost::system::error_code ec;
+    return buffer_.size() > 0 || socket_.available(ec) > 0;
   }
 
   // True when the server closed the connection (EOF or reset) before sending anything more.
@@ -175,7 +184,7 @@ Response BodyResponse(std::string body, int status = 200) {
 ServerOptions TestOptions() {
   ServerOptions options;
   options.port = 0;
-  options.io_threads = 2;  // Exercise the strands, not just the single-thread path.
+  options.io_threads = 2;  // Exercise two loops, not just the single-loop path.
   return options;
 }
 
@@ -316,6 +325,44 @@ TEST_F(ServerTest, HandlerMayRespondFromAnotherThreadAfterDelay) {
   EXPECT_EQ(res->result_int(), 201);
   EXPECT_EQ(res->body(), "later:hi");
   EXPECT_TRUE(res->keep_alive());
+}
+
+// The executor releases a batch's replies inside a BatchScope: each connection's loop is woken
+// once, when the scope closes, and then every response goes out.
+TEST_F(ServerTest, RepliesReleasedInsideABatchScopeGoOutWhenItCloses) {
+  constexpr int kConnections = 8;
+  std::mutex mu;
+  std::condition_variable arrived;
+  std::vector<std::pair<Respond, std::string>> held;
+  handler_.Set([&](Request&& request, Respond respond) {
+    std::lock_guard<std::mutex> lock(mu);
+    held.emplace_back(std::move(respond), std::string(request.path()));
+    arrived.notify_all();
+  });
+  StartServer();
+  std::vector<std::unique_ptr<Client>> clients;
+  for (int i = 0; i < kConnections; ++i) {
+    clients.push_back(std::make_unique<Client>(server_->port()));
+    clients.back()->Send("GET /c" + std::to_string(i) + " HTTP/1.1\r\nHost: t\r\n\r\n");
+  }
+  {
+    std::unique_lock<std::mutex> lock(mu);
+    ASSERT_TRUE(arrived.wait_for(lock, std::chrono::seconds(10),
+                                 [&] { return held.size() == kConnections; }));
+  }
+  std::thread releaser([&] {
+    BatchScope scope;
+    for (auto& [respond, path] : held) respond(BodyResponse("done:" + path));
+    // Nothing is written while the scope is open: the loops have not been woken.
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    for (auto& client : clients) EXPECT_FALSE(client->Readable());
+  });
+  releaser.join();
+  for (int i = 0; i < kConnections; ++i) {
+    std::optional<ClientResponse> res = clients[i]->Read();
+    ASSERT_TRUE(res.has_value()) << i;
+    EXPECT_EQ(res->body(), "done:/c" + std::to_string(i));
+  }
 }
 
 TEST_F(ServerTest, SecondRespondForOneRequestIsDropped) {

@@ -3,6 +3,7 @@
 #include <bit>
 #include <cstdio>
 
+#include "base/batch_scope.h"
 #include "ledger/ledger.h"
 
 namespace cb::runtime {
@@ -181,7 +182,12 @@ void Executor::WriterLoop() {
       }
     }
     if (direct) {
-      for (size_t i = 0; i < slot->replies.size(); i++) slot->dones[i](std::move(slot->replies[i]));
+      {
+        BatchScope replies;  // consumers hand the replies on once per batch
+        for (size_t i = 0; i < slot->replies.size(); i++) {
+          slot->dones[i](std::move(slot->replies[i]));
+        }
+      }
       slot->dones.clear();
       slot->replies.clear();
       {
@@ -231,17 +237,20 @@ void Executor::JournalLoop() {
       stats_.events_committed.fetch_add(events);
       stats_.durable_seq_next.store(shard_->seq_durable_next(), std::memory_order_release);
     }
-    for (InFlight* s : group) {
-      for (size_t i = 0; i < s->replies.size(); i++) {
-        Reply& reply = s->replies[i];
-        if (!status.ok()) {
-          reply = Reply{};
-          reply.status = Status::Unavailable("not durable: journal write failed");
+    {
+      BatchScope replies;  // consumers hand the replies on once per group, not once each
+      for (InFlight* s : group) {
+        for (size_t i = 0; i < s->replies.size(); i++) {
+          Reply& reply = s->replies[i];
+          if (!status.ok()) {
+            reply = Reply{};
+            reply.status = Status::Unavailable("not durable: journal write failed");
+          }
+          s->dones[i](std::move(reply));
         }
-        s->dones[i](std::move(reply));
+        s->dones.clear();
+        s->replies.clear();
       }
-      s->dones.clear();
-      s->replies.clear();
     }
     {
       std::lock_guard<std::mutex> lock(journal_mu_);
