@@ -22,6 +22,9 @@ ACCOUNTS=${ACCOUNTS:-10000}
 ACCESS_LOG=${ACCESS_LOG:-file}
 command -v wrk >/dev/null || { echo "wrk not installed (scripts/setup.sh installs it)" >&2; exit 1; }
 
+# A previous run's journal (gigabytes after `batch`) may still be written back: its I/O would
+# land in this run's fdatasync latencies.
+sync
 WORK=$(mktemp -d /tmp/cb-http-bench.XXXXXX)
 SERVER_PID=""
 cleanup() {
