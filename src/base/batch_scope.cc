@@ -36,11 +36,16 @@ BatchScope::~BatchScope() {
 
 bool BatchScope::Active() { return scope_open; }
 
-void BatchScope::AtEnd(void* key, void (*fn)(void*)) {
+bool BatchScope::Registered(const void* key) {
   CB_CHECK(scope_open);
   for (const Flush& f : flushes) {
-    if (f.key == key) return;
+    if (f.key == key) return true;
   }
+  return false;
+}
+
+void BatchScope::AtEnd(void* key, void (*fn)(void*)) {
+  if (Registered(key)) return;
   CB_CHECK(flushes.size() < kFlushesMax);
   flushes.push_back({key, fn});
 }

@@ -22,6 +22,8 @@ class BatchScope {
   // Only while Active(): runs fn(key) when the outermost scope closes. Registering the same
   // key again in one scope is a no-op.
   static void AtEnd(void* key, void (*fn)(void* key));
+  // Only while Active(): whether `key` has a flush registered in the open scope.
+  static bool Registered(const void* key);
 
  private:
   bool outermost_;

@@ -23,7 +23,9 @@ TEST(BatchScopeTest, FlushesRunOnceEachInOrderWhenTheOutermostScopeCloses) {
   {
     BatchScope outer;
     EXPECT_TRUE(BatchScope::Active());
+    EXPECT_FALSE(BatchScope::Registered(&key_a));
     BatchScope::AtEnd(&key_a, AppendA);
+    EXPECT_TRUE(BatchScope::Registered(&key_a));
     {
       BatchScope inner;
       BatchScope::AtEnd(&key_b, AppendB);

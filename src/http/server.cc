@@ -221,7 +221,7 @@ std::unique_ptr<Server> Server::Start(const ServerOptions& options, Handler* han
     impl->shared.tls = &*impl->tls;
   }
   for (int i = 0; i < options.io_threads; ++i) {
-    impl->loops.push_back(std::make_unique<internal::IoLoop>());
+    impl->loops.push_back(std::make_unique<internal::IoLoop>(impl->shared.gate.get()));
   }
   impl->acceptor.emplace(impl->loops[0]->context());
   impl->retry_timer.emplace(impl->acceptor->get_executor());

@@ -500,7 +500,16 @@ void IoLoop::Deliver(std::shared_ptr<SessionBase> session, uint64_t seq, Respons
     if (post) drain_posted_ = true;
   }
   if (post) asio::post(ioc_, [this] { Drain(); });
-  if (defer) BatchScope::AtEnd(this, [](void* loop) { static_cast<IoLoop*>(loop)->Wake(); });
+  // Deliver runs inside a Respond's gate window; the deferred wake-up takes its own, released
+  // after it ran. If the gate is closing, the server is stopping and drops the inbox anyway.
+  if (defer && !BatchScope::Registered(this) && gate_->Enter()) {
+    BatchScope::AtEnd(this, [](void* key) {
+      IoLoop* loop = static_cast<IoLoop*>(key);
+      RespondGate* gate = loop->gate_;
+      loop->Wake();
+      gate->Exit();  // the loop may be gone after this
+    });
+  }
 }
 
 void IoLoop::Wake() {

@@ -55,7 +55,8 @@ class SessionBase : public std::enable_shared_from_this<SessionBase> {
 // arrived meanwhile, instead of a post and a wake-up per response.
 class IoLoop {
  public:
-  IoLoop() : ioc_(1) {}
+  // `gate` is the server's; it outlives the loop.
+  explicit IoLoop(RespondGate* gate) : ioc_(1), gate_(gate) {}
   IoLoop(const IoLoop&) = delete;
   IoLoop& operator=(const IoLoop&) = delete;
 
@@ -78,6 +79,9 @@ class IoLoop {
   void Drain();
 
   boost::asio::io_context ioc_;
+  // A wake-up deferred to a BatchScope's end holds the gate open until it has run, so Stop()
+  // cannot destroy the loop under it.
+  RespondGate* gate_;
   std::mutex inbox_mu_;
   std::vector<Delivery> inbox_;     // guarded by inbox_mu_
   bool drain_posted_ = false;       // guarded by inbox_mu_

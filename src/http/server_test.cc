@@ -365,6 +365,41 @@ TEST_F(ServerTest, RepliesReleasedInsideABatchScopeGoOutWhenItCloses) {
   }
 }
 
+// A wake-up deferred to a BatchScope's end keeps the server's loops alive: Stop() waits for
+// the scope to close instead of destroying a loop the wake-up is about to touch.
+TEST_F(ServerTest, StopWaitsForADeferredWakeUpToRun) {
+  std::mutex mu;
+  std::condition_variable arrived;
+  Respond held;
+  handler_.Set([&](Request&&, Respond respond) {
+    std::lock_guard<std::mutex> lock(mu);
+    held = std::move(respond);
+    arrived.notify_all();
+  });
+  StartServer();
+  Client client(server_->port());
+  client.Send("GET /x HTTP/1.1\r\nHost: t\r\n\r\n");
+  {
+    std::unique_lock<std::mutex> lock(mu);
+    ASSERT_TRUE(arrived.wait_for(lock, std::chrono::seconds(10), [&] { return held != nullptr; }));
+  }
+  std::atomic<bool> responded{false};
+  std::atomic<bool> scope_closed{false};
+  std::thread releaser([&] {
+    {
+      BatchScope scope;
+      held(BodyResponse("late"));
+      responded.store(true);
+      std::this_thread::sleep_for(std::chrono::milliseconds(200));
+      scope_closed.store(true);
+    }
+  });
+  while (!responded.load()) std::this_thread::yield();
+  server_->Stop();
+  EXPECT_TRUE(scope_closed.load());  // Stop() returned only after the deferred wake-up ran
+  releaser.join();
+}
+
 TEST_F(ServerTest, SecondRespondForOneRequestIsDropped) {
   handler_.Set([](Request&& request, Respond respond) {
     respond(BodyResponse("first:" + request.target));
