@@ -5,6 +5,7 @@
 #include "identity/events.h"
 #include "identity/state.h"
 #include "platform/state.h"
+#include "runtime/snapshot_events.h"
 
 namespace cb::identity {
 
@@ -292,12 +293,7 @@ std::vector<typename Map::key_type> SortedKeys(const Map& m) {
 
 template <typename M>
 void Put(std::string* out, EventType type, const M& m) {
-  const std::string payload = m.SerializeAsString();
-  const auto t = static_cast<uint16_t>(type);
-  const auto n = static_cast<uint32_t>(payload.size());
-  out->append(reinterpret_cast<const char*>(&t), sizeof(t));
-  out->append(reinterpret_cast<const char*>(&n), sizeof(n));
-  out->append(payload);
+  runtime::AppendSnapshotEvent(out, static_cast<uint16_t>(type), m);
 }
 }  // namespace
 
@@ -553,23 +549,8 @@ Status IdentityState::DecodeSnapshot(std::string_view bytes) {
   restoring_ = true;
   Status status = Status::Ok();
   while (!bytes.empty() && status.ok()) {
-    uint16_t type = 0;
-    uint32_t size = 0;
-    if (bytes.size() < sizeof(type) + sizeof(size)) {
-      status = Status::DataLoss("identity snapshot truncated");
-      break;
-    }
-    std::memcpy(&type, bytes.data(), sizeof(type));
-    std::memcpy(&size, bytes.data() + sizeof(type), sizeof(size));
-    bytes.remove_prefix(sizeof(type) + sizeof(size));
-    if (size > bytes.size()) {
-      status = Status::DataLoss("identity snapshot truncated");
-      break;
-    }
-    journal::EventView ev{
-        type, kEventVersion, {reinterpret_cast<const uint8_t*>(bytes.data()), size}};
-    status = ApplyChecked(ev);
-    bytes.remove_prefix(size);
+    Result<journal::EventView> ev = runtime::NextSnapshotEvent(&bytes, kEventVersion, "identity");
+    status = ev.ok() ? ApplyChecked(*ev) : ev.status();
   }
   restoring_ = false;
   if (!status.ok()) Clear();

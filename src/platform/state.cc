@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "platform/events.h"
+#include "runtime/snapshot_events.h"
 
 namespace cb::platform {
 
@@ -313,12 +314,7 @@ void PlatformState::Clear() {
 namespace {
 template <typename Message>
 void AppendSnapshotEvent(std::string* out, EventType type, const Message& m) {
-  const std::string payload = m.SerializeAsString();
-  uint8_t head[6];
-  StoreLe<uint16_t>(head, static_cast<uint16_t>(type));
-  StoreLe<uint32_t>(head + 2, static_cast<uint32_t>(payload.size()));
-  out->append(reinterpret_cast<const char*>(head), sizeof(head));
-  out->append(payload);
+  runtime::AppendSnapshotEvent(out, static_cast<uint16_t>(type), m);
 }
 }  // namespace
 
@@ -407,17 +403,10 @@ std::string PlatformState::EncodeSnapshot() const {
 }
 
 Status PlatformState::DecodeSnapshot(std::string_view bytes) {
-  const auto* p = reinterpret_cast<const uint8_t*>(bytes.data());
-  size_t off = 0;
-  while (off < bytes.size()) {
-    if (bytes.size() - off < 6) return Status::DataLoss("platform snapshot: truncated header");
-    const uint16_t type = LoadLe<uint16_t>(p + off);
-    const uint32_t size = LoadLe<uint32_t>(p + off + 2);
-    off += 6;
-    if (bytes.size() - off < size) return Status::DataLoss("platform snapshot: truncated event");
-    journal::EventView ev{type, kEventVersion, {p + off, size}};
+  while (!bytes.empty()) {
+    CB_ASSIGN_OR_RETURN(const journal::EventView ev,
+                        runtime::NextSnapshotEvent(&bytes, kEventVersion, "platform"));
     CB_RETURN_IF_ERROR(Apply(ev, 0));
-    off += size;
   }
   return Status::Ok();
 }
