@@ -5,6 +5,8 @@
 
 namespace cb::journal {
 
+constexpr size_t kZeroFillChunkBytes = 256 * 1024;
+
 Result<std::unique_ptr<FileJournal>> FileJournal::Open(
     Disk* disk, const JournalOptions& options, const ScanStart& start,
     const std::function<Status(const RecordRef&)>& on_record, ScanEnd* scan_end) {
@@ -44,15 +46,19 @@ FileJournal::~FileJournal() {
   if (prepared_.valid()) prepared_.wait();
 }
 
+// Each chunk is synced before the next is written: a whole segment's zeros written back at
+// once would queue tens of megabytes ahead of the live segment's fdatasync (measured: transfer
+// p99 25-39 ms). One chunk at a time delays a concurrent commit by at most one chunk's write.
 Status FileJournal::ZeroFill(File* file, uint64_t from) {
-  static const std::vector<uint8_t> kZeros(1u << 20, 0);
+  static const std::vector<uint8_t> kZeros(kZeroFillChunkBytes, 0);
   for (uint64_t off = from; off < options_.segment_bytes;) {
     const size_t n =
         static_cast<size_t>(std::min<uint64_t>(kZeros.size(), options_.segment_bytes - off));
     CB_RETURN_IF_ERROR(file->WriteAt(off, std::span<const uint8_t>(kZeros.data(), n)));
+    CB_RETURN_IF_ERROR(file->Sync());
     off += n;
   }
-  return file->Sync();
+  return Status::Ok();
 }
 
 void FileJournal::StartPreparing(uint64_t index) {
