@@ -21,6 +21,8 @@ THREADS=${THREADS:-2}
 ACCOUNTS=${ACCOUNTS:-10000}
 ACCESS_LOG=${ACCESS_LOG:-file}
 command -v wrk >/dev/null || { echo "wrk not installed (scripts/setup.sh installs it)" >&2; exit 1; }
+NODE=${NODE:-$HERE/../scripts/node-runtime/node_modules/.bin/node}  # pinned, ADR 0009
+[[ -x "$NODE" ]] || { echo "no pinned Node.js at $NODE (scripts/setup.sh installs it)" >&2; exit 1; }
 
 # A previous run's journal (gigabytes after `batch`) may still be written back: its I/O would
 # land in this run's fdatasync latencies.
@@ -46,7 +48,7 @@ done
 URL=$(sed -n 's/.*listening on \(http:[^ ]*\).*/\1/p' "$WORK/serve.log" | head -1)
 [[ -n "$URL" ]] || { echo "server did not start" >&2; cat "$WORK/serve.log" >&2; exit 1; }
 
-AUTH="$AUTH" node "$HERE/http/setup.mjs" "$URL" "$WORK/data" "$ACCOUNTS" "$WORK/accounts.txt"
+AUTH="$AUTH" "$NODE" "$HERE/http/setup.mjs" "$URL" "$WORK/data" "$ACCOUNTS" "$WORK/accounts.txt"
 
 export BENCH_DIR="$HERE/http" BENCH_ACCOUNTS="$WORK/accounts.txt" BENCH_AUTH="$AUTH"
 # CPU seconds the server and wrk spent, per request: steadier than rps on a noisy VM, and the

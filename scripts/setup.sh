@@ -9,10 +9,12 @@ PACKAGES=(
   libgtest-dev libgmock-dev libbenchmark-dev
   clang-format curl
   wrk libtoml11-dev prometheus jq libjemalloc-dev openssl libsodium-dev
+  time
 )
-# Node.js runs the API contract tests (ajv) and the system tests; any node >= 18 will do,
-# so a node already on the machine (e.g. from NodeSource) is kept.
-if ! command -v node >/dev/null 2>&1; then PACKAGES+=(nodejs npm); fi
+# npm fetches the pinned Node.js that runs the test suites (scripts/node-runtime, ADR 0009)
+# and the suites' own packages. Any npm will do, so one already on the machine is kept;
+# otherwise Debian's (whose nodejs 18 only runs npm, never our tests).
+if ! command -v npm >/dev/null 2>&1; then PACKAGES+=(nodejs npm); fi
 
 is_installed() {
   # dpkg-query exits non-zero for unknown packages; "deinstall ... config-files" is not installed.
@@ -24,16 +26,32 @@ for pkg in "${PACKAGES[@]}"; do
   is_installed "${pkg}" || missing+=("${pkg}")
 done
 
-# npm packages of the test suites, pinned by package-lock.json; skipped when installed.
+ROOT="$(cd "$(dirname "$0")/.." && pwd)"
+
+# npm ci in DIR when its node_modules is missing or older than its lock file.
+npm_ci_if_stale() {
+  local dir=$1
+  [[ -f "$dir/package-lock.json" ]] || return 0
+  if [[ ! -f "$dir/node_modules/.package-lock.json" ||
+        "$dir/package-lock.json" -nt "$dir/node_modules/.package-lock.json" ]]; then
+    echo "setup.sh: npm ci in ${dir#"$ROOT"/}"
+    (cd "$dir" && npm ci --no-audit --no-fund --loglevel=error)
+  fi
+}
+
+# The pinned Node.js (scripts/node-runtime), then the test suites' packages (pinned by their
+# package-lock.json files). Each is skipped when already installed.
 install_npm() {
-  local dir
-  for dir in "$(dirname "$0")/../tests/api" "$(dirname "$0")/../tests/oauth"; do
-    [[ -f "$dir/package-lock.json" ]] || continue
-    if [[ ! -d "$dir/node_modules" || "$dir/package-lock.json" -nt "$dir/node_modules" ]]; then
-      echo "setup.sh: npm ci in $dir"
-      (cd "$dir" && npm ci --no-audit --no-fund --loglevel=error) && touch "$dir/node_modules"
-    fi
-  done
+  local runtime="$ROOT/scripts/node-runtime" want have
+  npm_ci_if_stale "$runtime"
+  want=$(sed -n 's/.*"node-linux-[a-z0-9]*": "\([0-9.]*\)".*/\1/p' "$runtime/package.json" | head -1)
+  have=$("$runtime/node_modules/.bin/node" --version 2>/dev/null || true)
+  if [[ "$have" != "v$want" ]]; then
+    echo "setup.sh: ERROR: scripts/node-runtime has no Node.js v$want for $(uname -m) (found '${have:-none}')" >&2
+    exit 1
+  fi
+  npm_ci_if_stale "$ROOT/tests/api"
+  npm_ci_if_stale "$ROOT/tests/oauth"
 }
 
 if [[ ${#missing[@]} -eq 0 ]]; then

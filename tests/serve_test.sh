@@ -40,14 +40,14 @@ expect_eq "$(curl -s -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $K
 curl -s "$url/v1/openapi.yaml" >"$WORK/openapi.yaml"
 grep -q "^openapi: 3\.1" "$WORK/openapi.yaml" || fail "openapi.yaml not served"
 
-# Prometheus exposition must pass promtool's checks.
+# Prometheus exposition must pass promtool's checks (scripts/setup.sh installs prometheus, so
+# a missing promtool is a set-up failure, not a reason to skip).
 curl -s "$url/metrics" >"$WORK/metrics.txt"
 grep -q 'corebank_http_requests_total{' "$WORK/metrics.txt" || fail "no request counter"
 grep -q 'corebank_journal_fsync_duration_seconds_bucket' "$WORK/metrics.txt" || fail "no fsync histogram"
-if command -v promtool >/dev/null; then
-  promtool check metrics <"$WORK/metrics.txt" >"$WORK/promtool.out" 2>&1 ||
-    fail "promtool: $(cat "$WORK/promtool.out")"
-fi
+command -v promtool >/dev/null || fail "promtool not installed: run scripts/setup.sh"
+promtool check metrics <"$WORK/metrics.txt" >"$WORK/promtool.out" 2>&1 ||
+  fail "promtool: $(cat "$WORK/promtool.out")"
 
 kill -TERM "$PID"
 wait "$PID" || fail "serve exit code $? on SIGTERM"
