@@ -21,7 +21,7 @@ THREADS=${THREADS:-2}
 ACCOUNTS=${ACCOUNTS:-10000}
 ACCESS_LOG=${ACCESS_LOG:-file}
 command -v wrk >/dev/null || { echo "wrk not installed (scripts/setup.sh installs it)" >&2; exit 1; }
-NODE=${NODE:-$HERE/../scripts/node-runtime/node_modules/.bin/node}  # pinned, ADR 0009
+NODE=${NODE:-$HERE/../scripts/node-runtime/bin/node}  # pinned, ADR 0009
 [[ -x "$NODE" ]] || { echo "no pinned Node.js at $NODE (scripts/setup.sh installs it)" >&2; exit 1; }
 
 # A previous run's journal (gigabytes after `batch`) may still be written back: its I/O would

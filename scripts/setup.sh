@@ -42,10 +42,18 @@ npm_ci_if_stale() {
 # The pinned Node.js (scripts/node-runtime), then the test suites' packages (pinned by their
 # package-lock.json files). Each is skipped when already installed.
 install_npm() {
-  local runtime="$ROOT/scripts/node-runtime" want have
+  local runtime="$ROOT/scripts/node-runtime" want have arch
   npm_ci_if_stale "$runtime"
+  # Our own link, not node_modules/.bin: Debian's npm 9 links no bin named "node".
+  case "$(uname -m)" in
+    x86_64) arch=x64 ;;
+    aarch64) arch=arm64 ;;
+    *) arch=$(uname -m) ;;
+  esac
+  mkdir -p "$runtime/bin"
+  ln -sfn "../node_modules/node-linux-$arch/bin/node" "$runtime/bin/node"
   want=$(sed -n 's/.*"node-linux-[a-z0-9]*": "\([0-9.]*\)".*/\1/p' "$runtime/package.json" | head -1)
-  have=$("$runtime/node_modules/.bin/node" --version 2>/dev/null || true)
+  have=$("$runtime/bin/node" --version 2>/dev/null || true)
   if [[ "$have" != "v$want" ]]; then
     echo "setup.sh: ERROR: scripts/node-runtime has no Node.js v$want for $(uname -m) (found '${have:-none}')" >&2
     exit 1

@@ -8,7 +8,7 @@ SUITE=${1:?usage: node_suite.sh SUITE (a folder of tests/)}
 COREBANK=${COREBANK:?COREBANK must point at the corebank binary}
 export COREBANK
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
-NODE=${NODE:-$ROOT/scripts/node-runtime/node_modules/.bin/node}
+NODE=${NODE:-$ROOT/scripts/node-runtime/bin/node}
 [[ -x "$NODE" ]] || { echo "FAIL: no pinned Node.js at $NODE: run scripts/setup.sh" >&2; exit 1; }
 cd "$ROOT/tests/$SUITE"
 if [[ ! -f node_modules/.package-lock.json || package-lock.json -nt node_modules/.package-lock.json ]]; then
