@@ -108,11 +108,6 @@ bool ParseQuery(std::string_view query, std::map<std::string, std::string>* out)
   return true;
 }
 
-#define CB_DECODE_BODY(in, err, var)                          \
-  json::value var##_value;                                    \
-  if (!ParseBody((in).body, &var##_value, err)) return false; \
-  Reader var(var##_value.get_object(), "", err)
-
 bool DecodeCreateTenant(const RouteInput& in, OpBody* out, DecodeError* err) {
   CB_DECODE_BODY(in, err, r);
   std::string name;
@@ -272,6 +267,7 @@ bool DecodeOpenAccount(const RouteInput& in, OpBody* out, DecodeError* err) {
   }
   if (!r.Finish()) return false;
   op.id = AccountId(RandomU128());
+  op.settlement_id = AccountId(RandomU128());
   *out = std::move(op);
   return true;
 }

@@ -54,6 +54,12 @@ bool DecodeVoid(const RouteInput&, platform::OpBody*, DecodeError*);
 bool DecodeGetTransfer(const RouteInput&, platform::OpBody*, DecodeError*);
 bool DecodeListTransfers(const RouteInput&, platform::OpBody*, DecodeError*);
 bool DecodeSandboxDeposit(const RouteInput&, platform::OpBody*, DecodeError*);
+// decode_adjustments.cc
+bool DecodeCreateAdjustment(const RouteInput&, platform::OpBody*, DecodeError*);
+bool DecodeGetAdjustment(const RouteInput&, platform::OpBody*, DecodeError*);
+bool DecodeListAdjustments(const RouteInput&, platform::OpBody*, DecodeError*);
+bool DecodeApproveAdjustment(const RouteInput&, platform::OpBody*, DecodeError*);
+bool DecodeRejectAdjustment(const RouteInput&, platform::OpBody*, DecodeError*);
 
 // "%2B44" -> "+44" (no '+' to space: that is for query strings); false on a bad escape.
 using http::PercentDecode;

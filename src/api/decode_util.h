@@ -165,6 +165,12 @@ inline bool NoBody(const RouteInput& in, DecodeError* err) {
   return r.Finish();
 }
 
+// Parses the body as a JSON object and declares `Reader var` over it (returns on error).
+#define CB_DECODE_BODY(in, err, var)                          \
+  json::value var##_value;                                    \
+  if (!ParseBody((in).body, &var##_value, err)) return false; \
+  Reader var(var##_value.get_object(), "", err)
+
 template <typename Id>
 inline bool PathId(const RouteInput& in, size_t i, std::string_view prefix, Id* out,
                    DecodeError* err) {

@@ -190,6 +190,48 @@ bool RenderEvent(const journal::EventView& ev, const platform::Principal& p, std
       data->push_back('}');
       return true;
     }
+    case PT::kAdjustmentRequested: {
+      pb::AdjustmentRequested m;
+      if (!m.ParseFromArray(bytes, size) || !SameTenant(m.tenant_id(), p)) return false;
+      u128 id = 0, account = 0, amount = 0;
+      platform::IdFromBytes(m.id(), &id);
+      platform::IdFromBytes(m.account_id(), &account);
+      platform::IdFromBytes(m.amount(), &amount);
+      *type = "adjustment.requested";
+      data->append(R"({"id":")");
+      AppendId(data, prefix::kAdjustment, id);
+      data->append(R"(","account":")");
+      AppendId(data, prefix::kAccount, account);
+      data->append(R"(","direction":")");
+      data->append(platform::AdjustmentDirectionName(
+          static_cast<platform::AdjustmentDirection>(m.direction())));
+      data->append(R"(","amount":")");
+      platform::AppendAmount(data, amount, ScaleOf(m.ledger()));
+      data->append(R"(","currency":")");
+      data->append(CurrencyOf(m.ledger()));
+      data->append("\"}");  // the reason stays behind GET /v1/adjustments/{id} (admin)
+      return true;
+    }
+    case PT::kAdjustmentDecided: {
+      pb::AdjustmentDecided m;
+      if (!m.ParseFromArray(bytes, size) || !SameTenant(m.tenant_id(), p)) return false;
+      u128 id = 0;
+      platform::IdFromBytes(m.id(), &id);
+      const bool applied = static_cast<platform::AdjustmentStatus>(m.status()) ==
+                           platform::AdjustmentStatus::kApplied;
+      *type = applied ? "adjustment.applied" : "adjustment.rejected";
+      data->append(R"({"id":")");
+      AppendId(data, prefix::kAdjustment, id);
+      data->append(R"(","decided_by":)");
+      platform::Actor actor;
+      if (platform::ActorFromProto(m.decided_by(), &actor)) {
+        platform::RenderActor(data, actor);
+      } else {
+        data->append("null");
+      }
+      data->push_back('}');
+      return true;
+    }
     default:
       // Tenants, keys and idempotency records are not part of the public feed.
       return false;

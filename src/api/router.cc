@@ -61,6 +61,13 @@ const Route kRoutes[] = {
     {"POST", "/v1/transfers/{id}/post", DecodePost, nullptr, ps::kScopePaymentsWrite, true},
     {"POST", "/v1/transfers/{id}/void", DecodeVoid, nullptr, ps::kScopePaymentsWrite, true},
     {"POST", "/v1/sandbox/deposits", DecodeSandboxDeposit, nullptr, ps::kScopePaymentsWrite},
+    // Manual adjustments (four-eyes): a user's token needs its second factor to ask or approve.
+    {"POST", "/v1/adjustments", DecodeCreateAdjustment, nullptr, ps::kScopeAdmin, true},
+    {"GET", "/v1/adjustments", DecodeListAdjustments, nullptr, ps::kScopeAdmin},
+    {"GET", "/v1/adjustments/{id}", DecodeGetAdjustment, nullptr, ps::kScopeAdmin},
+    {"POST", "/v1/adjustments/{id}/approve", DecodeApproveAdjustment, nullptr, ps::kScopeAdmin,
+     true},
+    {"POST", "/v1/adjustments/{id}/reject", DecodeRejectAdjustment, nullptr, ps::kScopeAdmin},
     {"GET", "/v1/events", nullptr, nullptr, ps::kScopeEventsRead},  // served from the journal
     // Identity (docs/oauth.md).
     {"POST", "/v1/apps", nullptr, DecodeCreateApp, ps::kScopeAdmin},

@@ -11,6 +11,7 @@
 #include "app/platform_stack.h"
 #include "base/sha256.h"
 #include "base/time.h"
+#include "platform/money_audit.h"
 #include "runtime/executor.h"
 #include "runtime/record_applier.h"
 #include "runtime/replay.h"
@@ -62,12 +63,17 @@ int RunReplay(const std::string& data_dir, const std::optional<std::string>& as_
   std::printf("replay: accounts=%zu records=%zu trial_balance=%s as_of=%s\n", state.account_count(),
               state.record_count(), balanced ? "balanced" : "UNBALANCED",
               as_of ? FormatRfc3339(*as_of).c_str() : "end");
+  // Every tenant's books: zero-sum per currency, and the settlement accounts moved only by
+  // sandbox deposits and approved adjustments (an --as-of replay audits that point in time).
+  const Status audit = platform::AuditMoney(stack.service.state(), state);
+  std::printf("replay: money_audit=%s\n", audit.ok() ? "ok" : audit.ToString().c_str());
+  // The events line stays last: scripts read it.
   const Hash256 hash = state.StateHash();
   std::printf("replay: events=%" PRIu64 " seconds=%.3f events_per_s=%.0f state_hash=%s\n",
               result->events, seconds,
               seconds > 0 ? static_cast<double>(result->events) / seconds : 0.0,
               HashHex(hash).c_str());
-  return balanced ? 0 : 1;
+  return balanced && audit.ok() ? 0 : 1;
 }
 
 int RunAuditVerify(const std::string& data_dir) {

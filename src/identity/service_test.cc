@@ -115,6 +115,7 @@ class IdentityServiceTest : public ::testing::Test {
     for (AccountId* a : {&account_, &second_account_, &other_account_}) {
       platform::OpenAccountOp o;
       o.id = *a = AccountId(platform::RandomU128());
+      o.settlement_id = AccountId(platform::RandomU128());
       o.customer = a == &other_account_ ? other_customer_ : customer_;
       o.currency = "EUR";
       ASSERT_EQ(Platform(node, o).http_status, 201);

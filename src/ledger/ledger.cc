@@ -170,6 +170,10 @@ TR ValidateSingleOrPending(const LedgerState& state, const Transfer& in, Timesta
   if (in.ledger != dr.ledger) return TR::kTransferMustHaveTheSameLedgerAsAccounts;
   if (dr.flags & kAccountClosed) return TR::kDebitAccountClosed;
   if (cr.flags & kAccountClosed) return TR::kCreditAccountClosed;
+  // Post and void records inherit this check from their pending transfer.
+  if (((dr.flags | cr.flags) & kAccountInternal) && !(in.flags & kTransferInternal)) {
+    return TR::kInternalAccountNeedsInternalTransfer;
+  }
   u128 amount = in.amount;
   if (in.flags & kTransferBalancingDebit) {
     const Balances& b = dr.balances;
@@ -210,8 +214,8 @@ TR ValidateSingleOrPending(const LedgerState& state, const Transfer& in, Timesta
 
 AR ValidateAccount(const LedgerState& state, const Account& in) {
   if (in.timestamp != 0) return AR::kTimestampMustBeZero;
-  constexpr uint16_t kCreatable =
-      kAccountLinked | kAccountDebitsMustNotExceedCredits | kAccountCreditsMustNotExceedDebits;
+  constexpr uint16_t kCreatable = kAccountLinked | kAccountDebitsMustNotExceedCredits |
+                                  kAccountCreditsMustNotExceedDebits | kAccountInternal;
   if (in.flags & ~kCreatable) return AR::kReservedFlag;
   if (in.history_head != 0 || in.reserved2 != 0) return AR::kReservedField;
   if (in.id.zero()) return AR::kIdMustNotBeZero;
@@ -227,7 +231,7 @@ AR ValidateAccount(const LedgerState& state, const Account& in) {
   if (row != kNoRow) {
     const Account& s = state.account(row);
     constexpr uint16_t kCompared =
-        kAccountDebitsMustNotExceedCredits | kAccountCreditsMustNotExceedDebits;
+        kAccountDebitsMustNotExceedCredits | kAccountCreditsMustNotExceedDebits | kAccountInternal;
     if ((in.flags & kCompared) != (s.flags & kCompared)) return AR::kExistsWithDifferentFlags;
     if (in.user_data_128 != s.user_data_128) return AR::kExistsWithDifferentUserData128;
     if (in.user_data_64 != s.user_data_64) return AR::kExistsWithDifferentUserData64;
@@ -403,6 +407,23 @@ AccountResult DefineGlCode(LedgerState* state, const GlCode& gl, journal::Record
   EmitEvent(out, EventType::kGlCodeDefined, gl);
   state->ApplyGlCodeDefined(gl);
   return AR::kOk;
+}
+
+uint32_t FindUnauthorizedInternalMove(const LedgerState& state) {
+  for (uint32_t row = 0; row < state.record_count(); row++) {
+    const Transfer& t = state.record(row);
+    const RecordAccounts& ra = state.record_accounts(row);
+    const bool internal =
+        (state.account(ra.debit_row).flags | state.account(ra.credit_row).flags) & kAccountInternal;
+    if (!internal) continue;
+    const Transfer* authorizing = &t;
+    if (t.flags & (kTransferPostPending | kTransferVoidPending | kTransferExpiryRecord)) {
+      if (ra.pending_row == kNoRow || ra.pending_row >= row) return row;
+      authorizing = &state.record(ra.pending_row);
+    }
+    if (!(authorizing->flags & kTransferInternal)) return row;
+  }
+  return kNoRow;
 }
 
 AccountResult SetAccountLimit(LedgerState* state, AccountId id, uint64_t limit,

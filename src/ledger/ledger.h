@@ -42,4 +42,10 @@ size_t ExpireDue(LedgerState* state, TimestampNs now, size_t count_max, Timestam
 TransferResult ValidateTransfer(const LedgerState& state, const Transfer& in, TimestampNs now,
                                 Transfer* resolved);
 
+// Audit (O(records)): the row of the first record that moved a kAccountInternal account
+// without kTransferInternal (for post, void and expiry records: on their pending transfer),
+// or kNoRow. Validation refuses such transfers; this checks it on the other path, after the
+// fact, for the simulator and `corebank audit`.
+uint32_t FindUnauthorizedInternalMove(const LedgerState& state);
+
 }  // namespace cb::ledger

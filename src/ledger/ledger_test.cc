@@ -230,7 +230,7 @@ TEST_F(LedgerTest, InvalidAccountIsRejectedWithTheRuleItBreaks) {
   const Case cases[] = {
       {"timestamp", [](Account* a) { a->timestamp = 1; }, AR::kTimestampMustBeZero},
       {"closed at creation", [](Account* a) { a->flags = kAccountClosed; }, AR::kReservedFlag},
-      {"unknown flag", [](Account* a) { a->flags = 1 << 4; }, AR::kReservedFlag},
+      {"unknown flag", [](Account* a) { a->flags = 1 << 5; }, AR::kReservedFlag},
       {"history_head", [](Account* a) { a->history_head = 1; }, AR::kReservedField},
       {"reserved2", [](Account* a) { a->reserved2 = 1; }, AR::kReservedField},
       {"id zero", [](Account* a) { a->id = AccountId{0}; }, AR::kIdMustNotBeZero},
@@ -643,7 +643,7 @@ TEST_F(LedgerTest, InvalidTransferIsRejectedWithTheRuleItBreaks) {
   };
   const Case cases[] = {
       {"timestamp", [](Transfer* t) { t->timestamp = 1; }, TR::kTimestampMustBeZero},
-      {"unknown flag", [](Transfer* t) { t->flags = 1 << 6; }, TR::kReservedFlag},
+      {"unknown flag", [](Transfer* t) { t->flags = 1 << 7; }, TR::kReservedFlag},
       {"expiry record flag", [](Transfer* t) { t->flags = kTransferExpiryRecord; },
        TR::kReservedFlag},
       {"id zero", [](Transfer* t) { t->id = TransferId{0}; }, TR::kIdMustNotBeZero},
@@ -944,6 +944,59 @@ TEST_F(LedgerTest, ClosingAndReopeningKeepTheLimitFlags) {
   ASSERT_EQ(ReopenAccount(&state_, AccountId{1}, &ts_, &out_), AR::kOk);
   EXPECT_EQ(Acc(1).flags, kAccountDebitsMustNotExceedCredits);
   ExpectNoEffect(MakeTransfer(10, 1, 2, 1), TR::kExceedsCredits);
+}
+
+// --- internal accounts ------------------------------------------------------------------
+
+TEST_F(LedgerTest, InternalAccountMovesOnlyByAnInternalTransfer) {
+  ASSERT_EQ(CreateAccount(MakeAccount(1, kEur, kAccountInternal)), AR::kOk);
+  CreateAccountsOk({2, 3});
+  // Neither side of an ordinary transfer, pending or not, may be the internal account.
+  ExpectNoEffect(MakeTransfer(10, 1, 2, 100), TR::kInternalAccountNeedsInternalTransfer);
+  ExpectNoEffect(MakeTransfer(10, 2, 1, 100), TR::kInternalAccountNeedsInternalTransfer);
+  ExpectNoEffect(MakePending(10, 1, 2, 100), TR::kInternalAccountNeedsInternalTransfer);
+  ExpectNoEffect(MakeTransfer(10, 1, 2, 100, kTransferBalancingCredit),
+                 TR::kInternalAccountNeedsInternalTransfer);
+  EXPECT_EQ(Tr(MakeTransfer(10, 1, 2, 100, kTransferInternal)), TR::kOk);
+  EXPECT_EQ(Tr(MakeTransfer(11, 2, 3, 40)), TR::kOk);  // customers among themselves
+  EXPECT_EQ(B(1), Bal(0, 100, 0, 0));
+  EXPECT_EQ(B(2), Bal(0, 40, 0, 100));
+  EXPECT_EQ(FindUnauthorizedInternalMove(state_), kNoRow);
+}
+
+TEST_F(LedgerTest, PostAndVoidOfAnInternalPendingTransferNeedNoFlagOfTheirOwn) {
+  ASSERT_EQ(CreateAccount(MakeAccount(1, kEur, kAccountInternal)), AR::kOk);
+  CreateAccountsOk({2});
+  Transfer p = MakePending(10, 1, 2, 100);
+  p.flags |= kTransferInternal;
+  ASSERT_EQ(Tr(p), TR::kOk);
+  Transfer p2 = MakePending(11, 1, 2, 50, /*timeout_s=*/1);
+  p2.flags |= kTransferInternal;
+  ASSERT_EQ(Tr(p2), TR::kOk);
+  EXPECT_EQ(Tr(MakePost(12, 10, 60)), TR::kOk);
+  ts_ += 2 * kNsPerSecond;
+  EXPECT_EQ(Expire(), 1u);
+  EXPECT_EQ(B(2), Bal(0, 0, 0, 60));
+  EXPECT_EQ(FindUnauthorizedInternalMove(state_), kNoRow);
+}
+
+TEST_F(LedgerTest, InternalFlagIsPartOfAnAccountsIdentity) {
+  ASSERT_EQ(CreateAccount(MakeAccount(1, kEur, kAccountInternal)), AR::kOk);
+  ExpectNoEffect(MakeAccount(1, kEur), AR::kExistsWithDifferentFlags);
+  ASSERT_EQ(CreateAccount(MakeAccount(2, kEur)), AR::kOk);
+  ExpectNoEffect(MakeAccount(2, kEur, kAccountInternal), AR::kExistsWithDifferentFlags);
+}
+
+TEST_F(LedgerTest, AuditFindsAnInternalMoveThatBypassedValidation) {
+  ASSERT_EQ(CreateAccount(MakeAccount(1, kEur, kAccountInternal)), AR::kOk);
+  CreateAccountsOk({2});
+  ASSERT_EQ(Tr(MakeTransfer(10, 1, 2, 100, kTransferInternal)), TR::kOk);
+  EXPECT_EQ(FindUnauthorizedInternalMove(state_), kNoRow);
+  // Replay applies events without validating them: an old or forged journal could hold one.
+  Transfer forged = MakeTransfer(11, 1, 2, 5);
+  forged.timestamp = ts_++;
+  state_.ApplyTransferCreated(forged);
+  EXPECT_EQ(FindUnauthorizedInternalMove(state_), state_.TransferRow(TransferId{11}));
 }
 
 // --- overflow -----------------------------------------------------------------------------

@@ -182,6 +182,8 @@ const char* TransferResultName(TransferResult r) {
       return "debit_account_closed";
     case TransferResult::kCreditAccountClosed:
       return "credit_account_closed";
+    case TransferResult::kInternalAccountNeedsInternalTransfer:
+      return "internal_account_needs_internal_transfer";
     case TransferResult::kLedgerNotFound:
       return "ledger_not_found";
   }

@@ -97,6 +97,7 @@ enum class TransferResult : uint32_t {
   kDebitAccountClosed = 57,
   kCreditAccountClosed = 58,
   kLedgerNotFound = 59,
+  kInternalAccountNeedsInternalTransfer = 60,
 };
 const char* TransferResultName(TransferResult r);
 

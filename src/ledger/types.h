@@ -33,8 +33,11 @@ enum AccountFlags : uint16_t {
   kAccountDebitsMustNotExceedCredits = 1 << 1,
   kAccountCreditsMustNotExceedDebits = 1 << 2,
   kAccountClosed = 1 << 3,  // set by CloseAccount, never at creation
+  // The bank's own books (settlement, clearing, fees, suspense): only a transfer flagged
+  // kTransferInternal may touch it, so no route that forgets to check can move it.
+  kAccountInternal = 1 << 4,
 };
-constexpr uint16_t kAccountFlagsKnown = 0x000F;
+constexpr uint16_t kAccountFlagsKnown = 0x001F;
 
 enum TransferFlags : uint16_t {
   kTransferLinked = 1 << 0,
@@ -43,10 +46,13 @@ enum TransferFlags : uint16_t {
   kTransferVoidPending = 1 << 3,
   kTransferBalancingDebit = 1 << 4,
   kTransferBalancingCredit = 1 << 5,
+  // Set only by the routes made to move money in or out of the bank (a sandbox deposit, an
+  // approved adjustment, a payment rail): required to touch a kAccountInternal account.
+  kTransferInternal = 1 << 6,
   // Internal: a record written when a pending transfer timed out. Clients cannot set it.
   kTransferExpiryRecord = 1 << 15,
 };
-constexpr uint16_t kTransferFlagsClient = 0x003F;
+constexpr uint16_t kTransferFlagsClient = 0x007F;
 
 struct Balances {
   u128 debits_pending = 0;

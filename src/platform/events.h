@@ -17,6 +17,8 @@ enum class EventType : uint16_t {
   kAccountStatusChanged = 262,
   kTransferAnnotated = 263,
   kIdempotencyRecorded = 264,
+  kAdjustmentRequested = 265,
+  kAdjustmentDecided = 266,
 };
 constexpr uint16_t kEventVersion = 1;
 

@@ -49,12 +49,28 @@ const AccountMeta* ConsentedAccount(HandlerContext& h, AccountId id, ScopeSet sc
 // Any account of the tenant, whoever owns it: the payee of a transfer.
 const AccountMeta* PayeeAccount(HandlerContext& h, AccountId id);
 
+// A ledger rejection as the API answers it (stable code, the field it concerns).
+Answer TransferRejected(HandlerContext& h, ledger::TransferResult r);
+
+// Who the caller is, as recorded in events (the API key, else the token's user, else its app).
+Actor ActorOf(const Principal& p);
+
 // Handlers, by resource.
 Answer HandleTenantOp(HandlerContext& h);  // CreateTenant, GetTenant, ListTenants
 Answer HandleKeyOp(HandlerContext& h);     // CreateApiKey, ListApiKeys, RevokeApiKey
 Answer HandleCustomerOp(HandlerContext& h);
 Answer HandleAccountOp(HandlerContext& h);
 Answer HandleTransferOp(HandlerContext& h);
+Answer HandleAdjustmentOp(HandlerContext& h);  // manual adjustments with four-eyes approval
+
+// Appends "journal_seq" to the object that ends the answer's body.
+inline void AppendJournalSeq(Answer* a, uint64_t seq) {
+  CB_CHECK(!a->body.empty() && a->body.back() == '}');
+  a->body.pop_back();
+  a->body.append(R"(,"journal_seq":)");
+  a->body.append(std::to_string(seq));
+  a->body.push_back('}');
+}
 
 // Lists: {"object":"list","data":[...],"has_more":b,"next_cursor":s|null}
 void BeginList(std::string* out);

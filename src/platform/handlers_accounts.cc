@@ -5,48 +5,12 @@
 #include "platform/handler_context.h"
 #include "platform/ids.h"
 #include "platform/json_out.h"
+#include "platform/list_page.h"
 #include "platform/money.h"
 
 namespace cb::platform {
 
 namespace {
-
-void AppendJournalSeq(Answer* a, uint64_t seq) {
-  CB_CHECK(!a->body.empty() && a->body.back() == '}');
-  a->body.pop_back();
-  a->body.append(R"(,"journal_seq":)");
-  a->body.append(std::to_string(seq));
-  a->body.push_back('}');
-}
-
-// Pages over a tenant's list in creation order; `after` is the last id of the previous page.
-template <typename Id, typename Find, typename Render>
-Answer ListByOrder(HandlerContext& h, const std::vector<Id>& ids, std::optional<Id> after,
-                   uint32_t limit, std::string_view prefix, Find find, Render render) {
-  size_t start = 0;
-  if (after) {
-    const auto* obj = find(*after);
-    if (obj == nullptr || !(obj->tenant == h.tenant())) {
-      return h.Error(400, "invalid_request_error", "cursor_invalid", "Unknown cursor.", "cursor");
-    }
-    start = obj->order + 1;
-  }
-  Answer a;
-  BeginList(&a.body);
-  size_t i = start, rendered = 0;
-  for (; i < ids.size() && rendered < limit; i++) {
-    if (!render(&a.body, ids[i], rendered > 0)) continue;
-    rendered++;
-  }
-  // has_more: another matching item exists after this page.
-  bool has_more = false;
-  for (size_t j = i; j < ids.size() && !has_more; j++) {
-    std::string probe;
-    has_more = render(&probe, ids[j], false);
-  }
-  EndList(&a.body, has_more, has_more ? FormatId(prefix, ids[i - 1].value) : "");
-  return a;
-}
 
 Answer CreateCustomer(HandlerContext& h, const CreateCustomerOp& op) {
   if (h.st.FindCustomer(op.id) != nullptr) {
@@ -108,8 +72,9 @@ const ledger::Account& LedgerAccount(HandlerContext& h, AccountId id) {
 }
 
 void EmitAccountOpened(HandlerContext& h, AccountId id, CustomerId customer, AccountType type,
-                       const std::vector<std::string>& aliases) {
+                       ledger::LedgerCode ledger, const std::vector<std::string>& aliases) {
   pb::AccountOpened m;
+  m.set_ledger(ledger);
   m.set_id(IdBytes(id.value));
   m.set_tenant_id(IdBytes(h.tenant().value));
   if (!customer.zero()) m.set_customer_id(IdBytes(customer.value));
@@ -137,24 +102,27 @@ Answer OpenAccount(HandlerContext& h, const OpenAccountOp& op) {
                      "aliases[" + std::to_string(i) + "]");
     }
   }
-  if (h.ledger().AccountRow(op.id) != ledger::kNoRow) {
+  const ledger::LedgerCode code = TenantLedger(h.op.caller.tenant_seq, currency->numeric);
+  const bool first_in_currency = h.ledger().FindLedger(code) == nullptr;
+  if (h.ledger().AccountRow(op.id) != ledger::kNoRow || op.settlement_id == op.id ||
+      (first_in_currency && h.ledger().AccountRow(op.settlement_id) != ledger::kNoRow)) {
     return h.Error(409, "invalid_request_error", "resource_exists", "Id collision; retry.");
   }
   const uint64_t seq = h.sc.NextSeq();
-  const ledger::LedgerCode code = TenantLedger(h.op.caller.tenant_seq, currency->numeric);
   std::vector<ledger::AccountResult> results;
-  if (h.ledger().FindLedger(code) == nullptr) {
+  if (first_in_currency) {
     // First account in this currency: the tenant's ledger and settlement account with it.
     const auto info = ledger::CurrencyLedger(code, op.currency);
     CB_CHECK(info.has_value());
     CB_CHECK(ledger::DefineLedger(&h.ledger(), *info, h.sc.out) == ledger::AccountResult::kOk);
     ledger::Account settlement;
-    settlement.id = SettlementAccountId(h.op.caller.tenant_seq, currency->numeric);
+    settlement.id = op.settlement_id;
     settlement.ledger = code;
     settlement.code = kGlSettlement;
+    settlement.flags = ledger::kAccountInternal;
     ledger::CreateAccounts(&h.ledger(), {&settlement, 1}, h.sc.ts_next, h.sc.out, &results);
     CB_CHECK(results.at(0) == ledger::AccountResult::kOk);
-    EmitAccountOpened(h, settlement.id, CustomerId(), AccountType::kSettlement, {});
+    EmitAccountOpened(h, settlement.id, CustomerId(), AccountType::kSettlement, code, {});
   }
   ledger::Account account;
   account.id = op.id;
@@ -163,7 +131,7 @@ Answer OpenAccount(HandlerContext& h, const OpenAccountOp& op) {
   account.flags = ledger::kAccountDebitsMustNotExceedCredits;  // no overdraft by default
   ledger::CreateAccounts(&h.ledger(), {&account, 1}, h.sc.ts_next, h.sc.out, &results);
   CB_CHECK(results.at(0) == ledger::AccountResult::kOk);
-  EmitAccountOpened(h, op.id, op.customer, op.type, op.aliases);
+  EmitAccountOpened(h, op.id, op.customer, op.type, code, op.aliases);
   Answer a{201, {}};
   const ledger::Account& la = LedgerAccount(h, op.id);
   RenderAccount(&a.body, *h.st.FindAccount(op.id), la, LedgerOf(h, la));

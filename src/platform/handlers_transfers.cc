@@ -15,6 +15,10 @@ namespace {
 
 using ledger::TransferResult;
 
+constexpr const char* kInternalAccountMessage =
+    "Internal accounts (settlement and the bank's other books) are never an end of a transfer; "
+    "money enters through sandbox deposits (sandbox tenants) or approved adjustments.";
+
 struct ApiError {
   uint16_t status = 0;  // 0: no error
   std::string_view code;
@@ -47,6 +51,8 @@ ApiError FromLedger(TransferResult r) {
               "amount"};
     case TransferResult::kLinkedEventFailed:
       return {422, "linked_event_failed", "Another transfer in this linked chain failed.", ""};
+    case TransferResult::kInternalAccountNeedsInternalTransfer:
+      return {422, "internal_account", kInternalAccountMessage, ""};
     case TransferResult::kOverflowsCreditsPosted:
     case TransferResult::kOverflowsDebitsPosted:
     case TransferResult::kOverflowsCreditsPending:
@@ -90,6 +96,13 @@ ApiError Prepare(HandlerContext& h, const TransferSpec& spec, ledger::Transfer* 
   const AccountMeta* to = nullptr;
   if (ApiError e = resolve(spec.from, "from_account", true, &from); e.status) return e;
   if (ApiError e = resolve(spec.to, "to_account", false, &to); e.status) return e;
+  // The ledger refuses this too (kAccountInternal); saying so here names the field.
+  if (IsInternalAccount(from->type)) {
+    return {422, "internal_account", kInternalAccountMessage, "from_account"};
+  }
+  if (IsInternalAccount(to->type)) {
+    return {422, "internal_account", kInternalAccountMessage, "to_account"};
+  }
   if (from->status == AccountStatus::kFrozen) {
     return {422, "account_frozen", "The source account is frozen.", "from_account"};
   }
@@ -136,12 +149,15 @@ ApiError Prepare(HandlerContext& h, const TransferSpec& spec, ledger::Transfer* 
   return {};
 }
 
-void Annotate(HandlerContext& h, TransferId id, const std::string& description) {
+// `initiated_by`: who moved money into or out of the bank, recorded with the transfer.
+void Annotate(HandlerContext& h, TransferId id, const std::string& description,
+              const Actor* initiated_by = nullptr) {
   if (description.empty()) return;
   pb::TransferAnnotated m;
   m.set_id(IdBytes(id.value));
   m.set_description(description);
   m.set_tenant_id(IdBytes(h.tenant().value));
+  if (initiated_by != nullptr) ActorToProto(*initiated_by, m.mutable_initiated_by());
   EmitProto(h.sc.out, EventType::kTransferAnnotated, m);
   h.st.ApplyTransferAnnotated(m);
 }
@@ -189,7 +205,8 @@ Answer ErrorOf(HandlerContext& h, const ApiError& e) {
   return h.Error(e.status, type, e.code, e.message, e.param);
 }
 
-Answer CreateOne(HandlerContext& h, const ledger::Transfer& t, const std::string& description) {
+Answer CreateOne(HandlerContext& h, const ledger::Transfer& t, const std::string& description,
+                 const Actor* initiated_by = nullptr) {
   const uint64_t seq = h.sc.NextSeq();
   std::vector<TransferResult> results;
   ledger::CreateTransfers(&h.ledger(), {&t, 1}, h.sc.ts_next, h.sc.out, &results);
@@ -199,7 +216,7 @@ Answer CreateOne(HandlerContext& h, const ledger::Transfer& t, const std::string
     return h.Error(409, "invalid_request_error", "resource_exists", "Id collision; retry.", "id");
   }
   if (results.at(0) != TransferResult::kOk) return ErrorOf(h, FromLedger(results[0]));
-  Annotate(h, t.id, description);
+  Annotate(h, t.id, description, initiated_by);
   return TransferAnswer(h, 201, t.pending_id.zero() ? t.id : t.pending_id, seq, t);
 }
 
@@ -219,7 +236,7 @@ Answer SandboxDeposit(HandlerContext& h, const SandboxDepositOp& op) {
   }
   const AccountMeta* meta = TenantAccount(h, op.account);
   if (meta == nullptr) return h.NotFound("account_not_found", "account", "account");
-  if (meta->type == AccountType::kSettlement) {
+  if (IsInternalAccount(meta->type)) {
     return h.Error(422, "invalid_request_error", "account_not_customer",
                    "Deposit into a customer account.", "account");
   }
@@ -232,15 +249,18 @@ Answer SandboxDeposit(HandlerContext& h, const SandboxDepositOp& op) {
     return h.Error(422, "transfer_error", "currency_mismatch",
                    "The account holds " + std::string(info->currency) + ".", "currency");
   }
-  const auto currency = ledger::FindCurrency(op.currency);
+  const std::optional<AccountId> settlement = h.st.SettlementAccount(la.ledger);
+  CB_CHECK(settlement.has_value());  // opened with the tenant's first account in the currency
   ledger::Transfer t;
   t.id = op.id;
-  t.debit_account_id = SettlementAccountId(h.op.caller.tenant_seq, currency->numeric);
+  t.debit_account_id = *settlement;
   t.credit_account_id = op.account;
   t.amount = op.amount_minor;
   t.ledger = la.ledger;
   t.code = kTransferCodeDeposit;
-  return CreateOne(h, t, "sandbox deposit");
+  t.flags = ledger::kTransferInternal;  // the one route besides adjustments that may mint
+  const Actor actor = ActorOf(h.caller());
+  return CreateOne(h, t, "sandbox deposit", &actor);
 }
 
 // The transfer if it is this tenant's (and, for a delegated caller, touches an account its
@@ -406,6 +426,10 @@ Answer ListTransfers(HandlerContext& h, const ListTransfersOp& op) {
 }
 
 }  // namespace
+
+Answer TransferRejected(HandlerContext& h, ledger::TransferResult r) {
+  return ErrorOf(h, FromLedger(r));
+}
 
 Answer HandleTransferOp(HandlerContext& h) {
   if (const auto* op = std::get_if<CreateTransferOp>(&h.op.body))

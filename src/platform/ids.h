@@ -18,6 +18,10 @@ inline constexpr std::string_view kApiKey = "key_";
 inline constexpr std::string_view kCustomer = "cus_";
 inline constexpr std::string_view kAccount = "acct_";
 inline constexpr std::string_view kTransfer = "tr_";
+inline constexpr std::string_view kAdjustment = "adj_";
+// Identity's users and apps, named here only as the actors of platform events.
+inline constexpr std::string_view kUser = "usr_";
+inline constexpr std::string_view kApp = "app_";
 }  // namespace prefix
 
 std::string FormatId(std::string_view prefix, u128 value);

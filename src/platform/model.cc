@@ -49,6 +49,29 @@ const char* AccountStatusName(AccountStatus s) {
   }
   return "unknown";
 }
+const char* AdjustmentStatusName(AdjustmentStatus s) {
+  switch (s) {
+    case AdjustmentStatus::kPendingApproval:
+      return "pending_approval";
+    case AdjustmentStatus::kApplied:
+      return "applied";
+    case AdjustmentStatus::kRejected:
+      return "rejected";
+  }
+  return "unknown";
+}
+const char* AdjustmentDirectionName(AdjustmentDirection d) {
+  return d == AdjustmentDirection::kDebit ? "debit" : "credit";
+}
+bool ParseAdjustmentDirection(std::string_view s, AdjustmentDirection* out) {
+  if (s == "credit")
+    *out = AdjustmentDirection::kCredit;
+  else if (s == "debit")
+    *out = AdjustmentDirection::kDebit;
+  else
+    return false;
+  return true;
+}
 bool ParseRole(std::string_view s, Role* out) {
   if (s == "admin")
     *out = Role::kAdmin;

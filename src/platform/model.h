@@ -14,9 +14,11 @@ namespace cb::platform {
 struct TenantIdTag {};
 struct ApiKeyIdTag {};
 struct CustomerIdTag {};
+struct AdjustmentIdTag {};
 using TenantId = ledger::Id128<TenantIdTag>;
 using ApiKeyId = ledger::Id128<ApiKeyIdTag>;
 using CustomerId = ledger::Id128<CustomerIdTag>;
+using AdjustmentId = ledger::Id128<AdjustmentIdTag>;
 using ledger::AccountId;
 using ledger::TransferId;
 
@@ -26,12 +28,24 @@ enum class CustomerType : uint8_t { kIndividual = 1, kBusiness = 2 };
 enum class CustomerStatus : uint8_t { kActive = 1, kSuspended = 2, kClosed = 3 };
 enum class AccountType : uint8_t { kCurrent = 1, kSavings = 2, kSettlement = 3 };
 enum class AccountStatus : uint8_t { kOpen = 1, kFrozen = 2, kClosed = 3 };
+enum class AdjustmentDirection : uint8_t { kCredit = 1, kDebit = 2 };  // of the customer account
+enum class AdjustmentStatus : uint8_t { kPendingApproval = 1, kApplied = 2, kRejected = 3 };
+// Who did something, as recorded in events: an API key, or a token's user (or, for client
+// credentials, its app).
+enum class ActorKind : uint8_t { kApiKey = 1, kUser = 2, kApp = 3 };
+
+// The bank's own books (settlement now; clearing, fees, suspense and the rails' GL accounts
+// later): never an end of a public transfer, never visible to a customer's token.
+inline bool IsInternalAccount(AccountType t) { return t == AccountType::kSettlement; }
 
 const char* RoleName(Role r);
 const char* CustomerTypeName(CustomerType t);
 const char* CustomerStatusName(CustomerStatus s);
 const char* AccountTypeName(AccountType t);
 const char* AccountStatusName(AccountStatus s);
+const char* AdjustmentStatusName(AdjustmentStatus s);
+const char* AdjustmentDirectionName(AdjustmentDirection d);
+bool ParseAdjustmentDirection(std::string_view s, AdjustmentDirection* out);
 bool ParseRole(std::string_view s, Role* out);
 bool ParseCustomerType(std::string_view s, CustomerType* out);
 bool ParseCustomerStatus(std::string_view s, CustomerStatus* out);
@@ -42,7 +56,8 @@ constexpr uint16_t kGlSettlement = 1000;  // asset: the tenant's settlement (sus
 constexpr uint16_t kGlCurrent = 2000;     // liability: customer current accounts
 constexpr uint16_t kGlSavings = 2100;     // liability: customer savings accounts
 constexpr uint16_t kTransferCodeTransfer = 1;
-constexpr uint16_t kTransferCodeDeposit = 2;
+constexpr uint16_t kTransferCodeDeposit = 2;     // sandbox deposit: settlement -> customer
+constexpr uint16_t kTransferCodeAdjustment = 3;  // four-eyes manual adjustment
 
 // Ledgers are per tenant and currency: seq * 1000 + ISO 4217 numeric code.
 constexpr uint32_t kTenantSeqMax = 4'000'000;
@@ -50,10 +65,16 @@ inline ledger::LedgerCode TenantLedger(uint32_t tenant_seq, uint16_t iso_numeric
   return tenant_seq * 1000 + iso_numeric;
 }
 inline uint32_t LedgerTenantSeq(ledger::LedgerCode ledger) { return ledger / 1000; }
-// The tenant's settlement account for a currency: a reserved id range (top byte 0xCB) that
-// random ids practically never hit; creation fails cleanly if one ever does.
-inline AccountId SettlementAccountId(uint32_t tenant_seq, uint16_t iso_numeric) {
-  return AccountId(MakeU128(0xCB00'0000'0000'0000ull | tenant_seq, iso_numeric));
+// Settlement accounts opened before issue 12 had structured ids (top byte 0xCB, then the
+// tenant seq, then the ISO numeric code); those journals still name them so. New ones get
+// random ids like every other account. Used only to read old AccountOpened events.
+inline ledger::LedgerCode LegacySettlementLedger(AccountId id) {
+  const uint64_t hi = U128Hi(id.value);
+  if ((hi >> 56) != 0xCB) return 0;
+  const uint64_t lo = U128Lo(id.value);
+  const uint64_t seq = hi & 0x00FF'FFFF'FFFF'FFFFull;
+  if (seq == 0 || seq > kTenantSeqMax || lo == 0 || lo >= 1000) return 0;
+  return static_cast<ledger::LedgerCode>(seq * 1000 + lo);
 }
 
 struct Tenant {
@@ -89,11 +110,39 @@ struct Customer {
 struct AccountMeta {
   AccountId id;
   TenantId tenant;
-  CustomerId customer;  // zero for settlement accounts
+  CustomerId customer;            // zero for internal accounts
+  ledger::LedgerCode ledger = 0;  // 0 in events before issue 12 (then known for settlement only)
   AccountType type = AccountType::kCurrent;
   AccountStatus status = AccountStatus::kOpen;
   std::vector<std::string> aliases;
   TimestampNs created = 0;
+  uint32_t order = 0;
+};
+
+struct Actor {
+  ActorKind kind = ActorKind::kApiKey;
+  u128 id = 0;
+  bool operator==(const Actor&) const = default;
+};
+
+// A manual adjustment: money moved between a customer account and the tenant's settlement
+// account outside any transfer route, requested by one actor and applied only when a
+// different one approves (four-eyes).
+struct Adjustment {
+  AdjustmentId id;
+  TenantId tenant;
+  AccountId account;
+  TransferId transfer;  // the ledger transfer it becomes when applied
+  AdjustmentDirection direction = AdjustmentDirection::kCredit;
+  u128 amount_minor = 0;
+  ledger::LedgerCode ledger = 0;
+  std::string reason;
+  AdjustmentStatus status = AdjustmentStatus::kPendingApproval;
+  Actor requested_by;
+  TimestampNs requested = 0;
+  Actor decided_by;  // approver or rejecter
+  std::string decision_note;
+  TimestampNs decided = 0;
   uint32_t order = 0;
 };
 

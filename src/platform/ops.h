@@ -63,6 +63,9 @@ struct ListCustomersOp {
 };
 struct OpenAccountOp {
   AccountId id;
+  // The tenant's settlement account for the currency, if this is its first account in it:
+  // random like every id (the handler must stay deterministic, so the edge draws it).
+  AccountId settlement_id;
   CustomerId customer;
   std::string currency;  // validated ISO 4217
   AccountType type = AccountType::kCurrent;
@@ -136,13 +139,36 @@ struct ListTransfersOp {
 struct BatchTransfersOp {
   std::vector<TransferSpec> items;
 };
+struct CreateAdjustmentOp {
+  AdjustmentId id;
+  TransferId transfer_id;  // the ledger transfer it becomes when approved
+  AccountId account;
+  AdjustmentDirection direction = AdjustmentDirection::kCredit;
+  u128 amount_minor = 0;
+  std::string currency;
+  std::string reason;
+};
+struct GetAdjustmentOp {
+  AdjustmentId id;
+};
+struct ListAdjustmentsOp {
+  uint32_t limit = 10;
+  std::optional<AdjustmentId> after;
+  std::optional<AdjustmentStatus> status;
+};
+struct DecideAdjustmentOp {
+  AdjustmentId id;
+  bool approve = false;
+  std::string note;
+};
 
 using OpBody =
     std::variant<CreateTenantOp, GetTenantOp, ListTenantsOp, CreateApiKeyOp, ListApiKeysOp,
                  RevokeApiKeyOp, CreateCustomerOp, UpdateCustomerOp, GetCustomerOp, ListCustomersOp,
                  OpenAccountOp, GetAccountOp, ListAccountsOp, GetBalancesOp, ListTransactionsOp,
                  AccountActionOp, GetAliasOp, CreateTransferOp, SandboxDepositOp, PostVoidOp,
-                 GetTransferOp, ListTransfersOp, BatchTransfersOp>;
+                 GetTransferOp, ListTransfersOp, BatchTransfersOp, CreateAdjustmentOp,
+                 GetAdjustmentOp, ListAdjustmentsOp, DecideAdjustmentOp>;
 
 class PlatformOp final : public runtime::ServiceOp {
  public:

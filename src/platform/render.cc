@@ -205,4 +205,65 @@ void RenderTransfer(std::string* out, const TransferView& v) {
   out->push_back('}');
 }
 
+void RenderActor(std::string* out, const Actor& a) {
+  std::string_view type = "api_key", id_prefix = prefix::kApiKey;
+  if (a.kind == ActorKind::kUser) {
+    type = "user";
+    id_prefix = prefix::kUser;
+  } else if (a.kind == ActorKind::kApp) {
+    type = "app";
+    id_prefix = prefix::kApp;
+  }
+  out->append(R"({"type":")");
+  out->append(type);
+  out->append(R"(","id":")");
+  AppendId(out, id_prefix, a.id);
+  out->append(R"("})");
+}
+
+void RenderAdjustment(std::string* out, const Adjustment& a, const ledger::LedgerInfo& info) {
+  const bool decided = a.status != AdjustmentStatus::kPendingApproval;
+  out->append(R"({"id":")");
+  AppendId(out, prefix::kAdjustment, a.id.value);
+  out->append(R"(","object":"adjustment","account":")");
+  AppendId(out, prefix::kAccount, a.account.value);
+  out->append(R"(","direction":")");
+  out->append(AdjustmentDirectionName(a.direction));
+  out->append(R"(","amount":")");
+  AppendAmount(out, a.amount_minor, info.scale);
+  out->append(R"(","currency":")");
+  out->append(info.currency);
+  out->append(R"(","reason":)");
+  AppendJsonString(out, a.reason);
+  out->append(R"(,"status":")");
+  out->append(AdjustmentStatusName(a.status));
+  out->append(R"(","transfer":)");
+  if (a.status == AdjustmentStatus::kApplied) {
+    out->push_back('"');
+    AppendId(out, prefix::kTransfer, a.transfer.value);
+    out->push_back('"');
+  } else {
+    out->append("null");
+  }
+  out->append(R"(,"requested_by":)");
+  RenderActor(out, a.requested_by);
+  out->append(R"(,"decided_by":)");
+  if (decided) {
+    RenderActor(out, a.decided_by);
+  } else {
+    out->append("null");
+  }
+  out->append(R"(,"decision_note":)");
+  AppendJsonStringOrNull(out, a.decision_note);
+  out->append(R"(,"created_at":)");
+  AppendTimestamp(out, a.requested);
+  out->append(R"(,"decided_at":)");
+  if (decided) {
+    AppendTimestamp(out, a.decided);
+  } else {
+    out->append("null");
+  }
+  out->push_back('}');
+}
+
 }  // namespace cb::platform

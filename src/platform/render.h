@@ -40,5 +40,8 @@ struct TransferView {
   uint64_t journal_seq = 0;  // 0 renders null (reads)
 };
 void RenderTransfer(std::string* out, const TransferView& v);
+// {"type":"api_key"|"user"|"app","id":"key_..."}
+void RenderActor(std::string* out, const Actor& a);
+void RenderAdjustment(std::string* out, const Adjustment& a, const ledger::LedgerInfo& info);
 
 }  // namespace cb::platform

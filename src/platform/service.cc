@@ -38,6 +38,11 @@ Answer Dispatch(HandlerContext& h) {
                              std::is_same_v<T, ListTransactionsOp> ||
                              std::is_same_v<T, AccountActionOp> || std::is_same_v<T, GetAliasOp>) {
           return HandleAccountOp(h);
+        } else if constexpr (std::is_same_v<T, CreateAdjustmentOp> ||
+                             std::is_same_v<T, GetAdjustmentOp> ||
+                             std::is_same_v<T, ListAdjustmentsOp> ||
+                             std::is_same_v<T, DecideAdjustmentOp>) {
+          return HandleAdjustmentOp(h);
         } else {
           return HandleTransferOp(h);
         }
@@ -55,7 +60,10 @@ ScopeSet RequiredScope(const OpBody& body) {
         using T = std::decay_t<decltype(b)>;
         if constexpr (std::is_same_v<T, CreateTenantOp> || std::is_same_v<T, ListTenantsOp> ||
                       std::is_same_v<T, GetTenantOp> || std::is_same_v<T, CreateApiKeyOp> ||
-                      std::is_same_v<T, ListApiKeysOp> || std::is_same_v<T, RevokeApiKeyOp>) {
+                      std::is_same_v<T, ListApiKeysOp> || std::is_same_v<T, RevokeApiKeyOp> ||
+                      std::is_same_v<T, CreateAdjustmentOp> || std::is_same_v<T, GetAdjustmentOp> ||
+                      std::is_same_v<T, ListAdjustmentsOp> ||
+                      std::is_same_v<T, DecideAdjustmentOp>) {
           return kScopeAdmin;
         } else if constexpr (std::is_same_v<T, GetCustomerOp> ||
                              std::is_same_v<T, ListCustomersOp>) {
@@ -291,7 +299,16 @@ const Customer* TenantCustomer(HandlerContext& h, CustomerId id) {
 
 const AccountMeta* PayeeAccount(HandlerContext& h, AccountId id) {
   const AccountMeta* a = h.st.FindAccount(id);
-  return a != nullptr && a->tenant == h.tenant() ? a : nullptr;
+  if (a == nullptr || !(a->tenant == h.tenant())) return nullptr;
+  // A customer's token does not see the bank's own books at all, not even as a payee.
+  if (h.caller().delegated() && IsInternalAccount(a->type)) return nullptr;
+  return a;
+}
+
+Actor ActorOf(const Principal& p) {
+  if (p.kind == PrincipalKind::kApiKey) return {ActorKind::kApiKey, p.key.value};
+  if (p.user != 0) return {ActorKind::kUser, p.user};
+  return {ActorKind::kApp, p.client};
 }
 
 const AccountMeta* ConsentedAccount(HandlerContext& h, AccountId id, ScopeSet scope, bool* denied) {

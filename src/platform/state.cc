@@ -1,9 +1,6 @@
 #include "platform/state.h"
 
-#include <algorithm>
-
 #include "platform/events.h"
-#include "runtime/snapshot_events.h"
 
 namespace cb::platform {
 
@@ -16,6 +13,19 @@ std::string IdBytes(u128 v) {
 bool IdFromBytes(const std::string& bytes, u128* out) {
   if (bytes.size() != 16) return false;
   *out = LoadLe<u128>(reinterpret_cast<const uint8_t*>(bytes.data()));
+  return true;
+}
+
+void ActorToProto(const Actor& a, pb::Actor* out) {
+  out->set_kind(static_cast<uint32_t>(a.kind));
+  out->set_id(IdBytes(a.id));
+}
+
+bool ActorFromProto(const pb::Actor& in, Actor* out) {
+  if (in.kind() < 1 || in.kind() > 3 || !IdFromBytes(in.id(), &out->id) || out->id == 0) {
+    return false;
+  }
+  out->kind = static_cast<ActorKind>(in.kind());
   return true;
 }
 
@@ -44,6 +54,14 @@ const TenantLists* PlatformState::Lists(TenantId tenant) const {
 }
 const std::string* PlatformState::TransferDescription(TransferId id) const {
   return FindIn(descriptions_, id.value);
+}
+const Adjustment* PlatformState::FindAdjustment(AdjustmentId id) const {
+  return FindIn(adjustments_, id.value);
+}
+std::optional<AccountId> PlatformState::SettlementAccount(ledger::LedgerCode ledger) const {
+  auto it = settlement_.find(ledger);
+  if (it == settlement_.end()) return std::nullopt;
+  return it->second;
 }
 
 std::string PlatformState::AliasKey(TenantId tenant, std::string_view alias) {
@@ -143,6 +161,12 @@ void PlatformState::ApplyAccountOpened(const pb::AccountOpened& e) {
   a.status = static_cast<AccountStatus>(e.status());
   a.aliases.assign(e.aliases().begin(), e.aliases().end());
   a.created = e.created_ns();
+  a.ledger = e.ledger();
+  if (IsInternalAccount(a.type)) {
+    if (a.ledger == 0) a.ledger = LegacySettlementLedger(a.id);
+    CB_CHECK(a.ledger != 0);  // Apply refuses an internal account of no known ledger
+    CB_CHECK(settlement_.emplace(a.ledger, a.id).second);
+  }
   for (const std::string& alias : a.aliases) aliases_[AliasKey(a.tenant, alias)] = a.id;
   auto& list = lists_[a.tenant.value].accounts;
   a.order = static_cast<uint32_t>(list.size());
@@ -160,6 +184,35 @@ void PlatformState::ApplyTransferAnnotated(const pb::TransferAnnotated& e) {
   u128 id = 0;
   CB_CHECK(IdFromBytes(e.id(), &id));
   descriptions_[id] = e.description();
+}
+
+void PlatformState::ApplyAdjustmentRequested(const pb::AdjustmentRequested& e) {
+  Adjustment a;
+  CB_CHECK(IdFromBytes(e.id(), &a.id.value));
+  CB_CHECK(IdFromBytes(e.tenant_id(), &a.tenant.value));
+  CB_CHECK(IdFromBytes(e.account_id(), &a.account.value));
+  CB_CHECK(IdFromBytes(e.transfer_id(), &a.transfer.value));
+  CB_CHECK(IdFromBytes(e.amount(), &a.amount_minor));
+  a.direction = static_cast<AdjustmentDirection>(e.direction());
+  a.ledger = e.ledger();
+  a.reason = e.reason();
+  CB_CHECK(ActorFromProto(e.requested_by(), &a.requested_by));
+  a.requested = e.requested_ns();
+  auto& list = lists_[a.tenant.value].adjustments;
+  a.order = static_cast<uint32_t>(list.size());
+  list.push_back(a.id);
+  adjustments_[a.id.value] = std::move(a);
+}
+
+void PlatformState::ApplyAdjustmentDecided(const pb::AdjustmentDecided& e) {
+  u128 id = 0;
+  CB_CHECK(IdFromBytes(e.id(), &id));
+  Adjustment& a = adjustments_.at(id);
+  CB_CHECK(a.status == AdjustmentStatus::kPendingApproval);
+  a.status = static_cast<AdjustmentStatus>(e.status());
+  CB_CHECK(ActorFromProto(e.decided_by(), &a.decided_by));
+  a.decision_note = e.note();
+  a.decided = e.decided_ns();
 }
 
 void PlatformState::ExpireIdempotency(TimestampNs now) {
@@ -259,6 +312,11 @@ Status PlatformState::Apply(const journal::EventView& ev, uint64_t seq) {
         return bad("undecodable");
       }
       if (accounts_.contains(id) || !tenants_.contains(other)) return bad("bad account");
+      if (IsInternalAccount(static_cast<AccountType>(m.type()))) {
+        const ledger::LedgerCode ledger =
+            m.ledger() != 0 ? m.ledger() : LegacySettlementLedger(AccountId(id));
+        if (ledger == 0 || settlement_.contains(ledger)) return bad("bad settlement account");
+      }
       ApplyAccountOpened(m);
       return Status::Ok();
     }
@@ -275,6 +333,36 @@ Status PlatformState::Apply(const journal::EventView& ev, uint64_t seq) {
       pb::TransferAnnotated m;
       if (!Parse(ev, &m) || !IdFromBytes(m.id(), &id)) return bad("undecodable");
       ApplyTransferAnnotated(m);
+      return Status::Ok();
+    }
+    case EventType::kAdjustmentRequested: {
+      pb::AdjustmentRequested m;
+      Actor actor;
+      u128 account = 0, transfer = 0, amount = 0;
+      if (!Parse(ev, &m) || !IdFromBytes(m.id(), &id) || !IdFromBytes(m.tenant_id(), &other) ||
+          !IdFromBytes(m.account_id(), &account) || !IdFromBytes(m.transfer_id(), &transfer) ||
+          !IdFromBytes(m.amount(), &amount) || m.direction() < 1 || m.direction() > 2 ||
+          !ActorFromProto(m.requested_by(), &actor)) {
+        return bad("undecodable");
+      }
+      if (adjustments_.contains(id) || !tenants_.contains(other) || !accounts_.contains(account)) {
+        return bad("bad adjustment");
+      }
+      ApplyAdjustmentRequested(m);
+      return Status::Ok();
+    }
+    case EventType::kAdjustmentDecided: {
+      pb::AdjustmentDecided m;
+      Actor actor;
+      if (!Parse(ev, &m) || !IdFromBytes(m.id(), &id) || m.status() < 2 || m.status() > 3 ||
+          !ActorFromProto(m.decided_by(), &actor)) {
+        return bad("undecodable");
+      }
+      auto it = adjustments_.find(id);
+      if (it == adjustments_.end() || it->second.status != AdjustmentStatus::kPendingApproval) {
+        return bad("adjustment not pending");
+      }
+      ApplyAdjustmentDecided(m);
       return Status::Ok();
     }
     case EventType::kIdempotencyRecorded: {
@@ -305,110 +393,12 @@ void PlatformState::Clear() {
   accounts_.clear();
   aliases_.clear();
   descriptions_.clear();
+  adjustments_.clear();
+  settlement_.clear();
   idempotency_.clear();
   idempotency_order_.clear();
   idempotency_bytes_ = 0;
   keys_dir_->Clear();
-}
-
-namespace {
-template <typename Message>
-void AppendSnapshotEvent(std::string* out, EventType type, const Message& m) {
-  runtime::AppendSnapshotEvent(out, static_cast<uint16_t>(type), m);
-}
-}  // namespace
-
-std::string PlatformState::EncodeSnapshot() const {
-  std::string out;
-  for (TenantId tid : tenant_order_) {
-    const Tenant& t = tenants_.at(tid.value);
-    pb::TenantCreated m;
-    m.set_id(IdBytes(t.id.value));
-    m.set_seq(t.seq);
-    m.set_name(t.name);
-    m.set_sandbox(t.sandbox);
-    m.set_root(t.root);
-    m.set_created_ns(t.created);
-    AppendSnapshotEvent(&out, EventType::kTenantCreated, m);
-  }
-  for (TenantId tid : tenant_order_) {
-    const TenantLists& lists = lists_.at(tid.value);
-    for (ApiKeyId kid : lists.keys) {
-      const ApiKey& k = keys_.at(kid.value);
-      pb::ApiKeyCreated m;
-      m.set_id(IdBytes(k.id.value));
-      m.set_tenant_id(IdBytes(k.tenant.value));
-      m.set_secret_sha256(k.secret_sha256.data(), k.secret_sha256.size());
-      m.set_role(static_cast<uint32_t>(k.role));
-      m.set_name(k.name);
-      m.set_created_ns(k.created);
-      AppendSnapshotEvent(&out, EventType::kApiKeyCreated, m);
-      if (k.revoked) {
-        pb::ApiKeyRevoked r;
-        r.set_id(IdBytes(k.id.value));
-        AppendSnapshotEvent(&out, EventType::kApiKeyRevoked, r);
-      }
-    }
-    for (CustomerId cid : lists.customers) {
-      const Customer& c = customers_.at(cid.value);
-      pb::CustomerCreated m;
-      m.set_id(IdBytes(c.id.value));
-      m.set_tenant_id(IdBytes(c.tenant.value));
-      m.set_type(static_cast<uint32_t>(c.type));
-      m.set_name(c.name);
-      m.set_email(c.email);
-      m.set_phone(c.phone);
-      m.set_kyc_tier(c.kyc_tier);
-      m.set_status(static_cast<uint32_t>(c.status));
-      m.set_created_ns(c.created);
-      AppendSnapshotEvent(&out, EventType::kCustomerCreated, m);
-    }
-    for (AccountId aid : lists.accounts) {
-      const AccountMeta& a = accounts_.at(aid.value);
-      pb::AccountOpened m;
-      m.set_id(IdBytes(a.id.value));
-      m.set_tenant_id(IdBytes(a.tenant.value));
-      if (!a.customer.zero()) m.set_customer_id(IdBytes(a.customer.value));
-      m.set_type(static_cast<uint32_t>(a.type));
-      for (const std::string& alias : a.aliases) m.add_aliases(alias);
-      m.set_status(static_cast<uint32_t>(a.status));
-      m.set_created_ns(a.created);
-      AppendSnapshotEvent(&out, EventType::kAccountOpened, m);
-    }
-  }
-  // Sorted: a snapshot's bytes must not depend on hash-map iteration order.
-  std::vector<std::pair<u128, const std::string*>> described;
-  described.reserve(descriptions_.size());
-  for (const auto& [id, text] : descriptions_) described.emplace_back(id, &text);
-  std::sort(described.begin(), described.end());
-  for (const auto& [id, text] : described) {
-    pb::TransferAnnotated m;
-    m.set_id(IdBytes(id));
-    m.set_description(*text);
-    AppendSnapshotEvent(&out, EventType::kTransferAnnotated, m);
-  }
-  for (const auto& [created, map_key] : idempotency_order_) {
-    auto it = idempotency_.find(map_key);
-    if (it == idempotency_.end() || it->second.created != created) continue;
-    pb::IdempotencyRecorded m;
-    m.set_tenant_id(map_key.substr(0, 16));
-    m.set_key(map_key.substr(16));
-    m.set_request_sha256(it->second.request_sha256.data(), 32);
-    m.set_http_status(it->second.http_status);
-    m.set_seq(it->second.seq);  // the body stays in the journal
-    m.set_created_ns(created);
-    AppendSnapshotEvent(&out, EventType::kIdempotencyRecorded, m);
-  }
-  return out;
-}
-
-Status PlatformState::DecodeSnapshot(std::string_view bytes) {
-  while (!bytes.empty()) {
-    CB_ASSIGN_OR_RETURN(const journal::EventView ev,
-                        runtime::NextSnapshotEvent(&bytes, kEventVersion, "platform"));
-    CB_RETURN_IF_ERROR(Apply(ev, 0));
-  }
-  return Status::Ok();
 }
 
 const char* EventTypeName(EventType type) {
@@ -431,6 +421,10 @@ const char* EventTypeName(EventType type) {
       return "transfer.annotated";
     case EventType::kIdempotencyRecorded:
       return "idempotency.recorded";
+    case EventType::kAdjustmentRequested:
+      return "adjustment.requested";
+    case EventType::kAdjustmentDecided:
+      return "adjustment.decided";
   }
   return "unknown";
 }

@@ -23,6 +23,7 @@ struct TenantLists {
   std::vector<ApiKeyId> keys;
   std::vector<CustomerId> customers;
   std::vector<AccountId> accounts;
+  std::vector<AdjustmentId> adjustments;
 };
 
 class PlatformState {
@@ -39,6 +40,9 @@ class PlatformState {
   const TenantLists* Lists(TenantId tenant) const;
   std::optional<AccountId> FindAlias(TenantId tenant, std::string_view alias) const;
   const std::string* TransferDescription(TransferId id) const;
+  const Adjustment* FindAdjustment(AdjustmentId id) const;
+  // The tenant's settlement account of a ledger (tenant and currency), if one is open.
+  std::optional<AccountId> SettlementAccount(ledger::LedgerCode ledger) const;
   const IdempotencyEntry* FindIdempotency(TenantId tenant, std::string_view key) const;
   uint64_t idempotency_bytes() const { return idempotency_bytes_; }
   size_t idempotency_count() const { return idempotency_.size(); }
@@ -54,6 +58,8 @@ class PlatformState {
   void ApplyAccountOpened(const pb::AccountOpened& e);
   void ApplyAccountStatusChanged(const pb::AccountStatusChanged& e);
   void ApplyTransferAnnotated(const pb::TransferAnnotated& e);
+  void ApplyAdjustmentRequested(const pb::AdjustmentRequested& e);
+  void ApplyAdjustmentDecided(const pb::AdjustmentDecided& e);
   void ApplyIdempotencyRecorded(const pb::IdempotencyRecorded& e, uint64_t seq);
 
   void Clear();
@@ -76,6 +82,8 @@ class PlatformState {
   std::unordered_map<u128, AccountMeta, U128Hash> accounts_;
   std::unordered_map<std::string, AccountId> aliases_;
   std::unordered_map<u128, std::string, U128Hash> descriptions_;
+  std::unordered_map<u128, Adjustment, U128Hash> adjustments_;
+  std::unordered_map<ledger::LedgerCode, AccountId> settlement_;  // ledger -> its settlement
   std::unordered_map<std::string, IdempotencyEntry> idempotency_;
   std::deque<std::pair<TimestampNs, std::string>> idempotency_order_;  // oldest first
   uint64_t idempotency_bytes_ = 0;
@@ -87,5 +95,8 @@ Customer CustomerFromEvent(const pb::CustomerCreated& e);
 // Little-endian 16-byte ids in events.
 std::string IdBytes(u128 v);
 bool IdFromBytes(const std::string& bytes, u128* out);
+
+void ActorToProto(const Actor& a, pb::Actor* out);
+bool ActorFromProto(const pb::Actor& in, Actor* out);  // false on an unknown kind or bad id
 
 }  // namespace cb::platform

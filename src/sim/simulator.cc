@@ -8,6 +8,7 @@
 #include "base/rng.h"
 #include "journal/sim_disk.h"
 #include "ledger/currency.h"
+#include "ledger/ledger.h"
 #include "runtime/replay.h"
 #include "runtime/shard.h"
 
@@ -52,6 +53,7 @@ class Simulation {
                      " snapshots=" + std::to_string(stat_snapshots_) +
                      " snapshot_fallbacks=" + std::to_string(stat_snapshot_fallbacks_) +
                      " torn_tails=" + std::to_string(stat_torn_tails_) +
+                     " internal_moves=" + std::to_string(InternalMoves()) +
                      " records=" + std::to_string(shard_->state().record_count());
     return result;
   }
@@ -104,7 +106,9 @@ class Simulation {
         a.id = AccountId{l * 100 + i};
         a.ledger = l;
         a.code = i == 0 ? 1000 : 2000;
-        if (i >= 1 && i <= 3) {
+        if (i == 0) {
+          a.flags = kAccountInternal;  // the settlement account: moved by internal routes only
+        } else if (i >= 1 && i <= 3) {
           a.flags = kAccountDebitsMustNotExceedCredits;
           a.limit = rng_.Below(3) == 0 ? rng_.Below(5000) : 0;
         } else if (i == 4) {
@@ -135,6 +139,11 @@ class Simulation {
     t.ledger = l;
     t.code = 1;
     t.user_data_64 = rng_.Below(4);
+    // Half the moves of the settlement account come by an internal route (a deposit); the
+    // rest are the attack the ledger must refuse.
+    const bool touches_internal =
+        t.debit_account_id.value % 100 == 0 || t.credit_account_id.value % 100 == 0;
+    if (touches_internal && rng_.Chance(50)) t.flags |= kTransferInternal;
     return t;
   }
 
@@ -266,6 +275,7 @@ class Simulation {
     RunBatches(std::move(batches), true);
     if (!error_.empty()) return;
     shard_->state().CheckInvariants();  // aborts with the seed in the message
+    CheckInternalAccounts();
     CheckHistory();
     if (rng_.Chance(4)) TakeSnapshot();
     if (rng_.Chance(1)) CorruptNewestSnapshot();
@@ -354,6 +364,25 @@ class Simulation {
              "acknowledged transfer " + U128ToString(id) + " changed after recovery");
     }
     shard_->state().CheckInvariants();
+  }
+
+  // Money enters and leaves only by internal routes: no record moved the settlement account
+  // without kTransferInternal (on itself, or on the pending transfer it resolves).
+  void CheckInternalAccounts() {
+    const uint32_t row = FindUnauthorizedInternalMove(shard_->state());
+    Expect(row == kNoRow, "record " + std::to_string(row) +
+                              " moved an internal account without an internal route");
+  }
+
+  uint64_t InternalMoves() const {
+    const LedgerState& s = shard_->state();
+    uint64_t n = 0;
+    for (uint32_t row = 0; row < s.record_count(); row++) {
+      const RecordAccounts& ra = s.record_accounts(row);
+      n += ((s.account(ra.debit_row).flags | s.account(ra.credit_row).flags) & kAccountInternal) !=
+           0;
+    }
+    return n;
   }
 
   // History of two random accounts against a brute-force scan of every record: the same
