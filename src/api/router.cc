@@ -9,6 +9,8 @@
 #include "api/event_feed.h"
 #include "api/executor_metrics.h"
 #include "api/identity_routes.h"
+#include "api/read_pool.h"
+#include "api/replay_cache.h"
 #include "identity/ops.h"
 #include "platform/events.h"
 #include "platform/ids.h"
@@ -179,6 +181,50 @@ uint64_t NowNs() { return MonotonicNowNs(); }
 
 }  // namespace
 
+http::Response Overloaded(const std::string& trace_id) {
+  http::Response res;
+  res.status = 503;
+  res.body = platform::ErrorBody("api_error", "overloaded",
+                                 "The server is at capacity; retry shortly.", "", trace_id);
+  res.headers.push_back({"Retry-After", "1"});
+  return res;
+}
+
+// A service's reply as the HTTP answer: its status and body, or 503 when it was not made
+// durable (or its recorded answer could not be read back).
+http::Response FromReply(runtime::Reply&& reply, const std::string& trace_id) {
+  http::Response res;
+  if (!reply.status.ok() || reply.http_status == 0) {
+    res.status = 503;
+    res.body = platform::ErrorBody("api_error", "unavailable",
+                                   "The command was not made durable; retry with the same "
+                                   "Idempotency-Key.",
+                                   "", trace_id);
+    res.headers.push_back({"Retry-After", "1"});
+    return res;
+  }
+  res.status = reply.http_status;
+  res.body = std::move(reply.body);
+  if (reply.replayed) res.headers.push_back({"Idempotent-Replayed", "true"});
+  return res;
+}
+
+// Reads a replayed answer's recorded body from the journal (a read-pool thread).
+void ReadRecordedBody(journal::JournalReader* reader, uint64_t durable_seq_next,
+                      runtime::Reply* reply) {
+  auto ev = reader->ReadEvent(reply->replay_seq, durable_seq_next);
+  platform::pb::IdempotencyRecorded m;
+  if (ev.ok() && ev->type == static_cast<uint16_t>(platform::EventType::kIdempotencyRecorded) &&
+      m.ParseFromArray(ev->payload.data(), static_cast<int>(ev->payload.size()))) {
+    reply->body = std::move(*m.mutable_body());
+    return;
+  }
+  reply->status = ev.ok() ? Status::DataLoss("not an idempotency record") : ev.status();
+  std::fprintf(stderr, "corebank: idempotent replay of seq %llu failed: %s\n",
+               static_cast<unsigned long long>(reply->replay_seq),
+               reply->status.ToString().c_str());
+}
+
 struct ApiHandler::Impl {
   ApiOptions options;
   platform::KeyDirectory* keys;
@@ -191,9 +237,15 @@ struct ApiHandler::Impl {
   // Set once the identity edge is built (after the listener knows its port); until then
   // access tokens, OAuth and identity routes answer as unconfigured.
   std::atomic<const ApiIdentityDeps*> identity_deps{nullptr};
+  ReplayCache replay_cache;
 
   Impl(ApiOptions o, platform::KeyDirectory* k, gateway::MetricsRegistry* r, gateway::AccessLog* l)
-      : options(std::move(o)), keys(k), registry(r), http_metrics(r), access_log(l) {}
+      : options(std::move(o)),
+        keys(k),
+        registry(r),
+        http_metrics(r),
+        access_log(l),
+        replay_cache(options.replay_cache_bytes, options.replay_cache_entry_bytes_max) {}
 
   // An API key (sk_...) or one of our access tokens; on failure the description for
   // WWW-Authenticate.
@@ -307,14 +359,30 @@ void ApiHandler::ServeEvents(const http::Request& req, const platform::Principal
   }
   runtime::Executor* executor = executor_.load();
   EventFeed* feed = event_feed_.load();
-  if (executor == nullptr || feed == nullptr) {
+  ReadPool* pool = read_pool_.load();
+  if (executor == nullptr || feed == nullptr || pool == nullptr) {
     return finish(error(503, "unavailable", "The server is starting.", ""));
   }
-  auto page = feed->Read(principal, after, limit, executor->stats().durable_seq_next.load());
-  if (!page.ok()) return finish(error(500, "internal_error", page.status().message(), ""));
-  http::Response res;
-  res.body = std::move(page->body);
-  finish(std::move(res));
+  // The feed reads journal files: on the read pool, never on this io loop.
+  const uint64_t durable = executor->stats().durable_seq_next.load();
+  auto shared_finish = std::make_shared<std::function<void(http::Response)>>(std::move(finish));
+  const bool posted = pool->Post([feed, principal, after, limit, durable, trace_id, shared_finish] {
+    auto page = feed->Read(principal, after, limit, durable);
+    http::Response res;
+    if (!page.ok()) {
+      // Segment names and offsets are for the operator's log, not for the client.
+      std::fprintf(stderr, "corebank: event feed read failed (trace %s): %s\n", trace_id.c_str(),
+                   page.status().ToString().c_str());
+      res.status = 500;
+      res.body = platform::ErrorBody("api_error", "internal_error",
+                                     "The event feed could not be read; the trace id is logged.",
+                                     "", trace_id);
+    } else {
+      res.body = std::move(page->body);
+    }
+    (*shared_finish)(std::move(res));
+  });
+  if (!posted) (*shared_finish)(Overloaded(trace_id));
 }
 
 void ApiHandler::Handle(http::Request&& req, http::Respond respond) {
@@ -446,7 +514,14 @@ void ApiHandler::Handle(http::Request&& req, http::Respond respond) {
     if (id == nullptr || id->oauth == nullptr) {
       return finish(error(503, "api_error", "unavailable", "OAuth is not configured."));
     }
-    return id->oauth->Handle(req, ex->trace.trace_id, std::move(finish));
+    // OAuth answers often come from other threads (the writer, the password pool), maybe after
+    // this request timed out and its connection read the next one into the same buffer. The
+    // request they read is owned by the exchange: it lives as long as `finish` does.
+    auto held = std::make_shared<http::Request>(std::move(req));
+    const http::Request& request = *held;
+    return id->oauth->Handle(request, ex->trace.trace_id,
+                             [held = std::move(held), finish = std::move(finish)](
+                                 http::Response res) { finish(std::move(res)); });
   }
 
   // --- route -----------------------------------------------------------------------------
@@ -673,42 +748,30 @@ void ApiHandler::Handle(http::Request&& req, http::Respond respond) {
   auto shared_finish = std::make_shared<decltype(finish)>(std::move(finish));
   const std::string trace_id = ex->trace.trace_id;
   journal::JournalReader* reader = journal_reader_.load();
-  auto on_reply = [shared_finish, trace_id, reader, executor](runtime::Reply&& reply) {
-    http::Response res;
+  ReadPool* pool = read_pool_.load();
+  ReplayCache* cache = &impl_->replay_cache;
+  // Runs on the writer or the journal thread: it must never wait on the disk.
+  auto on_reply = [shared_finish, trace_id, reader, pool, cache,
+                   executor](runtime::Reply&& reply) mutable {
     if (reply.status.ok() && reply.replayed) {
-      // The original answer's bytes, from the journal event that recorded them.
-      Status read = Status::Unavailable("no journal reader");
-      if (reader != nullptr) {
-        auto ev = reader->ReadEvent(reply.replay_seq, executor->stats().durable_seq_next.load());
-        platform::pb::IdempotencyRecorded m;
-        if (ev.ok() &&
-            ev->type == static_cast<uint16_t>(platform::EventType::kIdempotencyRecorded) &&
-            m.ParseFromArray(ev->payload.data(), static_cast<int>(ev->payload.size()))) {
-          reply.body = m.body();
-          read = Status::Ok();
-        } else {
-          read = ev.ok() ? Status::DataLoss("not an idempotency record") : ev.status();
-        }
+      if (std::optional<std::string> body = cache->Get(reply.replay_seq)) {
+        reply.body = *std::move(body);
+        return (*shared_finish)(FromReply(std::move(reply), trace_id));
       }
-      if (!read.ok()) {
-        reply.status = read;
-        std::fprintf(stderr, "corebank: idempotent replay of seq %llu failed: %s\n",
-                     static_cast<unsigned long long>(reply.replay_seq), read.ToString().c_str());
+      const uint64_t durable = executor->stats().durable_seq_next.load();
+      auto job = [shared_finish, trace_id, reader, cache, durable,
+                  reply = std::move(reply)]() mutable {
+        ReadRecordedBody(reader, durable, &reply);
+        if (reply.status.ok()) cache->Put(reply.replay_seq, reply.body);
+        (*shared_finish)(FromReply(std::move(reply), trace_id));
+      };
+      if (reader == nullptr || pool == nullptr || !pool->Post(std::move(job))) {
+        (*shared_finish)(Overloaded(trace_id));
       }
+      return;
     }
-    if (!reply.status.ok() || reply.http_status == 0) {
-      res.status = 503;
-      res.body = platform::ErrorBody("api_error", "unavailable",
-                                     "The command was not made durable; retry with the same "
-                                     "Idempotency-Key.",
-                                     "", trace_id);
-      res.headers.push_back({"Retry-After", "1"});
-    } else {
-      res.status = reply.http_status;
-      res.body = std::move(reply.body);
-      if (reply.replayed) res.headers.push_back({"Idempotent-Replayed", "true"});
-    }
-    (*shared_finish)(std::move(res));
+    if (reply.status.ok() && reply.recorded_seq != 0) cache->Put(reply.recorded_seq, reply.body);
+    (*shared_finish)(FromReply(std::move(reply), trace_id));
   };
   auto submit_error = [shared_finish, trace_id](const Status& st) {
     http::Response res;

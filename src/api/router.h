@@ -23,6 +23,7 @@
 namespace cb::api {
 
 class EventFeed;
+class ReadPool;
 
 struct ApiOptions {
   gateway::RateLimit per_key{.rate_per_s = 0, .burst = 0};  // 0: unlimited
@@ -32,6 +33,9 @@ struct ApiOptions {
   // Payments with a user's token need the second factor (acr urn:corebank:acr:mfa); below
   // it the answer is 401 insufficient_user_authentication (RFC 9470).
   bool step_up_payments = true;
+  // Idempotent answers kept in memory for replays (api/replay_cache.h).
+  uint64_t replay_cache_bytes = 64ull << 20;
+  uint64_t replay_cache_entry_bytes_max = 64ull << 10;
 };
 
 // The identity edge: access tokens, the OAuth endpoints, identity resources. Without it
@@ -56,8 +60,12 @@ class ApiHandler final : public http::Handler {
   // The identity edge (not owned; outlives the handler's use of it). Null turns it off.
   void SetIdentity(const ApiIdentityDeps* deps);
   void SetEventFeed(EventFeed* feed) { event_feed_.store(feed); }
-  // Idempotent replays read the original answer from the journal through this.
-  void SetJournalReader(journal::JournalReader* reader) { journal_reader_.store(reader); }
+  // Idempotent replays that miss the cache and the event feed read the journal through
+  // this, on `pool`'s threads (both not owned; set together, cleared before either dies).
+  void SetJournalReader(journal::JournalReader* reader, ReadPool* pool) {
+    read_pool_.store(pool);
+    journal_reader_.store(reader);
+  }
   void Handle(http::Request&& request, http::Respond respond) override;
   http::Response RejectedResponse(int status, std::string_view code,
                                   std::string_view message) override;
@@ -71,6 +79,7 @@ class ApiHandler final : public http::Handler {
   std::atomic<runtime::Executor*> executor_{nullptr};
   std::atomic<EventFeed*> event_feed_{nullptr};
   std::atomic<journal::JournalReader*> journal_reader_{nullptr};
+  std::atomic<ReadPool*> read_pool_{nullptr};
 };
 
 }  // namespace cb::api

@@ -13,6 +13,7 @@
 #include <thread>
 
 #include "api/event_feed.h"
+#include "api/read_pool.h"
 #include "api/router.h"
 #include "app/commands.h"
 #include "app/platform_stack.h"
@@ -38,6 +39,11 @@ namespace cb::app {
 extern const char* const kOpenApiYaml;  // generated from api/openapi.yaml (openapi_embed.cc)
 
 namespace {
+
+// Journal reads beside the writer: two threads keep one slow read (an event page of a tenant
+// drowned by others) from holding up replays; the queue bounds what waits.
+constexpr size_t kReadThreads = 2;
+constexpr size_t kReadQueueMax = 1024;
 
 bool SplitListen(const std::string& listen, std::string* host, uint16_t* port) {
   const size_t colon = listen.rfind(':');
@@ -248,8 +254,11 @@ int RunServe(const ServeConfig& config) {
   std::fflush(stdout);
 
   auto disk = NewPosixDisk();
+  // Where journal records are, for the readers beside the writer (replays, the event feed).
+  journal::PositionIndex journal_positions;
   runtime::ShardOptions sopts;
   sopts.data_dir = config.data_dir;
+  sopts.journal_positions = &journal_positions;
   sopts.durability =
       config.durable == "none" ? journal::Durability::kNone : journal::Durability::kFdatasync;
   sopts.service = &stack.services;
@@ -308,9 +317,12 @@ int RunServe(const ServeConfig& config) {
       oauth_handler.FlushUsage();
     }
   });
-  journal::JournalReader reader(disk.get(), runtime::JournalDir(config.data_dir));
+  journal::JournalReader reader(disk.get(), runtime::JournalDir(config.data_dir),
+                                &journal_positions);
   api::EventFeed feed(&reader);
-  handler.SetJournalReader(&reader);
+  // Blocking journal reads (replays that miss the cache, the event feed) run here.
+  api::ReadPool read_pool(kReadThreads, kReadQueueMax);
+  handler.SetJournalReader(&reader, &read_pool);
   handler.SetEventFeed(&feed);
   handler.SetExecutor(&executor);
   std::printf("corebank: ready. Authenticate with: Authorization: Bearer <api_key from %s>\n",
@@ -328,7 +340,8 @@ int RunServe(const ServeConfig& config) {
   oauth_handler.SetExecutor(nullptr);
   handler.SetExecutor(nullptr);
   handler.SetEventFeed(nullptr);
-  handler.SetJournalReader(nullptr);
+  handler.SetJournalReader(nullptr, nullptr);
+  read_pool.Stop();  // its queued reads answer into the stopped server and are dropped
   executor.Stop();
   (*access_log)->Flush();
   return 0;

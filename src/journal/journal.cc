@@ -1,7 +1,10 @@
 #include "journal/journal.h"
 
 #include <algorithm>
+#include <iterator>
 #include <vector>
+
+#include "base/uint128.h"
 
 namespace cb::journal {
 
@@ -12,10 +15,21 @@ Result<std::unique_ptr<FileJournal>> FileJournal::Open(
     const std::function<Status(const RecordRef&)>& on_record, ScanEnd* scan_end) {
   CB_CHECK(options.segment_bytes >= 4096);
   CB_RETURN_IF_ERROR(disk->CreateDir(options.dir));
+  PositionIndex* positions = options.positions;
+  Position last_noted{UINT64_MAX, 0};
+  const auto noting = [&](const RecordRef& r) -> Status {
+    if (positions != nullptr && PositionIndex::Due(last_noted, r.position)) {
+      positions->Note(r.header->seq_first, r.position);
+      last_noted = r.position;
+    }
+    return on_record(r);
+  };
   CB_ASSIGN_OR_RETURN(ScanEnd end, options.pipelined_scan
-                                       ? ScanJournalPipelined(disk, options.dir, start, on_record)
-                                       : ScanJournal(disk, options.dir, start, on_record));
+                                       ? ScanJournalPipelined(disk, options.dir, start, noting)
+                                       : ScanJournal(disk, options.dir, start, noting));
   std::unique_ptr<FileJournal> j(new FileJournal(disk, options));
+  j->last_noted_ = last_noted;
+  if (positions != nullptr) CB_RETURN_IF_ERROR(j->IndexOlderSegments(start.position.segment));
   j->seq_next_ = end.seq_next;
   j->last_hash_ = end.last_hash;
   const bool exists = disk->Exists(JoinPath(options.dir, SegmentName(end.end.segment)));
@@ -40,6 +54,22 @@ Result<std::unique_ptr<FileJournal>> FileJournal::Open(
   }
   if (scan_end != nullptr) *scan_end = end;
   return j;
+}
+
+Status FileJournal::IndexOlderSegments(uint64_t segment) {
+  CB_ASSIGN_OR_RETURN(const std::vector<std::string> names, disk_->List(options_.dir));
+  for (const std::string& name : names) {
+    uint64_t index = 0;
+    if (!ParseSegmentName(name, &index) || index >= segment) continue;
+    CB_ASSIGN_OR_RETURN(auto file, disk_->Open(JoinPath(options_.dir, name), false));
+    uint8_t head[kRecordHeaderSize];
+    CB_ASSIGN_OR_RETURN(const size_t n, file->ReadAt(0, head));
+    // An old segment was verified when it was written and by audits; a damaged one is found
+    // (and reported) by the reader that needs it, not here.
+    if (n < sizeof(head) || LoadLe<uint32_t>(head + 4) != kRecordMagic) continue;
+    options_.positions->Note(LoadLe<uint64_t>(head + 16), Position{index, 0});
+  }
+  return Status::Ok();
 }
 
 FileJournal::~FileJournal() {
@@ -118,6 +148,10 @@ Status FileJournal::AppendGroup(std::span<const BatchToWrite> batches) {
   uint64_t seq_next = seq_next_;
   Hash256 last_hash = last_hash_;
   Status status;
+  // Record starts to note once the group is durable (a failed group is never read).
+  Position starts[8];
+  uint64_t start_seqs[8];
+  size_t start_count = 0;
   for (const BatchToWrite& b : batches) {
     CB_CHECK(b.seq_first == seq_next);
     const uint64_t size = b.record->size_bytes();
@@ -129,6 +163,12 @@ Status FileJournal::AppendGroup(std::span<const BatchToWrite> batches) {
       if (!status.ok()) break;
       group_offset = 0;
       offset = 0;
+    }
+    const Position at{segment_, offset};
+    if (options_.positions != nullptr && start_count < std::size(starts) &&
+        PositionIndex::Due(start_count > 0 ? starts[start_count - 1] : last_noted_, at)) {
+      starts[start_count] = at;
+      start_seqs[start_count++] = b.seq_first;
     }
     last_hash =
         b.record->Seal(options_.shard, b.seq_first, b.timestamp_ns, last_hash, group_offset);
@@ -144,6 +184,10 @@ Status FileJournal::AppendGroup(std::span<const BatchToWrite> batches) {
   offset_ = offset;
   seq_next_ = seq_next;
   last_hash_ = last_hash;
+  for (size_t i = 0; i < start_count; i++) {
+    options_.positions->Note(start_seqs[i], starts[i]);
+    last_noted_ = starts[i];
+  }
   return Status::Ok();
 }
 

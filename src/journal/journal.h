@@ -9,6 +9,7 @@
 
 #include "journal/disk.h"
 #include "journal/format.h"
+#include "journal/position_index.h"
 #include "journal/scan.h"
 
 namespace cb::journal {
@@ -29,6 +30,10 @@ struct JournalOptions {
   // (ScanJournalPipelined). Off in the simulator: a thread per recovery of a few kilobytes
   // costs more there than it saves.
   bool pipelined_scan = true;
+  // Not owned; may be null. Learns where records are: the first record of every segment at
+  // open, the records of the recovery scan and of every append (sparsely), so that readers
+  // (idempotent replays, the event feed) never scan the journal from its start.
+  PositionIndex* positions = nullptr;
 };
 
 struct BatchToWrite {
@@ -62,6 +67,8 @@ class FileJournal {
   void StartPreparing(uint64_t index);
   Status ZeroFill(File* file, uint64_t from);
   Status Flush(uint64_t group_offset, std::vector<std::span<const uint8_t>>* parts);
+  // Notes the first record of each segment before `segment` (one header read each).
+  Status IndexOlderSegments(uint64_t segment);
 
   Disk* disk_;
   JournalOptions options_;
@@ -73,6 +80,7 @@ class FileJournal {
   bool failed_ = false;
   std::future<Status> prepared_;  // the next segment's .prep file, when zero_fill is on
   uint64_t prepared_index_ = 0;
+  Position last_noted_{UINT64_MAX, 0};  // the last position given to options_.positions
 
  public:
   ~FileJournal();

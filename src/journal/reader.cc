@@ -1,27 +1,25 @@
 #include "journal/reader.h"
 
-#include <algorithm>
-
 #include "base/uint128.h"
 
 namespace cb::journal {
 
-JournalReader::JournalReader(Disk* disk, std::string journal_dir)
-    : disk_(disk), dir_(std::move(journal_dir)) {}
+JournalReader::JournalReader(Disk* disk, std::string journal_dir, PositionIndex* positions)
+    : disk_(disk), dir_(std::move(journal_dir)), positions_(positions) {
+  if (positions_ == nullptr) {
+    own_positions_ = std::make_unique<PositionIndex>();
+    positions_ = own_positions_.get();
+  }
+}
 
 Status JournalReader::Read(uint64_t from_seq, uint64_t durable_seq_next, const Visit& visit) {
   Position pos;
   uint64_t seq = 1;
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    auto it = std::upper_bound(index_.begin(), index_.end(), from_seq,
-                               [](uint64_t s, const Indexed& e) { return s < e.seq_first; });
-    if (it != index_.begin()) {
-      --it;
-      pos = it->position;
-      seq = it->seq_first;
-    }
+  if (const auto floor = positions_->Floor(from_seq)) {
+    pos = floor->position;
+    seq = floor->seq_first;
   }
+  Position last_noted = pos;
   std::unique_ptr<File> file;
   uint64_t file_segment = UINT64_MAX;
   std::vector<uint8_t> buf;
@@ -37,32 +35,36 @@ Status JournalReader::Read(uint64_t from_seq, uint64_t durable_seq_next, const V
     }
     uint8_t head[kRecordHeaderSize];
     CB_ASSIGN_OR_RETURN(size_t n, file->ReadAt(pos.offset, head));
+    headers_read_.fetch_add(1, std::memory_order_relaxed);
     if (n < sizeof(head) || LoadLe<uint32_t>(head + 4) != kRecordMagic) {
       pos = {pos.segment + 1, 0};  // past the last record of this segment
       continue;
     }
     const uint32_t record_size = LoadLe<uint32_t>(head + 8);
-    if (record_size < kRecordHeaderSize || record_size > kRecordSizeMax) {
-      return Status::DataLoss("journal reader: bad record size in " + SegmentName(pos.segment) +
+    const uint64_t head_seq = LoadLe<uint64_t>(head + 16);
+    const uint32_t event_count = LoadLe<uint32_t>(head + 24);
+    if (record_size < kRecordHeaderSize || record_size > kRecordSizeMax || head_seq != seq) {
+      return Status::DataLoss("journal reader: bad record header in " + SegmentName(pos.segment) +
                               " at " + std::to_string(pos.offset));
     }
-    buf.resize(record_size);
-    CB_ASSIGN_OR_RETURN(n, file->ReadAt(pos.offset, buf));
-    RecordHeader h;
-    std::span<const uint8_t> events;
-    if (n != record_size || DecodeRecord(buf, &h, &events) != DecodeError::kNone ||
-        h.seq_first != seq) {
-      return Status::DataLoss("journal reader: unreadable record in " + SegmentName(pos.segment) +
-                              " at " + std::to_string(pos.offset));
+    if (PositionIndex::Due(last_noted, pos)) {
+      positions_->Note(seq, pos);
+      last_noted = pos;
     }
-    {
-      std::lock_guard<std::mutex> lock(mu_);
-      if (index_.empty() || index_.back().seq_first < h.seq_first) {
-        index_.push_back({h.seq_first, pos});
+    const uint64_t next = seq + event_count;
+    if (next > from_seq) {
+      // Only a record that is returned is read whole and verified (CRC, framing).
+      buf.resize(record_size);
+      CB_ASSIGN_OR_RETURN(n, file->ReadAt(pos.offset, buf));
+      RecordHeader h;
+      std::span<const uint8_t> events;
+      if (n != record_size || DecodeRecord(buf, &h, &events) != DecodeError::kNone ||
+          h.seq_first != seq) {
+        return Status::DataLoss("journal reader: unreadable record in " + SegmentName(pos.segment) +
+                                " at " + std::to_string(pos.offset));
       }
+      if (!visit(h, events)) return Status::Ok();
     }
-    const uint64_t next = h.seq_first + h.event_count;
-    if (next > from_seq && !visit(h, events)) return Status::Ok();
     seq = next;
     pos.offset += record_size;
   }

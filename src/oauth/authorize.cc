@@ -142,18 +142,19 @@ void OAuthHandler::Impl::Authorize(const http::Request& req, Finish finish) {
         Html(400, RenderErrorPage("Unknown client", "The client is unknown or revoked.")));
   }
   const TimestampNs now = WallNowNs();
-  // Where the browser goes next, with the binding cookie set.
-  auto proceed = [this, &req, now](const AuthRequest& r, Finish done) {
-    std::string bsid = CookieValue(req, "cb_bsid");
-    const bool new_binding = bsid.empty();
-    if (new_binding) bsid = RandomToken();
-    const auto session = SessionOf(req, now);
+  // Where the browser goes next, with the binding cookie set. It may run on the writer after
+  // this request timed out and its connection moved on: it must hold copies, never `req`.
+  const bool new_binding = CookieValue(req, "cb_bsid").empty();
+  const auto session = SessionOf(req, now);
+  auto proceed = [this, new_binding, session, now](const AuthRequest& r, Finish done) {
     const bool reuse = session && session->tenant == r.tenant && !r.prompt_login &&
                        static_cast<uint8_t>(session->acr) >= static_cast<uint8_t>(r.acr_min) &&
                        (r.max_age_s == 0 || now - session->auth_time <= r.max_age_s * kNsPerSecond);
     http::Response res = SeeOther(std::string(reuse ? "/oauth2/consent" : "/oauth2/login") +
                                   "?request=" + RequestIdText(r.id));
-    if (new_binding) res.headers.push_back({"Set-Cookie", Cookie("cb_bsid", bsid, 86400)});
+    if (new_binding) {
+      res.headers.push_back({"Set-Cookie", Cookie("cb_bsid", RandomToken(), 86400)});
+    }
     done(std::move(res));
   };
   if (const auto request_uri = http::FormValue(p, "request_uri")) {

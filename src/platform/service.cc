@@ -211,7 +211,10 @@ void PlatformService::RunEnveloped(const Envelope& env, runtime::ServiceContext&
     const uint64_t seq = ctx.NextSeq();
     EmitProto(ctx.out, EventType::kIdempotencyRecorded, m);
     state_.ApplyIdempotencyRecorded(m, seq);
-    if (!redact) a.body = std::move(*m.mutable_body());
+    if (!redact) {
+      a.body = std::move(*m.mutable_body());
+      reply->recorded_seq = seq;
+    }
   }
   answer(std::move(a));
 }

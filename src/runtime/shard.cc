@@ -51,6 +51,7 @@ Result<std::unique_ptr<Shard>> Shard::Open(Disk* disk, const ShardOptions& optio
   jopts.durability = options.durability;
   jopts.zero_fill = options.journal_zero_fill;
   jopts.pipelined_scan = options.pipelined_recovery;
+  jopts.positions = options.journal_positions;
 
   CB_ASSIGN_OR_RETURN(auto snapshots, journal::ListSnapshots(disk, SnapshotDir(options.data_dir)));
   snapshots.push_back("");  // the last resort: full replay from the beginning

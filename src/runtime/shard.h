@@ -27,6 +27,7 @@ struct ShardOptions {
   Service* service = nullptr;      // not owned; nullptr: ledger only (service events = DataLoss)
   bool journal_zero_fill = false;  // see journal::JournalOptions::zero_fill
   bool pipelined_recovery = true;  // see journal::JournalOptions::pipelined_scan
+  journal::PositionIndex* journal_positions = nullptr;  // see journal::JournalOptions::positions
 };
 
 struct RecoveryInfo {
