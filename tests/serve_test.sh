@@ -24,6 +24,10 @@ start_server 1
 BOOT="$WORK/data/bootstrap.json"
 [[ -f "$BOOT" ]] || fail "no bootstrap.json: $(cat "$LOG")"
 expect_eq "$(stat -c %a "$BOOT")" "600" "bootstrap.json mode"
+# Secrets at rest: the data dir, the journal and its segments are the owner's alone.
+expect_eq "$(stat -c %a "$WORK/data")" "700" "data dir mode"
+expect_eq "$(stat -c %a "$WORK/data/journal")" "700" "journal dir mode"
+for f in "$WORK"/data/journal/seg-*.cbj; do expect_eq "$(stat -c %a "$f")" "600" "$f mode"; done
 KEY=$(sed -n 's/.*"api_key": "\([^"]*\)".*/\1/p' "$BOOT")
 TENANT=$(sed -n 's/.*"tenant_id": "\([^"]*\)".*/\1/p' "$BOOT")
 [[ "$KEY" =~ ^sk_[0-9A-Z]{26}_[0-9a-f]{64}$ ]] || fail "api_key shape: $KEY"

@@ -113,6 +113,12 @@ bool DecodeCreateTenant(const RouteInput& in, OpBody* out, DecodeError* err) {
   std::string name;
   bool sandbox = true;
   if (!r.String("name", true, kNameCharsMax, &name)) return false;
+  // Production or sandbox is always an explicit choice: a tenant that can mint money by
+  // sandbox deposits must never be one by default, nor a real bank a sandbox by accident.
+  if (r.Get("sandbox") == nullptr) {
+    return Fail(err, "parameter_missing", "Say whether the tenant is a sandbox: true or false.",
+                "sandbox");
+  }
   if (!r.Bool("sandbox", &sandbox)) return false;
   if (!r.Finish()) return false;
   *out = NewTenantOp(std::move(name), sandbox);
@@ -392,6 +398,7 @@ static bool DecodePostVoid(const RouteInput& in, OpBody* out, DecodeError* err, 
       if (r.Get("amount") != nullptr || r.Get("currency") != nullptr) {
         if (!r.Money(&amount, &currency)) return false;
         op.amount_minor = amount;
+        op.currency = std::move(currency);  // the handler checks it is the transfer's
       }
     }
     if (!r.Finish()) return false;

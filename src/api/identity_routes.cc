@@ -222,6 +222,13 @@ bool DecodeCreateUser(const RouteInput& in, const IdentityEdge&, const platform:
   } else {
     return Fail(err, "parameter_invalid", "kind is customer or staff.", "kind");
   }
+  // Fields are length-prefixed so that no two requests share a digest input.
+  for (const std::string_view field :
+       {std::string_view(op.username), std::string_view(kind),
+        std::string_view(platform::FormatId(platform::prefix::kCustomer, op.customer.value))}) {
+    out->request_digest_input += std::to_string(field.size()) + ":" + std::string(field);
+  }
+  out->request_digest_input += "roles=" + std::to_string(op.staff_roles);
   op.id = identity::UserId(platform::RandomU128());
   out->body = std::move(op);
   return true;

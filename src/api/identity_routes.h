@@ -21,6 +21,9 @@ struct IdentityEdge {
 struct IdentityDecoded {
   identity::IdentityOpBody body;
   std::string password;  // non-empty: hash it into CreateUserOp::password_hash first
+  // With a password: what the Idempotency-Key's request hash covers instead of the raw body
+  // (every field but the password), so no fast unsalted hash of a password is ever stored.
+  std::string request_digest_input;
 };
 
 using IdentityDecodeFn = bool (*)(const RouteInput&, const IdentityEdge&,

@@ -206,6 +206,8 @@ http::Response FromReply(runtime::Reply&& reply, const std::string& trace_id) {
   res.status = reply.http_status;
   res.body = std::move(reply.body);
   if (reply.replayed) res.headers.push_back({"Idempotent-Replayed", "true"});
+  // A service's 429 (a tenant's idempotency quota): space frees as records expire.
+  if (res.status == 429) res.headers.push_back({"Retry-After", "60"});
   return res;
 }
 
@@ -735,6 +737,16 @@ void ApiHandler::Handle(http::Request&& req, http::Respond respond) {
     }
     identity_op->body = std::move(decoded.body);
     password = std::move(decoded.password);
+    if (!password.empty()) {
+      // The body holds a password: the request hash covers every other field instead.
+      Sha256 h;
+      h.Update(req.method.data(), req.method.size());
+      h.Update(" ", 1);
+      h.Update(path.data(), path.size());
+      h.Update("\n", 1);
+      h.Update(decoded.request_digest_input.data(), decoded.request_digest_input.size());
+      identity_op->request_sha256 = h.Finish();
+    }
     op = identity_op;
   }
 

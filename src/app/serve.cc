@@ -220,6 +220,16 @@ int RunServe(const ServeConfig& config) {
                  mkdir_error.message().c_str());
     return 1;
   }
+  // Journal, snapshots, keys and bootstrap credentials live here: the owner only, whatever
+  // the umask (files inside are created 0600 and directories 0700 too).
+  struct stat data_stat {};
+  if (::stat(config.data_dir.c_str(), &data_stat) == 0 && (data_stat.st_mode & 0077) != 0) {
+    if (::chmod(config.data_dir.c_str(), 0700) != 0) {
+      std::fprintf(stderr, "serve: cannot restrict %s to its owner\n", config.data_dir.c_str());
+      return 1;
+    }
+    std::printf("corebank: %s was readable by others; now mode 0700\n", config.data_dir.c_str());
+  }
   auto kms = kms::OpenLocalKms(config.data_dir + "/kms");
   if (!kms.ok()) {
     std::fprintf(stderr, "serve: kms: %s\n", kms.status().ToString().c_str());
@@ -325,6 +335,14 @@ int RunServe(const ServeConfig& config) {
   handler.SetJournalReader(&reader, &read_pool);
   handler.SetEventFeed(&feed);
   handler.SetExecutor(&executor);
+  const auto& tenants = stack.service.state().tenant_order();
+  if (!tenants.empty() && stack.service.state().FindTenant(tenants.front())->sandbox) {
+    // The local default: say so, so nobody mistakes it for a bank holding real money.
+    std::printf(
+        "corebank: the bootstrap tenant is a SANDBOX (test money via /v1/sandbox/deposits); "
+        "production tenants are created explicitly with POST /v1/tenants "
+        "{\"name\": ..., \"sandbox\": false}\n");
+  }
   std::printf("corebank: ready. Authenticate with: Authorization: Bearer <api_key from %s>\n",
               empty && !config.bootstrap ? "`corebank admin create-key`" : bootstrap_path.c_str());
   std::fflush(stdout);

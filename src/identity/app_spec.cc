@@ -16,19 +16,42 @@ bool StartsWith(std::string_view s, std::string_view prefix) {
   return s.substr(0, prefix.size()) == prefix;
 }
 
+bool AllDigits(std::string_view s) {
+  return std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
+}
+
 // https anywhere; plain http only to the loopback interface (RFC 8252 §7.3, native apps and
-// tests). No fragment (RFC 6749 §3.1.2), no whitespace or control characters.
+// tests). No fragment (RFC 6749 §3.1.2), no whitespace or control characters. The host is
+// parsed, never prefix-matched: in "http://localhost:@evil.com/" the host is evil.com.
 bool ValidRedirectUri(std::string_view uri) {
   if (uri.empty() || uri.size() > kRedirectUriCharsMax) return false;
   for (char c : uri) {
-    if (static_cast<unsigned char>(c) <= 0x20 || c == 0x7f || c == '#') return false;
+    if (static_cast<unsigned char>(c) <= 0x20 || c == 0x7f || c == '#' || c == '\\') return false;
   }
-  if (StartsWith(uri, "https://")) return uri.size() > 8;
-  for (std::string_view loopback : {"http://127.0.0.1:", "http://127.0.0.1/", "http://[::1]:",
-                                    "http://[::1]/", "http://localhost:", "http://localhost/"}) {
-    if (StartsWith(uri, loopback)) return true;
+  const bool https = StartsWith(uri, "https://");
+  if (!https && !StartsWith(uri, "http://")) return false;
+  std::string_view rest = uri.substr(https ? 8 : 7);
+  // RFC 3986 §3.2: the authority ends at the first '/', '?' or '#'.
+  const std::string_view authority = rest.substr(0, rest.find_first_of("/?"));
+  // No userinfo (it only ever serves to disguise the host) and no percent-encoded host.
+  if (authority.empty() || authority.find_first_of("@%") != std::string_view::npos) return false;
+  std::string_view host = authority, port;
+  if (host.front() == '[') {
+    const size_t close = host.find(']');
+    if (close == std::string_view::npos) return false;
+    port = host.substr(close + 1);
+    host = host.substr(0, close + 1);
+  } else if (const size_t colon = host.find(':'); colon != std::string_view::npos) {
+    port = host.substr(colon);
+    host = host.substr(0, colon);
   }
-  return false;
+  if (!port.empty() &&
+      (port[0] != ':' || port.size() < 2 || port.size() > 6 || !AllDigits(port.substr(1)))) {
+    return false;
+  }
+  if (host.empty()) return false;
+  if (https) return true;
+  return host == "127.0.0.1" || host == "[::1]" || host == "localhost";
 }
 }  // namespace
 

@@ -128,7 +128,8 @@ class PosixDisk final : public Disk {
  public:
   Result<std::unique_ptr<File>> Open(const std::string& path, bool create) override {
     int flags = O_RDWR | O_CLOEXEC | (create ? O_CREAT : 0);
-    int fd = ::open(path.c_str(), flags, 0644);
+    // The journal and snapshots hold every customer's data: the owner only.
+    int fd = ::open(path.c_str(), flags, 0600);
     if (fd < 0) {
       if (errno == ENOENT) return Status::NotFound("no such file: " + path);
       return ErrnoStatus("open", path, errno);
@@ -137,7 +138,7 @@ class PosixDisk final : public Disk {
   }
 
   Status CreateDir(const std::string& path) override {
-    if (::mkdir(path.c_str(), 0755) != 0 && errno != EEXIST) {
+    if (::mkdir(path.c_str(), 0700) != 0 && errno != EEXIST) {
       return ErrnoStatus("mkdir", path, errno);
     }
     return Status::Ok();

@@ -19,6 +19,7 @@ enum class EventType : uint16_t {
   kIdempotencyRecorded = 264,
   kAdjustmentRequested = 265,
   kAdjustmentDecided = 266,
+  kIdempotencyExpired = 267,
 };
 constexpr uint16_t kEventVersion = 1;
 

@@ -296,6 +296,15 @@ Answer PostVoid(HandlerContext& h, const PostVoidOp& op) {
                    "expired).",
                    "id");
   }
+  if (op.amount_minor) {
+    // The amount was read at `currency`'s scale: "1.000" KWD is not 1.00 USD.
+    const ledger::LedgerInfo* info = h.ledger().FindLedger(p.ledger);
+    CB_CHECK(info != nullptr);
+    if (std::string_view(info->currency) != op.currency) {
+      return h.Error(422, "transfer_error", "currency_mismatch",
+                     "The transfer is in " + std::string(info->currency) + ".", "currency");
+    }
+  }
   ledger::Transfer t;
   t.id = op.void_it ? VoidRecordId(p.id) : PostRecordId(p.id);
   t.pending_id = p.id;

@@ -278,6 +278,23 @@ TEST_F(MoneyIntegrityTest, SandboxDepositIsTheOnlyOtherRouteAndRecordsWhoDidIt) 
   ExpectBooksAudit();
 }
 
+TEST_F(MoneyIntegrityTest, PartialPostReadAtAnotherCurrencysScaleIsRefused) {
+  AdjustmentId id;
+  ASSERT_EQ(Adjust(admin_, a1_, AdjustmentDirection::kCredit, 10'000, &id).http_status, 201);
+  ASSERT_EQ(Decide(second_admin_, id, true).http_status, 200);
+  const TransferSpec hold = Spec(a1_, a2_, 5'000, /*pending=*/true);
+  ASSERT_EQ(Transfer(node_.get(), operator_, hold).http_status, 201);
+  // "1.000" KWD is 1000 minor units at KWD's scale of 3: never 10.00 EUR.
+  Reply r = Run(node_.get(), Op(operator_, PostVoidOp{hold.id, false, u128{1000}, "KWD"}));
+  EXPECT_EQ(r.http_status, 422) << r.body;
+  EXPECT_EQ(Field(r.body, "code"), "currency_mismatch");
+  EXPECT_EQ(Field(r.body, "param"), "currency");
+  EXPECT_EQ(Balance(node_.get(), admin_, a2_), "0.00");
+  r = Run(node_.get(), Op(operator_, PostVoidOp{hold.id, false, u128{1000}, "EUR"}));
+  EXPECT_EQ(r.http_status, 201) << r.body;
+  EXPECT_EQ(Balance(node_.get(), admin_, a2_), "10.00");
+}
+
 TEST_F(MoneyIntegrityTest, AuditCatchesSettlementMovedByAnOrdinaryTransferCode) {
   ExpectBooksAudit();
   // A record the handlers would never write: settlement moved with the transfer code (as

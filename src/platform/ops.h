@@ -126,6 +126,7 @@ struct PostVoidOp {
   TransferId pending_id;
   bool void_it = false;
   std::optional<u128> amount_minor;  // post: partial amount
+  std::string currency;              // with amount_minor: the scale it was read at
 };
 struct GetTransferOp {
   TransferId id;

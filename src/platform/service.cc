@@ -178,8 +178,11 @@ void PlatformService::RunEnveloped(const Envelope& env, runtime::ServiceContext&
     }
   }
   const bool keyed = !env.idempotency_key.empty();
+  const std::string caller = keyed ? CallerScope(p) : std::string();
   if (keyed) {
-    if (const IdempotencyEntry* e = state_.FindIdempotency(p.tenant, env.idempotency_key)) {
+    // Keys are the caller's own: another key, app or user of the tenant sending the same
+    // Idempotency-Key gets its own record, never this caller's answer.
+    if (const IdempotencyEntry* e = state_.FindIdempotency(p.tenant, caller, env.idempotency_key)) {
       if (e->request_sha256 != env.request_sha256) {
         return answer(ErrorAnswer(409, "idempotency_error", "idempotency_key_reused",
                                   "This Idempotency-Key was used with a different request.",
@@ -192,6 +195,22 @@ void PlatformService::RunEnveloped(const Envelope& env, runtime::ServiceContext&
       reply->http_status = e->http_status;
       return;
     }
+    const bool over_quota =
+        state_.idempotency_bytes(p.tenant) >= options_.idempotency_tenant_bytes_max ||
+        state_.idempotency_bytes() >= options_.idempotency_bytes_max;
+    if (over_quota && state_.IdempotencyExpirable(ctx.batch_timestamp)) {
+      // Free what the TTL allows first, as an event: replay must expire exactly this.
+      pb::IdempotencyExpired x;
+      x.set_now_ns(ctx.batch_timestamp);
+      ctx.NextSeq();
+      EmitProto(ctx.out, EventType::kIdempotencyExpired, x);
+      state_.ApplyIdempotencyExpired(x);
+    }
+    if (state_.idempotency_bytes(p.tenant) >= options_.idempotency_tenant_bytes_max) {
+      return answer(error(429, "rate_limit_error", "idempotency_quota_exceeded",
+                          "This tenant holds too many recent idempotent requests; keys expire "
+                          "after the idempotency TTL."));
+    }
     if (state_.idempotency_bytes() >= options_.idempotency_bytes_max) {
       return answer(error(503, "api_error", "idempotency_store_full",
                           "Too many recent idempotent requests are held; retry later."));
@@ -202,6 +221,7 @@ void PlatformService::RunEnveloped(const Envelope& env, runtime::ServiceContext&
     pb::IdempotencyRecorded m;
     m.set_tenant_id(IdBytes(p.tenant.value));
     m.set_key(std::string(env.idempotency_key));
+    m.set_caller(caller);
     m.set_request_sha256(env.request_sha256.data(), env.request_sha256.size());
     m.set_http_status(a.http_status);
     const bool redact = MayHoldSecret(a.body);

@@ -18,6 +18,9 @@ namespace cb::platform {
 struct PlatformOptions {
   uint64_t idempotency_ttl_ns = 24ull * 3600 * kNsPerSecond;  // kept at least this long
   uint64_t idempotency_bytes_max = 1ull << 30;                // beyond: 503 until old keys expire
+  // One tenant's share: beyond it that tenant's keyed POSTs are refused (429
+  // idempotency_quota_exceeded) until its own keys expire; other tenants are unaffected.
+  uint64_t idempotency_tenant_bytes_max = 128ull << 20;
 };
 
 // What the platform asks of the identity service about customer-delegated principals

@@ -192,7 +192,8 @@ TEST_F(PlatformServiceTest, AnotherTenantCannotSeeOrUseTheFirstTenantsObjects) {
   steal.customer = c;
   steal.currency = "EUR";
   EXPECT_EQ(Run(node.get(), Op(other, steal)).http_status, 404);
-  EXPECT_EQ(Run(node.get(), Op(other, PostVoidOp{spec.id, true, std::nullopt})).http_status, 404);
+  EXPECT_EQ(Run(node.get(), Op(other, PostVoidOp{spec.id, true, std::nullopt, ""})).http_status,
+            404);
   // Its list holds only its own.
   const Reply list = Run(node.get(), Op(other, ListAccountsOp{}));
   ASSERT_EQ(list.http_status, 200) << list.body;
@@ -228,7 +229,7 @@ TEST_F(PlatformServiceTest, ReadOnlyKeyCannotWrite) {
   EXPECT_EQ(Field(r.body, "code"), "insufficient_permissions");
   EXPECT_EQ(node->service.state().Lists(root.tenant)->customers.size(), customers);
   // A refused request records no idempotency entry (it never got to the handler).
-  EXPECT_EQ(node->service.state().FindIdempotency(root.tenant, "ro-key"), nullptr);
+  EXPECT_EQ(node->service.state().FindIdempotency(root.tenant, CallerScope(ro), "ro-key"), nullptr);
   EXPECT_EQ(Deposit(node.get(), ro, a, 100).http_status, 403);
   EXPECT_EQ(Transfer(node.get(), ro, Spec(a, a, 1)).http_status, 403);
   EXPECT_EQ(Run(node.get(), Op(ro, AccountActionOp{a, AccountAction::kFreeze})).http_status, 403);
@@ -262,7 +263,8 @@ TEST_F(PlatformServiceTest, IdempotentRetryReplaysTheSameAnswer) {
   EXPECT_TRUE(second.replayed);
   EXPECT_EQ(second.http_status, 201);
   EXPECT_EQ(ClientBody(node.get(), second), first.body);
-  const IdempotencyEntry* entry = node->service.state().FindIdempotency(root.tenant, "key-1");
+  const IdempotencyEntry* entry =
+      node->service.state().FindIdempotency(root.tenant, CallerScope(root), "key-1");
   ASSERT_NE(entry, nullptr);
   EXPECT_EQ(second.replay_seq, entry->seq);
   EXPECT_EQ(entry->http_status, 201);
@@ -334,7 +336,7 @@ TEST_F(PlatformServiceTest, PendingPartialPostAndVoid) {
   EXPECT_EQ(Balance(node.get(), root, b, "pending_credits"), "50.00");
 
   // Post 20.00 of the 50.00.
-  r = Run(node.get(), Op(root, PostVoidOp{hold.id, false, u128{2000}}));
+  r = Run(node.get(), Op(root, PostVoidOp{hold.id, false, u128{2000}, "EUR"}));
   ASSERT_EQ(r.http_status, 201) << r.body;
   EXPECT_EQ(Field(r.body, "id"), FormatId(prefix::kTransfer, hold.id.value));
   EXPECT_EQ(Field(r.body, "status"), "posted");
@@ -354,14 +356,14 @@ TEST_F(PlatformServiceTest, PendingPartialPostAndVoid) {
   // A second post (same or another amount) is refused and never posts twice; a retry
   // that must see the first answer uses an Idempotency-Key.
   const uint64_t seq = node->shard->seq_next();
-  r = Run(node.get(), Op(root, PostVoidOp{hold.id, false, u128{2000}}));
+  r = Run(node.get(), Op(root, PostVoidOp{hold.id, false, u128{2000}, "EUR"}));
   EXPECT_EQ(r.http_status, 422) << r.body;
   EXPECT_EQ(Field(r.body, "code"), "transfer_not_pending");
-  r = Run(node.get(), Op(root, PostVoidOp{hold.id, false, u128{3000}}));
+  r = Run(node.get(), Op(root, PostVoidOp{hold.id, false, u128{3000}, "EUR"}));
   EXPECT_EQ(r.http_status, 422) << r.body;
   EXPECT_EQ(node->shard->seq_next(), seq);
   // Voiding a posted transfer fails.
-  r = Run(node.get(), Op(root, PostVoidOp{hold.id, true, std::nullopt}));
+  r = Run(node.get(), Op(root, PostVoidOp{hold.id, true, std::nullopt, ""}));
   EXPECT_EQ(r.http_status, 422) << r.body;
   EXPECT_EQ(Field(r.body, "code"), "transfer_not_pending");
   EXPECT_EQ(Balance(node.get(), root, a, "current"), "80.00");
@@ -370,22 +372,22 @@ TEST_F(PlatformServiceTest, PendingPartialPostAndVoid) {
   const TransferSpec hold2 = Spec(a, b, 3000, true);
   ASSERT_EQ(Transfer(node.get(), root, hold2).http_status, 201);
   EXPECT_EQ(Balance(node.get(), root, a, "available"), "50.00");
-  r = Run(node.get(), Op(root, PostVoidOp{hold2.id, true, std::nullopt}));
+  r = Run(node.get(), Op(root, PostVoidOp{hold2.id, true, std::nullopt, ""}));
   ASSERT_EQ(r.http_status, 201) << r.body;
   EXPECT_EQ(Field(r.body, "status"), "voided");
   EXPECT_EQ(Field(r.body, "posted_amount"), "null");
   EXPECT_EQ(Balance(node.get(), root, a, "available"), "80.00");
   EXPECT_EQ(Balance(node.get(), root, b, "pending_credits"), "0.00");
-  r = Run(node.get(), Op(root, PostVoidOp{hold2.id, false, std::nullopt}));
+  r = Run(node.get(), Op(root, PostVoidOp{hold2.id, false, std::nullopt, ""}));
   EXPECT_EQ(r.http_status, 422) << r.body;
 
   // Posting more than is pending fails; full post without an amount posts all of it.
   const TransferSpec hold3 = Spec(a, b, 1000, true);
   ASSERT_EQ(Transfer(node.get(), root, hold3).http_status, 201);
-  r = Run(node.get(), Op(root, PostVoidOp{hold3.id, false, u128{1001}}));
+  r = Run(node.get(), Op(root, PostVoidOp{hold3.id, false, u128{1001}, "EUR"}));
   EXPECT_EQ(r.http_status, 422) << r.body;
   EXPECT_EQ(Field(r.body, "code"), "post_amount_exceeds_pending");
-  r = Run(node.get(), Op(root, PostVoidOp{hold3.id, false, std::nullopt}));
+  r = Run(node.get(), Op(root, PostVoidOp{hold3.id, false, std::nullopt, ""}));
   ASSERT_EQ(r.http_status, 201) << r.body;
   EXPECT_EQ(Field(r.body, "posted_amount"), "10.00");
   EXPECT_EQ(Balance(node.get(), root, a, "current"), "70.00");
@@ -393,7 +395,7 @@ TEST_F(PlatformServiceTest, PendingPartialPostAndVoid) {
   // A non-pending transfer cannot be posted.
   const TransferSpec plain = Spec(a, b, 100);
   ASSERT_EQ(Transfer(node.get(), root, plain).http_status, 201);
-  r = Run(node.get(), Op(root, PostVoidOp{plain.id, false, std::nullopt}));
+  r = Run(node.get(), Op(root, PostVoidOp{plain.id, false, std::nullopt, ""}));
   EXPECT_EQ(r.http_status, 422) << r.body;
 }
 
@@ -505,11 +507,12 @@ class PlatformReplayTest : public PlatformServiceTest {
     pend.description = "hold";
     pend.timeout_s = 3600 * 24;
     EXPECT_EQ(Transfer(node, p.root, pend).http_status, 201);
-    EXPECT_EQ(Run(node, Op(p.root, PostVoidOp{pend.id, false, u128{1500}})).http_status, 201);
+    EXPECT_EQ(Run(node, Op(p.root, PostVoidOp{pend.id, false, u128{1500}, "EUR"})).http_status,
+              201);
     p.pending = pend.id;
     const TransferSpec pend2 = Spec(p.a, p.b, 300, true);
     EXPECT_EQ(Transfer(node, p.root, pend2).http_status, 201);
-    EXPECT_EQ(Run(node, Op(p.root, PostVoidOp{pend2.id, true, std::nullopt})).http_status, 201);
+    EXPECT_EQ(Run(node, Op(p.root, PostVoidOp{pend2.id, true, std::nullopt, ""})).http_status, 201);
     // Still pending at reopen.
     EXPECT_EQ(Transfer(node, p.root, Spec(p.a, p.b, 200, true)).http_status, 201);
 
@@ -588,7 +591,7 @@ TEST_F(PlatformReplayTest, ReopenReplaysTheJournalToTheSamePlatformAndLedgerStat
   const Hash256 hash = node->shard->state().StateHash();
   ASSERT_FALSE(snapshot.empty());
   const IdempotencyEntry* before_entry =
-      node->service.state().FindIdempotency(p.root.tenant, "idem-transfer");
+      node->service.state().FindIdempotency(p.root.tenant, CallerScope(p.root), "idem-transfer");
   ASSERT_NE(before_entry, nullptr);
   const uint64_t idem_seq = before_entry->seq;
   const std::string idem_body = RecordedBody(node.get(), idem_seq);
@@ -603,7 +606,7 @@ TEST_F(PlatformReplayTest, ReopenReplaysTheJournalToTheSamePlatformAndLedgerStat
   EXPECT_EQ(again->service.CaptureSnapshot(), snapshot);
   EXPECT_EQ(again->shard->state().StateHash(), hash);
   const IdempotencyEntry* e =
-      again->service.state().FindIdempotency(p.root.tenant, "idem-transfer");
+      again->service.state().FindIdempotency(p.root.tenant, CallerScope(p.root), "idem-transfer");
   ASSERT_NE(e, nullptr);
   EXPECT_EQ(e->seq, idem_seq);
   EXPECT_EQ(RecordedBody(again.get(), e->seq), idem_body);
@@ -729,7 +732,8 @@ TEST_F(PlatformReplayTest, ApiKeySecretIsAnsweredOnceAndRecordedAsNull) {
   EXPECT_EQ(Field(first.body, "secret"), s.token);
   EXPECT_TRUE(node->keys.Authenticate(s.token).has_value());
 
-  const IdempotencyEntry* e = node->service.state().FindIdempotency(root.tenant, "key-create");
+  const IdempotencyEntry* e =
+      node->service.state().FindIdempotency(root.tenant, CallerScope(root), "key-create");
   ASSERT_NE(e, nullptr);
   const std::string recorded = RecordedBody(node.get(), e->seq);
   EXPECT_FALSE(Contains(recorded, s.token));
@@ -747,7 +751,8 @@ TEST_F(PlatformReplayTest, ApiKeySecretIsAnsweredOnceAndRecordedAsNull) {
   std::string tenant_token;
   const Principal other = CreateTenant(node.get(), root, "t", true, &tenant_token);
   (void)other;
-  const IdempotencyEntry* te = node->service.state().FindIdempotency(root.tenant, "tenant-t");
+  const IdempotencyEntry* te =
+      node->service.state().FindIdempotency(root.tenant, CallerScope(root), "tenant-t");
   ASSERT_NE(te, nullptr);
   const std::string tenant_recorded = RecordedBody(node.get(), te->seq);
   EXPECT_FALSE(Contains(tenant_recorded, tenant_token));
@@ -789,7 +794,7 @@ TEST_F(PlatformReplayTest, IdempotencyExpiryReplaysIdentically) {
   cc.id = CustomerId(RandomU128());
   cc.name = "other";
   ASSERT_EQ(Run(node.get(), Op(root, cc, "j", "other")).http_status, 201);
-  EXPECT_EQ(node->service.state().FindIdempotency(root.tenant, "k"), nullptr);
+  EXPECT_EQ(node->service.state().FindIdempotency(root.tenant, CallerScope(root), "k"), nullptr);
   cc.id = CustomerId(RandomU128());
   cc.name = "second";
   const Reply reused = Run(node.get(), Op(root, cc, "k", "second"));

@@ -69,8 +69,33 @@ std::string PlatformState::AliasKey(TenantId tenant, std::string_view alias) {
   k.append(alias);
   return k;
 }
-std::string PlatformState::IdempotencyMapKey(TenantId tenant, std::string_view key) {
-  return AliasKey(tenant, key);
+std::string CallerScope(const Principal& p) {
+  std::string out(kCallerScopeBytes, '\0');
+  auto* bytes = reinterpret_cast<uint8_t*>(out.data());
+  u128 id = p.key.value;
+  uint8_t kind = static_cast<uint8_t>(ActorKind::kApiKey);
+  if (p.kind != PrincipalKind::kApiKey) {
+    kind = static_cast<uint8_t>(p.user != 0 ? ActorKind::kUser : ActorKind::kApp);
+    id = p.user != 0 ? p.user : p.client;
+  }
+  bytes[0] = kind;
+  StoreLe(bytes + 1, id);
+  StoreLe(bytes + 17, p.consent);
+  return out;
+}
+
+std::string PlatformState::IdempotencyMapKey(TenantId tenant, std::string_view caller,
+                                             std::string_view key) {
+  CB_CHECK(caller.size() == kCallerScopeBytes);
+  std::string k = IdBytes(tenant.value);
+  k.append(caller);
+  k.append(key);
+  return k;
+}
+
+uint64_t PlatformState::idempotency_bytes(TenantId tenant) const {
+  auto it = idempotency_bytes_by_tenant_.find(tenant.value);
+  return it == idempotency_bytes_by_tenant_.end() ? 0 : it->second;
 }
 
 std::optional<AccountId> PlatformState::FindAlias(TenantId tenant, std::string_view alias) const {
@@ -79,9 +104,9 @@ std::optional<AccountId> PlatformState::FindAlias(TenantId tenant, std::string_v
   return it->second;
 }
 
-const IdempotencyEntry* PlatformState::FindIdempotency(TenantId tenant,
+const IdempotencyEntry* PlatformState::FindIdempotency(TenantId tenant, std::string_view caller,
                                                        std::string_view key) const {
-  auto it = idempotency_.find(IdempotencyMapKey(tenant, key));
+  auto it = idempotency_.find(IdempotencyMapKey(tenant, caller, key));
   return it == idempotency_.end() ? nullptr : &it->second;
 }
 
@@ -220,11 +245,26 @@ void PlatformState::ExpireIdempotency(TimestampNs now) {
          idempotency_order_.front().first + idempotency_ttl_ns_ < now) {
     auto it = idempotency_.find(idempotency_order_.front().second);
     if (it != idempotency_.end() && it->second.created == idempotency_order_.front().first) {
-      idempotency_bytes_ -= kIdempotencyEntryBytes + it->first.size();
+      const uint64_t cost = kIdempotencyEntryBytes + it->first.size();
+      idempotency_bytes_ -= cost;
+      u128 tenant = 0;
+      CB_CHECK(IdFromBytes(it->first.substr(0, 16), &tenant));
+      auto t = idempotency_bytes_by_tenant_.find(tenant);
+      CB_CHECK(t != idempotency_bytes_by_tenant_.end() && t->second >= cost);
+      if ((t->second -= cost) == 0) idempotency_bytes_by_tenant_.erase(t);
       idempotency_.erase(it);
     }
     idempotency_order_.pop_front();
   }
+}
+
+bool PlatformState::IdempotencyExpirable(TimestampNs now) const {
+  return !idempotency_order_.empty() &&
+         idempotency_order_.front().first + idempotency_ttl_ns_ < now;
+}
+
+void PlatformState::ApplyIdempotencyExpired(const pb::IdempotencyExpired& e) {
+  ExpireIdempotency(e.now_ns());
 }
 
 void PlatformState::ApplyIdempotencyRecorded(const pb::IdempotencyRecorded& e, uint64_t seq) {
@@ -232,7 +272,9 @@ void PlatformState::ApplyIdempotencyRecorded(const pb::IdempotencyRecorded& e, u
   ExpireIdempotency(e.created_ns());
   u128 tenant = 0;
   CB_CHECK(IdFromBytes(e.tenant_id(), &tenant));
-  std::string key = IdempotencyMapKey(TenantId(tenant), e.key());
+  // Records from before issue 12 have no caller: an all-zero scope no principal has.
+  const std::string caller = e.caller().empty() ? std::string(kCallerScopeBytes, '\0') : e.caller();
+  std::string key = IdempotencyMapKey(TenantId(tenant), caller, e.key());
   IdempotencyEntry entry;
   CB_CHECK(e.request_sha256().size() == entry.request_sha256.size());
   std::memcpy(entry.request_sha256.data(), e.request_sha256().data(), 32);
@@ -241,6 +283,7 @@ void PlatformState::ApplyIdempotencyRecorded(const pb::IdempotencyRecorded& e, u
   CB_CHECK(entry.seq != 0);
   entry.created = e.created_ns();
   idempotency_bytes_ += kIdempotencyEntryBytes + key.size();
+  idempotency_bytes_by_tenant_[tenant] += kIdempotencyEntryBytes + key.size();
   idempotency_order_.emplace_back(entry.created, key);
   auto [it, inserted] = idempotency_.try_emplace(std::move(key), std::move(entry));
   CB_CHECK(inserted);  // handlers replay an existing key instead of recording it again
@@ -335,6 +378,12 @@ Status PlatformState::Apply(const journal::EventView& ev, uint64_t seq) {
       ApplyTransferAnnotated(m);
       return Status::Ok();
     }
+    case EventType::kIdempotencyExpired: {
+      pb::IdempotencyExpired m;
+      if (!Parse(ev, &m)) return bad("undecodable");
+      ApplyIdempotencyExpired(m);
+      return Status::Ok();
+    }
     case EventType::kAdjustmentRequested: {
       pb::AdjustmentRequested m;
       Actor actor;
@@ -368,13 +417,16 @@ Status PlatformState::Apply(const journal::EventView& ev, uint64_t seq) {
     case EventType::kIdempotencyRecorded: {
       pb::IdempotencyRecorded m;
       if (!Parse(ev, &m) || !IdFromBytes(m.tenant_id(), &other) ||
-          m.request_sha256().size() != 32 || (seq == 0 && m.seq() == 0)) {
+          m.request_sha256().size() != 32 || (seq == 0 && m.seq() == 0) ||
+          (!m.caller().empty() && m.caller().size() != kCallerScopeBytes)) {
         return bad("undecodable");
       }
       // A snapshot keeps only live entries; replay may meet an entry the TTL already let go
       // of and then its key again. Re-recording it is what execution did.
       ExpireIdempotency(m.created_ns());
-      if (idempotency_.contains(IdempotencyMapKey(TenantId(other), m.key()))) {
+      const std::string caller =
+          m.caller().empty() ? std::string(kCallerScopeBytes, '\0') : m.caller();
+      if (idempotency_.contains(IdempotencyMapKey(TenantId(other), caller, m.key()))) {
         return bad("idempotency key recorded twice");
       }
       ApplyIdempotencyRecorded(m, seq);
@@ -398,6 +450,7 @@ void PlatformState::Clear() {
   idempotency_.clear();
   idempotency_order_.clear();
   idempotency_bytes_ = 0;
+  idempotency_bytes_by_tenant_.clear();
   keys_dir_->Clear();
 }
 
@@ -425,6 +478,8 @@ const char* EventTypeName(EventType type) {
       return "adjustment.requested";
     case EventType::kAdjustmentDecided:
       return "adjustment.decided";
+    case EventType::kIdempotencyExpired:
+      return "idempotency.expired";
   }
   return "unknown";
 }

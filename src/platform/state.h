@@ -43,8 +43,11 @@ class PlatformState {
   const Adjustment* FindAdjustment(AdjustmentId id) const;
   // The tenant's settlement account of a ledger (tenant and currency), if one is open.
   std::optional<AccountId> SettlementAccount(ledger::LedgerCode ledger) const;
-  const IdempotencyEntry* FindIdempotency(TenantId tenant, std::string_view key) const;
+  // `caller` is CallerScope() of the principal: keys are the caller's own, never shared.
+  const IdempotencyEntry* FindIdempotency(TenantId tenant, std::string_view caller,
+                                          std::string_view key) const;
   uint64_t idempotency_bytes() const { return idempotency_bytes_; }
+  uint64_t idempotency_bytes(TenantId tenant) const;
   size_t idempotency_count() const { return idempotency_.size(); }
 
   // --- events (the only mutators); each validates what replay could get wrong ------------
@@ -61,6 +64,9 @@ class PlatformState {
   void ApplyAdjustmentRequested(const pb::AdjustmentRequested& e);
   void ApplyAdjustmentDecided(const pb::AdjustmentDecided& e);
   void ApplyIdempotencyRecorded(const pb::IdempotencyRecorded& e, uint64_t seq);
+  void ApplyIdempotencyExpired(const pb::IdempotencyExpired& e);
+  // Some entry is past the TTL at `now` (an IdempotencyExpired event would free it).
+  bool IdempotencyExpirable(TimestampNs now) const;
 
   void Clear();
   // The state as a sequence of events that rebuild it: u16 type | u32 size | payload.
@@ -69,7 +75,9 @@ class PlatformState {
 
  private:
   static std::string AliasKey(TenantId tenant, std::string_view alias);
-  static std::string IdempotencyMapKey(TenantId tenant, std::string_view key);
+  // tenant (16 bytes) | caller scope (kCallerScopeBytes) | key
+  static std::string IdempotencyMapKey(TenantId tenant, std::string_view caller,
+                                       std::string_view key);
   void ExpireIdempotency(TimestampNs now);
 
   KeyDirectory* keys_dir_;
@@ -87,6 +95,7 @@ class PlatformState {
   std::unordered_map<std::string, IdempotencyEntry> idempotency_;
   std::deque<std::pair<TimestampNs, std::string>> idempotency_order_;  // oldest first
   uint64_t idempotency_bytes_ = 0;
+  std::unordered_map<u128, uint64_t, U128Hash> idempotency_bytes_by_tenant_;
 };
 
 // The customer an event creates (shared by the state and the event feed).
@@ -95,6 +104,11 @@ Customer CustomerFromEvent(const pb::CustomerCreated& e);
 // Little-endian 16-byte ids in events.
 std::string IdBytes(u128 v);
 bool IdFromBytes(const std::string& bytes, u128* out);
+
+// Whose Idempotency-Key a record is: kind (1) | API key, user or app id (16) | consent (16).
+// A user's delegated token and the same user's own token are different callers.
+constexpr size_t kCallerScopeBytes = 33;
+std::string CallerScope(const Principal& p);
 
 void ActorToProto(const Actor& a, pb::Actor* out);
 bool ActorFromProto(const pb::Actor& in, Actor* out);  // false on an unknown kind or bad id

@@ -114,7 +114,8 @@ std::string PlatformState::EncodeSnapshot() const {
     if (it == idempotency_.end() || it->second.created != created) continue;
     pb::IdempotencyRecorded m;
     m.set_tenant_id(map_key.substr(0, 16));
-    m.set_key(map_key.substr(16));
+    m.set_caller(map_key.substr(16, kCallerScopeBytes));
+    m.set_key(map_key.substr(16 + kCallerScopeBytes));
     m.set_request_sha256(it->second.request_sha256.data(), 32);
     m.set_http_status(it->second.http_status);
     m.set_seq(it->second.seq);  // the body stays in the journal

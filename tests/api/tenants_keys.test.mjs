@@ -43,10 +43,10 @@ describe('tenants', () => {
 
   test('idempotent replay of POST /v1/tenants does not reveal the secret again', async () => {
     const key = idemKey();
-    const body = { name: 'Replay Tenant' };
+    const body = { name: 'Replay Tenant', sandbox: true };
     const first = await s.api('POST', '/v1/tenants', { body, idem: key });
     assert.equal(first.status, 201);
-    assert.equal(first.body.sandbox, true, 'sandbox defaults to true');
+    assert.equal(first.body.sandbox, true);
     const again = await s.api('POST', '/v1/tenants', { body, idem: key });
     assert.equal(again.status, 201);
     assert.equal(again.headers.get('idempotent-replayed'), 'true');
@@ -74,21 +74,26 @@ describe('tenants', () => {
 
   test('only root admins create or list tenants', async () => {
     const k2 = second.admin_api_key.secret;
-    let r = await s.api('POST', '/v1/tenants', { key: k2, body: { name: 'nope' } });
+    let r = await s.api('POST', '/v1/tenants', { key: k2, body: { name: 'nope', sandbox: false } });
     expectError(r, 403, 'insufficient_permissions');
     r = await s.api('GET', '/v1/tenants', { key: k2 });
     expectError(r, 403, 'insufficient_permissions');
     const op = await s.createKey('operator');
-    r = await s.api('POST', '/v1/tenants', { key: op.secret, body: { name: 'nope' } });
+    r = await s.api('POST', '/v1/tenants', { key: op.secret, body: { name: 'nope', sandbox: false } });
     expectError(r, 403, 'insufficient_permissions');
   });
 
   test('POST /v1/tenants validates its body', async () => {
     let r = await s.api('POST', '/v1/tenants', { body: {} });
     expectError(r, 400, 'parameter_missing', 'name');
+    // Production or sandbox is an explicit choice, never a default.
+    r = await s.api('POST', '/v1/tenants', { body: { name: 'x' } });
+    expectError(r, 400, 'parameter_missing', 'sandbox');
+    r = await s.api('POST', '/v1/tenants', { body: { name: 'x', sandbox: null } });
+    expectError(r, 400, 'parameter_missing', 'sandbox');
     r = await s.api('POST', '/v1/tenants', { body: { name: 'x', sandbox: 'yes' } });
     expectError(r, 400, 'parameter_invalid', 'sandbox');
-    r = await s.api('POST', '/v1/tenants', { body: { name: 'x', region: 'eu' } });
+    r = await s.api('POST', '/v1/tenants', { body: { name: 'x', sandbox: true, region: 'eu' } });
     expectError(r, 400, 'unknown_field', 'region');
   });
 

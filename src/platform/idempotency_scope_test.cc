@@ -1,0 +1,87 @@
+// Idempotency records belong to the caller that made them, and each tenant has its own
+// share of the store: one tenant filling it cannot make another's POSTs fail.
+#include <gtest/gtest.h>
+
+#include "platform/service_test_util.h"
+
+namespace cb::platform {
+namespace {
+
+using namespace cb::platform::testing;
+
+class IdempotencyScopeTest : public PlatformServiceTest {
+ protected:
+  CreateCustomerOp NewCustomer(std::string name) {
+    CreateCustomerOp c;
+    c.id = CustomerId(RandomU128());
+    c.name = std::move(name);
+    return c;
+  }
+};
+
+TEST_F(IdempotencyScopeTest, SameKeyFromAnotherCallerIsItsOwnRequestNotAReplay) {
+  auto node = Open();
+  ASSERT_NE(node, nullptr);
+  const Principal root = Bootstrap(node.get());
+  const Principal other_key = CreateKey(node.get(), root, Role::kOperator);
+  Reply first = Run(node.get(), Op(root, NewCustomer("ada"), "shared-key", "body"));
+  ASSERT_EQ(first.http_status, 201) << first.body;
+  // The same key and body from another API key of the tenant: executed for that caller.
+  Reply second = Run(node.get(), Op(other_key, NewCustomer("ada"), "shared-key", "body"));
+  ASSERT_EQ(second.http_status, 201) << second.body;
+  EXPECT_FALSE(second.replayed);
+  EXPECT_NE(Field(second.body, "id"), Field(first.body, "id"));
+  // Each caller's retry replays its own answer.
+  Reply again = Run(node.get(), Op(other_key, NewCustomer("ada"), "shared-key", "body"));
+  EXPECT_TRUE(again.replayed);
+  EXPECT_EQ(Field(ClientBody(node.get(), again), "id"), Field(second.body, "id"));
+  // A customer's token of an app, bound to a consent, is yet another caller.
+  Principal delegated = root;
+  delegated.kind = PrincipalKind::kAccessToken;
+  delegated.client = 7;
+  delegated.user = 9;
+  delegated.consent = 11;
+  EXPECT_NE(CallerScope(delegated), CallerScope(root));
+  Principal undelegated = delegated;
+  undelegated.consent = 0;
+  EXPECT_NE(CallerScope(delegated), CallerScope(undelegated));
+}
+
+TEST_F(IdempotencyScopeTest, FullTenantQuotaRefusesThatTenantOnlyUntilItsKeysExpire) {
+  platform_options_.idempotency_tenant_bytes_max = 4000;
+  platform_options_.idempotency_ttl_ns = 3600 * kNsPerSecond;
+  auto node = Open();
+  ASSERT_NE(node, nullptr);
+  const Principal root = Bootstrap(node.get());
+  const Principal noisy = CreateTenant(node.get(), root, "noisy", true);
+  const Principal quiet = CreateTenant(node.get(), root, "quiet", true);
+  Reply r;
+  int accepted = 0;
+  for (int i = 0; i < 100; i++) {
+    r = Run(node.get(), Op(noisy, NewCustomer("c"), "k-" + std::to_string(i), "b"));
+    if (r.http_status != 201) break;
+    accepted++;
+  }
+  EXPECT_GT(accepted, 5);
+  EXPECT_EQ(r.http_status, 429) << r.body;
+  EXPECT_EQ(Field(r.body, "code"), "idempotency_quota_exceeded");
+  EXPECT_LE(node->service.state().idempotency_bytes(noisy.tenant), 4000u + 400u);
+  // Another tenant is not affected.
+  EXPECT_EQ(Run(node.get(), Op(quiet, NewCustomer("q"), "q-1", "b")).http_status, 201);
+  // Unkeyed work (reads) still runs for the noisy tenant.
+  EXPECT_EQ(Run(node.get(), Op(noisy, ListCustomersOp{})).http_status, 200);
+  // Once its keys are past the TTL they expire and the tenant may write again.
+  now_ += 2 * 3600 * kNsPerSecond;
+  EXPECT_EQ(Run(node.get(), Op(noisy, NewCustomer("c"), "later", "b")).http_status, 201);
+  EXPECT_LT(node->service.state().idempotency_bytes(noisy.tenant), 1000u);
+  // The expiry was journaled: a replay frees exactly the same entries.
+  const std::string before = node->service.state().EncodeSnapshot();
+  node.reset();
+  node = Open();
+  ASSERT_NE(node, nullptr);
+  EXPECT_EQ(CanonicalSnapshot(node->service.state().EncodeSnapshot()), CanonicalSnapshot(before));
+  EXPECT_LT(node->service.state().idempotency_bytes(noisy.tenant), 1000u);
+}
+
+}  // namespace
+}  // namespace cb::platform
