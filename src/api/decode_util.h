@@ -10,6 +10,7 @@
 #include <string_view>
 
 #include "api/decode.h"
+#include "api/json_keys.h"
 #include "base/json_string.h"
 #include "ledger/currency.h"
 #include "platform/ids.h"
@@ -153,6 +154,9 @@ inline bool ParseBody(std::string_view body, json::value* out, DecodeError* err)
   *out = json::parse(body, ec, {}, opts);
   if (ec) return Fail(err, "invalid_json", "The body is not valid JSON: " + ec.message(), "");
   if (!out->is_object()) return Fail(err, "invalid_json", "The body must be a JSON object.", "");
+  if (std::optional<std::string> dup = FindDuplicateKey(body)) {
+    return Fail(err, "invalid_json", "The body has a key twice in one object.", *std::move(dup));
+  }
   return true;
 }
 

@@ -200,6 +200,7 @@ int RunServe(const ServeConfig& config) {
   hopts.request_timeout_ms = config.request_timeout_ms;
   hopts.read_timeout_ms = config.read_timeout_ms;
   hopts.connections_max = config.connections_max;
+  hopts.connections_per_ip_max = config.connections_per_ip_max;
   hopts.tls_cert_file = config.tls_cert_file;
   hopts.tls_key_file = config.tls_key_file;
   std::string error;

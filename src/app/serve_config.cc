@@ -41,6 +41,7 @@ Status LoadServeConfigFile(const std::string& path, ServeConfig* c) {
                                                  "request_timeout_ms",
                                                  "read_timeout_ms",
                                                  "connections_max",
+                                                 "connections_per_ip_max",
                                                  "rate_per_key_per_s",
                                                  "rate_per_key_burst",
                                                  "rate_per_ip_per_s",
@@ -69,6 +70,7 @@ Status LoadServeConfigFile(const std::string& path, ServeConfig* c) {
     Read(t, "request_timeout_ms", &c->request_timeout_ms);
     Read(t, "read_timeout_ms", &c->read_timeout_ms);
     Read(t, "connections_max", &c->connections_max);
+    Read(t, "connections_per_ip_max", &c->connections_per_ip_max);
     Read(t, "rate_per_key_per_s", &c->rate_per_key_per_s);
     Read(t, "rate_per_key_burst", &c->rate_per_key_burst);
     Read(t, "rate_per_ip_per_s", &c->rate_per_ip_per_s);

@@ -23,6 +23,7 @@ struct ServeConfig {
   uint32_t request_timeout_ms = 30'000;
   uint32_t read_timeout_ms = 30'000;
   uint32_t connections_max = 10'000;
+  uint32_t connections_per_ip_max = 256;
   uint32_t rate_per_key_per_s = 0;  // 0: unlimited
   uint32_t rate_per_key_burst = 0;
   uint32_t rate_per_ip_per_s = 0;

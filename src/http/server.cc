@@ -103,11 +103,16 @@ struct Server::Impl {
         });
         return;
       }
-      if (shared.connections.load(std::memory_order_relaxed) >= shared.options.connections_max) {
-        beast::error_code ignored;  // Shedding load: the close result changes nothing.
+      beast::error_code peer_ec;
+      const tcp::endpoint peer = socket.remote_endpoint(peer_ec);
+      std::string ip = peer_ec ? std::string() : peer.address().to_string();
+      if (ip.empty() ||
+          shared.connections.load(std::memory_order_relaxed) >= shared.options.connections_max ||
+          !shared.per_ip.Acquire(ip, shared.options.connections_per_ip_max)) {
+        beast::error_code ignored;  // Shedding load (or a peer already gone): just close.
         socket.close(ignored);
       } else {
-        internal::StartSession(std::move(socket), loop, shared);
+        internal::StartSession(std::move(socket), loop, shared, std::move(ip));
       }
       Accept();
     });

@@ -67,9 +67,10 @@ struct ServerOptions {
   int io_threads = 2;
   uint32_t header_bytes_max = 16 * 1024;
   uint32_t body_bytes_max = 4 * 1024 * 1024;
-  uint32_t read_timeout_ms = 30'000;     // Idle keep-alive, slow client (read or write).
-  uint32_t request_timeout_ms = 30'000;  // Handler must answer within this; else 503.
-  uint32_t connections_max = 10'000;     // Connections past this are closed right after accept.
+  uint32_t read_timeout_ms = 30'000;      // Idle keep-alive, slow client (read or write).
+  uint32_t request_timeout_ms = 30'000;   // Handler must answer within this; else 503.
+  uint32_t connections_max = 10'000;      // Connections past this are closed right after accept.
+  uint32_t connections_per_ip_max = 256;  // Per client address, likewise.
   // PEM files; when both are set, serve TLS 1.3 only. Setting just one is an error.
   std::string tls_cert_file;
   std::string tls_key_file;

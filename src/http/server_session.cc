@@ -74,18 +74,30 @@ class RequestParser final : public bhttp::basic_parser<true> {
     ec = bhttp::error::bad_version;  // Unreachable: this is a request parser.
   }
   void on_field_impl(bhttp::field name, beast::string_view name_string, beast::string_view value,
-                     error_code& /*ec*/) override {
+                     error_code& ec) override {
     if (name == bhttp::field::expect) {
       expect_continue_ = EqualsIgnoreCase({value.data(), value.size()}, "100-continue");
     }
+    if (name == bhttp::field::transfer_encoding) {
+      // Exactly one "chunked" and nothing else: any other coding or list is a way to make
+      // a proxy in front and this parser disagree about where a request ends (smuggling).
+      if (has_transfer_encoding_ || !EqualsIgnoreCase({value.data(), value.size()}, "chunked")) {
+        ec = bhttp::error::bad_transfer_encoding;
+        return;
+      }
+      has_transfer_encoding_ = true;
+    }
+    if (name == bhttp::field::content_length) has_content_length_ = true;
     request_.headers.push_back(Header{.name = std::string(name_string.data(), name_string.size()),
                                       .value = std::string(value.data(), value.size())});
   }
-  void on_header_impl(error_code& /*ec*/) override {}
+  void on_header_impl(error_code& ec) override {
+    // RFC 9112 6.3: both framings at once is a smuggling attempt, not a request.
+    if (has_transfer_encoding_ && has_content_length_) ec = bhttp::error::bad_transfer_encoding;
+  }
   void on_body_init_impl(const boost::optional<std::uint64_t>& content_length,
                          error_code& /*ec*/) override {
-    // The parser already refused a Content-Length over body_limit, so this is bounded.
-    if (content_length) request_.body.reserve(static_cast<size_t>(*content_length));
+    if (content_length) request_.body.reserve(BodyReserveBytes(*content_length));
   }
   size_t on_body_impl(beast::string_view body, error_code& /*ec*/) override {
     request_.body.append(body.data(), body.size());
@@ -104,6 +116,8 @@ class RequestParser final : public bhttp::basic_parser<true> {
   int version_ = 11;
   bool is_head_ = false;
   bool expect_continue_ = false;
+  bool has_transfer_encoding_ = false;
+  bool has_content_length_ = false;
 };
 
 // Lambdas, not function pointers: every response runs these over every header byte, and a
@@ -193,17 +207,21 @@ class Session final : public SessionBase {
  public:
   using Stream = std::conditional_t<kTls, asio::ssl::stream<tcp::socket>, tcp::socket>;
 
-  Session(tcp::socket&& socket, IoLoop& loop, ServerShared& shared)
+  Session(tcp::socket&& socket, IoLoop& loop, ServerShared& shared, std::string ip)
       : stream_(MakeStream(std::move(socket), shared)),
         timer_(stream_.get_executor()),
         loop_(loop),
         shared_(shared),
-        buffer_(size_t{shared.options.header_bytes_max} + shared.options.body_bytes_max) {
+        buffer_(size_t{shared.options.header_bytes_max} + shared.options.body_bytes_max),
+        remote_ip_(std::move(ip)) {
     shared_.connections.fetch_add(1, std::memory_order_relaxed);
   }
   Session(const Session&) = delete;
   Session& operator=(const Session&) = delete;
-  ~Session() { shared_.connections.fetch_sub(1, std::memory_order_relaxed); }
+  ~Session() {
+    shared_.per_ip.Release(remote_ip_);
+    shared_.connections.fetch_sub(1, std::memory_order_relaxed);
+  }
 
   void Start() {
     asio::dispatch(stream_.get_executor(), beast::bind_front_handler(&Session::Begin, Self()));
@@ -240,9 +258,7 @@ class Session final : public SessionBase {
     error_code ec;
     // Latency over packet count: each response goes out in one gather write anyway.
     Socket().set_option(tcp::no_delay(true), ec);
-    const tcp::endpoint peer = Socket().remote_endpoint(ec);
-    if (ec) return Close();  // Already reset by the peer.
-    remote_ip_ = peer.address().to_string();
+
     if constexpr (kTls) {
       phase_ = Phase::kHandshake;
       SetDeadline(shared_.options.read_timeout_ms);
@@ -541,12 +557,30 @@ void IoLoop::ClearInbox() {
   draining_.clear();
 }
 
-void StartSession(tcp::socket&& socket, IoLoop& loop, ServerShared& shared) {
+void StartSession(tcp::socket&& socket, IoLoop& loop, ServerShared& shared, std::string ip) {
   if (shared.tls != nullptr) {
-    std::make_shared<Session<true>>(std::move(socket), loop, shared)->Start();
+    std::make_shared<Session<true>>(std::move(socket), loop, shared, std::move(ip))->Start();
   } else {
-    std::make_shared<Session<false>>(std::move(socket), loop, shared)->Start();
+    std::make_shared<Session<false>>(std::move(socket), loop, shared, std::move(ip))->Start();
   }
+}
+
+bool PerIpConnections::Acquire(const std::string& ip, uint32_t max) {
+  std::lock_guard<std::mutex> lock(mu_);
+  uint32_t& open = open_[ip];
+  if (open >= max) {
+    if (open == 0) open_.erase(ip);
+    return false;
+  }
+  open++;
+  return true;
+}
+
+void PerIpConnections::Release(const std::string& ip) {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto it = open_.find(ip);
+  CB_CHECK(it != open_.end() && it->second > 0);
+  if (--it->second == 0) open_.erase(it);
 }
 
 }  // namespace cb::http::internal

@@ -8,7 +8,9 @@
 #include <cstdint>
 #include <memory>
 #include <mutex>
+#include <string>
 #include <thread>
+#include <unordered_map>
 #include <vector>
 
 #include "http/server.h"
@@ -88,6 +90,18 @@ class IoLoop {
   std::vector<Delivery> draining_;  // loop thread only; keeps its capacity
 };
 
+// Open connections per client address: one address cannot take every connection slot.
+class PerIpConnections {
+ public:
+  // False (nothing counted) when `ip` already has `max` open connections.
+  bool Acquire(const std::string& ip, uint32_t max);
+  void Release(const std::string& ip);
+
+ private:
+  std::mutex mu_;
+  std::unordered_map<std::string, uint32_t> open_;
+};
+
 // Outlives every session: Server::Impl destroys the loops (and with them the sessions)
 // before this.
 struct ServerShared {
@@ -97,9 +111,20 @@ struct ServerShared {
   // Shared with every Respond, which may outlive the server.
   std::shared_ptr<RespondGate> gate = std::make_shared<RespondGate>();
   std::atomic<uint32_t> connections{0};
+  PerIpConnections per_ip;
 };
 
-// Takes over a socket accepted onto `loop`'s io_context.
-void StartSession(boost::asio::ip::tcp::socket&& socket, IoLoop& loop, ServerShared& shared);
+// What a request body reserves before its bytes arrive: never what the client merely announces
+// (a claimed 4 MiB body costs at most this until it is really sent).
+inline size_t BodyReserveBytes(uint64_t announced_bytes) {
+  constexpr uint64_t kBodyReserveBytesMax = 16 * 1024;
+  return static_cast<size_t>(announced_bytes < kBodyReserveBytesMax ? announced_bytes
+                                                                    : kBodyReserveBytesMax);
+}
+
+// Takes over a socket accepted onto `loop`'s io_context, from `ip` (already counted in
+// shared.per_ip; the session releases it when it ends).
+void StartSession(boost::asio::ip::tcp::socket&& socket, IoLoop& loop, ServerShared& shared,
+                  std::string ip);
 
 }  // namespace cb::http::internal

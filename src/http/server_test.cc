@@ -27,6 +27,7 @@
 #include <vector>
 
 #include "base/batch_scope.h"
+#include "http/server_session.h"
 
 namespace cb::http {
 namespace {
@@ -513,6 +514,75 @@ TEST_F(ServerTest, GarbageIs400AndConnectionCloses) {
   EXPECT_FALSE(res->keep_alive());
   EXPECT_TRUE(client.ServerClosed());
   EXPECT_EQ(handler_.calls.load(), 0);
+}
+
+// Request smuggling: a proxy and this server must never disagree about where a request ends.
+TEST_F(ServerTest, TransferEncodingOtherThanExactlyChunkedIs400) {
+  StartServer();
+  for (const std::string headers :
+       {"Transfer-Encoding: gzip, chunked\r\n", "Transfer-Encoding: chunked, chunked\r\n",
+        "Transfer-Encoding: identity\r\n",
+        "Transfer-Encoding: chunked\r\nTransfer-Encoding: chunked\r\n",
+        "Transfer-Encoding: chunked\r\nContent-Length: 5\r\n",
+        "Content-Length: 5\r\nTransfer-Encoding: chunked\r\n"}) {
+    Client client(server_->port());
+    client.Send("POST /x HTTP/1.1\r\nHost: t\r\n" + headers + "\r\n5\r\nhello\r\n0\r\n\r\n");
+    std::optional<ClientResponse> res = client.Read();
+    ASSERT_TRUE(res.has_value()) << headers;
+    EXPECT_EQ(res->result_int(), 400) << headers;
+    ExpectErrorCode(*res, "malformed_request");
+    EXPECT_TRUE(client.ServerClosed()) << headers;
+  }
+  EXPECT_EQ(handler_.calls.load(), 0);
+  Client ok(server_->port());  // exactly "chunked" (any case) is fine
+  ok.Send(
+      "POST /x HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: Chunked\r\n\r\n"
+      "5\r\nhello\r\n0\r\n\r\n");
+  std::optional<ClientResponse> res = ok.Read();
+  ASSERT_TRUE(res.has_value());
+  EXPECT_EQ(res->result_int(), 200);
+}
+
+TEST_F(ServerTest, ConnectionsPerAddressAreCapped) {
+  ServerOptions options = TestOptions();
+  options.connections_per_ip_max = 2;
+  StartServer(options);
+  auto first = std::make_unique<Client>(server_->port());
+  Client second(server_->port());
+  ASSERT_TRUE(first->Get("/1").has_value());
+  ASSERT_TRUE(second.Get("/2").has_value());
+  Client third(server_->port());  // a third from 127.0.0.1: closed at once
+  EXPECT_TRUE(third.ServerClosed());
+  EXPECT_EQ(server_->connections(), 2u);
+  first.reset();
+  ASSERT_TRUE(WaitFor([&] { return server_->connections() < 2; }));
+  Client fourth(server_->port());
+  std::optional<ClientResponse> res = fourth.Get("/4");
+  ASSERT_TRUE(res.has_value());
+  EXPECT_EQ(res->result_int(), 200);
+}
+
+// A client that announces a large body and sends little must not make the server hold a
+// buffer of that size: memory follows the bytes that arrive.
+TEST(BodyReserveTest, AnnouncedLengthIsReservedOnlyUpToASmallCap) {
+  EXPECT_EQ(internal::BodyReserveBytes(3), 3u);
+  EXPECT_EQ(internal::BodyReserveBytes(16 * 1024), 16u * 1024);
+  EXPECT_EQ(internal::BodyReserveBytes(4'000'000), 16u * 1024);
+  EXPECT_EQ(internal::BodyReserveBytes(UINT64_MAX), 16u * 1024);
+}
+
+TEST_F(ServerTest, BodyLargerThanTheReservationIsStillReadWhole) {
+  std::atomic<size_t> size{0};
+  handler_.Set([&](Request&& request, Respond respond) {
+    size = request.body.size();
+    respond(BodyResponse("ok"));
+  });
+  StartServer();
+  Client big(server_->port());
+  const std::string body(100'000, 'z');
+  big.Send("POST /x HTTP/1.1\r\nHost: t\r\nContent-Length: 100000\r\n\r\n" + body);
+  ASSERT_TRUE(big.Read().has_value());
+  EXPECT_EQ(size.load(), 100'000u);
 }
 
 TEST_F(ServerTest, RequestTimeoutIs503AndLateResponseIsDropped) {

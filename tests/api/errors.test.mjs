@@ -118,6 +118,20 @@ describe('request decoding', () => {
     expectError(r, 400, 'invalid_json');
   });
 
+  test('a key twice in one object → 400 invalid_json naming it, nothing written', async () => {
+    const before = (await s.api('GET', '/v1/customers?limit=100')).body.data.length;
+    let r = await s.api('POST', '/v1/customers', {
+      body: '{"type":"individual","name":"Ada","name":"Eve"}',
+    });
+    expectError(r, 400, 'invalid_json', 'name');
+    // The parser in front of us and ours must never read two different amounts.
+    r = await s.api('POST', '/v1/transfers', {
+      body: '{"from_account":"a","to_account":"b","amount":"1.00","amount":"1000.00","currency":"EUR"}',
+    });
+    expectError(r, 400, 'invalid_json', 'amount');
+    assert.equal((await s.api('GET', '/v1/customers?limit=100')).body.data.length, before);
+  });
+
   test('unknown field → 400 unknown_field naming it', async () => {
     let r = await s.api('POST', '/v1/customers', { body: { type: 'individual', name: 'x', nickname: 'y' } });
     expectError(r, 400, 'unknown_field', 'nickname');
