@@ -159,11 +159,22 @@ std::vector<SigningKeyInfo> IdentityState::ReadSigningKeys() const {
 std::vector<Consent> IdentityState::ReadConsentsOf(TenantId tenant, CustomerId customer) const {
   std::vector<Consent> out;
   std::shared_lock lock(mu_);
-  for (ConsentId id : ConsentsOf(tenant)) {
+  auto it = customer_consents_.find(customer.value);
+  if (it == customer_consents_.end()) return out;
+  for (ConsentId id : it->second) {
     const Consent& c = consents_.at(id.value);
-    if (c.customer == customer) out.push_back(c);
+    if (c.tenant == tenant && c.customer == customer) out.push_back(c);
   }
   return out;
+}
+
+void IdentityState::IndexConsentCustomer(const Consent& c, CustomerId before) {
+  if (c.customer == before) return;
+  if (!before.zero()) {
+    auto& old = customer_consents_[before.value];
+    old.erase(std::remove(old.begin(), old.end(), c.id), old.end());
+  }
+  if (!c.customer.zero()) customer_consents_[c.customer.value].push_back(c.id);
 }
 
 TokenState IdentityState::ReadTokenState(AppId client, GrantId grant, std::string_view jti,
@@ -419,6 +430,7 @@ void IdentityState::ApplyConsentCreated(const pb::ConsentCreated& e) {
   auto& list = lists_[c.tenant.value].consents;
   c.order = static_cast<uint32_t>(list.size());
   list.push_back(c.id);
+  IndexConsentCustomer(c, CustomerId());
   consents_[c.id.value] = std::move(c);
 }
 
@@ -426,7 +438,9 @@ void IdentityState::ApplyConsentAuthorised(const pb::ConsentAuthorised& e) {
   std::unique_lock lock(mu_);
   Consent& c = consents_.at(Id(e.id()));
   c.status = ConsentStatus::kAuthorised;
+  const CustomerId before = c.customer;
   c.customer = CustomerId(Id(e.customer_id()));
+  IndexConsentCustomer(c, before);
   c.accounts.clear();
   for (const std::string& a : e.account_ids()) c.accounts.push_back(AccountId(Id(a)));
   c.updated = e.at_ns();
@@ -524,6 +538,7 @@ void IdentityState::Clear() {
   refresh_.clear();
   revoked_jti_.clear();
   consents_.clear();
+  customer_consents_.clear();
   lists_.clear();
   signing_keys_.clear();
   usage_.clear();

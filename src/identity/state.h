@@ -142,6 +142,10 @@ class IdentityState {
   std::unordered_map<Hash256, RefreshToken, HashKey> refresh_;
   std::unordered_map<std::string, TimestampNs> revoked_jti_;  // jti -> token expiry
   std::unordered_map<u128, Consent, platform::U128Hash> consents_;
+  // A customer's consents (set once the consent names its customer): the dashboard and a
+  // customer's reads cost O(their consents), not O(the tenant's).
+  std::unordered_map<u128, std::vector<ConsentId>, platform::U128Hash> customer_consents_;
+  void IndexConsentCustomer(const Consent& c, CustomerId before);
   struct TenantLists {
     std::vector<AppId> apps;
     std::vector<UserId> users;

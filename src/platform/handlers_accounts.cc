@@ -273,15 +273,19 @@ Answer HandleCustomerOp(HandlerContext& h) {
   const auto& op = std::get<ListCustomersOp>(h.op.body);
   const TenantLists* lists = h.st.Lists(h.tenant());
   CB_CHECK(lists != nullptr);
+  // A customer's token sees one customer, itself: a one-item list, not a tenant scan.
+  const std::vector<CustomerId> self = {h.caller().customer};
+  const bool delegated = h.caller().delegated();
   return ListByOrder(
-      h, lists->customers, op.after, op.limit, prefix::kCustomer,
+      h, delegated ? self : lists->customers, op.after, op.limit, prefix::kCustomer,
       [&h](CustomerId id) { return h.st.FindCustomer(id); },
       [&h](std::string* out, CustomerId id, bool comma) {
         if (TenantCustomer(h, id) == nullptr) return false;  // a customer sees only itself
         if (comma) out->push_back(',');
         RenderCustomer(out, *h.st.FindCustomer(id));
         return true;
-      });
+      },
+      [delegated](const Customer& c) -> size_t { return delegated ? 0 : c.order; });
 }
 
 Answer HandleAccountOp(HandlerContext& h) {
@@ -331,13 +335,29 @@ Answer HandleAccountOp(HandlerContext& h) {
   if (op.customer && TenantCustomer(h, *op.customer) == nullptr) {
     return h.NotFound("customer_not_found", "customer", "customer");
   }
+  // One customer's accounts (asked for, or all a customer's token may see): walk that
+  // customer's list, O(their accounts), never the whole tenant's.
+  const std::optional<CustomerId> customer =
+      h.caller().delegated() ? std::optional<CustomerId>(h.caller().customer) : op.customer;
+  if (customer) {
+    if (op.customer && !(*op.customer == *customer)) {
+      return h.NotFound("customer_not_found", "customer", "customer");
+    }
+    return ListByOrder(
+        h, h.st.CustomerAccounts(*customer), op.after, op.limit, prefix::kAccount,
+        [&h](AccountId id) { return h.st.FindAccount(id); },
+        [&h, &customer](std::string* out, AccountId id, bool comma) {
+          return RenderAccountIf(h, out, id, comma, customer);
+        },
+        [](const AccountMeta& a) -> size_t { return a.customer_order; });
+  }
   const TenantLists* lists = h.st.Lists(h.tenant());
   CB_CHECK(lists != nullptr);
   return ListByOrder(
       h, lists->accounts, op.after, op.limit, prefix::kAccount,
       [&h](AccountId id) { return h.st.FindAccount(id); },
-      [&h, &op](std::string* out, AccountId id, bool comma) {
-        return RenderAccountIf(h, out, id, comma, op.customer);
+      [&h](std::string* out, AccountId id, bool comma) {
+        return RenderAccountIf(h, out, id, comma, std::nullopt);
       });
 }
 

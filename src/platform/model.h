@@ -116,7 +116,8 @@ struct AccountMeta {
   AccountStatus status = AccountStatus::kOpen;
   std::vector<std::string> aliases;
   TimestampNs created = 0;
-  uint32_t order = 0;
+  uint32_t order = 0;           // position in the tenant's list
+  uint32_t customer_order = 0;  // position in its customer's list
 };
 
 struct Actor {

@@ -52,6 +52,11 @@ const AccountMeta* PlatformState::FindAccount(AccountId id) const {
 const TenantLists* PlatformState::Lists(TenantId tenant) const {
   return FindIn(lists_, tenant.value);
 }
+const std::vector<AccountId>& PlatformState::CustomerAccounts(CustomerId customer) const {
+  static const std::vector<AccountId> kNone;
+  const auto* list = FindIn(customer_accounts_, customer.value);
+  return list != nullptr ? *list : kNone;
+}
 const std::string* PlatformState::TransferDescription(TransferId id) const {
   return FindIn(descriptions_, id.value);
 }
@@ -196,6 +201,11 @@ void PlatformState::ApplyAccountOpened(const pb::AccountOpened& e) {
   auto& list = lists_[a.tenant.value].accounts;
   a.order = static_cast<uint32_t>(list.size());
   list.push_back(a.id);
+  if (!a.customer.zero()) {
+    auto& mine = customer_accounts_[a.customer.value];
+    a.customer_order = static_cast<uint32_t>(mine.size());
+    mine.push_back(a.id);
+  }
   accounts_[a.id.value] = std::move(a);
 }
 
@@ -443,6 +453,7 @@ void PlatformState::Clear() {
   keys_.clear();
   customers_.clear();
   accounts_.clear();
+  customer_accounts_.clear();
   aliases_.clear();
   descriptions_.clear();
   adjustments_.clear();

@@ -38,6 +38,8 @@ class PlatformState {
   const Customer* FindCustomer(CustomerId id) const;
   const AccountMeta* FindAccount(AccountId id) const;
   const TenantLists* Lists(TenantId tenant) const;
+  // A customer's accounts in opening order (AccountMeta::customer_order); empty if none.
+  const std::vector<AccountId>& CustomerAccounts(CustomerId customer) const;
   std::optional<AccountId> FindAlias(TenantId tenant, std::string_view alias) const;
   const std::string* TransferDescription(TransferId id) const;
   const Adjustment* FindAdjustment(AdjustmentId id) const;
@@ -88,6 +90,7 @@ class PlatformState {
   std::unordered_map<u128, ApiKey, U128Hash> keys_;
   std::unordered_map<u128, Customer, U128Hash> customers_;
   std::unordered_map<u128, AccountMeta, U128Hash> accounts_;
+  std::unordered_map<u128, std::vector<AccountId>, U128Hash> customer_accounts_;
   std::unordered_map<std::string, AccountId> aliases_;
   std::unordered_map<u128, std::string, U128Hash> descriptions_;
   std::unordered_map<u128, Adjustment, U128Hash> adjustments_;
