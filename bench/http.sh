@@ -37,6 +37,9 @@ trap cleanup EXIT
 
 LOG_OPT=off
 [[ "$ACCESS_LOG" == file ]] && LOG_OPT="$WORK/access.log"
+# One client address drives everything here: the per-address limits that protect a real
+# deployment's sign-in endpoints (on by default) would measure themselves, not the server.
+COREBANK_RATE_UNAUTH_PER_IP_PER_S=0 COREBANK_RATE_SIGN_IN_PER_IP_PER_S=0 \
 "$COREBANK" serve --data "$WORK/data" --listen 127.0.0.1:0 --access-log "$LOG_OPT" \
   --snapshot-interval-s 0 ${SERVE_ARGS:-} >"$WORK/serve.log" 2>&1 &
 SERVER_PID=$!

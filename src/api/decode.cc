@@ -30,10 +30,18 @@ constexpr size_t kAliasCharsMax = 128;
 constexpr size_t kAliasesMax = 5;
 constexpr uint32_t kTimeoutSecondsMax = 30 * 24 * 3600;
 
+// No control characters either: aliases are checked here only (not by Reader::String), and an
+// alias holding one ("a\u0000@b") could never be named as a transfer's account.
 bool ValidEmail(std::string_view s) {
   const size_t at = s.find('@');
-  return at != std::string_view::npos && at > 0 && at + 1 < s.size() &&
-         s.find('@', at + 1) == std::string_view::npos && s.find(' ') == std::string_view::npos;
+  if (at == std::string_view::npos || at == 0 || at + 1 >= s.size() ||
+      s.find('@', at + 1) != std::string_view::npos || s.find(' ') != std::string_view::npos) {
+    return false;
+  }
+  for (char c : s) {
+    if (static_cast<unsigned char>(c) < 0x20) return false;
+  }
+  return true;
 }
 
 bool ValidPhone(std::string_view s) {  // E.164

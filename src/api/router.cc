@@ -503,9 +503,17 @@ void ApiHandler::Handle(http::Request&& req, http::Respond respond) {
   // --- OAuth 2.0 / OIDC endpoints (their own request and error formats) -------------------
   if (oauth::OAuthHandler::Owns(path)) {
     ex->route = oauth::OAuthHandler::RouteLabel(path);
-    if (impl.options.per_ip.rate_per_s > 0) {
-      const gateway::Decision d =
-          impl.limiter.Take("ip:" + req.remote_ip, impl.options.per_ip, NowNs());
+    const bool sign_in = req.method == "POST" && (path == "/oauth2/login" || path == "/oauth2/mfa");
+    const struct {
+      const char* prefix;
+      const gateway::RateLimit& limit;
+      bool applies;
+    } limits[] = {{"ip:", impl.options.per_ip, true},
+                  {"unauth-ip:", impl.options.unauthenticated_per_ip, true},
+                  {"sign-in-ip:", impl.options.sign_in_per_ip, sign_in}};
+    for (const auto& l : limits) {
+      if (!l.applies || l.limit.rate_per_s == 0) continue;
+      const gateway::Decision d = impl.limiter.Take(l.prefix + req.remote_ip, l.limit, NowNs());
       if (!d.allowed) {
         http::Response res =
             error(429, "rate_limit_error", "rate_limited", "Too many requests from this address.");

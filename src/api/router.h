@@ -28,6 +28,11 @@ class ReadPool;
 struct ApiOptions {
   gateway::RateLimit per_key{.rate_per_s = 0, .burst = 0};  // 0: unlimited
   gateway::RateLimit per_ip{.rate_per_s = 0, .burst = 0};
+  // On by default: every unauthenticated endpoint (OAuth endpoints and pages, discovery),
+  // per client address; and the password and TOTP forms, per address, much tighter (each
+  // costs an argon2id on a small pool, so a flood would lock real users out of signing in).
+  gateway::RateLimit unauthenticated_per_ip{.rate_per_s = 100, .burst = 200};
+  gateway::RateLimit sign_in_per_ip{.rate_per_s = 5, .burst = 30};
   std::vector<std::string> cors_origins;  // exact origins, or "*"
   std::string openapi_yaml;               // served at GET /v1/openapi.yaml
   // Payments with a user's token need the second factor (acr urn:corebank:acr:mfa); below

@@ -187,6 +187,8 @@ int RunServe(const ServeConfig& config) {
   api::ApiOptions aopts;
   aopts.per_key = {config.rate_per_key_per_s, config.rate_per_key_burst};
   aopts.per_ip = {config.rate_per_ip_per_s, config.rate_per_ip_burst};
+  aopts.unauthenticated_per_ip = {config.rate_unauth_per_ip_per_s, config.rate_unauth_per_ip_burst};
+  aopts.sign_in_per_ip = {config.rate_sign_in_per_ip_per_s, config.rate_sign_in_per_ip_burst};
   aopts.cors_origins = config.cors_origins;
   aopts.openapi_yaml = LoadOpenApi();
   aopts.step_up_payments = config.step_up_payments;

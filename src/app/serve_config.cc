@@ -46,6 +46,10 @@ Status LoadServeConfigFile(const std::string& path, ServeConfig* c) {
                                                  "rate_per_key_burst",
                                                  "rate_per_ip_per_s",
                                                  "rate_per_ip_burst",
+                                                 "rate_unauth_per_ip_per_s",
+                                                 "rate_unauth_per_ip_burst",
+                                                 "rate_sign_in_per_ip_per_s",
+                                                 "rate_sign_in_per_ip_burst",
                                                  "cors_origins",
                                                  "access_log",
                                                  "idempotency_ttl_hours",
@@ -75,6 +79,10 @@ Status LoadServeConfigFile(const std::string& path, ServeConfig* c) {
     Read(t, "rate_per_key_burst", &c->rate_per_key_burst);
     Read(t, "rate_per_ip_per_s", &c->rate_per_ip_per_s);
     Read(t, "rate_per_ip_burst", &c->rate_per_ip_burst);
+    Read(t, "rate_unauth_per_ip_per_s", &c->rate_unauth_per_ip_per_s);
+    Read(t, "rate_unauth_per_ip_burst", &c->rate_unauth_per_ip_burst);
+    Read(t, "rate_sign_in_per_ip_per_s", &c->rate_sign_in_per_ip_per_s);
+    Read(t, "rate_sign_in_per_ip_burst", &c->rate_sign_in_per_ip_burst);
     Read(t, "cors_origins", &c->cors_origins);
     Read(t, "access_log", &c->access_log);
     Read(t, "idempotency_ttl_hours", &c->idempotency_ttl_hours);
@@ -108,6 +116,10 @@ Status ApplyServeEnv(ServeConfig* c) {
                       {"COREBANK_RATE_PER_KEY_BURST", &c->rate_per_key_burst},
                       {"COREBANK_RATE_PER_IP_PER_S", &c->rate_per_ip_per_s},
                       {"COREBANK_RATE_PER_IP_BURST", &c->rate_per_ip_burst},
+                      {"COREBANK_RATE_UNAUTH_PER_IP_PER_S", &c->rate_unauth_per_ip_per_s},
+                      {"COREBANK_RATE_UNAUTH_PER_IP_BURST", &c->rate_unauth_per_ip_burst},
+                      {"COREBANK_RATE_SIGN_IN_PER_IP_PER_S", &c->rate_sign_in_per_ip_per_s},
+                      {"COREBANK_RATE_SIGN_IN_PER_IP_BURST", &c->rate_sign_in_per_ip_burst},
                       {"COREBANK_BODY_BYTES_MAX", &c->body_bytes_max},
                       {"COREBANK_REQUEST_TIMEOUT_MS", &c->request_timeout_ms}};
   for (const U32& u : u32s) {
@@ -166,7 +178,9 @@ Status ValidateServeConfig(const ServeConfig& c) {
     return Status::InvalidArgument("body_bytes_max: 1 KiB .. 64 MiB");
   }
   if ((c.rate_per_key_per_s > 0 && c.rate_per_key_burst == 0) ||
-      (c.rate_per_ip_per_s > 0 && c.rate_per_ip_burst == 0)) {
+      (c.rate_per_ip_per_s > 0 && c.rate_per_ip_burst == 0) ||
+      (c.rate_unauth_per_ip_per_s > 0 && c.rate_unauth_per_ip_burst == 0) ||
+      (c.rate_sign_in_per_ip_per_s > 0 && c.rate_sign_in_per_ip_burst == 0)) {
     return Status::InvalidArgument("a rate limit needs a burst >= 1");
   }
   if (c.idempotency_ttl_hours < 24) {

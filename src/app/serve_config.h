@@ -28,6 +28,10 @@ struct ServeConfig {
   uint32_t rate_per_key_burst = 0;
   uint32_t rate_per_ip_per_s = 0;
   uint32_t rate_per_ip_burst = 0;
+  uint32_t rate_unauth_per_ip_per_s = 100;  // OAuth endpoints and pages; 0: off
+  uint32_t rate_unauth_per_ip_burst = 200;
+  uint32_t rate_sign_in_per_ip_per_s = 5;  // password and TOTP form posts; 0: off
+  uint32_t rate_sign_in_per_ip_burst = 30;
   std::vector<std::string> cors_origins;
   std::string access_log = "stdout";  // stdout | off | a file path
   uint64_t idempotency_ttl_hours = 24;

@@ -43,6 +43,9 @@ OAuthResult CreateRequest(IdentityContext& c, const CreateAuthRequestOp& op) {
   if (app == nullptr || app->revoked || !(app->tenant == r.tenant)) {
     return Fail("invalid_client", "Unknown or revoked client.");
   }
+  if (c.st.request_count(r.client) >= c.options.auth_requests_per_client_max) {
+    return Fail("temporarily_unavailable", "Too many authorization requests are pending.");
+  }
   if (c.st.FindRequest(r.id) != nullptr) return Fail("server_error", "Id collision; retry.");
   if (!r.consent.zero()) {
     const Consent* k = c.st.FindConsent(r.consent);

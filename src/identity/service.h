@@ -13,6 +13,9 @@ namespace cb::identity {
 
 struct IdentityOptions {
   uint32_t auth_requests_max = 100'000;  // outstanding; beyond: temporarily_unavailable
+  // Per app: unauthenticated /oauth2/authorize floods against one client_id fill only that
+  // app's share, never every app's (and every tenant's) sign-in.
+  uint32_t auth_requests_per_client_max = 5'000;
   uint32_t sessions_max = 1'000'000;
   // The longest a token we sign may live: a retired signing key stays in the JWKS this long.
   uint64_t token_ttl_max_ns = 600ull * kNsPerSecond;

@@ -36,7 +36,7 @@ Hash256 H(std::string_view s) { return Sha256Of(s.data(), s.size()); }
 
 // One shard process with both services, in destruction-safe order.
 struct Node {
-  Node() : platform(&keys, {}), identity(&platform) {
+  explicit Node(IdentityOptions options = {}) : platform(&keys, {}), identity(&platform, options) {
     services.Add(0, &platform, runtime::kServiceEventTypeFirst, kEventTypeFirst - 1);
     services.Add(kIdentityServiceId, &identity, kEventTypeFirst, kEventTypeLast);
     platform.SetAccessPolicy(&identity);
@@ -58,7 +58,7 @@ class IdentityServiceTest : public ::testing::Test {
   }
 
   std::unique_ptr<Node> Open() {
-    auto node = std::make_unique<Node>();
+    auto node = std::make_unique<Node>(identity_options_);
     runtime::ShardOptions o = options_;
     o.service = &node->services;
     auto shard = runtime::Shard::Open(disk_.get(), o, &node->info);
@@ -200,6 +200,7 @@ class IdentityServiceTest : public ::testing::Test {
   TempDir tmp_;
   std::unique_ptr<Disk> disk_ = NewPosixDisk();
   runtime::ShardOptions options_;
+  IdentityOptions identity_options_;
   TimestampNs now_ = kT0;
   Principal admin_;
   CustomerId customer_, other_customer_;
@@ -209,6 +210,36 @@ class IdentityServiceTest : public ::testing::Test {
   SessionId session_;
   int codes_ = 0;
 };
+
+TEST_F(IdentityServiceTest, OpenAuthorizationRequestsAreCappedPerAppNotForEveryApp) {
+  identity_options_.auth_requests_per_client_max = 2;
+  auto node = Open();
+  Setup(node.get());
+  CreateAppOp other;
+  other.id = AppId(platform::RandomU128());
+  other.spec.name = "other";
+  other.spec.redirect_uris = {kRedirect};
+  other.spec.grant_types = kGrantAuthorizationCode;
+  other.spec.scopes = platform::kScopeAccountsRead;
+  other.secret_sha256 = H("other");
+  ASSERT_EQ(RunIdentity(node.get(), other, admin_).http_status, 201);
+  auto request = [&](AppId client) {
+    AuthRequest r;
+    r.id = RequestId(platform::RandomU128());
+    r.tenant = admin_.tenant;
+    r.client = client;
+    r.redirect_uri = kRedirect;
+    r.scopes = platform::kScopeAccountsRead;
+    r.code_challenge = Challenge(kVerifier);
+    r.expires = now_ + 600 * kNsPerSecond;
+    return OAuth(node.get(), CreateAuthRequestOp{r}).error;
+  };
+  EXPECT_EQ(request(app_), "");
+  EXPECT_EQ(request(app_), "");
+  EXPECT_EQ(request(app_), "temporarily_unavailable");  // this app's share is full
+  EXPECT_EQ(request(other.id), "");                     // another app signs in as usual
+  EXPECT_EQ(node->identity.state().request_count(app_), 2u);
+}
 
 TEST_F(IdentityServiceTest, CodeRedeemsOnceAndASecondRedemptionRevokesItsGrant) {
   auto node = Open();

@@ -156,6 +156,11 @@ std::vector<SigningKeyInfo> IdentityState::ReadSigningKeys() const {
   return signing_keys_;
 }
 
+size_t IdentityState::request_count(AppId client) const {
+  auto it = requests_by_client_.find(client.value);
+  return it == requests_by_client_.end() ? 0 : it->second;
+}
+
 std::vector<Consent> IdentityState::ReadConsentsOf(TenantId tenant, CustomerId customer) const {
   std::vector<Consent> out;
   std::shared_lock lock(mu_);
@@ -333,6 +338,7 @@ void IdentityState::ApplyAuthRequestCreated(const pb::AuthRequestCreated& e) {
   r.created = e.at_ns();
   // Kept past its expiry as long as a code issued from it can still be redeemed or replayed.
   request_expiry_.emplace_back(r.expires + kUsedCodeKeptNs, r.id.value);
+  requests_by_client_[r.client.value]++;
   requests_[r.id.value] = std::move(r);
 }
 
@@ -495,7 +501,12 @@ void IdentityState::Prune(TimestampNs now) {
   size_t steps = 0;
   while (!request_expiry_.empty() && request_expiry_.front().first < now &&
          steps++ < kPruneStepsMax) {
-    requests_.erase(request_expiry_.front().second);
+    if (auto it = requests_.find(request_expiry_.front().second); it != requests_.end()) {
+      auto count = requests_by_client_.find(it->second.client.value);
+      CB_CHECK(count != requests_by_client_.end() && count->second > 0);
+      if (--count->second == 0) requests_by_client_.erase(count);
+      requests_.erase(it);
+    }
     request_expiry_.pop_front();
   }
   while (!code_expiry_.empty() && code_expiry_.front().first < now && steps++ < kPruneStepsMax) {
@@ -532,6 +543,7 @@ void IdentityState::Clear() {
   sessions_.clear();
   user_sessions_.clear();
   requests_.clear();
+  requests_by_client_.clear();
   codes_.clear();
   grants_.clear();
   session_grants_.clear();

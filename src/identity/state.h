@@ -70,6 +70,7 @@ class IdentityState {
   // (day, route) -> count for an app, oldest day first.
   std::vector<std::tuple<uint32_t, std::string, uint64_t>> UsageOf(AppId app) const;
   size_t request_count() const { return requests_.size(); }
+  size_t request_count(AppId client) const;
   size_t session_count() const { return sessions_.size(); }
 
   // --- concurrent reads for io threads (shared lock, copies) ---------------------------
@@ -136,6 +137,7 @@ class IdentityState {
   std::unordered_map<u128, Session, platform::U128Hash> sessions_;
   std::unordered_map<u128, std::vector<SessionId>, platform::U128Hash> user_sessions_;
   std::unordered_map<u128, AuthRequest, platform::U128Hash> requests_;
+  std::unordered_map<u128, uint32_t, platform::U128Hash> requests_by_client_;  // open, per app
   std::unordered_map<Hash256, AuthCode, HashKey> codes_;
   std::unordered_map<u128, Grant, platform::U128Hash> grants_;
   std::unordered_map<u128, std::vector<GrantId>, platform::U128Hash> session_grants_;
