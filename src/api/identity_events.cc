@@ -113,7 +113,9 @@ bool RenderIdentityEvent(const journal::EventView& ev, const platform::Principal
     case EventType::kLoginFailed: {
       ipb::LoginFailed m;
       if (!Parse(ev, &m) || !Tenant(m.tenant_id(), p)) return false;
-      // Only the failure that locks the user (the count restarts at each lockout).
+      // Only the failure that locks the user (the count restarts at each lockout); a
+      // username that names no user is nobody's event.
+      if (m.user_id().empty()) return false;
       if (m.failures_in_row() != 0 || m.locked_until_ns() <= m.at_ns()) return false;
       *type = "user.locked";
       data->push_back('{');

@@ -78,11 +78,17 @@ const AuthRequest* LiveRequest(IdentityContext& c, RequestId id, OAuthResult* er
   return r;
 }
 
-void RecordFailure(IdentityContext& c, const User& u, OAuthResult* result) {
-  const credentials::LockoutState next = credentials::AfterFailure(u.lockout, c.now());
+// `u` null: a username that names no user, locked out exactly like one that does.
+void RecordFailure(IdentityContext& c, const User* u, TenantId tenant, const Hash256& username,
+                   const credentials::LockoutState& before, OAuthResult* result) {
+  const credentials::LockoutState next = credentials::AfterFailure(before, c.now());
   pb::LoginFailed m;
-  m.set_user_id(IdBytes(u.id.value));
-  m.set_tenant_id(IdBytes(u.tenant.value));
+  if (u != nullptr) {
+    m.set_user_id(IdBytes(u->id.value));
+  } else {
+    m.set_username_sha256(HashBytes(username));
+  }
+  m.set_tenant_id(IdBytes(tenant.value));
   m.set_failures_in_row(next.failures_in_row);
   m.set_lockouts(next.lockouts);
   m.set_locked_until_ns(next.locked_until_ns);
@@ -98,16 +104,20 @@ OAuthResult Login(IdentityContext& c, const LoginOp& op) {
   const AuthRequest* r = LiveRequest(c, op.request, &result);
   if (r == nullptr) return result;
   const User* u = c.st.FindUser(op.user);
-  if (u == nullptr || !(u->tenant == r->tenant)) return Fail("access_denied", "Unknown user.");
-  if (credentials::IsLocked(u->lockout, c.now())) {
+  if (u != nullptr && !(u->tenant == r->tenant)) u = nullptr;
+  // An unknown username goes through the same steps, with its own lockout: the answer, the
+  // journaled round trip and so the timing are the same as for a wrong password.
+  const credentials::LockoutState lockout =
+      u != nullptr ? u->lockout : c.st.UnknownUserLockout(r->tenant, op.username_sha256);
+  if (credentials::IsLocked(lockout, c.now())) {
     result = Fail("access_denied", "Too many failed attempts; try again later.");
     result.locked = true;
-    result.locked_until = u->lockout.locked_until_ns;
+    result.locked_until = lockout.locked_until_ns;
     return result;
   }
-  if (!op.password_ok) {
+  if (u == nullptr || !op.password_ok) {
     result = Fail("access_denied", "Wrong username or password.");
-    RecordFailure(c, *u, &result);
+    RecordFailure(c, u, r->tenant, op.username_sha256, lockout, &result);
     return result;
   }
   if (c.st.session_count() >= c.options.sessions_max) {
@@ -159,7 +169,7 @@ OAuthResult StepUp(IdentityContext& c, const StepUpOp& op) {
   if (!u->totp_enabled) return Fail("access_denied", "No second factor is enrolled.");
   if (!op.code_ok || op.step <= u->totp_last_step) {
     result = Fail("access_denied", "The code is wrong or was used already.");
-    RecordFailure(c, *u, &result);
+    RecordFailure(c, u, u->tenant, Hash256{}, u->lockout, &result);
     return result;
   }
   pb::TotpUsed m;

@@ -112,7 +112,8 @@ struct CreateAuthRequestOp {
 // the writer applies the lockout policy and, on success, starts or steps up a session.
 struct LoginOp {
   RequestId request;
-  UserId user;
+  UserId user;  // zero: the username names no user (it still counts towards a lockout)
+  Hash256 username_sha256{};  // SHA-256(tenant id || username); keys an unknown one's lockout
   bool password_ok = false;
   SessionId session_id;  // new session (password logins)
   Hash256 session_secret_sha256{};

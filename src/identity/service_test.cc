@@ -347,6 +347,56 @@ TEST_F(IdentityServiceTest, FiveWrongPasswordsLockTheUserEvenForTheRightOne) {
   EXPECT_TRUE(later.new_device);  // first login from this device cookie
 }
 
+// Answers must not tell which usernames exist: an unknown one fails the same way, through
+// the same journaled step, and locks out after the same number of attempts.
+TEST_F(IdentityServiceTest, UnknownUsernameFailsAndLocksOutExactlyLikeAKnownOne) {
+  auto node = Open();
+  Setup(node.get());
+  AuthRequest r;
+  r.id = RequestId(platform::RandomU128());
+  r.tenant = admin_.tenant;
+  r.client = app_;
+  r.redirect_uri = kRedirect;
+  r.scopes = platform::kScopeAccountsRead;
+  r.code_challenge = Challenge(kVerifier);
+  r.expires = now_ + 3600 * kNsPerSecond;
+  ASSERT_TRUE(OAuth(node.get(), CreateAuthRequestOp{r}).error.empty());
+  LoginOp known;
+  known.request = r.id;
+  known.user = user_;
+  known.username_sha256 = H("tenant|ada");
+  LoginOp unknown = known;
+  unknown.user = UserId();
+  unknown.username_sha256 = H("tenant|nobody");
+  unknown.password_ok = true;  // a right password for no user is still a failure
+  for (int i = 1; i <= 5; i++) {
+    const OAuthResult a = OAuth(node.get(), known);
+    const OAuthResult b = OAuth(node.get(), unknown);
+    EXPECT_EQ(a.error, b.error) << i;
+    EXPECT_EQ(a.error_description, b.error_description) << i;
+    EXPECT_EQ(a.locked, b.locked) << i;
+    EXPECT_EQ(b.locked, i == 5) << i;
+  }
+  EXPECT_TRUE(OAuth(node.get(), unknown).locked);
+  // Another unknown username is not locked by this one's failures.
+  LoginOp other = unknown;
+  other.username_sha256 = H("tenant|someone-else");
+  EXPECT_FALSE(OAuth(node.get(), other).locked);
+  // The lockout is state like any other: a restart (replay, then snapshot) keeps it.
+  node.reset();
+  node = Open();
+  EXPECT_TRUE(node->identity.state()
+                  .UnknownUserLockout(admin_.tenant, unknown.username_sha256)
+                  .locked_until_ns > now_);
+  const std::string before = node->identity.state().EncodeSnapshot();
+  const runtime::SnapshotJob job = node->shard->CaptureSnapshot();
+  ASSERT_TRUE(node->shard->WriteSnapshot(job).ok());
+  node.reset();
+  node = Open();
+  EXPECT_EQ(node->identity.state().EncodeSnapshot(), before);
+  EXPECT_TRUE(OAuth(node.get(), unknown).locked);
+}
+
 TEST_F(IdentityServiceTest, ConsentCoversOnlyTheChosenAccountsAndEndsWhenRevoked) {
   auto node = Open();
   Setup(node.get());

@@ -255,10 +255,39 @@ void IdentityState::ApplyUserCreated(const pb::UserCreated& e) {
 
 void IdentityState::ApplyLoginFailed(const pb::LoginFailed& e) {
   std::unique_lock lock(mu_);
-  User& u = users_.at(Id(e.user_id()));
-  u.lockout.failures_in_row = e.failures_in_row();
-  u.lockout.lockouts = e.lockouts();
-  u.lockout.locked_until_ns = e.locked_until_ns();
+  credentials::LockoutState next;
+  next.failures_in_row = e.failures_in_row();
+  next.lockouts = e.lockouts();
+  next.locked_until_ns = e.locked_until_ns();
+  if (!e.user_id().empty()) {
+    users_.at(Id(e.user_id())).lockout = next;
+    return;
+  }
+  std::string key = e.tenant_id() + e.username_sha256();
+  auto [it, inserted] = unknown_lockouts_.try_emplace(key, next);
+  if (!inserted) {
+    it->second = next;
+    return;
+  }
+  unknown_lockout_order_.push_back(std::move(key));
+  if (unknown_lockout_order_.size() > kUnknownLockoutsMax) {
+    unknown_lockouts_.erase(unknown_lockout_order_.front());
+    unknown_lockout_order_.pop_front();
+  }
+}
+
+credentials::LockoutState IdentityState::ReadUnknownUserLockout(TenantId tenant,
+                                                                const Hash256& username) const {
+  std::shared_lock lock(mu_);
+  return UnknownUserLockout(tenant, username);
+}
+
+credentials::LockoutState IdentityState::UnknownUserLockout(TenantId tenant,
+                                                            const Hash256& username) const {
+  const std::string key =
+      IdBytes(tenant.value) + std::string(reinterpret_cast<const char*>(username.data()), 32);
+  auto it = unknown_lockouts_.find(key);
+  return it == unknown_lockouts_.end() ? credentials::LockoutState{} : it->second;
 }
 
 void IdentityState::ApplySessionStarted(const pb::SessionStarted& e) {
@@ -544,6 +573,8 @@ void IdentityState::Clear() {
   user_sessions_.clear();
   requests_.clear();
   requests_by_client_.clear();
+  unknown_lockouts_.clear();
+  unknown_lockout_order_.clear();
   codes_.clear();
   grants_.clear();
   session_grants_.clear();

@@ -97,6 +97,10 @@ class IdentityState {
   void ApplyAppRevoked(const pb::AppRevoked& e);
   void ApplyUserCreated(const pb::UserCreated& e);
   void ApplyLoginFailed(const pb::LoginFailed& e);
+  // The lockout of a username that names no user (see LoginFailed.username_sha256); the
+  // Read variant takes the lock (the edge, beside the writer).
+  credentials::LockoutState UnknownUserLockout(TenantId tenant, const Hash256& username) const;
+  credentials::LockoutState ReadUnknownUserLockout(TenantId tenant, const Hash256& username) const;
   void ApplySessionStarted(const pb::SessionStarted& e);
   void ApplyDeviceFirstSeen(const pb::DeviceFirstSeen& e);
   void ApplyTotpEnrolled(const pb::TotpEnrolled& e);
@@ -136,6 +140,10 @@ class IdentityState {
   std::unordered_map<std::string, UserId> usernames_;  // tenant bytes + username
   std::unordered_map<u128, Session, platform::U128Hash> sessions_;
   std::unordered_map<u128, std::vector<SessionId>, platform::U128Hash> user_sessions_;
+  // Lockouts of usernames that name no user, bounded: the oldest is forgotten first.
+  static constexpr size_t kUnknownLockoutsMax = 100'000;
+  std::unordered_map<std::string, credentials::LockoutState> unknown_lockouts_;
+  std::deque<std::string> unknown_lockout_order_;
   std::unordered_map<u128, AuthRequest, platform::U128Hash> requests_;
   std::unordered_map<u128, uint32_t, platform::U128Hash> requests_by_client_;  // open, per app
   std::unordered_map<Hash256, AuthCode, HashKey> codes_;

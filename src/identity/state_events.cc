@@ -112,7 +112,10 @@ Status IdentityState::ApplyChecked(const journal::EventView& ev) {
     }
     case EventType::kLoginFailed: {
       CB_PARSE(LoginFailed);
-      if (!users_.contains(IdOf(m.user_id()))) return bad("unknown user");
+      if (m.user_id().empty() ? !IsId(m.tenant_id()) || !IsHash(m.username_sha256())
+                              : !users_.contains(IdOf(m.user_id()))) {
+        return bad("unknown user");
+      }
       ApplyLoginFailed(m);
       break;
     }
@@ -402,6 +405,16 @@ std::string IdentityState::EncodeSnapshot() const {
       m.set_locked_until_ns(u.lockout.locked_until_ns);
       Put(&out, EventType::kLoginFailed, m);
     }
+  }
+  for (const std::string& key : unknown_lockout_order_) {  // oldest first, as they evict
+    const credentials::LockoutState& l = unknown_lockouts_.at(key);
+    pb::LoginFailed m;
+    m.set_tenant_id(key.substr(0, 16));
+    m.set_username_sha256(key.substr(16));
+    m.set_failures_in_row(l.failures_in_row);
+    m.set_lockouts(l.lockouts);
+    m.set_locked_until_ns(l.locked_until_ns);
+    Put(&out, EventType::kLoginFailed, m);
   }
   for (const auto& [expires, id] : request_expiry_) {
     auto it = requests_.find(id);

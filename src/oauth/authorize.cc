@@ -358,13 +358,17 @@ void OAuthHandler::Impl::LoginSubmit(const http::Request& req, Finish finish) {
   const auto user = username.empty() || username.size() > 128
                         ? std::nullopt
                         : deps.identity->ReadUserByName(r->tenant, username);
-  if (user && credentials::IsLocked(user->lockout, now)) {
+  // Unknown users verify against a dummy hash and then take the same journaled round trip
+  // with their own lockout: same time, same answers, whether the username exists or not.
+  const std::string username_key = platform::IdBytes(r->tenant.value) + username;
+  const Hash256 username_sha256 = Sha256Of(username_key.data(), username_key.size());
+  const credentials::LockoutState lockout =
+      user ? user->lockout : deps.identity->ReadUnknownUserLockout(r->tenant, username_sha256);
+  if (credentials::IsLocked(lockout, now)) {
     view.error = kLockedMessage;
-    return finish(Locked(RenderLoginPage(view), user->lockout.locked_until_ns));
+    return finish(Locked(RenderLoginPage(view), lockout.locked_until_ns));
   }
-  // Unknown users verify against a dummy hash: same time, same answer.
   const std::string stored = user ? user->password_hash : dummy_hash;
-  const bool known = user.has_value();
   const identity::UserId user_id = user ? user->id : identity::UserId();
   std::string device = CookieValue(req, "cb_device");
   const bool new_device_cookie = device.size() < 16 || device.size() > 64;
@@ -372,19 +376,16 @@ void OAuthHandler::Impl::LoginSubmit(const http::Request& req, Finish finish) {
   auto shared_finish = std::make_shared<Finish>(std::move(finish));
   const bool accepted = deps.passwords->SubmitVerify(
       stored, std::move(password),
-      [this, view, known, user_id, r = *r, device, new_device_cookie,
+      [this, view, user_id, username_sha256, r = *r, device, new_device_cookie,
        shared_finish](bool ok) mutable {
-        if (!known) {
-          view.error = "Wrong username or password.";
-          return (*shared_finish)(Html(401, RenderLoginPage(view)));
-        }
         const std::string secret = RandomToken();
         auto op = std::make_shared<identity::IdentityOp>();
         op->caller.tenant = r.tenant;
         identity::LoginOp login;
         login.request = r.id;
         login.user = user_id;
-        login.password_ok = ok;
+        login.username_sha256 = username_sha256;
+        login.password_ok = ok && !user_id.zero();
         login.session_id = identity::SessionId(platform::RandomU128());
         login.session_secret_sha256 = Sha256Of(secret.data(), secret.size());
         login.device_sha256 = Sha256Of(device.data(), device.size());
