@@ -13,6 +13,12 @@ using namespace detail;
 
 namespace {
 
+// The key service's own words (paths, key ids) are for the operator's log, not the client.
+bool KmsUnavailable(const Status& st, DecodeError* err) {
+  std::fprintf(stderr, "corebank: key service: %s\n", st.ToString().c_str());
+  return Fail(err, "kms_unavailable", "The key service is unavailable; retry.", "", 503);
+}
+
 constexpr size_t kUsernameCharsMax = 128;
 constexpr size_t kPasswordCharsMax = credentials::kPasswordBytesMax;
 constexpr size_t kScopeCharsMax = 512;
@@ -263,7 +269,7 @@ bool DecodeEnrollTotp(const RouteInput& in, const IdentityEdge& edge, const plat
   const std::string secret = credentials::NewTotpSecret();
   const std::string aad = "totp|" + platform::FormatId(identity::prefix::kUser, op.user.value);
   auto sealed = edge.kms->Encrypt(secret, aad);
-  if (!sealed.ok()) return Fail(err, "kms_unavailable", sealed.status().message(), "", 503);
+  if (!sealed.ok()) return KmsUnavailable(sealed.status(), err);
   op.secret_ciphertext = *sealed;
   op.secret_base32 = credentials::Base32Encode(secret);
   op.otpauth_uri = credentials::OtpauthUri(edge.issuer_name, user->username, secret);
@@ -291,7 +297,7 @@ bool DecodeConfirmTotp(const RouteInput& in, const IdentityEdge& edge, const pla
   }
   const std::string aad = "totp|" + platform::FormatId(identity::prefix::kUser, op.user.value);
   auto secret = edge.kms->Decrypt(user->totp_ciphertext, aad);
-  if (!secret.ok()) return Fail(err, "kms_unavailable", secret.status().message(), "", 503);
+  if (!secret.ok()) return KmsUnavailable(secret.status(), err);
   // A wrong code becomes step 0, which the writer refuses (never above the last used step).
   op.step = credentials::VerifyTotp(*secret, code, SystemClock().NowNs() / kNsPerSecond,
                                     user->totp_last_step)
@@ -393,7 +399,7 @@ bool DecodeRotateSigningKey(const RouteInput& in, const IdentityEdge& edge,
   }
   identity::RotateSigningKeyOp op;
   auto kid = edge.kms->CreateSigningKey(&op.public_jwk);
-  if (!kid.ok()) return Fail(err, "kms_unavailable", kid.status().message(), "", 503);
+  if (!kid.ok()) return KmsUnavailable(kid.status(), err);
   op.kid = *kid;
   out->body = std::move(op);
   return true;

@@ -9,6 +9,13 @@ namespace cb::oauth {
 
 namespace {
 
+// The key service's own words (paths, key ids) are for the operator's log, not the client.
+http::Response SigningUnavailable(const Status& st) {
+  std::fprintf(stderr, "corebank: token signing failed: %s\n", st.ToString().c_str());
+  return OAuthHandler::Impl::OAuthError(503, "temporarily_unavailable",
+                                        "Tokens cannot be signed right now; retry.");
+}
+
 bool ValidVerifier(std::string_view v) {
   // RFC 7636 §4.1: 43-128 characters of [A-Z a-z 0-9 - . _ ~].
   if (v.size() < 43 || v.size() > 128) return false;
@@ -92,8 +99,7 @@ void OAuthHandler::Impl::Token(const http::Request& req, Finish finish) {
     claims.client = app.id;
     claims.scopes = granted;
     auto token = deps.issuer->AccessToken(&claims, now);
-    if (!token.ok())
-      return finish(OAuthError(503, "temporarily_unavailable", token.status().message()));
+    if (!token.ok()) return finish(SigningUnavailable(token.status()));
     return finish(
         Json(200, TokenBody(*token, deps.issuer->config().access_ttl_s, granted, "", "")));
   }
@@ -172,13 +178,13 @@ void OAuthHandler::Impl::Token(const http::Request& req, Finish finish) {
     const TimestampNs issued = WallNowNs();
     auto access = issuer->AccessToken(&claims, issued);
     if (!access.ok()) {
-      return finish(OAuthError(503, "temporarily_unavailable", access.status().message()));
+      return finish(SigningUnavailable(access.status()));
     }
     std::string id_token;
     if (g.scopes & platform::kScopeOpenId) {
       auto signed_id = issuer->IdToken(g, *access, issued);
       if (!signed_id.ok()) {
-        return finish(OAuthError(503, "temporarily_unavailable", signed_id.status().message()));
+        return finish(SigningUnavailable(signed_id.status()));
       }
       id_token = *std::move(signed_id);
     }
