@@ -355,6 +355,10 @@ int RunServe(const ServeConfig& config) {
   std::printf("corebank: signal %d, stopping\n", sig);
   std::fflush(stdout);
   server->Stop();
+  // Callbacks that outlive their requests go first, while what they use still lives: the
+  // password pool's (they submit to the executor through the OAuth handler and the router),
+  // then the read pool's; their answers go to the stopped server and are dropped.
+  passwords.Stop();
   stopping.store(true);
   usage_flusher.join();  // flushes what was counted
   handler.SetIdentity(nullptr);

@@ -1,5 +1,6 @@
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <functional>
 #include <future>
 #include <string>
@@ -368,6 +369,24 @@ TEST(PasswordHasherPoolTest, DestructionRunsEveryAcceptedJob) {
     // pending. Either way every accepted job must have run once the pool is gone.
   }
   EXPECT_EQ(verdicts, (std::vector<int>{1, 0, 1}));
+}
+
+// A server stops the pool while the executor and handlers its callbacks use still live:
+// Stop() must run every accepted job before it returns, refuse later ones, and leave the
+// destructor nothing to do.
+TEST(PasswordHasherPoolTest, StopRunsEveryAcceptedJobThenRefusesAndIsIdempotent) {
+  Result<std::string> hash = HashPassword(kPassword, PasswordPolicy::ForTests());
+  ASSERT_TRUE(hash.ok());
+  std::atomic<int> ran{0};
+  PasswordHasherPool pool({.thread_count = 1, .queue_capacity = 4});
+  for (int i = 0; i < 3; i++) {
+    ASSERT_TRUE(pool.SubmitVerify(*hash, std::string(kPassword), [&](bool) { ran++; }));
+  }
+  pool.Stop();
+  EXPECT_EQ(ran.load(), 3);  // all ran before Stop returned, not in the destructor
+  EXPECT_FALSE(pool.SubmitVerify(*hash, std::string(kPassword), [&](bool) { ran++; }));
+  pool.Stop();
+  EXPECT_EQ(ran.load(), 3);
 }
 
 // --- Lockout ---

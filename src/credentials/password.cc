@@ -200,13 +200,16 @@ PasswordHasherPool::PasswordHasherPool(PasswordHasherPoolOptions options)
   }
 }
 
-PasswordHasherPool::~PasswordHasherPool() {
+PasswordHasherPool::~PasswordHasherPool() { Stop(); }
+
+void PasswordHasherPool::Stop() {
   {
     std::lock_guard lock(state_->mu);
     state_->stopping = true;
   }
   state_->cv.notify_all();
   for (std::thread& t : state_->threads) t.join();
+  state_->threads.clear();
   CB_CHECK(state_->count == 0);
 }
 

@@ -63,8 +63,12 @@ struct PasswordHasherPoolOptions {
 class PasswordHasherPool {
  public:
   explicit PasswordHasherPool(PasswordHasherPoolOptions options = {});
-  ~PasswordHasherPool();
+  ~PasswordHasherPool();  // Stop()
   PasswordHasherPool(const PasswordHasherPool&) = delete;
+  // Refuses new jobs, runs every accepted one to its real answer, joins the threads.
+  // Idempotent. Call it while whatever the callbacks use (the executor, the handlers that
+  // submitted) is still alive: a server stops it first thing after it stops listening.
+  void Stop();
   PasswordHasherPool& operator=(const PasswordHasherPool&) = delete;
 
   // Both return false, without calling done, when the queue is full (answer 503 and
