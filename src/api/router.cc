@@ -305,6 +305,9 @@ http::Response ApiHandler::RejectedResponse(int status, std::string_view code,
   res.body = platform::ErrorBody(status == 503 ? "api_error" : "invalid_request_error", code,
                                  message, "", trace);
   res.headers.push_back({"X-Request-Id", "req_" + trace.substr(0, 24)});
+  // The request never got far enough to carry a trace in: this answer starts one, so that
+  // every answer, refused ones included, has the traceparent the contract promises.
+  res.headers.push_back({"traceparent", "00-" + trace + "-" + RandomHex(8) + "-00"});
   return res;
 }
 

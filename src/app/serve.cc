@@ -45,6 +45,36 @@ namespace {
 constexpr size_t kReadThreads = 2;
 constexpr size_t kReadQueueMax = 1024;
 
+// Directories 0700 and regular files 0600 under (and including) `dir`; says what it changed.
+Status RestrictToOwner(const std::string& dir) {
+  namespace fs = std::filesystem;
+  size_t tightened = 0;
+  auto restrict_one = [&tightened](const fs::path& p, bool is_dir) -> Status {
+    struct stat st {};
+    if (::lstat(p.c_str(), &st) != 0 || S_ISLNK(st.st_mode) || (st.st_mode & 0077) == 0) {
+      return Status::Ok();
+    }
+    if (::chmod(p.c_str(), is_dir ? 0700 : 0600) != 0) {
+      return Status::PermissionDenied("cannot restrict " + p.string() + " to its owner");
+    }
+    tightened++;
+    return Status::Ok();
+  };
+  CB_RETURN_IF_ERROR(restrict_one(dir, true));
+  std::error_code ec;
+  for (fs::recursive_directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
+    const bool is_dir = it->is_directory(ec);
+    if (!is_dir && !it->is_regular_file(ec)) continue;
+    CB_RETURN_IF_ERROR(restrict_one(it->path(), is_dir));
+  }
+  if (ec) return Status::Internal("walking " + dir + ": " + ec.message());
+  if (tightened > 0) {
+    std::printf("corebank: %zu paths under %s were readable by others; now owner-only\n", tightened,
+                dir.c_str());
+  }
+  return Status::Ok();
+}
+
 bool SplitListen(const std::string& listen, std::string* host, uint16_t* port) {
   const size_t colon = listen.rfind(':');
   if (colon == std::string::npos || colon == 0) return false;
@@ -224,14 +254,11 @@ int RunServe(const ServeConfig& config) {
     return 1;
   }
   // Journal, snapshots, keys and bootstrap credentials live here: the owner only, whatever
-  // the umask (files inside are created 0600 and directories 0700 too).
-  struct stat data_stat {};
-  if (::stat(config.data_dir.c_str(), &data_stat) == 0 && (data_stat.st_mode & 0077) != 0) {
-    if (::chmod(config.data_dir.c_str(), 0700) != 0) {
-      std::fprintf(stderr, "serve: cannot restrict %s to its owner\n", config.data_dir.c_str());
-      return 1;
-    }
-    std::printf("corebank: %s was readable by others; now mode 0700\n", config.data_dir.c_str());
+  // the umask. New files are created 0600 and directories 0700; what an older version wrote
+  // more openly is tightened here, once.
+  if (Status st = RestrictToOwner(config.data_dir); !st.ok()) {
+    std::fprintf(stderr, "serve: %s\n", st.ToString().c_str());
+    return 1;
   }
   auto kms = kms::OpenLocalKms(config.data_dir + "/kms");
   if (!kms.ok()) {
