@@ -229,9 +229,9 @@ bool DecodeCreateUser(const RouteInput& in, const IdentityEdge&, const platform:
     return Fail(err, "parameter_invalid", "kind is customer or staff.", "kind");
   }
   // Fields are length-prefixed so that no two requests share a digest input.
+  const std::string customer = platform::FormatId(platform::prefix::kCustomer, op.customer.value);
   for (const std::string_view field :
-       {std::string_view(op.username), std::string_view(kind),
-        std::string_view(platform::FormatId(platform::prefix::kCustomer, op.customer.value))}) {
+       {std::string_view(op.username), std::string_view(kind), std::string_view(customer)}) {
     out->request_digest_input += std::to_string(field.size()) + ":" + std::string(field);
   }
   out->request_digest_input += "roles=" + std::to_string(op.staff_roles);
