@@ -10,6 +10,9 @@ PACKAGES=(
   clang-format curl
   wrk libtoml11-dev prometheus jq libjemalloc-dev openssl libsodium-dev
   time
+  # fuzz/ (tests/fuzz_test.sh): clang-14; its libFuzzer/ASan/UBSan runtimes, which are only
+  # a Recommends (not installed here); llvm-14 for llvm-symbolizer, so reports show lines.
+  clang-14 libclang-rt-14-dev llvm-14
 )
 # npm fetches the pinned Node.js that runs the test suites (scripts/node-runtime, ADR 0009)
 # and the suites' own packages. Any npm will do, so one already on the machine is kept;

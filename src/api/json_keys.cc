@@ -1,6 +1,7 @@
 #include "api/json_keys.h"
 
 #include <boost/json/basic_parser_impl.hpp>
+#include <unordered_set>
 #include <vector>
 
 namespace cb::api {
@@ -10,15 +11,41 @@ namespace {
 using boost::system::error_code;
 using sv = boost::json::string_view;
 
-// basic_parser callbacks: only keys matter. One key list per open object (arrays push an
-// empty marker so that nesting pops in step).
+// The keys of one open object: a short list compared in place (the usual request object has
+// a handful), a hash set once it grows, so a body of 100k keys costs O(keys), not O(keys^2).
+class KeySet {
+ public:
+  static constexpr size_t kListMax = 16;
+  // False if `key` is already there.
+  bool Insert(std::string key) {
+    if (set_.empty()) {
+      for (const std::string& k : list_) {
+        if (k == key) return false;
+      }
+      if (list_.size() < kListMax) {
+        list_.push_back(std::move(key));
+        return true;
+      }
+      set_.insert(std::make_move_iterator(list_.begin()), std::make_move_iterator(list_.end()));
+      list_.clear();
+    }
+    return set_.insert(std::move(key)).second;
+  }
+
+ private:
+  std::vector<std::string> list_;
+  std::unordered_set<std::string> set_;
+};
+
+// basic_parser callbacks: only keys matter. One key set per open object (arrays push an
+// empty one so that nesting pops in step).
 struct KeyHandler {
   constexpr static std::size_t max_object_size = std::size_t(-1);
   constexpr static std::size_t max_array_size = std::size_t(-1);
   constexpr static std::size_t max_key_size = std::size_t(-1);
   constexpr static std::size_t max_string_size = std::size_t(-1);
 
-  std::vector<std::vector<std::string>> objects;
+  std::vector<KeySet> objects;
   std::string key;
   std::optional<std::string> duplicate;
 
@@ -46,15 +73,11 @@ struct KeyHandler {
   }
   bool on_key(sv s, std::size_t, error_code& ec) {
     key.append(s.data(), s.size());
-    std::vector<std::string>& keys = objects.back();
-    for (const std::string& k : keys) {
-      if (k == key) {
-        duplicate = key;
-        ec = boost::json::error::syntax;  // stop here; the caller reads `duplicate`
-        return false;
-      }
+    if (!objects.back().Insert(key)) {
+      duplicate = key;
+      ec = boost::json::error::syntax;  // stop here; the caller reads `duplicate`
+      return false;
     }
-    keys.push_back(std::move(key));
     key.clear();
     return true;
   }

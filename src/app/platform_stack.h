@@ -13,8 +13,9 @@
 namespace cb::app {
 
 struct PlatformStack {
-  explicit PlatformStack(platform::PlatformOptions options = {})
-      : service(&keys, options), identity(&service) {
+  explicit PlatformStack(platform::PlatformOptions options = {},
+                         identity::IdentityOptions identity_options = {})
+      : service(&keys, options), identity(&service, identity_options) {
     services.Add(0, &service, runtime::kServiceEventTypeFirst, identity::kEventTypeFirst - 1);
     services.Add(identity::kIdentityServiceId, &identity, identity::kEventTypeFirst,
                  identity::kEventTypeLast);

@@ -212,7 +212,10 @@ int RunServe(const ServeConfig& config) {
   platform::PlatformOptions popts;
   popts.idempotency_ttl_ns = config.idempotency_ttl_hours * 3600 * kNsPerSecond;
   popts.idempotency_bytes_max = config.idempotency_bytes_max;
-  PlatformStack stack(popts);
+  popts.idempotency_tenant_bytes_max = config.idempotency_tenant_bytes_max;
+  identity::IdentityOptions iopts;
+  iopts.auth_requests_per_client_max = config.auth_requests_per_app_max;
+  PlatformStack stack(popts, iopts);
   gateway::MetricsRegistry registry;
   api::ApiOptions aopts;
   aopts.per_key = {config.rate_per_key_per_s, config.rate_per_key_burst};

@@ -54,6 +54,8 @@ Status LoadServeConfigFile(const std::string& path, ServeConfig* c) {
                                                  "access_log",
                                                  "idempotency_ttl_hours",
                                                  "idempotency_bytes_max",
+                                                 "idempotency_tenant_bytes_max",
+                                                 "auth_requests_per_app_max",
                                                  "journal_zero_fill",
                                                  "issuer",
                                                  "access_token_ttl_s",
@@ -87,6 +89,8 @@ Status LoadServeConfigFile(const std::string& path, ServeConfig* c) {
     Read(t, "access_log", &c->access_log);
     Read(t, "idempotency_ttl_hours", &c->idempotency_ttl_hours);
     Read(t, "idempotency_bytes_max", &c->idempotency_bytes_max);
+    Read(t, "idempotency_tenant_bytes_max", &c->idempotency_tenant_bytes_max);
+    Read(t, "auth_requests_per_app_max", &c->auth_requests_per_app_max);
     Read(t, "journal_zero_fill", &c->journal_zero_fill);
     Read(t, "issuer", &c->issuer);
     Read(t, "access_token_ttl_s", &c->access_token_ttl_s);
@@ -182,6 +186,10 @@ Status ValidateServeConfig(const ServeConfig& c) {
       (c.rate_unauth_per_ip_per_s > 0 && c.rate_unauth_per_ip_burst == 0) ||
       (c.rate_sign_in_per_ip_per_s > 0 && c.rate_sign_in_per_ip_burst == 0)) {
     return Status::InvalidArgument("a rate limit needs a burst >= 1");
+  }
+  if (c.auth_requests_per_app_max == 0 || c.idempotency_tenant_bytes_max == 0) {
+    return Status::InvalidArgument(
+        "auth_requests_per_app_max and idempotency_tenant_bytes_max must be > 0");
   }
   if (c.idempotency_ttl_hours < 24) {
     return Status::InvalidArgument("idempotency_ttl_hours must be at least 24");

@@ -202,9 +202,11 @@ std::unique_ptr<Server> Server::Start(const ServerOptions& options, Handler* han
     return fail("io_threads must be in [1, " + std::to_string(kIoThreadsMax) + "]");
   }
   if (options.header_bytes_max == 0 || options.read_timeout_ms == 0 ||
-      options.request_timeout_ms == 0 || options.connections_max == 0) {
+      options.request_timeout_ms == 0 || options.connections_max == 0 ||
+      options.connections_per_ip_max == 0) {
     return fail(
-        "header_bytes_max, read_timeout_ms, request_timeout_ms, connections_max must be > 0");
+        "header_bytes_max, read_timeout_ms, request_timeout_ms, connections_max, "
+        "connections_per_ip_max must be > 0");
   }
   if (options.tls_cert_file.empty() != options.tls_key_file.empty()) {
     return fail("set both tls_cert_file and tls_key_file, or neither");

@@ -113,7 +113,7 @@ struct CreateAuthRequestOp {
 struct LoginOp {
   RequestId request;
   UserId user;  // zero: the username names no user (it still counts towards a lockout)
-  Hash256 username_sha256{};  // SHA-256(tenant id || username); keys an unknown one's lockout
+  Hash256 username_sha256{};  // KMS MAC of (tenant id, username); keys an unknown one's lockout
   bool password_ok = false;
   SessionId session_id;  // new session (password logins)
   Hash256 session_secret_sha256{};

@@ -170,6 +170,10 @@ std::vector<Consent> IdentityState::ReadConsentsOf(TenantId tenant, CustomerId c
     const Consent& c = consents_.at(id.value);
     if (c.tenant == tenant && c.customer == customer) out.push_back(c);
   }
+  // Creation order, as the tenant's list has them: the index is filled in authorisation
+  // order, which a snapshot restore does not preserve.
+  std::sort(out.begin(), out.end(),
+            [](const Consent& a, const Consent& b) { return a.order < b.order; });
   return out;
 }
 
@@ -384,14 +388,26 @@ void IdentityState::ApplyCodeIssued(const pb::CodeIssued& e) {
   c.expires = e.expires_ns();
   c.created = e.at_ns();
   // The request may be gone already when a snapshot restores its code.
-  if (auto it = requests_.find(c.request.value); it != requests_.end()) it->second.finished = true;
+  if (auto it = requests_.find(c.request.value); it != requests_.end()) Finish(&it->second);
   code_expiry_.emplace_back(c.expires + kUsedCodeKeptNs, c.code_sha256);
   codes_[c.code_sha256] = std::move(c);
 }
 
 void IdentityState::ApplyAuthRequestDenied(const pb::AuthRequestDenied& e) {
   std::unique_lock lock(mu_);
-  requests_.at(Id(e.request_id())).finished = true;
+  Finish(&requests_.at(Id(e.request_id())));
+}
+
+void IdentityState::Finish(AuthRequest* r) {
+  if (r->finished) return;
+  r->finished = true;
+  ReleaseClientSlot(r->client);
+}
+
+void IdentityState::ReleaseClientSlot(AppId client) {
+  auto count = requests_by_client_.find(client.value);
+  CB_CHECK(count != requests_by_client_.end() && count->second > 0);
+  if (--count->second == 0) requests_by_client_.erase(count);
 }
 
 void IdentityState::ApplyCodeRedeemed(const pb::CodeRedeemed& e) {
@@ -531,9 +547,7 @@ void IdentityState::Prune(TimestampNs now) {
   while (!request_expiry_.empty() && request_expiry_.front().first < now &&
          steps++ < kPruneStepsMax) {
     if (auto it = requests_.find(request_expiry_.front().second); it != requests_.end()) {
-      auto count = requests_by_client_.find(it->second.client.value);
-      CB_CHECK(count != requests_by_client_.end() && count->second > 0);
-      if (--count->second == 0) requests_by_client_.erase(count);
+      if (!it->second.finished) ReleaseClientSlot(it->second.client);
       requests_.erase(it);
     }
     request_expiry_.pop_front();

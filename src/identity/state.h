@@ -70,6 +70,7 @@ class IdentityState {
   // (day, route) -> count for an app, oldest day first.
   std::vector<std::tuple<uint32_t, std::string, uint64_t>> UsageOf(AppId app) const;
   size_t request_count() const { return requests_.size(); }
+  // Unfinished requests of an app (no code issued, not denied), until they are pruned.
   size_t request_count(AppId client) const;
   size_t session_count() const { return sessions_.size(); }
 
@@ -145,6 +146,8 @@ class IdentityState {
   std::unordered_map<std::string, credentials::LockoutState> unknown_lockouts_;
   std::deque<std::string> unknown_lockout_order_;
   std::unordered_map<u128, AuthRequest, platform::U128Hash> requests_;
+  void Finish(AuthRequest* r);  // a code was issued or the user denied
+  void ReleaseClientSlot(AppId client);
   std::unordered_map<u128, uint32_t, platform::U128Hash> requests_by_client_;  // open, per app
   std::unordered_map<Hash256, AuthCode, HashKey> codes_;
   std::unordered_map<u128, Grant, platform::U128Hash> grants_;

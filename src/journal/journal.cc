@@ -148,9 +148,11 @@ Status FileJournal::AppendGroup(std::span<const BatchToWrite> batches) {
   uint64_t seq_next = seq_next_;
   Hash256 last_hash = last_hash_;
   Status status;
-  // Record starts to note once the group is durable (a failed group is never read).
-  Position starts[8];
-  uint64_t start_seqs[8];
+  // Record starts to note once the group is durable (a failed group is never read). A group
+  // crossing more strides than this just leaves a sparser index for that stretch.
+  constexpr size_t kStartsNotedPerGroupMax = 8;
+  Position starts[kStartsNotedPerGroupMax];
+  uint64_t start_seqs[kStartsNotedPerGroupMax];
   size_t start_count = 0;
   for (const BatchToWrite& b : batches) {
     CB_CHECK(b.seq_first == seq_next);

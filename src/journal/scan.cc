@@ -150,6 +150,14 @@ Result<ScanEnd> ScanJournal(Disk* disk, const std::string& dir, const ScanStart&
       CB_ASSIGN_OR_RETURN(size_t n, f2->ReadAt(0, head));
       for (size_t k = 0; k < n; k++) next_has_data |= head[k] != 0;
       if (!next_has_data) {
+        // Zeros over the first record (a lost first sector) may hide later groups: only a
+        // segment that is zero throughout is empty. Otherwise the loop judges the damage at
+        // its offset 0 like damage anywhere (later group intact: DataLoss; else torn tail).
+        // Rare (a crash between creating a segment and its first sync), so one extra read.
+        CB_RETURN_IF_ERROR(ReadWhole(f2.get(), &later));
+        for (size_t k = 0; k < later.size() && !next_has_data; k++) next_has_data = later[k] != 0;
+      }
+      if (!next_has_data) {
         // An empty (preallocated) newest segment: the tail ends here.
         bool any_later = false;
         for (size_t sj = si + 2; sj < segments.size(); sj++) {

@@ -26,6 +26,10 @@ class Kms {
   // unknown version, DataLoss when it does not authenticate (wrong aad, key or bytes).
   virtual Result<std::string> Encrypt(std::string_view plaintext, std::string_view aad) = 0;
   virtual Result<std::string> Decrypt(std::string_view ciphertext, std::string_view aad) = 0;
+  // A keyed digest (HMAC-SHA256 under a key derived from the data key and `purpose`) of
+  // values that must be matched later but never be testable offline by someone holding only
+  // the journal (what a user typed as a username may be their password). 32 bytes.
+  virtual Result<std::string> Mac(std::string_view purpose, std::string_view data) = 0;
 };
 
 // Opens (creating if needed) a key directory: dir mode 0700, every file 0600, written

@@ -181,6 +181,23 @@ TEST_F(KmsTest, EncryptDecryptRoundTrip) {
             StatusCode::kResourceExhausted);
 }
 
+// The keyed digest of typed usernames: stable across a restart (lockouts are keyed by it),
+// different per purpose and per deployment (data key), so the journal alone cannot test
+// guesses against it.
+TEST_F(KmsTest, MacIsStablePerKeyAndDiffersByPurposeDataAndDeployment) {
+  std::unique_ptr<Kms> kms = MustOpen(dir());
+  Result<std::string> a = kms->Mac("unknown-username", "tenant|ada");
+  ASSERT_TRUE(a.ok()) << a.status().ToString();
+  EXPECT_EQ(a->size(), 32u);
+  EXPECT_EQ(*kms->Mac("unknown-username", "tenant|ada"), *a);
+  EXPECT_NE(*kms->Mac("unknown-username", "tenant|eve"), *a);
+  EXPECT_NE(*kms->Mac("other-purpose", "tenant|ada"), *a);
+  kms.reset();
+  EXPECT_EQ(*MustOpen(dir())->Mac("unknown-username", "tenant|ada"), *a);  // same key on disk
+  TempDir other;
+  EXPECT_NE(*MustOpen(other.path() + "/kms")->Mac("unknown-username", "tenant|ada"), *a);
+}
+
 TEST_F(KmsTest, TwoEncryptionsOfTheSamePlaintextDiffer) {
   std::unique_ptr<Kms> kms = MustOpen(dir());
   Result<std::string> a = kms->Encrypt("seed", "aad");

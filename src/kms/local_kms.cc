@@ -2,6 +2,7 @@
 #include <openssl/crypto.h>
 #include <openssl/err.h>
 #include <openssl/evp.h>
+#include <openssl/hmac.h>
 #include <openssl/rand.h>
 
 #include <cstring>
@@ -78,6 +79,7 @@ class LocalKms final : public Kms {
   bool HasKey(std::string_view kid) const override;
   Result<std::string> Encrypt(std::string_view plaintext, std::string_view aad) override;
   Result<std::string> Decrypt(std::string_view ciphertext, std::string_view aad) override;
+  Result<std::string> Mac(std::string_view purpose, std::string_view data) override;
 
  private:
   Status LoadSigningKey(const std::string& name);
@@ -266,6 +268,27 @@ Result<std::unique_ptr<Kms>> OpenLocalKms(const std::string& dir) {
   auto kms = std::make_unique<LocalKms>(dir);
   CB_RETURN_IF_ERROR(kms->Load());
   return std::unique_ptr<Kms>(std::move(kms));
+}
+
+Result<std::string> LocalKms::Mac(std::string_view purpose, std::string_view data) {
+  // key = HMAC(data key, "mac:" + purpose): one secret, a separate key per use.
+  const std::string label = "mac:" + std::string(purpose);
+  unsigned char key[EVP_MAX_MD_SIZE];
+  unsigned int key_len = 0;
+  unsigned char out[EVP_MAX_MD_SIZE];
+  unsigned int out_len = 0;
+  if (HMAC(EVP_sha256(), data_key_.data(), static_cast<int>(data_key_.size()),
+           reinterpret_cast<const unsigned char*>(label.data()), label.size(), key,
+           &key_len) == nullptr ||
+      HMAC(EVP_sha256(), key, static_cast<int>(key_len),
+           reinterpret_cast<const unsigned char*>(data.data()), data.size(), out,
+           &out_len) == nullptr) {
+    OPENSSL_cleanse(key, sizeof(key));
+    return Status::Internal("kms: HMAC failed");
+  }
+  OPENSSL_cleanse(key, sizeof(key));
+  CB_CHECK(out_len == 32);
+  return std::string(reinterpret_cast<const char*>(out), out_len);
 }
 
 }  // namespace cb::kms

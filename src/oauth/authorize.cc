@@ -360,8 +360,15 @@ void OAuthHandler::Impl::LoginSubmit(const http::Request& req, Finish finish) {
                         : deps.identity->ReadUserByName(r->tenant, username);
   // Unknown users verify against a dummy hash and then take the same journaled round trip
   // with their own lockout: same time, same answers, whether the username exists or not.
+  // Keyed by the KMS: what was typed may be a password, and the digest is journaled.
   const std::string username_key = platform::IdBytes(r->tenant.value) + username;
-  const Hash256 username_sha256 = Sha256Of(username_key.data(), username_key.size());
+  auto mac = deps.kms->Mac("unknown-username", username_key);
+  if (!mac.ok()) {
+    std::fprintf(stderr, "corebank: key service: %s\n", mac.status().ToString().c_str());
+    return finish(Html(503, RenderErrorPage("Unavailable", "Try again.")));
+  }
+  Hash256 username_sha256{};
+  std::memcpy(username_sha256.data(), mac->data(), username_sha256.size());
   const credentials::LockoutState lockout =
       user ? user->lockout : deps.identity->ReadUnknownUserLockout(r->tenant, username_sha256);
   if (credentials::IsLocked(lockout, now)) {

@@ -47,6 +47,37 @@ TEST_F(IdempotencyScopeTest, SameKeyFromAnotherCallerIsItsOwnRequestNotAReplay) 
   EXPECT_NE(CallerScope(delegated), CallerScope(undelegated));
 }
 
+// A record written before keys were scoped per caller has no caller: a retry after the
+// upgrade (within the TTL) must still replay it, not pay a second time.
+TEST_F(IdempotencyScopeTest, RecordFromBeforeCallerScopingStillReplays) {
+  auto node = Open();
+  ASSERT_NE(node, nullptr);
+  const Principal root = Bootstrap(node.get());
+  Reply first = Run(node.get(), Op(root, NewCustomer("ada"), "old-key", "body"));
+  ASSERT_EQ(first.http_status, 201) << first.body;
+  // The same answer as an old journal would hold it: no caller.
+  pb::IdempotencyRecorded legacy;
+  legacy.set_tenant_id(IdBytes(root.tenant.value));
+  legacy.set_key("legacy-key");
+  const Hash256 request = Sha256Of("body", 4);
+  legacy.set_request_sha256(request.data(), request.size());
+  legacy.set_http_status(201);
+  legacy.set_created_ns(now_);
+  const std::string payload = legacy.SerializeAsString();
+  const journal::EventView ev{static_cast<uint16_t>(EventType::kIdempotencyRecorded),
+                              kEventVersion,
+                              {reinterpret_cast<const uint8_t*>(payload.data()), payload.size()}};
+  ASSERT_TRUE(node->service.ApplyEvent(ev, first.seq_first, now_).ok());
+  const size_t customers = node->service.state().Lists(root.tenant)->customers.size();
+  Reply retry = Run(node.get(), Op(root, NewCustomer("ada"), "legacy-key", "body"));
+  EXPECT_TRUE(retry.replayed);
+  EXPECT_EQ(retry.replay_seq, first.seq_first);
+  EXPECT_EQ(node->service.state().Lists(root.tenant)->customers.size(), customers);
+  // A different body under the old key is still a reuse.
+  Reply other = Run(node.get(), Op(root, NewCustomer("eve"), "legacy-key", "other body"));
+  EXPECT_EQ(other.http_status, 409) << other.body;
+}
+
 TEST_F(IdempotencyScopeTest, FullTenantQuotaRefusesThatTenantOnlyUntilItsKeysExpire) {
   platform_options_.idempotency_tenant_bytes_max = 4000;
   platform_options_.idempotency_ttl_ns = 3600 * kNsPerSecond;

@@ -182,7 +182,13 @@ void PlatformService::RunEnveloped(const Envelope& env, runtime::ServiceContext&
   if (keyed) {
     // Keys are the caller's own: another key, app or user of the tenant sending the same
     // Idempotency-Key gets its own record, never this caller's answer.
-    if (const IdempotencyEntry* e = state_.FindIdempotency(p.tenant, caller, env.idempotency_key)) {
+    const IdempotencyEntry* e = state_.FindIdempotency(p.tenant, caller, env.idempotency_key);
+    if (e == nullptr) {
+      // Recorded before keys were scoped per caller (at most one TTL ago): still this key's
+      // answer. Executing it again would pay twice.
+      e = state_.FindIdempotency(p.tenant, LegacyCallerScope(), env.idempotency_key);
+    }
+    if (e != nullptr) {
       if (e->request_sha256 != env.request_sha256) {
         return answer(ErrorAnswer(409, "idempotency_error", "idempotency_key_reused",
                                   "This Idempotency-Key was used with a different request.",
@@ -201,8 +207,7 @@ void PlatformService::RunEnveloped(const Envelope& env, runtime::ServiceContext&
     if (over_quota && state_.IdempotencyExpirable(ctx.batch_timestamp)) {
       // Free what the TTL allows first, as an event: replay must expire exactly this.
       pb::IdempotencyExpired x;
-      x.set_now_ns(ctx.batch_timestamp);
-      ctx.NextSeq();
+      x.set_expire_before_ns(ctx.batch_timestamp - state_.idempotency_ttl_ns());
       EmitProto(ctx.out, EventType::kIdempotencyExpired, x);
       state_.ApplyIdempotencyExpired(x);
     }

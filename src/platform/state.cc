@@ -251,8 +251,11 @@ void PlatformState::ApplyAdjustmentDecided(const pb::AdjustmentDecided& e) {
 }
 
 void PlatformState::ExpireIdempotency(TimestampNs now) {
-  while (!idempotency_order_.empty() &&
-         idempotency_order_.front().first + idempotency_ttl_ns_ < now) {
+  if (now > idempotency_ttl_ns_) ExpireCreatedBefore(now - idempotency_ttl_ns_);
+}
+
+void PlatformState::ExpireCreatedBefore(TimestampNs cutoff) {
+  while (!idempotency_order_.empty() && idempotency_order_.front().first < cutoff) {
     auto it = idempotency_.find(idempotency_order_.front().second);
     if (it != idempotency_.end() && it->second.created == idempotency_order_.front().first) {
       const uint64_t cost = kIdempotencyEntryBytes + it->first.size();
@@ -274,7 +277,7 @@ bool PlatformState::IdempotencyExpirable(TimestampNs now) const {
 }
 
 void PlatformState::ApplyIdempotencyExpired(const pb::IdempotencyExpired& e) {
-  ExpireIdempotency(e.now_ns());
+  ExpireCreatedBefore(e.expire_before_ns());
 }
 
 void PlatformState::ApplyIdempotencyRecorded(const pb::IdempotencyRecorded& e, uint64_t seq) {
@@ -283,7 +286,7 @@ void PlatformState::ApplyIdempotencyRecorded(const pb::IdempotencyRecorded& e, u
   u128 tenant = 0;
   CB_CHECK(IdFromBytes(e.tenant_id(), &tenant));
   // Records from before issue 12 have no caller: an all-zero scope no principal has.
-  const std::string caller = e.caller().empty() ? std::string(kCallerScopeBytes, '\0') : e.caller();
+  const std::string caller = e.caller().empty() ? LegacyCallerScope() : e.caller();
   std::string key = IdempotencyMapKey(TenantId(tenant), caller, e.key());
   IdempotencyEntry entry;
   CB_CHECK(e.request_sha256().size() == entry.request_sha256.size());
@@ -434,8 +437,7 @@ Status PlatformState::Apply(const journal::EventView& ev, uint64_t seq) {
       // A snapshot keeps only live entries; replay may meet an entry the TTL already let go
       // of and then its key again. Re-recording it is what execution did.
       ExpireIdempotency(m.created_ns());
-      const std::string caller =
-          m.caller().empty() ? std::string(kCallerScopeBytes, '\0') : m.caller();
+      const std::string caller = m.caller().empty() ? LegacyCallerScope() : m.caller();
       if (idempotency_.contains(IdempotencyMapKey(TenantId(other), caller, m.key()))) {
         return bad("idempotency key recorded twice");
       }

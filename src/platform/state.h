@@ -69,6 +69,7 @@ class PlatformState {
   void ApplyIdempotencyExpired(const pb::IdempotencyExpired& e);
   // Some entry is past the TTL at `now` (an IdempotencyExpired event would free it).
   bool IdempotencyExpirable(TimestampNs now) const;
+  uint64_t idempotency_ttl_ns() const { return idempotency_ttl_ns_; }
 
   void Clear();
   // The state as a sequence of events that rebuild it: u16 type | u32 size | payload.
@@ -80,7 +81,8 @@ class PlatformState {
   // tenant (16 bytes) | caller scope (kCallerScopeBytes) | key
   static std::string IdempotencyMapKey(TenantId tenant, std::string_view caller,
                                        std::string_view key);
-  void ExpireIdempotency(TimestampNs now);
+  void ExpireIdempotency(TimestampNs now);  // what the TTL lets go of at `now`
+  void ExpireCreatedBefore(TimestampNs cutoff);
 
   KeyDirectory* keys_dir_;
   uint64_t idempotency_ttl_ns_;
@@ -112,6 +114,11 @@ bool IdFromBytes(const std::string& bytes, u128* out);
 // A user's delegated token and the same user's own token are different callers.
 constexpr size_t kCallerScopeBytes = 33;
 std::string CallerScope(const Principal& p);
+// The scope of records written before issue 12 (no caller recorded): all zero bytes.
+inline const std::string& LegacyCallerScope() {
+  static const std::string kZero(kCallerScopeBytes, '\0');
+  return kZero;
+}
 
 void ActorToProto(const Actor& a, pb::Actor* out);
 bool ActorFromProto(const pb::Actor& in, Actor* out);  // false on an unknown kind or bad id
