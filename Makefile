@@ -5,12 +5,16 @@ JOBS ?= 2
 BUILD_DIR ?= build
 ASAN_DIR ?= build-asan
 
-.PHONY: all deps build test run format clean debug test-asan tsan test-tsan
+.PHONY: all deps test-deps build test run format clean debug test-asan tsan test-tsan
 
 all: build
 
 deps:
 	./scripts/setup.sh
+
+# What only the tests need (test tools, the pinned Node.js, the suites' npm packages).
+test-deps:
+	./scripts/setup.sh --test
 
 build: deps
 	@if [ ! -f $(BUILD_DIR)/build.ninja ]; then \
@@ -18,7 +22,7 @@ build: deps
 	fi
 	cmake --build $(BUILD_DIR) -j$(JOBS)
 
-test: build
+test: build test-deps
 	ctest --test-dir $(BUILD_DIR) --output-on-failure --no-tests=error -j$(JOBS)
 
 run: build
@@ -32,7 +36,7 @@ debug: deps
 	fi
 	cmake --build $(ASAN_DIR) -j$(JOBS)
 
-test-asan: debug
+test-asan: debug test-deps
 	ctest --test-dir $(ASAN_DIR) --output-on-failure --no-tests=error -j$(JOBS)
 
 # Thread sanitizer build (data races), system allocator.
@@ -43,7 +47,7 @@ tsan: deps
 	fi
 	cmake --build $(TSAN_DIR) -j$(JOBS)
 
-test-tsan: tsan
+test-tsan: tsan test-deps
 	TSAN_OPTIONS=halt_on_error=1 ctest --test-dir $(TSAN_DIR) --output-on-failure --no-tests=error -j$(JOBS)
 
 format:

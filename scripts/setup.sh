@@ -1,23 +1,39 @@
 #!/usr/bin/env bash
-# Installs corebank's build dependencies on Debian 12. Idempotent: when everything is
-# present it prints one line and exits without touching apt.
+# Installs corebank's dependencies on Debian 12. Idempotent: when everything is present it
+# prints one line and touches neither apt nor npm.
+#   scripts/setup.sh          what building and running need (make build, make run)
+#   scripts/setup.sh --test   also what the tests need (make test): test tools from apt, the
+#                             pinned Node.js (scripts/node-runtime, ADR 0009) and the test
+#                             suites' npm packages
 set -euo pipefail
 
+WITH_TESTS=0
+case "${1:-}" in
+  "") ;;
+  --test) WITH_TESTS=1 ;;
+  *) echo "usage: scripts/setup.sh [--test]" >&2; exit 2 ;;
+esac
+
+# Build and run (curl and jq also drive the README walkthrough).
 PACKAGES=(
   build-essential g++ cmake ninja-build ccache pkg-config git
   libssl-dev libboost1.81-dev libcli11-dev libprotobuf-dev protobuf-compiler
   libgtest-dev libgmock-dev libbenchmark-dev
-  clang-format curl
-  wrk libtoml11-dev prometheus jq libjemalloc-dev openssl libsodium-dev
-  time
-  # fuzz/ (tests/fuzz_test.sh): clang-14; its libFuzzer/ASan/UBSan runtimes, which are only
-  # a Recommends (not installed here); llvm-14 for llvm-symbolizer, so reports show lines.
-  clang-14 libclang-rt-14-dev llvm-14
+  clang-format curl jq
+  libtoml11-dev libjemalloc-dev openssl libsodium-dev
 )
-# npm fetches the pinned Node.js that runs the test suites (scripts/node-runtime, ADR 0009)
-# and the suites' own packages. Any npm will do, so one already on the machine is kept;
-# otherwise Debian's (whose nodejs 18 only runs npm, never our tests).
-if ! command -v npm >/dev/null 2>&1; then PACKAGES+=(nodejs npm); fi
+if [[ $WITH_TESTS -eq 1 ]]; then
+  PACKAGES+=(
+    # promtool (serve_test), wrk and time (bench/)
+    prometheus wrk time
+    # fuzz/ (tests/fuzz_test.sh): clang-14; its libFuzzer/ASan/UBSan runtimes, which are
+    # only a Recommends (not installed here); llvm-14 for llvm-symbolizer (source lines).
+    clang-14 libclang-rt-14-dev llvm-14
+  )
+  # npm fetches the pinned Node.js and the suites' packages. Any npm will do, so one already
+  # on the machine is kept; otherwise Debian's (its nodejs 18 only ever runs npm).
+  if ! command -v npm >/dev/null 2>&1; then PACKAGES+=(nodejs npm); fi
+fi
 
 is_installed() {
   # dpkg-query exits non-zero for unknown packages; "deinstall ... config-files" is not installed.
@@ -45,6 +61,7 @@ npm_ci_if_stale() {
 # The pinned Node.js (scripts/node-runtime), then the test suites' packages (pinned by their
 # package-lock.json files). Each is skipped when already installed.
 install_npm() {
+  [[ $WITH_TESTS -eq 1 ]] || return 0
   local runtime="$ROOT/scripts/node-runtime" want have arch
   npm_ci_if_stale "$runtime"
   # Our own link, not node_modules/.bin: Debian's npm 9 links no bin named "node".
@@ -55,10 +72,10 @@ install_npm() {
   esac
   mkdir -p "$runtime/bin"
   ln -sfn "../node_modules/node-linux-$arch/bin/node" "$runtime/bin/node"
-  want=$(sed -n 's/.*"node-linux-[a-z0-9]*": "\([0-9.]*\)".*/\1/p' "$runtime/package.json" | head -1)
+  want=$(sed -n "s/.*\"node-linux-$arch\": \"\\([0-9.]*\\)\".*/\\1/p" "$runtime/package.json")
   have=$("$runtime/bin/node" --version 2>/dev/null || true)
-  if [[ "$have" != "v$want" ]]; then
-    echo "setup.sh: ERROR: scripts/node-runtime has no Node.js v$want for $(uname -m) (found '${have:-none}')" >&2
+  if [[ -z "$want" || "$have" != "v$want" ]]; then
+    echo "setup.sh: ERROR: scripts/node-runtime has no Node.js ${want:+v$want }for $(uname -m) (found '${have:-none}')" >&2
     exit 1
   fi
   npm_ci_if_stale "$ROOT/tests/api"
