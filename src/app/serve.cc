@@ -213,6 +213,7 @@ int RunServe(const ServeConfig& config) {
   popts.idempotency_ttl_ns = config.idempotency_ttl_hours * 3600 * kNsPerSecond;
   popts.idempotency_bytes_max = config.idempotency_bytes_max;
   popts.idempotency_tenant_bytes_max = config.idempotency_tenant_bytes_max;
+  popts.idempotency_caller_bytes_max = config.idempotency_caller_bytes_max;
   identity::IdentityOptions iopts;
   iopts.auth_requests_per_client_max = config.auth_requests_per_app_max;
   PlatformStack stack(popts, iopts);

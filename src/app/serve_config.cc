@@ -55,6 +55,7 @@ Status LoadServeConfigFile(const std::string& path, ServeConfig* c) {
                                                  "idempotency_ttl_hours",
                                                  "idempotency_bytes_max",
                                                  "idempotency_tenant_bytes_max",
+                                                 "idempotency_caller_bytes_max",
                                                  "auth_requests_per_app_max",
                                                  "journal_zero_fill",
                                                  "issuer",
@@ -90,6 +91,7 @@ Status LoadServeConfigFile(const std::string& path, ServeConfig* c) {
     Read(t, "idempotency_ttl_hours", &c->idempotency_ttl_hours);
     Read(t, "idempotency_bytes_max", &c->idempotency_bytes_max);
     Read(t, "idempotency_tenant_bytes_max", &c->idempotency_tenant_bytes_max);
+    Read(t, "idempotency_caller_bytes_max", &c->idempotency_caller_bytes_max);
     Read(t, "auth_requests_per_app_max", &c->auth_requests_per_app_max);
     Read(t, "journal_zero_fill", &c->journal_zero_fill);
     Read(t, "issuer", &c->issuer);
@@ -187,9 +189,10 @@ Status ValidateServeConfig(const ServeConfig& c) {
       (c.rate_sign_in_per_ip_per_s > 0 && c.rate_sign_in_per_ip_burst == 0)) {
     return Status::InvalidArgument("a rate limit needs a burst >= 1");
   }
-  if (c.auth_requests_per_app_max == 0 || c.idempotency_tenant_bytes_max == 0) {
+  if (c.auth_requests_per_app_max == 0 || c.idempotency_tenant_bytes_max == 0 ||
+      c.idempotency_caller_bytes_max == 0) {
     return Status::InvalidArgument(
-        "auth_requests_per_app_max and idempotency_tenant_bytes_max must be > 0");
+        "auth_requests_per_app_max and the idempotency quotas must be > 0");
   }
   if (c.idempotency_ttl_hours < 24) {
     return Status::InvalidArgument("idempotency_ttl_hours must be at least 24");

@@ -128,7 +128,7 @@ Result<std::unique_ptr<AccessLog>> AccessLog::Open(const AccessLogOptions& optio
       break;
     case AccessLogOptions::Sink::kFile:
       if (options.path.empty()) return Status::InvalidArgument("access log: empty file path");
-      fd = ::open(options.path.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640);
+      fd = ::open(options.path.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
       if (fd < 0) {
         return Status::Unavailable("access log: cannot open " + options.path + ": " +
                                    std::strerror(errno));

@@ -87,13 +87,27 @@ class RequestParser final : public bhttp::basic_parser<true> {
       }
       has_transfer_encoding_ = true;
     }
-    if (name == bhttp::field::content_length) has_content_length_ = true;
+    if (name == bhttp::field::content_length) {
+      // One Content-Length, digits only: "5, 5" or a second header is another way to
+      // disagree with a proxy about where the body ends.
+      const bool digits = !value.empty() && std::all_of(value.begin(), value.end(), [](char c) {
+        return c >= '0' && c <= '9';
+      });
+      if (has_content_length_ || !digits) {
+        ec = bhttp::error::bad_content_length;
+        return;
+      }
+      has_content_length_ = true;
+    }
     request_.headers.push_back(Header{.name = std::string(name_string.data(), name_string.size()),
                                       .value = std::string(value.data(), value.size())});
   }
   void on_header_impl(error_code& ec) override {
-    // RFC 9112 6.3: both framings at once is a smuggling attempt, not a request.
-    if (has_transfer_encoding_ && has_content_length_) ec = bhttp::error::bad_transfer_encoding;
+    // RFC 9112 6.3: both framings at once is a smuggling attempt, not a request; and HTTP/1.0
+    // has no chunked coding (a 1.0 proxy would frame the body by the connection's end).
+    if (has_transfer_encoding_ && (has_content_length_ || version_ < 11)) {
+      ec = bhttp::error::bad_transfer_encoding;
+    }
   }
   void on_body_init_impl(const boost::optional<std::uint64_t>& content_length,
                          error_code& /*ec*/) override {

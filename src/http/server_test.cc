@@ -524,7 +524,9 @@ TEST_F(ServerTest, TransferEncodingOtherThanExactlyChunkedIs400) {
         "Transfer-Encoding: identity\r\n",
         "Transfer-Encoding: chunked\r\nTransfer-Encoding: chunked\r\n",
         "Transfer-Encoding: chunked\r\nContent-Length: 5\r\n",
-        "Content-Length: 5\r\nTransfer-Encoding: chunked\r\n"}) {
+        "Content-Length: 5\r\nTransfer-Encoding: chunked\r\n",
+        "Content-Length: 5\r\nContent-Length: 5\r\n", "Content-Length: 5, 5\r\n",
+        "Content-Length: +5\r\n"}) {
     Client client(server_->port());
     client.Send("POST /x HTTP/1.1\r\nHost: t\r\n" + headers + "\r\n5\r\nhello\r\n0\r\n\r\n");
     std::optional<ClientResponse> res = client.Read();
@@ -533,6 +535,11 @@ TEST_F(ServerTest, TransferEncodingOtherThanExactlyChunkedIs400) {
     ExpectErrorCode(*res, "malformed_request");
     EXPECT_TRUE(client.ServerClosed()) << headers;
   }
+  Client http10(server_->port());  // HTTP/1.0 has no chunked coding
+  http10.Send("POST /x HTTP/1.0\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n");
+  std::optional<ClientResponse> old = http10.Read();
+  ASSERT_TRUE(old.has_value());
+  EXPECT_EQ(old->result_int(), 400);
   EXPECT_EQ(handler_.calls.load(), 0);
   Client ok(server_->port());  // exactly "chunked" (any case) is fine
   ok.Send(

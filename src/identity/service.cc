@@ -43,7 +43,10 @@ void IdentityService::Execute(const runtime::ServiceOp& base_op, runtime::Servic
                                  .idempotency_key = op.idempotency_key,
                                  .request_sha256 = op.request_sha256,
                                  .scope = RestScope(op.body),
-                                 .delegated_allowed = false};
+                                 .delegated_allowed = false,
+                                 .quota_exempt = std::holds_alternative<RevokeAppOp>(op.body) ||
+                                                 std::holds_alternative<RevokeSessionOp>(op.body) ||
+                                                 std::holds_alternative<RevokeConsentOp>(op.body)};
     platform_->RunEnveloped(env, ctx, reply, [&c] { return HandleRest(c); });
     return;
   }

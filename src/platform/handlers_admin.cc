@@ -36,6 +36,10 @@ void EmitKey(HandlerContext& h, TenantId tenant, ApiKeyId id, Role role, std::st
   m.set_role(static_cast<uint32_t>(role));
   m.set_name(std::string(name));
   m.set_created_ns(h.sc.batch_timestamp);
+  // Who made it: an adjustment's approver must not be a key its requester made.
+  if (!h.caller().tenant.zero() && h.caller().tenant == tenant) {
+    ActorToProto(ActorOf(h.caller()), m.mutable_created_by());
+  }
   EmitProto(h.sc.out, EventType::kApiKeyCreated, m);
   h.st.ApplyApiKeyCreated(m);
 }

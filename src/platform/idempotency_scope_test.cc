@@ -114,5 +114,36 @@ TEST_F(IdempotencyScopeTest, FullTenantQuotaRefusesThatTenantOnlyUntilItsKeysExp
   EXPECT_LT(node->service.state().idempotency_bytes(noisy.tenant), 1000u);
 }
 
+// One key filling its share leaves the tenant's other callers writing, and never keeps an
+// admin from revoking it.
+TEST_F(IdempotencyScopeTest, OneCallerFillsOnlyItsShareAndCanStillBeRevoked) {
+  platform_options_.idempotency_caller_bytes_max = 3000;
+  platform_options_.idempotency_tenant_bytes_max = 1 << 20;
+  auto node = Open();
+  ASSERT_NE(node, nullptr);
+  const Principal root = Bootstrap(node.get());
+  const Principal noisy = CreateKey(node.get(), root, Role::kOperator);
+  Reply r;
+  for (int i = 0; i < 100; i++) {
+    r = Run(node.get(), Op(noisy, NewCustomer("c"), "n-" + std::to_string(i), "b"));
+    if (r.http_status != 201) break;
+  }
+  EXPECT_EQ(r.http_status, 429) << r.body;
+  EXPECT_EQ(Field(r.body, "code"), "idempotency_quota_exceeded");
+  EXPECT_LE(node->service.state().idempotency_bytes(noisy.tenant, CallerScope(noisy)), 3500u);
+  EXPECT_EQ(Run(node.get(), Op(root, NewCustomer("ok"), "r-1", "b")).http_status, 201);
+  // The admin fills its own share too; revoking the noisy key still goes through.
+  for (int i = 0; i < 100; i++) {
+    if (Run(node.get(), Op(root, NewCustomer("c"), "a-" + std::to_string(i), "b")).http_status !=
+        201) {
+      break;
+    }
+  }
+  EXPECT_EQ(Run(node.get(), Op(root, NewCustomer("x"), "a-full", "b")).http_status, 429);
+  const Reply revoked = Run(node.get(), Op(root, RevokeApiKeyOp{noisy.key}, "revoke", "r"));
+  EXPECT_EQ(revoked.http_status, 200) << revoked.body;
+  EXPECT_TRUE(node->service.state().FindKey(noisy.key)->revoked);
+}
+
 }  // namespace
 }  // namespace cb::platform

@@ -86,6 +86,12 @@ struct Tenant {
   TimestampNs created = 0;
 };
 
+struct Actor {
+  ActorKind kind = ActorKind::kApiKey;
+  u128 id = 0;  // 0: nobody recorded
+  bool operator==(const Actor&) const = default;
+};
+
 struct ApiKey {
   ApiKeyId id;
   TenantId tenant;
@@ -94,6 +100,7 @@ struct ApiKey {
   std::string name;
   bool revoked = false;
   TimestampNs created = 0;
+  Actor created_by;  // id 0 for a tenant's first key (and keys from before issue 12)
 };
 
 struct Customer {
@@ -118,12 +125,6 @@ struct AccountMeta {
   TimestampNs created = 0;
   uint32_t order = 0;           // position in the tenant's list
   uint32_t customer_order = 0;  // position in its customer's list
-};
-
-struct Actor {
-  ActorKind kind = ActorKind::kApiKey;
-  u128 id = 0;
-  bool operator==(const Actor&) const = default;
 };
 
 // A manual adjustment: money moved between a customer account and the tenant's settlement

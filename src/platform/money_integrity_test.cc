@@ -85,7 +85,7 @@ TEST_F(MoneyIntegrityTest, TransferFromTheSettlementAccountIsRefusedAndMintsNoth
 }
 
 TEST_F(MoneyIntegrityTest, TransferIntoTheSettlementAccountIsRefused) {
-  ASSERT_EQ(Adjust(admin_, a1_, AdjustmentDirection::kCredit, 500).http_status, 201);
+  ASSERT_EQ(Adjust(second_admin_, a1_, AdjustmentDirection::kCredit, 500).http_status, 201);
   const Reply r = Transfer(node_.get(), operator_, Spec(a1_, settlement_, 1));
   EXPECT_EQ(r.http_status, 422) << r.body;
   EXPECT_EQ(Field(r.body, "code"), "internal_account");
@@ -159,24 +159,24 @@ TEST_F(MoneyIntegrityTest, SettlementAccountIdsAreRandomAndInternalInTheLedger) 
 
 TEST_F(MoneyIntegrityTest, AdjustmentIsAppliedOnlyWhenSomeoneElseApprovesIt) {
   AdjustmentId id;
-  Reply r = Adjust(admin_, a1_, AdjustmentDirection::kCredit, 2500, &id);
+  Reply r = Adjust(second_admin_, a1_, AdjustmentDirection::kCredit, 2500, &id);
   ASSERT_EQ(r.http_status, 201) << r.body;
   EXPECT_EQ(Field(r.body, "status"), "pending_approval");
   EXPECT_EQ(Field(r.body, "transfer"), "null");
   EXPECT_EQ(Field(r.body, "id", r.body.find("requested_by")),
-            FormatId(prefix::kApiKey, admin_.key.value));
+            FormatId(prefix::kApiKey, second_admin_.key.value));
   EXPECT_EQ(Balance(node_.get(), admin_, a1_), "0.00");  // nothing moves on request
 
-  r = Decide(admin_, id, /*approve=*/true);
+  r = Decide(second_admin_, id, /*approve=*/true);
   EXPECT_EQ(r.http_status, 403) << r.body;
   EXPECT_EQ(Field(r.body, "code"), "four_eyes_required");
   EXPECT_EQ(Balance(node_.get(), admin_, a1_), "0.00");
 
-  r = Decide(second_admin_, id, true);
+  r = Decide(admin_, id, true);
   ASSERT_EQ(r.http_status, 200) << r.body;
   EXPECT_EQ(Field(r.body, "status"), "applied");
   EXPECT_EQ(Field(r.body, "id", r.body.find("decided_by")),
-            FormatId(prefix::kApiKey, second_admin_.key.value));
+            FormatId(prefix::kApiKey, admin_.key.value));
   EXPECT_EQ(Balance(node_.get(), admin_, a1_), "25.00");
   EXPECT_EQ(Balance(node_.get(), admin_, settlement_), "-25.00");
   const Adjustment* adj = state().FindAdjustment(id);
@@ -185,44 +185,66 @@ TEST_F(MoneyIntegrityTest, AdjustmentIsAppliedOnlyWhenSomeoneElseApprovesIt) {
   EXPECT_EQ(t.code, kTransferCodeAdjustment);
   EXPECT_TRUE(t.flags & ledger::kTransferInternal);
 
-  r = Decide(second_admin_, id, true);  // once only
+  r = Decide(admin_, id, true);  // once only
   EXPECT_EQ(r.http_status, 422) << r.body;
   EXPECT_EQ(Field(r.body, "code"), "adjustment_not_pending");
   EXPECT_EQ(Balance(node_.get(), admin_, a1_), "25.00");
   ExpectBooksAudit();
 }
 
+// An admin cannot be their own second pair of eyes by minting another key for it: not a key
+// they created, not a key created after the request, not an app's own token.
+TEST_F(MoneyIntegrityTest, ApproverIsNeitherAKeyTheRequesterMadeNorOneMadeAfterTheRequest) {
+  const Principal minted = CreateKey(node_.get(), second_admin_, Role::kAdmin);  // before
+  AdjustmentId id;
+  ASSERT_EQ(Adjust(second_admin_, a1_, AdjustmentDirection::kCredit, 100'000'000, &id).http_status,
+            201);
+  const Principal late = CreateKey(node_.get(), admin_, Role::kAdmin);  // after the request
+  Principal app = admin_;
+  app.kind = PrincipalKind::kAccessToken;
+  app.client = 77;  // client credentials: no user
+  for (const Principal* who : std::initializer_list<const Principal*>{&minted, &late, &app}) {
+    const Reply r = Decide(*who, id, true);
+    EXPECT_EQ(r.http_status, 403) << r.body;
+    EXPECT_EQ(Field(r.body, "code"), "four_eyes_required");
+  }
+  EXPECT_EQ(Balance(node_.get(), admin_, a1_), "0.00");
+  EXPECT_EQ(Decide(admin_, id, true).http_status, 200);  // a key that predates it, not its own
+  EXPECT_EQ(Balance(node_.get(), admin_, a1_), "1000000.00");
+}
+
 TEST_F(MoneyIntegrityTest, OperatorMayNotAskForOrApproveAnAdjustment) {
   EXPECT_EQ(Adjust(operator_, a1_, AdjustmentDirection::kCredit, 1).http_status, 403);
   AdjustmentId id;
-  ASSERT_EQ(Adjust(admin_, a1_, AdjustmentDirection::kCredit, 1, &id).http_status, 201);
+  ASSERT_EQ(Adjust(second_admin_, a1_, AdjustmentDirection::kCredit, 1, &id).http_status, 201);
   EXPECT_EQ(Decide(operator_, id, true).http_status, 403);
   EXPECT_EQ(state().FindAdjustment(id)->status, AdjustmentStatus::kPendingApproval);
 }
 
 TEST_F(MoneyIntegrityTest, RejectedAdjustmentMovesNothingAndCannotBeApprovedLater) {
   AdjustmentId id;
-  ASSERT_EQ(Adjust(admin_, a1_, AdjustmentDirection::kCredit, 700, &id).http_status, 201);
-  Reply r = Decide(admin_, id, /*approve=*/false);  // the requester may withdraw it
+  ASSERT_EQ(Adjust(second_admin_, a1_, AdjustmentDirection::kCredit, 700, &id).http_status, 201);
+  Reply r = Decide(second_admin_, id, /*approve=*/false);  // the requester may withdraw it
   ASSERT_EQ(r.http_status, 200) << r.body;
   EXPECT_EQ(Field(r.body, "status"), "rejected");
-  r = Decide(second_admin_, id, true);
+  r = Decide(admin_, id, true);
   EXPECT_EQ(r.http_status, 422) << r.body;
   EXPECT_EQ(Balance(node_.get(), admin_, a1_), "0.00");
 }
 
 TEST_F(MoneyIntegrityTest, DebitAdjustmentBeyondTheBalanceIsRefusedAndStaysPending) {
   AdjustmentId credit, debit;
-  ASSERT_EQ(Adjust(admin_, a1_, AdjustmentDirection::kCredit, 1000, &credit).http_status, 201);
-  ASSERT_EQ(Decide(second_admin_, credit, true).http_status, 200);
-  ASSERT_EQ(Adjust(admin_, a1_, AdjustmentDirection::kDebit, 1500, &debit).http_status, 201);
-  Reply r = Decide(second_admin_, debit, true);
+  ASSERT_EQ(Adjust(second_admin_, a1_, AdjustmentDirection::kCredit, 1000, &credit).http_status,
+            201);
+  ASSERT_EQ(Decide(admin_, credit, true).http_status, 200);
+  ASSERT_EQ(Adjust(second_admin_, a1_, AdjustmentDirection::kDebit, 1500, &debit).http_status, 201);
+  Reply r = Decide(admin_, debit, true);
   EXPECT_EQ(r.http_status, 422) << r.body;
   EXPECT_EQ(Field(r.body, "code"), "insufficient_funds");
   EXPECT_EQ(state().FindAdjustment(debit)->status, AdjustmentStatus::kPendingApproval);
   EXPECT_EQ(Balance(node_.get(), admin_, a1_), "10.00");
-  ASSERT_EQ(Adjust(admin_, a1_, AdjustmentDirection::kDebit, 400, &debit).http_status, 201);
-  ASSERT_EQ(Decide(second_admin_, debit, true).http_status, 200);
+  ASSERT_EQ(Adjust(second_admin_, a1_, AdjustmentDirection::kDebit, 400, &debit).http_status, 201);
+  ASSERT_EQ(Decide(admin_, debit, true).http_status, 200);
   EXPECT_EQ(Balance(node_.get(), admin_, a1_), "6.00");
   EXPECT_EQ(Balance(node_.get(), admin_, settlement_), "-6.00");
   ExpectBooksAudit();
@@ -230,7 +252,7 @@ TEST_F(MoneyIntegrityTest, DebitAdjustmentBeyondTheBalanceIsRefusedAndStaysPendi
 
 TEST_F(MoneyIntegrityTest, AdjustmentOfAnotherTenantIsNotFound) {
   AdjustmentId id;
-  ASSERT_EQ(Adjust(admin_, a1_, AdjustmentDirection::kCredit, 1, &id).http_status, 201);
+  ASSERT_EQ(Adjust(second_admin_, a1_, AdjustmentDirection::kCredit, 1, &id).http_status, 201);
   const Principal other = CreateTenant(node_.get(), root_, "other", false);
   EXPECT_EQ(Run(node_.get(), Op(other, GetAdjustmentOp{id})).http_status, 404);
   EXPECT_EQ(Decide(other, id, true).http_status, 404);
@@ -240,10 +262,11 @@ TEST_F(MoneyIntegrityTest, AdjustmentOfAnotherTenantIsNotFound) {
 
 TEST_F(MoneyIntegrityTest, AdjustmentsAndSettlementIndexSurviveReplayAndSnapshot) {
   AdjustmentId id;
-  ASSERT_EQ(Adjust(admin_, a1_, AdjustmentDirection::kCredit, 300, &id).http_status, 201);
-  ASSERT_EQ(Decide(second_admin_, id, true).http_status, 200);
+  ASSERT_EQ(Adjust(second_admin_, a1_, AdjustmentDirection::kCredit, 300, &id).http_status, 201);
+  ASSERT_EQ(Decide(admin_, id, true).http_status, 200);
   AdjustmentId pending;
-  ASSERT_EQ(Adjust(admin_, a1_, AdjustmentDirection::kDebit, 100, &pending).http_status, 201);
+  ASSERT_EQ(Adjust(second_admin_, a1_, AdjustmentDirection::kDebit, 100, &pending).http_status,
+            201);
   const std::string before = state().EncodeSnapshot();
   for (bool snapshot : {false, true}) {
     if (snapshot) {
@@ -260,8 +283,8 @@ TEST_F(MoneyIntegrityTest, AdjustmentsAndSettlementIndexSurviveReplayAndSnapshot
     ExpectBooksAudit();
   }
   // Still decidable after the restart, by the rules it was asked under.
-  EXPECT_EQ(Decide(admin_, pending, true).http_status, 403);
-  EXPECT_EQ(Decide(second_admin_, pending, true).http_status, 200);
+  EXPECT_EQ(Decide(second_admin_, pending, true).http_status, 403);
+  EXPECT_EQ(Decide(admin_, pending, true).http_status, 200);
 }
 
 TEST_F(MoneyIntegrityTest, SandboxDepositIsTheOnlyOtherRouteAndRecordsWhoDidIt) {
@@ -280,8 +303,8 @@ TEST_F(MoneyIntegrityTest, SandboxDepositIsTheOnlyOtherRouteAndRecordsWhoDidIt) 
 
 TEST_F(MoneyIntegrityTest, PartialPostReadAtAnotherCurrencysScaleIsRefused) {
   AdjustmentId id;
-  ASSERT_EQ(Adjust(admin_, a1_, AdjustmentDirection::kCredit, 10'000, &id).http_status, 201);
-  ASSERT_EQ(Decide(second_admin_, id, true).http_status, 200);
+  ASSERT_EQ(Adjust(second_admin_, a1_, AdjustmentDirection::kCredit, 10'000, &id).http_status, 201);
+  ASSERT_EQ(Decide(admin_, id, true).http_status, 200);
   const TransferSpec hold = Spec(a1_, a2_, 5'000, /*pending=*/true);
   ASSERT_EQ(Transfer(node_.get(), operator_, hold).http_status, 201);
   // "1.000" KWD is 1000 minor units at KWD's scale of 3: never 10.00 EUR.

@@ -141,6 +141,36 @@ std::string RedactSecret(std::string body) {
 
 }  // namespace
 
+std::optional<Answer> PlatformService::CheckIdempotencyQuota(const Principal& p,
+                                                             const std::string& caller,
+                                                             runtime::ServiceContext& ctx,
+                                                             std::string_view trace_id) {
+  auto full = [&] {
+    return state_.idempotency_bytes(p.tenant, caller) >= options_.idempotency_caller_bytes_max ||
+           state_.idempotency_bytes(p.tenant) >= options_.idempotency_tenant_bytes_max ||
+           state_.idempotency_bytes() >= options_.idempotency_bytes_max;
+  };
+  if (full() && state_.IdempotencyExpirable(ctx.batch_timestamp)) {
+    // Free what the TTL allows first, as an event: replay must expire exactly this.
+    pb::IdempotencyExpired x;
+    x.set_expire_before_ns(ctx.batch_timestamp - state_.idempotency_ttl_ns());
+    EmitProto(ctx.out, EventType::kIdempotencyExpired, x);
+    state_.ApplyIdempotencyExpired(x);
+  }
+  if (state_.idempotency_bytes(p.tenant, caller) >= options_.idempotency_caller_bytes_max ||
+      state_.idempotency_bytes(p.tenant) >= options_.idempotency_tenant_bytes_max) {
+    return ErrorAnswer(429, "rate_limit_error", "idempotency_quota_exceeded",
+                       "Too many recent idempotent requests are held for this caller or "
+                       "tenant; keys expire after the idempotency TTL.",
+                       "", trace_id);
+  }
+  if (state_.idempotency_bytes() >= options_.idempotency_bytes_max) {
+    return ErrorAnswer(503, "api_error", "idempotency_store_full",
+                       "Too many recent idempotent requests are held; retry later.", "", trace_id);
+  }
+  return std::nullopt;
+}
+
 void PlatformService::RunEnveloped(const Envelope& env, runtime::ServiceContext& ctx,
                                    runtime::Reply* reply, const std::function<Answer()>& body) {
   auto answer = [reply](Answer a) {
@@ -201,24 +231,10 @@ void PlatformService::RunEnveloped(const Envelope& env, runtime::ServiceContext&
       reply->http_status = e->http_status;
       return;
     }
-    const bool over_quota =
-        state_.idempotency_bytes(p.tenant) >= options_.idempotency_tenant_bytes_max ||
-        state_.idempotency_bytes() >= options_.idempotency_bytes_max;
-    if (over_quota && state_.IdempotencyExpirable(ctx.batch_timestamp)) {
-      // Free what the TTL allows first, as an event: replay must expire exactly this.
-      pb::IdempotencyExpired x;
-      x.set_expire_before_ns(ctx.batch_timestamp - state_.idempotency_ttl_ns());
-      EmitProto(ctx.out, EventType::kIdempotencyExpired, x);
-      state_.ApplyIdempotencyExpired(x);
-    }
-    if (state_.idempotency_bytes(p.tenant) >= options_.idempotency_tenant_bytes_max) {
-      return answer(error(429, "rate_limit_error", "idempotency_quota_exceeded",
-                          "This tenant holds too many recent idempotent requests; keys expire "
-                          "after the idempotency TTL."));
-    }
-    if (state_.idempotency_bytes() >= options_.idempotency_bytes_max) {
-      return answer(error(503, "api_error", "idempotency_store_full",
-                          "Too many recent idempotent requests are held; retry later."));
+    if (!env.quota_exempt) {
+      if (std::optional<Answer> refused = CheckIdempotencyQuota(p, caller, ctx, env.trace_id)) {
+        return answer(*std::move(refused));
+      }
     }
   }
   Answer a = body();
@@ -261,7 +277,8 @@ void PlatformService::Execute(const runtime::ServiceOp& base_op, runtime::Servic
                      .idempotency_key = op.idempotency_key,
                      .request_sha256 = op.request_sha256,
                      .scope = RequiredScope(op.body),
-                     .delegated_allowed = DelegatedAllowed(op.body)};
+                     .delegated_allowed = DelegatedAllowed(op.body),
+                     .quota_exempt = std::holds_alternative<RevokeApiKeyOp>(op.body)};
   RunEnveloped(env, ctx, reply, [&h] { return Dispatch(h); });
 }
 

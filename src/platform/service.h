@@ -4,6 +4,7 @@
 // Every write is atomic with its idempotency record: both are events of the same batch.
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "platform/key_directory.h"
@@ -21,6 +22,8 @@ struct PlatformOptions {
   // One tenant's share: beyond it that tenant's keyed POSTs are refused (429
   // idempotency_quota_exceeded) until its own keys expire; other tenants are unaffected.
   uint64_t idempotency_tenant_bytes_max = 128ull << 20;
+  // One caller's share of its tenant's: one key or app cannot take the whole tenant's.
+  uint64_t idempotency_caller_bytes_max = 32ull << 20;
 };
 
 // What the platform asks of the identity service about customer-delegated principals
@@ -45,6 +48,9 @@ struct Envelope {
   const Hash256& request_sha256;
   ScopeSet scope = 0;              // the one scope the op needs
   bool delegated_allowed = false;  // whether a customer-delegated token may do it at all
+  // Revocations (keys, apps, sessions, consents) are never refused for a full idempotency
+  // quota: whoever filled it must not be able to keep an admin from revoking them.
+  bool quota_exempt = false;
 };
 
 class PlatformService final : public runtime::Service {
@@ -54,6 +60,11 @@ class PlatformService final : public runtime::Service {
   void SetAccessPolicy(const AccessPolicy* policy) { policy_ = policy; }
   const AccessPolicy* access_policy() const { return policy_; }
   // Runs `body` inside the envelope's checks and idempotency bookkeeping.
+  // 429/503 when the caller's, the tenant's or the store's share of idempotency records is
+  // full (after expiring what the TTL allows, journaled); nullopt when there is room.
+  std::optional<Answer> CheckIdempotencyQuota(const Principal& p, const std::string& caller,
+                                              runtime::ServiceContext& ctx,
+                                              std::string_view trace_id);
   void RunEnveloped(const Envelope& env, runtime::ServiceContext& ctx, runtime::Reply* reply,
                     const std::function<Answer()>& body);
 

@@ -98,6 +98,11 @@ std::string PlatformState::IdempotencyMapKey(TenantId tenant, std::string_view c
   return k;
 }
 
+uint64_t PlatformState::idempotency_bytes(TenantId tenant, std::string_view caller) const {
+  auto it = idempotency_bytes_by_caller_.find(IdBytes(tenant.value) + std::string(caller));
+  return it == idempotency_bytes_by_caller_.end() ? 0 : it->second;
+}
+
 uint64_t PlatformState::idempotency_bytes(TenantId tenant) const {
   auto it = idempotency_bytes_by_tenant_.find(tenant.value);
   return it == idempotency_bytes_by_tenant_.end() ? 0 : it->second;
@@ -138,6 +143,7 @@ void PlatformState::ApplyApiKeyCreated(const pb::ApiKeyCreated& e) {
   k.role = static_cast<Role>(e.role());
   k.name = e.name();
   k.created = e.created_ns();
+  if (e.has_created_by()) CB_CHECK(ActorFromProto(e.created_by(), &k.created_by));
   lists_[k.tenant.value].keys.push_back(k.id);
   keys_dir_->PutKey(k);
   keys_[k.id.value] = std::move(k);
@@ -265,6 +271,9 @@ void PlatformState::ExpireCreatedBefore(TimestampNs cutoff) {
       auto t = idempotency_bytes_by_tenant_.find(tenant);
       CB_CHECK(t != idempotency_bytes_by_tenant_.end() && t->second >= cost);
       if ((t->second -= cost) == 0) idempotency_bytes_by_tenant_.erase(t);
+      auto c = idempotency_bytes_by_caller_.find(it->first.substr(0, 16 + kCallerScopeBytes));
+      CB_CHECK(c != idempotency_bytes_by_caller_.end() && c->second >= cost);
+      if ((c->second -= cost) == 0) idempotency_bytes_by_caller_.erase(c);
       idempotency_.erase(it);
     }
     idempotency_order_.pop_front();
@@ -297,6 +306,8 @@ void PlatformState::ApplyIdempotencyRecorded(const pb::IdempotencyRecorded& e, u
   entry.created = e.created_ns();
   idempotency_bytes_ += kIdempotencyEntryBytes + key.size();
   idempotency_bytes_by_tenant_[tenant] += kIdempotencyEntryBytes + key.size();
+  idempotency_bytes_by_caller_[key.substr(0, 16 + kCallerScopeBytes)] +=
+      kIdempotencyEntryBytes + key.size();
   idempotency_order_.emplace_back(entry.created, key);
   auto [it, inserted] = idempotency_.try_emplace(std::move(key), std::move(entry));
   CB_CHECK(inserted);  // handlers replay an existing key instead of recording it again
@@ -325,8 +336,10 @@ Status PlatformState::Apply(const journal::EventView& ev, uint64_t seq) {
     }
     case EventType::kApiKeyCreated: {
       pb::ApiKeyCreated m;
+      Actor creator;
       if (!Parse(ev, &m) || !IdFromBytes(m.id(), &id) || !IdFromBytes(m.tenant_id(), &other) ||
-          m.secret_sha256().size() != 32 || m.role() < 1 || m.role() > 3) {
+          m.secret_sha256().size() != 32 || m.role() < 1 || m.role() > 3 ||
+          (m.has_created_by() && !ActorFromProto(m.created_by(), &creator))) {
         return bad("undecodable");
       }
       if (keys_.contains(id) || !tenants_.contains(other)) return bad("bad key");
@@ -464,6 +477,7 @@ void PlatformState::Clear() {
   idempotency_order_.clear();
   idempotency_bytes_ = 0;
   idempotency_bytes_by_tenant_.clear();
+  idempotency_bytes_by_caller_.clear();
   keys_dir_->Clear();
 }
 

@@ -50,6 +50,7 @@ class PlatformState {
                                           std::string_view key) const;
   uint64_t idempotency_bytes() const { return idempotency_bytes_; }
   uint64_t idempotency_bytes(TenantId tenant) const;
+  uint64_t idempotency_bytes(TenantId tenant, std::string_view caller) const;
   size_t idempotency_count() const { return idempotency_.size(); }
 
   // --- events (the only mutators); each validates what replay could get wrong ------------
@@ -101,6 +102,8 @@ class PlatformState {
   std::deque<std::pair<TimestampNs, std::string>> idempotency_order_;  // oldest first
   uint64_t idempotency_bytes_ = 0;
   std::unordered_map<u128, uint64_t, U128Hash> idempotency_bytes_by_tenant_;
+  // By tenant (16 bytes) + caller scope: the first bytes of an idempotency map key.
+  std::unordered_map<std::string, uint64_t> idempotency_bytes_by_caller_;
 };
 
 // The customer an event creates (shared by the state and the event feed).

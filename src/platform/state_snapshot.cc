@@ -39,6 +39,7 @@ std::string PlatformState::EncodeSnapshot() const {
       m.set_role(static_cast<uint32_t>(k.role));
       m.set_name(k.name);
       m.set_created_ns(k.created);
+      if (k.created_by.id != 0) ActorToProto(k.created_by, m.mutable_created_by());
       AppendSnapshotEvent(&out, EventType::kApiKeyCreated, m);
       if (k.revoked) {
         pb::ApiKeyRevoked r;

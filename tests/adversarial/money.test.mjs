@@ -132,13 +132,19 @@ describe('the legitimate doors', () => {
     const a = await s.openAccount('EUR', {}, { key: prod.admin });
     const base = { account: a.id, direction: 'credit', amount: '250.00', currency: 'EUR', reason: 'attacker: goodwill to self' };
     expectError(await s.api('POST', '/v1/adjustments', { key: prod.operator, body: base }), 403, 'insufficient_permissions');
-    const req = await s.api('POST', '/v1/adjustments', { key: prod.admin, body: base });
+    // The requester, admin2, was made by the tenant's first key (admin).
+    const minted = (await s.createKey('admin', { key: prod.admin2 })).secret;  // its own key
+    const req = await s.api('POST', '/v1/adjustments', { key: prod.admin2, body: base });
     assert.equal(req.status, 201, req.text);
     const id = req.body.id;
-    expectError(await s.api('POST', `/v1/adjustments/${id}/approve`, { key: prod.admin }), 403, 'four_eyes_required', 'id');
+    const late = (await s.createKey('admin', { key: prod.admin })).secret;  // made after the request
+    expectError(await s.api('POST', `/v1/adjustments/${id}/approve`, { key: prod.admin2 }), 403, 'four_eyes_required', 'id');
+    // A second key the requester made, or any key made after the request, is no second person.
+    expectError(await s.api('POST', `/v1/adjustments/${id}/approve`, { key: minted }), 403, 'four_eyes_required', 'id');
+    expectError(await s.api('POST', `/v1/adjustments/${id}/approve`, { key: late }), 403, 'four_eyes_required', 'id');
     expectError(await s.api('POST', `/v1/adjustments/${id}/approve`, { key: prod.operator }), 403, 'insufficient_permissions');
     assert.equal((await s.balances(a.id, { key: prod.admin })).current, '0.00', 'nothing moved before approval');
-    const ok = await s.api('POST', `/v1/adjustments/${id}/approve`, { key: prod.admin2 });
+    const ok = await s.api('POST', `/v1/adjustments/${id}/approve`, { key: prod.admin });
     assert.equal(ok.status, 200, ok.text);
     assert.equal(ok.body.status, 'applied');
     assert.equal((await s.balances(a.id, { key: prod.admin })).current, '250.00');
@@ -148,14 +154,14 @@ describe('the legitimate doors', () => {
     const admin3 = (await s.createKey('admin', { key: prod.admin })).secret;
     const a = await s.openAccount('EUR', {}, { key: prod.admin });
     const req = await s.api('POST', '/v1/adjustments', {
-      key: prod.admin,
+      key: prod.admin2,
       body: { account: a.id, direction: 'credit', amount: '100.00', currency: 'EUR', reason: 'race' },
     });
     assert.equal(req.status, 201, req.text);
     // Two approvers, distinct Idempotency-Keys: these are different requests, not retries.
     const answers = await Promise.all(
       Array.from({ length: 12 }, (_, i) =>
-        s.api('POST', `/v1/adjustments/${req.body.id}/approve`, { key: i % 2 ? prod.admin2 : admin3 }),
+        s.api('POST', `/v1/adjustments/${req.body.id}/approve`, { key: i % 2 ? prod.admin : admin3 }),
       ),
     );
     const applied = answers.filter((r) => r.status === 200);

@@ -75,7 +75,7 @@ describe('adjustments (four-eyes)', () => {
   test('requested by one admin, applied only when another approves', async () => {
     const a = await account(prod.admin);
     let r = await s.api('POST', '/v1/adjustments', {
-      key: prod.admin,
+      key: prod.admin2,
       body: { account: a.id, direction: 'credit', amount: '12.50', currency: 'EUR', reason: 'goodwill, case 17' },
     });
     assert.equal(r.status, 201, r.text);
@@ -85,12 +85,12 @@ describe('adjustments (four-eyes)', () => {
     assert.equal(adj.requested_by.type, 'api_key');
     assert.equal((await s.balances(a.id, { key: prod.admin })).current, '0.00');
 
-    r = await s.api('POST', `/v1/adjustments/${adj.id}/approve`, { key: prod.admin });
+    r = await s.api('POST', `/v1/adjustments/${adj.id}/approve`, { key: prod.admin2 });
     expectError(r, 403, 'four_eyes_required', 'id');
     r = await s.api('POST', `/v1/adjustments/${adj.id}/approve`, { key: prod.operator });
     assert.equal(r.status, 403, r.text);
 
-    r = await s.api('POST', `/v1/adjustments/${adj.id}/approve`, { key: prod.admin2, body: { note: 'ok' } });
+    r = await s.api('POST', `/v1/adjustments/${adj.id}/approve`, { key: prod.admin, body: { note: 'ok' } });
     assert.equal(r.status, 200, r.text);
     assert.equal(r.body.status, 'applied');
     assert.equal(r.body.decision_note, 'ok');
@@ -114,16 +114,16 @@ describe('adjustments (four-eyes)', () => {
   test('debit beyond the balance is refused at approval and stays pending; reject moves nothing', async () => {
     const a = await account(prod.admin);
     let r = await s.api('POST', '/v1/adjustments', {
-      key: prod.admin,
+      key: prod.admin2,
       body: { account: a.id, direction: 'debit', amount: '1.00', currency: 'EUR', reason: 'fee' },
     });
     assert.equal(r.status, 201, r.text);
     const id = r.body.id;
-    r = await s.api('POST', `/v1/adjustments/${id}/approve`, { key: prod.admin2 });
+    r = await s.api('POST', `/v1/adjustments/${id}/approve`, { key: prod.admin });
     expectError(r, 422, 'insufficient_funds', 'amount');
     r = await s.api('GET', `/v1/adjustments/${id}`, { key: prod.admin });
     assert.equal(r.body.status, 'pending_approval');
-    r = await s.api('POST', `/v1/adjustments/${id}/reject`, { key: prod.admin });
+    r = await s.api('POST', `/v1/adjustments/${id}/reject`, { key: prod.admin2 });
     assert.equal(r.status, 200, r.text);
     assert.equal(r.body.status, 'rejected');
     assert.equal((await s.balances(a.id, { key: prod.admin })).current, '0.00');
