@@ -6,7 +6,8 @@
 
 namespace cb::api {
 
-ReadPool::ReadPool(size_t threads, size_t queue_max) : queue_max_(queue_max) {
+ReadPool::ReadPool(size_t threads, size_t queue_max, size_t owner_max)
+    : queue_max_(queue_max), owner_max_(owner_max) {
   CB_CHECK(threads >= 1);
   CB_CHECK(queue_max >= 1);
   for (size_t i = 0; i < threads; i++) threads_.emplace_back([this] { Loop(); });
@@ -14,11 +15,14 @@ ReadPool::ReadPool(size_t threads, size_t queue_max) : queue_max_(queue_max) {
 
 ReadPool::~ReadPool() { Stop(); }
 
-bool ReadPool::Post(std::function<void()> task) {
+bool ReadPool::Post(std::function<void()> task, const std::string& owner) {
   {
     std::lock_guard<std::mutex> lock(mu_);
     if (stopping_ || queue_.size() >= queue_max_) return false;
-    queue_.push_back(std::move(task));
+    size_t& mine = by_owner_[owner];
+    if (mine >= owner_max_) return false;
+    mine++;
+    queue_.push_back(Task{std::move(task), owner});
   }
   cv_.notify_one();
   return true;
@@ -38,7 +42,7 @@ void ReadPool::Stop() {
 void ReadPool::Loop() {
   pthread_setname_np(pthread_self(), "cb-read");
   for (;;) {
-    std::function<void()> task;
+    Task task;
     {
       std::unique_lock<std::mutex> lock(mu_);
       cv_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
@@ -46,7 +50,10 @@ void ReadPool::Loop() {
       task = std::move(queue_.front());
       queue_.pop_front();
     }
-    task();
+    task.run();
+    std::lock_guard<std::mutex> lock(mu_);
+    auto it = by_owner_.find(task.owner);
+    if (--it->second == 0) by_owner_.erase(it);
   }
 }
 

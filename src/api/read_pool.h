@@ -5,34 +5,45 @@
 // answers 503 overloaded instead of queueing without limit.
 #include <condition_variable>
 #include <cstddef>
+#include <cstdint>
 #include <deque>
 #include <functional>
 #include <mutex>
+#include <string>
 #include <thread>
+#include <unordered_map>
 #include <vector>
 
 namespace cb::api {
 
 class ReadPool {
  public:
-  ReadPool(size_t threads, size_t queue_max);
+  // At most `owner_max` tasks of one owner (a tenant) queued or running at once, so one tenant
+  // flooding the feed or old replays cannot take the whole queue.
+  ReadPool(size_t threads, size_t queue_max, size_t owner_max = SIZE_MAX);
   ~ReadPool();  // Stop()
   ReadPool(const ReadPool&) = delete;
   ReadPool& operator=(const ReadPool&) = delete;
 
-  // Runs `task` on a pool thread; false (and `task` dropped) if the queue is full or the pool
-  // is stopping.
-  bool Post(std::function<void()> task);
+  // Runs `task` on a pool thread; false (and `task` dropped) if the queue is full, `owner`
+  // has owner_max tasks in the pool, or the pool is stopping.
+  bool Post(std::function<void()> task, const std::string& owner = "");
   // Refuses new tasks, runs those already queued, joins the threads. Idempotent.
   void Stop();
 
  private:
   void Loop();
 
+  struct Task {
+    std::function<void()> run;
+    std::string owner;
+  };
   const size_t queue_max_;
+  const size_t owner_max_;
   std::mutex mu_;
   std::condition_variable cv_;
-  std::deque<std::function<void()>> queue_;
+  std::deque<Task> queue_;
+  std::unordered_map<std::string, size_t> by_owner_;  // queued + running
   bool stopping_ = false;
   std::vector<std::thread> threads_;
 };

@@ -66,5 +66,29 @@ TEST(ReadPoolTest, FullQueueRefusesAndStopRunsWhatWasQueued) {
   EXPECT_FALSE(pool.Post([&] { ran++; }));  // stopped
 }
 
+TEST(ReadPoolTest, OneOwnerHoldsAtMostItsShareOfThePool) {
+  std::mutex mu;
+  std::condition_variable cv;
+  bool release = false;
+  std::atomic<int> ran{0};
+  ReadPool pool(/*threads=*/1, /*queue_max=*/100, /*owner_max=*/2);
+  auto blocker = [&] {
+    std::unique_lock<std::mutex> lock(mu);
+    cv.wait(lock, [&] { return release; });
+    ran++;
+  };
+  EXPECT_TRUE(pool.Post(blocker, "tenant-a"));
+  EXPECT_TRUE(pool.Post([&] { ran++; }, "tenant-a"));
+  EXPECT_FALSE(pool.Post([&] { ran++; }, "tenant-a"));  // its share is taken
+  EXPECT_TRUE(pool.Post([&] { ran++; }, "tenant-b"));   // others still get in
+  {
+    std::lock_guard<std::mutex> lock(mu);
+    release = true;
+  }
+  cv.notify_all();
+  pool.Stop();
+  EXPECT_EQ(ran.load(), 3);
+}
+
 }  // namespace
 }  // namespace cb::api

@@ -371,22 +371,24 @@ void ApiHandler::ServeEvents(const http::Request& req, const platform::Principal
   // The feed reads journal files: on the read pool, never on this io loop.
   const uint64_t durable = executor->stats().durable_seq_next.load();
   auto shared_finish = std::make_shared<std::function<void(http::Response)>>(std::move(finish));
-  const bool posted = pool->Post([feed, principal, after, limit, durable, trace_id, shared_finish] {
-    auto page = feed->Read(principal, after, limit, durable);
-    http::Response res;
-    if (!page.ok()) {
-      // Segment names and offsets are for the operator's log, not for the client.
-      std::fprintf(stderr, "corebank: event feed read failed (trace %s): %s\n", trace_id.c_str(),
-                   page.status().ToString().c_str());
-      res.status = 500;
-      res.body = platform::ErrorBody("api_error", "internal_error",
-                                     "The event feed could not be read; the trace id is logged.",
-                                     "", trace_id);
-    } else {
-      res.body = std::move(page->body);
-    }
-    (*shared_finish)(std::move(res));
-  });
+  const bool posted = pool->Post(
+      [feed, principal, after, limit, durable, trace_id, shared_finish] {
+        auto page = feed->Read(principal, after, limit, durable);
+        http::Response res;
+        if (!page.ok()) {
+          // Segment names and offsets are for the operator's log, not for the client.
+          std::fprintf(stderr, "corebank: event feed read failed (trace %s): %s\n",
+                       trace_id.c_str(), page.status().ToString().c_str());
+          res.status = 500;
+          res.body = platform::ErrorBody(
+              "api_error", "internal_error",
+              "The event feed could not be read; the trace id is logged.", "", trace_id);
+        } else {
+          res.body = std::move(page->body);
+        }
+        (*shared_finish)(std::move(res));
+      },
+      platform::IdBytes(principal.tenant.value));
   if (!posted) (*shared_finish)(Overloaded(trace_id));
 }
 
@@ -588,12 +590,22 @@ void ApiHandler::Handle(http::Request&& req, http::Respond respond) {
     res.headers.push_back({"WWW-Authenticate", "Bearer"});
     return finish(std::move(res));
   }
+  // An address whose credentials keep failing (forged tokens each cost a signature check) is
+  // refused before the check once it spent the unauthenticated budget; only failures count.
+  const std::string failures_key = "auth-fail-ip:" + req.remote_ip;
+  if (!impl.limiter.WouldAllow(failures_key, impl.options.unauthenticated_per_ip, now)) {
+    http::Response res = error(429, "rate_limit_error", "rate_limited",
+                               "Too many failed authentications from this address.");
+    res.headers.push_back({"Retry-After", "1"});
+    return finish(std::move(res));
+  }
   std::optional<platform::Principal> principal;
   std::string auth_error = "The API key is not valid.";
   if (auth.size() > 7 && (auth.substr(0, 7) == "Bearer " || auth.substr(0, 7) == "bearer ")) {
     principal = impl.Authenticate(auth.substr(7), &auth_error);
   }
   if (!principal) {
+    impl.limiter.Take(failures_key, impl.options.unauthenticated_per_ip, now);
     // Anything that is not shaped like a JWT (header.payload.signature) was meant as a key.
     const std::string_view presented = auth.size() > 7 ? auth.substr(7) : std::string_view();
     const bool api_key = std::count(presented.begin(), presented.end(), '.') != 2;
@@ -774,8 +786,9 @@ void ApiHandler::Handle(http::Request&& req, http::Respond respond) {
   ReadPool* pool = read_pool_.load();
   ReplayCache* cache = &impl_->replay_cache;
   // Runs on the writer or the journal thread: it must never wait on the disk.
-  auto on_reply = [shared_finish, trace_id, reader, pool, cache,
-                   executor](runtime::Reply&& reply) mutable {
+  const std::string tenant_key = platform::IdBytes(principal->tenant.value);
+  auto on_reply = [shared_finish, trace_id, reader, pool, cache, executor,
+                   tenant_key](runtime::Reply&& reply) mutable {
     if (reply.status.ok() && reply.replayed) {
       if (std::optional<std::string> body = cache->Get(reply.replay_seq)) {
         reply.body = *std::move(body);
@@ -788,7 +801,7 @@ void ApiHandler::Handle(http::Request&& req, http::Respond respond) {
         if (reply.status.ok()) cache->Put(reply.replay_seq, reply.body);
         (*shared_finish)(FromReply(std::move(reply), trace_id));
       };
-      if (reader == nullptr || pool == nullptr || !pool->Post(std::move(job))) {
+      if (reader == nullptr || pool == nullptr || !pool->Post(std::move(job), tenant_key)) {
         (*shared_finish)(Overloaded(trace_id));
       }
       return;

@@ -44,6 +44,7 @@ namespace {
 // drowned by others) from holding up replays; the queue bounds what waits.
 constexpr size_t kReadThreads = 2;
 constexpr size_t kReadQueueMax = 1024;
+constexpr size_t kReadsPerTenantMax = 64;  // one tenant's share of the queue
 
 // Directories 0700 and regular files 0600 under (and including) `dir`; says what it changed.
 Status RestrictToOwner(const std::string& dir) {
@@ -365,7 +366,7 @@ int RunServe(const ServeConfig& config) {
                                 &journal_positions);
   api::EventFeed feed(&reader);
   // Blocking journal reads (replays that miss the cache, the event feed) run here.
-  api::ReadPool read_pool(kReadThreads, kReadQueueMax);
+  api::ReadPool read_pool(kReadThreads, kReadQueueMax, kReadsPerTenantMax);
   handler.SetJournalReader(&reader, &read_pool);
   handler.SetEventFeed(&feed);
   handler.SetExecutor(&executor);
@@ -376,6 +377,16 @@ int RunServe(const ServeConfig& config) {
         "corebank: the bootstrap tenant is a SANDBOX (test money via /v1/sandbox/deposits); "
         "production tenants are created explicitly with POST /v1/tenants "
         "{\"name\": ..., \"sandbox\": false}\n");
+  }
+  // Every other sandbox tenant too: before issue 12 a tenant was a sandbox by default, and a
+  // sandbox's operators can mint money.
+  size_t other_sandboxes = 0;
+  for (size_t i = 1; i < tenants.size(); i++) {
+    other_sandboxes += stack.service.state().FindTenant(tenants[i])->sandbox ? 1 : 0;
+  }
+  if (other_sandboxes > 0) {
+    std::printf("corebank: %zu more tenants are sandboxes (GET /v1/tenants lists them)\n",
+                other_sandboxes);
   }
   std::printf("corebank: ready. Authenticate with: Authorization: Bearer <api_key from %s>\n",
               empty && !config.bootstrap ? "`corebank admin create-key`" : bootstrap_path.c_str());

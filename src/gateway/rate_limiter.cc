@@ -152,6 +152,17 @@ Decision RateLimiter::Take(std::string_view key, RateLimit limit, uint64_t now_n
   return Decision{.allowed = false, .retry_after_ms = retry_after_ms, .remaining = 0};
 }
 
+bool RateLimiter::WouldAllow(std::string_view key, RateLimit limit, uint64_t now_ns) {
+  if (limit.rate_per_s == 0) return true;
+  Shard& shard = ShardFor(key);
+  std::lock_guard<std::mutex> lock(shard.mu);
+  auto found = shard.index.find(key);
+  if (found == shard.index.end()) return true;  // a new bucket starts full
+  Bucket* b = &*found->second;
+  Refill(b, now_ns);
+  return b->tokens >= kUnitsPerToken;
+}
+
 size_t RateLimiter::key_count() const {
   size_t count = 0;
   for (size_t i = 0; i < shard_count_; i++) {

@@ -38,6 +38,9 @@ class RateLimiter {
   // for a key changes between calls, the bucket keeps its tokens, capped at the new burst.
   // A now_ns older than the bucket's last refill refills nothing (threads race on clocks).
   Decision Take(std::string_view key, RateLimit limit, uint64_t now_ns);
+  // Whether a Take now would be allowed, without taking (an unknown key: yes). Lets a caller
+  // refuse cheap before doing the expensive thing it charges only when that thing fails.
+  bool WouldAllow(std::string_view key, RateLimit limit, uint64_t now_ns);
 
   size_t key_count() const;
   // Buckets evicted while not full: those clients' limits were reset early.

@@ -16,6 +16,20 @@ namespace {
 constexpr uint64_t kMs = 1'000'000;
 constexpr uint64_t kT0 = 1'700'000'000ull * 1'000'000'000ull;
 
+TEST(RateLimiterTest, WouldAllowPeeksWithoutTaking) {
+  RateLimiter limiter(100);
+  const RateLimit limit{.rate_per_s = 1, .burst = 2};
+  const uint64_t t0 = 1'000'000'000;
+  EXPECT_TRUE(limiter.WouldAllow("k", limit, t0));  // unknown: a new bucket starts full
+  EXPECT_EQ(limiter.key_count(), 0u);               // and peeking creates none
+  EXPECT_TRUE(limiter.Take("k", limit, t0).allowed);
+  EXPECT_TRUE(limiter.WouldAllow("k", limit, t0));
+  EXPECT_TRUE(limiter.WouldAllow("k", limit, t0));  // peeking twice takes nothing
+  EXPECT_TRUE(limiter.Take("k", limit, t0).allowed);
+  EXPECT_FALSE(limiter.WouldAllow("k", limit, t0));
+  EXPECT_TRUE(limiter.WouldAllow("k", limit, t0 + 1'000'000'000));  // refilled after a second
+}
+
 TEST(RateLimiterTest, BurstIsAllowedThenRefused) {
   RateLimiter limiter(100);
   const RateLimit limit{.rate_per_s = 1, .burst = 5};

@@ -44,7 +44,17 @@ OAuthResult CreateRequest(IdentityContext& c, const CreateAuthRequestOp& op) {
     return Fail("invalid_client", "Unknown or revoked client.");
   }
   if (c.st.request_count(r.client) >= c.options.auth_requests_per_client_max) {
-    return Fail("temporarily_unavailable", "Too many authorization requests are pending.");
+    // Push out the app's oldest unfinished request rather than refuse: a flood of abandoned
+    // requests against one client_id then delays nobody's sign-in by more than the time the
+    // flood takes to cycle the app's whole share (and the per-address limit slows that).
+    const std::optional<RequestId> oldest = c.st.OldestOpenRequest(r.client);
+    CB_CHECK(oldest.has_value());  // the count says there are unfinished ones
+    pb::AuthRequestDenied d;
+    d.set_request_id(IdBytes(oldest->value));
+    d.set_tenant_id(IdBytes(r.tenant.value));
+    d.set_at_ns(c.now());
+    c.Emit(EventType::kAuthRequestDenied, d);
+    c.st.ApplyAuthRequestDenied(d);
   }
   if (c.st.FindRequest(r.id) != nullptr) return Fail("server_error", "Id collision; retry.");
   if (!r.consent.zero()) {

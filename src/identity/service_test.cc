@@ -211,7 +211,7 @@ class IdentityServiceTest : public ::testing::Test {
   int codes_ = 0;
 };
 
-TEST_F(IdentityServiceTest, OpenAuthorizationRequestsAreCappedPerAppNotForEveryApp) {
+TEST_F(IdentityServiceTest, AtItsCapAnAppsOldestOpenRequestMakesRoomAndOtherAppsAreUntouched) {
   identity_options_.auth_requests_per_client_max = 2;
   auto node = Open();
   Setup(node.get());
@@ -223,9 +223,11 @@ TEST_F(IdentityServiceTest, OpenAuthorizationRequestsAreCappedPerAppNotForEveryA
   other.spec.scopes = platform::kScopeAccountsRead;
   other.secret_sha256 = H("other");
   ASSERT_EQ(RunIdentity(node.get(), other, admin_).http_status, 201);
+  std::vector<RequestId> ids;
   auto request = [&](AppId client) {
     AuthRequest r;
     r.id = RequestId(platform::RandomU128());
+    ids.push_back(r.id);
     r.tenant = admin_.tenant;
     r.client = client;
     r.redirect_uri = kRedirect;
@@ -236,9 +238,16 @@ TEST_F(IdentityServiceTest, OpenAuthorizationRequestsAreCappedPerAppNotForEveryA
   };
   EXPECT_EQ(request(app_), "");
   EXPECT_EQ(request(app_), "");
-  EXPECT_EQ(request(app_), "temporarily_unavailable");  // this app's share is full
-  EXPECT_EQ(request(other.id), "");                     // another app signs in as usual
+  EXPECT_EQ(request(other.id), "");
+  // The app's share is full: a new request still starts, and the oldest open one ends.
+  EXPECT_EQ(request(app_), "");
   EXPECT_EQ(node->identity.state().request_count(app_), 2u);
+  EXPECT_TRUE(node->identity.state().FindRequest(ids[0])->finished);
+  EXPECT_FALSE(node->identity.state().FindRequest(ids[1])->finished);
+  EXPECT_FALSE(node->identity.state().FindRequest(ids[3])->finished);
+  // Another app's request was never the one pushed out.
+  EXPECT_FALSE(node->identity.state().FindRequest(ids[2])->finished);
+  EXPECT_EQ(node->identity.state().request_count(other.id), 1u);
 }
 
 TEST_F(IdentityServiceTest, CodeRedeemsOnceAndASecondRedemptionRevokesItsGrant) {

@@ -372,7 +372,26 @@ void IdentityState::ApplyAuthRequestCreated(const pb::AuthRequestCreated& e) {
   // Kept past its expiry as long as a code issued from it can still be redeemed or replayed.
   request_expiry_.emplace_back(r.expires + kUsedCodeKeptNs, r.id.value);
   requests_by_client_[r.client.value]++;
+  // The app's requests in creation order; the finished or pruned ones at the front go first,
+  // so the list stays about as long as the app's open requests.
+  std::deque<RequestId>& order = open_requests_by_client_[r.client.value];
+  while (!order.empty()) {
+    auto it = requests_.find(order.front().value);
+    if (it != requests_.end() && !it->second.finished) break;
+    order.pop_front();
+  }
+  order.push_back(r.id);
   requests_[r.id.value] = std::move(r);
+}
+
+std::optional<RequestId> IdentityState::OldestOpenRequest(AppId client) const {
+  auto list = open_requests_by_client_.find(client.value);
+  if (list == open_requests_by_client_.end()) return std::nullopt;
+  for (RequestId id : list->second) {
+    auto it = requests_.find(id.value);
+    if (it != requests_.end() && !it->second.finished) return id;
+  }
+  return std::nullopt;
 }
 
 void IdentityState::ApplyCodeIssued(const pb::CodeIssued& e) {
@@ -587,6 +606,7 @@ void IdentityState::Clear() {
   user_sessions_.clear();
   requests_.clear();
   requests_by_client_.clear();
+  open_requests_by_client_.clear();
   unknown_lockouts_.clear();
   unknown_lockout_order_.clear();
   codes_.clear();

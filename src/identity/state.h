@@ -72,6 +72,8 @@ class IdentityState {
   size_t request_count() const { return requests_.size(); }
   // Unfinished requests of an app (no code issued, not denied), until they are pruned.
   size_t request_count(AppId client) const;
+  // The app's oldest unfinished request: the one a new request pushes out at the cap.
+  std::optional<RequestId> OldestOpenRequest(AppId client) const;
   size_t session_count() const { return sessions_.size(); }
 
   // --- concurrent reads for io threads (shared lock, copies) ---------------------------
@@ -149,6 +151,7 @@ class IdentityState {
   void Finish(AuthRequest* r);  // a code was issued or the user denied
   void ReleaseClientSlot(AppId client);
   std::unordered_map<u128, uint32_t, platform::U128Hash> requests_by_client_;  // open, per app
+  std::unordered_map<u128, std::deque<RequestId>, platform::U128Hash> open_requests_by_client_;
   std::unordered_map<Hash256, AuthCode, HashKey> codes_;
   std::unordered_map<u128, Grant, platform::U128Hash> grants_;
   std::unordered_map<u128, std::vector<GrantId>, platform::U128Hash> session_grants_;

@@ -1,7 +1,7 @@
 #include "platform/money_audit.h"
 
 #include <string>
-#include <unordered_set>
+#include <unordered_map>
 
 #include "ledger/ledger.h"
 #include "platform/ids.h"
@@ -10,17 +10,27 @@ namespace cb::platform {
 
 namespace {
 
-std::unordered_set<u128, U128Hash> AppliedAdjustmentTransfers(const PlatformState& state) {
-  std::unordered_set<u128, U128Hash> out;
+// Applied adjustments by the ledger transfer they became.
+std::unordered_map<u128, const Adjustment*, U128Hash> AppliedAdjustments(
+    const PlatformState& state) {
+  std::unordered_map<u128, const Adjustment*, U128Hash> out;
   for (TenantId tenant : state.tenant_order()) {
     const TenantLists* lists = state.Lists(tenant);
     if (lists == nullptr) continue;
     for (AdjustmentId id : lists->adjustments) {
       const Adjustment* a = state.FindAdjustment(id);
-      if (a->status == AdjustmentStatus::kApplied) out.insert(a->transfer.value);
+      if (a->status == AdjustmentStatus::kApplied) out.emplace(a->transfer.value, a);
     }
   }
   return out;
+}
+
+// The record is exactly what the approved adjustment said: its account, direction, amount.
+bool MatchesAdjustment(const ledger::Transfer& t, const Adjustment& a, AccountId settlement) {
+  const bool credit = a.direction == AdjustmentDirection::kCredit;
+  return t.amount == a.amount_minor && t.ledger == a.ledger &&
+         t.debit_account_id == (credit ? settlement : a.account) &&
+         t.credit_account_id == (credit ? a.account : settlement);
 }
 
 }  // namespace
@@ -36,7 +46,7 @@ Status AuditMoney(const PlatformState& state, const ledger::LedgerState& ledger)
     return Status::DataLoss("record " + std::to_string(row) +
                             " moved an internal account without an internal route");
   }
-  const auto adjustments = AppliedAdjustmentTransfers(state);
+  const auto adjustments = AppliedAdjustments(state);
   for (uint32_t row = 0; row < ledger.record_count(); row++) {
     const ledger::RecordAccounts& ra = ledger.record_accounts(row);
     const AccountMeta* internal = nullptr;
@@ -50,8 +60,9 @@ Status AuditMoney(const PlatformState& state, const ledger::LedgerState& ledger)
         ra.pending_row != ledger::kNoRow ? ledger.record(ra.pending_row) : t;
     const Tenant* tenant = state.FindTenant(internal->tenant);
     const bool deposit = route.code == kTransferCodeDeposit && tenant != nullptr && tenant->sandbox;
-    const bool adjustment =
-        route.code == kTransferCodeAdjustment && adjustments.contains(route.id.value);
+    auto adj = adjustments.find(route.id.value);
+    const bool adjustment = route.code == kTransferCodeAdjustment && adj != adjustments.end() &&
+                            MatchesAdjustment(route, *adj->second, internal->id);
     if (!deposit && !adjustment) {
       return Status::DataLoss("record " + std::to_string(row) + " (" +
                               FormatId(prefix::kTransfer, route.id.value) + ", code " +

@@ -337,5 +337,42 @@ TEST_F(MoneyIntegrityTest, AuditCatchesSettlementMovedByAnOrdinaryTransferCode) 
   EXPECT_NE(st.message().find("settlement"), std::string::npos) << st.ToString();
 }
 
+// An applied adjustment's id on a record is not enough: the audit checks the record moved
+// what was approved (account, direction, amount).
+TEST_F(MoneyIntegrityTest, AuditCatchesARecordThatClaimsAnAdjustmentButMovesMore) {
+  AdjustmentId id;
+  ASSERT_EQ(Adjust(second_admin_, a1_, AdjustmentDirection::kCredit, 500, &id).http_status, 201);
+  const Adjustment* adj = state().FindAdjustment(id);
+  ASSERT_NE(adj, nullptr);
+  // What an old or forged journal could hold: the adjustment marked applied, and under its
+  // transfer id a record that moved ten times the amount.
+  ledger::Transfer t;
+  t.id = adj->transfer;
+  t.debit_account_id = settlement_;
+  t.credit_account_id = a1_;
+  t.amount = 5000;
+  t.ledger = adj->ledger;
+  t.code = kTransferCodeAdjustment;
+  t.flags = ledger::kTransferInternal;
+  t.timestamp = now_ + 1;
+  node_->shard->state().ApplyTransferCreated(t);
+  pb::AdjustmentDecided d;
+  d.set_id(IdBytes(id.value));
+  d.set_tenant_id(IdBytes(admin_.tenant.value));
+  d.set_status(static_cast<uint32_t>(AdjustmentStatus::kApplied));
+  ActorToProto(Actor{ActorKind::kApiKey, admin_.key.value}, d.mutable_decided_by());
+  const std::string payload = d.SerializeAsString();
+  const journal::EventView ev{static_cast<uint16_t>(EventType::kAdjustmentDecided),
+                              kEventVersion,
+                              {reinterpret_cast<const uint8_t*>(payload.data()), payload.size()}};
+  ASSERT_TRUE(node_->service.ApplyEvent(ev, 1, now_).ok());
+  ASSERT_EQ(state().FindAdjustment(id)->status, AdjustmentStatus::kApplied);
+  const Status st = AuditMoney(state(), ledger());
+  EXPECT_FALSE(st.ok());
+  EXPECT_NE(st.message().find("outside sandbox deposits and applied adjustments"),
+            std::string::npos)
+      << st.ToString();
+}
+
 }  // namespace
 }  // namespace cb::platform

@@ -112,6 +112,35 @@ describe('unauthenticated OAuth endpoints', () => {
   });
 });
 
+describe('failed authentications', () => {
+  test('forged credentials from one address are refused unchecked once its budget is spent', async () => {
+    // A forged JWT costs a signature check; an address whose credentials keep failing gets
+    // 429 before the check. Only failures count: a valid key from that address still works.
+    const forged = 'eyJhbGciOiJFUzI1NiJ9.eyJzdWIiOiJ4In0.' + 'A'.repeat(86);
+    const total = UNAUTH_BURST + 60;
+    const answers = [];
+    let next = 0;
+    const t0 = Date.now();
+    const worker = async () => {
+      while (next++ < total) {
+        answers.push(await httpRequest(s, 'GET', '/v1/customers', { key: forged, localAddress: '127.0.0.7' }));
+      }
+    };
+    await Promise.all(Array.from({ length: 16 }, worker));
+    const elapsed = Date.now() - t0;
+    for (const r of answers.filter((x) => x.status !== 429)) expectError(r, 401, 'invalid_token');
+    const limited = answers.filter((x) => x.status === 429);
+    assert.ok(limited.length > 0, `${total} forged tokens in ${elapsed} ms, none refused unchecked`);
+    for (const r of limited) assertLimited(r, 'failed authentications');
+    const checked = answers.length - limited.length;
+    assert.ok(checked <= UNAUTH_BURST + Math.ceil((UNAUTH_PER_S * elapsed) / 1000) + 1 + 16,
+              `${checked} forged tokens checked in ${elapsed} ms`);
+    // Another address is unaffected.
+    const ok = await httpRequest(s, 'GET', '/v1/customers', { localAddress: '127.0.0.8' });
+    assert.equal(ok.status, 200, ok.text);
+  });
+});
+
 describe('connection flood', () => {
   test(`${CONNECTIONS_PER_IP_MAX + 4} idle connections from one address: the extra ones are closed at once`, async () => {
     const FLOOD_IP = '127.0.0.5';
