@@ -37,8 +37,9 @@ void EmitKey(HandlerContext& h, TenantId tenant, ApiKeyId id, Role role, std::st
   m.set_name(std::string(name));
   m.set_created_ns(h.sc.batch_timestamp);
   // Who made it: an adjustment's approver must not be a key its requester made.
-  if (!h.caller().tenant.zero() && h.caller().tenant == tenant) {
-    ActorToProto(ActorOf(h.caller()), m.mutable_created_by());
+  // (Offline `corebank admin create-key` has no caller to name.)
+  if (const Actor creator = ActorOf(h.caller()); h.caller().tenant == tenant && creator.id != 0) {
+    ActorToProto(creator, m.mutable_created_by());
   }
   EmitProto(h.sc.out, EventType::kApiKeyCreated, m);
   h.st.ApplyApiKeyCreated(m);
