@@ -46,8 +46,9 @@ constexpr size_t kReadThreads = 2;
 constexpr size_t kReadQueueMax = 1024;
 constexpr size_t kReadsPerTenantMax = 64;  // one tenant's share of the queue
 
-// Directories 0700 and regular files 0600 under (and including) `dir`; says what it changed.
-Status RestrictToOwner(const std::string& dir) {
+// Directories 0700 and regular files 0600 under (and including) `dir`; says what it changed
+// when `report` (an existing data dir: a new one is just being created with the umask's mode).
+Status RestrictToOwner(const std::string& dir, bool report) {
   namespace fs = std::filesystem;
   size_t tightened = 0;
   auto restrict_one = [&tightened](const fs::path& p, bool is_dir) -> Status {
@@ -69,7 +70,7 @@ Status RestrictToOwner(const std::string& dir) {
     CB_RETURN_IF_ERROR(restrict_one(it->path(), is_dir));
   }
   if (ec) return Status::Internal("walking " + dir + ": " + ec.message());
-  if (tightened > 0) {
+  if (report && tightened > 0) {
     std::printf("corebank: %zu paths under %s were readable by others; now owner-only\n", tightened,
                 dir.c_str());
   }
@@ -252,6 +253,7 @@ int RunServe(const ServeConfig& config) {
 
   // The identity edge: keys in the KMS, tokens, passwords, the OAuth endpoints.
   std::error_code mkdir_error;
+  const bool data_dir_existed = std::filesystem::exists(config.data_dir, mkdir_error);
   std::filesystem::create_directories(config.data_dir, mkdir_error);
   if (mkdir_error) {
     std::fprintf(stderr, "serve: data dir %s: %s\n", config.data_dir.c_str(),
@@ -261,7 +263,7 @@ int RunServe(const ServeConfig& config) {
   // Journal, snapshots, keys and bootstrap credentials live here: the owner only, whatever
   // the umask. New files are created 0600 and directories 0700; what an older version wrote
   // more openly is tightened here, once.
-  if (Status st = RestrictToOwner(config.data_dir); !st.ok()) {
+  if (Status st = RestrictToOwner(config.data_dir, /*report=*/data_dir_existed); !st.ok()) {
     std::fprintf(stderr, "serve: %s\n", st.ToString().c_str());
     return 1;
   }
