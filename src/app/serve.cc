@@ -44,7 +44,7 @@ namespace {
 // drowned by others) from holding up replays; the queue bounds what waits.
 constexpr size_t kReadThreads = 2;
 constexpr size_t kReadQueueMax = 1024;
-constexpr size_t kReadsPerTenantMax = 64;  // one tenant's share of the queue
+constexpr size_t kReadsPerTenantMax = 128;  // one tenant's share of the queue
 
 // Directories 0700 and regular files 0600 under (and including) `dir`; says what it changed
 // when `report` (an existing data dir: a new one is just being created with the umask's mode).
