@@ -1,5 +1,6 @@
 #pragma once
 // One page of a tenant's list (customers, accounts, adjustments) in creation order.
+#include <algorithm>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -9,6 +10,9 @@
 #include "platform/ids.h"
 
 namespace cb::platform {
+
+// Rows one list page may look at (filtered lists skip rows that do not match).
+inline constexpr size_t kListScanMax = 10'000;
 
 // `render(out, id, comma)` appends an item and returns true, or false to skip it (filters);
 // `after` is the last id of the previous page; `order_of(obj)` is an object's position in
@@ -31,16 +35,27 @@ Answer ListByOrder(HandlerContext& h, const std::vector<Id>& ids, std::optional<
   }
   Answer a;
   BeginList(&a.body);
+  // A filter that matches little must not turn one page into a scan of the whole list on
+  // the writer: past kListScanMax rows the page ends where the scan did, with a cursor there.
+  const size_t scan_end = std::min(ids.size(), start + kListScanMax);
   size_t i = start, rendered = 0;
-  for (; i < ids.size() && rendered < limit; i++) {
+  for (; i < scan_end && rendered < limit; i++) {
     if (!render(&a.body, ids[i], rendered > 0)) continue;
     rendered++;
   }
-  // has_more: another matching item exists after this page.
   bool has_more = false;
-  for (size_t j = i; j < ids.size() && !has_more; j++) {
-    std::string probe;
-    has_more = render(&probe, ids[j], false);
+  if (rendered == limit) {
+    // Another matching item after this page? If the budget runs out first, say so: the next
+    // page (which starts after the last item shown) will tell.
+    size_t j = i;
+    for (; j < scan_end && !has_more; j++) {
+      std::string probe;
+      has_more = render(&probe, ids[j], false);
+    }
+    if (!has_more && j == scan_end && scan_end < ids.size()) has_more = true;
+  } else {
+    // Not full: the list ended, or the scan budget did (continue after the last row looked at).
+    has_more = i < ids.size();
   }
   EndList(&a.body, has_more, has_more ? FormatId(prefix, ids[i - 1].value) : "");
   return a;

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include "ledger/ledger.h"
+#include "platform/list_page.h"
 #include "platform/money_audit.h"
 #include "platform/service_test_util.h"
 
@@ -372,6 +373,42 @@ TEST_F(MoneyIntegrityTest, AuditCatchesARecordThatClaimsAnAdjustmentButMovesMore
   EXPECT_NE(st.message().find("outside sandbox deposits and applied adjustments"),
             std::string::npos)
       << st.ToString();
+}
+
+// A filter that matches little does not make one page a scan of the whole list: a page
+// looks at kListScanMax rows at most and continues from where it stopped.
+TEST_F(MoneyIntegrityTest, FilteredListPagesScanABoundedNumberOfRows) {
+  std::vector<std::shared_ptr<PlatformOp>> batch;
+  for (size_t i = 0; i < kListScanMax + 10; i++) {
+    CreateAdjustmentOp op;
+    op.id = AdjustmentId(RandomU128());
+    op.transfer_id = TransferId(RandomU128());
+    op.account = a1_;
+    op.amount_minor = 1;
+    op.currency = "EUR";
+    op.reason = "bulk";
+    batch.push_back(Op(second_admin_, op));
+    if (batch.size() == 1000) {
+      RunBatch(node_.get(), batch);
+      batch.clear();
+    }
+  }
+  RunBatch(node_.get(), batch);
+  AdjustmentId last;
+  ASSERT_EQ(Adjust(second_admin_, a1_, AdjustmentDirection::kCredit, 7, &last).http_status, 201);
+  ASSERT_EQ(Decide(admin_, last, true).http_status, 200);  // the one applied, at the very end
+  ListAdjustmentsOp list;
+  list.status = AdjustmentStatus::kApplied;
+  Reply page = Run(node_.get(), Op(admin_, list));
+  ASSERT_EQ(page.http_status, 200);
+  EXPECT_FALSE(Contains(page.body, FormatId(prefix::kAdjustment, last.value)));  // not reached
+  EXPECT_EQ(Field(page.body, "has_more"), "true");
+  ASSERT_TRUE(
+      ParseId(Field(page.body, "next_cursor"), prefix::kAdjustment, &list.after.emplace().value));
+  page = Run(node_.get(), Op(admin_, list));  // continues where the scan stopped
+  ASSERT_EQ(page.http_status, 200);
+  EXPECT_TRUE(Contains(page.body, FormatId(prefix::kAdjustment, last.value))) << page.body;
+  EXPECT_EQ(Field(page.body, "has_more"), "false");
 }
 
 }  // namespace
