@@ -141,5 +141,25 @@ TEST_F(JournalReaderTest, AppendedRecordsAreIndexedAsTheyAreWritten) {
   EXPECT_FALSE(reader.ReadEvent((*j)->seq_next(), (*j)->seq_next()).ok());
 }
 
+// Skipped records are read by header only, without their CRC: a damaged header on the way
+// must still fail the read (DataLoss), never return another event under the wanted seq.
+TEST_F(JournalReaderTest, DamagedHeaderOfASkippedRecordIsDataLossNotAWrongEvent) {
+  {
+    auto j = Open(ScanStart{}, nullptr);
+    ASSERT_TRUE(j.ok());
+    Append(j->get(), 20);
+  }
+  const uint64_t record_bytes = kRecordHeaderSize + 8 + kPayloadBytes;
+  const std::string segment = JoinPath(dir_, SegmentName(0));
+  auto file = disk_->Open(segment, false);
+  ASSERT_TRUE(file.ok());
+  const uint8_t bumped[4] = {2, 0, 0, 0};  // record 5 claims two events: seqs shift by one
+  ASSERT_TRUE((*file)->WriteAt(5 * record_bytes + 24, bumped).ok());
+  JournalReader reader(disk_.get(), dir_);
+  auto ev = reader.ReadEvent(10, 21);
+  ASSERT_FALSE(ev.ok());
+  EXPECT_EQ(ev.status().code(), StatusCode::kDataLoss) << ev.status().ToString();
+}
+
 }  // namespace
 }  // namespace cb::journal

@@ -411,5 +411,41 @@ TEST_F(MoneyIntegrityTest, FilteredListPagesScanABoundedNumberOfRows) {
   EXPECT_EQ(Field(page.body, "has_more"), "false");
 }
 
+// Journals from before issue 12 name settlement accounts by a structured id and carry no
+// ledger in AccountOpened: the state still finds each ledger's settlement account.
+TEST(LegacySettlementTest, StructuredSettlementIdsFromOldJournalsAreIndexedByTheirLedger) {
+  KeyDirectory keys;
+  PlatformState st(&keys, 24ull * 3600 * kNsPerSecond);
+  const TenantId tenant(RandomU128());
+  pb::TenantCreated t;
+  t.set_id(IdBytes(tenant.value));
+  t.set_seq(1);
+  t.set_name("old");
+  t.set_sandbox(true);
+  auto apply = [&st](EventType type, const std::string& payload) {
+    const journal::EventView ev{static_cast<uint16_t>(type),
+                                kEventVersion,
+                                {reinterpret_cast<const uint8_t*>(payload.data()), payload.size()}};
+    return st.Apply(ev, 1);
+  };
+  ASSERT_TRUE(apply(EventType::kTenantCreated, t.SerializeAsString()).ok());
+  const AccountId legacy(MakeU128(0xCB00'0000'0000'0000ull | 1, 978));
+  pb::AccountOpened a;
+  a.set_id(IdBytes(legacy.value));
+  a.set_tenant_id(IdBytes(tenant.value));
+  a.set_type(static_cast<uint32_t>(AccountType::kSettlement));
+  a.set_status(static_cast<uint32_t>(AccountStatus::kOpen));
+  ASSERT_TRUE(apply(EventType::kAccountOpened, a.SerializeAsString()).ok());
+  EXPECT_EQ(LegacySettlementLedger(legacy), TenantLedger(1, 978));
+  EXPECT_EQ(st.SettlementAccount(TenantLedger(1, 978)), legacy);
+  // A second settlement account for the same ledger is a corrupt journal, not a second one.
+  a.set_id(IdBytes(RandomU128()));
+  a.set_ledger(TenantLedger(1, 978));
+  EXPECT_FALSE(apply(EventType::kAccountOpened, a.SerializeAsString()).ok());
+  // A settlement account of no known ledger (random id, no ledger field) too.
+  a.set_ledger(0);
+  EXPECT_FALSE(apply(EventType::kAccountOpened, a.SerializeAsString()).ok());
+}
+
 }  // namespace
 }  // namespace cb::platform
