@@ -28,8 +28,8 @@ struct ServeConfig {
   uint32_t rate_per_key_burst = 0;
   uint32_t rate_per_ip_per_s = 0;
   uint32_t rate_per_ip_burst = 0;
-  uint64_t idempotency_tenant_bytes_max = 128ull << 20;
-  uint64_t idempotency_caller_bytes_max = 32ull << 20;
+  uint64_t idempotency_tenant_bytes_max = 512ull << 20;
+  uint64_t idempotency_caller_bytes_max = 256ull << 20;
   uint32_t auth_requests_per_app_max = 5'000;
   uint32_t rate_unauth_per_ip_per_s = 100;  // OAuth endpoints and pages; 0: off
   uint32_t rate_unauth_per_ip_burst = 200;

@@ -21,9 +21,9 @@ struct PlatformOptions {
   uint64_t idempotency_bytes_max = 1ull << 30;                // beyond: 503 until old keys expire
   // One tenant's share: beyond it that tenant's keyed POSTs are refused (429
   // idempotency_quota_exceeded) until its own keys expire; other tenants are unaffected.
-  uint64_t idempotency_tenant_bytes_max = 128ull << 20;
+  uint64_t idempotency_tenant_bytes_max = 512ull << 20;
   // One caller's share of its tenant's: one key or app cannot take the whole tenant's.
-  uint64_t idempotency_caller_bytes_max = 32ull << 20;
+  uint64_t idempotency_caller_bytes_max = 256ull << 20;
 };
 
 // What the platform asks of the identity service about customer-delegated principals
