@@ -2,17 +2,17 @@
 # Fuzz run (ctest fuzz_short_test): builds the libFuzzer targets of fuzz/ with clang into
 # build-fuzz/ (configured here if missing, so a clean clone works) and runs each on a copy of
 # its committed corpus. Fails on any crash, leak, timeout, OOM or sanitizer report and prints
-# the command that reproduces it. Defaults make the short run of `make test` (~20 s a target).
-#   FUZZ_SECONDS     seconds per target (20); long runs: FUZZ_SECONDS=3600, see fuzz/README.md
-#   FUZZ_TARGETS     which targets ("json_decode_fuzzer form_fuzzer journal_record_fuzzer")
+# the command that reproduces it. Defaults make the short run of `make test` (~15 s a target).
+#   FUZZ_SECONDS     seconds per target (15); long runs: FUZZ_SECONDS=3600, see fuzz/README.md
+#   FUZZ_TARGETS     which targets ("json_decode_fuzzer form_fuzzer journal_record_fuzzer http_request_fuzzer")
 #   FUZZ_CORPUS_DIR  keep the grown corpora there (default: a temp dir, removed on exit)
 #   FUZZ_JOBS        build parallelism (2)
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 BUILD=$ROOT/build-fuzz
-SECONDS_PER_TARGET=${FUZZ_SECONDS:-20}
-read -r -a TARGETS <<<"${FUZZ_TARGETS:-json_decode_fuzzer form_fuzzer journal_record_fuzzer}"
+SECONDS_PER_TARGET=${FUZZ_SECONDS:-15}
+read -r -a TARGETS <<<"${FUZZ_TARGETS:-json_decode_fuzzer form_fuzzer journal_record_fuzzer http_request_fuzzer}"
 CXX=${FUZZ_CXX:-clang++-14}
 
 fail() {

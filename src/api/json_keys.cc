@@ -104,4 +104,22 @@ std::optional<std::string> FindDuplicateKey(std::string_view json) {
   return std::move(parser.handler().duplicate);
 }
 
+size_t CountKeysInText(std::string_view json) {
+  size_t keys = 0;
+  for (size_t i = 0; i < json.size(); i++) {
+    if (json[i] != '"') continue;
+    // A string: skip to its closing quote (escapes never end it).
+    for (i++; i < json.size() && json[i] != '"'; i++) {
+      if (json[i] == '\\') i++;
+    }
+    size_t j = i + 1;
+    while (j < json.size() &&
+           (json[j] == ' ' || json[j] == '\t' || json[j] == '\n' || json[j] == '\r')) {
+      j++;
+    }
+    if (j < json.size() && json[j] == ':') keys++;
+  }
+  return keys;
+}
+
 }  // namespace cb::api

@@ -23,6 +23,13 @@ TEST(JsonKeysTest, ManyKeysAreCheckedInLinearTime) {
   EXPECT_EQ(FindDuplicateKey(dup), "k17");
 }
 
+TEST(JsonKeysTest, KeysInTextCountsKeysNotStringsThatLookLikeThem) {
+  EXPECT_EQ(CountKeysInText(R"({"a":1,"b":{"c":[{"d":2}]}})"), 4u);
+  EXPECT_EQ(CountKeysInText(R"({"a":"b:","c":"x\":y"})"), 2u);       // colons inside values
+  EXPECT_EQ(CountKeysInText(R"({"a\"b" : 1, "a":2 ,"a" :3})"), 3u);  // escapes, spaces, dups
+  EXPECT_EQ(CountKeysInText(R"(["a","b"])"), 0u);
+}
+
 TEST(JsonKeysTest, EqualKeysInDifferentObjectsAreFine) {
   EXPECT_EQ(FindDuplicateKey(R"({"a":{"a":1},"b":[{"a":1},{"a":2}]})"), std::nullopt);
   EXPECT_EQ(FindDuplicateKey(R"({"amount":"1.00","currency":"EUR"})"), std::nullopt);

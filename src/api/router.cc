@@ -592,8 +592,11 @@ void ApiHandler::Handle(http::Request&& req, http::Respond respond) {
   }
   // An address whose credentials keep failing (forged tokens each cost a signature check) is
   // refused before the check once it spent the unauthenticated budget; only failures count.
+  // API keys are cheap to check and skip the look-up (their failures still count).
   const std::string failures_key = "auth-fail-ip:" + req.remote_ip;
-  if (!impl.limiter.WouldAllow(failures_key, impl.options.unauthenticated_per_ip, now)) {
+  const bool jwt_shaped = std::count(auth.begin(), auth.end(), '.') == 2;
+  if (jwt_shaped &&
+      !impl.limiter.WouldAllow(failures_key, impl.options.unauthenticated_per_ip, now)) {
     http::Response res = error(429, "rate_limit_error", "rate_limited",
                                "Too many failed authentications from this address.");
     res.headers.push_back({"Retry-After", "1"});

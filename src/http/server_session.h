@@ -114,14 +114,6 @@ struct ServerShared {
   PerIpConnections per_ip;
 };
 
-// What a request body reserves before its bytes arrive: never what the client merely announces
-// (a claimed 4 MiB body costs at most this until it is really sent).
-inline size_t BodyReserveBytes(uint64_t announced_bytes) {
-  constexpr uint64_t kBodyReserveBytesMax = 16 * 1024;
-  return static_cast<size_t>(announced_bytes < kBodyReserveBytesMax ? announced_bytes
-                                                                    : kBodyReserveBytesMax);
-}
-
 // Takes over a socket accepted onto `loop`'s io_context, from `ip` (already counted in
 // shared.per_ip; the session releases it when it ends).
 void StartSession(boost::asio::ip::tcp::socket&& socket, IoLoop& loop, ServerShared& shared,

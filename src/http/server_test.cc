@@ -27,6 +27,7 @@
 #include <vector>
 
 #include "base/batch_scope.h"
+#include "http/request_parser.h"
 #include "http/server_session.h"
 
 namespace cb::http {

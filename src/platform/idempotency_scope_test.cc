@@ -76,6 +76,16 @@ TEST_F(IdempotencyScopeTest, RecordFromBeforeCallerScopingStillReplays) {
   // A different body under the old key is still a reuse.
   Reply other = Run(node.get(), Op(root, NewCustomer("eve"), "legacy-key", "other body"));
   EXPECT_EQ(other.http_status, 409) << other.body;
+  // And after a snapshot restore (which writes the old record's empty caller as zeros).
+  const runtime::SnapshotJob job = node->shard->CaptureSnapshot();
+  ASSERT_TRUE(node->shard->WriteSnapshot(job).ok());
+  node.reset();
+  node = Open();
+  ASSERT_NE(node, nullptr);
+  ASSERT_FALSE(node->info.snapshot_used.empty());
+  Reply again = Run(node.get(), Op(root, NewCustomer("ada"), "legacy-key", "body"));
+  EXPECT_TRUE(again.replayed);
+  EXPECT_EQ(again.replay_seq, first.seq_first);
 }
 
 TEST_F(IdempotencyScopeTest, FullTenantQuotaRefusesThatTenantOnlyUntilItsKeysExpire) {

@@ -213,7 +213,7 @@ void PlatformService::RunEnveloped(const Envelope& env, runtime::ServiceContext&
     // Keys are the caller's own: another key, app or user of the tenant sending the same
     // Idempotency-Key gets its own record, never this caller's answer.
     const IdempotencyEntry* e = state_.FindIdempotency(p.tenant, caller, env.idempotency_key);
-    if (e == nullptr) {
+    if (e == nullptr && state_.has_legacy_idempotency()) {
       // Recorded before keys were scoped per caller (at most one TTL ago): still this key's
       // answer. Executing it again would pay twice.
       e = state_.FindIdempotency(p.tenant, LegacyCallerScope(), env.idempotency_key);

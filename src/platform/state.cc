@@ -271,6 +271,10 @@ void PlatformState::ExpireCreatedBefore(TimestampNs cutoff) {
       auto t = idempotency_bytes_by_tenant_.find(tenant);
       CB_CHECK(t != idempotency_bytes_by_tenant_.end() && t->second >= cost);
       if ((t->second -= cost) == 0) idempotency_bytes_by_tenant_.erase(t);
+      if (it->first.compare(16, kCallerScopeBytes, LegacyCallerScope()) == 0) {
+        CB_CHECK(legacy_idempotency_records_ > 0);
+        legacy_idempotency_records_--;
+      }
       auto c = idempotency_bytes_by_caller_.find(it->first.substr(0, 16 + kCallerScopeBytes));
       CB_CHECK(c != idempotency_bytes_by_caller_.end() && c->second >= cost);
       if ((c->second -= cost) == 0) idempotency_bytes_by_caller_.erase(c);
@@ -308,6 +312,7 @@ void PlatformState::ApplyIdempotencyRecorded(const pb::IdempotencyRecorded& e, u
   idempotency_bytes_by_tenant_[tenant] += kIdempotencyEntryBytes + key.size();
   idempotency_bytes_by_caller_[key.substr(0, 16 + kCallerScopeBytes)] +=
       kIdempotencyEntryBytes + key.size();
+  if (caller == LegacyCallerScope()) legacy_idempotency_records_++;  // (a snapshot writes zeros)
   idempotency_order_.emplace_back(entry.created, key);
   auto [it, inserted] = idempotency_.try_emplace(std::move(key), std::move(entry));
   CB_CHECK(inserted);  // handlers replay an existing key instead of recording it again
@@ -478,6 +483,7 @@ void PlatformState::Clear() {
   idempotency_bytes_ = 0;
   idempotency_bytes_by_tenant_.clear();
   idempotency_bytes_by_caller_.clear();
+  legacy_idempotency_records_ = 0;
   keys_dir_->Clear();
 }
 

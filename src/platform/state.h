@@ -51,6 +51,10 @@ class PlatformState {
   uint64_t idempotency_bytes() const { return idempotency_bytes_; }
   uint64_t idempotency_bytes(TenantId tenant) const;
   uint64_t idempotency_bytes(TenantId tenant, std::string_view caller) const;
+  // Some record from before caller scoping is still held (a second look-up is worth it).
+  bool has_legacy_idempotency() const {
+    return idempotency_bytes_by_caller_.size() > 0 && legacy_idempotency_records_ > 0;
+  }
   size_t idempotency_count() const { return idempotency_.size(); }
 
   // --- events (the only mutators); each validates what replay could get wrong ------------
@@ -104,6 +108,7 @@ class PlatformState {
   std::unordered_map<u128, uint64_t, U128Hash> idempotency_bytes_by_tenant_;
   // By tenant (16 bytes) + caller scope: the first bytes of an idempotency map key.
   std::unordered_map<std::string, uint64_t> idempotency_bytes_by_caller_;
+  uint64_t legacy_idempotency_records_ = 0;  // with LegacyCallerScope()
 };
 
 // The customer an event creates (shared by the state and the event feed).
