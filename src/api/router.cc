@@ -593,10 +593,10 @@ void ApiHandler::Handle(http::Request&& req, http::Respond respond) {
   // An address whose credentials keep failing (forged tokens each cost a signature check) is
   // refused before the check once it spent the unauthenticated budget; only failures count.
   // API keys are cheap to check and skip the look-up (their failures still count).
-  const std::string failures_key = "auth-fail-ip:" + req.remote_ip;
+  auto failures_key = [&req] { return "auth-fail-ip:" + req.remote_ip; };
   const bool jwt_shaped = std::count(auth.begin(), auth.end(), '.') == 2;
   if (jwt_shaped &&
-      !impl.limiter.WouldAllow(failures_key, impl.options.unauthenticated_per_ip, now)) {
+      !impl.limiter.WouldAllow(failures_key(), impl.options.unauthenticated_per_ip, now)) {
     http::Response res = error(429, "rate_limit_error", "rate_limited",
                                "Too many failed authentications from this address.");
     res.headers.push_back({"Retry-After", "1"});
@@ -608,7 +608,7 @@ void ApiHandler::Handle(http::Request&& req, http::Respond respond) {
     principal = impl.Authenticate(auth.substr(7), &auth_error);
   }
   if (!principal) {
-    impl.limiter.Take(failures_key, impl.options.unauthenticated_per_ip, now);
+    impl.limiter.Take(failures_key(), impl.options.unauthenticated_per_ip, now);
     // Anything that is not shaped like a JWT (header.payload.signature) was meant as a key.
     const std::string_view presented = auth.size() > 7 ? auth.substr(7) : std::string_view();
     const bool api_key = std::count(presented.begin(), presented.end(), '.') != 2;
@@ -789,9 +789,9 @@ void ApiHandler::Handle(http::Request&& req, http::Respond respond) {
   ReadPool* pool = read_pool_.load();
   ReplayCache* cache = &impl_->replay_cache;
   // Runs on the writer or the journal thread: it must never wait on the disk.
-  const std::string tenant_key = platform::IdBytes(principal->tenant.value);
+  const u128 tenant = principal->tenant.value;
   auto on_reply = [shared_finish, trace_id, reader, pool, cache, executor,
-                   tenant_key](runtime::Reply&& reply) mutable {
+                   tenant](runtime::Reply&& reply) mutable {
     if (reply.status.ok() && reply.replayed) {
       if (std::optional<std::string> body = cache->Get(reply.replay_seq)) {
         reply.body = *std::move(body);
@@ -804,12 +804,15 @@ void ApiHandler::Handle(http::Request&& req, http::Respond respond) {
         if (reply.status.ok()) cache->Put(reply.replay_seq, reply.body);
         (*shared_finish)(FromReply(std::move(reply), trace_id));
       };
-      if (reader == nullptr || pool == nullptr || !pool->Post(std::move(job), tenant_key)) {
+      if (reader == nullptr || pool == nullptr ||
+          !pool->Post(std::move(job), platform::IdBytes(tenant))) {
         (*shared_finish)(Overloaded(trace_id));
       }
       return;
     }
-    if (reply.status.ok() && reply.recorded_seq != 0) cache->Put(reply.recorded_seq, reply.body);
+    // Fresh answers are not copied into the cache here: that copy (and the cache's pages) cost
+    // every answer time on this thread and most keys are never replayed. The first replay
+    // of a key reads the journal on the read pool and caches it for the retries after it.
     (*shared_finish)(FromReply(std::move(reply), trace_id));
   };
   auto submit_error = [shared_finish, trace_id](const Status& st) {

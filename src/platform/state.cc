@@ -10,6 +10,14 @@ std::string IdBytes(u128 v) {
   return s;
 }
 
+namespace {
+// `out` = the id's 16 bytes, reusing out's capacity (no allocation once it has grown).
+void AssignIdBytes(std::string* out, u128 v) {
+  out->assign(16, '\0');
+  StoreLe(reinterpret_cast<uint8_t*>(out->data()), v);
+}
+}  // namespace
+
 bool IdFromBytes(const std::string& bytes, u128* out) {
   if (bytes.size() != 16) return false;
   *out = LoadLe<u128>(reinterpret_cast<const uint8_t*>(bytes.data()));
@@ -99,7 +107,9 @@ std::string PlatformState::IdempotencyMapKey(TenantId tenant, std::string_view c
 }
 
 uint64_t PlatformState::idempotency_bytes(TenantId tenant, std::string_view caller) const {
-  auto it = idempotency_bytes_by_caller_.find(IdBytes(tenant.value) + std::string(caller));
+  AssignIdBytes(&scratch_key_, tenant.value);
+  scratch_key_.append(caller);
+  auto it = idempotency_bytes_by_caller_.find(scratch_key_);
   return it == idempotency_bytes_by_caller_.end() ? 0 : it->second;
 }
 
@@ -116,7 +126,12 @@ std::optional<AccountId> PlatformState::FindAlias(TenantId tenant, std::string_v
 
 const IdempotencyEntry* PlatformState::FindIdempotency(TenantId tenant, std::string_view caller,
                                                        std::string_view key) const {
-  auto it = idempotency_.find(IdempotencyMapKey(tenant, caller, key));
+  CB_CHECK(caller.size() == kCallerScopeBytes);
+  // Built in a kept buffer: every idempotent request looks here on the writer thread.
+  AssignIdBytes(&scratch_key_, tenant.value);
+  scratch_key_.append(caller);
+  scratch_key_.append(key);
+  auto it = idempotency_.find(scratch_key_);
   return it == idempotency_.end() ? nullptr : &it->second;
 }
 
@@ -275,7 +290,8 @@ void PlatformState::ExpireCreatedBefore(TimestampNs cutoff) {
         CB_CHECK(legacy_idempotency_records_ > 0);
         legacy_idempotency_records_--;
       }
-      auto c = idempotency_bytes_by_caller_.find(it->first.substr(0, 16 + kCallerScopeBytes));
+      scratch_key_.assign(it->first, 0, 16 + kCallerScopeBytes);
+      auto c = idempotency_bytes_by_caller_.find(scratch_key_);
       CB_CHECK(c != idempotency_bytes_by_caller_.end() && c->second >= cost);
       if ((c->second -= cost) == 0) idempotency_bytes_by_caller_.erase(c);
       idempotency_.erase(it);
@@ -299,8 +315,9 @@ void PlatformState::ApplyIdempotencyRecorded(const pb::IdempotencyRecorded& e, u
   u128 tenant = 0;
   CB_CHECK(IdFromBytes(e.tenant_id(), &tenant));
   // Records from before issue 12 have no caller: an all-zero scope no principal has.
-  const std::string caller = e.caller().empty() ? LegacyCallerScope() : e.caller();
-  std::string key = IdempotencyMapKey(TenantId(tenant), caller, e.key());
+  const bool legacy = e.caller().empty();
+  std::string key =
+      IdempotencyMapKey(TenantId(tenant), legacy ? LegacyCallerScope() : e.caller(), e.key());
   IdempotencyEntry entry;
   CB_CHECK(e.request_sha256().size() == entry.request_sha256.size());
   std::memcpy(entry.request_sha256.data(), e.request_sha256().data(), 32);
@@ -310,9 +327,12 @@ void PlatformState::ApplyIdempotencyRecorded(const pb::IdempotencyRecorded& e, u
   entry.created = e.created_ns();
   idempotency_bytes_ += kIdempotencyEntryBytes + key.size();
   idempotency_bytes_by_tenant_[tenant] += kIdempotencyEntryBytes + key.size();
-  idempotency_bytes_by_caller_[key.substr(0, 16 + kCallerScopeBytes)] +=
-      kIdempotencyEntryBytes + key.size();
-  if (caller == LegacyCallerScope()) legacy_idempotency_records_++;  // (a snapshot writes zeros)
+  scratch_key_.assign(key, 0, 16 + kCallerScopeBytes);
+  idempotency_bytes_by_caller_[scratch_key_] += kIdempotencyEntryBytes + key.size();
+  // (A snapshot writes the legacy scope as its zero bytes.)
+  if (legacy || key.compare(16, kCallerScopeBytes, LegacyCallerScope()) == 0) {
+    legacy_idempotency_records_++;
+  }
   idempotency_order_.emplace_back(entry.created, key);
   auto [it, inserted] = idempotency_.try_emplace(std::move(key), std::move(entry));
   CB_CHECK(inserted);  // handlers replay an existing key instead of recording it again

@@ -109,6 +109,8 @@ class PlatformState {
   // By tenant (16 bytes) + caller scope: the first bytes of an idempotency map key.
   std::unordered_map<std::string, uint64_t> idempotency_bytes_by_caller_;
   uint64_t legacy_idempotency_records_ = 0;  // with LegacyCallerScope()
+  // Look-up keys are built here, not in a fresh string each time: writer thread only.
+  mutable std::string scratch_key_;
 };
 
 // The customer an event creates (shared by the state and the event feed).
