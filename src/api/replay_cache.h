@@ -1,7 +1,8 @@
 #pragma once
-// Recent idempotent answers in memory, so that a retry is answered without touching the
-// journal: the bodies the platform recorded (IdempotencyRecorded), keyed by the event's
-// journal seq. Bounded by bytes; least recently used first out. A miss is read from the
+// Replayed idempotent answers in memory, so that the retries after a key's first replay are
+// answered without touching the journal: the bodies the platform recorded
+// (IdempotencyRecorded), keyed by the event's journal seq, put here when a replay first
+// reads one. Bounded by bytes; least recently used first out. A miss is read from the
 // journal on the read pool, never on the writer or journal thread. Thread-safe.
 #include <cstdint>
 #include <list>
