@@ -29,6 +29,7 @@
 #include "platform/ids.h"
 #include "platform/json_out.h"
 #include "runtime/executor.h"
+#include "runtime/periodic.h"
 
 #ifndef COREBANK_OPENAPI_PATH
 #define COREBANK_OPENAPI_PATH ""
@@ -44,7 +45,8 @@ namespace {
 // drowned by others) from holding up replays; the queue bounds what waits.
 constexpr size_t kReadThreads = 2;
 constexpr size_t kReadQueueMax = 1024;
-constexpr size_t kReadsPerTenantMax = 128;  // one tenant's share of the queue
+constexpr size_t kReadsPerTenantMax = 128;          // one tenant's share of the queue
+constexpr uint64_t kUsageFlushIntervalMs = 10'000;  // app usage counters to the journal
 
 // Directories 0700 and regular files 0600 under (and including) `dir`; says what it changed
 // when `report` (an existing data dir: a new one is just being created with the umask's mode).
@@ -353,17 +355,11 @@ int RunServe(const ServeConfig& config) {
   }
   std::printf("corebank: OAuth issuer %s, signing key %s\n", issuer.c_str(), kid.c_str());
   oauth_handler.SetExecutor(&executor);
-  // Usage counters reach the journal every few seconds.
-  std::atomic<bool> stopping{false};
-  std::thread usage_flusher([&oauth_handler, &stopping] {
-    pthread_setname_np(pthread_self(), "cb-usage");
-    while (!stopping.load()) {
-      for (int i = 0; i < 100 && !stopping.load(); i++) {
-        std::this_thread::sleep_for(std::chrono::milliseconds(100));
-      }
-      oauth_handler.FlushUsage();
-    }
-  });
+  // Usage counters (counted at the edge) reach the journal every few seconds, and at stop.
+  runtime::PeriodicTasks periodic;
+  periodic.Add("usage-flush", kUsageFlushIntervalMs,
+               [&oauth_handler] { oauth_handler.FlushUsage(); });
+  periodic.Start();
   journal::JournalReader reader(disk.get(), runtime::JournalDir(config.data_dir),
                                 &journal_positions);
   api::EventFeed feed(&reader);
@@ -403,8 +399,7 @@ int RunServe(const ServeConfig& config) {
   // password pool's (they submit to the executor through the OAuth handler and the router),
   // then the read pool's; their answers go to the stopped server and are dropped.
   passwords.Stop();
-  stopping.store(true);
-  usage_flusher.join();  // flushes what was counted
+  periodic.Stop();  // flushes what was counted
   handler.SetIdentity(nullptr);
   oauth_handler.SetExecutor(nullptr);
   handler.SetExecutor(nullptr);

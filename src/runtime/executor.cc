@@ -124,8 +124,9 @@ void Executor::WriterLoop() {
     {
       std::unique_lock<std::mutex> lock(mu_);
       if (queue_.empty() && !stopping_) {
-        // Wake for due pending-transfer expiries even when no command arrives.
-        const auto next = shard_->state().NextExpiry();
+        // Wake for due pending-transfer expiries and durable timers even when no command
+        // arrives.
+        const auto next = shard_->NextDue();
         const TimestampNs now = clock_->NowNs();
         const bool due = next && *next <= now && !failed_.load();
         if (!due) {
@@ -235,7 +236,13 @@ void Executor::JournalLoop() {
     } else {
       stats_.batches_committed.fetch_add(group.size());
       stats_.events_committed.fetch_add(events);
-      stats_.durable_seq_next.store(shard_->seq_durable_next(), std::memory_order_release);
+      // seq_cst store, then load: with WaitDurable's count-then-check, one of the two sides
+      // sees the other (no waiter sleeps through the batch that made its event durable).
+      stats_.durable_seq_next.store(shard_->seq_durable_next());
+      if (durable_waiters_.load() > 0) {
+        std::lock_guard<std::mutex> lock(durable_mu_);
+        durable_cv_.notify_all();
+      }
     }
     {
       BatchScope replies;  // consumers hand the replies on once per group, not once each
@@ -259,6 +266,14 @@ void Executor::JournalLoop() {
     }
     slot_cv_.notify_all();
   }
+}
+
+void Executor::WaitDurable(uint64_t seq, uint64_t timeout_ms) {
+  std::unique_lock<std::mutex> lock(durable_mu_);
+  durable_waiters_.fetch_add(1);
+  durable_cv_.wait_for(lock, std::chrono::milliseconds(timeout_ms),
+                       [&] { return stats_.durable_seq_next.load() > seq; });
+  durable_waiters_.fetch_sub(1);
 }
 
 void Executor::MaybeSnapshot() {

@@ -78,6 +78,9 @@ class Executor {
   // command is too large, Unavailable when stopped or failed.
   Status Submit(Command command, ReplyFn done);
 
+  // Blocks until an event at or after `seq` is durable (durable_seq_next > seq), or for
+  // `timeout_ms`, whichever comes first (after-commit subscribers wait here).
+  void WaitDurable(uint64_t seq, uint64_t timeout_ms);
   bool healthy() const { return !failed_.load(); }
   const ExecutorStats& stats() const { return stats_; }
 
@@ -119,6 +122,9 @@ class Executor {
   size_t journal_busy_ = 0;  // slots handed to the journal and not yet returned
 
   std::atomic<bool> failed_{false};
+  std::mutex durable_mu_;
+  std::condition_variable durable_cv_;
+  std::atomic<int> durable_waiters_{0};  // the journal thread notifies only when some wait
   std::thread writer_;
   std::thread journal_;
   std::thread snapshot_thread_;

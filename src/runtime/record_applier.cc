@@ -1,6 +1,7 @@
 #include "runtime/record_applier.h"
 
 #include "ledger/events.h"
+#include "runtime/timers.h"
 
 namespace cb::runtime {
 
@@ -57,7 +58,7 @@ Status RecordApplier::Apply(const journal::RecordRef& rec) {
         break;
       }
     }
-    if (ev.type >= kServiceEventTypeFirst) {
+    if (ev.type >= kKernelEventTypeFirst) {  // the kernel's (timers, cursors) and services'
       if (service_ == nullptr) {
         return Status::DataLoss("service event type " + std::to_string(ev.type) +
                                 " but no service to apply it");

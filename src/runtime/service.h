@@ -5,6 +5,7 @@
 // calls Execute on the writer thread and ApplyEvent on replay; event types from
 // kServiceEventTypeFirst up belong to the service, the ones below to the ledger.
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -15,6 +16,8 @@
 namespace cb::runtime {
 
 struct Reply;
+struct Timer;
+class Timers;
 
 constexpr uint16_t kServiceEventTypeFirst = 256;
 
@@ -35,6 +38,8 @@ struct ServiceContext {
   TimestampNs* ts_next = nullptr;  // batch clock, advanced per event (as ledger handlers do)
   uint64_t seq_first = 0;          // sequence of the batch's first event
   TimestampNs batch_timestamp = 0;
+  // The running service's durable timers (timers.h); set by ServiceSet, null elsewhere.
+  Timers* timers = nullptr;
   // Sequence the next event emitted into `out` will get.
   uint64_t NextSeq() const { return seq_first + out->event_count(); }
 };
@@ -53,6 +58,25 @@ class Service {
   // Serialised state at a batch boundary (writer thread), and its inverse on recovery.
   virtual std::string CaptureSnapshot() const = 0;
   virtual Status LoadSnapshot(std::string_view bytes) = 0;
+
+  // A durable timer this service scheduled is due (ctx.timers as in Execute). A service
+  // that schedules none is never called.
+  virtual void OnTimer(const Timer& timer, ServiceContext& ctx);
+  // At the start of every batch, after ledger expiries: fires what is due (ServiceSet).
+  virtual void RunDue(ServiceContext& /*ctx*/) {}
+  // The earliest instant RunDue has work, so an idle writer wakes for it.
+  virtual std::optional<TimestampNs> NextDue() const { return std::nullopt; }
+};
+
+// What a service sees of the durable timers (timers.h): its own keys only.
+class Timers {
+ public:
+  virtual ~Timers() = default;
+  // Schedules (or reschedules) `key` to fire at or after `when` on the batch clock.
+  virtual Status Schedule(std::string_view key, TimestampNs when, std::string_view payload) = 0;
+  // False when no such timer is scheduled.
+  virtual bool Cancel(std::string_view key) = 0;
+  virtual const Timer* Find(std::string_view key) const = 0;
 };
 
 }  // namespace cb::runtime

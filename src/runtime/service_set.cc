@@ -9,13 +9,38 @@ namespace cb::runtime {
 
 namespace {
 constexpr std::string_view kMagic = "CBSS1";
+
+// The Timers a service sees: the set's table, under the service's id, emitting into the
+// running batch.
+class ScopedTimers final : public Timers {
+ public:
+  ScopedTimers(TimerTable* table, uint32_t service_id, ServiceContext* ctx)
+      : table_(table), service_id_(service_id), ctx_(ctx) {}
+  Status Schedule(std::string_view key, TimestampNs when, std::string_view payload) override {
+    return table_->Schedule(service_id_, key, when, payload, ctx_->NextSeq(), ctx_->out);
+  }
+  bool Cancel(std::string_view key) override { return table_->Cancel(service_id_, key, ctx_->out); }
+  const Timer* Find(std::string_view key) const override { return table_->Find(service_id_, key); }
+
+ private:
+  TimerTable* table_;
+  uint32_t service_id_;
+  ServiceContext* ctx_;
+};
 }  // namespace
+
+void Service::OnTimer(const Timer& timer, ServiceContext& /*ctx*/) {
+  // A timer is only ever scheduled through this service's own ctx.timers.
+  CB_CHECK(false && "a service got a timer it has no OnTimer for");
+  (void)timer;
+}
 
 void ServiceSet::Add(uint32_t id, Service* service, uint16_t event_type_first,
                      uint16_t event_type_last) {
   CB_CHECK(service != nullptr);
   CB_CHECK(event_type_first >= kServiceEventTypeFirst);
   CB_CHECK(event_type_first <= event_type_last);
+  CB_CHECK(id != kKernelServiceId);
   for (const Entry& e : entries_) {
     CB_CHECK(e.id != id);
     CB_CHECK(event_type_last < e.first || event_type_first > e.last);
@@ -30,17 +55,91 @@ Service* ServiceSet::ById(uint32_t id) const {
   return nullptr;
 }
 
+void ServiceSet::Dispatch(Service* service, uint32_t id, const ServiceOp& op, ServiceContext& ctx,
+                          Reply* reply) {
+  ServiceContext scoped = ctx;
+  ScopedTimers timers(&timers_, id, &scoped);
+  scoped.timers = &timers;
+  service->Execute(op, scoped, reply);
+}
+
 void ServiceSet::Execute(const ServiceOp& op, ServiceContext& ctx, Reply* reply) {
-  Service* s = ById(op.service_id());
+  const uint32_t id = op.service_id();
+  if (id == kKernelServiceId) return ExecuteKernelOp(op, ctx, reply);
+  Service* s = ById(id);
   if (s == nullptr) {
     reply->status = Status::FailedPrecondition("no service for this op");
     return;
   }
-  s->Execute(op, ctx, reply);
+  Dispatch(s, id, op, ctx, reply);
+}
+
+void ServiceSet::ExecuteKernelOp(const ServiceOp& op, ServiceContext& ctx, Reply* reply) {
+  if (const auto* read = dynamic_cast<const CursorReadOp*>(&op)) {
+    reply->service_result = cursors_.Get(read->name).value_or(0);
+    reply->http_status = 200;
+    return;
+  }
+  const auto* commit = dynamic_cast<const SubscriberCommitOp*>(&op);
+  CB_CHECK(commit != nullptr);
+  SubscriberCommitResult result;
+  result.cursor = cursors_.Get(commit->name).value_or(0);
+  if (commit->name.empty() || commit->name.size() > CursorTable::kNameBytesMax || commit->to == 0 ||
+      commit->to < commit->from) {
+    reply->status = Status::InvalidArgument("bad subscriber commit");
+    return;
+  }
+  if (result.cursor != commit->from) {
+    // A duplicate (its answer was lost and it came again) or a second runner: run nothing.
+    reply->status = Status::Aborted("subscriber cursor moved");
+    reply->service_result = std::move(result);
+    return;
+  }
+  if (cursors_.size() >= CursorTable::kCursorsMax && result.cursor == 0) {
+    reply->status = Status::ResourceExhausted("too many subscriber cursors");
+    return;
+  }
+  for (const auto& inner : commit->ops) {
+    Reply inner_reply;
+    const uint32_t id = inner->service_id();
+    Service* s = id == kKernelServiceId ? nullptr : ById(id);
+    CB_CHECK(s != nullptr);  // subscribers answer with their services' ops, never kernel ops
+    Dispatch(s, id, *inner, ctx, &inner_reply);
+    result.http_statuses.push_back(inner_reply.status.ok() ? inner_reply.http_status : 500);
+  }
+  cursors_.Advance(commit->name, commit->to, ctx.out);
+  result.cursor = commit->to;
+  reply->service_result = std::move(result);
+  reply->http_status = 200;
+}
+
+void ServiceSet::RunDue(ServiceContext& ctx) {
+  for (size_t n = 0; n < TimerTable::kFiredPerBatchMax; n++) {
+    std::optional<Timer> fired = timers_.PopDue(ctx.batch_timestamp, ctx.out);
+    if (!fired) return;
+    Service* s = ById(fired->service_id);
+    // Timers come from the journal: one of a service that is not registered any more means
+    // the binary cannot run this journal.
+    CB_CHECK(s != nullptr);
+    ServiceContext scoped = ctx;
+    ScopedTimers timers(&timers_, fired->service_id, &scoped);
+    scoped.timers = &timers;
+    s->OnTimer(*fired, scoped);
+  }
 }
 
 Status ServiceSet::ApplyEvent(const journal::EventView& event, uint64_t seq,
                               TimestampNs record_timestamp) {
+  if (event.type >= kKernelEventTypeFirst && event.type < kServiceEventTypeFirst) {
+    if (event.type == static_cast<uint16_t>(KernelEventType::kCursorAdvanced)) {
+      return cursors_.Apply(event);
+    }
+    if (event.type >= static_cast<uint16_t>(KernelEventType::kTimerScheduled) &&
+        event.type <= static_cast<uint16_t>(KernelEventType::kTimerFired)) {
+      return timers_.Apply(event, seq);
+    }
+    return Status::DataLoss("unknown kernel event type " + std::to_string(event.type));
+  }
   for (const Entry& e : entries_) {
     if (event.type >= e.first && event.type <= e.last) {
       return e.service->ApplyEvent(event, seq, record_timestamp);
@@ -51,18 +150,27 @@ Status ServiceSet::ApplyEvent(const journal::EventView& event, uint64_t seq,
 
 void ServiceSet::Clear() {
   for (const Entry& e : entries_) e.service->Clear();
+  timers_.Clear();
+  cursors_.Clear();
 }
 
 std::string ServiceSet::CaptureSnapshot() const {
   std::string out(kMagic);
-  const auto count = static_cast<uint32_t>(entries_.size());
+  const bool kernel = timers_.size() > 0 || cursors_.size() > 0;
+  const auto count = static_cast<uint32_t>(entries_.size() + (kernel ? 1 : 0));
   out.append(reinterpret_cast<const char*>(&count), sizeof(count));
-  for (const Entry& e : entries_) {
-    const std::string section = e.service->CaptureSnapshot();
+  auto append = [&out](uint32_t id, const std::string& section) {
     const uint64_t size = section.size();
-    out.append(reinterpret_cast<const char*>(&e.id), sizeof(e.id));
+    out.append(reinterpret_cast<const char*>(&id), sizeof(id));
     out.append(reinterpret_cast<const char*>(&size), sizeof(size));
     out.append(section);
+  };
+  for (const Entry& e : entries_) append(e.id, e.service->CaptureSnapshot());
+  if (kernel) {
+    std::string section;
+    timers_.EncodeTo(&section);
+    cursors_.EncodeTo(&section);
+    append(kKernelServiceId, section);
   }
   return out;
 }
@@ -78,7 +186,7 @@ Status ServiceSet::LoadSnapshot(std::string_view bytes) {
   if (bytes.size() < sizeof(count)) return Status::DataLoss("service sections truncated");
   std::memcpy(&count, bytes.data(), sizeof(count));
   bytes.remove_prefix(sizeof(count));
-  if (count > entries_.size()) return Status::DataLoss("snapshot has unknown service sections");
+  if (count > entries_.size() + 1) return Status::DataLoss("snapshot has unknown service sections");
   for (uint32_t i = 0; i < count; i++) {
     uint32_t id = 0;
     uint64_t size = 0;
@@ -89,6 +197,14 @@ Status ServiceSet::LoadSnapshot(std::string_view bytes) {
     std::memcpy(&size, bytes.data() + sizeof(id), sizeof(size));
     bytes.remove_prefix(sizeof(id) + sizeof(size));
     if (size > bytes.size()) return Status::DataLoss("service section past the end");
+    if (id == kKernelServiceId) {
+      std::string_view section = bytes.substr(0, size);
+      CB_RETURN_IF_ERROR(timers_.DecodeFrom(&section));
+      CB_RETURN_IF_ERROR(cursors_.DecodeFrom(&section));
+      if (!section.empty()) return Status::DataLoss("bytes after the kernel section");
+      bytes.remove_prefix(size);
+      continue;
+    }
     Service* s = ById(id);
     if (s == nullptr) return Status::DataLoss("snapshot section of unknown service");
     CB_RETURN_IF_ERROR(s->LoadSnapshot(bytes.substr(0, size)));

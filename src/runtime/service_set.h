@@ -2,11 +2,15 @@
 // Several services on one shard (platform, identity, later modules): ops go to the service
 // named by their `service_id()`, events to the service owning their type range, and the
 // snapshot carries one section per service. Each service keeps its own state and events;
-// one batch may hold events of all of them and commits or fails as a unit.
+// one batch may hold events of all of them and commits or fails as a unit. The set is also
+// the kernel's home: it keeps the durable timers and subscriber cursors (ADR 0012), runs
+// kernel ops and applies kernel events (kKernelEventTypeFirst..kServiceEventTypeFirst-1).
 #include <memory>
 #include <vector>
 
 #include "runtime/service.h"
+#include "runtime/subscribers.h"
+#include "runtime/timers.h"
 
 namespace cb::runtime {
 
@@ -17,11 +21,14 @@ class ServiceSet final : public Service {
   void Add(uint32_t id, Service* service, uint16_t event_type_first, uint16_t event_type_last);
 
   void Execute(const ServiceOp& op, ServiceContext& ctx, Reply* reply) override;
+  void RunDue(ServiceContext& ctx) override;
+  std::optional<TimestampNs> NextDue() const override { return timers_.NextDue(); }
   Status ApplyEvent(const journal::EventView& event, uint64_t seq,
                     TimestampNs record_timestamp) override;
   void Clear() override;
   // "CBSS1" | u32 count | count × (u32 id | u64 size | bytes). A snapshot without the magic
-  // is from before services were composed: it belongs to the service with id 0.
+  // is from before services were composed: it belongs to the service with id 0. The kernel's
+  // section has id kKernelServiceId (timers, then cursors); older snapshots have none.
   std::string CaptureSnapshot() const override;
   Status LoadSnapshot(std::string_view bytes) override;
 
@@ -32,7 +39,13 @@ class ServiceSet final : public Service {
     uint16_t first, last;
   };
   Service* ById(uint32_t id) const;
+  void ExecuteKernelOp(const ServiceOp& op, ServiceContext& ctx, Reply* reply);
+  // Runs `op` by its service with ctx.timers scoped to that service.
+  void Dispatch(Service* service, uint32_t id, const ServiceOp& op, ServiceContext& ctx,
+                Reply* reply);
   std::vector<Entry> entries_;
+  TimerTable timers_;
+  CursorTable cursors_;
 };
 
 }  // namespace cb::runtime

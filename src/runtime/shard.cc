@@ -110,8 +110,18 @@ void Shard::ExecuteBatch(std::span<const Command* const> commands, TimestampNs n
   batch->seq_first = seq_next_;
   batch->timestamp_ns = std::max(now, last_ts_ + 1);
   TimestampNs ts_next = batch->timestamp_ns;
+  // What is due first, in a fixed order (replay sees the same events): the ledger's pending
+  // transfer expiries, then the services' durable timers.
   ExpireDue(state_.get(), batch->timestamp_ns, options_.expiries_per_batch_max, &ts_next,
             &batch->record);
+  if (options_.service != nullptr) {
+    ServiceContext ctx{.ledger = state_.get(),
+                       .out = &batch->record,
+                       .ts_next = &ts_next,
+                       .seq_first = batch->seq_first,
+                       .batch_timestamp = batch->timestamp_ns};
+    options_.service->RunDue(ctx);
+  }
   replies->assign(commands.size(), Reply{});
   for (size_t i = 0; i < commands.size(); i++) {
     ExecuteOne(*commands[i], &ts_next, batch, &(*replies)[i]);
@@ -200,6 +210,16 @@ void Shard::ExecuteOne(const Command& command, TimestampNs* ts_next, PreparedBat
     reply->seq_first = batch->seq_first + events_before;
     reply->seq_last = batch->seq_first + events_after - 1;
   }
+}
+
+std::optional<TimestampNs> Shard::NextDue() const {
+  std::optional<TimestampNs> next = state_->NextExpiry();
+  if (options_.service != nullptr) {
+    if (const auto timer = options_.service->NextDue(); timer && (!next || *timer < *next)) {
+      next = timer;
+    }
+  }
+  return next;
 }
 
 Status Shard::Commit(std::span<PreparedBatch* const> batches) {

@@ -3,6 +3,7 @@
 // Executor (executor.h) runs it on a writer thread and a journal thread; the simulator
 // drives it directly, step by step, so both exercise the same code.
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 #include <vector>
@@ -65,6 +66,10 @@ class Shard {
   // `commands[i]`; replies must not be released before Commit() of this batch succeeds.
   void ExecuteBatch(std::span<const Command* const> commands, TimestampNs now, PreparedBatch* batch,
                     std::vector<Reply>* replies);
+
+  // The earliest instant a batch would have work without any command: a pending-transfer
+  // expiry or a service's durable timer (the executor's idle writer wakes for it).
+  std::optional<TimestampNs> NextDue() const;
 
   // Group commit of executed batches, in order. After an error the shard is failed.
   Status Commit(std::span<PreparedBatch* const> batches);

@@ -1,0 +1,270 @@
+#include "runtime/subscribers.h"
+
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <future>
+#include <memory>
+#include <mutex>
+#include <set>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "base/temp_dir.h"
+#include "journal/reader.h"
+#include "runtime/executor.h"
+#include "runtime/service_set.h"
+#include "runtime/shard.h"
+#include "runtime/test_tick_service.h"
+
+namespace cb::runtime {
+namespace {
+
+using testing::kTickFired;
+using testing::kTickServiceId;
+using testing::TickNoteOp;
+using testing::TickScheduleOp;
+using testing::TickService;
+
+// Wants the tick service's firings; answers each with a note of the firing's seq, so the
+// tick service's notes are exactly what the subscriber's commits applied.
+class NoteSeqs final : public Subscriber {
+ public:
+  explicit NoteSeqs(std::string name = "note-seqs") : name_(std::move(name)) {}
+  std::string_view name() const override { return name_; }
+  bool Wants(uint16_t type) const override { return type == kTickFired; }
+  std::vector<std::shared_ptr<const ServiceOp>> Handle(
+      std::span<const CommittedEvent> events) override {
+    std::vector<std::shared_ptr<const ServiceOp>> ops;
+    std::lock_guard<std::mutex> lock(mu_);
+    for (const CommittedEvent& e : events) {
+      EXPECT_EQ(e.type, kTickFired);
+      EXPECT_GT(e.seq, last_seq_);  // journal order
+      last_seq_ = e.seq;
+      handled_++;
+      auto op = std::make_shared<TickNoteOp>();
+      op->value = e.seq;
+      ops.push_back(std::move(op));
+    }
+    return ops;
+  }
+  uint64_t handled() {
+    std::lock_guard<std::mutex> lock(mu_);
+    return handled_;
+  }
+
+ private:
+  std::string name_;
+  std::mutex mu_;
+  uint64_t last_seq_ = 0;
+  uint64_t handled_ = 0;
+};
+
+struct Node {
+  TickService tick;
+  ServiceSet services;
+  std::unique_ptr<Shard> shard;
+  std::unique_ptr<Executor> executor;
+  std::unique_ptr<journal::JournalReader> reader;
+
+  Node(Disk* disk, const std::string& dir) {
+    services.Add(kTickServiceId, &tick, testing::kTickFired, testing::kTickEventLast);
+    ShardOptions o;
+    o.data_dir = dir;
+    o.segment_bytes = 1u << 20;
+    o.service = &services;
+    RecoveryInfo info;
+    auto s = Shard::Open(disk, o, &info);
+    CB_CHECK(s.ok());
+    shard = std::move(*s);
+    executor = std::make_unique<Executor>(shard.get(), ExecutorOptions{});
+    executor->Start();
+    reader = std::make_unique<journal::JournalReader>(disk, JournalDir(dir));
+  }
+  ~Node() { executor->Stop(); }
+
+  Reply Submit(std::shared_ptr<const ServiceOp> op) {
+    auto done = std::make_shared<std::promise<Reply>>();
+    auto f = done->get_future();
+    CB_CHECK(executor
+                 ->Submit(ServiceCmd{std::move(op)},
+                          [done](Reply&& r) { done->set_value(std::move(r)); })
+                 .ok());
+    return f.get();
+  }
+
+  // `n` timers due at once: each fires in a following batch as one kTickFired event.
+  void FireTimers(const std::string& prefix, size_t n) {
+    for (size_t i = 0; i < n; i++) {
+      auto op = std::make_shared<TickScheduleOp>();
+      op->key = prefix + std::to_string(i);
+      op->when = 1;  // long past
+      EXPECT_EQ(Submit(op).http_status, 200);
+    }
+  }
+
+  // Waits (up to 10 s) until the tick service holds `n` notes; reads them on the writer's
+  // side of a reply, so the read is ordered after the writes.
+  std::vector<uint64_t> WaitNotes(size_t n) {
+    std::vector<uint64_t> notes;
+    for (int i = 0; i < 1000; i++) {
+      auto read = std::make_shared<CursorReadOp>();
+      read->name = "probe";
+      Submit(read);
+      notes = tick.notes();
+      if (notes.size() >= n) break;
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    return notes;
+  }
+
+  void WaitFired(size_t n) {
+    for (int i = 0; i < 1000 && FiredSeqs().size() < n; i++) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+  }
+
+  // The seqs of every kTickFired event in the journal, in order.
+  std::vector<uint64_t> FiredSeqs() {
+    std::vector<uint64_t> seqs;
+    const uint64_t durable = executor->stats().durable_seq_next.load();
+    CB_CHECK(reader
+                 ->Read(1, durable,
+                        [&](const journal::RecordHeader& h, std::span<const uint8_t> bytes) {
+                          journal::EventIterator it(bytes);
+                          journal::EventView ev;
+                          for (uint64_t seq = h.seq_first; it.Next(&ev); seq++) {
+                            if (ev.type == kTickFired) seqs.push_back(seq);
+                          }
+                          return true;
+                        })
+                 .ok());
+    return seqs;
+  }
+};
+
+class SubscribersTest : public ::testing::Test {
+ protected:
+  std::string Dir() { return JoinPath(tmp_.path(), "data"); }
+  std::unique_ptr<Disk> disk_ = NewPosixDisk();
+  TempDir tmp_;
+};
+
+TEST_F(SubscribersTest, ASubscriberSeesEveryWantedCommittedEventOnceInJournalOrder) {
+  Node node(disk_.get(), Dir());
+  NoteSeqs sub;
+  SubscriberOptions o;
+  o.from_beginning = true;
+  o.events_per_handle_max = 7;  // many commits
+  SubscriberRunner runner(node.executor.get(), node.reader.get(), &sub, o);
+  runner.Start();
+  node.FireTimers("t", 60);
+  const std::vector<uint64_t> notes = node.WaitNotes(60);
+  runner.Stop();
+  EXPECT_EQ(notes, node.FiredSeqs());
+  EXPECT_EQ(sub.handled(), 60u);
+  EXPECT_GE(runner.commits(), 60u / 7);
+}
+
+TEST_F(SubscribersTest, AfterARestartItResumesAtItsDurableCursorWithoutGapsOrRepeats) {
+  {
+    Node node(disk_.get(), Dir());
+    NoteSeqs sub;
+    SubscriberOptions o;
+    o.from_beginning = true;
+    o.events_per_handle_max = 5;
+    SubscriberRunner runner(node.executor.get(), node.reader.get(), &sub, o);
+    runner.Start();
+    node.FireTimers("a", 40);
+    node.WaitNotes(10);
+    runner.Stop();  // somewhere in the middle
+    node.FireTimers("b", 40);
+  }
+  Node node(disk_.get(), Dir());  // recovery by replay: cursor and notes from the journal
+  const size_t noted_before = node.tick.notes().size();
+  EXPECT_GE(noted_before, 10u);
+  EXPECT_LT(noted_before, 80u);
+  NoteSeqs sub;
+  SubscriberRunner runner(node.executor.get(), node.reader.get(), &sub);
+  runner.Start();
+  const std::vector<uint64_t> notes = node.WaitNotes(80);
+  runner.Stop();
+  EXPECT_EQ(notes, node.FiredSeqs());  // every firing once, in order, across the restart
+  EXPECT_EQ(sub.handled(), 80u - noted_before);
+}
+
+TEST_F(SubscribersTest, ANewSubscriberStartsAtTheDurableEndUnlessAskedForTheBeginning) {
+  Node node(disk_.get(), Dir());
+  node.FireTimers("old", 5);
+  node.WaitFired(5);
+  const uint64_t fired_before = node.FiredSeqs().size();
+  ASSERT_EQ(fired_before, 5u);
+  NoteSeqs sub("late");
+  SubscriberRunner runner(node.executor.get(), node.reader.get(), &sub);
+  runner.Start();
+  for (int i = 0; i < 500 && runner.cursor() == 0; i++) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  ASSERT_GT(runner.cursor(), 0u);
+  node.FireTimers("new", 3);
+  const std::vector<uint64_t> notes = node.WaitNotes(3);
+  runner.Stop();
+  const std::vector<uint64_t> fired = node.FiredSeqs();
+  EXPECT_EQ(notes, std::vector<uint64_t>(fired.begin() + 5, fired.end()));
+}
+
+TEST_F(SubscribersTest, ACommitWhoseCursorMovedRunsNothing) {
+  Node node(disk_.get(), Dir());
+  auto commit = [&](uint64_t from, uint64_t to, uint64_t note) {
+    auto op = std::make_shared<SubscriberCommitOp>();
+    op->name = "dup";
+    op->from = from;
+    op->to = to;
+    auto n = std::make_shared<TickNoteOp>();
+    n->value = note;
+    op->ops.push_back(n);
+    return node.Submit(op);
+  };
+  Reply first = commit(0, 5, 111);
+  ASSERT_TRUE(first.status.ok()) << first.status.ToString();
+  Reply again = commit(0, 5, 111);  // its answer was "lost" and it came again
+  EXPECT_EQ(again.status.code(), StatusCode::kAborted);
+  const auto* result = std::any_cast<SubscriberCommitResult>(&again.service_result);
+  ASSERT_NE(result, nullptr);
+  EXPECT_EQ(result->cursor, 5u);
+  Reply next = commit(5, 9, 222);
+  EXPECT_TRUE(next.status.ok());
+  EXPECT_EQ(node.WaitNotes(2), (std::vector<uint64_t>{111, 222}));
+}
+
+TEST_F(SubscribersTest, KernelEventsAreNeverDelivered) {
+  class All final : public Subscriber {
+   public:
+    std::string_view name() const override { return "all"; }
+    bool Wants(uint16_t) const override { return true; }
+    std::vector<std::shared_ptr<const ServiceOp>> Handle(
+        std::span<const CommittedEvent> events) override {
+      for (const auto& e : events) {
+        EXPECT_FALSE(e.type >= kKernelEventTypeFirst && e.type < kServiceEventTypeFirst);
+        if (e.type == kTickFired) fired_++;
+      }
+      return {};
+    }
+    std::atomic<int> fired_{0};
+  } all;
+  Node node(disk_.get(), Dir());
+  SubscriberOptions o;
+  o.from_beginning = true;
+  SubscriberRunner runner(node.executor.get(), node.reader.get(), &all, o);
+  runner.Start();
+  node.FireTimers("k", 4);
+  for (int i = 0; i < 1000 && all.fired_.load() < 4; i++) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  runner.Stop();
+  EXPECT_EQ(all.fired_.load(), 4);
+}
+
+}  // namespace
+}  // namespace cb::runtime
