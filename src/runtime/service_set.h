@@ -23,6 +23,9 @@ class ServiceSet final : public Service {
   void Execute(const ServiceOp& op, ServiceContext& ctx, Reply* reply) override;
   void RunDue(ServiceContext& ctx) override;
   std::optional<TimestampNs> NextDue() const override { return timers_.NextDue(); }
+  // The kernel's state (writer thread, or before the executor starts).
+  const TimerTable& timers() const { return timers_; }
+  const CursorTable& cursors() const { return cursors_; }
   Status ApplyEvent(const journal::EventView& event, uint64_t seq,
                     TimestampNs record_timestamp) override;
   void Clear() override;
