@@ -27,7 +27,7 @@ struct RouteInput {
 
 using DecodeFn = bool (*)(const RouteInput& in, platform::OpBody* out, DecodeError* err);
 
-// One decoder per route (router.cc holds the table).
+// One decoder per route (platform_routes.cc holds the table).
 bool DecodeCreateTenant(const RouteInput&, platform::OpBody*, DecodeError*);
 bool DecodeGetTenant(const RouteInput&, platform::OpBody*, DecodeError*);
 bool DecodeListTenants(const RouteInput&, platform::OpBody*, DecodeError*);

@@ -3,6 +3,9 @@
 #include <boost/json/serialize.hpp>
 
 #include "api/decode_util.h"
+#include "api/route_table.h"
+#include "api/router.h"
+#include "base/sha256.h"
 #include "credentials/password.h"
 #include "credentials/totp.h"
 #include "identity/tokens.h"
@@ -404,5 +407,145 @@ bool DecodeRotateSigningKey(const RouteInput& in, const IdentityEdge& edge,
   out->body = std::move(op);
   return true;
 }
+
+// --- the identity service's route table (route_table.h) -----------------------------------
+
+namespace {
+
+namespace ps = platform;
+
+void SetPasswordHash(runtime::ServiceOp* op, std::string hash) {
+  auto* iop = static_cast<identity::IdentityOp*>(op);
+  std::get<identity::CreateUserOp>(iop->body).password_hash = std::move(hash);
+}
+
+// Every identity route: `F` decodes with the identity edge (KMS, state) at hand.
+template <IdentityDecodeFn F>
+bool Identity(const RouteCall& c, BuiltOp* out, DecodeError* err) {
+  if (c.identity == nullptr || c.identity->edge.state == nullptr ||
+      c.identity->edge.kms == nullptr) {
+    *err = {503, "unavailable", "Identity is not configured.", ""};
+    return false;
+  }
+  auto op = std::make_shared<identity::IdentityOp>();
+  op->caller = c.principal;
+  op->trace_id = c.trace_id;
+  op->idempotency_key = c.idempotency_key;
+  op->request_sha256 = c.request_sha256;
+  IdentityDecoded decoded;
+  if (!F(c.in, c.identity->edge, c.principal, &decoded, err)) return false;
+  op->body = std::move(decoded.body);
+  if (!decoded.password.empty()) {
+    // The body holds a password: the request hash covers every other field instead.
+    Sha256 h;
+    h.Update(c.method.data(), c.method.size());
+    h.Update(" ", 1);
+    h.Update(c.path.data(), c.path.size());
+    h.Update("\n", 1);
+    h.Update(decoded.request_digest_input.data(), decoded.request_digest_input.size());
+    op->request_sha256 = h.Finish();
+    out->password = std::move(decoded.password);
+    out->set_password_hash = SetPasswordHash;
+  }
+  out->op = std::move(op);
+  return true;
+}
+
+constexpr RouteSpec kRoutes[] = {
+    {.method = "POST",
+     .pattern = "/v1/apps",
+     .service = "identity",
+     .scope = ps::kScopeAdmin,
+     .build = Identity<DecodeCreateApp>},
+    {.method = "GET",
+     .pattern = "/v1/apps",
+     .service = "identity",
+     .scope = ps::kScopeAdmin,
+     .build = Identity<DecodeListApps>},
+    {.method = "GET",
+     .pattern = "/v1/apps/{id}",
+     .service = "identity",
+     .scope = ps::kScopeAdmin,
+     .build = Identity<DecodeGetApp>},
+    {.method = "POST",
+     .pattern = "/v1/apps/{id}/rotate_secret",
+     .service = "identity",
+     .scope = ps::kScopeAdmin,
+     .build = Identity<DecodeRotateAppSecret>},
+    {.method = "POST",
+     .pattern = "/v1/apps/{id}/revoke",
+     .service = "identity",
+     .scope = ps::kScopeAdmin,
+     .build = Identity<DecodeRevokeApp>},
+    {.method = "GET",
+     .pattern = "/v1/apps/{id}/usage",
+     .service = "identity",
+     .scope = ps::kScopeAdmin,
+     .build = Identity<DecodeAppUsage>},
+    {.method = "POST",
+     .pattern = "/v1/users",
+     .service = "identity",
+     .scope = ps::kScopeAdmin,
+     .build = Identity<DecodeCreateUser>},
+    {.method = "GET",
+     .pattern = "/v1/users",
+     .service = "identity",
+     .scope = ps::kScopeAdmin,
+     .build = Identity<DecodeListUsers>},
+    {.method = "GET",
+     .pattern = "/v1/users/{id}",
+     .service = "identity",
+     .scope = ps::kScopeAdmin,
+     .build = Identity<DecodeGetUser>},
+    {.method = "POST",
+     .pattern = "/v1/users/{id}/totp",
+     .service = "identity",
+     .scope = ps::kScopeAdmin,
+     .build = Identity<DecodeEnrollTotp>},
+    {.method = "POST",
+     .pattern = "/v1/users/{id}/totp/confirm",
+     .service = "identity",
+     .scope = ps::kScopeAdmin,
+     .build = Identity<DecodeConfirmTotp>},
+    {.method = "GET",
+     .pattern = "/v1/users/{id}/sessions",
+     .service = "identity",
+     .scope = ps::kScopeAdmin,
+     .build = Identity<DecodeListSessions>},
+    {.method = "POST",
+     .pattern = "/v1/sessions/{id}/revoke",
+     .service = "identity",
+     .scope = ps::kScopeAdmin,
+     .build = Identity<DecodeRevokeSession>},
+    {.method = "POST",
+     .pattern = "/v1/consents",
+     .service = "identity",
+     .scope = ps::kScopeConsentsWrite,
+     .build = Identity<DecodeCreateConsent>},
+    {.method = "GET",
+     .pattern = "/v1/consents",
+     .service = "identity",
+     .scope = ps::kScopeConsentsRead,
+     .build = Identity<DecodeListConsents>},
+    {.method = "GET",
+     .pattern = "/v1/consents/{id}",
+     .service = "identity",
+     .scope = ps::kScopeConsentsRead,
+     .build = Identity<DecodeGetConsent>},
+    {.method = "POST",
+     .pattern = "/v1/consents/{id}/revoke",
+     .service = "identity",
+     .scope = ps::kScopeConsentsWrite,
+     .build = Identity<DecodeRevokeConsent>},
+    {.method = "POST",
+     .pattern = "/v1/signing_keys/rotate",
+     .service = "identity",
+     .scope = ps::kScopeAdmin,
+     .build = Identity<DecodeRotateSigningKey>},
+};
+
+}  // namespace
+
+std::span<const RouteSpec> IdentityRoutes() { return kRoutes; }
 
 }  // namespace cb::api

@@ -6,7 +6,10 @@
 #include <atomic>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
+#include <string_view>
+#include <vector>
 
 #include "api/identity_routes.h"
 #include "credentials/password.h"
@@ -24,6 +27,8 @@ namespace cb::api {
 
 class EventFeed;
 class ReadPool;
+struct RouteSpec;
+struct BuiltOp;
 
 struct ApiOptions {
   gateway::RateLimit per_key{.rate_per_s = 0, .burst = 0};  // 0: unlimited
@@ -77,9 +82,26 @@ class ApiHandler final : public http::Handler {
 
  private:
   struct Impl;
+  struct Exchange;
+  using ExchangePtr = std::shared_ptr<Exchange>;
   std::unique_ptr<Impl> impl_;
+  // The request pipeline (router.cc, router_v1.cc): each stage answers through Finish and
+  // returns false (or nothing) when it did, so the next stage never runs.
+  void Finish(const ExchangePtr& ex, http::Response res) const;
+  bool ServeOperational(const http::Request& req, const ExchangePtr& ex);
+  bool ServePreflight(const http::Request& req, const ExchangePtr& ex);
+  void ServeOAuth(http::Request&& req, const ExchangePtr& ex);
+  void ServeV1(http::Request&& req, const ExchangePtr& ex);
+  bool CheckAddressLimit(const http::Request& req, const ExchangePtr& ex);
+  std::optional<platform::Principal> Authenticate(const http::Request& req, const ExchangePtr& ex);
+  bool Authorize(const platform::Principal& principal, const RouteSpec& route,
+                 const ExchangePtr& ex);
+  bool Build(const http::Request& req, const RouteSpec& route,
+             const std::vector<std::string_view>& params, const platform::Principal& principal,
+             const ExchangePtr& ex, BuiltOp* out);
+  void Submit(BuiltOp&& built, const platform::Principal& principal, const ExchangePtr& ex);
   void ServeEvents(const http::Request& req, const platform::Principal& principal,
-                   const std::string& trace_id, std::function<void(http::Response)> finish);
+                   const ExchangePtr& ex);
 
   std::atomic<runtime::Executor*> executor_{nullptr};
   std::atomic<EventFeed*> event_feed_{nullptr};

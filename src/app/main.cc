@@ -2,6 +2,7 @@
 #include <CLI/CLI.hpp>
 #include <cstdio>
 
+#include "api/route_table.h"
 #include "app/commands.h"
 #include "app/serve_config.h"
 
@@ -111,6 +112,8 @@ int main(int argc, char** argv) {
       ->check(CLI::Range(uint64_t{1}, uint64_t{10'000'000}));
 
   std::string lookup_dir, lookup_id;
+  auto* routes_cmd = app.add_subcommand(
+      "routes", "Print every /v1 route (method, pattern, service, scope, step-up) and scope");
   auto* lookup_cmd = app.add_subcommand("lookup-transfer", "Find a transfer by id (replays)");
   lookup_cmd->add_option("--data", lookup_dir)->required();
   lookup_cmd->add_option("--id", lookup_id, "Decimal transfer id")->required();
@@ -155,6 +158,10 @@ int main(int argc, char** argv) {
   if (replay_cmd->parsed()) return cb::app::RunReplay(replay_dir, as_of);
   if (verify_cmd->parsed()) return cb::app::RunAuditVerify(audit_dir);
   if (sim_cmd->parsed()) return cb::app::RunSim(sim_seed, sim_steps, sim_seeds);
+  if (routes_cmd->parsed()) {
+    std::fputs(cb::api::DumpRoutes().c_str(), stdout);
+    return 0;
+  }
   if (lookup_cmd->parsed()) return cb::app::RunLookupTransfer(lookup_dir, lookup_id, lookup_count);
   return 2;
 }

@@ -29,6 +29,12 @@ constexpr Named kNames[] = {
 constexpr size_t kScopeTextCharsMax = 1024;
 }  // namespace
 
+std::vector<std::string_view> AllScopeNames() {
+  std::vector<std::string_view> out;
+  for (const Named& n : kNames) out.push_back(n.name);
+  return out;
+}
+
 const char* ScopeName(ScopeSet one_bit) {
   for (const Named& n : kNames) {
     if (n.bit == one_bit) return n.name;

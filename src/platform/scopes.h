@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "platform/model.h"
 
@@ -37,6 +38,8 @@ constexpr ScopeSet kScopesRead = kScopeAccountsRead | kScopeBalancesRead | kScop
 constexpr ScopeSet kScopesConsentable =
     kScopeAccountsRead | kScopeBalancesRead | kScopeTransactionsRead | kScopePaymentsWrite;
 
+// Every scope's name, in table order (what `corebank routes` lists).
+std::vector<std::string_view> AllScopeNames();
 // "accounts.read", ...; nullptr for anything but a single known bit.
 const char* ScopeName(ScopeSet one_bit);
 // Space-separated scope list (RFC 6749 §3.3). False on an unknown name (set in *unknown).

@@ -4,10 +4,11 @@
 // follow hold. No server needed.
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
-import { REPO, spec } from './lib.mjs';
+import { COREBANK, REPO, spec } from './lib.mjs';
 
 const OPERATIONAL = ['GET /healthz', 'GET /readyz', 'GET /metrics', 'GET /v1/openapi.yaml'];
 // The OAuth 2.0 / OIDC endpoints and pages (src/oauth/handler.cc): their own request and error
@@ -37,28 +38,29 @@ const OAUTH = [
 const read = (...p) => readFileSync(join(REPO, ...p), 'utf8');
 const norm = (p) => p.replace(/\{[^}]*\}/g, '{}');
 
-// kScopeAccountsRead -> "accounts.read", from the name table in src/platform/scopes.cc.
+// What the binary says it serves: `corebank routes` prints the route registry (every
+// service's table) and the scope table, so these checks never parse C++ source.
+//   route METHOD PATTERN service=S scope=X step_up=B
+//   scope NAME
+const DUMP = execFileSync(COREBANK, ['routes'], { encoding: 'utf8' });
+
 function scopeNames() {
-  const src = read('src', 'platform', 'scopes.cc');
-  const table = src.slice(src.indexOf('kNames[]'), src.indexOf('};', src.indexOf('kNames[]')));
-  const pairs = [...table.matchAll(/\{(kScope\w+),\s*"([^"]+)"\}/g)].map(([, k, n]) => [k, n]);
-  assert.ok(pairs.length >= 15, 'parsed the scope name table');
-  return new Map(pairs);
+  const names = [...DUMP.matchAll(/^scope (\S+)$/gm)].map((m) => m[1]);
+  assert.ok(names.length >= 15, 'corebank routes lists the scopes');
+  return names;
 }
 
-// [{key: "GET /v1/accounts/{}", scope: "accounts.read"}] from src/api/router.cc kRoutes.
+// [{key: "GET /v1/accounts/{}", scope: "accounts.read", service, stepUp}].
 function routerRoutes() {
-  const src = read('src', 'api', 'router.cc');
-  const table = src.slice(src.indexOf('kRoutes[]'), src.indexOf('};', src.indexOf('kRoutes[]')));
-  const names = scopeNames();
-  // One entry: {"METHOD", "pattern", decode, idecode, ps::kScopeX[, step_up]}.
-  const routes = [...table.matchAll(/\{"(GET|POST)",\s*"([^"]+)",([^{}]*)\}/g)].map(([, m, p, rest]) => {
-    const scope = rest.match(/ps::(kScope\w+)/);
-    assert.ok(scope, `kRoutes ${m} ${p}: no ps::kScope... in its entry`);
-    assert.ok(names.has(scope[1]), `kRoutes ${m} ${p}: ${scope[1]} is not in scopes.cc kNames`);
-    return { key: `${m} ${norm(p)}`, scope: names.get(scope[1]) };
-  });
-  assert.ok(routes.length >= 45, 'parsed the kRoutes table');
+  const names = new Set(scopeNames());
+  const routes = [...DUMP.matchAll(/^route (GET|POST) (\S+) service=(\S+) scope=(\S+) step_up=(true|false)$/gm)].map(
+    ([, m, p, service, scope, stepUp]) => {
+      assert.ok(names.has(scope), `route ${m} ${p}: scope ${scope} is not a known scope`);
+      return { key: `${m} ${norm(p)}`, scope, service, stepUp: stepUp === 'true' };
+    },
+  );
+  assert.ok(routes.length >= 45, 'corebank routes lists the routes');
+  assert.equal(routes.length, DUMP.split('\n').filter((l) => l.startsWith('route ')).length, 'every route line parsed');
   return routes;
 }
 
@@ -98,6 +100,7 @@ function documented() {
 function emittedRestCodes() {
   const files = [
     ['src', 'api', 'router.cc'],
+    ['src', 'api', 'router_v1.cc'],
     ['src', 'api', 'decode.cc'],
     ['src', 'api', 'decode_util.h'],
     ['src', 'api', 'identity_routes.cc'],
@@ -113,7 +116,7 @@ function emittedRestCodes() {
   const codes = new Set();
   const res = [
     /\bFail\(\s*err_?,\s*"([a-z_]+)"/g,
-    /\b(?:[Ee]rror|ErrorAnswer)\(\s*\d{3},\s*"[a-z_]+",\s*"([a-z_]+)"/g,
+    /\b(?:[Ee]rror|ErrorAnswer|fail)\(\s*\d{3},\s*"[a-z_]+",\s*"([a-z_]+)"/g,
     /\bNotFound\(\s*"([a-z_]+)"/g,
     /\bErrorBody\(\s*[^,()]+,\s*"([a-z_]+)"/g,
   ];
@@ -122,8 +125,8 @@ function emittedRestCodes() {
     for (const re of res) for (const [, c] of src.matchAll(re)) codes.add(c);
   }
   // ServeEvents has its own error(status, code, message, param).
-  const router = read('src', 'api', 'router.cc');
-  const events = router.slice(router.indexOf('void ApiHandler::ServeEvents('), router.indexOf('void ApiHandler::Handle('));
+  const router = read('src', 'api', 'router_v1.cc');
+  const events = router.slice(router.indexOf('void ApiHandler::ServeEvents('));
   assert.ok(events.length > 100, 'found ServeEvents');
   for (const [, c] of events.matchAll(/\berror\(\s*\d{3},\s*"([a-z_]+)"/g)) codes.add(c);
   assert.ok(codes.size >= 40, `parsed the emitted codes (${codes.size})`);
@@ -149,7 +152,7 @@ function emittedOAuthErrors() {
 }
 
 describe('api/openapi.yaml', () => {
-  test('documents exactly the routes in src/api/router.cc kRoutes, plus the operational and the OAuth ones', () => {
+  test('documents exactly the routes `corebank routes` lists, plus the operational and the OAuth ones', () => {
     const want = [...routerRoutes().map((r) => r.key), ...OPERATIONAL, ...OAUTH].sort();
     const have = documented().map((o) => o.key).sort();
     assert.deepEqual(have, want);
@@ -166,22 +169,22 @@ describe('api/openapi.yaml', () => {
     assert.equal(spec.components.securitySchemes.bearerAuth.scheme, 'bearer');
   });
 
-  test('the oauth2 scheme has both flows at the issuer-relative endpoints and lists every scope of scopes.cc', () => {
+  test('the oauth2 scheme has both flows at the issuer-relative endpoints and lists every scope `corebank routes` lists', () => {
     const o = spec.components.securitySchemes.oauth2;
     assert.equal(o.type, 'oauth2');
     assert.equal(o.flows.clientCredentials.tokenUrl, '/oauth2/token');
     assert.equal(o.flows.authorizationCode.authorizationUrl, '/oauth2/authorize');
     assert.equal(o.flows.authorizationCode.tokenUrl, '/oauth2/token');
-    const all = [...scopeNames().values()];
+    const all = scopeNames();
     for (const flow of ['clientCredentials', 'authorizationCode']) {
       const scopes = o.flows[flow].scopes;
-      assert.deepEqual(Object.keys(scopes), all, `${flow}: the scope list, in scopes.cc order`);
+      assert.deepEqual(Object.keys(scopes), all, `${flow}: the scope list, in the scope table's order`);
       for (const [name, text] of Object.entries(scopes)) assert.ok(typeof text === 'string' && text.length > 3, `${flow}: ${name} has a description`);
     }
     assert.deepEqual(spec.components.schemas.Scope.enum, all, 'schemas/Scope lists the same scopes');
   });
 
-  test("each kRoutes entry's scope is its operation's x-required-scope, and its oauth2 security", () => {
+  test("each route's scope is its operation's x-required-scope, and its oauth2 security", () => {
     const ops = new Map(documented().map((o) => [o.key, o.op]));
     for (const { key, scope } of routerRoutes()) {
       const op = ops.get(key);

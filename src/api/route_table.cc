@@ -1,0 +1,96 @@
+#include "api/route_table.h"
+
+#include "base/check.h"
+
+namespace cb::api {
+
+namespace {
+
+namespace ps = platform;
+
+// Served at the edge from the journal (api/event_feed.h), not by a service's op.
+constexpr RouteSpec kEdgeRoutes[] = {
+    {.method = "GET",
+     .pattern = "/v1/events",
+     .service = "edge",
+     .scope = ps::kScopeEventsRead,
+     .kind = RouteKind::kEventFeed},
+};
+
+// Splits "/v1/a/b" into segments and matches a pattern; fills the {} params.
+bool Match(std::string_view pattern, std::string_view path, std::vector<std::string_view>* params) {
+  params->clear();
+  while (!pattern.empty() || !path.empty()) {
+    if (pattern.empty() || path.empty() || pattern[0] != '/' || path[0] != '/') return false;
+    pattern.remove_prefix(1);
+    path.remove_prefix(1);
+    const size_t pe = pattern.find('/');
+    const size_t ae = path.find('/');
+    const std::string_view pseg = pattern.substr(0, pe);
+    const std::string_view aseg = path.substr(0, ae);
+    if (!pseg.empty() && pseg[0] == '{') {
+      if (aseg.empty()) return false;
+      params->push_back(aseg);
+    } else if (pseg != aseg) {
+      return false;
+    }
+    pattern = pe == std::string_view::npos ? "" : pattern.substr(pe);
+    path = ae == std::string_view::npos ? "" : path.substr(ae);
+  }
+  return true;
+}
+
+std::vector<const RouteSpec*> BuildRegistry() {
+  std::vector<const RouteSpec*> all;
+  // The registration list: one line a service.
+  for (std::span<const RouteSpec> table : {PlatformRoutes(), EdgeRoutes(), IdentityRoutes()}) {
+    for (const RouteSpec& r : table) {
+      CB_CHECK(r.method == "GET" || r.method == "POST");
+      CB_CHECK(r.pattern.substr(0, 4) == "/v1/");
+      CB_CHECK(platform::ScopeName(r.scope) != nullptr);  // exactly one known scope
+      CB_CHECK((r.kind == RouteKind::kOp) == (r.build != nullptr));
+      for (const RouteSpec* other : all) {  // one owner a method and pattern
+        CB_CHECK(other->method != r.method || other->pattern != r.pattern);
+      }
+      all.push_back(&r);
+    }
+  }
+  return all;
+}
+
+}  // namespace
+
+std::span<const RouteSpec> EdgeRoutes() { return kEdgeRoutes; }
+
+const std::vector<const RouteSpec*>& AllRoutes() {
+  static const std::vector<const RouteSpec*> all = BuildRegistry();
+  return all;
+}
+
+const RouteSpec* FindRoute(std::string_view method, std::string_view path,
+                           std::vector<std::string_view>* params, bool* path_known) {
+  *path_known = false;
+  for (const RouteSpec* r : AllRoutes()) {
+    if (!Match(r->pattern, path, params)) continue;
+    *path_known = true;
+    if (method == r->method) return r;
+  }
+  params->clear();
+  return nullptr;
+}
+
+std::string DumpRoutes() {
+  std::string out;
+  for (const RouteSpec* r : AllRoutes()) {
+    out.append("route ").append(r->method).append(" ").append(r->pattern);
+    out.append(" service=").append(r->service);
+    out.append(" scope=").append(platform::ScopeName(r->scope));
+    out.append(r->step_up ? " step_up=true\n" : " step_up=false\n");
+  }
+  for (std::string_view scope : platform::AllScopeNames()) {
+    out.append("scope ").append(scope).append("\n");
+  }
+  return out;
+}
+
+}  // namespace cb::api

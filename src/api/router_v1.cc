@@ -1,0 +1,386 @@
+// The /v1 half of the router's pipeline: route, limits, authentication, scope and step-up,
+// decode (with the Idempotency-Key), then submit to the shard or serve an idempotent replay.
+#include <algorithm>
+
+#include "api/event_feed.h"
+#include "api/read_pool.h"
+#include "api/route_table.h"
+#include "api/router.h"
+#include "api/router_impl.h"
+#include "identity/model.h"
+#include "platform/ids.h"
+#include "platform/render.h"
+#include "platform/state.h"
+
+namespace cb::api {
+
+namespace {
+constexpr size_t kIdempotencyKeyCharsMax = 255;
+}  // namespace
+
+void ApiHandler::ServeV1(http::Request&& req, const ExchangePtr& ex) {
+  std::vector<std::string_view> params;
+  bool path_known = false;
+  const RouteSpec* route = FindRoute(req.method, req.path(), &params, &path_known);
+  if (route == nullptr) {
+    if (path_known) {
+      return Finish(ex, ex->Error(405, "invalid_request_error", "method_not_allowed",
+                                  "This method is not allowed on this path."));
+    }
+    return Finish(
+        ex, ex->Error(404, "invalid_request_error", "route_not_found", "No route for this path."));
+  }
+  ex->route = route->pattern;
+  // Path segments arrive percent-encoded ("%2B44..." for an alias "+44..."); decode them.
+  std::vector<std::string> decoded_params(params.size());
+  for (size_t i = 0; i < params.size(); i++) {
+    if (!PercentDecode(params[i], &decoded_params[i])) {
+      return Finish(ex, ex->Error(400, "invalid_request_error", "parameter_invalid",
+                                  "Malformed percent-encoding in the path.", "path"));
+    }
+    params[i] = decoded_params[i];
+  }
+  if (!CheckAddressLimit(req, ex)) return;
+  const std::optional<platform::Principal> principal = Authenticate(req, ex);
+  if (!principal || !Authorize(*principal, *route, ex)) return;
+  if (route->kind == RouteKind::kEventFeed) {
+    if (principal->delegated()) {
+      return Finish(ex, ex->Error(403, "permission_error", "not_allowed_for_customer",
+                                  "A customer's token may not read the tenant's event feed."));
+    }
+    return ServeEvents(req, *principal, ex);
+  }
+  BuiltOp built;
+  if (!Build(req, *route, params, *principal, ex, &built)) return;
+  Submit(std::move(built), *principal, ex);
+}
+
+bool ApiHandler::CheckAddressLimit(const http::Request& req, const ExchangePtr& ex) {
+  Impl& impl = *impl_;
+  if (impl.options.per_ip.rate_per_s == 0) return true;
+  const gateway::Decision d =
+      impl.limiter.Take("ip:" + req.remote_ip, impl.options.per_ip, NowNs());
+  if (d.allowed) return true;
+  Finish(ex, ex->Limited("Too many requests from this address.", d.retry_after_ms));
+  return false;
+}
+
+// The bearer credential (an API key or an access token), or the 401/429 already answered.
+std::optional<platform::Principal> ApiHandler::Authenticate(const http::Request& req,
+                                                            const ExchangePtr& ex) {
+  Impl& impl = *impl_;
+  const std::string_view auth = req.header("Authorization");
+  if (auth.empty()) {
+    http::Response res = ex->Error(401, "authentication_error", "authentication_required",
+                                   "Send an API key: Authorization: Bearer sk_...");
+    res.headers.push_back({"WWW-Authenticate", "Bearer"});
+    Finish(ex, std::move(res));
+    return std::nullopt;
+  }
+  // An address whose credentials keep failing (forged tokens each cost a signature check) is
+  // refused before the check once it spent the unauthenticated budget; only failures count.
+  // API keys are cheap to check and skip the look-up (their failures still count).
+  const uint64_t now = NowNs();
+  auto failures_key = [&req] { return "auth-fail-ip:" + req.remote_ip; };
+  const bool jwt_shaped = std::count(auth.begin(), auth.end(), '.') == 2;
+  if (jwt_shaped &&
+      !impl.limiter.WouldAllow(failures_key(), impl.options.unauthenticated_per_ip, now)) {
+    http::Response res = ex->Error(429, "rate_limit_error", "rate_limited",
+                                   "Too many failed authentications from this address.");
+    res.headers.push_back({"Retry-After", "1"});
+    Finish(ex, std::move(res));
+    return std::nullopt;
+  }
+  std::optional<platform::Principal> principal;
+  std::string auth_error = "The API key is not valid.";
+  if (auth.size() > 7 && (auth.substr(0, 7) == "Bearer " || auth.substr(0, 7) == "bearer ")) {
+    principal = impl.Verify(auth.substr(7), &auth_error);
+  }
+  if (principal) {
+    const bool token = principal->kind == platform::PrincipalKind::kAccessToken;
+    ex->key_id = token ? platform::FormatId(identity::prefix::kApp, principal->client)
+                       : platform::FormatId(platform::prefix::kApiKey, principal->key.value);
+    ex->tenant = platform::FormatId(platform::prefix::kTenant, principal->tenant.value);
+    return principal;
+  }
+  impl.limiter.Take(failures_key(), impl.options.unauthenticated_per_ip, now);
+  // Anything that is not shaped like a JWT (header.payload.signature) was meant as a key.
+  const std::string_view presented = auth.size() > 7 ? auth.substr(7) : std::string_view();
+  const bool api_key = std::count(presented.begin(), presented.end(), '.') != 2;
+  if (api_key) auth_error = "The API key is not valid.";
+  http::Response res = ex->Error(401, "authentication_error",
+                                 api_key ? "invalid_api_key" : "invalid_token", auth_error);
+  std::string challenge = R"(Bearer error="invalid_token", error_description=")";
+  for (char c : auth_error) {
+    if (c != '"' && c != '\\') challenge.push_back(c);
+  }
+  challenge.push_back('"');
+  res.headers.push_back({"WWW-Authenticate", std::move(challenge)});
+  Finish(ex, std::move(res));
+  return std::nullopt;
+}
+
+// Per-key and per-app limits, the route's scope, the step-up for money movements; counts
+// an app's usage. False when it answered.
+bool ApiHandler::Authorize(const platform::Principal& principal, const RouteSpec& route,
+                           const ExchangePtr& ex) {
+  Impl& impl = *impl_;
+  const ApiIdentityDeps* id = impl.identity_deps.load();
+  const bool token = principal.kind == platform::PrincipalKind::kAccessToken;
+  const uint64_t now = NowNs();
+  if (impl.options.per_key.rate_per_s > 0) {
+    const gateway::Decision d = impl.limiter.Take(ex->key_id, impl.options.per_key, now);
+    if (!d.allowed) {
+      Finish(ex, ex->Limited("Too many requests for this API key.", d.retry_after_ms));
+      return false;
+    }
+  }
+  if (token && id != nullptr && id->edge.state != nullptr) {
+    // An app's own limit, over the per-key default.
+    const auto app_rate = id->edge.state->ReadAppRateLimit(identity::AppId(principal.client));
+    if (app_rate && *app_rate > 0) {
+      const gateway::Decision d = impl.limiter.Take(
+          "app:" + ex->key_id, {.rate_per_s = *app_rate, .burst = *app_rate}, now);
+      if (!d.allowed) {
+        Finish(ex, ex->Limited("Too many requests for this app.", d.retry_after_ms));
+        return false;
+      }
+    }
+  }
+  if ((principal.scopes & route.scope) != route.scope) {
+    if (!token) {
+      Finish(ex, ex->Error(403, "permission_error", "insufficient_permissions",
+                           std::string("This API key's role (") +
+                               platform::RoleName(principal.role) + ") may not do this."));
+      return false;
+    }
+    const std::string scope = platform::ScopeName(route.scope);
+    http::Response res = ex->Error(403, "permission_error", "insufficient_scope",
+                                   "The token's scope does not include " + scope + ".");
+    res.headers.push_back(
+        {"WWW-Authenticate", R"(Bearer error="insufficient_scope", scope=")" + scope + "\""});
+    Finish(ex, std::move(res));
+    return false;
+  }
+  // Step-up (RFC 9470): a user moving money must have passed the second factor.
+  if (route.step_up && token && principal.user != 0 && impl.options.step_up_payments &&
+      principal.acr < platform::AuthLevel::kMfa) {
+    http::Response res = ex->Error(401, "authentication_error", "insufficient_user_authentication",
+                                   "This needs a second factor: authorize again with acr_values="
+                                   "urn:corebank:acr:mfa.");
+    res.headers.push_back(
+        {"WWW-Authenticate",
+         R"(Bearer error="insufficient_user_authentication", error_description="A second factor is required", acr_values="urn:corebank:acr:mfa")"});
+    Finish(ex, std::move(res));
+    return false;
+  }
+  if (token && id != nullptr && id->oauth != nullptr) {
+    id->oauth->CountUsage(identity::AppId(principal.client), route.pattern, SystemClock().NowNs());
+  }
+  return true;
+}
+
+// The Idempotency-Key, the request's shape, and the route's builder. False when it answered.
+bool ApiHandler::Build(const http::Request& req, const RouteSpec& route,
+                       const std::vector<std::string_view>& params,
+                       const platform::Principal& principal, const ExchangePtr& ex, BuiltOp* out) {
+  const bool is_post = req.method == "POST";
+  const std::string_view path = req.path();
+  auto fail = [&](int status, std::string_view type, std::string_view code,
+                  std::string_view message, std::string_view param) {
+    Finish(ex, ex->Error(status, type, code, message, param));
+    return false;
+  };
+  std::string idempotency_key;
+  Hash256 request_sha256{};
+  if (is_post) {
+    const std::string_view key = req.header("Idempotency-Key");
+    if (key.empty()) {
+      return fail(400, "invalid_request_error", "idempotency_key_missing",
+                  "Every POST needs an Idempotency-Key header.", "Idempotency-Key");
+    }
+    if (key.size() > kIdempotencyKeyCharsMax || !IsPrintableAscii(key)) {
+      return fail(400, "invalid_request_error", "parameter_invalid",
+                  "Idempotency-Key must be 1-255 printable ASCII characters.", "Idempotency-Key");
+    }
+    idempotency_key = std::string(key);
+    Sha256 h;
+    h.Update(req.method.data(), req.method.size());
+    h.Update(" ", 1);
+    h.Update(path.data(), path.size());
+    h.Update("\n", 1);
+    h.Update(req.body.data(), req.body.size());
+    request_sha256 = h.Finish();
+  }
+  RouteInput in;
+  in.path_params = params;
+  in.body = req.body;
+  if (!ParseQuery(req.query(), &in.query)) {
+    return fail(400, "invalid_request_error", "parameter_invalid", "The query string is malformed.",
+                "query");
+  }
+  if (!is_post && !req.body.empty()) {
+    return fail(400, "invalid_request_error", "parameter_invalid", "GET requests carry no body.",
+                "");
+  }
+  if (is_post && !req.body.empty() &&
+      req.header("Content-Type").substr(0, 16) != "application/json") {
+    return fail(415, "invalid_request_error", "unsupported_media_type",
+                "Send JSON with Content-Type: application/json.", "");
+  }
+  const RouteCall call{.method = req.method,
+                       .path = path,
+                       .in = in,
+                       .principal = principal,
+                       .trace_id = ex->trace.trace_id,
+                       .idempotency_key = idempotency_key,
+                       .request_sha256 = request_sha256,
+                       .identity = impl_->identity_deps.load()};
+  DecodeError derr;
+  if (route.build(call, out, &derr)) return true;
+  const char* type = derr.http_status == 403   ? "permission_error"
+                     : derr.http_status >= 500 ? "api_error"
+                                               : "invalid_request_error";
+  return fail(derr.http_status, type, derr.code, derr.message, derr.param);
+}
+
+// To the shard; the answer goes out when the executor replies (after the batch is durable),
+// or, for an idempotent replay, with the recorded bytes (cache, or the journal on the read
+// pool: never on the writer or journal thread).
+void ApiHandler::Submit(BuiltOp&& built, const platform::Principal& principal,
+                        const ExchangePtr& ex) {
+  runtime::Executor* executor = executor_.load();
+  if (executor == nullptr) {
+    http::Response res = ex->Error(503, "api_error", "unavailable", "The server is starting.");
+    res.headers.push_back({"Retry-After", "1"});
+    return Finish(ex, std::move(res));
+  }
+  journal::JournalReader* reader = journal_reader_.load();
+  ReadPool* pool = read_pool_.load();
+  ReplayCache* cache = &impl_->replay_cache;
+  const u128 tenant = principal.tenant.value;
+  // Runs on the writer or the journal thread: it must never wait on the disk.
+  auto on_reply = [this, ex, reader, pool, cache, executor, tenant](runtime::Reply&& reply) {
+    const std::string& trace_id = ex->trace.trace_id;
+    if (!reply.status.ok() || !reply.replayed) {
+      // Fresh answers are not copied into the cache: that copy (and the cache's pages) cost
+      // every answer time on this thread and most keys are never replayed. The first replay
+      // of a key reads the journal on the read pool and caches it for the retries after it.
+      return Finish(ex, FromReply(std::move(reply), trace_id));
+    }
+    if (std::optional<std::string> body = cache->Get(reply.replay_seq)) {
+      reply.body = *std::move(body);
+      return Finish(ex, FromReply(std::move(reply), trace_id));
+    }
+    const uint64_t durable = executor->stats().durable_seq_next.load();
+    auto job = [this, ex, reader, cache, durable, reply = std::move(reply)]() mutable {
+      ReadRecordedBody(reader, durable, &reply);
+      if (reply.status.ok()) cache->Put(reply.replay_seq, reply.body);
+      Finish(ex, FromReply(std::move(reply), ex->trace.trace_id));
+    };
+    if (reader == nullptr || pool == nullptr ||
+        !pool->Post(std::move(job), platform::IdBytes(tenant))) {
+      Finish(ex, Overloaded(trace_id));
+    }
+  };
+  auto submit_error = [this, ex](const Status& st) {
+    http::Response res;
+    res.status = 503;
+    res.body =
+        st.code() == StatusCode::kResourceExhausted
+            ? platform::ErrorBody("api_error", "overloaded",
+                                  "The server is at capacity; retry shortly.", "",
+                                  ex->trace.trace_id)
+            : platform::ErrorBody("api_error", "unavailable",
+                                  "The ledger is not accepting commands.", "", ex->trace.trace_id);
+    res.headers.push_back({"Retry-After", "1"});
+    Finish(ex, std::move(res));
+  };
+  if (built.password.empty()) {
+    Status st = executor->Submit(runtime::ServiceCmd{std::move(built.op)}, std::move(on_reply));
+    if (!st.ok()) submit_error(st);
+    return;
+  }
+  // A password is hashed (argon2id) on the password pool, never on an io thread or the
+  // writer; the op is submitted from the pool's thread when the hash is ready.
+  const ApiIdentityDeps* id = impl_->identity_deps.load();
+  if (id == nullptr || id->passwords == nullptr) {
+    return submit_error(Status::Unavailable("no password pool"));
+  }
+  const bool accepted = id->passwords->SubmitHash(
+      std::move(built.password), id->password_policy,
+      [op = std::move(built.op), set_hash = built.set_password_hash, executor,
+       on_reply = std::move(on_reply), submit_error](Result<std::string> hash) mutable {
+        if (!hash.ok()) return submit_error(Status::Unavailable(hash.status().message()));
+        set_hash(op.get(), *std::move(hash));
+        Status st = executor->Submit(runtime::ServiceCmd{std::move(op)}, std::move(on_reply));
+        if (!st.ok()) submit_error(st);
+      });
+  if (!accepted) submit_error(Status::ResourceExhausted("password pool full"));
+}
+
+// GET /v1/events: the tenant's events from the journal, on the read pool.
+void ApiHandler::ServeEvents(const http::Request& req, const platform::Principal& principal,
+                             const ExchangePtr& ex) {
+  const std::string& trace_id = ex->trace.trace_id;
+  auto finish = [this, &ex](http::Response res) { Finish(ex, std::move(res)); };
+  auto error = [&](int status, std::string_view code, std::string_view message,
+                   std::string_view param) {
+    http::Response res;
+    res.status = status;
+    res.body = platform::ErrorBody(status == 400 ? "invalid_request_error" : "api_error", code,
+                                   message, param, trace_id);
+    return res;
+  };
+  std::map<std::string, std::string> query;
+  if (!ParseQuery(req.query(), &query)) {
+    return finish(error(400, "parameter_invalid", "The query string is malformed.", "query"));
+  }
+  uint64_t after = 0;
+  uint32_t limit = 10;
+  for (const auto& [k, v] : query) {
+    const auto n = ParseU128(v);
+    if (k == "after" || k == "cursor") {
+      if (!n || *n >= UINT64_MAX)
+        return finish(error(400, "parameter_invalid", "Must be a sequence number.", k));
+      after = static_cast<uint64_t>(*n);
+    } else if (k == "limit") {
+      if (!n || *n < 1 || *n > 100) {
+        return finish(error(400, "limit_invalid", "limit must be an integer from 1 to 100.", k));
+      }
+      limit = static_cast<uint32_t>(*n);
+    } else {
+      return finish(error(400, "unknown_field", "Unknown query parameter.", k));
+    }
+  }
+  runtime::Executor* executor = executor_.load();
+  EventFeed* feed = event_feed_.load();
+  ReadPool* pool = read_pool_.load();
+  if (executor == nullptr || feed == nullptr || pool == nullptr) {
+    return finish(error(503, "unavailable", "The server is starting.", ""));
+  }
+  // The feed reads journal files: on the read pool, never on this io loop.
+  const uint64_t durable = executor->stats().durable_seq_next.load();
+  const bool posted = pool->Post(
+      [this, feed, principal, after, limit, durable, ex] {
+        const std::string& trace = ex->trace.trace_id;
+        auto page = feed->Read(principal, after, limit, durable);
+        http::Response res;
+        if (!page.ok()) {
+          // Segment names and offsets are for the operator's log, not for the client.
+          std::fprintf(stderr, "corebank: event feed read failed (trace %s): %s\n",
+                       trace.c_str(), page.status().ToString().c_str());
+          res.status = 500;
+          res.body = platform::ErrorBody(
+              "api_error", "internal_error",
+              "The event feed could not be read; the trace id is logged.", "", trace);
+        } else {
+          res.body = std::move(page->body);
+        }
+        Finish(ex, std::move(res));
+      },
+      platform::IdBytes(principal.tenant.value));
+  if (!posted) Finish(ex, Overloaded(trace_id));
+}
+
+}  // namespace cb::api
