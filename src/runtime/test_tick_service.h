@@ -1,5 +1,5 @@
 #pragma once
-// Tests only: a tiny service over the kernel. It schedules and cancels durable timers on
+// Tests and the simulator only: a tiny service over the kernel. It schedules and cancels durable timers on
 // command, records every firing as its own event (so recovery and replay can be compared
 // with what ran), and notes values subscribers send it.
 #include <cstring>

@@ -59,6 +59,11 @@ class TimerTable {
 
   std::optional<TimestampNs> NextDue() const;
   const Timer* Find(uint32_t service_id, std::string_view key) const;
+  // Every scheduled timer, in (service, key) order (checks and tools).
+  template <typename F>
+  void ForEach(F&& visit) const {
+    for (const auto& [k, t] : by_key_) visit(t);
+  }
   size_t size() const { return by_key_.size(); }
 
   // Replay of a kernel timer event (`seq` is its journal sequence).

@@ -6,11 +6,16 @@
 #include <vector>
 
 #include "base/rng.h"
+#include "base/sha256.h"
+#include "journal/reader.h"
 #include "journal/sim_disk.h"
 #include "ledger/currency.h"
 #include "ledger/ledger.h"
 #include "runtime/replay.h"
+#include "runtime/service_set.h"
 #include "runtime/shard.h"
+#include "runtime/subscribers.h"
+#include "runtime/test_tick_service.h"
 
 namespace cb::sim {
 
@@ -19,7 +24,15 @@ namespace {
 using namespace cb::ledger;
 using namespace cb::runtime;
 
+using runtime::testing::kTickFired;
+using runtime::testing::kTickServiceId;
+using runtime::testing::TickCancelOp;
+using runtime::testing::TickNoteOp;
+using runtime::testing::TickScheduleOp;
+using runtime::testing::TickService;
+
 constexpr int kRecoveryAttemptsMax = 50;
+constexpr std::string_view kSubscriber = "sim-notes";
 constexpr TimestampNs kStartNs = 1'767'225'600ull * kNsPerSecond;  // 2026-01-01T00:00:00Z
 
 class Simulation {
@@ -32,13 +45,18 @@ class Simulation {
     shard_options_.snapshots_kept = 1 + rng_.Below(2);
     shard_options_.expiries_per_batch_max = 1 + rng_.Below(8);
     shard_options_.pipelined_recovery = false;  // journal_test covers the pipelined scan
+    // The kernel rides along: a service with durable timers, and a subscriber whose results
+    // (a note of every firing's seq) commit with its cursor.
+    services_.Add(kTickServiceId, &tick_, runtime::testing::kTickFired,
+                  runtime::testing::kTickEventLast);
+    shard_options_.service = &services_;
     now_ = kStartNs;
   }
 
   SimResult Run() {
     SimResult result;
     if (!Recover("start")) return Fail(0);
-    durable_hash_ = shard_->state().StateHash();
+    durable_hash_ = StateHash();
     Setup();
     disk_.set_faults(faults_);  // faults from here on: set-up itself must land
     for (step_ = 1; step_ <= options_.steps; step_++) {
@@ -54,6 +72,8 @@ class Simulation {
                      " snapshot_fallbacks=" + std::to_string(stat_snapshot_fallbacks_) +
                      " torn_tails=" + std::to_string(stat_torn_tails_) +
                      " internal_moves=" + std::to_string(InternalMoves()) +
+                     " timers_fired=" + std::to_string(tick_.fired().size()) +
+                     " subscriber_notes=" + std::to_string(tick_.notes().size()) +
                      " records=" + std::to_string(shard_->state().record_count());
     return result;
   }
@@ -65,6 +85,18 @@ class Simulation {
     r.failed_step = step;
     r.message = error_;
     return r;
+  }
+
+  // The whole shard's state: the ledger's hash and every service's (and the kernel's)
+  // snapshot bytes, which are deterministic.
+  Hash256 StateHash() const { return Fingerprint(shard_->state(), services_); }
+  static Hash256 Fingerprint(const LedgerState& ledger, const runtime::ServiceSet& services) {
+    Sha256 h;
+    const Hash256 l = ledger.StateHash();
+    h.Update(l.data(), l.size());
+    const std::string s = services.CaptureSnapshot();
+    h.Update(s.data(), s.size());
+    return h.Finish();
   }
 
   void Expect(bool cond, const std::string& what) {
@@ -89,6 +121,7 @@ class Simulation {
       return false;
     }
     shard_ = std::move(*shard);
+    sub_scan_ = 0;  // the subscriber's in-memory scan restarts at its durable cursor
     stat_snapshot_fallbacks_ += info.snapshots_rejected.size();
     stat_torn_tails_ += info.torn_tail ? 1 : 0;
     return true;
@@ -219,6 +252,7 @@ class Simulation {
 
   Command RandomCommand() {
     const uint64_t r = rng_.Below(100);
+    if (r >= 90) return RandomKernelCommand();
     if (r < 4) {
       const LedgerCode l = 1 + static_cast<LedgerCode>(rng_.Below(2));
       return SetAccountLimitCmd{RandomAccount(l), rng_.Below(8000)};
@@ -273,10 +307,14 @@ class Simulation {
       for (size_t k = 0; k < n; k++) b.push_back(RandomCommand());
     }
     RunBatches(std::move(batches), true);
+    // A commit refused as a duplicate leaves the scan ahead of the cursor: start again from
+    // the durable cursor, as the runner does after any commit that did not land.
+    sub_scan_ = 0;
     if (!error_.empty()) return;
     shard_->state().CheckInvariants();  // aborts with the seed in the message
     CheckInternalAccounts();
     CheckHistory();
+    CheckSubscriber();
     if (rng_.Chance(4)) TakeSnapshot();
     if (rng_.Chance(1)) CorruptNewestSnapshot();
     if (rng_.Chance(3)) {
@@ -310,7 +348,8 @@ class Simulation {
       std::vector<const Command*> ptrs;
       for (const Command& c : cmd_batches[i]) ptrs.push_back(&c);
       shard_->ExecuteBatch(ptrs, now_, batches.back().get(), &replies[i]);
-      boundaries.push_back(shard_->state().StateHash());
+      boundaries.push_back(StateHash());
+      CheckTimersFired(*batches.back());
       stat_batches_++;
     }
     if (allow_faults && rng_.Chance(3)) {
@@ -330,7 +369,7 @@ class Simulation {
       disk_.Crash();
       if (!Recover("sync failure")) return;
       CheckRecovered(boundaries);
-      durable_hash_ = shard_->state().StateHash();
+      durable_hash_ = StateHash();
       return;
     }
     durable_hash_ = boundaries.back();
@@ -351,7 +390,7 @@ class Simulation {
   }
 
   void CheckRecovered(const std::vector<Hash256>& allowed) {
-    const Hash256 h = shard_->state().StateHash();
+    const Hash256 h = StateHash();
     Expect(std::find(allowed.begin(), allowed.end(), h) != allowed.end(),
            "recovered state is not at a batch boundary (half-applied or lost durable data)");
     for (const auto& [id, t] : acked_) {
@@ -364,6 +403,7 @@ class Simulation {
              "acknowledged transfer " + U128ToString(id) + " changed after recovery");
     }
     shard_->state().CheckInvariants();
+    CheckSubscriber();
   }
 
   // Money enters and leaves only by internal routes: no record moved the settlement account
@@ -417,15 +457,125 @@ class Simulation {
 
   bool CheckReplay() {
     LedgerState replayed;
-    auto r = ReplayJournal(&disk_, shard_options_.data_dir, std::nullopt, &replayed, nullptr,
+    TickService tick;
+    runtime::ServiceSet services;
+    services.Add(kTickServiceId, &tick, runtime::testing::kTickFired,
+                 runtime::testing::kTickEventLast);
+    auto r = ReplayJournal(&disk_, shard_options_.data_dir, std::nullopt, &replayed, &services,
                            /*pipelined=*/false);
     if (!r.ok()) {
       Expect(false, "replay failed: " + r.status().ToString());
       return false;
     }
     Expect(replayed.StateHash() == shard_->state().StateHash(),
-           "replay does not reproduce the live state hash");
+           "replay does not reproduce the live ledger hash");
+    Expect(Fingerprint(replayed, services) == StateHash(),
+           "replay does not reproduce the services' state (timers, cursors, firings, notes)");
     return error_.empty();
+  }
+
+  // --- the kernel: durable timers and a subscriber ------------------------------------
+  Command RandomKernelCommand() {
+    const uint64_t r = rng_.Below(100);
+    if (r < 55 || scheduled_.empty()) {
+      auto op = std::make_shared<TickScheduleOp>();
+      op->key = "k" + std::to_string(next_timer_++);
+      op->when = now_ + rng_.Below(10 * kNsPerSecond);
+      if (periodic_ < 3 && rng_.Chance(10)) {
+        periodic_++;
+        op->key = "p" + op->key;  // periodic: it fires again every period
+        op->payload = "again:" + std::to_string(kNsPerSecond * (1 + rng_.Below(5)));
+      }
+      scheduled_.push_back(op->key);
+      return ServiceCmd{std::move(op)};
+    }
+    if (r < 70) {
+      auto op = std::make_shared<TickCancelOp>();
+      op->key = scheduled_[rng_.Below(scheduled_.size())];
+      return ServiceCmd{std::move(op)};
+    }
+    return SubscriberCommit();
+  }
+
+  // What the subscriber's thread would send: the wanted events after its durable cursor
+  // (and its in-memory scan position), noted, with the cursor's move, as one command.
+  Command SubscriberCommit() {
+    if (last_commit_ != nullptr && rng_.Chance(25)) {
+      // The same commit again, as a runner sends it when the answer to the first was lost
+      // (it may have landed): it must run nothing the second time.
+      return ServiceCmd{last_commit_};
+    }
+    const uint64_t cursor = services_.cursors().Get(kSubscriber).value_or(0);
+    if (sub_scan_ < cursor) sub_scan_ = cursor;
+    auto op = std::make_shared<runtime::SubscriberCommitOp>();
+    op->name = std::string(kSubscriber);
+    op->from = cursor;
+    uint64_t scanned_to = std::max<uint64_t>(sub_scan_, 1);
+    const size_t wanted_max = 1 + rng_.Below(8);
+    journal::JournalReader reader(&disk_, JournalDir(shard_options_.data_dir));
+    const uint64_t durable = shard_->seq_durable_next();
+    const Status st = reader.Read(scanned_to, durable,
+                                  [&](const journal::RecordHeader& h, std::span<const uint8_t> b) {
+                                    journal::EventIterator it(b);
+                                    journal::EventView ev;
+                                    for (uint64_t seq = h.seq_first; it.Next(&ev); seq++) {
+                                      if (seq < scanned_to) continue;
+                                      if (op->ops.size() >= wanted_max || seq >= durable)
+                                        return false;
+                                      scanned_to = seq + 1;
+                                      if (ev.type != kTickFired) continue;
+                                      auto note = std::make_shared<TickNoteOp>();
+                                      note->value = seq;
+                                      op->ops.push_back(std::move(note));
+                                    }
+                                    return true;
+                                  });
+    Expect(st.ok(), "subscriber read: " + st.ToString());
+    op->to = scanned_to;
+    sub_scan_ = scanned_to;  // a range without firings moves only in memory
+    if (op->ops.empty() && cursor != 0) return TrialBalanceQuery{};  // nothing to commit
+    last_commit_ = op;
+    return ServiceCmd{std::move(op)};
+  }
+
+  // After a batch ran at its timestamp: every timer due by then fired, except those the
+  // batch's own commands scheduled after the timer step.
+  void CheckTimersFired(const PreparedBatch& batch) {
+    services_.timers().ForEach([&](const runtime::Timer& t) {
+      Expect(t.when > batch.timestamp_ns || t.order >= batch.seq_first,
+             "timer " + t.key + " was due and did not fire");
+    });
+    std::map<std::string, int> fired;
+    for (const auto& f : tick_.fired()) {
+      if (f.key[0] != 'p') Expect(++fired[f.key] == 1, "timer " + f.key + " fired twice");
+    }
+  }
+
+  // The subscriber's notes are exactly the firings' seqs, in journal order, each once: a
+  // prefix of all firings (it may lag), never a gap, never a repeat.
+  void CheckSubscriber() {
+    std::vector<uint64_t> fired;
+    journal::JournalReader reader(&disk_, JournalDir(shard_options_.data_dir));
+    const Status st = reader.Read(1, shard_->seq_durable_next(),
+                                  [&](const journal::RecordHeader& h, std::span<const uint8_t> b) {
+                                    journal::EventIterator it(b);
+                                    journal::EventView ev;
+                                    for (uint64_t seq = h.seq_first; it.Next(&ev); seq++) {
+                                      if (ev.type == kTickFired) fired.push_back(seq);
+                                    }
+                                    return true;
+                                  });
+    Expect(st.ok(), "journal read: " + st.ToString());
+    const std::vector<uint64_t>& notes = tick_.notes();
+    Expect(notes.size() <= fired.size(), "the subscriber noted more than fired");
+    for (size_t i = 0; i < notes.size() && i < fired.size(); i++) {
+      if (notes[i] != fired[i]) {
+        Expect(false, "subscriber note " + std::to_string(i) + " is seq " +
+                          std::to_string(notes[i]) + ", the firing is seq " +
+                          std::to_string(fired[i]));
+        return;
+      }
+    }
   }
 
   void TakeSnapshot() {
@@ -445,6 +595,13 @@ class Simulation {
 
   SimOptions options_;
   Rng rng_;
+  TickService tick_;
+  runtime::ServiceSet services_;
+  std::vector<std::string> scheduled_;
+  uint64_t next_timer_ = 1;
+  int periodic_ = 0;
+  uint64_t sub_scan_ = 0;
+  std::shared_ptr<const runtime::SubscriberCommitOp> last_commit_;
   SimDisk disk_;
   SimDiskFaults faults_;
   ShardOptions shard_options_;

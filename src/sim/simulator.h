@@ -6,7 +6,11 @@
 // fsync errors and corrupted snapshots. After every step it checks: debits = credits per
 // ledger; no flagged limit breached; every acknowledged transfer survives recovery
 // unchanged; recovery lands exactly on a batch boundary (nothing half-applied); replay
-// reproduces the live state hash. The same seed reproduces the same run exactly.
+// reproduces the live state hash. The kernel runs along (ADR 0012): a service schedules,
+// cancels and re-arms durable timers, and a subscriber's commits (some sent twice, as after
+// a lost answer) note every firing; checked: every due timer fired in its batch, no timer
+// fired twice, the notes are the firings' seqs in order without gap or repeat, and replay
+// reproduces the services' and the kernel's state. The same seed reproduces the same run.
 #include <cstdint>
 #include <string>
 
