@@ -232,10 +232,16 @@ bool RenderEvent(const journal::EventView& ev, const platform::Principal& p, std
       data->push_back('}');
       return true;
     }
-    default:
-      // Tenants, keys and idempotency records are not part of the public feed.
+    // Tenants, keys and idempotency records are not part of the public feed. Listed, not
+    // defaulted: a new platform event must be placed here or above.
+    case PT::kTenantCreated:
+    case PT::kApiKeyCreated:
+    case PT::kApiKeyRevoked:
+    case PT::kIdempotencyRecorded:
+    case PT::kIdempotencyExpired:
       return false;
   }
+  return false;  // a type no platform version wrote
 }
 
 }  // namespace

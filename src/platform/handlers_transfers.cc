@@ -61,12 +61,56 @@ ApiError FromLedger(TransferResult r) {
     case TransferResult::kOverflowsDebits:
       return {422, "amount_too_large", "The amount would overflow a balance (" + detail + ").",
               "amount"};
-    default:
-      if (r >= TransferResult::kExistsWithDifferentFlags && r < TransferResult::kExists) {
-        return {409, "resource_exists", "A different transfer with this id exists.", "id"};
-      }
-      return {422, "transfer_rejected", "The ledger rejected the transfer (" + detail + ").", ""};
+    case TransferResult::kExistsWithDifferentFlags:
+    case TransferResult::kExistsWithDifferentDebitAccountId:
+    case TransferResult::kExistsWithDifferentCreditAccountId:
+    case TransferResult::kExistsWithDifferentAmount:
+    case TransferResult::kExistsWithDifferentPendingId:
+    case TransferResult::kExistsWithDifferentUserData128:
+    case TransferResult::kExistsWithDifferentUserData64:
+    case TransferResult::kExistsWithDifferentUserData32:
+    case TransferResult::kExistsWithDifferentTimeout:
+    case TransferResult::kExistsWithDifferentCode:
+    case TransferResult::kExistsWithDifferentLedger:
+      return {409, "resource_exists", "A different transfer with this id exists.", "id"};
+    // What the edge's decoding and Prepare rule out before the ledger (shapes, ids, ledgers,
+    // pending references), and the successes no caller maps: a generic rejection naming the
+    // ledger's reason. Listed, not defaulted, so a new ledger result must be placed here.
+    case TransferResult::kOk:
+    case TransferResult::kExists:
+    case TransferResult::kLinkedEventChainOpen:
+    case TransferResult::kTimestampMustBeZero:
+    case TransferResult::kReservedFlag:
+    case TransferResult::kIdMustNotBeZero:
+    case TransferResult::kIdMustNotBeIntMax:
+    case TransferResult::kFlagsAreMutuallyExclusive:
+    case TransferResult::kDebitAccountIdMustNotBeZero:
+    case TransferResult::kDebitAccountIdMustNotBeIntMax:
+    case TransferResult::kCreditAccountIdMustNotBeZero:
+    case TransferResult::kCreditAccountIdMustNotBeIntMax:
+    case TransferResult::kPendingIdMustBeZero:
+    case TransferResult::kPendingIdMustNotBeZero:
+    case TransferResult::kPendingIdMustNotBeIntMax:
+    case TransferResult::kPendingIdMustBeDifferent:
+    case TransferResult::kTimeoutReservedForPendingTransfer:
+    case TransferResult::kAmountMustNotBeZero:
+    case TransferResult::kLedgerMustNotBeZero:
+    case TransferResult::kCodeMustNotBeZero:
+    case TransferResult::kDebitAccountNotFound:
+    case TransferResult::kCreditAccountNotFound:
+    case TransferResult::kAccountsMustHaveTheSameLedger:
+    case TransferResult::kTransferMustHaveTheSameLedgerAsAccounts:
+    case TransferResult::kPendingTransferNotFound:
+    case TransferResult::kPendingTransferHasDifferentDebitAccountId:
+    case TransferResult::kPendingTransferHasDifferentCreditAccountId:
+    case TransferResult::kPendingTransferHasDifferentLedger:
+    case TransferResult::kPendingTransferHasDifferentCode:
+    case TransferResult::kPendingTransferHasDifferentAmount:
+    case TransferResult::kOverflowsTimeout:
+    case TransferResult::kLedgerNotFound:
+      break;
   }
+  return {422, "transfer_rejected", "The ledger rejected the transfer (" + detail + ").", ""};
 }
 
 // Resolves and checks the accounts of a transfer and builds the ledger record. The payer
