@@ -1,7 +1,8 @@
 #pragma once
 // JSON request decoding helpers shared by the /v1 decoders (decode.cc, identity_routes.cc):
 // a field reader that reports unknown fields, path ids, list limits and cursors, time
-// parameters. Only src/api includes this (Boost.JSON stays at the edge).
+// parameters. Only the edge includes this: src/api and the modules' route files
+// (src/modules/*/ *_routes.cc); Boost.JSON never reaches a service's core.
 #include <boost/json/parse.hpp>
 #include <boost/json/value.hpp>
 #include <initializer_list>

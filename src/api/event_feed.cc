@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "api/identity_events.h"
+#include "api/module.h"
 #include "corebank/platform/v1/events.pb.h"
 #include "identity/events.h"
 #include "ledger/currency.h"
@@ -100,6 +101,18 @@ bool RenderEvent(const journal::EventView& ev, const platform::Principal& p, std
     return true;
   }
   if (ev.type < runtime::kServiceEventTypeFirst) return false;  // no tenant to filter on
+  if (const ServiceModule* m = ModuleOfEvent(ev.type)) {
+    // The module renders; the edge filters by tenant (a module cannot leak another's).
+    u128 tenant = 0;
+    std::string module_data;
+    if (m->render_event == nullptr || !m->render_event(ev, &tenant, type, &module_data) ||
+        tenant != p.tenant.value) {
+      return false;
+    }
+    data->append(module_data);
+    return true;
+  }
+  if (ev.type > identity::kEventTypeLast) return false;  // no module owns it any more
   if (ev.type >= identity::kEventTypeFirst) return RenderIdentityEvent(ev, p, type, data);
   const auto* bytes = ev.payload.data();
   const int size = static_cast<int>(ev.payload.size());

@@ -1,5 +1,6 @@
 #include "api/route_table.h"
 
+#include "api/module.h"
 #include "base/check.h"
 
 namespace cb::api {
@@ -40,10 +41,16 @@ bool Match(std::string_view pattern, std::string_view path, std::vector<std::str
   return true;
 }
 
+bool registry_built = false;
+
 std::vector<const RouteSpec*> BuildRegistry() {
+  registry_built = true;
   std::vector<const RouteSpec*> all;
-  // The registration list: one line a service.
-  for (std::span<const RouteSpec> table : {PlatformRoutes(), EdgeRoutes(), IdentityRoutes()}) {
+  // The built-in services' tables, then every registered module's (api/module.h).
+  std::vector<std::span<const RouteSpec>> tables = {PlatformRoutes(), EdgeRoutes(),
+                                                    IdentityRoutes()};
+  for (const ServiceModule* m : Modules()) tables.push_back(m->routes());
+  for (std::span<const RouteSpec> table : tables) {
     for (const RouteSpec& r : table) {
       CB_CHECK(r.method == "GET" || r.method == "POST");
       CB_CHECK(r.pattern.substr(0, 4) == "/v1/");
@@ -61,6 +68,8 @@ std::vector<const RouteSpec*> BuildRegistry() {
 }  // namespace
 
 std::span<const RouteSpec> EdgeRoutes() { return kEdgeRoutes; }
+
+bool RouteRegistryBuilt() { return registry_built; }
 
 const std::vector<const RouteSpec*>& AllRoutes() {
   static const std::vector<const RouteSpec*> all = BuildRegistry();

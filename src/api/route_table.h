@@ -63,7 +63,9 @@ std::span<const RouteSpec> PlatformRoutes();
 std::span<const RouteSpec> IdentityRoutes();
 std::span<const RouteSpec> EdgeRoutes();
 
-// Every /v1 route, in match order: literal segments before "{id}" at the same depth.
+// Every /v1 route, in match order: literal segments before "{id}" at the same depth. Built
+// on first use; modules must be registered before (api/module.h).
+bool RouteRegistryBuilt();
 const std::vector<const RouteSpec*>& AllRoutes();
 
 // The route for `method` and `path`, its {..} segments in `params` (still percent-encoded);

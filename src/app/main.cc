@@ -2,11 +2,16 @@
 #include <CLI/CLI.hpp>
 #include <cstdio>
 
+#include "api/module.h"
 #include "api/route_table.h"
 #include "app/commands.h"
+#include "app/modules.h"
 #include "app/serve_config.h"
 
 int main(int argc, char** argv) {
+  // The modules of src/modules/modules.cmake, before anything looks up a route or opens a
+  // journal (their services replay their events).
+  cb::api::RegisterModules(cb::app::RegisteredModules());
   CLI::App app{"corebank: a bank-as-a-platform core (journal, executor, ledger)"};
   app.require_subcommand(1);
 

@@ -2,6 +2,7 @@
 // The services every command that opens a data directory needs: the journal holds
 // platform and identity events beside ledger events, so replay, recovery and snapshots
 // need both, composed on the shard by a ServiceSet.
+#include "api/module.h"
 #include "identity/events.h"
 #include "identity/service.h"
 #include "journal/disk.h"
@@ -20,6 +21,12 @@ struct PlatformStack {
     services.Add(identity::kIdentityServiceId, &identity, identity::kEventTypeFirst,
                  identity::kEventTypeLast);
     service.SetAccessPolicy(&identity);
+    // Every registered module (api/module.h): its journal events need it to replay too.
+    for (const api::ServiceModule* m : api::Modules()) {
+      modules.push_back({m, m->create(api::ModuleDeps{.platform = &service})});
+      services.Add(m->service_id, modules.back().service.get(), m->event_type_first,
+                   m->event_type_last);
+    }
   }
   PlatformStack(const PlatformStack&) = delete;
   PlatformStack& operator=(const PlatformStack&) = delete;
@@ -27,7 +34,12 @@ struct PlatformStack {
   platform::KeyDirectory keys;
   platform::PlatformService service;
   identity::IdentityService identity;
-  runtime::ServiceSet services;  // what the shard runs
+  struct Module {
+    const api::ServiceModule* module;
+    std::unique_ptr<runtime::Service> service;
+  };
+  std::vector<Module> modules;
+  runtime::ServiceSet services;  // what the shard runs (destroyed first: it points at these)
 };
 
 // Recovers the shard of an existing data directory (snapshot + journal tail) with `stack`'s

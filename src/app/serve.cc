@@ -30,6 +30,7 @@
 #include "platform/json_out.h"
 #include "runtime/executor.h"
 #include "runtime/periodic.h"
+#include "runtime/subscribers.h"
 
 #ifndef COREBANK_OPENAPI_PATH
 #define COREBANK_OPENAPI_PATH ""
@@ -363,6 +364,18 @@ int RunServe(const ServeConfig& config) {
   journal::JournalReader reader(disk.get(), runtime::JournalDir(config.data_dir),
                                 &journal_positions);
   api::EventFeed feed(&reader);
+  // The modules' after-commit subscribers, each on its own thread (ADR 0012).
+  std::vector<std::unique_ptr<runtime::Subscriber>> subscribers;
+  std::vector<std::unique_ptr<runtime::SubscriberRunner>> subscriber_runners;
+  for (const PlatformStack::Module& m : stack.modules) {
+    if (m.module->subscribers == nullptr) continue;
+    for (auto& sub : m.module->subscribers(m.service.get())) {
+      subscriber_runners.push_back(
+          std::make_unique<runtime::SubscriberRunner>(&executor, &reader, sub.get()));
+      subscribers.push_back(std::move(sub));
+      subscriber_runners.back()->Start();
+    }
+  }
   // Blocking journal reads (replays that miss the cache, the event feed) run here.
   api::ReadPool read_pool(kReadThreads, kReadQueueMax, kReadsPerTenantMax);
   handler.SetJournalReader(&reader, &read_pool);
@@ -399,7 +412,8 @@ int RunServe(const ServeConfig& config) {
   // password pool's (they submit to the executor through the OAuth handler and the router),
   // then the read pool's; their answers go to the stopped server and are dropped.
   passwords.Stop();
-  periodic.Stop();  // flushes what was counted
+  periodic.Stop();                                         // flushes what was counted
+  for (auto& runner : subscriber_runners) runner->Stop();  // waits for a commit in flight
   handler.SetIdentity(nullptr);
   oauth_handler.SetExecutor(nullptr);
   handler.SetExecutor(nullptr);

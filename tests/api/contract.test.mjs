@@ -5,7 +5,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 import { COREBANK, REPO, spec } from './lib.mjs';
@@ -113,6 +113,13 @@ function emittedRestCodes() {
     ['src', 'identity', 'handlers_rest.cc'],
     ['src', 'identity', 'handlers_oauth.cc'],
   ];
+  // Every module's sources too (src/modules/<name>/*.cc): a module emits the same codes.
+  for (const dir of readdirSync(join(REPO, 'src', 'modules'), { withFileTypes: true })) {
+    if (!dir.isDirectory()) continue;
+    for (const f of readdirSync(join(REPO, 'src', 'modules', dir.name))) {
+      if (f.endsWith('.cc')) files.push(['src', 'modules', dir.name, f]);
+    }
+  }
   const codes = new Set();
   const res = [
     /\bFail\(\s*err_?,\s*"([a-z_]+)"/g,

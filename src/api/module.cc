@@ -1,0 +1,50 @@
+#include "api/module.h"
+
+#include <vector>
+
+#include "base/check.h"
+#include "identity/events.h"
+#include "identity/ops.h"
+
+namespace cb::api {
+
+namespace {
+std::vector<const ServiceModule*>& Registered() {
+  static std::vector<const ServiceModule*> modules;
+  return modules;
+}
+bool registered_once = false;
+}  // namespace
+
+void RegisterModules(std::span<const ServiceModule* const> modules) {
+  CB_CHECK(!registered_once);  // once, before the route registry is first built
+  CB_CHECK(!RouteRegistryBuilt());
+  registered_once = true;
+  for (const ServiceModule* m : modules) {
+    CB_CHECK(m != nullptr && !m->name.empty() && m->routes != nullptr && m->create != nullptr);
+    // Built-in services: platform (id 0, events 256..511), identity (id 1, 512..767).
+    CB_CHECK(m->service_id > identity::kIdentityServiceId);
+    CB_CHECK(m->service_id != runtime::kKernelServiceId);
+    CB_CHECK(m->event_type_first > identity::kEventTypeLast);
+    CB_CHECK(m->event_type_first <= m->event_type_last);
+    for (const ServiceModule* other : Registered()) {
+      CB_CHECK(other->name != m->name);
+      CB_CHECK(other->service_id != m->service_id);
+      CB_CHECK(m->event_type_last < other->event_type_first ||
+               m->event_type_first > other->event_type_last);
+    }
+    for (const RouteSpec& r : m->routes()) CB_CHECK(r.service == m->name);
+    Registered().push_back(m);
+  }
+}
+
+std::span<const ServiceModule* const> Modules() { return Registered(); }
+
+const ServiceModule* ModuleOfEvent(uint16_t event_type) {
+  for (const ServiceModule* m : Registered()) {
+    if (event_type >= m->event_type_first && event_type <= m->event_type_last) return m;
+  }
+  return nullptr;
+}
+
+}  // namespace cb::api

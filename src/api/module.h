@@ -1,0 +1,58 @@
+#pragma once
+// A pluggable service ("module"): everything it brings to the shard and the edge, in one
+// descriptor its folder defines (src/modules/<name>/). The registration list is
+// src/modules/modules.cmake: one name a module; CMake builds the folder and generates the
+// list the binary hands to RegisterModules() at start. Nothing else in the tree names a
+// module: the route registry, the event feed, the shard's ServiceSet and `serve`'s
+// subscribers all iterate Modules(). docs/adding-a-service.md says how to write one.
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "api/route_table.h"
+#include "journal/format.h"
+#include "runtime/service.h"
+#include "runtime/subscribers.h"
+
+namespace cb::platform {
+class PlatformService;
+}
+
+namespace cb::api {
+
+// What a module's service may use of the core when it is created.
+struct ModuleDeps {
+  // The envelope every REST op shares (tenant, scope, consent, Idempotency-Key):
+  // platform::PlatformService::RunEnveloped.
+  platform::PlatformService* platform = nullptr;
+};
+
+// The public event feed's view of one of the module's events: its tenant (the edge shows an
+// event only to its own tenant), its "type" and its "data" JSON object. False: not public.
+using ModuleEventRenderFn = bool (*)(const journal::EventView& event, u128* tenant,
+                                     std::string* type, std::string* data);
+
+struct ServiceModule {
+  std::string_view name;  // lower case; also its routes' `service`
+  uint32_t service_id = 0;
+  uint16_t event_type_first = 0;  // its journal event types, checked against every other's
+  uint16_t event_type_last = 0;
+  std::span<const RouteSpec> (*routes)() = nullptr;
+  ModuleEventRenderFn render_event = nullptr;
+  std::unique_ptr<runtime::Service> (*create)(const ModuleDeps& deps) = nullptr;
+  // After-commit subscribers it runs beside the shard (`serve` only); may be null.
+  std::vector<std::unique_ptr<runtime::Subscriber>> (*subscribers)(runtime::Service* service) =
+      nullptr;
+};
+
+// Once, at start, before any route look-up (main does it from the generated list). Checks
+// names, ids and event ranges for clashes with each other and the built-in services.
+void RegisterModules(std::span<const ServiceModule* const> modules);
+std::span<const ServiceModule* const> Modules();
+// The module owning an event type, or null.
+const ServiceModule* ModuleOfEvent(uint16_t event_type);
+
+}  // namespace cb::api

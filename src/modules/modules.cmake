@@ -1,0 +1,6 @@
+# The registration list: one module a line (its folder under src/modules/). Adding a service
+# means a folder, a line here, its proto and its paths in api/openapi.yaml
+# (docs/adding-a-service.md).
+set(CB_MODULES
+  counter  # the example module: a route, a durable timer and a subscriber
+)
