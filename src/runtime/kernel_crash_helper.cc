@@ -133,12 +133,12 @@ int Run(const std::string& dir, size_t n, uint64_t spread_ms) {
     if (!SubmitAndWait(&executor, op).status.ok()) return 3;
   }
   while (true) {
-    // A probe through the writer orders the reads of its state after the writes.
-    auto probe = std::make_shared<CursorReadOp>();
-    probe->name = "probe";
-    SubmitAndWait(&executor, probe);
-    const size_t fired = node.tick.fired().size();
-    const size_t noted = node.tick.notes().size();
+    // Read on the writer: this thread must not touch the state while batches run.
+    Reply r = SubmitAndWait(&executor, std::make_shared<testing::TickReadOp>());
+    const auto* state = std::any_cast<testing::TickState>(&r.service_result);
+    if (state == nullptr) return 3;
+    const size_t fired = state->fired.size();
+    const size_t noted = state->notes.size();
     std::printf("progress fired=%zu noted=%zu\n", fired, noted);
     std::fflush(stdout);
     if (noted >= n) break;

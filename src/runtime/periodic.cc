@@ -24,6 +24,7 @@ void PeriodicTasks::Add(std::string name, uint64_t interval_ms, std::function<vo
 
 void PeriodicTasks::Start() {
   CB_CHECK(!thread_.joinable());
+  CB_CHECK(!stopped_);  // once: a second Start would leave a thread Stop never joins
   const uint64_t now = NowMs();
   for (Task& t : tasks_) t.next_ms = now + t.interval_ms;
   thread_ = std::thread([this] {

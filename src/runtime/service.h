@@ -38,7 +38,8 @@ struct ServiceContext {
   TimestampNs* ts_next = nullptr;  // batch clock, advanced per event (as ledger handlers do)
   uint64_t seq_first = 0;          // sequence of the batch's first event
   TimestampNs batch_timestamp = 0;
-  // The running service's durable timers (timers.h); set by ServiceSet, null elsewhere.
+  // The running service's durable timers (timers.h); set by ServiceSet for services whose
+  // HasTimers() is true, null otherwise.
   Timers* timers = nullptr;
   // Sequence the next event emitted into `out` will get.
   uint64_t NextSeq() const { return seq_first + out->event_count(); }
@@ -59,8 +60,10 @@ class Service {
   virtual std::string CaptureSnapshot() const = 0;
   virtual Status LoadSnapshot(std::string_view bytes) = 0;
 
-  // A durable timer this service scheduled is due (ctx.timers as in Execute). A service
-  // that schedules none is never called.
+  // Whether it uses durable timers: only then does it get ctx.timers (and OnTimer calls).
+  virtual bool HasTimers() const { return false; }
+  // A durable timer this service scheduled is due (ctx.timers as in Execute). It changes
+  // state only by emitting and applying its events, like Execute.
   virtual void OnTimer(const Timer& timer, ServiceContext& ctx);
   // At the start of every batch, after ledger expiries: fires what is due (ServiceSet).
   virtual void RunDue(ServiceContext& /*ctx*/) {}

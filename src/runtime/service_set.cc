@@ -29,10 +29,10 @@ class ScopedTimers final : public Timers {
 };
 }  // namespace
 
-void Service::OnTimer(const Timer& timer, ServiceContext& /*ctx*/) {
-  // A timer is only ever scheduled through this service's own ctx.timers.
-  CB_CHECK(false && "a service got a timer it has no OnTimer for");
-  (void)timer;
+void Service::OnTimer(const Timer& /*timer*/, ServiceContext& /*ctx*/) {
+  // Only services with HasTimers() get ctx.timers, and recovery refuses a journal holding a
+  // timer of any other (ServiceSet::ApplyEvent): a service that has timers overrides this.
+  CB_CHECK(false && "HasTimers() without OnTimer");
 }
 
 void ServiceSet::Add(uint32_t id, Service* service, uint16_t event_type_first,
@@ -59,7 +59,7 @@ void ServiceSet::Dispatch(Service* service, uint32_t id, const ServiceOp& op, Se
                           Reply* reply) {
   ServiceContext scoped = ctx;
   ScopedTimers timers(&timers_, id, &scoped);
-  scoped.timers = &timers;
+  scoped.timers = service->HasTimers() ? &timers : nullptr;
   service->Execute(op, scoped, reply);
 }
 
@@ -99,11 +99,24 @@ void ServiceSet::ExecuteKernelOp(const ServiceOp& op, ServiceContext& ctx, Reply
     reply->status = Status::ResourceExhausted("too many subscriber cursors");
     return;
   }
+  // A cursor moves only over events that exist: never past this commit's own.
+  if (commit->to > ctx.NextSeq()) {
+    reply->status = Status::InvalidArgument("subscriber cursor past the journal's end");
+    return;
+  }
+  // Every op before any runs: a subscriber's bug is refused, never a crash of the writer
+  // (it would come back with the same events after every restart).
+  for (const auto& inner : commit->ops) {
+    if (inner == nullptr || inner->service_id() == kKernelServiceId ||
+        ById(inner->service_id()) == nullptr) {
+      reply->status = Status::InvalidArgument("a subscriber op for no registered service");
+      return;
+    }
+  }
   for (const auto& inner : commit->ops) {
     Reply inner_reply;
     const uint32_t id = inner->service_id();
-    Service* s = id == kKernelServiceId ? nullptr : ById(id);
-    CB_CHECK(s != nullptr);  // subscribers answer with their services' ops, never kernel ops
+    Service* s = ById(id);
     Dispatch(s, id, *inner, ctx, &inner_reply);
     result.http_statuses.push_back(inner_reply.status.ok() ? inner_reply.http_status : 500);
   }
@@ -115,12 +128,14 @@ void ServiceSet::ExecuteKernelOp(const ServiceOp& op, ServiceContext& ctx, Reply
 
 void ServiceSet::RunDue(ServiceContext& ctx) {
   for (size_t n = 0; n < TimerTable::kFiredPerBatchMax; n++) {
+    // A batch's record stays far below a segment: the rest fire in the next batches.
+    if (ctx.out->size_bytes() > kRunDueBytesMax) return;
     std::optional<Timer> fired = timers_.PopDue(ctx.batch_timestamp, ctx.out);
     if (!fired) return;
     Service* s = ById(fired->service_id);
-    // Timers come from the journal: one of a service that is not registered any more means
-    // the binary cannot run this journal.
-    CB_CHECK(s != nullptr);
+    // Recovery refused any timer of a service that is not registered (ApplyEvent, and the
+    // snapshot's kernel section), and only HasTimers() services can schedule.
+    CB_CHECK(s != nullptr && s->HasTimers());
     ServiceContext scoped = ctx;
     ScopedTimers timers(&timers_, fired->service_id, &scoped);
     scoped.timers = &timers;
@@ -136,6 +151,17 @@ Status ServiceSet::ApplyEvent(const journal::EventView& event, uint64_t seq,
     }
     if (event.type >= static_cast<uint16_t>(KernelEventType::kTimerScheduled) &&
         event.type <= static_cast<uint16_t>(KernelEventType::kTimerFired)) {
+      // Refuse a timer no registered service can run: recovery stops here with a reason
+      // instead of the writer crashing when it is due (a module removed or renumbered).
+      uint32_t owner = 0;
+      if (event.payload.size() >= sizeof(owner)) {
+        std::memcpy(&owner, event.payload.data(), sizeof(owner));
+        const Service* s = ById(owner);
+        if (s == nullptr || !s->HasTimers()) {
+          return Status::DataLoss("a timer of service " + std::to_string(owner) +
+                                  ", which is not registered or has no timers");
+        }
+      }
       return timers_.Apply(event, seq);
     }
     return Status::DataLoss("unknown kernel event type " + std::to_string(event.type));
@@ -146,6 +172,20 @@ Status ServiceSet::ApplyEvent(const journal::EventView& event, uint64_t seq,
     }
   }
   return Status::DataLoss("no service owns event type " + std::to_string(event.type));
+}
+
+Status ServiceSet::CheckTimerOwners() const {
+  // Fail recovery with a reason now rather than crash the writer when the timer is due: a
+  // module removed or renumbered while its timers were pending.
+  Status st;
+  timers_.ForEach([&](const Timer& t) {
+    Service* s = ById(t.service_id);
+    if (st.ok() && (s == nullptr || !s->HasTimers())) {
+      st = Status::DataLoss("a timer of service " + std::to_string(t.service_id) +
+                            ", which is not registered or has no timers");
+    }
+  });
+  return st;
 }
 
 void ServiceSet::Clear() {
@@ -176,6 +216,8 @@ std::string ServiceSet::CaptureSnapshot() const {
 }
 
 Status ServiceSet::LoadSnapshot(std::string_view bytes) {
+  timers_.Clear();  // an older snapshot has no kernel section: no timers, no cursors
+  cursors_.Clear();
   if (bytes.substr(0, kMagic.size()) != kMagic) {
     Service* legacy = ById(0);
     if (legacy == nullptr) return Status::DataLoss("snapshot section has no owner");
@@ -201,6 +243,7 @@ Status ServiceSet::LoadSnapshot(std::string_view bytes) {
       std::string_view section = bytes.substr(0, size);
       CB_RETURN_IF_ERROR(timers_.DecodeFrom(&section));
       CB_RETURN_IF_ERROR(cursors_.DecodeFrom(&section));
+      CB_RETURN_IF_ERROR(CheckTimerOwners());
       if (!section.empty()) return Status::DataLoss("bytes after the kernel section");
       bytes.remove_prefix(size);
       continue;

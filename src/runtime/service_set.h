@@ -43,6 +43,9 @@ class ServiceSet final : public Service {
   };
   Service* ById(uint32_t id) const;
   void ExecuteKernelOp(const ServiceOp& op, ServiceContext& ctx, Reply* reply);
+  Status CheckTimerOwners() const;
+  // What RunDue may add to a batch's record before leaving the rest for the next batch.
+  static constexpr size_t kRunDueBytesMax = 1u << 20;
   // Runs `op` by its service with ctx.timers scoped to that service.
   void Dispatch(Service* service, uint32_t id, const ServiceOp& op, ServiceContext& ctx,
                 Reply* reply);

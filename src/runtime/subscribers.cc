@@ -7,6 +7,7 @@
 
 #include "base/check.h"
 #include "journal/reader.h"
+#include "ledger/ledger.h"
 #include "runtime/command.h"
 #include "runtime/executor.h"
 #include "runtime/kernel_codec.h"
@@ -50,12 +51,11 @@ Status CursorTable::Apply(const journal::EventView& event) {
   ByteReader r(
       std::string_view(reinterpret_cast<const char*>(event.payload.data()), event.payload.size()));
   const auto name_bytes = r.Get<uint16_t>();
-  r.Get<uint16_t>();
-  r.Get<uint32_t>();
+  const bool reserved_zero = r.Get<uint16_t>() == 0 && r.Get<uint32_t>() == 0;
   const auto seq_next = r.Get<uint64_t>();
   const std::string_view name = r.Bytes(name_bytes);
-  if (!r.ok() || !r.rest().empty() || name.empty() || name.size() > kNameBytesMax ||
-      seq_next == 0) {
+  if (!r.ok() || !reserved_zero || !r.rest().empty() || name.empty() ||
+      name.size() > kNameBytesMax || seq_next == 0) {
     return Status::DataLoss("undecodable CursorAdvanced");
   }
   cursors_[std::string(name)] = seq_next;
@@ -154,6 +154,13 @@ bool SubscriberRunner::Commit(uint64_t from, uint64_t to,
   op->from = from;
   op->to = to;
   op->ops = std::move(ops);
+  for (const auto& o : op->ops) {
+    if (o == nullptr) return Park("Handle returned a null op");
+  }
+  if (op->item_count() > ledger::kItemsPerCommandMax) {
+    return Park("Handle returned ops with more items than one command holds (" +
+                std::to_string(op->item_count()) + ")");
+  }
   while (true) {
     Reply r = SubmitAndWait(op);
     const auto* result = std::any_cast<SubscriberCommitResult>(&r.service_result);
@@ -168,10 +175,26 @@ bool SubscriberRunner::Commit(uint64_t from, uint64_t to,
       committed_.store(result->cursor);
       return false;
     }
+    if (r.status.code() == StatusCode::kInvalidArgument) {
+      return Park("commit refused: " + r.status.ToString());
+    }
     // Not queued or not durable: the same commit again (the cursor check makes a commit
     // that did land but whose answer was lost come back Aborted, never run twice).
+    if (failures_++ % 100 == 0) {
+      std::fprintf(stderr, "corebank: subscriber %s: commit failed (retrying): %s\n", name_.c_str(),
+                   r.status.ToString().c_str());
+    }
     if (!Sleep(options_.retry_ms)) return false;
   }
+}
+
+bool SubscriberRunner::Park(const std::string& why) {
+  std::fprintf(stderr, "corebank: subscriber %s stopped at seq %llu: %s\n", name_.c_str(),
+               static_cast<unsigned long long>(committed_.load()), why.c_str());
+  parked_.store(true);
+  std::lock_guard<std::mutex> lock(mu_);
+  stopping_ = true;  // the loop ends; Stop() still joins
+  return false;
 }
 
 void SubscriberRunner::Loop() {
@@ -241,11 +264,21 @@ void SubscriberRunner::Loop() {
       continue;
     }
     for (size_t i = 0; i < events.size(); i++) events[i].payload = payloads[i];
+    if (scanned_to == cursor) {
+      // Below the durable end yet nothing read (a reader that cannot see the records yet):
+      // wait rather than spin.
+      if (!Sleep(options_.retry_ms)) return;
+      continue;
+    }
     if (events.empty()) {
-      // Nothing wanted: move on in memory only. Journaling a cursor for every skipped range
-      // would write an event that is itself skipped, forever; after a crash the range is
-      // scanned again, and still nothing in it is wanted.
+      // Nothing wanted: move on in memory only, and journal the cursor only after a long
+      // run. A cursor event for every skipped range would be a skipped event itself, and
+      // the next commit its own; after a long run, one event is far below the next run.
       cursor = scanned_to;
+      if (scanned_to - committed_.load() >= options_.skipped_events_commit_min &&
+          !Commit(committed_.load(), scanned_to, {})) {
+        cursor = committed_.load();
+      }
       continue;
     }
     std::vector<std::shared_ptr<const ServiceOp>> ops = subscriber_->Handle(events);

@@ -99,14 +99,21 @@ class Subscriber {
 };
 
 struct SubscriberOptions {
-  bool from_beginning = false;         // a new cursor starts at seq 1, not at the durable end
+  bool from_beginning = false;  // a new cursor starts at seq 1, not at the durable end
+  // A run of unwanted events this long moves the durable cursor anyway (one commit with no
+  // ops), so a restart does not rescan it; the commit's own event is far below it.
+  uint64_t skipped_events_commit_min = 100'000;
   size_t events_per_handle_max = 256;  // wanted events per Handle call
   size_t events_scanned_max = 16384;   // per journal read, wanted or not
   uint64_t retry_ms = 50;              // after a refused or failed commit
 };
 
 // Runs one subscriber on its own thread. Start after the executor started; Stop before it
-// stops (Stop waits for the commit in flight).
+// stops (Stop waits for the commit in flight). `Handle` runs on this thread: it must not
+// read the shard's state (the writer owns it), only the events it is given. A side effect
+// it causes outside the shard happens before the commit and repeats if the process dies in
+// between (at-least-once); its results in the shard happen exactly once. An op its service
+// refuses (a 4xx) is still consumed with its event.
 class SubscriberRunner {
  public:
   SubscriberRunner(Executor* executor, journal::JournalReader* reader, Subscriber* subscriber,
@@ -120,6 +127,9 @@ class SubscriberRunner {
   // Committed position (every event below it was handled and its results are durable).
   uint64_t cursor() const { return committed_.load(); }
   uint64_t commits() const { return commits_.load(); }
+  // Stopped for good on an error no retry can fix (a refused commit, ops too large for one
+  // command): logged; the subscriber's cursor stays where it was until it is fixed.
+  bool parked() const { return parked_.load(); }
 
  private:
   void Loop();
@@ -127,6 +137,7 @@ class SubscriberRunner {
   // Submits and waits; the reply (status Unavailable if it could not be queued).
   Reply SubmitAndWait(std::shared_ptr<const ServiceOp> op);
   bool Commit(uint64_t from, uint64_t to, std::vector<std::shared_ptr<const ServiceOp>> ops);
+  bool Park(const std::string& why);  // false, always
 
   Executor* executor_;
   journal::JournalReader* reader_;
@@ -135,6 +146,8 @@ class SubscriberRunner {
   std::string name_;
   std::atomic<uint64_t> committed_{0};
   std::atomic<uint64_t> commits_{0};
+  std::atomic<bool> parked_{false};
+  uint64_t failures_ = 0;  // retried commit failures (logged now and then)
   std::mutex mu_;
   std::condition_variable cv_;
   bool stopping_ = false;

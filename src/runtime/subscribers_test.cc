@@ -104,15 +104,13 @@ struct Node {
     }
   }
 
-  // Waits (up to 10 s) until the tick service holds `n` notes; reads them on the writer's
-  // side of a reply, so the read is ordered after the writes.
+  // Waits (up to 10 s) until the tick service holds `n` notes.
   std::vector<uint64_t> WaitNotes(size_t n) {
     std::vector<uint64_t> notes;
     for (int i = 0; i < 1000; i++) {
-      auto read = std::make_shared<CursorReadOp>();
-      read->name = "probe";
-      Submit(read);
-      notes = tick.notes();
+      // Read on the writer: the pipelined writer may be running the next batch meanwhile.
+      Reply r = Submit(std::make_shared<testing::TickReadOp>());
+      notes = std::any_cast<testing::TickState>(r.service_result).notes;
       if (notes.size() >= n) break;
       std::this_thread::sleep_for(std::chrono::milliseconds(10));
     }
@@ -182,7 +180,7 @@ TEST_F(SubscribersTest, AfterARestartItResumesAtItsDurableCursorWithoutGapsOrRep
     node.FireTimers("b", 40);
   }
   Node node(disk_.get(), Dir());  // recovery by replay: cursor and notes from the journal
-  const size_t noted_before = node.tick.notes().size();
+  const size_t noted_before = node.WaitNotes(0).size();
   EXPECT_GE(noted_before, 10u);
   EXPECT_LT(noted_before, 80u);
   NoteSeqs sub;
@@ -216,6 +214,8 @@ TEST_F(SubscribersTest, ANewSubscriberStartsAtTheDurableEndUnlessAskedForTheBegi
 
 TEST_F(SubscribersTest, ACommitWhoseCursorMovedRunsNothing) {
   Node node(disk_.get(), Dir());
+  node.FireTimers("t", 6);  // events for the cursor to move over
+  node.WaitFired(6);
   auto commit = [&](uint64_t from, uint64_t to, uint64_t note) {
     auto op = std::make_shared<SubscriberCommitOp>();
     op->name = "dup";
@@ -236,6 +236,55 @@ TEST_F(SubscribersTest, ACommitWhoseCursorMovedRunsNothing) {
   Reply next = commit(5, 9, 222);
   EXPECT_TRUE(next.status.ok());
   EXPECT_EQ(node.WaitNotes(2), (std::vector<uint64_t>{111, 222}));
+}
+
+TEST_F(SubscribersTest, ACommitOfOpsForNoServiceOrPastTheJournalEndIsRefusedWhole) {
+  Node node(disk_.get(), Dir());
+  struct Stray final : ServiceOp {
+    uint32_t service_id() const override { return 4242; }
+  };
+  auto commit = std::make_shared<SubscriberCommitOp>();
+  commit->name = "stray";
+  commit->from = 0;
+  commit->to = 1;
+  auto note = std::make_shared<TickNoteOp>();
+  note->value = 7;
+  commit->ops = {note, std::make_shared<Stray>()};
+  Reply r = node.Submit(commit);
+  EXPECT_EQ(r.status.code(), StatusCode::kInvalidArgument);
+  auto past = std::make_shared<SubscriberCommitOp>();
+  past->name = "past";
+  past->to = 1'000'000;
+  EXPECT_EQ(node.Submit(past).status.code(), StatusCode::kInvalidArgument);
+  EXPECT_TRUE(node.WaitNotes(0).empty());  // the note before the stray op never ran
+}
+
+// A subscriber whose results can never commit stops (parked, logged) instead of retrying
+// forever or crashing the writer.
+TEST_F(SubscribersTest, ASubscriberWhoseOpsAreRefusedIsParked) {
+  class Broken final : public Subscriber {
+   public:
+    std::string_view name() const override { return "broken"; }
+    bool Wants(uint16_t type) const override { return type == kTickFired; }
+    std::vector<std::shared_ptr<const ServiceOp>> Handle(std::span<const CommittedEvent>) override {
+      struct Stray final : ServiceOp {
+        uint32_t service_id() const override { return 4242; }
+      };
+      return {std::make_shared<Stray>()};
+    }
+  } broken;
+  Node node(disk_.get(), Dir());
+  SubscriberOptions o;
+  o.from_beginning = true;
+  SubscriberRunner runner(node.executor.get(), node.reader.get(), &broken, o);
+  runner.Start();
+  node.FireTimers("x", 1);
+  for (int i = 0; i < 1000 && !runner.parked(); i++) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  EXPECT_TRUE(runner.parked());
+  EXPECT_TRUE(node.executor->healthy());
+  runner.Stop();
 }
 
 TEST_F(SubscribersTest, KernelEventsAreNeverDelivered) {

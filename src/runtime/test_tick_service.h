@@ -1,6 +1,6 @@
 #pragma once
-// Tests and the simulator only: a tiny service over the kernel. It schedules and cancels durable timers on
-// command, records every firing as its own event (so recovery and replay can be compared
+// Tests and the simulator only: a tiny service over the kernel. It schedules and cancels durable
+// timers on command, records every firing as its own event (so recovery and replay can be compared
 // with what ran), and notes values subscribers send it.
 #include <cstring>
 #include <string>
@@ -32,6 +32,15 @@ struct TickNoteOp final : ServiceOp {
   uint64_t value = 0;
   uint32_t service_id() const override { return kTickServiceId; }
 };
+// Reads the state on the writer (a thread beside it must not read it directly: the writer
+// may be running the next batch). Reply: service_result = TickState.
+struct TickReadOp final : ServiceOp {
+  uint32_t service_id() const override { return kTickServiceId; }
+};
+struct TickState {
+  std::vector<std::string> fired;  // keys, in firing order
+  std::vector<uint64_t> notes;
+};
 
 class TickService final : public Service {
  public:
@@ -50,6 +59,11 @@ class TickService final : public Service {
       if (!st.ok()) reply->http_status = 400;
     } else if (const auto* c = dynamic_cast<const TickCancelOp*>(&op)) {
       if (!ctx.timers->Cancel(c->key)) reply->http_status = 404;
+    } else if (dynamic_cast<const TickReadOp*>(&op) != nullptr) {
+      TickState state;
+      for (const Firing& f : fired_) state.fired.push_back(f.key);
+      state.notes = notes_;
+      reply->service_result = std::move(state);
     } else if (const auto* n = dynamic_cast<const TickNoteOp*>(&op)) {
       uint8_t* dst = ctx.out->AddEvent(kTickNoted, 1, sizeof(uint64_t));
       std::memcpy(dst, &n->value, sizeof(uint64_t));
@@ -58,6 +72,8 @@ class TickService final : public Service {
       reply->http_status = 400;
     }
   }
+
+  bool HasTimers() const override { return true; }
 
   void OnTimer(const Timer& timer, ServiceContext& ctx) override {
     std::string b;

@@ -40,8 +40,13 @@ Status TimerTable::Schedule(uint32_t service_id, std::string_view key, Timestamp
   if (payload.size() > kPayloadBytesMax) {
     return Status::InvalidArgument("timer payload over 4096 bytes");
   }
-  if (by_key_.size() >= kTimersMax && Find(service_id, key) == nullptr) {
+  const Timer* existing = Find(service_id, key);
+  if (by_key_.size() >= kTimersMax && existing == nullptr) {
     return Status::ResourceExhausted("too many timers scheduled");
+  }
+  const uint64_t freed = existing == nullptr ? 0 : existing->payload.size();
+  if (payload_bytes_ - freed + payload.size() > kPayloadBytesTotalMax) {
+    return Status::ResourceExhausted("timer payloads over their total budget");
   }
   CB_CHECK(seq != 0);
   std::string b = Head(service_id, key);
@@ -72,6 +77,8 @@ std::optional<Timer> TimerTable::PopDue(TimestampNs now, journal::RecordBuilder*
   auto it = by_key_.find(Key(service_id, key));
   CB_CHECK(it != by_key_.end());
   Timer fired = std::move(it->second);
+  CB_CHECK(payload_bytes_ >= fired.payload.size());
+  payload_bytes_ -= fired.payload.size();
   std::string b = Head(fired.service_id, fired.key);
   b.append(fired.key);
   Emit(out, KernelEventType::kTimerFired, b);
@@ -92,6 +99,7 @@ const Timer* TimerTable::Find(uint32_t service_id, std::string_view key) const {
 
 void TimerTable::Put(Timer timer) {
   Erase(timer.service_id, timer.key);  // a reschedule replaces
+  payload_bytes_ += timer.payload.size();
   by_due_.emplace(timer.when, timer.order, timer.service_id, timer.key);
   Key k(timer.service_id, timer.key);
   by_key_.emplace(std::move(k), std::move(timer));
@@ -102,6 +110,8 @@ bool TimerTable::Erase(uint32_t service_id, std::string_view key) {
   if (it == by_key_.end()) return false;
   const Timer& t = it->second;
   CB_CHECK(by_due_.erase(DueKey(t.when, t.order, t.service_id, t.key)) == 1);
+  CB_CHECK(payload_bytes_ >= t.payload.size());
+  payload_bytes_ -= t.payload.size();
   by_key_.erase(it);
   return true;
 }
@@ -112,7 +122,7 @@ Status TimerTable::Apply(const journal::EventView& event, uint64_t seq) {
       std::string_view(reinterpret_cast<const char*>(event.payload.data()), event.payload.size()));
   const auto service_id = r.Get<uint32_t>();
   const auto key_bytes = r.Get<uint16_t>();
-  r.Get<uint16_t>();
+  if (r.Get<uint16_t>() != 0) return Status::DataLoss("timer event: reserved bytes set");
   const auto type = static_cast<KernelEventType>(event.type);
   if (type == KernelEventType::kTimerScheduled) {
     const auto when = r.Get<uint64_t>();
@@ -138,6 +148,7 @@ Status TimerTable::Apply(const journal::EventView& event, uint64_t seq) {
 void TimerTable::Clear() {
   by_key_.clear();
   by_due_.clear();
+  payload_bytes_ = 0;
 }
 
 void TimerTable::EncodeTo(std::string* out) const {

@@ -63,6 +63,7 @@ class CounterService final : public runtime::Service {
 
   void Execute(const runtime::ServiceOp& op, runtime::ServiceContext& ctx,
                runtime::Reply* reply) override;
+  bool HasTimers() const override { return true; }
   void OnTimer(const runtime::Timer& timer, runtime::ServiceContext& ctx) override;
   Status ApplyEvent(const journal::EventView& event, uint64_t seq,
                     TimestampNs record_timestamp) override;
