@@ -17,6 +17,7 @@
 #include "api/router.h"
 #include "app/commands.h"
 #include "app/platform_stack.h"
+#include "base/check.h"
 #include "app/serve_config.h"
 #include "credentials/password.h"
 #include "gateway/access_log.h"
@@ -370,6 +371,8 @@ int RunServe(const ServeConfig& config) {
   for (const PlatformStack::Module& m : stack.modules) {
     if (m.module->subscribers == nullptr) continue;
     for (auto& sub : m.module->subscribers(m.service.get())) {
+      // A name is a durable cursor: two subscribers sharing one would split its events.
+      for (const auto& other : subscribers) CB_CHECK(other->name() != sub->name());
       subscriber_runners.push_back(
           std::make_unique<runtime::SubscriberRunner>(&executor, &reader, sub.get()));
       subscribers.push_back(std::move(sub));
