@@ -122,6 +122,7 @@ class Simulation {
     }
     shard_ = std::move(*shard);
     sub_scan_ = 0;  // the subscriber's in-memory scan restarts at its durable cursor
+    sub_from_ = 0;
     stat_snapshot_fallbacks_ += info.snapshots_rejected.size();
     stat_torn_tails_ += info.torn_tail ? 1 : 0;
     return true;
@@ -310,6 +311,7 @@ class Simulation {
     // A commit refused as a duplicate leaves the scan ahead of the cursor: start again from
     // the durable cursor, as the runner does after any commit that did not land.
     sub_scan_ = 0;
+    sub_from_ = 0;
     if (!error_.empty()) return;
     shard_->state().CheckInvariants();  // aborts with the seed in the message
     CheckInternalAccounts();
@@ -505,7 +507,12 @@ class Simulation {
       // (it may have landed): it must run nothing the second time.
       return ServiceCmd{last_commit_};
     }
-    const uint64_t cursor = services_.cursors().Get(kSubscriber).value_or(0);
+    // Like the runner, which sends its next commit only after the previous one answered:
+    // a later commit of this step expects the cursor where the one before will leave it
+    // (and is refused if that one does not land). The cursor read here is the state before
+    // this step's batches run.
+    const uint64_t durable_cursor = services_.cursors().Get(kSubscriber).value_or(0);
+    const uint64_t cursor = sub_from_ != 0 ? sub_from_ : durable_cursor;
     if (sub_scan_ < cursor) sub_scan_ = cursor;
     auto op = std::make_shared<runtime::SubscriberCommitOp>();
     op->name = std::string(kSubscriber);
@@ -534,6 +541,7 @@ class Simulation {
     op->to = scanned_to;
     sub_scan_ = scanned_to;  // a range without firings moves only in memory
     if (op->ops.empty() && cursor != 0) return TrialBalanceQuery{};  // nothing to commit
+    sub_from_ = op->to;
     last_commit_ = op;
     return ServiceCmd{std::move(op)};
   }
@@ -601,6 +609,7 @@ class Simulation {
   uint64_t next_timer_ = 1;
   int periodic_ = 0;
   uint64_t sub_scan_ = 0;
+  uint64_t sub_from_ = 0;  // the cursor this step's next commit expects (0: the live one)
   std::shared_ptr<const runtime::SubscriberCommitOp> last_commit_;
   SimDisk disk_;
   SimDiskFaults faults_;
