@@ -112,30 +112,47 @@ bool DelegatedAllowed(const OpBody& body) {
 namespace {
 
 // Answers that hand out a secret are recorded without it: the journal never holds a key.
-// Secrets are rendered as "secret" (API keys, TOTP seeds), "client_secret" (apps) or inside
-// "otpauth_uri" (TOTP enrolment), never with escapes (hex, base64url, base32 in a URI), so
-// the closing quote is the next one.
+// The platform's and identity's secrets are rendered as "secret" (API keys, TOTP seeds),
+// "client_secret" (apps) or inside "otpauth_uri" (TOTP enrolment); a module names its own
+// in Envelope::secret_fields. Secrets are never rendered with escapes (hex, base64url,
+// base32 in a URI), so the closing quote is the next one.
 bool Contains(std::string_view haystack, std::string_view needle) {
   // glibc's memmem is a vectorised two-way search; std::string::find stops at every quote.
   return ::memmem(haystack.data(), haystack.size(), needle.data(), needle.size()) != nullptr;
 }
 
-// Most answers hold no secret field: one fast scan each for the two suffixes rules them out.
-bool MayHoldSecret(std::string_view body) {
-  return Contains(body, R"(secret":")") || Contains(body, R"(otpauth_uri":")");
+// `"name":"` for a field name.
+std::string FieldOpening(std::string_view name) {
+  std::string f = "\"";
+  f.append(name).append("\":\"");
+  return f;
 }
 
-std::string RedactSecret(std::string body) {
+// Most answers hold no secret field: one fast scan each for the two suffixes rules them out.
+bool MayHoldSecret(std::string_view body, std::span<const std::string_view> extra) {
+  if (Contains(body, R"(secret":")") || Contains(body, R"(otpauth_uri":")")) return true;
+  for (std::string_view name : extra) {
+    if (Contains(body, FieldOpening(name))) return true;
+  }
+  return false;
+}
+
+void RedactField(std::string* body, std::string_view field) {
+  for (size_t at = body->find(field); at != std::string::npos; at = body->find(field, at + 1)) {
+    const size_t value = at + field.size() - 1;  // the opening quote
+    const size_t end = body->find('"', value + 1);
+    CB_CHECK(end != std::string::npos);
+    body->replace(value, end + 1 - value, "null");
+  }
+}
+
+std::string RedactSecret(std::string body, std::span<const std::string_view> extra) {
   for (const std::string_view field :
        {std::string_view(R"("secret":")"), std::string_view(R"("client_secret":")"),
         std::string_view(R"("otpauth_uri":")")}) {
-    for (size_t at = body.find(field); at != std::string::npos; at = body.find(field, at + 1)) {
-      const size_t value = at + field.size() - 1;  // the opening quote
-      const size_t end = body.find('"', value + 1);
-      CB_CHECK(end != std::string::npos);
-      body.replace(value, end + 1 - value, "null");
-    }
+    RedactField(&body, field);
   }
+  for (std::string_view name : extra) RedactField(&body, FieldOpening(name));
   return body;
 }
 
@@ -247,9 +264,9 @@ void PlatformService::RunEnveloped(const Envelope& env, runtime::ServiceContext&
     m.set_caller(caller);
     m.set_request_sha256(env.request_sha256.data(), env.request_sha256.size());
     m.set_http_status(a.http_status);
-    const bool redact = MayHoldSecret(a.body);
+    const bool redact = MayHoldSecret(a.body, env.secret_fields);
     // Without a secret the answer's bytes are lent to the event and taken back: no copy.
-    m.set_body(redact ? RedactSecret(a.body) : std::move(a.body));
+    m.set_body(redact ? RedactSecret(a.body, env.secret_fields) : std::move(a.body));
     m.set_created_ns(ctx.batch_timestamp);
     const uint64_t seq = ctx.NextSeq();
     EmitProto(ctx.out, EventType::kIdempotencyRecorded, m);

@@ -5,6 +5,7 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 
 #include "platform/key_directory.h"
@@ -51,6 +52,10 @@ struct Envelope {
   // Revocations (keys, apps, sessions, consents) are never refused for a full idempotency
   // quota: whoever filled it must not be able to keep an admin from revoking them.
   bool quota_exempt = false;
+  // Fields of the answer holding a secret shown once (string values, never escaped): the
+  // idempotency record keeps them as null, so the journal never holds them. The platform's
+  // and identity's own ("secret", "client_secret", "otpauth_uri") are always redacted.
+  std::span<const std::string_view> secret_fields = {};
 };
 
 class PlatformService final : public runtime::Service {
