@@ -41,7 +41,8 @@ Status TimerTable::Schedule(uint32_t service_id, std::string_view key, Timestamp
     return Status::InvalidArgument("timer payload over 4096 bytes");
   }
   const Timer* existing = Find(service_id, key);
-  if (by_key_.size() >= kTimersMax && existing == nullptr) {
+  if (existing == nullptr &&
+      (by_key_.size() >= kTimersMax || per_service_[service_id] >= timers_per_service_max_)) {
     return Status::ResourceExhausted("too many timers scheduled");
   }
   const uint64_t freed = existing == nullptr ? 0 : existing->payload.size();
@@ -79,6 +80,8 @@ std::optional<Timer> TimerTable::PopDue(TimestampNs now, journal::RecordBuilder*
   Timer fired = std::move(it->second);
   CB_CHECK(payload_bytes_ >= fired.payload.size());
   payload_bytes_ -= fired.payload.size();
+  CB_CHECK(per_service_[fired.service_id] > 0);
+  per_service_[fired.service_id]--;
   std::string b = Head(fired.service_id, fired.key);
   b.append(fired.key);
   Emit(out, KernelEventType::kTimerFired, b);
@@ -100,6 +103,7 @@ const Timer* TimerTable::Find(uint32_t service_id, std::string_view key) const {
 void TimerTable::Put(Timer timer) {
   Erase(timer.service_id, timer.key);  // a reschedule replaces
   payload_bytes_ += timer.payload.size();
+  per_service_[timer.service_id]++;
   by_due_.emplace(timer.when, timer.order, timer.service_id, timer.key);
   Key k(timer.service_id, timer.key);
   by_key_.emplace(std::move(k), std::move(timer));
@@ -112,6 +116,8 @@ bool TimerTable::Erase(uint32_t service_id, std::string_view key) {
   CB_CHECK(by_due_.erase(DueKey(t.when, t.order, t.service_id, t.key)) == 1);
   CB_CHECK(payload_bytes_ >= t.payload.size());
   payload_bytes_ -= t.payload.size();
+  CB_CHECK(per_service_[t.service_id] > 0);
+  per_service_[t.service_id]--;
   by_key_.erase(it);
   return true;
 }
@@ -149,6 +155,7 @@ void TimerTable::Clear() {
   by_key_.clear();
   by_due_.clear();
   payload_bytes_ = 0;
+  per_service_.clear();
 }
 
 void TimerTable::EncodeTo(std::string* out) const {

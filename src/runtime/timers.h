@@ -42,16 +42,20 @@ struct Timer {
 
 class TimerTable {
  public:
+  explicit TimerTable(size_t timers_per_service_max = kTimersPerServiceMax)
+      : timers_per_service_max_(timers_per_service_max) {}
+
   static constexpr size_t kKeyBytesMax = 128;
   static constexpr size_t kPayloadBytesMax = 4096;
   static constexpr size_t kTimersMax = 1'000'000;
+  static constexpr size_t kTimersPerServiceMax = 500'000;  // one service cannot take them all
   static constexpr uint64_t kPayloadBytesTotalMax = 256ull << 20;  // over every timer
   static constexpr size_t kFiredPerBatchMax = 1024;  // the rest fire in the next batches
 
   // Emits TimerScheduled into `out` (its event will get sequence `seq`) and applies it. A key
   // the service already uses is rescheduled (the old when and payload are replaced).
-  // InvalidArgument: empty or oversized key or payload; ResourceExhausted: kTimersMax or
-  // kPayloadBytesTotalMax reached.
+  // InvalidArgument: empty or oversized key or payload; ResourceExhausted: kTimersMax, the
+  // service's share or kPayloadBytesTotalMax reached.
   Status Schedule(uint32_t service_id, std::string_view key, TimestampNs when,
                   std::string_view payload, uint64_t seq, journal::RecordBuilder* out);
   // Emits TimerCancelled and removes it; false (nothing emitted) when no such timer.
@@ -86,6 +90,8 @@ class TimerTable {
   std::map<Key, Timer> by_key_;
   std::set<DueKey> by_due_;
   uint64_t payload_bytes_ = 0;  // of every timer held
+  size_t timers_per_service_max_;
+  std::map<uint32_t, size_t> per_service_;  // timers held by each service
 };
 
 }  // namespace cb::runtime

@@ -212,6 +212,19 @@ TEST_F(TimersTest, ABatchFiresABoundedNumberAndTheRestFireInTheNext) {
   EXPECT_EQ(node->tick.fired().size(), n);
 }
 
+TEST(TimerTableTest, OneServiceCannotTakeEveryTimer) {
+  TimerTable table(/*timers_per_service_max=*/2);
+  journal::RecordBuilder out;
+  EXPECT_TRUE(table.Schedule(1, "a", kT0, "", 1, &out).ok());
+  EXPECT_TRUE(table.Schedule(1, "b", kT0, "", 2, &out).ok());
+  EXPECT_EQ(table.Schedule(1, "c", kT0, "", 3, &out).code(), StatusCode::kResourceExhausted);
+  EXPECT_TRUE(table.Schedule(1, "a", kT0 + 1, "", 4, &out).ok());  // a reschedule is not new
+  EXPECT_TRUE(table.Schedule(2, "c", kT0, "", 5, &out).ok());      // another service's share
+  EXPECT_TRUE(table.Cancel(1, "b", &out));
+  EXPECT_TRUE(table.Schedule(1, "c", kT0, "", 6, &out).ok());  // room again
+  EXPECT_EQ(out.event_count(), 6u);                            // refusals emit nothing
+}
+
 // Power loss after a batch fired a timer but before it was durable: recovery still holds the
 // timer, fires it again, and the journal ends with exactly one firing.
 TEST(TimersSimTest, AFiringLostBeforeItWasDurableFiresAgainExactlyOnce) {
