@@ -3,38 +3,8 @@
 // restart. Every answer is validated against api/openapi.yaml by lib.mjs.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { join } from 'node:path';
 
-import { COREBANK, expectError, idemKey, sleep, startServer } from './lib.mjs';
-
-// kill -9, then `corebank serve` again on the same data directory (a new port).
-async function crashAndRestart(server) {
-  const exited = new Promise((r) => server.child.once('exit', r));
-  server.child.kill('SIGKILL');
-  await exited;
-  const child = spawn(COREBANK, ['serve', '--data', join(server.dir, 'data'), '--listen', '127.0.0.1:0', '--access-log', 'off'], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let out = '';
-  const url = await new Promise((res, rej) => {
-    const timer = setTimeout(() => rej(new Error(`restart did not get ready:\n${out}`)), 20000);
-    const check = (d) => {
-      out += d;
-      const m = out.match(/listening on (http:\/\/127\.0\.0\.1:\d+)/);
-      if (m && /ready\./.test(out)) {
-        clearTimeout(timer);
-        res(m[1]);
-      }
-    };
-    child.stdout.on('data', check);
-    child.stderr.on('data', check);
-    child.on('exit', (code) => rej(new Error(`restart exited (${code}):\n${out}`)));
-  });
-  server.child = child;
-  server.url = url;
-  server.port = Number(new URL(url).port);
-}
+import { expectError, idemKey, sleep, startServer } from './lib.mjs';
 
 let s;
 before(async () => {
@@ -95,7 +65,7 @@ describe('the counter module', () => {
     assert.equal(r.body.value, 4);
     await eventually(() => counter('resets_soon'), (x) => x.body.value === 0, 'reset after 1 s');
     assert.equal((await counter('resets_later')).body.value, 4, 'the later timer has not fired yet');
-    await crashAndRestart(s);  // the pending timer is journal state: it fires after kill -9
+    await s.crashAndRestart();  // the pending timer is journal state: it fires after kill -9
     await eventually(() => counter('resets_later'), (x) => x.body.value === 0, 'reset after the restart');
     const events = await s.api('GET', '/v1/events?limit=100');
     assert.ok(events.body.data.some((e) => e.type === 'counter.reset' && e.data.name === 'resets_soon'));
@@ -118,7 +88,7 @@ describe('the counter module', () => {
     let want = await opened();
     assert.ok(want >= 3);
     await eventually(() => counter('accounts_opened'), (x) => x.status === 200 && x.body.value === want, `${want} accounts counted`);
-    await crashAndRestart(s);
+    await s.crashAndRestart();
     await s.openAccount('USD');  // a new currency: its settlement account too
     want = await opened();
     await eventually(() => counter('accounts_opened'), (x) => x.body.value === want, `${want} after the restart`);

@@ -172,10 +172,8 @@ export function idemKey() {
 }
 
 // Starts `corebank serve` on port 0 in a fresh temp dir; resolves once it printed "ready.".
-export async function startServer({ env = {}, timeoutMs = 20000 } = {}) {
-  assert.ok(existsSync(COREBANK), `corebank binary not found at ${COREBANK} (set COREBANK)`);
-  const dir = mkdtempSync(join(tmpdir(), 'corebank-api-test-'));
-  const data = join(dir, 'data');
+// Spawns `corebank serve` on `data` and resolves with its child and URL once it is ready.
+async function spawnServe(data, { env = {}, timeoutMs = 20000 } = {}) {
   const child = spawn(COREBANK, ['serve', '--data', data, '--listen', '127.0.0.1:0', '--access-log', 'off'], {
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -199,8 +197,16 @@ export async function startServer({ env = {}, timeoutMs = 20000 } = {}) {
       rej(new Error(`serve exited (${code ?? sig}) before ready:\n${out}`));
     });
   });
+  return { child, url, log: () => out };
+}
+
+export async function startServer({ env = {}, timeoutMs = 20000 } = {}) {
+  assert.ok(existsSync(COREBANK), `corebank binary not found at ${COREBANK} (set COREBANK)`);
+  const dir = mkdtempSync(join(tmpdir(), 'corebank-api-test-'));
+  const data = join(dir, 'data');
+  const { child, url, log } = await spawnServe(data, { env, timeoutMs });
   const bootstrap = JSON.parse(readFileSync(join(data, 'bootstrap.json'), 'utf8'));
-  return new Server({ url, child, dir, bootstrap, log: () => out });
+  return new Server({ url, child, dir, bootstrap, log });
 }
 
 export class Server {
@@ -214,6 +220,18 @@ export class Server {
     const u = new URL(url);
     this.host = u.hostname;
     this.port = Number(u.port);
+  }
+
+  // kill -9, then `corebank serve` again on the same data directory (on a new port).
+  async crashAndRestart() {
+    const exited = new Promise((r) => this.child.once('exit', r));
+    this.child.kill('SIGKILL');
+    await exited;
+    const { child, url, log } = await spawnServe(join(this.dir, 'data'));
+    this.child = child;
+    this.url = url;
+    this.log = log;
+    this.port = Number(new URL(url).port);
   }
 
   async stop() {
