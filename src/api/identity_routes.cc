@@ -437,13 +437,7 @@ bool Identity(const RouteCall& c, BuiltOp* out, DecodeError* err) {
   op->body = std::move(decoded.body);
   if (!decoded.password.empty()) {
     // The body holds a password: the request hash covers every other field instead.
-    Sha256 h;
-    h.Update(c.method.data(), c.method.size());
-    h.Update(" ", 1);
-    h.Update(c.path.data(), c.path.size());
-    h.Update("\n", 1);
-    h.Update(decoded.request_digest_input.data(), decoded.request_digest_input.size());
-    op->request_sha256 = h.Finish();
+    op->request_sha256 = RequestSha256(c.method, c.path, decoded.request_digest_input);
     out->password = std::move(decoded.password);
     out->set_password_hash = SetPasswordHash;
   }

@@ -69,6 +69,16 @@ std::vector<const RouteSpec*> BuildRegistry() {
 
 std::span<const RouteSpec> EdgeRoutes() { return kEdgeRoutes; }
 
+Hash256 RequestSha256(std::string_view method, std::string_view path, std::string_view content) {
+  Sha256 h;
+  h.Update(method.data(), method.size());
+  h.Update(" ", 1);
+  h.Update(path.data(), path.size());
+  h.Update("\n", 1);
+  h.Update(content.data(), content.size());
+  return h.Finish();
+}
+
 bool RouteRegistryBuilt() { return registry_built; }
 
 const std::vector<const RouteSpec*>& AllRoutes() {

@@ -58,6 +58,10 @@ struct RouteSpec {
   RouteKind kind = RouteKind::kOp;
 };
 
+// What an Idempotency-Key's record is checked against: SHA-256 of "METHOD PATH\n" and the
+// request's content (its body, or every field but a password when it holds one).
+Hash256 RequestSha256(std::string_view method, std::string_view path, std::string_view content);
+
 // The tables, one per service (platform_routes.cc, identity_routes.cc, edge: the feed).
 std::span<const RouteSpec> PlatformRoutes();
 std::span<const RouteSpec> IdentityRoutes();

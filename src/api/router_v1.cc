@@ -204,13 +204,7 @@ bool ApiHandler::Build(const http::Request& req, const RouteSpec& route,
                   "Idempotency-Key must be 1-255 printable ASCII characters.", "Idempotency-Key");
     }
     idempotency_key = std::string(key);
-    Sha256 h;
-    h.Update(req.method.data(), req.method.size());
-    h.Update(" ", 1);
-    h.Update(path.data(), path.size());
-    h.Update("\n", 1);
-    h.Update(req.body.data(), req.body.size());
-    request_sha256 = h.Finish();
+    request_sha256 = RequestSha256(req.method, path, req.body);
   }
   RouteInput in;
   in.path_params = params;
@@ -368,8 +362,8 @@ void ApiHandler::ServeEvents(const http::Request& req, const platform::Principal
         http::Response res;
         if (!page.ok()) {
           // Segment names and offsets are for the operator's log, not for the client.
-          std::fprintf(stderr, "corebank: event feed read failed (trace %s): %s\n",
-                       trace.c_str(), page.status().ToString().c_str());
+          std::fprintf(stderr, "corebank: event feed read failed (trace %s): %s\n", trace.c_str(),
+                       page.status().ToString().c_str());
           res.status = 500;
           res.body = platform::ErrorBody(
               "api_error", "internal_error",

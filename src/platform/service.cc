@@ -271,10 +271,7 @@ void PlatformService::RunEnveloped(const Envelope& env, runtime::ServiceContext&
     const uint64_t seq = ctx.NextSeq();
     EmitProto(ctx.out, EventType::kIdempotencyRecorded, m);
     state_.ApplyIdempotencyRecorded(m, seq);
-    if (!redact) {
-      a.body = std::move(*m.mutable_body());
-      reply->recorded_seq = seq;
-    }
+    if (!redact) a.body = std::move(*m.mutable_body());
   }
   answer(std::move(a));
 }

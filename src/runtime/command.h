@@ -83,9 +83,6 @@ struct Reply {
   std::string body;
   bool replayed = false;    // an idempotent replay of an earlier answer:
   uint64_t replay_seq = 0;  // its body is in the journal event at this sequence
-  // A fresh answer recorded for its Idempotency-Key byte for byte (no secret redacted): the
-  // seq of that record, so the edge may keep the body for replays. 0 otherwise.
-  uint64_t recorded_seq = 0;
   // A service's typed result for the edge (what an OAuth op decided), when a rendered body
   // is not what the edge needs.
   std::any service_result;
