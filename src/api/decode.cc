@@ -6,11 +6,11 @@
 
 #include "api/decode_util.h"
 #include "base/json_string.h"
+#include "kernel/money.h"
 #include "ledger/currency.h"
 #include "ledger/ledger.h"
 #include "platform/ids.h"
 #include "platform/key_directory.h"
-#include "platform/money.h"
 #include "platform/service.h"
 
 namespace cb::api {
@@ -354,7 +354,7 @@ bool DecodeGetAlias(const RouteInput& in, OpBody* out, DecodeError* err) {
   if (!KnownQuery(in, {}, err)) return false;
   op.alias = std::string(in.path_params.at(0));
   if (op.alias.empty() || op.alias.size() > kAliasCharsMax) {
-    return Fail(err, "resource_not_found", "No such alias.", "alias", 404);
+    return Fail(err, "resource_not_found", "No such alias.", "alias", kernel::ErrorKind::kNotFound);
   }
   *out = std::move(op);
   return true;

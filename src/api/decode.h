@@ -8,12 +8,13 @@
 #include <vector>
 
 #include "http/form.h"
+#include "kernel/errors.h"
 #include "platform/ops.h"
 
 namespace cb::api {
 
 struct DecodeError {
-  int http_status = 400;
+  kernel::ErrorKind kind = kernel::ErrorKind::kInvalidRequest;
   std::string code;
   std::string message;
   std::string param;

@@ -37,7 +37,7 @@ TEST(DecodeTest, AccountAliasWithAControlCharacterIsRejected) {
     platform::OpBody out;
     DecodeError err;
     EXPECT_FALSE(OpenAccount(std::string("[") + alias + "]", &out, &err));
-    EXPECT_EQ(err.http_status, 400);
+    EXPECT_EQ(err.kind, kernel::ErrorKind::kInvalidRequest);
     EXPECT_EQ(err.code, "parameter_invalid");
     EXPECT_EQ(err.param, "aliases[0]");
   }

@@ -13,21 +13,21 @@
 #include "api/decode.h"
 #include "api/json_keys.h"
 #include "base/json_string.h"
+#include "kernel/money.h"
 #include "ledger/currency.h"
 #include "platform/ids.h"
-#include "platform/money.h"
 
 namespace cb::api::detail {
 
 namespace json = boost::json;
-using platform::ParseAmount;
-using platform::ParseId;
+using kernel::ParseAmount;
+using kernel::ParseId;
 
 constexpr uint32_t kListLimitMax = 100;
 
 inline bool Fail(DecodeError* err, std::string code, std::string message, std::string param,
-                 int status = 400) {
-  *err = DecodeError{status, std::move(code), std::move(message), std::move(param)};
+                 kernel::ErrorKind kind = kernel::ErrorKind::kInvalidRequest) {
+  *err = DecodeError{kind, std::move(code), std::move(message), std::move(param)};
   return false;
 }
 
@@ -120,9 +120,9 @@ class Reader {
       return Fail(err_, "currency_unknown", "Not an ISO 4217 currency code.", Param("currency"));
     }
     std::string text;
-    if (!String("amount", amount_required, platform::kAmountCharsMax, &text)) return false;
+    if (!String("amount", amount_required, kernel::kAmountCharsMax, &text)) return false;
     if (text.empty()) return true;
-    auto parsed = ParseAmount(text, info->scale);
+    auto parsed = kernel::ParseAmount(text, info->scale);
     if (!parsed.ok()) {
       return Fail(err_, "amount_invalid", parsed.status().message(), Param("amount"));
     }
@@ -207,7 +207,7 @@ inline bool PathId(const RouteInput& in, size_t i, std::string_view prefix, Id* 
                    DecodeError* err) {
   if (!ParseId(in.path_params.at(i), prefix, &out->value)) {
     // A malformed id cannot name anything: the same 404 as a missing one.
-    return Fail(err, "resource_not_found", "No such object.", "id", 404);
+    return Fail(err, "resource_not_found", "No such object.", "id", kernel::ErrorKind::kNotFound);
   }
   return true;
 }

@@ -6,13 +6,13 @@
 #include "api/module.h"
 #include "corebank/platform/v1/events.pb.h"
 #include "identity/events.h"
+#include "kernel/money.h"
 #include "ledger/currency.h"
 #include "ledger/events.h"
 #include "platform/events.h"
 #include "platform/ids.h"
 #include "platform/json_out.h"
 #include "platform/model.h"
-#include "platform/money.h"
 #include "platform/render.h"
 #include "platform/state.h"
 #include "runtime/service.h"
@@ -22,14 +22,14 @@ namespace cb::api {
 namespace {
 
 namespace pb = ::corebank::platform::v1;
-using platform::AppendId;
+using kernel::AppendId;
 using platform::AppendJsonString;
 namespace prefix = platform::prefix;
 
 // Bounds the work of one request when other tenants' events are in the way.
 constexpr uint64_t kEventsScannedMax = 50'000;
 
-bool SameTenant(const std::string& bytes, const platform::Principal& p) {
+bool SameTenant(const std::string& bytes, const kernel::Principal& p) {
   u128 id = 0;
   return platform::IdFromBytes(bytes, &id) && id == p.tenant.value;
 }
@@ -45,7 +45,7 @@ std::string_view CurrencyOf(ledger::LedgerCode ledger) {
 
 // Renders one event's "type" and "data" (without braces around the whole event) if it
 // belongs to the principal's tenant and is part of the public feed; false otherwise.
-bool RenderEvent(const journal::EventView& ev, const platform::Principal& p, std::string* type,
+bool RenderEvent(const journal::EventView& ev, const kernel::Principal& p, std::string* type,
                  std::string* data) {
   using PT = platform::EventType;
   if (ev.type == static_cast<uint16_t>(ledger::EventType::kTransferCreated) &&
@@ -67,7 +67,7 @@ bool RenderEvent(const journal::EventView& ev, const platform::Principal& p, std
     data->append(R"(","to_account":")");
     AppendId(data, prefix::kAccount, t.credit_account_id.value);
     data->append(R"(","amount":")");
-    platform::AppendAmount(data, t.amount, ScaleOf(t.ledger));
+    kernel::AppendAmount(data, t.amount, ScaleOf(t.ledger));
     data->append(R"(","currency":")");
     data->append(CurrencyOf(t.ledger));
     data->append(R"(","pending":)");
@@ -219,7 +219,7 @@ bool RenderEvent(const journal::EventView& ev, const platform::Principal& p, std
       data->append(platform::AdjustmentDirectionName(
           static_cast<platform::AdjustmentDirection>(m.direction())));
       data->append(R"(","amount":")");
-      platform::AppendAmount(data, amount, ScaleOf(m.ledger()));
+      kernel::AppendAmount(data, amount, ScaleOf(m.ledger()));
       data->append(R"(","currency":")");
       data->append(CurrencyOf(m.ledger()));
       data->append("\"}");  // the reason stays behind GET /v1/adjustments/{id} (admin)
@@ -259,7 +259,7 @@ bool RenderEvent(const journal::EventView& ev, const platform::Principal& p, std
 
 }  // namespace
 
-Result<EventPage> EventFeed::Read(const platform::Principal& principal, uint64_t after,
+Result<EventPage> EventFeed::Read(const kernel::Principal& principal, uint64_t after,
                                   uint32_t limit, uint64_t durable_seq_next) {
   EventPage page;
   std::string& out = page.body;

@@ -21,7 +21,7 @@ class EventFeed {
  public:
   explicit EventFeed(journal::JournalReader* reader) : reader_(reader) {}
   // Events of `principal`'s tenant with seq > after, at most `limit`, below durable_seq_next.
-  Result<EventPage> Read(const platform::Principal& principal, uint64_t after, uint32_t limit,
+  Result<EventPage> Read(const kernel::Principal& principal, uint64_t after, uint32_t limit,
                          uint64_t durable_seq_next);
 
  private:

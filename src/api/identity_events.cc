@@ -15,7 +15,7 @@ namespace {
 namespace ipb = ::corebank::identity::v1;
 using identity::EventType;
 
-bool Tenant(const std::string& bytes, const platform::Principal& p) {
+bool Tenant(const std::string& bytes, const kernel::Principal& p) {
   u128 id = 0;
   return platform::IdFromBytes(bytes, &id) && id == p.tenant.value;
 }
@@ -30,7 +30,7 @@ void Id(std::string* out, std::string_view name, std::string_view prefix,
     return;
   }
   out->push_back('"');
-  platform::AppendId(out, prefix, id);
+  kernel::AppendId(out, prefix, id);
   out->push_back('"');
 }
 template <typename M>
@@ -40,7 +40,7 @@ bool Parse(const journal::EventView& ev, M* m) {
 
 }  // namespace
 
-bool RenderIdentityEvent(const journal::EventView& ev, const platform::Principal& p,
+bool RenderIdentityEvent(const journal::EventView& ev, const kernel::Principal& p,
                          std::string* type, std::string* data) {
   switch (static_cast<EventType>(ev.type)) {
     case EventType::kConsentCreated: {
@@ -50,9 +50,10 @@ bool RenderIdentityEvent(const journal::EventView& ev, const platform::Principal
       data->push_back('{');
       Id(data, "id", identity::prefix::kConsent, m.id());
       Id(data, "app", identity::prefix::kApp, m.client_id());
-      Id(data, "customer", platform::prefix::kCustomer, m.customer_id());
+      Id(data, "customer", kernel::prefix::kCustomer, m.customer_id());
       data->append(R"(,"permissions":)");
-      platform::AppendJsonString(data, platform::FormatScopes(m.permissions()));
+      platform::AppendJsonString(data,
+                                 kernel::FormatScopes(kernel::ScopeSet::FromWire(m.permissions())));
       data->append(R"(,"expires_at":)");
       if (m.expires_ns() == 0) {
         data->append("null");
@@ -68,14 +69,14 @@ bool RenderIdentityEvent(const journal::EventView& ev, const platform::Principal
       *type = "consent.authorised";
       data->push_back('{');
       Id(data, "id", identity::prefix::kConsent, m.id());
-      Id(data, "customer", platform::prefix::kCustomer, m.customer_id());
+      Id(data, "customer", kernel::prefix::kCustomer, m.customer_id());
       data->append(R"(,"accounts":[)");
       for (int i = 0; i < m.account_ids_size(); i++) {
         u128 a = 0;
         if (!platform::IdFromBytes(m.account_ids(i), &a)) continue;
         if (i > 0) data->push_back(',');
         data->push_back('"');
-        platform::AppendId(data, platform::prefix::kAccount, a);
+        kernel::AppendId(data, platform::prefix::kAccount, a);
         data->push_back('"');
       }
       data->append("]}");

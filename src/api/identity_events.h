@@ -10,7 +10,7 @@
 namespace cb::api {
 
 // Renders `ev`'s "type" and "data" when it is one of those and the principal's tenant's.
-bool RenderIdentityEvent(const journal::EventView& ev, const platform::Principal& p,
+bool RenderIdentityEvent(const journal::EventView& ev, const kernel::Principal& p,
                          std::string* type, std::string* data);
 
 }  // namespace cb::api

@@ -19,7 +19,8 @@ namespace {
 // The key service's own words (paths, key ids) are for the operator's log, not the client.
 bool KmsUnavailable(const Status& st, DecodeError* err) {
   std::fprintf(stderr, "corebank: key service: %s\n", st.ToString().c_str());
-  return Fail(err, "kms_unavailable", "The key service is unavailable; retry.", "", 503);
+  return Fail(err, "kms_unavailable", "The key service is unavailable; retry.", "",
+              kernel::ErrorKind::kUnavailable);
 }
 
 constexpr size_t kUsernameCharsMax = 128;
@@ -28,13 +29,13 @@ constexpr size_t kScopeCharsMax = 512;
 constexpr size_t kRedirectUriCharsMax = 512;
 constexpr size_t kJwksCharsMax = 16 * 1024;
 
-bool ScopeField(Reader& r, std::string_view key, bool required, platform::ScopeSet* out,
+bool ScopeField(Reader& r, std::string_view key, bool required, kernel::ScopeSet* out,
                 DecodeError* err) {
   std::string text;
   if (!r.String(key, required, kScopeCharsMax, &text)) return false;
   if (text.empty()) return true;
   std::string unknown;
-  if (!platform::ParseScopes(text, out, &unknown)) {
+  if (!kernel::ParseScopes(text, out, &unknown)) {
     return Fail(err, "parameter_invalid", "Unknown scope: " + unknown + ".", r.Param(key));
   }
   return true;
@@ -100,7 +101,7 @@ bool AppPathOp(const RouteInput& in, IdentityDecoded* out, DecodeError* err) {
 
 }  // namespace
 
-bool DecodeCreateApp(const RouteInput& in, const IdentityEdge&, const platform::Principal&,
+bool DecodeCreateApp(const RouteInput& in, const IdentityEdge&, const kernel::Principal&,
                      IdentityDecoded* out, DecodeError* err) {
   json::value body;
   if (!ParseBody(in.body, &body, err)) return false;
@@ -143,7 +144,7 @@ bool DecodeCreateApp(const RouteInput& in, const IdentityEdge&, const platform::
   if (!identity::ValidateAppSpec(&spec, &param, &message)) {
     return Fail(err, "parameter_invalid", message, param);
   }
-  op.id = identity::AppId(platform::RandomU128());
+  op.id = identity::AppId(kernel::RandomU128());
   if (spec.auth_method != identity::ClientAuthMethod::kPrivateKeyJwt) {
     op.secret = NewSecret();
     op.secret_sha256 = Sha256Of(op.secret.data(), op.secret.size());
@@ -152,7 +153,7 @@ bool DecodeCreateApp(const RouteInput& in, const IdentityEdge&, const platform::
   return true;
 }
 
-bool DecodeListApps(const RouteInput& in, const IdentityEdge&, const platform::Principal&,
+bool DecodeListApps(const RouteInput& in, const IdentityEdge&, const kernel::Principal&,
                     IdentityDecoded* out, DecodeError* err) {
   identity::ListAppsOp op;
   std::optional<u128> after;
@@ -162,19 +163,19 @@ bool DecodeListApps(const RouteInput& in, const IdentityEdge&, const platform::P
   return true;
 }
 
-bool DecodeGetApp(const RouteInput& in, const IdentityEdge&, const platform::Principal&,
+bool DecodeGetApp(const RouteInput& in, const IdentityEdge&, const kernel::Principal&,
                   IdentityDecoded* out, DecodeError* err) {
   return AppPathOp<identity::GetAppOp>(in, out, err);
 }
-bool DecodeRevokeApp(const RouteInput& in, const IdentityEdge&, const platform::Principal&,
+bool DecodeRevokeApp(const RouteInput& in, const IdentityEdge&, const kernel::Principal&,
                      IdentityDecoded* out, DecodeError* err) {
   return AppPathOp<identity::RevokeAppOp>(in, out, err);
 }
-bool DecodeAppUsage(const RouteInput& in, const IdentityEdge&, const platform::Principal&,
+bool DecodeAppUsage(const RouteInput& in, const IdentityEdge&, const kernel::Principal&,
                     IdentityDecoded* out, DecodeError* err) {
   return AppPathOp<identity::GetAppUsageOp>(in, out, err);
 }
-bool DecodeRotateAppSecret(const RouteInput& in, const IdentityEdge&, const platform::Principal&,
+bool DecodeRotateAppSecret(const RouteInput& in, const IdentityEdge&, const kernel::Principal&,
                            IdentityDecoded* out, DecodeError* err) {
   identity::RotateAppSecretOp op;
   if (!PathId(in, 0, identity::prefix::kApp, &op.id, err) || !Bare(in, err)) return false;
@@ -184,7 +185,7 @@ bool DecodeRotateAppSecret(const RouteInput& in, const IdentityEdge&, const plat
   return true;
 }
 
-bool DecodeCreateUser(const RouteInput& in, const IdentityEdge&, const platform::Principal&,
+bool DecodeCreateUser(const RouteInput& in, const IdentityEdge&, const kernel::Principal&,
                       IdentityDecoded* out, DecodeError* err) {
   json::value body;
   if (!ParseBody(in.body, &body, err)) return false;
@@ -195,7 +196,7 @@ bool DecodeCreateUser(const RouteInput& in, const IdentityEdge&, const platform:
   if (!r.String("username", true, kUsernameCharsMax, &op.username) ||
       !r.String("password", true, kPasswordCharsMax, &out->password) ||
       !r.String("kind", false, 16, &kind) ||
-      !r.IdField("customer", platform::prefix::kCustomer, false, &op.customer) ||
+      !r.IdField("customer", kernel::prefix::kCustomer, false, &op.customer) ||
       !StringArray(r, "roles", 5, 16, &roles, err) || !r.Finish()) {
     return false;
   }
@@ -232,18 +233,18 @@ bool DecodeCreateUser(const RouteInput& in, const IdentityEdge&, const platform:
     return Fail(err, "parameter_invalid", "kind is customer or staff.", "kind");
   }
   // Fields are length-prefixed so that no two requests share a digest input.
-  const std::string customer = platform::FormatId(platform::prefix::kCustomer, op.customer.value);
+  const std::string customer = kernel::FormatId(kernel::prefix::kCustomer, op.customer.value);
   for (const std::string_view field :
        {std::string_view(op.username), std::string_view(kind), std::string_view(customer)}) {
     out->request_digest_input += std::to_string(field.size()) + ":" + std::string(field);
   }
   out->request_digest_input += "roles=" + std::to_string(op.staff_roles);
-  op.id = identity::UserId(platform::RandomU128());
+  op.id = identity::UserId(kernel::RandomU128());
   out->body = std::move(op);
   return true;
 }
 
-bool DecodeListUsers(const RouteInput& in, const IdentityEdge&, const platform::Principal&,
+bool DecodeListUsers(const RouteInput& in, const IdentityEdge&, const kernel::Principal&,
                      IdentityDecoded* out, DecodeError* err) {
   identity::ListUsersOp op;
   std::optional<u128> after;
@@ -253,7 +254,7 @@ bool DecodeListUsers(const RouteInput& in, const IdentityEdge&, const platform::
   return true;
 }
 
-bool DecodeGetUser(const RouteInput& in, const IdentityEdge&, const platform::Principal&,
+bool DecodeGetUser(const RouteInput& in, const IdentityEdge&, const kernel::Principal&,
                    IdentityDecoded* out, DecodeError* err) {
   identity::GetUserOp op;
   if (!PathId(in, 0, identity::prefix::kUser, &op.id, err) || !Bare(in, err)) return false;
@@ -261,16 +262,16 @@ bool DecodeGetUser(const RouteInput& in, const IdentityEdge&, const platform::Pr
   return true;
 }
 
-bool DecodeEnrollTotp(const RouteInput& in, const IdentityEdge& edge, const platform::Principal& p,
+bool DecodeEnrollTotp(const RouteInput& in, const IdentityEdge& edge, const kernel::Principal& p,
                       IdentityDecoded* out, DecodeError* err) {
   identity::EnrollTotpOp op;
   if (!PathId(in, 0, identity::prefix::kUser, &op.user, err) || !Bare(in, err)) return false;
   const auto user = edge.state->ReadUser(op.user);
   if (!user || !(user->tenant == p.tenant)) {
-    return Fail(err, "user_not_found", "user not found", "id", 404);
+    return Fail(err, "user_not_found", "user not found", "id", kernel::ErrorKind::kNotFound);
   }
   const std::string secret = credentials::NewTotpSecret();
-  const std::string aad = "totp|" + platform::FormatId(identity::prefix::kUser, op.user.value);
+  const std::string aad = "totp|" + kernel::FormatId(identity::prefix::kUser, op.user.value);
   auto sealed = edge.kms->Encrypt(secret, aad);
   if (!sealed.ok()) return KmsUnavailable(sealed.status(), err);
   op.secret_ciphertext = *sealed;
@@ -280,7 +281,7 @@ bool DecodeEnrollTotp(const RouteInput& in, const IdentityEdge& edge, const plat
   return true;
 }
 
-bool DecodeConfirmTotp(const RouteInput& in, const IdentityEdge& edge, const platform::Principal& p,
+bool DecodeConfirmTotp(const RouteInput& in, const IdentityEdge& edge, const kernel::Principal& p,
                        IdentityDecoded* out, DecodeError* err) {
   identity::ConfirmTotpOp op;
   if (!PathId(in, 0, identity::prefix::kUser, &op.user, err) || !KnownQuery(in, {}, err)) {
@@ -293,12 +294,13 @@ bool DecodeConfirmTotp(const RouteInput& in, const IdentityEdge& edge, const pla
   if (!r.String("code", true, 8, &code) || !r.Finish()) return false;
   const auto user = edge.state->ReadUser(op.user);
   if (!user || !(user->tenant == p.tenant)) {
-    return Fail(err, "user_not_found", "user not found", "id", 404);
+    return Fail(err, "user_not_found", "user not found", "id", kernel::ErrorKind::kNotFound);
   }
   if (user->totp_ciphertext.empty()) {
-    return Fail(err, "totp_not_enrolled", "Enrol TOTP before confirming it.", "id", 422);
+    return Fail(err, "totp_not_enrolled", "Enrol TOTP before confirming it.", "id",
+                kernel::ErrorKind::kUnprocessable);
   }
-  const std::string aad = "totp|" + platform::FormatId(identity::prefix::kUser, op.user.value);
+  const std::string aad = "totp|" + kernel::FormatId(identity::prefix::kUser, op.user.value);
   auto secret = edge.kms->Decrypt(user->totp_ciphertext, aad);
   if (!secret.ok()) return KmsUnavailable(secret.status(), err);
   // A wrong code becomes step 0, which the writer refuses (never above the last used step).
@@ -309,7 +311,7 @@ bool DecodeConfirmTotp(const RouteInput& in, const IdentityEdge& edge, const pla
   return true;
 }
 
-bool DecodeListSessions(const RouteInput& in, const IdentityEdge&, const platform::Principal&,
+bool DecodeListSessions(const RouteInput& in, const IdentityEdge&, const kernel::Principal&,
                         IdentityDecoded* out, DecodeError* err) {
   identity::ListSessionsOp op;
   if (!PathId(in, 0, identity::prefix::kUser, &op.user, err) || !Bare(in, err)) return false;
@@ -317,7 +319,7 @@ bool DecodeListSessions(const RouteInput& in, const IdentityEdge&, const platfor
   return true;
 }
 
-bool DecodeRevokeSession(const RouteInput& in, const IdentityEdge&, const platform::Principal&,
+bool DecodeRevokeSession(const RouteInput& in, const IdentityEdge&, const kernel::Principal&,
                          IdentityDecoded* out, DecodeError* err) {
   identity::RevokeSessionOp op;
   if (!PathId(in, 0, identity::prefix::kSession, &op.id, err) || !Bare(in, err)) return false;
@@ -325,7 +327,7 @@ bool DecodeRevokeSession(const RouteInput& in, const IdentityEdge&, const platfo
   return true;
 }
 
-bool DecodeCreateConsent(const RouteInput& in, const IdentityEdge&, const platform::Principal&,
+bool DecodeCreateConsent(const RouteInput& in, const IdentityEdge&, const kernel::Principal&,
                          IdentityDecoded* out, DecodeError* err) {
   json::value body;
   if (!ParseBody(in.body, &body, err)) return false;
@@ -336,7 +338,7 @@ bool DecodeCreateConsent(const RouteInput& in, const IdentityEdge&, const platfo
       !r.String("expires_at", false, 64, &expires) || !r.Finish()) {
     return false;
   }
-  if ((op.permissions & ~platform::kScopesConsentable) != 0 || op.permissions == 0) {
+  if (!kernel::kScopesConsentable.Covers(op.permissions) || op.permissions.empty()) {
     return Fail(err, "parameter_invalid",
                 "Consent permissions are among accounts.read, balances.read, "
                 "transactions.read and payments.write.",
@@ -347,12 +349,12 @@ bool DecodeCreateConsent(const RouteInput& in, const IdentityEdge&, const platfo
     if (!ts) return Fail(err, "parameter_invalid", "Must be an RFC 3339 timestamp.", "expires_at");
     op.expires = *ts;
   }
-  op.id = identity::ConsentId(platform::RandomU128());
+  op.id = identity::ConsentId(kernel::RandomU128());
   out->body = op;
   return true;
 }
 
-bool DecodeListConsents(const RouteInput& in, const IdentityEdge&, const platform::Principal&,
+bool DecodeListConsents(const RouteInput& in, const IdentityEdge&, const kernel::Principal&,
                         IdentityDecoded* out, DecodeError* err) {
   identity::ListConsentsOp op;
   if (!KnownQuery(in, {"limit", "cursor", "customer"}, err) || !Limit(in, &op.limit, err)) {
@@ -366,8 +368,8 @@ bool DecodeListConsents(const RouteInput& in, const IdentityEdge&, const platfor
     op.after = id;
   }
   if (auto it = in.query.find("customer"); it != in.query.end()) {
-    platform::CustomerId c;
-    if (!ParseId(it->second, platform::prefix::kCustomer, &c.value)) {
+    kernel::CustomerId c;
+    if (!ParseId(it->second, kernel::prefix::kCustomer, &c.value)) {
       return Fail(err, "parameter_invalid", "Must be a customer id.", "customer");
     }
     op.customer = c;
@@ -376,7 +378,7 @@ bool DecodeListConsents(const RouteInput& in, const IdentityEdge&, const platfor
   return true;
 }
 
-bool DecodeGetConsent(const RouteInput& in, const IdentityEdge&, const platform::Principal&,
+bool DecodeGetConsent(const RouteInput& in, const IdentityEdge&, const kernel::Principal&,
                       IdentityDecoded* out, DecodeError* err) {
   identity::GetConsentOp op;
   if (!PathId(in, 0, identity::prefix::kConsent, &op.id, err) || !Bare(in, err)) return false;
@@ -384,7 +386,7 @@ bool DecodeGetConsent(const RouteInput& in, const IdentityEdge&, const platform:
   return true;
 }
 
-bool DecodeRevokeConsent(const RouteInput& in, const IdentityEdge&, const platform::Principal&,
+bool DecodeRevokeConsent(const RouteInput& in, const IdentityEdge&, const kernel::Principal&,
                          IdentityDecoded* out, DecodeError* err) {
   identity::RevokeConsentOp op;
   if (!PathId(in, 0, identity::prefix::kConsent, &op.id, err) || !Bare(in, err)) return false;
@@ -393,12 +395,13 @@ bool DecodeRevokeConsent(const RouteInput& in, const IdentityEdge&, const platfo
 }
 
 bool DecodeRotateSigningKey(const RouteInput& in, const IdentityEdge& edge,
-                            const platform::Principal& p, IdentityDecoded* out, DecodeError* err) {
+                            const kernel::Principal& p, IdentityDecoded* out, DecodeError* err) {
   if (!Bare(in, err)) return false;
   // Checked here too, before a key is made in the KMS for a request the writer would refuse.
   if (!p.root) {
     return Fail(err, "root_admin_required",
-                "Signing keys are rotated by an admin of the root tenant.", "", 403);
+                "Signing keys are rotated by an admin of the root tenant.", "",
+                kernel::ErrorKind::kPermissionDenied);
   }
   identity::RotateSigningKeyOp op;
   auto kid = edge.kms->CreateSigningKey(&op.public_jwk);
@@ -424,7 +427,7 @@ template <IdentityDecodeFn F>
 bool Identity(const RouteCall& c, BuiltOp* out, DecodeError* err) {
   if (c.identity == nullptr || c.identity->edge.state == nullptr ||
       c.identity->edge.kms == nullptr) {
-    *err = {503, "unavailable", "Identity is not configured.", ""};
+    *err = {kernel::ErrorKind::kUnavailable, "unavailable", "Identity is not configured.", ""};
     return false;
   }
   auto op = std::make_shared<identity::IdentityOp>();
@@ -449,92 +452,92 @@ constexpr RouteSpec kRoutes[] = {
     {.method = "POST",
      .pattern = "/v1/apps",
      .service = "identity",
-     .scope = ps::kScopeAdmin,
+     .scope = kernel::kScopeAdmin,
      .build = Identity<DecodeCreateApp>},
     {.method = "GET",
      .pattern = "/v1/apps",
      .service = "identity",
-     .scope = ps::kScopeAdmin,
+     .scope = kernel::kScopeAdmin,
      .build = Identity<DecodeListApps>},
     {.method = "GET",
      .pattern = "/v1/apps/{id}",
      .service = "identity",
-     .scope = ps::kScopeAdmin,
+     .scope = kernel::kScopeAdmin,
      .build = Identity<DecodeGetApp>},
     {.method = "POST",
      .pattern = "/v1/apps/{id}/rotate_secret",
      .service = "identity",
-     .scope = ps::kScopeAdmin,
+     .scope = kernel::kScopeAdmin,
      .build = Identity<DecodeRotateAppSecret>},
     {.method = "POST",
      .pattern = "/v1/apps/{id}/revoke",
      .service = "identity",
-     .scope = ps::kScopeAdmin,
+     .scope = kernel::kScopeAdmin,
      .build = Identity<DecodeRevokeApp>},
     {.method = "GET",
      .pattern = "/v1/apps/{id}/usage",
      .service = "identity",
-     .scope = ps::kScopeAdmin,
+     .scope = kernel::kScopeAdmin,
      .build = Identity<DecodeAppUsage>},
     {.method = "POST",
      .pattern = "/v1/users",
      .service = "identity",
-     .scope = ps::kScopeAdmin,
+     .scope = kernel::kScopeAdmin,
      .build = Identity<DecodeCreateUser>},
     {.method = "GET",
      .pattern = "/v1/users",
      .service = "identity",
-     .scope = ps::kScopeAdmin,
+     .scope = kernel::kScopeAdmin,
      .build = Identity<DecodeListUsers>},
     {.method = "GET",
      .pattern = "/v1/users/{id}",
      .service = "identity",
-     .scope = ps::kScopeAdmin,
+     .scope = kernel::kScopeAdmin,
      .build = Identity<DecodeGetUser>},
     {.method = "POST",
      .pattern = "/v1/users/{id}/totp",
      .service = "identity",
-     .scope = ps::kScopeAdmin,
+     .scope = kernel::kScopeAdmin,
      .build = Identity<DecodeEnrollTotp>},
     {.method = "POST",
      .pattern = "/v1/users/{id}/totp/confirm",
      .service = "identity",
-     .scope = ps::kScopeAdmin,
+     .scope = kernel::kScopeAdmin,
      .build = Identity<DecodeConfirmTotp>},
     {.method = "GET",
      .pattern = "/v1/users/{id}/sessions",
      .service = "identity",
-     .scope = ps::kScopeAdmin,
+     .scope = kernel::kScopeAdmin,
      .build = Identity<DecodeListSessions>},
     {.method = "POST",
      .pattern = "/v1/sessions/{id}/revoke",
      .service = "identity",
-     .scope = ps::kScopeAdmin,
+     .scope = kernel::kScopeAdmin,
      .build = Identity<DecodeRevokeSession>},
     {.method = "POST",
      .pattern = "/v1/consents",
      .service = "identity",
-     .scope = ps::kScopeConsentsWrite,
+     .scope = kernel::kScopeConsentsWrite,
      .build = Identity<DecodeCreateConsent>},
     {.method = "GET",
      .pattern = "/v1/consents",
      .service = "identity",
-     .scope = ps::kScopeConsentsRead,
+     .scope = kernel::kScopeConsentsRead,
      .build = Identity<DecodeListConsents>},
     {.method = "GET",
      .pattern = "/v1/consents/{id}",
      .service = "identity",
-     .scope = ps::kScopeConsentsRead,
+     .scope = kernel::kScopeConsentsRead,
      .build = Identity<DecodeGetConsent>},
     {.method = "POST",
      .pattern = "/v1/consents/{id}/revoke",
      .service = "identity",
-     .scope = ps::kScopeConsentsWrite,
+     .scope = kernel::kScopeConsentsWrite,
      .build = Identity<DecodeRevokeConsent>},
     {.method = "POST",
      .pattern = "/v1/signing_keys/rotate",
      .service = "identity",
-     .scope = ps::kScopeAdmin,
+     .scope = kernel::kScopeAdmin,
      .build = Identity<DecodeRotateSigningKey>},
 };
 

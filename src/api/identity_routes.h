@@ -26,44 +26,44 @@ struct IdentityDecoded {
   std::string request_digest_input;
 };
 
-using IdentityDecodeFn = bool (*)(const RouteInput&, const IdentityEdge&,
-                                  const platform::Principal&, IdentityDecoded*, DecodeError*);
+using IdentityDecodeFn = bool (*)(const RouteInput&, const IdentityEdge&, const kernel::Principal&,
+                                  IdentityDecoded*, DecodeError*);
 
-bool DecodeCreateApp(const RouteInput&, const IdentityEdge&, const platform::Principal&,
+bool DecodeCreateApp(const RouteInput&, const IdentityEdge&, const kernel::Principal&,
                      IdentityDecoded*, DecodeError*);
-bool DecodeListApps(const RouteInput&, const IdentityEdge&, const platform::Principal&,
+bool DecodeListApps(const RouteInput&, const IdentityEdge&, const kernel::Principal&,
                     IdentityDecoded*, DecodeError*);
-bool DecodeGetApp(const RouteInput&, const IdentityEdge&, const platform::Principal&,
+bool DecodeGetApp(const RouteInput&, const IdentityEdge&, const kernel::Principal&,
                   IdentityDecoded*, DecodeError*);
-bool DecodeRotateAppSecret(const RouteInput&, const IdentityEdge&, const platform::Principal&,
+bool DecodeRotateAppSecret(const RouteInput&, const IdentityEdge&, const kernel::Principal&,
                            IdentityDecoded*, DecodeError*);
-bool DecodeRevokeApp(const RouteInput&, const IdentityEdge&, const platform::Principal&,
+bool DecodeRevokeApp(const RouteInput&, const IdentityEdge&, const kernel::Principal&,
                      IdentityDecoded*, DecodeError*);
-bool DecodeAppUsage(const RouteInput&, const IdentityEdge&, const platform::Principal&,
+bool DecodeAppUsage(const RouteInput&, const IdentityEdge&, const kernel::Principal&,
                     IdentityDecoded*, DecodeError*);
-bool DecodeCreateUser(const RouteInput&, const IdentityEdge&, const platform::Principal&,
+bool DecodeCreateUser(const RouteInput&, const IdentityEdge&, const kernel::Principal&,
                       IdentityDecoded*, DecodeError*);
-bool DecodeListUsers(const RouteInput&, const IdentityEdge&, const platform::Principal&,
+bool DecodeListUsers(const RouteInput&, const IdentityEdge&, const kernel::Principal&,
                      IdentityDecoded*, DecodeError*);
-bool DecodeGetUser(const RouteInput&, const IdentityEdge&, const platform::Principal&,
+bool DecodeGetUser(const RouteInput&, const IdentityEdge&, const kernel::Principal&,
                    IdentityDecoded*, DecodeError*);
-bool DecodeEnrollTotp(const RouteInput&, const IdentityEdge&, const platform::Principal&,
+bool DecodeEnrollTotp(const RouteInput&, const IdentityEdge&, const kernel::Principal&,
                       IdentityDecoded*, DecodeError*);
-bool DecodeConfirmTotp(const RouteInput&, const IdentityEdge&, const platform::Principal&,
+bool DecodeConfirmTotp(const RouteInput&, const IdentityEdge&, const kernel::Principal&,
                        IdentityDecoded*, DecodeError*);
-bool DecodeListSessions(const RouteInput&, const IdentityEdge&, const platform::Principal&,
+bool DecodeListSessions(const RouteInput&, const IdentityEdge&, const kernel::Principal&,
                         IdentityDecoded*, DecodeError*);
-bool DecodeRevokeSession(const RouteInput&, const IdentityEdge&, const platform::Principal&,
+bool DecodeRevokeSession(const RouteInput&, const IdentityEdge&, const kernel::Principal&,
                          IdentityDecoded*, DecodeError*);
-bool DecodeCreateConsent(const RouteInput&, const IdentityEdge&, const platform::Principal&,
+bool DecodeCreateConsent(const RouteInput&, const IdentityEdge&, const kernel::Principal&,
                          IdentityDecoded*, DecodeError*);
-bool DecodeListConsents(const RouteInput&, const IdentityEdge&, const platform::Principal&,
+bool DecodeListConsents(const RouteInput&, const IdentityEdge&, const kernel::Principal&,
                         IdentityDecoded*, DecodeError*);
-bool DecodeGetConsent(const RouteInput&, const IdentityEdge&, const platform::Principal&,
+bool DecodeGetConsent(const RouteInput&, const IdentityEdge&, const kernel::Principal&,
                       IdentityDecoded*, DecodeError*);
-bool DecodeRevokeConsent(const RouteInput&, const IdentityEdge&, const platform::Principal&,
+bool DecodeRevokeConsent(const RouteInput&, const IdentityEdge&, const kernel::Principal&,
                          IdentityDecoded*, DecodeError*);
-bool DecodeRotateSigningKey(const RouteInput&, const IdentityEdge&, const platform::Principal&,
+bool DecodeRotateSigningKey(const RouteInput&, const IdentityEdge&, const kernel::Principal&,
                             IdentityDecoded*, DecodeError*);
 
 }  // namespace cb::api

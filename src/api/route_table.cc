@@ -14,7 +14,7 @@ constexpr RouteSpec kEdgeRoutes[] = {
     {.method = "GET",
      .pattern = "/v1/events",
      .service = "edge",
-     .scope = ps::kScopeEventsRead,
+     .scope = kernel::kScopeEventsRead,
      .kind = RouteKind::kEventFeed},
 };
 
@@ -54,7 +54,7 @@ std::vector<const RouteSpec*> BuildRegistry() {
     for (const RouteSpec& r : table) {
       CB_CHECK(r.method == "GET" || r.method == "POST");
       CB_CHECK(r.pattern.substr(0, 4) == "/v1/");
-      CB_CHECK(platform::ScopeName(r.scope) != nullptr);  // exactly one known scope
+      CB_CHECK(kernel::ScopeName(r.scope) != nullptr);  // exactly one known scope
       CB_CHECK((r.kind == RouteKind::kOp) == (r.build != nullptr));
       for (const RouteSpec* other : all) {  // one owner a method and pattern
         CB_CHECK(other->method != r.method || other->pattern != r.pattern);
@@ -103,10 +103,10 @@ std::string DumpRoutes() {
   for (const RouteSpec* r : AllRoutes()) {
     out.append("route ").append(r->method).append(" ").append(r->pattern);
     out.append(" service=").append(r->service);
-    out.append(" scope=").append(platform::ScopeName(r->scope));
+    out.append(" scope=").append(kernel::ScopeName(r->scope));
     out.append(r->step_up ? " step_up=true\n" : " step_up=false\n");
   }
-  for (std::string_view scope : platform::AllScopeNames()) {
+  for (std::string_view scope : kernel::AllScopeNames()) {
     out.append("scope ").append(scope).append("\n");
   }
   return out;

@@ -12,8 +12,8 @@
 
 #include "api/decode.h"
 #include "base/sha256.h"
+#include "kernel/scopes.h"
 #include "platform/model.h"
-#include "platform/scopes.h"
 #include "runtime/service.h"
 
 namespace cb::api {
@@ -25,7 +25,7 @@ struct RouteCall {
   std::string_view method;
   std::string_view path;
   const RouteInput& in;
-  const platform::Principal& principal;
+  const kernel::Principal& principal;
   const std::string& trace_id;
   const std::string& idempotency_key;  // empty on GET
   const Hash256& request_sha256;       // of method, path and body (POST)
@@ -52,7 +52,7 @@ struct RouteSpec {
   std::string_view method;
   std::string_view pattern;  // "{id}" matches one segment; also the metrics label
   std::string_view service;  // who owns it ("platform", "identity", "edge")
-  platform::ScopeSet scope;  // the edge's check; the handler checks again
+  kernel::ScopeSet scope;    // the edge's check; the handler checks again
   bool step_up = false;      // a user's token needs the second factor (moves money)
   BuildFn build = nullptr;
   RouteKind kind = RouteKind::kOp;

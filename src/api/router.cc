@@ -79,8 +79,8 @@ uint64_t NowNs() { return MonotonicNowNs(); }
 http::Response Overloaded(const std::string& trace_id) {
   http::Response res;
   res.status = 503;
-  res.body = platform::ErrorBody("api_error", "overloaded",
-                                 "The server is at capacity; retry shortly.", "", trace_id);
+  res.body = kernel::ErrorBody("api_error", "overloaded",
+                               "The server is at capacity; retry shortly.", "", trace_id);
   res.headers.push_back({"Retry-After", "1"});
   return res;
 }
@@ -91,10 +91,10 @@ http::Response FromReply(runtime::Reply&& reply, const std::string& trace_id) {
   http::Response res;
   if (!reply.status.ok() || reply.http_status == 0) {
     res.status = 503;
-    res.body = platform::ErrorBody("api_error", "unavailable",
-                                   "The command was not made durable; retry with the same "
-                                   "Idempotency-Key.",
-                                   "", trace_id);
+    res.body = kernel::ErrorBody("api_error", "unavailable",
+                                 "The command was not made durable; retry with the same "
+                                 "Idempotency-Key.",
+                                 "", trace_id);
     res.headers.push_back({"Retry-After", "1"});
     return res;
   }
@@ -130,8 +130,8 @@ ApiHandler::~ApiHandler() = default;
 
 void ApiHandler::SetIdentity(const ApiIdentityDeps* deps) { impl_->identity_deps.store(deps); }
 
-std::optional<platform::Principal> ApiHandler::Impl::Verify(std::string_view bearer,
-                                                            std::string* error) const {
+std::optional<kernel::Principal> ApiHandler::Impl::Verify(std::string_view bearer,
+                                                          std::string* error) const {
   if (bearer.substr(0, 3) == "sk_") {
     auto p = keys->Authenticate(bearer);
     if (!p) *error = "The API key is not valid.";
@@ -153,14 +153,14 @@ std::optional<platform::Principal> ApiHandler::Impl::Verify(std::string_view bea
     *error = "The token's tenant does not exist.";
     return std::nullopt;
   }
-  p->kind = platform::PrincipalKind::kAccessToken;
+  p->kind = kernel::PrincipalKind::kAccessToken;
   p->scopes = claims->scopes;
-  p->client = claims->client.value;
-  p->user = claims->user.value;
+  p->client = claims->client;
+  p->user = claims->user;
   p->customer = claims->customer;
-  p->consent = claims->consent.value;
-  p->grant = claims->grant.value;
-  p->acr = claims->user.zero() ? platform::AuthLevel::kNone : claims->acr;
+  p->consent = claims->consent;
+  p->grant = claims->grant;
+  p->acr = claims->user.zero() ? kernel::AuthLevel::kNone : claims->acr;
   return p;
 }
 
@@ -169,8 +169,8 @@ http::Response ApiHandler::RejectedResponse(int status, std::string_view code,
   http::Response res;
   res.status = status;
   const std::string trace = RandomHex(16);
-  res.body = platform::ErrorBody(status == 503 ? "api_error" : "invalid_request_error", code,
-                                 message, "", trace);
+  res.body = kernel::ErrorBody(status == 503 ? "api_error" : "invalid_request_error", code, message,
+                               "", trace);
   res.headers.push_back({"X-Request-Id", "req_" + trace.substr(0, 24)});
   // The request never got far enough to carry a trace in: this answer starts one, so that
   // every answer, refused ones included, has the traceparent the contract promises.
@@ -178,17 +178,17 @@ http::Response ApiHandler::RejectedResponse(int status, std::string_view code,
   return res;
 }
 
-http::Response ApiHandler::Exchange::Error(int status, std::string_view type, std::string_view code,
+http::Response ApiHandler::Exchange::Error(kernel::ErrorKind kind, std::string_view code,
                                            std::string_view message, std::string_view param) const {
   http::Response res;
-  res.status = status;
-  res.body = platform::ErrorBody(type, code, message, param, trace.trace_id);
+  res.status = kernel::HttpStatusOf(kind);
+  res.body = kernel::ErrorBody(kernel::ErrorTypeOf(kind), code, message, param, trace.trace_id);
   return res;
 }
 
 http::Response ApiHandler::Exchange::Limited(std::string_view message,
                                              uint64_t retry_after_ms) const {
-  http::Response res = Error(429, "rate_limit_error", "rate_limited", message);
+  http::Response res = Error(kernel::ErrorKind::kRateLimited, "rate_limited", message);
   res.headers.push_back({"Retry-After", std::to_string((retry_after_ms + 999) / 1000)});
   return res;
 }
@@ -269,7 +269,7 @@ bool ApiHandler::ServeOperational(const http::Request& req, const ExchangePtr& e
               : path == "/metrics" ? "/metrics"
                                    : "/v1/openapi.yaml";
   if (req.method != "GET" && req.method != "HEAD") {
-    http::Response res = ex->Error(405, "invalid_request_error", "method_not_allowed",
+    http::Response res = ex->Error(kernel::ErrorKind::kMethodNotAllowed, "method_not_allowed",
                                    "Only GET is allowed on this path.");
     res.headers.push_back({"Allow", "GET"});
     Finish(ex, std::move(res));
@@ -335,7 +335,8 @@ void ApiHandler::ServeOAuth(http::Request&& req, const ExchangePtr& ex) {
   }
   const ApiIdentityDeps* id = impl.identity_deps.load();
   if (id == nullptr || id->oauth == nullptr) {
-    return Finish(ex, ex->Error(503, "api_error", "unavailable", "OAuth is not configured."));
+    return Finish(
+        ex, ex->Error(kernel::ErrorKind::kUnavailable, "unavailable", "OAuth is not configured."));
   }
   // OAuth answers often come from other threads (the writer, the password pool), maybe after
   // this request timed out and its connection read the next one into the same buffer. The

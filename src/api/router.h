@@ -93,14 +93,13 @@ class ApiHandler final : public http::Handler {
   void ServeOAuth(http::Request&& req, const ExchangePtr& ex);
   void ServeV1(http::Request&& req, const ExchangePtr& ex);
   bool CheckAddressLimit(const http::Request& req, const ExchangePtr& ex);
-  std::optional<platform::Principal> Authenticate(const http::Request& req, const ExchangePtr& ex);
-  bool Authorize(const platform::Principal& principal, const RouteSpec& route,
-                 const ExchangePtr& ex);
+  std::optional<kernel::Principal> Authenticate(const http::Request& req, const ExchangePtr& ex);
+  bool Authorize(const kernel::Principal& principal, const RouteSpec& route, const ExchangePtr& ex);
   bool Build(const http::Request& req, const RouteSpec& route,
-             const std::vector<std::string_view>& params, const platform::Principal& principal,
+             const std::vector<std::string_view>& params, const kernel::Principal& principal,
              const ExchangePtr& ex, BuiltOp* out);
-  void Submit(BuiltOp&& built, const platform::Principal& principal, const ExchangePtr& ex);
-  void ServeEvents(const http::Request& req, const platform::Principal& principal,
+  void Submit(BuiltOp&& built, const kernel::Principal& principal, const ExchangePtr& ex);
+  void ServeEvents(const http::Request& req, const kernel::Principal& principal,
                    const ExchangePtr& ex);
 
   std::atomic<runtime::Executor*> executor_{nullptr};

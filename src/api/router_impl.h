@@ -8,6 +8,7 @@
 
 #include "api/replay_cache.h"
 #include "api/router.h"
+#include "kernel/errors.h"
 #include "runtime/command.h"
 
 namespace cb::api {
@@ -57,7 +58,7 @@ struct ApiHandler::Impl {
 
   // An API key (sk_...) or one of our access tokens; on failure the description for
   // WWW-Authenticate.
-  std::optional<platform::Principal> Verify(std::string_view bearer, std::string* error) const;
+  std::optional<kernel::Principal> Verify(std::string_view bearer, std::string* error) const;
 };
 
 // Everything a request carries through its asynchronous life; every answer leaves through
@@ -77,8 +78,8 @@ struct ApiHandler::Exchange {
   http::Respond respond;
 
   // The documented error shape, with this request's trace id.
-  http::Response Error(int status, std::string_view type, std::string_view code,
-                       std::string_view message, std::string_view param = {}) const;
+  http::Response Error(kernel::ErrorKind kind, std::string_view code, std::string_view message,
+                       std::string_view param = {}) const;
   // 429 with Retry-After in whole seconds.
   http::Response Limited(std::string_view message, uint64_t retry_after_ms) const;
 };

@@ -67,18 +67,18 @@ class RouterTest : public ::testing::Test {
  protected:
   RouterTest() {
     platform::Tenant t;
-    t.id = platform::TenantId(7);
+    t.id = kernel::TenantId(7);
     t.seq = 1;
     t.sandbox = true;
     keys_.PutTenant(t);
-    admin_key_ = AddKey(101, platform::Role::kAdmin);
-    read_key_ = AddKey(102, platform::Role::kReadOnly);
+    admin_key_ = AddKey(101, kernel::Role::kAdmin);
+    read_key_ = AddKey(102, kernel::Role::kReadOnly);
   }
 
-  std::string AddKey(u128 id, platform::Role role) {
+  std::string AddKey(u128 id, kernel::Role role) {
     platform::ApiKey k;
-    k.id = platform::ApiKeyId(id);
-    k.tenant = platform::TenantId(7);
+    k.id = kernel::ApiKeyId(id);
+    k.tenant = kernel::TenantId(7);
     k.role = role;
     const platform::NewKeySecret secret = platform::MakeKeySecret(k.id);
     k.secret_sha256 = secret.secret_sha256;

@@ -24,28 +24,28 @@ void ApiHandler::ServeV1(http::Request&& req, const ExchangePtr& ex) {
   const RouteSpec* route = FindRoute(req.method, req.path(), &params, &path_known);
   if (route == nullptr) {
     if (path_known) {
-      return Finish(ex, ex->Error(405, "invalid_request_error", "method_not_allowed",
+      return Finish(ex, ex->Error(kernel::ErrorKind::kMethodNotAllowed, "method_not_allowed",
                                   "This method is not allowed on this path."));
     }
     return Finish(
-        ex, ex->Error(404, "invalid_request_error", "route_not_found", "No route for this path."));
+        ex, ex->Error(kernel::ErrorKind::kNotFound, "route_not_found", "No route for this path."));
   }
   ex->route = route->pattern;
   // Path segments arrive percent-encoded ("%2B44..." for an alias "+44..."); decode them.
   std::vector<std::string> decoded_params(params.size());
   for (size_t i = 0; i < params.size(); i++) {
     if (!PercentDecode(params[i], &decoded_params[i])) {
-      return Finish(ex, ex->Error(400, "invalid_request_error", "parameter_invalid",
+      return Finish(ex, ex->Error(kernel::ErrorKind::kInvalidRequest, "parameter_invalid",
                                   "Malformed percent-encoding in the path.", "path"));
     }
     params[i] = decoded_params[i];
   }
   if (!CheckAddressLimit(req, ex)) return;
-  const std::optional<platform::Principal> principal = Authenticate(req, ex);
+  const std::optional<kernel::Principal> principal = Authenticate(req, ex);
   if (!principal || !Authorize(*principal, *route, ex)) return;
   if (route->kind == RouteKind::kEventFeed) {
     if (principal->delegated()) {
-      return Finish(ex, ex->Error(403, "permission_error", "not_allowed_for_customer",
+      return Finish(ex, ex->Error(kernel::ErrorKind::kPermissionDenied, "not_allowed_for_customer",
                                   "A customer's token may not read the tenant's event feed."));
     }
     return ServeEvents(req, *principal, ex);
@@ -66,12 +66,12 @@ bool ApiHandler::CheckAddressLimit(const http::Request& req, const ExchangePtr& 
 }
 
 // The bearer credential (an API key or an access token), or the 401/429 already answered.
-std::optional<platform::Principal> ApiHandler::Authenticate(const http::Request& req,
-                                                            const ExchangePtr& ex) {
+std::optional<kernel::Principal> ApiHandler::Authenticate(const http::Request& req,
+                                                          const ExchangePtr& ex) {
   Impl& impl = *impl_;
   const std::string_view auth = req.header("Authorization");
   if (auth.empty()) {
-    http::Response res = ex->Error(401, "authentication_error", "authentication_required",
+    http::Response res = ex->Error(kernel::ErrorKind::kUnauthenticated, "authentication_required",
                                    "Send an API key: Authorization: Bearer sk_...");
     res.headers.push_back({"WWW-Authenticate", "Bearer"});
     Finish(ex, std::move(res));
@@ -85,22 +85,22 @@ std::optional<platform::Principal> ApiHandler::Authenticate(const http::Request&
   const bool jwt_shaped = std::count(auth.begin(), auth.end(), '.') == 2;
   if (jwt_shaped &&
       !impl.limiter.WouldAllow(failures_key(), impl.options.unauthenticated_per_ip, now)) {
-    http::Response res = ex->Error(429, "rate_limit_error", "rate_limited",
+    http::Response res = ex->Error(kernel::ErrorKind::kRateLimited, "rate_limited",
                                    "Too many failed authentications from this address.");
     res.headers.push_back({"Retry-After", "1"});
     Finish(ex, std::move(res));
     return std::nullopt;
   }
-  std::optional<platform::Principal> principal;
+  std::optional<kernel::Principal> principal;
   std::string auth_error = "The API key is not valid.";
   if (auth.size() > 7 && (auth.substr(0, 7) == "Bearer " || auth.substr(0, 7) == "bearer ")) {
     principal = impl.Verify(auth.substr(7), &auth_error);
   }
   if (principal) {
-    const bool token = principal->kind == platform::PrincipalKind::kAccessToken;
-    ex->key_id = token ? platform::FormatId(identity::prefix::kApp, principal->client)
-                       : platform::FormatId(platform::prefix::kApiKey, principal->key.value);
-    ex->tenant = platform::FormatId(platform::prefix::kTenant, principal->tenant.value);
+    const bool token = principal->kind == kernel::PrincipalKind::kAccessToken;
+    ex->key_id = token ? kernel::FormatId(identity::prefix::kApp, principal->client.value)
+                       : kernel::FormatId(kernel::prefix::kApiKey, principal->key.value);
+    ex->tenant = kernel::FormatId(kernel::prefix::kTenant, principal->tenant.value);
     return principal;
   }
   impl.limiter.Take(failures_key(), impl.options.unauthenticated_per_ip, now);
@@ -108,7 +108,7 @@ std::optional<platform::Principal> ApiHandler::Authenticate(const http::Request&
   const std::string_view presented = auth.size() > 7 ? auth.substr(7) : std::string_view();
   const bool api_key = std::count(presented.begin(), presented.end(), '.') != 2;
   if (api_key) auth_error = "The API key is not valid.";
-  http::Response res = ex->Error(401, "authentication_error",
+  http::Response res = ex->Error(kernel::ErrorKind::kUnauthenticated,
                                  api_key ? "invalid_api_key" : "invalid_token", auth_error);
   std::string challenge = R"(Bearer error="invalid_token", error_description=")";
   for (char c : auth_error) {
@@ -122,11 +122,11 @@ std::optional<platform::Principal> ApiHandler::Authenticate(const http::Request&
 
 // Per-key and per-app limits, the route's scope, the step-up for money movements; counts
 // an app's usage. False when it answered.
-bool ApiHandler::Authorize(const platform::Principal& principal, const RouteSpec& route,
+bool ApiHandler::Authorize(const kernel::Principal& principal, const RouteSpec& route,
                            const ExchangePtr& ex) {
   Impl& impl = *impl_;
   const ApiIdentityDeps* id = impl.identity_deps.load();
-  const bool token = principal.kind == platform::PrincipalKind::kAccessToken;
+  const bool token = principal.kind == kernel::PrincipalKind::kAccessToken;
   const uint64_t now = NowNs();
   if (impl.options.per_key.rate_per_s > 0) {
     const gateway::Decision d = impl.limiter.Take(ex->key_id, impl.options.per_key, now);
@@ -149,13 +149,13 @@ bool ApiHandler::Authorize(const platform::Principal& principal, const RouteSpec
   }
   if ((principal.scopes & route.scope) != route.scope) {
     if (!token) {
-      Finish(ex, ex->Error(403, "permission_error", "insufficient_permissions",
-                           std::string("This API key's role (") +
-                               platform::RoleName(principal.role) + ") may not do this."));
+      Finish(ex, ex->Error(kernel::ErrorKind::kPermissionDenied, "insufficient_permissions",
+                           std::string("This API key's role (") + kernel::RoleName(principal.role) +
+                               ") may not do this."));
       return false;
     }
-    const std::string scope = platform::ScopeName(route.scope);
-    http::Response res = ex->Error(403, "permission_error", "insufficient_scope",
+    const std::string scope = kernel::ScopeName(route.scope);
+    http::Response res = ex->Error(kernel::ErrorKind::kPermissionDenied, "insufficient_scope",
                                    "The token's scope does not include " + scope + ".");
     res.headers.push_back(
         {"WWW-Authenticate", R"(Bearer error="insufficient_scope", scope=")" + scope + "\""});
@@ -163,11 +163,12 @@ bool ApiHandler::Authorize(const platform::Principal& principal, const RouteSpec
     return false;
   }
   // Step-up (RFC 9470): a user moving money must have passed the second factor.
-  if (route.step_up && token && principal.user != 0 && impl.options.step_up_payments &&
-      principal.acr < platform::AuthLevel::kMfa) {
-    http::Response res = ex->Error(401, "authentication_error", "insufficient_user_authentication",
-                                   "This needs a second factor: authorize again with acr_values="
-                                   "urn:corebank:acr:mfa.");
+  if (route.step_up && token && !principal.user.zero() && impl.options.step_up_payments &&
+      principal.acr < kernel::AuthLevel::kMfa) {
+    http::Response res =
+        ex->Error(kernel::ErrorKind::kUnauthenticated, "insufficient_user_authentication",
+                  "This needs a second factor: authorize again with acr_values="
+                  "urn:corebank:acr:mfa.");
     res.headers.push_back(
         {"WWW-Authenticate",
          R"(Bearer error="insufficient_user_authentication", error_description="A second factor is required", acr_values="urn:corebank:acr:mfa")"});
@@ -183,12 +184,12 @@ bool ApiHandler::Authorize(const platform::Principal& principal, const RouteSpec
 // The Idempotency-Key, the request's shape, and the route's builder. False when it answered.
 bool ApiHandler::Build(const http::Request& req, const RouteSpec& route,
                        const std::vector<std::string_view>& params,
-                       const platform::Principal& principal, const ExchangePtr& ex, BuiltOp* out) {
+                       const kernel::Principal& principal, const ExchangePtr& ex, BuiltOp* out) {
   const bool is_post = req.method == "POST";
   const std::string_view path = req.path();
-  auto fail = [&](int status, std::string_view type, std::string_view code,
-                  std::string_view message, std::string_view param) {
-    Finish(ex, ex->Error(status, type, code, message, param));
+  auto fail = [&](kernel::ErrorKind kind, std::string_view code, std::string_view message,
+                  std::string_view param) {
+    Finish(ex, ex->Error(kind, code, message, param));
     return false;
   };
   std::string idempotency_key;
@@ -196,11 +197,11 @@ bool ApiHandler::Build(const http::Request& req, const RouteSpec& route,
   if (is_post) {
     const std::string_view key = req.header("Idempotency-Key");
     if (key.empty()) {
-      return fail(400, "invalid_request_error", "idempotency_key_missing",
+      return fail(kernel::ErrorKind::kInvalidRequest, "idempotency_key_missing",
                   "Every POST needs an Idempotency-Key header.", "Idempotency-Key");
     }
     if (key.size() > kIdempotencyKeyCharsMax || !IsPrintableAscii(key)) {
-      return fail(400, "invalid_request_error", "parameter_invalid",
+      return fail(kernel::ErrorKind::kInvalidRequest, "parameter_invalid",
                   "Idempotency-Key must be 1-255 printable ASCII characters.", "Idempotency-Key");
     }
     idempotency_key = std::string(key);
@@ -210,16 +211,16 @@ bool ApiHandler::Build(const http::Request& req, const RouteSpec& route,
   in.path_params = params;
   in.body = req.body;
   if (!ParseQuery(req.query(), &in.query)) {
-    return fail(400, "invalid_request_error", "parameter_invalid", "The query string is malformed.",
-                "query");
+    return fail(kernel::ErrorKind::kInvalidRequest, "parameter_invalid",
+                "The query string is malformed.", "query");
   }
   if (!is_post && !req.body.empty()) {
-    return fail(400, "invalid_request_error", "parameter_invalid", "GET requests carry no body.",
-                "");
+    return fail(kernel::ErrorKind::kInvalidRequest, "parameter_invalid",
+                "GET requests carry no body.", "");
   }
   if (is_post && !req.body.empty() &&
       req.header("Content-Type").substr(0, 16) != "application/json") {
-    return fail(415, "invalid_request_error", "unsupported_media_type",
+    return fail(kernel::ErrorKind::kUnsupportedMedia, "unsupported_media_type",
                 "Send JSON with Content-Type: application/json.", "");
   }
   const RouteCall call{.method = req.method,
@@ -232,20 +233,18 @@ bool ApiHandler::Build(const http::Request& req, const RouteSpec& route,
                        .identity = impl_->identity_deps.load()};
   DecodeError derr;
   if (route.build(call, out, &derr)) return true;
-  const char* type = derr.http_status == 403   ? "permission_error"
-                     : derr.http_status >= 500 ? "api_error"
-                                               : "invalid_request_error";
-  return fail(derr.http_status, type, derr.code, derr.message, derr.param);
+  return fail(derr.kind, derr.code, derr.message, derr.param);
 }
 
 // To the shard; the answer goes out when the executor replies (after the batch is durable),
 // or, for an idempotent replay, with the recorded bytes (cache, or the journal on the read
 // pool: never on the writer or journal thread).
-void ApiHandler::Submit(BuiltOp&& built, const platform::Principal& principal,
+void ApiHandler::Submit(BuiltOp&& built, const kernel::Principal& principal,
                         const ExchangePtr& ex) {
   runtime::Executor* executor = executor_.load();
   if (executor == nullptr) {
-    http::Response res = ex->Error(503, "api_error", "unavailable", "The server is starting.");
+    http::Response res =
+        ex->Error(kernel::ErrorKind::kUnavailable, "unavailable", "The server is starting.");
     res.headers.push_back({"Retry-After", "1"});
     return Finish(ex, std::move(res));
   }
@@ -282,11 +281,10 @@ void ApiHandler::Submit(BuiltOp&& built, const platform::Principal& principal,
     res.status = 503;
     res.body =
         st.code() == StatusCode::kResourceExhausted
-            ? platform::ErrorBody("api_error", "overloaded",
-                                  "The server is at capacity; retry shortly.", "",
-                                  ex->trace.trace_id)
-            : platform::ErrorBody("api_error", "unavailable",
-                                  "The ledger is not accepting commands.", "", ex->trace.trace_id);
+            ? kernel::ErrorBody("api_error", "overloaded",
+                                "The server is at capacity; retry shortly.", "", ex->trace.trace_id)
+            : kernel::ErrorBody("api_error", "unavailable", "The ledger is not accepting commands.",
+                                "", ex->trace.trace_id);
     res.headers.push_back({"Retry-After", "1"});
     Finish(ex, std::move(res));
   };
@@ -314,7 +312,7 @@ void ApiHandler::Submit(BuiltOp&& built, const platform::Principal& principal,
 }
 
 // GET /v1/events: the tenant's events from the journal, on the read pool.
-void ApiHandler::ServeEvents(const http::Request& req, const platform::Principal& principal,
+void ApiHandler::ServeEvents(const http::Request& req, const kernel::Principal& principal,
                              const ExchangePtr& ex) {
   const std::string& trace_id = ex->trace.trace_id;
   auto finish = [this, &ex](http::Response res) { Finish(ex, std::move(res)); };
@@ -322,8 +320,8 @@ void ApiHandler::ServeEvents(const http::Request& req, const platform::Principal
                    std::string_view param) {
     http::Response res;
     res.status = status;
-    res.body = platform::ErrorBody(status == 400 ? "invalid_request_error" : "api_error", code,
-                                   message, param, trace_id);
+    res.body = kernel::ErrorBody(status == 400 ? "invalid_request_error" : "api_error", code,
+                                 message, param, trace_id);
     return res;
   };
   std::map<std::string, std::string> query;
@@ -365,9 +363,9 @@ void ApiHandler::ServeEvents(const http::Request& req, const platform::Principal
           std::fprintf(stderr, "corebank: event feed read failed (trace %s): %s\n", trace.c_str(),
                        page.status().ToString().c_str());
           res.status = 500;
-          res.body = platform::ErrorBody(
-              "api_error", "internal_error",
-              "The event feed could not be read; the trace id is logged.", "", trace);
+          res.body = kernel::ErrorBody("api_error", "internal_error",
+                                       "The event feed could not be read; the trace id is logged.",
+                                       "", trace);
         } else {
           res.body = std::move(page->body);
         }

@@ -17,8 +17,8 @@
 #include "api/router.h"
 #include "app/commands.h"
 #include "app/platform_stack.h"
-#include "base/check.h"
 #include "app/serve_config.h"
+#include "base/check.h"
 #include "credentials/password.h"
 #include "gateway/access_log.h"
 #include "gateway/metrics.h"
@@ -137,8 +137,7 @@ Status Bootstrap(runtime::Executor* executor, const std::string& data_dir, std::
   std::string token;
   auto op = platform::MakeBootstrapOp("sandbox", &token);
   const auto& t = std::get<platform::CreateTenantOp>(op->body);
-  std::string json = R"({"tenant_id": ")" +
-                     platform::FormatId(platform::prefix::kTenant, t.id.value) +
+  std::string json = R"({"tenant_id": ")" + kernel::FormatId(kernel::prefix::kTenant, t.id.value) +
                      R"(", "api_key": ")" + token + "\"}\n";
   // The file first: if we crash after the tenant is durable, the key is not lost. If we
   // crash before, the next start bootstraps again and overwrites it.
@@ -430,13 +429,13 @@ int RunServe(const ServeConfig& config) {
 
 int RunCreateKey(const std::string& data_dir, const std::string& tenant_text,
                  const std::string& role_text, const std::string& name) {
-  platform::TenantId tenant;
-  platform::Role role;
-  if (!platform::ParseId(tenant_text, platform::prefix::kTenant, &tenant.value)) {
+  kernel::TenantId tenant;
+  kernel::Role role;
+  if (!kernel::ParseId(tenant_text, kernel::prefix::kTenant, &tenant.value)) {
     std::fprintf(stderr, "admin create-key: --tenant must be a tenant id (ten_...)\n");
     return 2;
   }
-  if (!platform::ParseRole(role_text, &role)) {
+  if (!kernel::ParseRole(role_text, &role)) {
     std::fprintf(stderr, "admin create-key: --role must be admin, operator or read_only\n");
     return 2;
   }
@@ -460,8 +459,8 @@ int RunCreateKey(const std::string& data_dir, const std::string& tenant_text,
   op->caller.tenant_seq = t->seq;
   op->caller.sandbox = t->sandbox;
   op->caller.root = t->root;
-  op->caller.role = platform::Role::kAdmin;
-  op->caller.scopes = platform::ScopesOfRole(platform::Role::kAdmin);
+  op->caller.role = kernel::Role::kAdmin;
+  op->caller.scopes = kernel::ScopesOfRole(kernel::Role::kAdmin);
   platform::CreateApiKeyOp k = platform::NewApiKeyOp(role, name);
   const std::string token = k.token;
   op->body = std::move(k);

@@ -85,8 +85,8 @@ bool ValidateAppSpec(AppSpec* spec, std::string* param, std::string* message) {
     return fail("grant_types", "refresh_token comes with authorization_code.");
   }
   // OIDC scopes may be listed (clients often register them); they are always allowed.
-  if ((spec->scopes & platform::kScopesAllApi) == 0 ||
-      (spec->scopes & ~(platform::kScopesAllApi | platform::kScopesOidc)) != 0) {
+  if ((spec->scopes & kernel::ApiScopes()).empty() ||
+      !(kernel::ApiScopes() | kernel::kScopesOidc).Covers(spec->scopes)) {
     return fail("scope", "scope names at least one API scope.");
   }
   if (spec->auth_method == ClientAuthMethod::kPrivateKeyJwt) {

@@ -14,7 +14,7 @@ std::string RefusedField(const std::string& uri) {
   AppSpec spec;
   spec.name = "app";
   spec.grant_types = kGrantAuthorizationCode;
-  spec.scopes = platform::kScopeAccountsRead;
+  spec.scopes = kernel::kScopeAccountsRead;
   spec.redirect_uris = {uri};
   std::string param, message;
   return ValidateAppSpec(&spec, &param, &message) ? "" : param;

@@ -13,7 +13,7 @@
 
 namespace cb::identity {
 
-using platform::Answer;
+using kernel::Answer;
 
 struct IdentityContext {
   const IdentityOp& op;
@@ -24,12 +24,12 @@ struct IdentityContext {
   const TenantId& tenant() const { return op.caller.tenant; }
   TimestampNs now() const { return sc.batch_timestamp; }
 
-  Answer Error(uint16_t status, std::string_view type, std::string_view code,
-               std::string_view message, std::string_view param = {}) const {
-    return platform::ErrorAnswer(status, type, code, message, param, op.trace_id);
+  Answer Error(kernel::ErrorKind kind, std::string_view code, std::string_view message,
+               std::string_view param = {}) const {
+    return kernel::ErrorAnswer(kind, code, message, param, op.trace_id);
   }
   Answer NotFound(std::string_view code, std::string_view what, std::string_view param) const {
-    return Error(404, "invalid_request_error", code, std::string(what) + " not found", param);
+    return Error(kernel::ErrorKind::kNotFound, code, std::string(what) + " not found", param);
   }
   template <typename M>
   void Emit(EventType type, const M& m) {

@@ -6,6 +6,7 @@
 
 #include "base/sha256.h"
 #include "identity/handlers.h"
+#include "identity/scope_wire.h"
 #include "jose/jose.h"
 #include "platform/ids.h"
 #include "platform/json_out.h"
@@ -30,8 +31,8 @@ std::string HashBytes(const Hash256& h) {
 
 // The scopes a user can hold, whatever an app asks for.
 ScopeSet UserGrantable(const User& u) {
-  if (u.kind == UserKind::kStaff) return ScopesOfStaffRoles(u.staff_roles) | platform::kScopesOidc;
-  return platform::kScopesConsentable | platform::kScopeCustomersRead | platform::kScopesOidc;
+  if (u.kind == UserKind::kStaff) return ScopesOfStaffRoles(u.staff_roles) | kernel::kScopesOidc;
+  return kernel::kScopesConsentable | kernel::kScopeCustomersRead | kernel::kScopesOidc;
 }
 
 OAuthResult CreateRequest(IdentityContext& c, const CreateAuthRequestOp& op) {
@@ -240,8 +241,8 @@ OAuthResult Decide(IdentityContext& c, const DecideOp& op) {
   CB_CHECK(u != nullptr);
   ScopeSet scopes = r->scopes & UserGrantable(*u);
   ConsentId consent;
-  const ScopeSet delegated = scopes & platform::kScopesConsentable;
-  if (u->kind == UserKind::kCustomer && delegated != 0) {
+  const ScopeSet delegated = scopes & kernel::kScopesConsentable;
+  if (u->kind == UserKind::kCustomer && !delegated.empty()) {
     if (op.accounts.empty()) {
       return Fail("invalid_request", "Choose at least one account to share.");
     }
@@ -256,7 +257,7 @@ OAuthResult Decide(IdentityContext& c, const DecideOp& op) {
       k.set_id(IdBytes(consent.value));
       k.set_tenant_id(tenant_bytes);
       k.set_client_id(IdBytes(r->client.value));
-      k.set_permissions(delegated);
+      k.set_permissions(delegated.wire_bits());
       k.set_expires_ns(c.now() + op.consent_ttl_ns);
       k.set_customer_id(IdBytes(u->customer.value));
       k.set_at_ns(c.now());
@@ -268,7 +269,7 @@ OAuthResult Decide(IdentityContext& c, const DecideOp& op) {
       if (k == nullptr || k->StatusAt(c.now()) != ConsentStatus::kAwaitingAuthorisation) {
         return Fail("invalid_request", "The consent is no longer awaiting authorisation.");
       }
-      scopes = (scopes & ~platform::kScopesConsentable) | (delegated & k->permissions);
+      scopes = (scopes & ~kernel::kScopesConsentable) | (delegated & k->permissions);
     }
     pb::ConsentAuthorised k;
     k.set_id(IdBytes(consent.value));
@@ -286,7 +287,7 @@ OAuthResult Decide(IdentityContext& c, const DecideOp& op) {
   m.set_request_id(request_bytes);
   m.set_session_id(IdBytes(s->id.value));
   if (!consent.zero()) m.set_consent_id(IdBytes(consent.value));
-  m.set_scopes(scopes);
+  SetScopes(&m, scopes);
   m.set_expires_ns(c.now() + op.code_ttl_ns);
   m.set_at_ns(c.now());
   c.Emit(EventType::kCodeIssued, m);
@@ -323,7 +324,7 @@ void IssueRefresh(IdentityContext& c, const Grant& g, const Hash256& token, Scop
   m.set_token_sha256(HashBytes(token));
   m.set_tenant_id(IdBytes(g.tenant.value));
   m.set_grant_id(IdBytes(g.id.value));
-  m.set_scopes(scopes);
+  SetScopes(&m, scopes);
   m.set_expires_ns(expires);
   if (replaces != nullptr) m.set_replaces_sha256(HashBytes(*replaces));
   m.set_at_ns(c.now());
@@ -366,7 +367,7 @@ OAuthResult Redeem(IdentityContext& c, const RedeemCodeOp& op) {
   g.set_user_id(IdBytes(s->user.value));
   g.set_session_id(IdBytes(s->id.value));
   if (!code->consent.zero()) g.set_consent_id(IdBytes(code->consent.value));
-  g.set_scopes(code->scopes);
+  SetScopes(&g, code->scopes);
   g.set_acr(static_cast<uint32_t>(s->acr));
   g.set_amr(s->amr);
   g.set_auth_time_ns(s->auth_time);
@@ -413,9 +414,9 @@ OAuthResult Refresh(IdentityContext& c, const RefreshOp& op) {
   }
   ScopeSet scopes = t->scopes;
   if (op.scopes) {
-    if ((*op.scopes & ~t->scopes) != 0) {
+    if (!t->scopes.Covers(*op.scopes)) {
       return Fail("invalid_scope", "A refresh cannot add scopes: " +
-                                       platform::FormatScopes(*op.scopes & ~t->scopes) + ".");
+                                       kernel::FormatScopes(*op.scopes & ~t->scopes) + ".");
     }
     scopes = *op.scopes;
   }
@@ -514,7 +515,7 @@ OAuthResult ViewConsent(IdentityContext& c, const ConsentViewOp& op) {
       const ledger::LedgerInfo* info =
           row == ledger::kNoRow ? nullptr
                                 : c.sc.ledger->FindLedger(c.sc.ledger->account(row).ledger);
-      const std::string text = platform::FormatId(platform::prefix::kAccount, id.value);
+      const std::string text = kernel::FormatId(platform::prefix::kAccount, id.value);
       std::string label = info != nullptr ? std::string(info->currency) + " " : "";
       label += platform::AccountTypeName(a->type);
       label += " account …" + text.substr(text.size() - 6);
@@ -626,26 +627,27 @@ OAuthResult HandleOAuth(IdentityContext& c) {
 Answer HandleUserInfo(IdentityContext& c, const UserInfoOp& op) {
   const User* u = c.st.FindUser(op.user);
   if (u == nullptr) {
-    return c.Error(401, "authentication_error", "invalid_token", "The user no longer exists.");
+    return c.Error(kernel::ErrorKind::kUnauthenticated, "invalid_token",
+                   "The user no longer exists.");
   }
   Answer a;
   a.body.append(R"({"sub":")");
-  platform::AppendId(&a.body, prefix::kUser, u->id.value);
+  kernel::AppendId(&a.body, prefix::kUser, u->id.value);
   a.body.append(R"(","preferred_username":)");
   platform::AppendJsonString(&a.body, u->username);
   if (u->kind == UserKind::kCustomer) {
     const platform::Customer* cus = c.platform.FindCustomer(u->customer);
-    if (cus != nullptr && (op.scopes & platform::kScopeProfile)) {
+    if (cus != nullptr && (op.scopes & kernel::kScopeProfile)) {
       a.body.append(R"(,"name":)");
       platform::AppendJsonString(&a.body, cus->name);
     }
-    if (cus != nullptr && (op.scopes & platform::kScopeEmail) && !cus->email.empty()) {
+    if (cus != nullptr && (op.scopes & kernel::kScopeEmail) && !cus->email.empty()) {
       a.body.append(R"(,"email":)");
       platform::AppendJsonString(&a.body, cus->email);
       a.body.append(R"(,"email_verified":false)");
     }
     a.body.append(R"(,"customer":")");
-    platform::AppendId(&a.body, platform::prefix::kCustomer, u->customer.value);
+    kernel::AppendId(&a.body, kernel::prefix::kCustomer, u->customer.value);
     a.body.push_back('"');
   }
   a.body.push_back('}');

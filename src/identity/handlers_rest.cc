@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "identity/handlers.h"
+#include "identity/scope_wire.h"
 #include "platform/handler_context.h"
 #include "platform/ids.h"
 #include "platform/json_out.h"
@@ -22,7 +23,8 @@ Answer ListPage(IdentityContext& c, const std::vector<Id>& ids, std::optional<Id
   if (after) {
     const auto* obj = find(*after);
     if (obj == nullptr || !(obj->tenant == c.tenant())) {
-      return c.Error(400, "invalid_request_error", "cursor_invalid", "Unknown cursor.", "cursor");
+      return c.Error(kernel::ErrorKind::kInvalidRequest, "cursor_invalid", "Unknown cursor.",
+                     "cursor");
     }
     start = obj->order + 1;
   }
@@ -37,8 +39,7 @@ Answer ListPage(IdentityContext& c, const std::vector<Id>& ids, std::optional<Id
     std::string probe;
     has_more = render(&probe, ids[j], false);
   }
-  platform::EndList(&a.body, has_more,
-                    has_more ? platform::FormatId(prefix, ids[i - 1].value) : "");
+  platform::EndList(&a.body, has_more, has_more ? kernel::FormatId(prefix, ids[i - 1].value) : "");
   return a;
 }
 
@@ -55,15 +56,15 @@ const User* TenantUser(IdentityContext& c, UserId id) {
 const Consent* VisibleConsent(IdentityContext& c, ConsentId id) {
   const Consent* k = c.st.FindConsent(id);
   if (k == nullptr || !(k->tenant == c.tenant())) return nullptr;
-  const platform::Principal& p = c.op.caller;
-  const bool app_itself = p.kind == platform::PrincipalKind::kAccessToken && p.user == 0;
-  if (app_itself && k->client.value != p.client) return nullptr;
+  const kernel::Principal& p = c.op.caller;
+  const bool app_itself = p.kind == kernel::PrincipalKind::kAccessToken && p.user.zero();
+  if (app_itself && !(k->client == p.client)) return nullptr;
   return k;
 }
 
 Answer CreateApp(IdentityContext& c, const CreateAppOp& op) {
   if (c.st.FindApp(op.id) != nullptr) {
-    return c.Error(409, "invalid_request_error", "resource_exists", "Id collision; retry.");
+    return c.Error(kernel::ErrorKind::kConflict, "resource_exists", "Id collision; retry.");
   }
   pb::AppCreated m;
   m.set_id(IdBytes(op.id.value));
@@ -74,7 +75,7 @@ Answer CreateApp(IdentityContext& c, const CreateAppOp& op) {
   }
   for (const std::string& uri : op.spec.redirect_uris) m.add_redirect_uris(uri);
   m.set_grant_types(op.spec.grant_types);
-  m.set_scopes(op.spec.scopes);
+  SetScopes(&m, op.spec.scopes);
   m.set_auth_method(static_cast<uint32_t>(op.spec.auth_method));
   m.set_jwks(op.spec.jwks);
   m.set_rate_limit_per_s(op.spec.rate_limit_per_s);
@@ -126,7 +127,7 @@ Answer HandleApps(IdentityContext& c) {
   if (const auto* op = std::get_if<GetAppUsageOp>(&c.op.body)) {
     Answer a;
     a.body.append(R"({"object":"app_usage","app":")");
-    platform::AppendId(&a.body, prefix::kApp, op->id.value);
+    kernel::AppendId(&a.body, prefix::kApp, op->id.value);
     a.body.append(R"(","data":[)");
     bool first = true;
     for (const auto& [day, route, count] : c.st.UsageOf(op->id)) {
@@ -147,11 +148,11 @@ Answer HandleApps(IdentityContext& c) {
     // Revoking again changes nothing (like API keys and sessions); a revoked app's secret
     // cannot be rotated.
     if (std::holds_alternative<RevokeAppOp>(c.op.body)) return AppAnswer(c, id);
-    return c.Error(422, "invalid_request_error", "app_revoked", "The app is revoked.", "id");
+    return c.Error(kernel::ErrorKind::kUnprocessable, "app_revoked", "The app is revoked.", "id");
   }
   if (const auto* op = std::get_if<RotateAppSecretOp>(&c.op.body)) {
     if (app->auth_method == ClientAuthMethod::kPrivateKeyJwt) {
-      return c.Error(422, "invalid_request_error", "app_has_no_secret",
+      return c.Error(kernel::ErrorKind::kUnprocessable, "app_has_no_secret",
                      "This app authenticates with private_key_jwt; it has no secret.", "id");
     }
     pb::AppSecretRotated m;
@@ -174,10 +175,10 @@ Answer HandleApps(IdentityContext& c) {
 
 Answer CreateUser(IdentityContext& c, const CreateUserOp& op) {
   if (c.st.FindUser(op.id) != nullptr) {
-    return c.Error(409, "invalid_request_error", "resource_exists", "Id collision; retry.");
+    return c.Error(kernel::ErrorKind::kConflict, "resource_exists", "Id collision; retry.");
   }
   if (c.st.FindUserByName(c.tenant(), op.username) != nullptr) {
-    return c.Error(409, "invalid_request_error", "username_taken",
+    return c.Error(kernel::ErrorKind::kConflict, "username_taken",
                    "Another user of this tenant has this username.", "username");
   }
   if (op.kind == UserKind::kCustomer) {
@@ -225,7 +226,7 @@ Answer HandleUsers(IdentityContext& c) {
     const User* u = TenantUser(c, op->user);
     if (u == nullptr) return c.NotFound("user_not_found", "user", "id");
     if (u->totp_enabled) {
-      return c.Error(409, "invalid_request_error", "totp_already_enabled",
+      return c.Error(kernel::ErrorKind::kConflict, "totp_already_enabled",
                      "TOTP is already enabled for this user.", "id");
     }
     pb::TotpEnrolled m;
@@ -237,7 +238,7 @@ Answer HandleUsers(IdentityContext& c) {
     c.st.ApplyTotpEnrolled(m);
     Answer a{201, {}};
     a.body.append(R"({"object":"totp_enrolment","user":")");
-    platform::AppendId(&a.body, prefix::kUser, u->id.value);
+    kernel::AppendId(&a.body, prefix::kUser, u->id.value);
     a.body.append(R"(","status":"pending","secret":)");
     platform::AppendJsonString(&a.body, op->secret_base32);
     a.body.append(R"(,"otpauth_uri":)");
@@ -249,11 +250,11 @@ Answer HandleUsers(IdentityContext& c) {
   const User* u = TenantUser(c, op.user);
   if (u == nullptr) return c.NotFound("user_not_found", "user", "id");
   if (u->totp_ciphertext.empty()) {
-    return c.Error(422, "invalid_request_error", "totp_not_enrolled",
+    return c.Error(kernel::ErrorKind::kUnprocessable, "totp_not_enrolled",
                    "Enrol TOTP before confirming it.", "id");
   }
   if (op.step <= u->totp_last_step) {
-    return c.Error(422, "invalid_request_error", "totp_code_invalid",
+    return c.Error(kernel::ErrorKind::kUnprocessable, "totp_code_invalid",
                    "The code is wrong or was used already.", "code");
   }
   pb::TotpUsed m;
@@ -307,28 +308,28 @@ Answer HandleSessions(IdentityContext& c) {
 }
 
 Answer HandleConsents(IdentityContext& c) {
-  const platform::Principal& p = c.op.caller;
+  const kernel::Principal& p = c.op.caller;
   if (const auto* op = std::get_if<CreateConsentOp>(&c.op.body)) {
-    const App* app = p.client != 0 ? c.st.FindApp(AppId(p.client)) : nullptr;
-    if (app == nullptr || p.user != 0) {
-      return c.Error(403, "permission_error", "app_token_required",
+    const App* app = !p.client.zero() ? c.st.FindApp(p.client) : nullptr;
+    if (app == nullptr || !p.user.zero()) {
+      return c.Error(kernel::ErrorKind::kPermissionDenied, "app_token_required",
                      "Consents are created by an app with its client-credentials token.");
     }
-    if ((op->permissions & ~app->scopes) != 0) {
+    if (!app->scopes.Covers(op->permissions)) {
       return c.Error(
-          400, "invalid_request_error", "permissions_invalid",
-          "The app may not ask for " + platform::FormatScopes(op->permissions & ~app->scopes) + ".",
+          kernel::ErrorKind::kInvalidRequest, "permissions_invalid",
+          "The app may not ask for " + kernel::FormatScopes(op->permissions & ~app->scopes) + ".",
           "permissions");
     }
     if (op->expires != 0 && op->expires <= c.now()) {
-      return c.Error(400, "invalid_request_error", "parameter_invalid",
+      return c.Error(kernel::ErrorKind::kInvalidRequest, "parameter_invalid",
                      "expires_at must be in the future.", "expires_at");
     }
     pb::ConsentCreated m;
     m.set_id(IdBytes(op->id.value));
     m.set_tenant_id(IdBytes(c.tenant().value));
     m.set_client_id(IdBytes(app->id.value));
-    m.set_permissions(op->permissions);
+    m.set_permissions(op->permissions.wire_bits());
     m.set_expires_ns(op->expires);
     m.set_at_ns(c.now());
     c.Emit(EventType::kConsentCreated, m);
@@ -355,10 +356,10 @@ Answer HandleConsents(IdentityContext& c) {
   const Consent* k = VisibleConsent(c, id);
   if (k == nullptr) return c.NotFound("consent_not_found", "consent", "id");
   if (std::holds_alternative<RevokeConsentOp>(c.op.body)) {
-    const bool by_app = p.kind == platform::PrincipalKind::kAccessToken && p.user == 0;
+    const bool by_app = p.kind == kernel::PrincipalKind::kAccessToken && p.user.zero();
     std::string why;
     if (!RevokeConsent(c, *k, by_app ? "app" : "staff", &why)) {
-      return c.Error(422, "invalid_request_error", "consent_not_active", why, "id");
+      return c.Error(kernel::ErrorKind::kUnprocessable, "consent_not_active", why, "id");
     }
   }
   Answer a;
@@ -368,12 +369,12 @@ Answer HandleConsents(IdentityContext& c) {
 
 Answer RotateSigningKey(IdentityContext& c, const RotateSigningKeyOp& op) {
   if (!c.op.caller.root) {
-    return c.Error(403, "permission_error", "root_admin_required",
+    return c.Error(kernel::ErrorKind::kPermissionDenied, "root_admin_required",
                    "Signing keys are rotated by an admin of the root tenant.");
   }
   for (const SigningKeyInfo& k : c.st.signing_keys()) {
     if (k.kid == op.kid) {
-      return c.Error(409, "invalid_request_error", "resource_exists", "Key id collision; retry.");
+      return c.Error(kernel::ErrorKind::kConflict, "resource_exists", "Key id collision; retry.");
     }
   }
   InstallSigningKey(c, op.kid, op.public_jwk);
@@ -393,11 +394,11 @@ ScopeSet RestScope(const IdentityOpBody& body) {
       [](const auto& b) -> ScopeSet {
         using T = std::decay_t<decltype(b)>;
         if constexpr (std::is_same_v<T, CreateConsentOp> || std::is_same_v<T, RevokeConsentOp>) {
-          return platform::kScopeConsentsWrite;
+          return kernel::kScopeConsentsWrite;
         } else if constexpr (std::is_same_v<T, GetConsentOp> || std::is_same_v<T, ListConsentsOp>) {
-          return platform::kScopeConsentsRead;
+          return kernel::kScopeConsentsRead;
         } else {
-          return platform::kScopeAdmin;
+          return kernel::kScopeAdmin;
         }
       },
       body);

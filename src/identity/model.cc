@@ -82,16 +82,16 @@ const char* ConsentStatusName(ConsentStatus s) {
 }
 
 ScopeSet ScopesOfStaffRoles(uint32_t roles) {
-  using namespace platform;
-  ScopeSet s = 0;
-  if (roles & kStaffAdmin) s |= kScopesAllApi;
-  if (roles & kStaffOperator) s |= kScopesAllApi & ~kScopeAdmin;
+  ScopeSet s;
+  if (roles & kStaffAdmin) s |= kernel::ApiScopes();
+  if (roles & kStaffOperator) s |= kernel::ApiScopes() & ~kernel::kScopeAdmin;
   if (roles & kStaffSupport) {
-    s |= kScopeCustomersRead | kScopeCustomersWrite | kScopeAccountsRead | kScopeBalancesRead |
-         kScopeTransactionsRead;
+    s |= kernel::kScopeCustomersRead | kernel::kScopeCustomersWrite | kernel::kScopeAccountsRead |
+         kernel::kScopeBalancesRead | kernel::kScopeTransactionsRead;
   }
-  if (roles & kStaffAuditor) s |= kScopesRead;
-  if (roles & kStaffApprover) s |= kScopesRead | kScopePaymentsWrite;
+  if (roles & kStaffAuditor) s |= kernel::ScopesOfClass(kernel::ScopeClass::kRead);
+  if (roles & kStaffApprover)
+    s |= kernel::ScopesOfClass(kernel::ScopeClass::kRead) | kernel::kScopePaymentsWrite;
   return s;
 }
 

@@ -8,37 +8,36 @@
 #include "base/sha256.h"
 #include "base/time.h"
 #include "credentials/lockout.h"
-#include "platform/key_directory.h"
-#include "platform/model.h"
-#include "platform/scopes.h"
+#include "kernel/ids.h"
+#include "kernel/principal.h"
+#include "kernel/scopes.h"
+#include "ledger/types.h"
 
 namespace cb::identity {
 
-using platform::AccountId;
-using platform::AuthLevel;
-using platform::CustomerId;
-using platform::ScopeSet;
-using platform::TenantId;
+using ledger::AccountId;
+// The caller's ids are the kernel's (kernel/ids.h); identity's own objects are below.
+using kernel::AppId;
+using kernel::AuthLevel;
+using kernel::ConsentId;
+using kernel::CustomerId;
+using kernel::GrantId;
+using kernel::Principal;
+using kernel::ScopeSet;
+using kernel::TenantId;
+using kernel::UserId;
 
-struct AppIdTag {};
-struct UserIdTag {};
 struct SessionIdTag {};
-struct ConsentIdTag {};
-struct GrantIdTag {};
 struct RequestIdTag {};
-using AppId = ledger::Id128<AppIdTag>;
-using UserId = ledger::Id128<UserIdTag>;
-using SessionId = ledger::Id128<SessionIdTag>;
-using ConsentId = ledger::Id128<ConsentIdTag>;
-using GrantId = ledger::Id128<GrantIdTag>;
-using RequestId = ledger::Id128<RequestIdTag>;
+using SessionId = Id128<SessionIdTag>;
+using RequestId = Id128<RequestIdTag>;
 
 namespace prefix {
-inline constexpr std::string_view kApp = "app_";
-inline constexpr std::string_view kUser = "usr_";
+using kernel::prefix::kApp;
+using kernel::prefix::kConsent;
+using kernel::prefix::kGrant;
+using kernel::prefix::kUser;
 inline constexpr std::string_view kSession = "ses_";
-inline constexpr std::string_view kConsent = "cns_";
-inline constexpr std::string_view kGrant = "grt_";
 inline constexpr std::string_view kRequest = "req_";
 }  // namespace prefix
 
@@ -90,7 +89,7 @@ struct App {
   Hash256 secret_sha256{};
   std::vector<std::string> redirect_uris;
   uint32_t grant_types = 0;
-  ScopeSet scopes = 0;
+  ScopeSet scopes;
   ClientAuthMethod auth_method = ClientAuthMethod::kSecretBasic;
   std::string jwks;  // JSON, private_key_jwt only
   uint32_t rate_limit_per_s = 0;
@@ -137,7 +136,7 @@ struct AuthRequest {
   TenantId tenant;
   AppId client;
   std::string redirect_uri;
-  ScopeSet scopes = 0;
+  ScopeSet scopes;
   std::string state;
   std::string nonce;
   std::string code_challenge;
@@ -157,7 +156,7 @@ struct AuthCode {
   RequestId request;
   SessionId session;
   ConsentId consent;
-  ScopeSet scopes = 0;
+  ScopeSet scopes;
   TimestampNs expires = 0;
   TimestampNs created = 0;
   GrantId redeemed_grant;  // zero until redeemed
@@ -170,7 +169,7 @@ struct Grant {
   UserId user;
   SessionId session;
   ConsentId consent;
-  ScopeSet scopes = 0;
+  ScopeSet scopes;
   AuthLevel acr = AuthLevel::kPassword;
   uint32_t amr = 0;
   TimestampNs auth_time = 0;
@@ -184,7 +183,7 @@ struct RefreshToken {
   Hash256 token_sha256{};
   TenantId tenant;
   GrantId grant;
-  ScopeSet scopes = 0;
+  ScopeSet scopes;
   TimestampNs expires = 0;
   bool retired = false;  // rotated out: presenting it again revokes the grant
 };
@@ -194,7 +193,7 @@ struct Consent {
   TenantId tenant;
   AppId client;
   CustomerId customer;  // zero until authorised
-  ScopeSet permissions = 0;
+  ScopeSet permissions;
   std::vector<AccountId> accounts;
   TimestampNs expires = 0;  // 0: no expiry
   ConsentStatus status = ConsentStatus::kAwaitingAuthorisation;

@@ -21,7 +21,7 @@ struct AppSpec {
   std::string name;
   std::vector<std::string> redirect_uris;
   uint32_t grant_types = 0;
-  ScopeSet scopes = 0;
+  ScopeSet scopes;
   ClientAuthMethod auth_method = ClientAuthMethod::kSecretBasic;
   std::string jwks;
   uint32_t rate_limit_per_s = 0;
@@ -85,7 +85,7 @@ struct RevokeSessionOp {
 };
 struct CreateConsentOp {
   ConsentId id;
-  ScopeSet permissions = 0;
+  ScopeSet permissions;
   TimestampNs expires = 0;
 };
 struct GetConsentOp {
@@ -176,7 +176,7 @@ struct AddSigningKeyOp {
 };
 struct UserInfoOp {
   UserId user;
-  ScopeSet scopes = 0;
+  ScopeSet scopes;
 };
 // What the consent page shows: the app, and the signed-in customer's accounts to choose.
 struct ConsentViewOp {
@@ -199,7 +199,7 @@ using IdentityOpBody =
 
 class IdentityOp final : public runtime::ServiceOp {
  public:
-  platform::Principal caller;  // REST ops and dynamic registration; tenant for OAuth ops
+  kernel::Principal caller;  // REST ops and dynamic registration; tenant for OAuth ops
   std::string trace_id;
   std::string idempotency_key;  // REST writes
   Hash256 request_sha256{};

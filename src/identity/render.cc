@@ -5,7 +5,7 @@
 
 namespace cb::identity {
 
-using platform::AppendId;
+using kernel::AppendId;
 using platform::AppendJsonString;
 using platform::AppendTimestamp;
 
@@ -45,7 +45,7 @@ void RenderApp(std::string* out, const App& a, std::string_view secret) {
   out->append(R"(,"grant_types":)");
   AppendBits(out, a.grant_types, GrantTypeName);
   out->append(R"(,"scope":)");
-  AppendJsonString(out, platform::FormatScopes(a.scopes));
+  AppendJsonString(out, kernel::FormatScopes(a.scopes));
   out->append(R"(,"token_endpoint_auth_method":")");
   out->append(ClientAuthMethodName(a.auth_method));
   out->append(R"(","rate_limit_per_s":)");
@@ -83,7 +83,7 @@ void RenderRegistration(std::string* out, const App& a, std::string_view secret)
   out->append(R"(,"response_types":["code"],"token_endpoint_auth_method":")");
   out->append(ClientAuthMethodName(a.auth_method));
   out->append(R"(","scope":)");
-  AppendJsonString(out, platform::FormatScopes(a.scopes));
+  AppendJsonString(out, kernel::FormatScopes(a.scopes));
   out->push_back('}');
 }
 
@@ -99,7 +99,7 @@ void RenderUser(std::string* out, const User& u) {
     out->append("null");
   } else {
     out->push_back('"');
-    AppendId(out, platform::prefix::kCustomer, u.customer.value);
+    AppendId(out, kernel::prefix::kCustomer, u.customer.value);
     out->push_back('"');
   }
   out->append(R"(,"roles":)");
@@ -139,11 +139,11 @@ void RenderConsent(std::string* out, const Consent& c, TimestampNs now) {
     out->append("null");
   } else {
     out->push_back('"');
-    AppendId(out, platform::prefix::kCustomer, c.customer.value);
+    AppendId(out, kernel::prefix::kCustomer, c.customer.value);
     out->push_back('"');
   }
   out->append(R"(,"permissions":)");
-  AppendJsonString(out, platform::FormatScopes(c.permissions));
+  AppendJsonString(out, kernel::FormatScopes(c.permissions));
   out->append(R"(,"accounts":[)");
   for (size_t i = 0; i < c.accounts.size(); i++) {
     if (i > 0) out->push_back(',');

@@ -18,7 +18,7 @@ struct TokenGrant {
   ConsentId consent;
   GrantId grant;
   SessionId session;
-  ScopeSet scopes = 0;
+  ScopeSet scopes;
   AuthLevel acr = AuthLevel::kPassword;
   uint32_t amr = 0;
   TimestampNs auth_time = 0;
@@ -31,9 +31,9 @@ struct ConsentView {
     std::string label;  // "EUR current account …1234"
   };
   std::string app_name;
-  ScopeSet scopes = 0;               // what the app asks for (after the user's limits)
-  ScopeSet consent_permissions = 0;  // an app-created consent's permissions, else 0
-  bool customer = false;             // a customer user: accounts to choose
+  ScopeSet scopes;               // what the app asks for (after the user's limits)
+  ScopeSet consent_permissions;  // an app-created consent's permissions, else 0
+  bool customer = false;         // a customer user: accounts to choose
   std::vector<AccountChoice> accounts;
 };
 

@@ -54,16 +54,16 @@ void IdentityService::Execute(const runtime::ServiceOp& base_op, runtime::Servic
   reply->service_result = HandleOAuth(c);
 }
 
-bool IdentityService::ConsentActive(const platform::Principal& p, TimestampNs now) const {
-  const Consent* c = state_.FindConsent(ConsentId(p.consent));
-  return c != nullptr && c->tenant == p.tenant && c->client.value == p.client &&
+bool IdentityService::ConsentActive(const kernel::Principal& p, TimestampNs now) const {
+  const Consent* c = state_.FindConsent(p.consent);
+  return c != nullptr && c->tenant == p.tenant && c->client == p.client &&
          c->customer == p.customer && c->StatusAt(now) == ConsentStatus::kAuthorised;
 }
 
-bool IdentityService::ConsentCovers(const platform::Principal& p, AccountId account,
+bool IdentityService::ConsentCovers(const kernel::Principal& p, AccountId account,
                                     ScopeSet scope) const {
-  const Consent* c = state_.FindConsent(ConsentId(p.consent));
-  if (c == nullptr || (c->permissions & scope) != scope) return false;
+  const Consent* c = state_.FindConsent(p.consent);
+  if (c == nullptr || !c->permissions.Covers(scope)) return false;
   return std::find(c->accounts.begin(), c->accounts.end(), account) != c->accounts.end();
 }
 

@@ -36,9 +36,8 @@ class IdentityService final : public runtime::Service, public platform::AccessPo
   Status LoadSnapshot(std::string_view bytes) override { return state_.DecodeSnapshot(bytes); }
 
   // platform::AccessPolicy (writer thread).
-  bool ConsentActive(const platform::Principal& p, TimestampNs now) const override;
-  bool ConsentCovers(const platform::Principal& p, AccountId account,
-                     ScopeSet scope) const override;
+  bool ConsentActive(const kernel::Principal& p, TimestampNs now) const override;
+  bool ConsentCovers(const kernel::Principal& p, AccountId account, ScopeSet scope) const override;
 
   // Reads for io threads go through the state's Read* functions (shared lock).
   const IdentityState& state() const { return state_; }

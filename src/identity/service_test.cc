@@ -21,7 +21,7 @@
 namespace cb::identity {
 namespace {
 
-using platform::Principal;
+using kernel::Principal;
 using runtime::Reply;
 
 constexpr TimestampNs kT0 = 1'700'000'000ull * kNsPerSecond;
@@ -106,31 +106,31 @@ class IdentityServiceTest : public ::testing::Test {
     ASSERT_EQ(r.http_status, 201) << r.body;
     admin_ = *node->keys.Authenticate(token);
     platform::CreateCustomerOp c;
-    c.id = customer_ = CustomerId(platform::RandomU128());
+    c.id = customer_ = CustomerId(kernel::RandomU128());
     c.name = "Ada";
     ASSERT_EQ(Platform(node, c).http_status, 201);
-    c.id = other_customer_ = CustomerId(platform::RandomU128());
+    c.id = other_customer_ = CustomerId(kernel::RandomU128());
     c.name = "Bob";
     ASSERT_EQ(Platform(node, c).http_status, 201);
     for (AccountId* a : {&account_, &second_account_, &other_account_}) {
       platform::OpenAccountOp o;
-      o.id = *a = AccountId(platform::RandomU128());
-      o.settlement_id = AccountId(platform::RandomU128());
+      o.id = *a = AccountId(kernel::RandomU128());
+      o.settlement_id = AccountId(kernel::RandomU128());
       o.customer = a == &other_account_ ? other_customer_ : customer_;
       o.currency = "EUR";
       ASSERT_EQ(Platform(node, o).http_status, 201);
     }
     CreateAppOp app;
-    app.id = app_ = AppId(platform::RandomU128());
+    app.id = app_ = AppId(kernel::RandomU128());
     app.spec.name = "tpp";
     app.spec.redirect_uris = {kRedirect};
     app.spec.grant_types = kGrantAuthorizationCode | kGrantRefreshToken;
-    app.spec.scopes = platform::kScopeAccountsRead | platform::kScopeBalancesRead;
+    app.spec.scopes = kernel::kScopeAccountsRead | kernel::kScopeBalancesRead;
     app.spec.refresh_rotation = rotation;
     app.secret_sha256 = H("secret");
     ASSERT_EQ(RunIdentity(node, app, admin_).http_status, 201);
     CreateUserOp u;
-    u.id = user_ = UserId(platform::RandomU128());
+    u.id = user_ = UserId(kernel::RandomU128());
     u.username = "ada";
     u.password_hash = "$argon2id$test";
     u.customer = customer_;
@@ -140,11 +140,11 @@ class IdentityServiceTest : public ::testing::Test {
   // Authorization request, password login, approval: returns the code.
   std::string Authorize(Node* node, std::vector<AccountId> accounts, bool* ok = nullptr) {
     AuthRequest r;
-    r.id = RequestId(platform::RandomU128());
+    r.id = RequestId(kernel::RandomU128());
     r.tenant = admin_.tenant;
     r.client = app_;
     r.redirect_uri = kRedirect;
-    r.scopes = platform::kScopeAccountsRead | platform::kScopeBalancesRead | platform::kScopeOpenId;
+    r.scopes = kernel::kScopeAccountsRead | kernel::kScopeBalancesRead | kernel::kScopeOpenId;
     r.code_challenge = Challenge(kVerifier);
     r.expires = now_ + 600 * kNsPerSecond;
     EXPECT_TRUE(OAuth(node, CreateAuthRequestOp{r}).error.empty());
@@ -152,7 +152,7 @@ class IdentityServiceTest : public ::testing::Test {
     login.request = r.id;
     login.user = user_;
     login.password_ok = true;
-    login.session_id = session_ = SessionId(platform::RandomU128());
+    login.session_id = session_ = SessionId(kernel::RandomU128());
     login.session_secret_sha256 = H("session");
     login.device_sha256 = H("device");
     login.session_ttl_ns = 3600 * kNsPerSecond;
@@ -164,7 +164,7 @@ class IdentityServiceTest : public ::testing::Test {
     d.approve = true;
     d.accounts = std::move(accounts);
     d.code_sha256 = H(code);
-    d.new_consent = ConsentId(platform::RandomU128());
+    d.new_consent = ConsentId(kernel::RandomU128());
     d.consent_ttl_ns = 86400 * kNsPerSecond;
     d.code_ttl_ns = 60 * kNsPerSecond;
     const OAuthResult res = OAuth(node, d);
@@ -182,7 +182,7 @@ class IdentityServiceTest : public ::testing::Test {
     op.code_sha256 = H(code);
     op.redirect_uri = kRedirect;
     op.code_verifier = std::move(verifier);
-    op.grant_id = GrantId(platform::RandomU128());
+    op.grant_id = GrantId(kernel::RandomU128());
     op.refresh_sha256 = H(refresh);
     op.refresh_ttl_ns = 30 * 86400 * kNsPerSecond;
     return OAuth(node, op);
@@ -216,22 +216,22 @@ TEST_F(IdentityServiceTest, AtItsCapAnAppsOldestOpenRequestMakesRoomAndOtherApps
   auto node = Open();
   Setup(node.get());
   CreateAppOp other;
-  other.id = AppId(platform::RandomU128());
+  other.id = AppId(kernel::RandomU128());
   other.spec.name = "other";
   other.spec.redirect_uris = {kRedirect};
   other.spec.grant_types = kGrantAuthorizationCode;
-  other.spec.scopes = platform::kScopeAccountsRead;
+  other.spec.scopes = kernel::kScopeAccountsRead;
   other.secret_sha256 = H("other");
   ASSERT_EQ(RunIdentity(node.get(), other, admin_).http_status, 201);
   std::vector<RequestId> ids;
   auto request = [&](AppId client) {
     AuthRequest r;
-    r.id = RequestId(platform::RandomU128());
+    r.id = RequestId(kernel::RandomU128());
     ids.push_back(r.id);
     r.tenant = admin_.tenant;
     r.client = client;
     r.redirect_uri = kRedirect;
-    r.scopes = platform::kScopeAccountsRead;
+    r.scopes = kernel::kScopeAccountsRead;
     r.code_challenge = Challenge(kVerifier);
     r.expires = now_ + 600 * kNsPerSecond;
     return OAuth(node.get(), CreateAuthRequestOp{r}).error;
@@ -279,7 +279,7 @@ TEST_F(IdentityServiceTest, PkceVerifierAndRedirectUriMustMatchTheRequest) {
   op.code_sha256 = H(code);
   op.redirect_uri = "https://evil.example/cb";
   op.code_verifier = kVerifier;
-  op.grant_id = GrantId(platform::RandomU128());
+  op.grant_id = GrantId(kernel::RandomU128());
   EXPECT_EQ(OAuth(node.get(), op).error, "invalid_grant");
   // Neither attempt used the code up: the legitimate client still redeems it.
   EXPECT_TRUE(Redeem(node.get(), code, "rt").error.empty());
@@ -313,24 +313,24 @@ TEST_F(IdentityServiceTest, RefreshCannotWidenTheScopeButMayNarrowIt) {
   auto node = Open();
   Setup(node.get());
   Redeem(node.get(), Authorize(node.get(), {account_}), "rt-1");
-  EXPECT_EQ(Refresh(node.get(), "rt-1", "rt-2",
-                    platform::kScopeAccountsRead | platform::kScopePaymentsWrite)
-                .error,
-            "invalid_scope");
-  const OAuthResult narrow = Refresh(node.get(), "rt-1", "rt-3", platform::kScopeAccountsRead);
+  EXPECT_EQ(
+      Refresh(node.get(), "rt-1", "rt-2", kernel::kScopeAccountsRead | kernel::kScopePaymentsWrite)
+          .error,
+      "invalid_scope");
+  const OAuthResult narrow = Refresh(node.get(), "rt-1", "rt-3", kernel::kScopeAccountsRead);
   ASSERT_TRUE(narrow.error.empty()) << narrow.error_description;
-  EXPECT_EQ(narrow.grant.scopes, platform::kScopeAccountsRead);
+  EXPECT_EQ(narrow.grant.scopes, kernel::kScopeAccountsRead);
 }
 
 TEST_F(IdentityServiceTest, FiveWrongPasswordsLockTheUserEvenForTheRightOne) {
   auto node = Open();
   Setup(node.get());
   AuthRequest r;
-  r.id = RequestId(platform::RandomU128());
+  r.id = RequestId(kernel::RandomU128());
   r.tenant = admin_.tenant;
   r.client = app_;
   r.redirect_uri = kRedirect;
-  r.scopes = platform::kScopeAccountsRead;
+  r.scopes = kernel::kScopeAccountsRead;
   r.code_challenge = Challenge(kVerifier);
   r.expires = now_ + 3600 * kNsPerSecond;
   ASSERT_TRUE(OAuth(node.get(), CreateAuthRequestOp{r}).error.empty());
@@ -344,7 +344,7 @@ TEST_F(IdentityServiceTest, FiveWrongPasswordsLockTheUserEvenForTheRightOne) {
     EXPECT_EQ(res.locked, i == 5) << i;
   }
   login.password_ok = true;
-  login.session_id = SessionId(platform::RandomU128());
+  login.session_id = SessionId(kernel::RandomU128());
   login.session_secret_sha256 = H("s");
   const OAuthResult locked = OAuth(node.get(), login);
   EXPECT_TRUE(locked.locked);
@@ -362,11 +362,11 @@ TEST_F(IdentityServiceTest, UnknownUsernameFailsAndLocksOutExactlyLikeAKnownOne)
   auto node = Open();
   Setup(node.get());
   AuthRequest r;
-  r.id = RequestId(platform::RandomU128());
+  r.id = RequestId(kernel::RandomU128());
   r.tenant = admin_.tenant;
   r.client = app_;
   r.redirect_uri = kRedirect;
-  r.scopes = platform::kScopeAccountsRead;
+  r.scopes = kernel::kScopeAccountsRead;
   r.code_challenge = Challenge(kVerifier);
   r.expires = now_ + 3600 * kNsPerSecond;
   ASSERT_TRUE(OAuth(node.get(), CreateAuthRequestOp{r}).error.empty());
@@ -415,21 +415,21 @@ TEST_F(IdentityServiceTest, ConsentCoversOnlyTheChosenAccountsAndEndsWhenRevoked
   const OAuthResult t = Redeem(node.get(), Authorize(node.get(), {account_}), "rt");
   ASSERT_TRUE(t.error.empty());
   Principal p = admin_;
-  p.kind = platform::PrincipalKind::kAccessToken;
-  p.client = app_.value;
-  p.user = user_.value;
+  p.kind = kernel::PrincipalKind::kAccessToken;
+  p.client = app_;
+  p.user = user_;
   p.customer = customer_;
-  p.consent = t.grant.consent.value;
+  p.consent = t.grant.consent;
   EXPECT_TRUE(node->identity.ConsentActive(p, now_));
-  EXPECT_TRUE(node->identity.ConsentCovers(p, account_, platform::kScopeBalancesRead));
-  EXPECT_FALSE(node->identity.ConsentCovers(p, second_account_, platform::kScopeBalancesRead));
-  EXPECT_FALSE(node->identity.ConsentCovers(p, account_, platform::kScopePaymentsWrite));
+  EXPECT_TRUE(node->identity.ConsentCovers(p, account_, kernel::kScopeBalancesRead));
+  EXPECT_FALSE(node->identity.ConsentCovers(p, second_account_, kernel::kScopeBalancesRead));
+  EXPECT_FALSE(node->identity.ConsentCovers(p, account_, kernel::kScopePaymentsWrite));
 
   // The platform applies it: the consented account's balance, not the other one's.
   auto get = [&](AccountId id) {
     auto op = std::make_shared<platform::PlatformOp>();
     op->caller = p;
-    op->caller.scopes = platform::kScopeBalancesRead;
+    op->caller.scopes = kernel::kScopeBalancesRead;
     op->body = platform::GetBalancesOp{id, std::nullopt};
     return Run(node.get(), std::move(op));
   };

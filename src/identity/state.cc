@@ -4,6 +4,7 @@
 #include <mutex>
 
 #include "identity/events.h"
+#include "identity/scope_wire.h"
 #include "platform/state.h"
 
 namespace cb::identity {
@@ -216,7 +217,7 @@ void IdentityState::ApplyAppCreated(const pb::AppCreated& e) {
   if (!e.secret_sha256().empty()) a.secret_sha256 = HashOf(e.secret_sha256());
   a.redirect_uris.assign(e.redirect_uris().begin(), e.redirect_uris().end());
   a.grant_types = e.grant_types();
-  a.scopes = e.scopes();
+  a.scopes = ScopesOf(e);
   a.auth_method = static_cast<ClientAuthMethod>(e.auth_method());
   a.jwks = e.jwks();
   a.rate_limit_per_s = e.rate_limit_per_s();
@@ -358,7 +359,7 @@ void IdentityState::ApplyAuthRequestCreated(const pb::AuthRequestCreated& e) {
   r.tenant = TenantId(Id(e.tenant_id()));
   r.client = AppId(Id(e.client_id()));
   r.redirect_uri = e.redirect_uri();
-  r.scopes = e.scopes();
+  r.scopes = ScopesOf(e);
   r.state = e.state();
   r.nonce = e.nonce();
   r.code_challenge = e.code_challenge();
@@ -403,7 +404,7 @@ void IdentityState::ApplyCodeIssued(const pb::CodeIssued& e) {
   c.request = RequestId(Id(e.request_id()));
   c.session = SessionId(Id(e.session_id()));
   c.consent = ConsentId(IdOrZero(e.consent_id()));
-  c.scopes = e.scopes();
+  c.scopes = ScopesOf(e);
   c.expires = e.expires_ns();
   c.created = e.at_ns();
   // The request may be gone already when a snapshot restores its code.
@@ -443,7 +444,7 @@ void IdentityState::ApplyGrantCreated(const pb::GrantCreated& e) {
   g.user = UserId(IdOrZero(e.user_id()));
   g.session = SessionId(IdOrZero(e.session_id()));
   g.consent = ConsentId(IdOrZero(e.consent_id()));
-  g.scopes = e.scopes();
+  g.scopes = ScopesOf(e);
   g.acr = static_cast<AuthLevel>(e.acr());
   g.amr = e.amr();
   g.auth_time = e.auth_time_ns();
@@ -472,7 +473,7 @@ void IdentityState::ApplyRefreshTokenIssued(const pb::RefreshTokenIssued& e) {
   t.token_sha256 = HashOf(e.token_sha256());
   t.tenant = TenantId(Id(e.tenant_id()));
   t.grant = GrantId(Id(e.grant_id()));
-  t.scopes = e.scopes();
+  t.scopes = ScopesOf(e);
   t.expires = e.expires_ns();
   refresh_expiry_.emplace_back(t.expires, t.token_sha256);
   refresh_[t.token_sha256] = std::move(t);
@@ -493,7 +494,7 @@ void IdentityState::ApplyConsentCreated(const pb::ConsentCreated& e) {
   c.tenant = TenantId(Id(e.tenant_id()));
   c.client = AppId(Id(e.client_id()));
   c.customer = CustomerId(IdOrZero(e.customer_id()));
-  c.permissions = e.permissions();
+  c.permissions = kernel::ScopeSet::FromWire(e.permissions());
   c.expires = e.expires_ns();
   c.created = e.at_ns();
   c.updated = e.at_ns();

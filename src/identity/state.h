@@ -138,36 +138,36 @@ class IdentityState {
 
   bool restoring_ = false;  // decoding a snapshot: no pruning (the live state did not)
   mutable std::shared_mutex mu_;
-  std::unordered_map<u128, App, platform::U128Hash> apps_;
-  std::unordered_map<u128, User, platform::U128Hash> users_;
+  std::unordered_map<u128, App, kernel::U128Hash> apps_;
+  std::unordered_map<u128, User, kernel::U128Hash> users_;
   std::unordered_map<std::string, UserId> usernames_;  // tenant bytes + username
-  std::unordered_map<u128, Session, platform::U128Hash> sessions_;
-  std::unordered_map<u128, std::vector<SessionId>, platform::U128Hash> user_sessions_;
+  std::unordered_map<u128, Session, kernel::U128Hash> sessions_;
+  std::unordered_map<u128, std::vector<SessionId>, kernel::U128Hash> user_sessions_;
   // Lockouts of usernames that name no user, bounded: the oldest is forgotten first.
   static constexpr size_t kUnknownLockoutsMax = 100'000;
   std::unordered_map<std::string, credentials::LockoutState> unknown_lockouts_;
   std::deque<std::string> unknown_lockout_order_;
-  std::unordered_map<u128, AuthRequest, platform::U128Hash> requests_;
+  std::unordered_map<u128, AuthRequest, kernel::U128Hash> requests_;
   void Finish(AuthRequest* r);  // a code was issued or the user denied
   void ReleaseClientSlot(AppId client);
-  std::unordered_map<u128, uint32_t, platform::U128Hash> requests_by_client_;  // open, per app
-  std::unordered_map<u128, std::deque<RequestId>, platform::U128Hash> open_requests_by_client_;
+  std::unordered_map<u128, uint32_t, kernel::U128Hash> requests_by_client_;  // open, per app
+  std::unordered_map<u128, std::deque<RequestId>, kernel::U128Hash> open_requests_by_client_;
   std::unordered_map<Hash256, AuthCode, HashKey> codes_;
-  std::unordered_map<u128, Grant, platform::U128Hash> grants_;
-  std::unordered_map<u128, std::vector<GrantId>, platform::U128Hash> session_grants_;
+  std::unordered_map<u128, Grant, kernel::U128Hash> grants_;
+  std::unordered_map<u128, std::vector<GrantId>, kernel::U128Hash> session_grants_;
   std::unordered_map<Hash256, RefreshToken, HashKey> refresh_;
   std::unordered_map<std::string, TimestampNs> revoked_jti_;  // jti -> token expiry
-  std::unordered_map<u128, Consent, platform::U128Hash> consents_;
+  std::unordered_map<u128, Consent, kernel::U128Hash> consents_;
   // A customer's consents (set once the consent names its customer): the dashboard and a
   // customer's reads cost O(their consents), not O(the tenant's).
-  std::unordered_map<u128, std::vector<ConsentId>, platform::U128Hash> customer_consents_;
+  std::unordered_map<u128, std::vector<ConsentId>, kernel::U128Hash> customer_consents_;
   void IndexConsentCustomer(const Consent& c, CustomerId before);
   struct TenantLists {
     std::vector<AppId> apps;
     std::vector<UserId> users;
     std::vector<ConsentId> consents;
   };
-  std::unordered_map<u128, TenantLists, platform::U128Hash> lists_;
+  std::unordered_map<u128, TenantLists, kernel::U128Hash> lists_;
   std::vector<SigningKeyInfo> signing_keys_;
   std::map<std::tuple<u128, uint32_t, std::string>, uint64_t> usage_;  // (app, day, route)
 

@@ -3,6 +3,7 @@
 #include <cstring>
 
 #include "identity/events.h"
+#include "identity/scope_wire.h"
 #include "identity/state.h"
 #include "platform/state.h"
 #include "runtime/snapshot_events.h"
@@ -49,7 +50,7 @@ pb::AuthRequestCreated AuthRequestEvent(const AuthRequest& r) {
   m.set_tenant_id(IdBytes(r.tenant.value));
   m.set_client_id(IdBytes(r.client.value));
   m.set_redirect_uri(r.redirect_uri);
-  m.set_scopes(r.scopes);
+  SetScopes(&m, r.scopes);
   m.set_state(r.state);
   m.set_nonce(r.nonce);
   m.set_code_challenge(r.code_challenge);
@@ -314,7 +315,7 @@ std::string IdentityState::EncodeSnapshot() const {
       if (a.secret_sha256 != Hash256{}) m.set_secret_sha256(HashBytes(a.secret_sha256));
       for (const std::string& uri : a.redirect_uris) m.add_redirect_uris(uri);
       m.set_grant_types(a.grant_types);
-      m.set_scopes(a.scopes);
+      SetScopes(&m, a.scopes);
       m.set_auth_method(static_cast<uint32_t>(a.auth_method));
       m.set_jwks(a.jwks);
       m.set_rate_limit_per_s(a.rate_limit_per_s);
@@ -437,7 +438,7 @@ std::string IdentityState::EncodeSnapshot() const {
       m.set_id(IdBytes(c.id.value));
       m.set_tenant_id(IdBytes(c.tenant.value));
       m.set_client_id(IdBytes(c.client.value));
-      m.set_permissions(c.permissions);
+      m.set_permissions(c.permissions.wire_bits());
       m.set_expires_ns(c.expires);
       m.set_at_ns(c.created);
       if (!c.customer.zero()) m.set_customer_id(IdBytes(c.customer.value));
@@ -475,7 +476,7 @@ std::string IdentityState::EncodeSnapshot() const {
     if (!g.user.zero()) m.set_user_id(IdBytes(g.user.value));
     if (!g.session.zero()) m.set_session_id(IdBytes(g.session.value));
     if (!g.consent.zero()) m.set_consent_id(IdBytes(g.consent.value));
-    m.set_scopes(g.scopes);
+    SetScopes(&m, g.scopes);
     m.set_acr(static_cast<uint32_t>(g.acr));
     m.set_amr(g.amr);
     m.set_auth_time_ns(g.auth_time);
@@ -500,7 +501,7 @@ std::string IdentityState::EncodeSnapshot() const {
     m.set_request_id(IdBytes(c.request.value));
     m.set_session_id(IdBytes(c.session.value));
     if (!c.consent.zero()) m.set_consent_id(IdBytes(c.consent.value));
-    m.set_scopes(c.scopes);
+    SetScopes(&m, c.scopes);
     m.set_expires_ns(c.expires);
     m.set_at_ns(c.created);
     Put(&out, EventType::kCodeIssued, m);
@@ -520,7 +521,7 @@ std::string IdentityState::EncodeSnapshot() const {
     m.set_token_sha256(HashBytes(t.token_sha256));
     m.set_tenant_id(IdBytes(t.tenant.value));
     m.set_grant_id(IdBytes(t.grant.value));
-    m.set_scopes(t.scopes);
+    SetScopes(&m, t.scopes);
     m.set_expires_ns(t.expires);
     m.set_retired(t.retired);
     Put(&out, EventType::kRefreshTokenIssued, m);

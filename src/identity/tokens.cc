@@ -11,13 +11,13 @@
 #include "base/json_string.h"
 #include "base/sha256.h"
 #include "jose/jose.h"
+#include "kernel/scopes.h"
 #include "platform/ids.h"
-#include "platform/scopes.h"
 
 namespace cb::identity {
 
 namespace json = boost::json;
-using platform::FormatId;
+using kernel::FormatId;
 
 namespace {
 
@@ -83,7 +83,7 @@ bool IdClaim(const json::object& o, std::string_view name, std::string_view pref
   const json::value* v = o.if_contains(name);
   if (v == nullptr) return true;
   const json::string* s = v->if_string();
-  return s != nullptr && platform::ParseId(std::string_view(s->data(), s->size()), prefix, out);
+  return s != nullptr && kernel::ParseId(std::string_view(s->data(), s->size()), prefix, out);
 }
 bool AudienceMatches(const json::object& o, std::string_view audience) {
   const json::value* v = o.if_contains("aud");
@@ -138,12 +138,12 @@ Result<std::string> TokenIssuer::AccessToken(AccessClaims* c, TimestampNs now) c
                               : FormatId(prefix::kUser, c->user.value));
   j.Str("aud", config_.api_audience);
   j.Str("client_id", FormatId(prefix::kApp, c->client.value));
-  j.Str("scope", platform::FormatScopes(c->scopes));
+  j.Str("scope", kernel::FormatScopes(c->scopes));
   j.Num("iat", Seconds(c->issued));
   j.Num("nbf", Seconds(c->issued));
   j.Num("exp", Seconds(c->expires));
   j.Str("jti", c->jti);
-  j.Str("tenant", FormatId(platform::prefix::kTenant, c->tenant.value));
+  j.Str("tenant", FormatId(kernel::prefix::kTenant, c->tenant.value));
   if (!c->user.zero()) {
     j.Str("acr", AcrValue(c->acr));
     j.Amr(c->amr);
@@ -151,7 +151,7 @@ Result<std::string> TokenIssuer::AccessToken(AccessClaims* c, TimestampNs now) c
   }
   if (!c->grant.zero()) j.Str("grant", FormatId(prefix::kGrant, c->grant.value));
   if (!c->customer.zero())
-    j.Str("customer", FormatId(platform::prefix::kCustomer, c->customer.value));
+    j.Str("customer", FormatId(kernel::prefix::kCustomer, c->customer.value));
   if (!c->consent.zero()) j.Str("consent", FormatId(prefix::kConsent, c->consent.value));
   return Sign(kAccessTokenType, j.Done());
 }
@@ -299,13 +299,13 @@ Result<AccessClaims> TokenVerifier::VerifyUncached(std::string_view token, Times
     return refuse("jti and scope are required.");
   }
   c.jti = std::string(jti->data(), jti->size());
-  if (!platform::ParseScopes(std::string_view(scope->data(), scope->size()), &c.scopes)) {
+  if (!kernel::ParseScopes(std::string_view(scope->data(), scope->size()), &c.scopes)) {
     return refuse("Unknown scope in the token.");
   }
   if (!IdClaim(o, "client_id", prefix::kApp, &c.client.value) || c.client.zero() ||
-      !IdClaim(o, "tenant", platform::prefix::kTenant, &c.tenant.value) || c.tenant.zero() ||
+      !IdClaim(o, "tenant", kernel::prefix::kTenant, &c.tenant.value) || c.tenant.zero() ||
       !IdClaim(o, "grant", prefix::kGrant, &c.grant.value) ||
-      !IdClaim(o, "customer", platform::prefix::kCustomer, &c.customer.value) ||
+      !IdClaim(o, "customer", kernel::prefix::kCustomer, &c.customer.value) ||
       !IdClaim(o, "consent", prefix::kConsent, &c.consent.value)) {
     return refuse("Malformed identifier claims.");
   }
@@ -313,7 +313,7 @@ Result<AccessClaims> TokenVerifier::VerifyUncached(std::string_view token, Times
   if (sub == nullptr) return refuse("sub is required.");
   const std::string_view sub_text(sub->data(), sub->size());
   if (!c.grant.zero()) {
-    if (!platform::ParseId(sub_text, prefix::kUser, &c.user.value)) return refuse("Bad sub.");
+    if (!kernel::ParseId(sub_text, prefix::kUser, &c.user.value)) return refuse("Bad sub.");
     const json::string* acr = StringOf(o, "acr");
     AuthLevel level = AuthLevel::kPassword;
     if (acr == nullptr || !ParseAcrValues(std::string_view(acr->data(), acr->size()), &level)) {

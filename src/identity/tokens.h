@@ -33,7 +33,7 @@ struct AccessClaims {
   CustomerId customer;  // customer users
   ConsentId consent;
   GrantId grant;  // zero: client credentials
-  ScopeSet scopes = 0;
+  ScopeSet scopes;
   AuthLevel acr = AuthLevel::kNone;
   uint32_t amr = 0;
   TimestampNs auth_time = 0;

@@ -43,7 +43,7 @@ class TokensTest : public ::testing::Test {
     AccessClaims c;
     c.tenant = tenant_;
     c.client = app_;
-    c.scopes = platform::kScopeAccountsRead;
+    c.scopes = kernel::kScopeAccountsRead;
     return c;
   }
   // A JWT with our key but hand-written claims and header.
@@ -59,11 +59,11 @@ class TokensTest : public ::testing::Test {
   }
   std::string Body(std::string_view aud, uint64_t exp_s) const {
     return std::string(R"({"iss":"https://bank.example","sub":")") +
-           platform::FormatId(prefix::kApp, app_.value) + R"(","aud":")" + std::string(aud) +
-           R"(","client_id":")" + platform::FormatId(prefix::kApp, app_.value) +
+           kernel::FormatId(prefix::kApp, app_.value) + R"(","aud":")" + std::string(aud) +
+           R"(","client_id":")" + kernel::FormatId(prefix::kApp, app_.value) +
            R"(","scope":"accounts.read","iat":1800000000,"exp":)" + std::to_string(exp_s) +
-           R"(,"jti":"j1","tenant":")" +
-           platform::FormatId(platform::prefix::kTenant, tenant_.value) + R"("})";
+           R"(,"jti":"j1","tenant":")" + kernel::FormatId(kernel::prefix::kTenant, tenant_.value) +
+           R"("})";
   }
   bool Accepts(const std::string& token, TimestampNs now = kNow) {
     TokenVerifier v(config_, &state_);
@@ -76,8 +76,8 @@ class TokensTest : public ::testing::Test {
   std::string kid_;
   IdentityState state_;
   TokenConfig config_;
-  TenantId tenant_{platform::RandomU128()};
-  AppId app_{platform::RandomU128()};
+  TenantId tenant_{kernel::RandomU128()};
+  AppId app_{kernel::RandomU128()};
 };
 
 TEST_F(TokensTest, IssuedAccessTokenVerifiesWithItsClaims) {
@@ -91,7 +91,7 @@ TEST_F(TokensTest, IssuedAccessTokenVerifiesWithItsClaims) {
   ASSERT_TRUE(got.ok()) << e.description;
   EXPECT_EQ(got->client, app_);
   EXPECT_EQ(got->tenant, tenant_);
-  EXPECT_EQ(got->scopes, platform::kScopeAccountsRead);
+  EXPECT_EQ(got->scopes, kernel::kScopeAccountsRead);
   EXPECT_EQ(got->jti, c.jti);
   EXPECT_EQ(got->expires - got->issued, config_.access_ttl_s * kNsPerSecond);
   // A hand-built token with the same claims shape is accepted too (the forgery tests below

@@ -6,21 +6,14 @@
 #include <cstdint>
 #include <cstring>
 
+#include "base/id128.h"
 #include "base/time.h"
 #include "base/uint128.h"
 
 namespace cb::ledger {
 
-// Strong id types: swapping an account id and a transfer id does not compile.
-template <typename Tag>
-struct Id128 {
-  u128 value = 0;
-  constexpr Id128() = default;
-  constexpr explicit Id128(u128 v) : value(v) {}
-  bool operator==(const Id128&) const = default;
-  bool zero() const { return value == 0; }
-  bool max() const { return value == kU128Max; }
-};
+// Strong id types (base/id128.h): swapping an account id and a transfer id does not compile.
+using ::cb::Id128;
 struct AccountIdTag {};
 struct TransferIdTag {};
 using AccountId = Id128<AccountIdTag>;

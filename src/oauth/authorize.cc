@@ -70,16 +70,16 @@ bool ValidateParams(const http::FormFields& p, const identity::App& app, AuthReq
   if (*method != "S256") return back("invalid_request", "Only code_challenge_method=S256.");
   if (!ValidChallenge(*challenge)) return back("invalid_request", "Malformed code_challenge.");
   out->code_challenge = *challenge;
-  platform::ScopeSet scopes = 0;
+  kernel::ScopeSet scopes;
   std::string unknown;
-  if (!platform::ParseScopes(http::FormValue(p, "scope").value_or(""), &scopes, &unknown)) {
+  if (!kernel::ParseScopes(http::FormValue(p, "scope").value_or(""), &scopes, &unknown)) {
     return back("invalid_scope", "Unknown scope: " + unknown + ".");
   }
-  if ((scopes & ~(app.scopes | platform::kScopesOidc)) != 0) {
-    return back("invalid_scope", "Not allowed for this client: " +
-                                     platform::FormatScopes(scopes & ~app.scopes) + ".");
+  if (!(app.scopes | kernel::kScopesOidc).Covers(scopes)) {
+    return back("invalid_scope",
+                "Not allowed for this client: " + kernel::FormatScopes(scopes & ~app.scopes) + ".");
   }
-  if (scopes == 0) return back("invalid_scope", "scope is required.");
+  if (scopes.empty()) return back("invalid_scope", "scope is required.");
   out->scopes = scopes;
   out->nonce = http::FormValue(p, "nonce").value_or("");
   if (out->nonce.size() > kNonceCharsMax) return back("invalid_request", "nonce is too long.");
@@ -87,7 +87,7 @@ bool ValidateParams(const http::FormFields& p, const identity::App& app, AuthReq
     return back("invalid_request", "Unsupported acr_values.");
   }
   if (const auto consent = http::FormValue(p, "consent_id")) {
-    if (!platform::ParseId(*consent, identity::prefix::kConsent, &out->consent.value)) {
+    if (!kernel::ParseId(*consent, identity::prefix::kConsent, &out->consent.value)) {
       return back("invalid_request", "Malformed consent_id.");
     }
   }
@@ -119,7 +119,7 @@ std::string CookieValue(const http::Request& req, std::string_view name) {
 std::string RandomToken() { return identity::NewOpaqueToken(""); }
 
 std::string RequestIdText(identity::RequestId id) {
-  return platform::FormatId(identity::prefix::kRequest, id.value);
+  return kernel::FormatId(identity::prefix::kRequest, id.value);
 }
 
 }  // namespace
@@ -133,7 +133,7 @@ void OAuthHandler::Impl::Authorize(const http::Request& req, Finish finish) {
   }
   const auto client_id = http::FormValue(p, "client_id");
   u128 id = 0;
-  if (!client_id || !platform::ParseId(*client_id, identity::prefix::kApp, &id)) {
+  if (!client_id || !kernel::ParseId(*client_id, identity::prefix::kApp, &id)) {
     return finish(Html(400, RenderErrorPage("Unknown client", "client_id is missing or unknown.")));
   }
   const auto app = deps.identity->ReadApp(AppId(id));
@@ -161,8 +161,7 @@ void OAuthHandler::Impl::Authorize(const http::Request& req, Finish finish) {
     u128 rid = 0;
     const std::string_view uri = *request_uri;
     if (uri.substr(0, kRequestUriPrefix.size()) != kRequestUriPrefix ||
-        !platform::ParseId(uri.substr(kRequestUriPrefix.size()), identity::prefix::kRequest,
-                           &rid)) {
+        !kernel::ParseId(uri.substr(kRequestUriPrefix.size()), identity::prefix::kRequest, &rid)) {
       return finish(Html(400, RenderErrorPage("Bad request", "request_uri is not ours.")));
     }
     const auto r = deps.identity->ReadRequest(identity::RequestId(rid));
@@ -182,7 +181,7 @@ void OAuthHandler::Impl::Authorize(const http::Request& req, Finish finish) {
     q.emplace_back("iss", options.issuer);
     return finish(SeeOther(WithQuery(r.redirect_uri, q)));
   }
-  r.id = identity::RequestId(platform::RandomU128());
+  r.id = identity::RequestId(kernel::RandomU128());
   r.expires = now + options.authorize_ttl_s * kNsPerSecond;
   r.created = now;
   auto op = std::make_shared<identity::IdentityOp>();
@@ -226,7 +225,7 @@ void OAuthHandler::Impl::Par(const http::Request& req, Finish finish) {
     return finish(OAuthError(400, err.error, err.description));
   }
   const TimestampNs now = WallNowNs();
-  r.id = identity::RequestId(platform::RandomU128());
+  r.id = identity::RequestId(kernel::RandomU128());
   r.pushed = true;
   r.expires = now + options.par_ttl_s * kNsPerSecond;
   r.created = now;
@@ -250,7 +249,7 @@ namespace {
 std::optional<AuthRequest> PageRequest(const identity::IdentityState& st, std::string_view text,
                                        TimestampNs now) {
   u128 id = 0;
-  if (!platform::ParseId(text, identity::prefix::kRequest, &id)) return std::nullopt;
+  if (!kernel::ParseId(text, identity::prefix::kRequest, &id)) return std::nullopt;
   auto r = st.ReadRequest(identity::RequestId(id));
   if (!r || r->finished || r->expires <= now) return std::nullopt;
   return r;
@@ -393,7 +392,7 @@ void OAuthHandler::Impl::LoginSubmit(const http::Request& req, Finish finish) {
         login.user = user_id;
         login.username_sha256 = username_sha256;
         login.password_ok = ok && !user_id.zero();
-        login.session_id = identity::SessionId(platform::RandomU128());
+        login.session_id = identity::SessionId(kernel::RandomU128());
         login.session_secret_sha256 = Sha256Of(secret.data(), secret.size());
         login.device_sha256 = Sha256Of(device.data(), device.size());
         login.session_ttl_ns = options.session_ttl_s * kNsPerSecond;
@@ -415,16 +414,15 @@ void OAuthHandler::Impl::LoginSubmit(const http::Request& req, Finish finish) {
             return (*shared_finish)(Html(401, RenderLoginPage(view)));
           }
           const std::string next =
-              std::string(r.acr_min == platform::AuthLevel::kMfa ? "/oauth2/mfa"
-                                                                 : "/oauth2/consent") +
+              std::string(r.acr_min == kernel::AuthLevel::kMfa ? "/oauth2/mfa"
+                                                               : "/oauth2/consent") +
               "?request=" + RequestIdText(r.id);
           http::Response ok_res = SeeOther(next);
           ok_res.headers.push_back(
               {"Set-Cookie",
-               Cookie(
-                   "cb_session",
-                   platform::FormatId(identity::prefix::kSession, session_id.value) + "." + secret,
-                   options.session_ttl_s)});
+               Cookie("cb_session",
+                      kernel::FormatId(identity::prefix::kSession, session_id.value) + "." + secret,
+                      options.session_ttl_s)});
           if (new_device_cookie) {
             ok_res.headers.push_back(
                 {"Set-Cookie", Cookie("cb_device", device, kDeviceCookieAgeS)});
@@ -467,7 +465,7 @@ void OAuthHandler::Impl::MfaSubmit(const http::Request& req, Finish finish) {
     view.error = "No authenticator app is set up for this user.";
     return finish(Html(403, RenderMfaPage(view)));
   }
-  const std::string aad = "totp|" + platform::FormatId(identity::prefix::kUser, user->id.value);
+  const std::string aad = "totp|" + kernel::FormatId(identity::prefix::kUser, user->id.value);
   auto secret = deps.kms->Decrypt(user->totp_ciphertext, aad);
   if (!secret.ok())
     return finish(Html(500, RenderErrorPage("Error", "Cannot read the second factor.")));
@@ -544,14 +542,14 @@ void OAuthHandler::Impl::ConsentSubmit(const http::Request& req, Finish finish) 
   d.approve = decision == "approve";
   for (const std::string& a : http::FormValues(f, "account")) {
     u128 id = 0;
-    if (!platform::ParseId(a, platform::prefix::kAccount, &id)) {
+    if (!kernel::ParseId(a, platform::prefix::kAccount, &id)) {
       return finish(Html(400, RenderErrorPage("Bad request", "Unknown account.")));
     }
     d.accounts.push_back(platform::AccountId(id));
   }
   const std::string code = RandomToken();
   d.code_sha256 = Sha256Of(code.data(), code.size());
-  d.new_consent = identity::ConsentId(platform::RandomU128());
+  d.new_consent = identity::ConsentId(kernel::RandomU128());
   d.consent_ttl_ns = options.consent_ttl_s * kNsPerSecond;
   d.code_ttl_ns = options.code_ttl_s * kNsPerSecond;
   auto op = std::make_shared<identity::IdentityOp>();

@@ -96,7 +96,7 @@ std::optional<AuthenticatedClient> OAuthHandler::Impl::AuthenticateClient(
   }
   if (form_id && *form_id != client_id) return fail("client_id does not match the credential.");
   u128 id = 0;
-  if (!platform::ParseId(client_id, identity::prefix::kApp, &id)) return fail("Unknown client.");
+  if (!kernel::ParseId(client_id, identity::prefix::kApp, &id)) return fail("Unknown client.");
   auto app = deps.identity->ReadApp(AppId(id));
   if (!app || app->revoked) return fail("Unknown or revoked client.");
   if (app->auth_method != method) {

@@ -50,14 +50,14 @@ void OAuthHandler::Impl::Introspect(const http::Request& req, Finish finish) {
   auto claims = deps.verifier->Verify(*token, now, &error);
   if (claims.ok() && claims->tenant == client->app.tenant) {
     std::string b = R"({"active":true,"token_type":"Bearer","scope":)";
-    AppendJsonString(&b, platform::FormatScopes(claims->scopes));
+    AppendJsonString(&b, kernel::FormatScopes(claims->scopes));
     b.append(R"(,"client_id":")");
-    platform::AppendId(&b, identity::prefix::kApp, claims->client.value);
+    kernel::AppendId(&b, identity::prefix::kApp, claims->client.value);
     b.append(R"(","sub":")");
     if (claims->user.zero()) {
-      platform::AppendId(&b, identity::prefix::kApp, claims->client.value);
+      kernel::AppendId(&b, identity::prefix::kApp, claims->client.value);
     } else {
-      platform::AppendId(&b, identity::prefix::kUser, claims->user.value);
+      kernel::AppendId(&b, identity::prefix::kUser, claims->user.value);
     }
     b.append(R"(","exp":)");
     b.append(std::to_string(claims->expires / kNsPerSecond));
@@ -70,7 +70,7 @@ void OAuthHandler::Impl::Introspect(const http::Request& req, Finish finish) {
     b.append(R"(,"jti":)");
     AppendJsonString(&b, claims->jti);
     b.append(R"(,"tenant":")");
-    platform::AppendId(&b, platform::prefix::kTenant, claims->tenant.value);
+    kernel::AppendId(&b, kernel::prefix::kTenant, claims->tenant.value);
     b.append("\"}");
     return finish(Json(200, std::move(b)));
   }
@@ -81,11 +81,11 @@ void OAuthHandler::Impl::Introspect(const http::Request& req, Finish finish) {
     const auto grant = deps.identity->ReadGrant(rt->grant);
     if (grant && !grant->revoked) {
       std::string b = R"({"active":true,"token_type":"refresh_token","scope":)";
-      AppendJsonString(&b, platform::FormatScopes(rt->scopes));
+      AppendJsonString(&b, kernel::FormatScopes(rt->scopes));
       b.append(R"(,"client_id":")");
-      platform::AppendId(&b, identity::prefix::kApp, grant->client.value);
+      kernel::AppendId(&b, identity::prefix::kApp, grant->client.value);
       b.append(R"(","sub":")");
-      platform::AppendId(&b, identity::prefix::kUser, grant->user.value);
+      kernel::AppendId(&b, identity::prefix::kUser, grant->user.value);
       b.append(R"(","exp":)");
       b.append(std::to_string(rt->expires / kNsPerSecond));
       b.push_back('}');
@@ -136,7 +136,7 @@ void OAuthHandler::Impl::UserInfo(const http::Request& req, Finish finish) {
   identity::TokenError error;
   auto claims = deps.verifier->Verify(bearer, WallNowNs(), &error);
   if (!claims.ok()) return finish(InvalidToken(error.description));
-  if (claims->user.zero() || !(claims->scopes & platform::kScopeOpenId)) {
+  if (claims->user.zero() || !(claims->scopes & kernel::kScopeOpenId)) {
     http::Response r = OAuthError(403, "insufficient_scope", "User info needs the openid scope.");
     r.headers.push_back(
         {"WWW-Authenticate", R"(Bearer error="insufficient_scope", scope="openid")"});
@@ -158,7 +158,7 @@ void OAuthHandler::Impl::Register(const http::Request& req, Finish finish) {
   };
   // The initial access token (RFC 7591 §3): an admin API key of a sandbox tenant.
   const auto principal = deps.keys->Authenticate(BearerOf(req));
-  if (!principal || principal->role != platform::Role::kAdmin) {
+  if (!principal || principal->role != kernel::Role::kAdmin) {
     return finish(InvalidToken("An admin API key is the initial access token."));
   }
   if (!principal->sandbox) {
@@ -172,8 +172,8 @@ void OAuthHandler::Impl::Register(const http::Request& req, Finish finish) {
   const json::object& o = v.get_object();
   identity::AppSpec spec;
   spec.grant_types = identity::kGrantAuthorizationCode;
-  spec.scopes = platform::kScopeAccountsRead | platform::kScopeBalancesRead |
-                platform::kScopeTransactionsRead;
+  spec.scopes =
+      kernel::kScopeAccountsRead | kernel::kScopeBalancesRead | kernel::kScopeTransactionsRead;
   for (const auto& [key, value] : o) {
     const std::string_view k(key.data(), key.size());
     if (k == "client_name") {
@@ -202,7 +202,7 @@ void OAuthHandler::Impl::Register(const http::Request& req, Finish finish) {
       }
     } else if (k == "scope") {
       if (!value.is_string() ||
-          !platform::ParseScopes(std::string(value.get_string()), &spec.scopes)) {
+          !kernel::ParseScopes(std::string(value.get_string()), &spec.scopes)) {
         return metadata_error("invalid_client_metadata", "Unknown scope.");
       }
     } else if (k == "jwks") {
@@ -223,7 +223,7 @@ void OAuthHandler::Impl::Register(const http::Request& req, Finish finish) {
         param == "redirect_uris" ? "invalid_redirect_uri" : "invalid_client_metadata", message);
   }
   identity::CreateAppOp create;
-  create.id = identity::AppId(platform::RandomU128());
+  create.id = identity::AppId(kernel::RandomU128());
   create.spec = std::move(spec);
   create.dynamic = true;
   if (create.spec.auth_method != identity::ClientAuthMethod::kPrivateKeyJwt) {
@@ -260,8 +260,8 @@ void OAuthHandler::Impl::ConsentsDashboard(const http::Request& req, Finish fini
   for (const identity::Consent& c : deps.identity->ReadConsentsOf(user->tenant, user->customer)) {
     const identity::ConsentStatus st = c.StatusAt(now);
     const auto app = deps.identity->ReadApp(c.client);
-    rows.push_back({platform::FormatId(identity::prefix::kConsent, c.id.value),
-                    app ? app->name : "(removed app)", platform::FormatScopes(c.permissions),
+    rows.push_back({kernel::FormatId(identity::prefix::kConsent, c.id.value),
+                    app ? app->name : "(removed app)", kernel::FormatScopes(c.permissions),
                     identity::ConsentStatusName(st), c.expires ? FormatRfc3339(c.expires) : "",
                     st == identity::ConsentStatus::kAuthorised});
   }
@@ -286,8 +286,8 @@ void OAuthHandler::Impl::ConsentsRevoke(const http::Request& req, Finish finish)
   }
   const auto session = SessionOf(req, WallNowNs());
   u128 consent = 0;
-  if (!session || !platform::ParseId(http::FormValue(f, "consent").value_or(""),
-                                     identity::prefix::kConsent, &consent)) {
+  if (!session || !kernel::ParseId(http::FormValue(f, "consent").value_or(""),
+                                   identity::prefix::kConsent, &consent)) {
     return finish(Html(400, RenderErrorPage("Bad request", "Unknown consent or no session.")));
   }
   auto op = std::make_shared<identity::IdentityOp>();

@@ -244,7 +244,7 @@ std::optional<identity::Session> OAuthHandler::Impl::SessionOf(const http::Reque
   const size_t dot = value.find('.');
   if (dot == std::string_view::npos) return std::nullopt;
   u128 id = 0;
-  if (!platform::ParseId(value.substr(0, dot), identity::prefix::kSession, &id)) {
+  if (!kernel::ParseId(value.substr(0, dot), identity::prefix::kSession, &id)) {
     return std::nullopt;
   }
   auto s = deps.identity->ReadSession(identity::SessionId(id));
@@ -303,12 +303,10 @@ void OAuthHandler::Impl::Discovery(Finish finish) const {
   url("registration_endpoint", "/oauth2/register");
   b.append(R"(,"scopes_supported":)");
   std::string scopes;
-  for (uint32_t bit = 1; bit != 0; bit <<= 1) {
-    if (const char* n = platform::ScopeName(bit)) {
-      scopes.append(scopes.empty() ? "[\"" : ",\"");
-      scopes.append(n);
-      scopes.push_back('"');
-    }
+  for (std::string_view n : kernel::AllScopeNames()) {
+    scopes.append(scopes.empty() ? "[\"" : ",\"");
+    scopes.append(n);
+    scopes.push_back('"');
   }
   b.append(scopes + "]");
   b.append(

@@ -43,33 +43,31 @@ void Error(std::string* out, std::string_view error) {
   out->append("</p>\n");
 }
 
-const char* ScopeDescription(platform::ScopeSet bit) {
-  switch (bit) {
-    case platform::kScopeAccountsRead:
-      return "See your accounts";
-    case platform::kScopeAccountsWrite:
-      return "Open and close accounts";
-    case platform::kScopeBalancesRead:
-      return "See your balances";
-    case platform::kScopeTransactionsRead:
-      return "See your transactions";
-    case platform::kScopePaymentsWrite:
-      return "Make payments from the accounts you choose";
-    case platform::kScopeCustomersRead:
-      return "See your customer profile";
-    case platform::kScopeCustomersWrite:
-      return "Change customer records";
-    case platform::kScopeOpenId:
-      return "Know who you are";
-    case platform::kScopeProfile:
-      return "See your name";
-    case platform::kScopeEmail:
-      return "See your email address";
-    case platform::kScopeOfflineAccess:
-      return "Keep access while you are away";
-    default:
-      return nullptr;
+struct ScopeText {
+  kernel::ScopeSet scope;
+  const char* text;
+};
+constexpr ScopeText kScopeTexts[] = {
+    {kernel::kScopeAccountsRead, "See your accounts"},
+    {kernel::kScopeAccountsWrite, "Open and close accounts"},
+    {kernel::kScopeBalancesRead, "See your balances"},
+    {kernel::kScopeTransactionsRead, "See your transactions"},
+    {kernel::kScopePaymentsWrite, "Make payments from the accounts you choose"},
+    {kernel::kScopeCustomersRead, "See your customer profile"},
+    {kernel::kScopeCustomersWrite, "Change customer records"},
+    {kernel::kScopeOpenId, "Know who you are"},
+    {kernel::kScopeProfile, "See your name"},
+    {kernel::kScopeEmail, "See your email address"},
+    {kernel::kScopeOfflineAccess, "Keep access while you are away"},
+};
+
+// What the user is asked to allow: the built-ins' sentences; a module's scope by its name
+// (never hidden: a user must see everything an app asks for). Null for an unnamed bit.
+const char* ScopeDescription(kernel::ScopeSet one) {
+  for (const ScopeText& t : kScopeTexts) {
+    if (t.scope == one) return t.text;
   }
+  return kernel::ScopeName(one);
 }
 
 }  // namespace
@@ -117,8 +115,8 @@ std::string RenderConsentPage(const ConsentPageView& v) {
   std::string b = "<p><strong>";
   b.append(HtmlEscape(view.app_name));
   b.append("</strong> asks to:</p>\n<ul>\n");
-  for (uint32_t bit = 1; bit != 0; bit <<= 1) {
-    const char* d = (view.scopes & bit) ? ScopeDescription(bit) : nullptr;
+  for (uint32_t i = 0; i < kernel::ScopeSet::kBitsMax; i++) {
+    const char* d = view.scopes.Test(i) ? ScopeDescription(kernel::ScopeSet::Bit(i)) : nullptr;
     if (d == nullptr) continue;
     b.append("<li>");
     b.append(HtmlEscape(d));
@@ -129,11 +127,11 @@ std::string RenderConsentPage(const ConsentPageView& v) {
   b.append("<form method=\"post\" action=\"/oauth2/consent\">\n");
   Hidden(&b, "request", v.request_id);
   Hidden(&b, "csrf_token", v.csrf_token);
-  const bool choose = view.customer && (view.scopes & platform::kScopesConsentable) != 0;
+  const bool choose = view.customer && !(view.scopes & kernel::kScopesConsentable).empty();
   if (choose) {
     b.append("<fieldset><legend>Accounts to share</legend>\n");
     for (const identity::ConsentView::AccountChoice& a : view.accounts) {
-      const std::string id = platform::FormatId(platform::prefix::kAccount, a.id.value);
+      const std::string id = kernel::FormatId(platform::prefix::kAccount, a.id.value);
       b.append("<label><input type=\"checkbox\" name=\"account\" value=\"");
       b.append(HtmlEscape(id));
       b.append("\"> ");

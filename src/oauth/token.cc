@@ -28,14 +28,14 @@ bool ValidVerifier(std::string_view v) {
 }
 
 // {"access_token","token_type","expires_in","scope", ["refresh_token"], ["id_token"]}
-std::string TokenBody(std::string_view access_token, uint64_t expires_in, platform::ScopeSet scopes,
+std::string TokenBody(std::string_view access_token, uint64_t expires_in, kernel::ScopeSet scopes,
                       std::string_view refresh_token, std::string_view id_token) {
   std::string b = R"({"access_token":)";
   AppendJsonString(&b, access_token);
   b.append(R"(,"token_type":"Bearer","expires_in":)");
   b.append(std::to_string(expires_in));
   b.append(R"(,"scope":)");
-  AppendJsonString(&b, platform::FormatScopes(scopes));
+  AppendJsonString(&b, kernel::FormatScopes(scopes));
   if (!refresh_token.empty()) {
     b.append(R"(,"refresh_token":)");
     AppendJsonString(&b, refresh_token);
@@ -70,11 +70,11 @@ void OAuthHandler::Impl::Token(const http::Request& req, Finish finish) {
   const identity::App& app = client->app;
   const std::string grant_type = http::FormValue(form, "grant_type").value_or("");
   const auto scope_text = http::FormValue(form, "scope");
-  std::optional<platform::ScopeSet> scopes;
+  std::optional<kernel::ScopeSet> scopes;
   if (scope_text) {
-    platform::ScopeSet parsed = 0;
+    kernel::ScopeSet parsed;
     std::string unknown;
-    if (!platform::ParseScopes(*scope_text, &parsed, &unknown)) {
+    if (!kernel::ParseScopes(*scope_text, &parsed, &unknown)) {
       return finish(OAuthError(400, "invalid_scope", "Unknown scope: " + unknown + "."));
     }
     scopes = parsed;
@@ -87,12 +87,12 @@ void OAuthHandler::Impl::Token(const http::Request& req, Finish finish) {
           OAuthError(400, "unauthorized_client", "This client may not use client_credentials."));
     }
     // No user, so no OpenID Connect scopes: only the app's API scopes.
-    const platform::ScopeSet allowed = app.scopes & platform::kScopesAllApi;
-    const platform::ScopeSet granted = scopes.value_or(allowed);
-    if ((granted & ~allowed) != 0) {
+    const kernel::ScopeSet allowed = app.scopes & kernel::ApiScopes();
+    const kernel::ScopeSet granted = scopes.value_or(allowed);
+    if (!allowed.Covers(granted)) {
       return finish(OAuthError(
           400, "invalid_scope",
-          "Not allowed for this client: " + platform::FormatScopes(granted & ~allowed) + "."));
+          "Not allowed for this client: " + kernel::FormatScopes(granted & ~allowed) + "."));
     }
     identity::AccessClaims claims;
     claims.tenant = app.tenant;
@@ -129,7 +129,7 @@ void OAuthHandler::Impl::Token(const http::Request& req, Finish finish) {
     redeem.code_sha256 = HashOf(*code);
     redeem.redirect_uri = *redirect_uri;
     redeem.code_verifier = *verifier;
-    redeem.grant_id = identity::GrantId(platform::RandomU128());
+    redeem.grant_id = identity::GrantId(kernel::RandomU128());
     if (may_refresh) {
       new_refresh = identity::NewOpaqueToken("rt_");
       redeem.refresh_sha256 = HashOf(new_refresh);
@@ -181,7 +181,7 @@ void OAuthHandler::Impl::Token(const http::Request& req, Finish finish) {
       return finish(SigningUnavailable(access.status()));
     }
     std::string id_token;
-    if (g.scopes & platform::kScopeOpenId) {
+    if (g.scopes & kernel::kScopeOpenId) {
       auto signed_id = issuer->IdToken(g, *access, issued);
       if (!signed_id.ok()) {
         return finish(SigningUnavailable(signed_id.status()));

@@ -40,9 +40,9 @@ TEST_F(PlatformServiceTest, CustomerTokenPagesThroughItsOwnAccountsOnly) {
   Principal token = root;
   token.kind = PrincipalKind::kAccessToken;
   token.customer = alice;
-  token.consent = 1;
-  token.client = 2;
-  token.scopes = kScopesConsentable | kScopeCustomersRead;
+  token.consent = kernel::ConsentId(1);
+  token.client = kernel::AppId(2);
+  token.scopes = kernel::kScopesConsentable | kernel::kScopeCustomersRead;
 
   std::vector<std::string> seen;
   std::optional<AccountId> after;

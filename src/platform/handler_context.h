@@ -20,15 +20,15 @@ struct HandlerContext {
   const TenantId& tenant() const { return op.caller.tenant; }
   const Principal& caller() const { return op.caller; }
 
-  Answer Error(uint16_t status, std::string_view type, std::string_view code,
-               std::string_view message, std::string_view param = {}) const {
-    return ErrorAnswer(status, type, code, message, param, op.trace_id);
+  Answer Error(ErrorKind kind, std::string_view code, std::string_view message,
+               std::string_view param = {}) const {
+    return ErrorAnswer(kind, code, message, param, op.trace_id);
   }
   Answer NotFound(std::string_view code, std::string_view what, std::string_view param) const {
-    return Error(404, "invalid_request_error", code, std::string(what) + " not found", param);
+    return Error(ErrorKind::kNotFound, code, std::string(what) + " not found", param);
   }
   Answer ConsentDenied(std::string_view param) const {
-    return Error(403, "permission_error", "consent_insufficient",
+    return Error(ErrorKind::kPermissionDenied, "consent_insufficient",
                  "The consent behind this token does not cover this account for this.", param);
   }
   // NotFound, or ConsentDenied when the account is the customer's own but not consented.

@@ -1,4 +1,5 @@
 // Customers and accounts.
+#include "kernel/money.h"
 #include "ledger/currency.h"
 #include "ledger/ledger.h"
 #include "platform/events.h"
@@ -6,7 +7,6 @@
 #include "platform/ids.h"
 #include "platform/json_out.h"
 #include "platform/list_page.h"
-#include "platform/money.h"
 
 namespace cb::platform {
 
@@ -14,7 +14,7 @@ namespace {
 
 Answer CreateCustomer(HandlerContext& h, const CreateCustomerOp& op) {
   if (h.st.FindCustomer(op.id) != nullptr) {
-    return h.Error(409, "invalid_request_error", "resource_exists", "Id collision; retry.");
+    return h.Error(ErrorKind::kConflict, "resource_exists", "Id collision; retry.");
   }
   const uint64_t seq = h.sc.NextSeq();
   pb::CustomerCreated m;
@@ -39,7 +39,7 @@ Answer UpdateCustomer(HandlerContext& h, const UpdateCustomerOp& op) {
   const Customer* c = TenantCustomer(h, op.id);
   if (c == nullptr) return h.NotFound("customer_not_found", "customer", "id");
   if (c->status == CustomerStatus::kClosed) {
-    return h.Error(422, "invalid_request_error", "customer_closed",
+    return h.Error(ErrorKind::kUnprocessable, "customer_closed",
                    "A closed customer cannot be changed.");
   }
   const uint64_t seq = h.sc.NextSeq();
@@ -90,14 +90,14 @@ Answer OpenAccount(HandlerContext& h, const OpenAccountOp& op) {
   const Customer* c = TenantCustomer(h, op.customer);
   if (c == nullptr) return h.NotFound("customer_not_found", "customer", "customer");
   if (c->status != CustomerStatus::kActive) {
-    return h.Error(422, "invalid_request_error", "customer_not_active",
+    return h.Error(ErrorKind::kUnprocessable, "customer_not_active",
                    "Accounts can be opened only for active customers.", "customer");
   }
   const auto currency = ledger::FindCurrency(op.currency);
   CB_CHECK(currency.has_value());  // the edge accepts only ISO 4217 codes
   for (size_t i = 0; i < op.aliases.size(); i++) {
     if (h.st.FindAlias(h.tenant(), op.aliases[i])) {
-      return h.Error(409, "invalid_request_error", "alias_taken",
+      return h.Error(ErrorKind::kConflict, "alias_taken",
                      "This alias already names another account.",
                      "aliases[" + std::to_string(i) + "]");
     }
@@ -106,7 +106,7 @@ Answer OpenAccount(HandlerContext& h, const OpenAccountOp& op) {
   const bool first_in_currency = h.ledger().FindLedger(code) == nullptr;
   if (h.ledger().AccountRow(op.id) != ledger::kNoRow || op.settlement_id == op.id ||
       (first_in_currency && h.ledger().AccountRow(op.settlement_id) != ledger::kNoRow)) {
-    return h.Error(409, "invalid_request_error", "resource_exists", "Id collision; retry.");
+    return h.Error(ErrorKind::kConflict, "resource_exists", "Id collision; retry.");
   }
   const uint64_t seq = h.sc.NextSeq();
   std::vector<ledger::AccountResult> results;
@@ -144,7 +144,8 @@ bool RenderAccountIf(HandlerContext& h, std::string* out, AccountId id, bool com
   const AccountMeta* meta = h.st.FindAccount(id);
   if (customer && !(meta->customer == *customer)) return false;
   bool denied = false;
-  if (h.caller().delegated() && ConsentedAccount(h, id, kScopeAccountsRead, &denied) == nullptr) {
+  if (h.caller().delegated() &&
+      ConsentedAccount(h, id, kernel::kScopeAccountsRead, &denied) == nullptr) {
     return false;
   }
   if (comma) out->push_back(',');
@@ -163,7 +164,7 @@ const char* EntryKind(const ledger::Transfer& t) {
 
 Answer ListTransactions(HandlerContext& h, const ListTransactionsOp& op) {
   bool denied = false;
-  const AccountMeta* meta = ConsentedAccount(h, op.id, kScopeTransactionsRead, &denied);
+  const AccountMeta* meta = ConsentedAccount(h, op.id, kernel::kScopeTransactionsRead, &denied);
   if (meta == nullptr) return h.Unavailable(denied, "id");
   const uint32_t row = h.ledger().AccountRow(op.id);
   const ledger::LedgerInfo& info = LedgerOf(h, h.ledger().account(row));
@@ -194,7 +195,7 @@ Answer ListTransactions(HandlerContext& h, const ListTransactionsOp& op) {
     a.body.append(R"(","direction":")");
     a.body.append(debit ? "debit" : "credit");
     a.body.append(R"(","amount":")");
-    AppendAmount(&a.body, t.amount, info.scale);
+    kernel::AppendAmount(&a.body, t.amount, info.scale);
     a.body.append(R"(","currency":")");
     a.body.append(info.currency);
     a.body.append(R"(","balance_after":)");
@@ -214,11 +215,11 @@ Answer ChangeAccountStatus(HandlerContext& h, const AccountActionOp& op) {
   const AccountMeta* meta = TenantAccount(h, op.id);
   if (meta == nullptr) return h.NotFound("account_not_found", "account", "id");
   if (meta->type == AccountType::kSettlement) {
-    return h.Error(422, "invalid_request_error", "account_not_customer",
+    return h.Error(ErrorKind::kUnprocessable, "account_not_customer",
                    "Settlement accounts cannot be frozen or closed through the API.", "id");
   }
   if (meta->status == AccountStatus::kClosed) {
-    return h.Error(422, "invalid_request_error", "account_closed", "The account is closed.", "id");
+    return h.Error(ErrorKind::kUnprocessable, "account_closed", "The account is closed.", "id");
   }
   AccountStatus next = meta->status;
   const uint64_t seq = h.sc.NextSeq();
@@ -232,7 +233,7 @@ Answer ChangeAccountStatus(HandlerContext& h, const AccountActionOp& op) {
     case AccountAction::kClose: {
       const ledger::Balances& b = LedgerAccount(h, op.id).balances;
       if (b.debits_pending != 0 || b.credits_pending != 0 || b.debits_posted != b.credits_posted) {
-        return h.Error(422, "invalid_request_error", "account_not_empty",
+        return h.Error(ErrorKind::kUnprocessable, "account_not_empty",
                        "Only an account with a zero balance and nothing pending can be closed.",
                        "id");
       }
@@ -307,7 +308,7 @@ Answer HandleAccountOp(HandlerContext& h) {
   }
   if (const auto* op = std::get_if<GetAccountOp>(&h.op.body)) {
     bool denied = false;
-    const AccountMeta* meta = ConsentedAccount(h, op->id, kScopeAccountsRead, &denied);
+    const AccountMeta* meta = ConsentedAccount(h, op->id, kernel::kScopeAccountsRead, &denied);
     if (meta == nullptr) return h.Unavailable(denied, "id");
     Answer a;
     const ledger::Account& la = LedgerAccount(h, op->id);
@@ -316,7 +317,7 @@ Answer HandleAccountOp(HandlerContext& h) {
   }
   if (const auto* op = std::get_if<GetBalancesOp>(&h.op.body)) {
     bool denied = false;
-    const AccountMeta* meta = ConsentedAccount(h, op->id, kScopeBalancesRead, &denied);
+    const AccountMeta* meta = ConsentedAccount(h, op->id, kernel::kScopeBalancesRead, &denied);
     if (meta == nullptr) return h.Unavailable(denied, "id");
     const uint32_t row = h.ledger().AccountRow(op->id);
     const ledger::Account& la = h.ledger().account(row);

@@ -35,22 +35,23 @@ Answer Create(HandlerContext& h, const CreateAdjustmentOp& op) {
   const AccountMeta* meta = TenantAccount(h, op.account);
   if (meta == nullptr) return h.NotFound("account_not_found", "account", "account");
   if (IsInternalAccount(meta->type)) {
-    return h.Error(422, "invalid_request_error", "account_not_customer",
+    return h.Error(ErrorKind::kUnprocessable, "account_not_customer",
                    "Adjust a customer account; the other side is the settlement account.",
                    "account");
   }
   if (meta->status == AccountStatus::kClosed) {
-    return h.Error(422, "transfer_error", "account_closed", "The account is closed.", "account");
+    return h.Error(ErrorKind::kTransferRejected, "account_closed", "The account is closed.",
+                   "account");
   }
   const ledger::Account& la = h.ledger().account(h.ledger().AccountRow(op.account));
   const ledger::LedgerInfo& info = InfoOf(h, la.ledger);
   if (std::string_view(info.currency) != op.currency) {
-    return h.Error(422, "transfer_error", "currency_mismatch",
+    return h.Error(ErrorKind::kTransferRejected, "currency_mismatch",
                    "The account holds " + std::string(info.currency) + ".", "currency");
   }
   if (h.st.FindAdjustment(op.id) != nullptr ||
       h.ledger().TransferRow(op.transfer_id) != ledger::kNoRow) {
-    return h.Error(409, "invalid_request_error", "resource_exists", "Id collision; retry.");
+    return h.Error(ErrorKind::kConflict, "resource_exists", "Id collision; retry.");
   }
   const uint64_t seq = h.sc.NextSeq();
   pb::AdjustmentRequested m;
@@ -111,7 +112,7 @@ Answer Decide(HandlerContext& h, const DecideAdjustmentOp& op) {
   if (a == nullptr) return h.NotFound("adjustment_not_found", "adjustment", "id");
   if (a->status != AdjustmentStatus::kPendingApproval) {
     return h.Error(
-        422, "invalid_request_error", "adjustment_not_pending",
+        ErrorKind::kUnprocessable, "adjustment_not_pending",
         std::string("The adjustment is already ") + AdjustmentStatusName(a->status) + ".", "id");
   }
   if (!op.approve) {  // anyone allowed to approve may reject, the requester included
@@ -120,7 +121,7 @@ Answer Decide(HandlerContext& h, const DecideAdjustmentOp& op) {
     return AdjustmentAnswer(h, 200, *a, seq);
   }
   if (std::string_view why = FourEyesRefusal(h, *a); !why.empty()) {
-    return h.Error(403, "permission_error", "four_eyes_required", why, "id");
+    return h.Error(ErrorKind::kPermissionDenied, "four_eyes_required", why, "id");
   }
   const std::optional<AccountId> settlement = h.st.SettlementAccount(a->ledger);
   CB_CHECK(settlement.has_value());

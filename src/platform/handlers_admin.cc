@@ -48,14 +48,14 @@ void EmitKey(HandlerContext& h, TenantId tenant, ApiKeyId id, Role role, std::st
 Answer CreateTenant(HandlerContext& h, const CreateTenantOp& op) {
   const bool bootstrap = h.st.tenant_order().empty();
   if (!bootstrap && !h.op.caller.root) {
-    return h.Error(403, "permission_error", "insufficient_permissions",
+    return h.Error(ErrorKind::kPermissionDenied, "insufficient_permissions",
                    "Only admins of the root tenant may create tenants.");
   }
   if (h.st.FindTenant(op.id) != nullptr || h.st.FindKey(op.admin_key_id) != nullptr) {
-    return h.Error(409, "invalid_request_error", "resource_exists", "Id collision; retry.");
+    return h.Error(ErrorKind::kConflict, "resource_exists", "Id collision; retry.");
   }
   if (h.st.tenant_seq_next() > kTenantSeqMax) {
-    return h.Error(422, "invalid_request_error", "tenant_limit_reached",
+    return h.Error(ErrorKind::kUnprocessable, "tenant_limit_reached",
                    "This deployment holds the maximum number of tenants.");
   }
   EnsureChartOfAccounts(h);
@@ -94,7 +94,7 @@ Answer ListAfter(HandlerContext& h, const std::vector<Id>& ids, std::optional<Id
     }
     // Like the other lists: an id that is not in this list is a bad cursor.
     if (start > ids.size()) {
-      return h.Error(400, "invalid_request_error", "cursor_invalid", "Unknown cursor.", "cursor");
+      return h.Error(ErrorKind::kInvalidRequest, "cursor_invalid", "Unknown cursor.", "cursor");
     }
   }
   Answer a;
@@ -124,7 +124,7 @@ Answer HandleTenantOp(HandlerContext& h) {
   }
   const auto& op = std::get<ListTenantsOp>(h.op.body);
   if (!h.op.caller.root) {
-    return h.Error(403, "permission_error", "insufficient_permissions",
+    return h.Error(ErrorKind::kPermissionDenied, "insufficient_permissions",
                    "Only admins of the root tenant may list tenants.");
   }
   return ListAfter(
@@ -135,7 +135,7 @@ Answer HandleTenantOp(HandlerContext& h) {
 Answer HandleKeyOp(HandlerContext& h) {
   if (const auto* op = std::get_if<CreateApiKeyOp>(&h.op.body)) {
     if (h.st.FindKey(op->id) != nullptr) {
-      return h.Error(409, "invalid_request_error", "resource_exists", "Id collision; retry.");
+      return h.Error(ErrorKind::kConflict, "resource_exists", "Id collision; retry.");
     }
     EmitKey(h, h.tenant(), op->id, op->role, op->name, op->secret_sha256);
     Answer a{201, {}};

@@ -20,7 +20,11 @@ constexpr const char* kInternalAccountMessage =
     "money enters through sandbox deposits (sandbox tenants) or approved adjustments.";
 
 struct ApiError {
-  uint16_t status = 0;  // 0: no error
+  ApiError() = default;
+  ApiError(ErrorKind k, std::string_view c, std::string m, std::string p)
+      : failed(true), kind(k), code(c), message(std::move(m)), param(std::move(p)) {}
+  bool failed = false;
+  ErrorKind kind = ErrorKind::kInternal;
   std::string_view code;
   std::string message;
   std::string param;
@@ -31,36 +35,42 @@ ApiError FromLedger(TransferResult r) {
   const std::string detail = std::string("ledger: ") + ledger::TransferResultName(r);
   switch (r) {
     case TransferResult::kExceedsCredits:
-      return {422, "insufficient_funds", "Insufficient funds (" + detail + ").", "amount"};
+      return {ErrorKind::kTransferRejected, "insufficient_funds",
+              "Insufficient funds (" + detail + ").", "amount"};
     case TransferResult::kExceedsDebits:
-      return {422, "limit_exceeded", "The receiving account's limit is reached (" + detail + ").",
-              "amount"};
+      return {ErrorKind::kTransferRejected, "limit_exceeded",
+              "The receiving account's limit is reached (" + detail + ").", "amount"};
     case TransferResult::kDebitAccountClosed:
-      return {422, "account_closed", "The source account is closed.", "from_account"};
+      return {ErrorKind::kTransferRejected, "account_closed", "The source account is closed.",
+              "from_account"};
     case TransferResult::kCreditAccountClosed:
-      return {422, "account_closed", "The destination account is closed.", "to_account"};
+      return {ErrorKind::kTransferRejected, "account_closed", "The destination account is closed.",
+              "to_account"};
     case TransferResult::kAccountsMustBeDifferent:
-      return {422, "same_account", "Source and destination are the same account.", "to_account"};
+      return {ErrorKind::kTransferRejected, "same_account",
+              "Source and destination are the same account.", "to_account"};
     case TransferResult::kPendingTransferNotPending:
     case TransferResult::kPendingTransferAlreadyPosted:
     case TransferResult::kPendingTransferAlreadyVoided:
     case TransferResult::kPendingTransferExpired:
-      return {422, "transfer_not_pending", "The transfer is not pending (" + detail + ").", "id"};
+      return {ErrorKind::kTransferRejected, "transfer_not_pending",
+              "The transfer is not pending (" + detail + ").", "id"};
     case TransferResult::kExceedsPendingTransferAmount:
-      return {422, "post_amount_exceeds_pending", "The amount exceeds the pending amount.",
-              "amount"};
+      return {ErrorKind::kTransferRejected, "post_amount_exceeds_pending",
+              "The amount exceeds the pending amount.", "amount"};
     case TransferResult::kLinkedEventFailed:
-      return {422, "linked_event_failed", "Another transfer in this linked chain failed.", ""};
+      return {ErrorKind::kTransferRejected, "linked_event_failed",
+              "Another transfer in this linked chain failed.", ""};
     case TransferResult::kInternalAccountNeedsInternalTransfer:
-      return {422, "internal_account", kInternalAccountMessage, ""};
+      return {ErrorKind::kTransferRejected, "internal_account", kInternalAccountMessage, ""};
     case TransferResult::kOverflowsCreditsPosted:
     case TransferResult::kOverflowsDebitsPosted:
     case TransferResult::kOverflowsCreditsPending:
     case TransferResult::kOverflowsDebitsPending:
     case TransferResult::kOverflowsCredits:
     case TransferResult::kOverflowsDebits:
-      return {422, "amount_too_large", "The amount would overflow a balance (" + detail + ").",
-              "amount"};
+      return {ErrorKind::kTransferRejected, "amount_too_large",
+              "The amount would overflow a balance (" + detail + ").", "amount"};
     case TransferResult::kExistsWithDifferentFlags:
     case TransferResult::kExistsWithDifferentDebitAccountId:
     case TransferResult::kExistsWithDifferentCreditAccountId:
@@ -72,7 +82,8 @@ ApiError FromLedger(TransferResult r) {
     case TransferResult::kExistsWithDifferentTimeout:
     case TransferResult::kExistsWithDifferentCode:
     case TransferResult::kExistsWithDifferentLedger:
-      return {409, "resource_exists", "A different transfer with this id exists.", "id"};
+      return {ErrorKind::kConflict, "resource_exists", "A different transfer with this id exists.",
+              "id"};
     // What the edge's decoding and Prepare rule out before the ledger (shapes, ids, ledgers,
     // pending references), and the successes no caller maps: a generic rejection naming the
     // ledger's reason. Listed, not defaulted, so a new ledger result must be placed here.
@@ -110,7 +121,8 @@ ApiError FromLedger(TransferResult r) {
     case TransferResult::kLedgerNotFound:
       break;
   }
-  return {422, "transfer_rejected", "The ledger rejected the transfer (" + detail + ").", ""};
+  return {ErrorKind::kTransferRejected, "transfer_rejected",
+          "The ledger rejected the transfer (" + detail + ").", ""};
 }
 
 // Resolves and checks the accounts of a transfer and builds the ledger record. The payer
@@ -123,60 +135,68 @@ ApiError Prepare(HandlerContext& h, const TransferSpec& spec, ledger::Transfer* 
     if (!ref.alias.empty()) {
       const auto found = h.st.FindAlias(h.tenant(), ref.alias);
       if (!found)
-        return {404, "account_not_found", "No account has this alias.", std::string(param)};
+        return {ErrorKind::kNotFound, "account_not_found", "No account has this alias.",
+                std::string(param)};
       id = *found;
     }
     bool denied = false;
-    *meta = payer ? ConsentedAccount(h, id, kScopePaymentsWrite, &denied) : PayeeAccount(h, id);
+    *meta =
+        payer ? ConsentedAccount(h, id, kernel::kScopePaymentsWrite, &denied) : PayeeAccount(h, id);
     if (denied) {
-      return {403, "consent_insufficient", "The consent does not cover paying from this account.",
-              std::string(param)};
+      return {ErrorKind::kPermissionDenied, "consent_insufficient",
+              "The consent does not cover paying from this account.", std::string(param)};
     }
     if (*meta == nullptr)
-      return {404, "account_not_found", "account not found", std::string(param)};
+      return {ErrorKind::kNotFound, "account_not_found", "account not found", std::string(param)};
     return {};
   };
   const AccountMeta* from = nullptr;
   const AccountMeta* to = nullptr;
-  if (ApiError e = resolve(spec.from, "from_account", true, &from); e.status) return e;
-  if (ApiError e = resolve(spec.to, "to_account", false, &to); e.status) return e;
+  if (ApiError e = resolve(spec.from, "from_account", true, &from); e.failed) return e;
+  if (ApiError e = resolve(spec.to, "to_account", false, &to); e.failed) return e;
   // The ledger refuses this too (kAccountInternal); saying so here names the field.
   if (IsInternalAccount(from->type)) {
-    return {422, "internal_account", kInternalAccountMessage, "from_account"};
+    return {ErrorKind::kTransferRejected, "internal_account", kInternalAccountMessage,
+            "from_account"};
   }
   if (IsInternalAccount(to->type)) {
-    return {422, "internal_account", kInternalAccountMessage, "to_account"};
+    return {ErrorKind::kTransferRejected, "internal_account", kInternalAccountMessage,
+            "to_account"};
   }
   if (from->status == AccountStatus::kFrozen) {
-    return {422, "account_frozen", "The source account is frozen.", "from_account"};
+    return {ErrorKind::kTransferRejected, "account_frozen", "The source account is frozen.",
+            "from_account"};
   }
   if (from->status == AccountStatus::kClosed) {
-    return {422, "account_closed", "The source account is closed.", "from_account"};
+    return {ErrorKind::kTransferRejected, "account_closed", "The source account is closed.",
+            "from_account"};
   }
   if (to->status == AccountStatus::kClosed) {
-    return {422, "account_closed", "The destination account is closed.", "to_account"};
+    return {ErrorKind::kTransferRejected, "account_closed", "The destination account is closed.",
+            "to_account"};
   }
   if (!from->customer.zero()) {
     const Customer* c = h.st.FindCustomer(from->customer);
     if (c->status != CustomerStatus::kActive) {
-      return {422, "customer_not_active", "The source account's customer is not active.",
-              "from_account"};
+      return {ErrorKind::kTransferRejected, "customer_not_active",
+              "The source account's customer is not active.", "from_account"};
     }
   }
   if (from->id == to->id) {
-    return {422, "same_account", "Source and destination are the same account.", "to_account"};
+    return {ErrorKind::kTransferRejected, "same_account",
+            "Source and destination are the same account.", "to_account"};
   }
   const ledger::Account& fa = h.ledger().account(h.ledger().AccountRow(from->id));
   const ledger::Account& ta = h.ledger().account(h.ledger().AccountRow(to->id));
   const ledger::LedgerInfo* info = h.ledger().FindLedger(fa.ledger);
   CB_CHECK(info != nullptr);
   if (std::string_view(info->currency) != spec.currency) {
-    return {422, "currency_mismatch",
+    return {ErrorKind::kTransferRejected, "currency_mismatch",
             "The source account holds " + std::string(info->currency) + ".", "currency"};
   }
   if (ta.ledger != fa.ledger) {
-    return {422, "currency_mismatch", "The destination account holds another currency.",
-            "to_account"};
+    return {ErrorKind::kTransferRejected, "currency_mismatch",
+            "The destination account holds another currency.", "to_account"};
   }
   *out = ledger::Transfer{};
   out->id = spec.id;
@@ -243,10 +263,7 @@ Answer TransferAnswer(HandlerContext& h, uint16_t status, TransferId shown, uint
 }
 
 Answer ErrorOf(HandlerContext& h, const ApiError& e) {
-  const char* type = e.status == 404   ? "invalid_request_error"
-                     : e.status == 403 ? "permission_error"
-                                       : "transfer_error";
-  return h.Error(e.status, type, e.code, e.message, e.param);
+  return h.Error(e.kind, e.code, e.message, e.param);
 }
 
 Answer CreateOne(HandlerContext& h, const ledger::Transfer& t, const std::string& description,
@@ -257,7 +274,7 @@ Answer CreateOne(HandlerContext& h, const ledger::Transfer& t, const std::string
   if (results.at(0) == TransferResult::kExists) {
     // Ids are fresh per request and post/void check the pending status first, so only an
     // id collision gets here.
-    return h.Error(409, "invalid_request_error", "resource_exists", "Id collision; retry.", "id");
+    return h.Error(ErrorKind::kConflict, "resource_exists", "Id collision; retry.", "id");
   }
   if (results.at(0) != TransferResult::kOk) return ErrorOf(h, FromLedger(results[0]));
   Annotate(h, t.id, description, initiated_by);
@@ -266,31 +283,32 @@ Answer CreateOne(HandlerContext& h, const ledger::Transfer& t, const std::string
 
 Answer CreateTransfer(HandlerContext& h, const TransferSpec& spec) {
   ledger::Transfer t;
-  if (ApiError e = Prepare(h, spec, &t); e.status) return ErrorOf(h, e);
+  if (ApiError e = Prepare(h, spec, &t); e.failed) return ErrorOf(h, e);
   if (h.ledger().TransferRow(t.id) != ledger::kNoRow) {
-    return h.Error(409, "invalid_request_error", "resource_exists", "Id collision; retry.");
+    return h.Error(ErrorKind::kConflict, "resource_exists", "Id collision; retry.");
   }
   return CreateOne(h, t, spec.description);
 }
 
 Answer SandboxDeposit(HandlerContext& h, const SandboxDepositOp& op) {
   if (!h.op.caller.sandbox) {
-    return h.Error(403, "permission_error", "sandbox_only",
+    return h.Error(ErrorKind::kPermissionDenied, "sandbox_only",
                    "Deposits from the settlement account are for sandbox tenants only.");
   }
   const AccountMeta* meta = TenantAccount(h, op.account);
   if (meta == nullptr) return h.NotFound("account_not_found", "account", "account");
   if (IsInternalAccount(meta->type)) {
-    return h.Error(422, "invalid_request_error", "account_not_customer",
+    return h.Error(ErrorKind::kUnprocessable, "account_not_customer",
                    "Deposit into a customer account.", "account");
   }
   if (meta->status == AccountStatus::kClosed) {
-    return h.Error(422, "transfer_error", "account_closed", "The account is closed.", "account");
+    return h.Error(ErrorKind::kTransferRejected, "account_closed", "The account is closed.",
+                   "account");
   }
   const ledger::Account& la = h.ledger().account(h.ledger().AccountRow(op.account));
   const ledger::LedgerInfo* info = h.ledger().FindLedger(la.ledger);
   if (std::string_view(info->currency) != op.currency) {
-    return h.Error(422, "transfer_error", "currency_mismatch",
+    return h.Error(ErrorKind::kTransferRejected, "currency_mismatch",
                    "The account holds " + std::string(info->currency) + ".", "currency");
   }
   const std::optional<AccountId> settlement = h.st.SettlementAccount(la.ledger);
@@ -322,7 +340,7 @@ uint32_t TenantTransferRow(HandlerContext& h, TransferId id, ScopeSet scope) {
   if (h.caller().delegated()) {
     bool denied = false;
     const bool payer = ConsentedAccount(h, t.debit_account_id, scope, &denied) != nullptr;
-    const bool payee = scope != kScopePaymentsWrite &&
+    const bool payee = scope != kernel::kScopePaymentsWrite &&
                        ConsentedAccount(h, t.credit_account_id, scope, &denied) != nullptr;
     if (!payer && !payee) return ledger::kNoRow;
   }
@@ -330,12 +348,12 @@ uint32_t TenantTransferRow(HandlerContext& h, TransferId id, ScopeSet scope) {
 }
 
 Answer PostVoid(HandlerContext& h, const PostVoidOp& op) {
-  const uint32_t row = TenantTransferRow(h, op.pending_id, kScopePaymentsWrite);
+  const uint32_t row = TenantTransferRow(h, op.pending_id, kernel::kScopePaymentsWrite);
   if (row == ledger::kNoRow) return h.NotFound("transfer_not_found", "transfer", "id");
   const ledger::Transfer& p = h.ledger().record(row);
   if (!(p.flags & ledger::kTransferPending) ||
       h.ledger().status(row) != ledger::PendingStatus::kPending) {
-    return h.Error(422, "transfer_error", "transfer_not_pending",
+    return h.Error(ErrorKind::kTransferRejected, "transfer_not_pending",
                    "The transfer is not pending (never was, or already posted, voided or "
                    "expired).",
                    "id");
@@ -345,7 +363,7 @@ Answer PostVoid(HandlerContext& h, const PostVoidOp& op) {
     const ledger::LedgerInfo* info = h.ledger().FindLedger(p.ledger);
     CB_CHECK(info != nullptr);
     if (std::string_view(info->currency) != op.currency) {
-      return h.Error(422, "transfer_error", "currency_mismatch",
+      return h.Error(ErrorKind::kTransferRejected, "currency_mismatch",
                      "The transfer is in " + std::string(info->currency) + ".", "currency");
     }
   }
@@ -367,8 +385,8 @@ Answer Batch(HandlerContext& h, const BatchTransfersOp& op) {
   std::vector<ApiError> errors(n);
   for (size_t i = 0; i < n; i++) {
     errors[i] = Prepare(h, op.items[i], &records[i]);
-    if (!errors[i].status && h.ledger().TransferRow(records[i].id) != ledger::kNoRow) {
-      errors[i] = {409, "resource_exists", "Id collision; retry.", "id"};
+    if (!errors[i].failed && h.ledger().TransferRow(records[i].id) != ledger::kNoRow) {
+      errors[i] = {ErrorKind::kConflict, "resource_exists", "Id collision; retry.", "id"};
     }
   }
   // A chain with an item failing before the ledger fails as a whole, like a ledger failure.
@@ -378,7 +396,7 @@ Answer Batch(HandlerContext& h, const BatchTransfersOp& op) {
     while (end + 1 < n && op.items[end].linked) end++;
     size_t failed = n;
     for (size_t i = start; i <= end; i++) {
-      if (errors[i].status) failed = i;
+      if (errors[i].failed) failed = i;
     }
     for (size_t i = start; i <= end; i++) {
       if (failed != n && i != failed) errors[i] = FromLedger(TransferResult::kLinkedEventFailed);
@@ -420,7 +438,7 @@ Answer Batch(HandlerContext& h, const BatchTransfersOp& op) {
     b.append(std::to_string(i));
     b.append(R"(,"id":")");
     AppendId(&b, prefix::kTransfer, op.items[i].id.value);
-    if (!errors[i].status) {
+    if (!errors[i].failed) {
       b.append(R"(","status":"created","error":null})");
       continue;
     }
@@ -440,7 +458,8 @@ Answer Batch(HandlerContext& h, const BatchTransfersOp& op) {
 
 Answer ListTransfers(HandlerContext& h, const ListTransfersOp& op) {
   bool denied = false;
-  const AccountMeta* meta = ConsentedAccount(h, op.account, kScopeTransactionsRead, &denied);
+  const AccountMeta* meta =
+      ConsentedAccount(h, op.account, kernel::kScopeTransactionsRead, &denied);
   if (meta == nullptr) return h.Unavailable(denied, "account");
   const uint32_t arow = h.ledger().AccountRow(op.account);
   ledger::HistoryQuery q;
@@ -492,7 +511,7 @@ Answer HandleTransferOp(HandlerContext& h) {
   if (const auto* op = std::get_if<SandboxDepositOp>(&h.op.body)) return SandboxDeposit(h, *op);
   if (const auto* op = std::get_if<ListTransfersOp>(&h.op.body)) return ListTransfers(h, *op);
   const auto& op = std::get<GetTransferOp>(h.op.body);
-  const uint32_t row = TenantTransferRow(h, op.id, kScopeTransactionsRead);
+  const uint32_t row = TenantTransferRow(h, op.id, kernel::kScopeTransactionsRead);
   if (row == ledger::kNoRow) return h.NotFound("transfer_not_found", "transfer", "id");
   Answer a;
   RenderTransferRow(h, &a.body, row, 0);

@@ -38,12 +38,12 @@ TEST_F(IdempotencyScopeTest, SameKeyFromAnotherCallerIsItsOwnRequestNotAReplay) 
   // A customer's token of an app, bound to a consent, is yet another caller.
   Principal delegated = root;
   delegated.kind = PrincipalKind::kAccessToken;
-  delegated.client = 7;
-  delegated.user = 9;
-  delegated.consent = 11;
+  delegated.client = kernel::AppId(7);
+  delegated.user = kernel::UserId(9);
+  delegated.consent = kernel::ConsentId(11);
   EXPECT_NE(CallerScope(delegated), CallerScope(root));
   Principal undelegated = delegated;
-  undelegated.consent = 0;
+  undelegated.consent = kernel::ConsentId(0);
   EXPECT_NE(CallerScope(delegated), CallerScope(undelegated));
 }
 

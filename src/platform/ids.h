@@ -1,43 +1,27 @@
 #pragma once
-// Public ids: a type prefix and 128 random bits in Crockford base32 (26 characters), e.g.
-// `acct_01HZX...`. Random (not sequential) so ids are unguessable across tenants; the
-// prefix makes a transfer id passed as an account id a clear 400, not a silent miss.
-#include <cstddef>
-#include <string>
+// The platform's public id prefixes (the format is the kernel's: kernel/ids.h).
 #include <string_view>
 
-#include "base/uint128.h"
+#include "kernel/ids.h"
 
 namespace cb::platform {
 
-constexpr size_t kIdBase32Chars = 26;
+using kernel::AppendId;
+using kernel::FormatId;
+using kernel::kIdBase32Chars;
+using kernel::ParseId;
+using kernel::RandomU128;
+using kernel::U128Hash;
 
 namespace prefix {
-inline constexpr std::string_view kTenant = "ten_";
-inline constexpr std::string_view kApiKey = "key_";
-inline constexpr std::string_view kCustomer = "cus_";
+using kernel::prefix::kApiKey;
+using kernel::prefix::kApp;
+using kernel::prefix::kCustomer;
+using kernel::prefix::kTenant;
+using kernel::prefix::kUser;
 inline constexpr std::string_view kAccount = "acct_";
 inline constexpr std::string_view kTransfer = "tr_";
 inline constexpr std::string_view kAdjustment = "adj_";
-// Identity's users and apps, named here only as the actors of platform events.
-inline constexpr std::string_view kUser = "usr_";
-inline constexpr std::string_view kApp = "app_";
 }  // namespace prefix
-
-std::string FormatId(std::string_view prefix, u128 value);
-void AppendId(std::string* out, std::string_view prefix, u128 value);
-// Parses `prefix` + 26 base32 chars (case-insensitive); false on anything else or zero.
-bool ParseId(std::string_view text, std::string_view prefix, u128* out);
-
-// 128 bits from the OS CSPRNG (OpenSSL RAND_bytes); never zero. Aborts if the CSPRNG fails:
-// an id we cannot make unguessable must not be made at all.
-u128 RandomU128();
-
-struct U128Hash {
-  size_t operator()(u128 v) const {
-    const uint64_t x = U128Lo(v) ^ (U128Hi(v) * 0x9E3779B97F4A7C15ull);
-    return static_cast<size_t>(x ^ (x >> 29));
-  }
-};
 
 }  // namespace cb::platform

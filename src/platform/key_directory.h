@@ -7,36 +7,11 @@
 #include <string_view>
 #include <unordered_map>
 
+#include "kernel/principal.h"
 #include "platform/ids.h"
 #include "platform/model.h"
-#include "platform/scopes.h"
 
 namespace cb::platform {
-
-enum class PrincipalKind : uint8_t { kApiKey = 1, kAccessToken = 2 };
-// Authentication levels (the token's `acr`), weakest first.
-enum class AuthLevel : uint8_t { kNone = 0, kPassword = 1, kMfa = 2 };
-
-// Who is calling, as the edge resolved it (API key or access token); handlers check it again.
-struct Principal {
-  TenantId tenant;
-  uint32_t tenant_seq = 0;
-  bool sandbox = false;
-  bool root = false;
-  PrincipalKind kind = PrincipalKind::kApiKey;
-  ApiKeyId key;  // API keys
-  Role role = Role::kReadOnly;
-  ScopeSet scopes = 0;
-  // Access tokens: the app, the user (zero for client credentials), and for tokens a
-  // customer delegated to an app, that customer and the consent that bounds the token.
-  u128 client = 0;
-  u128 user = 0;
-  CustomerId customer;
-  u128 consent = 0;
-  u128 grant = 0;
-  AuthLevel acr = AuthLevel::kNone;
-  bool delegated() const { return !customer.zero(); }
-};
 
 class KeyDirectory {
  public:

@@ -25,11 +25,11 @@ Answer ListByOrder(HandlerContext& h, const std::vector<Id>& ids, std::optional<
   if (after) {
     const auto* obj = find(*after);
     if (obj == nullptr || !(obj->tenant == h.tenant())) {
-      return h.Error(400, "invalid_request_error", "cursor_invalid", "Unknown cursor.", "cursor");
+      return h.Error(ErrorKind::kInvalidRequest, "cursor_invalid", "Unknown cursor.", "cursor");
     }
     const size_t at = order_of(*obj);
     if (at >= ids.size() || !(ids[at] == *after)) {  // not an item of this list
-      return h.Error(400, "invalid_request_error", "cursor_invalid", "Unknown cursor.", "cursor");
+      return h.Error(ErrorKind::kInvalidRequest, "cursor_invalid", "Unknown cursor.", "cursor");
     }
     start = at + 1;
   }

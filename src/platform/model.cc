@@ -2,17 +2,6 @@
 
 namespace cb::platform {
 
-const char* RoleName(Role r) {
-  switch (r) {
-    case Role::kAdmin:
-      return "admin";
-    case Role::kOperator:
-      return "operator";
-    case Role::kReadOnly:
-      return "read_only";
-  }
-  return "unknown";
-}
 const char* CustomerTypeName(CustomerType t) {
   return t == CustomerType::kBusiness ? "business" : "individual";
 }
@@ -68,17 +57,6 @@ bool ParseAdjustmentDirection(std::string_view s, AdjustmentDirection* out) {
     *out = AdjustmentDirection::kCredit;
   else if (s == "debit")
     *out = AdjustmentDirection::kDebit;
-  else
-    return false;
-  return true;
-}
-bool ParseRole(std::string_view s, Role* out) {
-  if (s == "admin")
-    *out = Role::kAdmin;
-  else if (s == "operator")
-    *out = Role::kOperator;
-  else if (s == "read_only")
-    *out = Role::kReadOnly;
   else
     return false;
   return true;

@@ -7,23 +7,29 @@
 
 #include "base/sha256.h"
 #include "base/time.h"
+#include "kernel/ids.h"
+#include "kernel/principal.h"
 #include "ledger/types.h"
 
 namespace cb::platform {
 
-struct TenantIdTag {};
-struct ApiKeyIdTag {};
-struct CustomerIdTag {};
+// The caller and its ids are the kernel's (kernel/principal.h); the rest is the platform's.
+using kernel::ApiKeyId;
+using kernel::AuthLevel;
+using kernel::CustomerId;
+using kernel::ParseRole;
+using kernel::Principal;
+using kernel::PrincipalKind;
+using kernel::Role;
+using kernel::RoleName;
+using kernel::ScopeSet;
+using kernel::TenantId;
 struct AdjustmentIdTag {};
-using TenantId = ledger::Id128<TenantIdTag>;
-using ApiKeyId = ledger::Id128<ApiKeyIdTag>;
-using CustomerId = ledger::Id128<CustomerIdTag>;
-using AdjustmentId = ledger::Id128<AdjustmentIdTag>;
+using AdjustmentId = Id128<AdjustmentIdTag>;
 using ledger::AccountId;
 using ledger::TransferId;
 
 // Values are stored in events: append only.
-enum class Role : uint8_t { kAdmin = 1, kOperator = 2, kReadOnly = 3 };
 enum class CustomerType : uint8_t { kIndividual = 1, kBusiness = 2 };
 enum class CustomerStatus : uint8_t { kActive = 1, kSuspended = 2, kClosed = 3 };
 enum class AccountType : uint8_t { kCurrent = 1, kSavings = 2, kSettlement = 3 };
@@ -38,7 +44,6 @@ enum class ActorKind : uint8_t { kApiKey = 1, kUser = 2, kApp = 3 };
 // later): never an end of a public transfer, never visible to a customer's token.
 inline bool IsInternalAccount(AccountType t) { return t == AccountType::kSettlement; }
 
-const char* RoleName(Role r);
 const char* CustomerTypeName(CustomerType t);
 const char* CustomerStatusName(CustomerStatus s);
 const char* AccountTypeName(AccountType t);
@@ -46,7 +51,6 @@ const char* AccountStatusName(AccountStatus s);
 const char* AdjustmentStatusName(AdjustmentStatus s);
 const char* AdjustmentDirectionName(AdjustmentDirection d);
 bool ParseAdjustmentDirection(std::string_view s, AdjustmentDirection* out);
-bool ParseRole(std::string_view s, Role* out);
 bool ParseCustomerType(std::string_view s, CustomerType* out);
 bool ParseCustomerStatus(std::string_view s, CustomerStatus* out);
 bool ParseAccountType(std::string_view s, AccountType* out);  // current | savings only

@@ -117,9 +117,9 @@ TEST_F(MoneyIntegrityTest, CustomerTokenDoesNotSeeInternalAccountsEvenUnderABroa
   Principal customer = operator_;
   customer.kind = PrincipalKind::kAccessToken;
   customer.customer = alice_;
-  customer.consent = 1;
-  customer.client = 7;
-  customer.scopes = kScopesConsentable;
+  customer.consent = kernel::ConsentId(1);
+  customer.client = kernel::AppId(7);
+  customer.scopes = kernel::kScopesConsentable;
   Reply r = Transfer(node_.get(), customer, Spec(a1_, settlement_, 1));
   EXPECT_EQ(r.http_status, 404) << r.body;  // not even told it exists
   EXPECT_EQ(Field(r.body, "param"), "to_account");
@@ -203,7 +203,7 @@ TEST_F(MoneyIntegrityTest, ApproverIsNeitherAKeyTheRequesterMadeNorOneMadeAfterT
   const Principal late = CreateKey(node_.get(), admin_, Role::kAdmin);  // after the request
   Principal app = admin_;
   app.kind = PrincipalKind::kAccessToken;
-  app.client = 77;  // client credentials: no user
+  app.client = kernel::AppId(77);  // client credentials: no user
   for (const Principal* who : std::initializer_list<const Principal*>{&minted, &late, &app}) {
     const Reply r = Decide(*who, id, true);
     EXPECT_EQ(r.http_status, 403) << r.body;

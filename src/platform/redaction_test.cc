@@ -30,7 +30,7 @@ class VaultService final : public runtime::Service {
                        .trace_id = "trace-v",
                        .idempotency_key = op.idempotency_key,
                        .request_sha256 = op.request_sha256,
-                       .scope = kScopeAdmin,
+                       .scope = kernel::kScopeAdmin,
                        .secret_fields = kSecretFields};
     platform_->RunEnveloped(env, ctx, reply, [] {
       return Answer{201, R"({"object":"vault","api_token":"tok_s3cr3t","name":"v"})"};

@@ -1,31 +1,10 @@
 #include "platform/render.h"
 
+#include "kernel/money.h"
 #include "platform/ids.h"
 #include "platform/json_out.h"
-#include "platform/money.h"
 
 namespace cb::platform {
-
-std::string ErrorBody(std::string_view type, std::string_view code, std::string_view message,
-                      std::string_view param, std::string_view trace_id) {
-  std::string out = R"({"error":{"type":)";
-  AppendJsonString(&out, type);
-  out += R"(,"code":)";
-  AppendJsonString(&out, code);
-  out += R"(,"message":)";
-  AppendJsonString(&out, message);
-  out += R"(,"param":)";
-  AppendJsonStringOrNull(&out, param);
-  out += R"(,"trace_id":)";
-  AppendJsonStringOrNull(&out, trace_id);
-  out += "}}";
-  return out;
-}
-
-Answer ErrorAnswer(uint16_t status, std::string_view type, std::string_view code,
-                   std::string_view message, std::string_view param, std::string_view trace_id) {
-  return Answer{status, ErrorBody(type, code, message, param, trace_id)};
-}
 
 void AppendTimestamp(std::string* out, TimestampNs ts) {
   out->push_back('"');
@@ -91,16 +70,16 @@ void RenderBalances(std::string* out, AccountId id, const ledger::Balances& b,
   out->append(R"(","currency":")");
   out->append(info.currency);
   out->append(R"(","current":")");
-  AppendSignedAmount(out, b.credits_posted, b.debits_posted, scale);
+  kernel::AppendSignedAmount(out, b.credits_posted, b.debits_posted, scale);
   out->append(R"(","available":")");
   // available = credits posted - debits posted - debits pending (funds on hold).
   u128 minus = 0;
   if (!CheckedAdd(b.debits_posted, b.debits_pending, &minus)) minus = kU128Max;
-  AppendSignedAmount(out, b.credits_posted, minus, scale);
+  kernel::AppendSignedAmount(out, b.credits_posted, minus, scale);
   out->append(R"(","pending_debits":")");
-  AppendAmount(out, b.debits_pending, scale);
+  kernel::AppendAmount(out, b.debits_pending, scale);
   out->append(R"(","pending_credits":")");
-  AppendAmount(out, b.credits_pending, scale);
+  kernel::AppendAmount(out, b.credits_pending, scale);
   out->append(R"(","as_of":)");
   if (as_of) {
     AppendTimestamp(out, *as_of);
@@ -171,7 +150,7 @@ void RenderTransfer(std::string* out, const TransferView& v) {
   out->append(R"(","to_account":")");
   AppendId(out, prefix::kAccount, t.credit_account_id.value);
   out->append(R"(","amount":")");
-  AppendAmount(out, t.amount, scale);
+  kernel::AppendAmount(out, t.amount, scale);
   out->append(R"(","currency":")");
   out->append(v.info->currency);
   out->append(R"(","status":")");
@@ -181,7 +160,7 @@ void RenderTransfer(std::string* out, const TransferView& v) {
   out->append(R"(,"posted_amount":)");
   if (v.posted_amount) {
     out->push_back('"');
-    AppendAmount(out, *v.posted_amount, scale);
+    kernel::AppendAmount(out, *v.posted_amount, scale);
     out->push_back('"');
   } else {
     out->append("null");
@@ -230,7 +209,7 @@ void RenderAdjustment(std::string* out, const Adjustment& a, const ledger::Ledge
   out->append(R"(","direction":")");
   out->append(AdjustmentDirectionName(a.direction));
   out->append(R"(","amount":")");
-  AppendAmount(out, a.amount_minor, info.scale);
+  kernel::AppendAmount(out, a.amount_minor, info.scale);
   out->append(R"(","currency":")");
   out->append(info.currency);
   out->append(R"(","reason":)");

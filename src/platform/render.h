@@ -5,21 +5,16 @@
 #include <string>
 #include <string_view>
 
+#include "kernel/errors.h"
 #include "ledger/state.h"
 #include "platform/model.h"
 
 namespace cb::platform {
 
-struct Answer {
-  uint16_t http_status = 200;
-  std::string body;
-};
-
-// {"error":{"type","code","message","param","trace_id"}}
-std::string ErrorBody(std::string_view type, std::string_view code, std::string_view message,
-                      std::string_view param, std::string_view trace_id);
-Answer ErrorAnswer(uint16_t status, std::string_view type, std::string_view code,
-                   std::string_view message, std::string_view param, std::string_view trace_id);
+using kernel::Answer;
+using kernel::ErrorAnswer;
+using kernel::ErrorBody;
+using kernel::ErrorKind;
 
 void AppendTimestamp(std::string* out, TimestampNs ts);  // quoted RFC 3339
 void RenderTenant(std::string* out, const Tenant& t);

@@ -64,30 +64,30 @@ ScopeSet RequiredScope(const OpBody& body) {
                       std::is_same_v<T, CreateAdjustmentOp> || std::is_same_v<T, GetAdjustmentOp> ||
                       std::is_same_v<T, ListAdjustmentsOp> ||
                       std::is_same_v<T, DecideAdjustmentOp>) {
-          return kScopeAdmin;
+          return kernel::kScopeAdmin;
         } else if constexpr (std::is_same_v<T, GetCustomerOp> ||
                              std::is_same_v<T, ListCustomersOp>) {
-          return kScopeCustomersRead;
+          return kernel::kScopeCustomersRead;
         } else if constexpr (std::is_same_v<T, CreateCustomerOp> ||
                              std::is_same_v<T, UpdateCustomerOp>) {
-          return kScopeCustomersWrite;
+          return kernel::kScopeCustomersWrite;
         } else if constexpr (std::is_same_v<T, GetAccountOp> || std::is_same_v<T, ListAccountsOp> ||
                              std::is_same_v<T, GetAliasOp>) {
-          return kScopeAccountsRead;
+          return kernel::kScopeAccountsRead;
         } else if constexpr (std::is_same_v<T, OpenAccountOp> ||
                              std::is_same_v<T, AccountActionOp>) {
-          return kScopeAccountsWrite;
+          return kernel::kScopeAccountsWrite;
         } else if constexpr (std::is_same_v<T, GetBalancesOp>) {
-          return kScopeBalancesRead;
+          return kernel::kScopeBalancesRead;
         } else if constexpr (std::is_same_v<T, ListTransactionsOp> ||
                              std::is_same_v<T, GetTransferOp> ||
                              std::is_same_v<T, ListTransfersOp>) {
-          return kScopeTransactionsRead;
+          return kernel::kScopeTransactionsRead;
         } else {
           static_assert(std::is_same_v<T, CreateTransferOp> ||
                         std::is_same_v<T, SandboxDepositOp> || std::is_same_v<T, PostVoidOp> ||
                         std::is_same_v<T, BatchTransfersOp>);
-          return kScopePaymentsWrite;
+          return kernel::kScopePaymentsWrite;
         }
       },
       body);
@@ -178,13 +178,13 @@ std::optional<Answer> PlatformService::CheckIdempotencyQuota(const Principal& p,
     state_.ApplyIdempotencyExpired(x);
   }
   if (caller_full()) {
-    return ErrorAnswer(429, "rate_limit_error", "idempotency_quota_exceeded",
+    return ErrorAnswer(ErrorKind::kRateLimited, "idempotency_quota_exceeded",
                        "Too many recent idempotent requests are held for this caller or "
                        "tenant; keys expire after the idempotency TTL.",
                        "", trace_id);
   }
   if (state_.idempotency_bytes() >= options_.idempotency_bytes_max) {
-    return ErrorAnswer(503, "api_error", "idempotency_store_full",
+    return ErrorAnswer(ErrorKind::kUnavailable, "idempotency_store_full",
                        "Too many recent idempotent requests are held; retry later.", "", trace_id);
   }
   return std::nullopt;
@@ -196,33 +196,32 @@ void PlatformService::RunEnveloped(const Envelope& env, runtime::ServiceContext&
     reply->http_status = a.http_status;
     reply->body = std::move(a.body);
   };
-  auto error = [&env](uint16_t status, std::string_view type, std::string_view code,
-                      std::string_view message) {
-    return ErrorAnswer(status, type, code, message, "", env.trace_id);
+  auto error = [&env](ErrorKind kind, std::string_view code, std::string_view message) {
+    return ErrorAnswer(kind, code, message, "", env.trace_id);
   };
   const Principal& p = env.caller;
   if (state_.FindTenant(p.tenant) == nullptr) {
-    return answer(error(401, "authentication_error", "invalid_api_key",
+    return answer(error(ErrorKind::kUnauthenticated, "invalid_api_key",
                         "The credential's tenant does not exist."));
   }
-  if ((p.scopes & env.scope) != env.scope) {
+  if (!p.scopes.Covers(env.scope)) {
     if (p.kind == PrincipalKind::kApiKey) {
       return answer(
-          error(403, "permission_error", "insufficient_permissions",
+          error(ErrorKind::kPermissionDenied, "insufficient_permissions",
                 std::string("This API key's role (") + RoleName(p.role) + ") may not do this."));
     }
     return answer(
-        error(403, "permission_error", "insufficient_scope",
+        error(ErrorKind::kPermissionDenied, "insufficient_scope",
               std::string("The token's scope does not include ") + ScopeName(env.scope) + "."));
   }
   if (p.delegated()) {
     if (!env.delegated_allowed) {
-      return answer(error(403, "permission_error", "not_allowed_for_customer",
+      return answer(error(ErrorKind::kPermissionDenied, "not_allowed_for_customer",
                           "A customer's token may not do this."));
     }
     // The consent may have been revoked or expired since the edge looked.
-    if (policy_ == nullptr || p.consent == 0 || !policy_->ConsentActive(p, ctx.batch_timestamp)) {
-      return answer(error(403, "permission_error", "consent_inactive",
+    if (policy_ == nullptr || p.consent.zero() || !policy_->ConsentActive(p, ctx.batch_timestamp)) {
+      return answer(error(ErrorKind::kPermissionDenied, "consent_inactive",
                           "The consent behind this token is not authorised any more."));
     }
   }
@@ -239,7 +238,7 @@ void PlatformService::RunEnveloped(const Envelope& env, runtime::ServiceContext&
     }
     if (e != nullptr) {
       if (e->request_sha256 != env.request_sha256) {
-        return answer(ErrorAnswer(409, "idempotency_error", "idempotency_key_reused",
+        return answer(ErrorAnswer(ErrorKind::kIdempotencyConflict, "idempotency_key_reused",
                                   "This Idempotency-Key was used with a different request.",
                                   "Idempotency-Key", env.trace_id));
       }
@@ -368,8 +367,8 @@ const AccountMeta* PayeeAccount(HandlerContext& h, AccountId id) {
 
 Actor ActorOf(const Principal& p) {
   if (p.kind == PrincipalKind::kApiKey) return {ActorKind::kApiKey, p.key.value};
-  if (p.user != 0) return {ActorKind::kUser, p.user};
-  return {ActorKind::kApp, p.client};
+  if (!p.user.zero()) return {ActorKind::kUser, p.user.value};
+  return {ActorKind::kApp, p.client.value};
 }
 
 const AccountMeta* ConsentedAccount(HandlerContext& h, AccountId id, ScopeSet scope, bool* denied) {

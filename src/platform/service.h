@@ -47,7 +47,7 @@ struct Envelope {
   std::string_view trace_id;
   std::string_view idempotency_key;  // empty for reads
   const Hash256& request_sha256;
-  ScopeSet scope = 0;              // the one scope the op needs
+  ScopeSet scope;                  // the one scope the op needs
   bool delegated_allowed = false;  // whether a customer-delegated token may do it at all
   // Revocations (keys, apps, sessions, consents) are never refused for a full idempotency
   // quota: whoever filled it must not be able to keep an admin from revoking them.

@@ -88,8 +88,8 @@ std::string CallerScope(const Principal& p) {
   u128 id = p.key.value;
   uint8_t kind = static_cast<uint8_t>(ActorKind::kApiKey);
   if (p.kind != PrincipalKind::kApiKey) {
-    kind = static_cast<uint8_t>(p.user != 0 ? ActorKind::kUser : ActorKind::kApp);
-    id = p.user != 0 ? p.user : p.client;
+    kind = static_cast<uint8_t>(!p.user.zero() ? ActorKind::kUser : ActorKind::kApp);
+    id = !p.user.zero() ? p.user.value : p.client.value;
   }
   bytes[0] = kind;
   StoreLe(bytes + 1, id);

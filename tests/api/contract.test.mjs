@@ -95,8 +95,8 @@ function documented() {
   return ops;
 }
 
-// String literals the C++ passes as an error code: Fail(err, "code", ...), Error(4xx, "type",
-// "code", ...), NotFound("code", ...), ErrorAnswer/ErrorBody(..., "type", "code", ...).
+// String literals the C++ passes as an error code: Fail(err, "code", ...), Error(ErrorKind::k..,
+// "code", ...), {ErrorKind::k.., "code", ...}, NotFound("code", ...), ErrorBody("type", "code").
 function emittedRestCodes() {
   const files = [
     ['src', 'api', 'router.cc'],
@@ -123,7 +123,8 @@ function emittedRestCodes() {
   const codes = new Set();
   const res = [
     /\bFail\(\s*err_?,\s*"([a-z_]+)"/g,
-    /\b(?:[Ee]rror|ErrorAnswer|fail)\(\s*\d{3},\s*"[a-z_]+",\s*"([a-z_]+)"/g,
+    /\b(?:[Ee]rror|ErrorAnswer|fail)\(\s*(?:kernel::)?ErrorKind::k\w+,\s*"([a-z_]+)"/g,
+    /\{(?:kernel::)?ErrorKind::k\w+,\s*"([a-z_]+)"/g,
     /\bNotFound\(\s*"([a-z_]+)"/g,
     /\bErrorBody\(\s*[^,()]+,\s*"([a-z_]+)"/g,
   ];

@@ -44,7 +44,7 @@ struct CountAccountOp {
 };
 
 struct CounterOp final : runtime::ServiceOp {
-  platform::Principal caller;
+  kernel::Principal caller;
   std::string trace_id;
   std::string idempotency_key;
   Hash256 request_sha256{};

@@ -75,12 +75,12 @@ constexpr RouteSpec kRoutes[] = {
     {.method = "POST",
      .pattern = "/v1/counters/{name}/increment",
      .service = "counter",
-     .scope = platform::kScopeAdmin,
+     .scope = kernel::kScopeAdmin,
      .build = BuildIncrement},
     {.method = "GET",
      .pattern = "/v1/counters/{name}",
      .service = "counter",
-     .scope = platform::kScopeAdmin,
+     .scope = kernel::kScopeAdmin,
      .build = BuildGet},
 };
 

@@ -1,9 +1,9 @@
 #include "base/check.h"
 #include "base/json_string.h"
 #include "counter.pb.h"
+#include "kernel/scopes.h"
 #include "modules/counter/counter.h"
 #include "platform/render.h"
-#include "platform/scopes.h"
 #include "platform/service.h"
 #include "platform/state.h"
 #include "runtime/command.h"
@@ -100,8 +100,8 @@ void CounterService::Execute(const runtime::ServiceOp& base, runtime::ServiceCon
                                .trace_id = op.trace_id,
                                .idempotency_key = op.idempotency_key,
                                .request_sha256 = op.request_sha256,
-                               .scope = platform::kScopeAdmin};
-  platform_->RunEnveloped(env, ctx, reply, [&]() -> platform::Answer {
+                               .scope = kernel::kScopeAdmin};
+  platform_->RunEnveloped(env, ctx, reply, [&]() -> kernel::Answer {
     const u128 tenant = op.caller.tenant.value;
     if (write) {
       const auto& inc = std::get<IncrementOp>(op.body);
@@ -109,18 +109,18 @@ void CounterService::Execute(const runtime::ServiceOp& base, runtime::ServiceCon
       std::string body =
           Increment(Key(tenant, inc.name), inc.by, inc.reset_after_s, false, ctx, &status);
       if (status != 200) {
-        return platform::ErrorAnswer(422, "invalid_request_error", "limit_exceeded",
-                                     "Too many counters in this tenant, or the value would "
-                                     "overflow.",
-                                     "name", op.trace_id);
+        return kernel::ErrorAnswer(kernel::ErrorKind::kUnprocessable, "limit_exceeded",
+                                   "Too many counters in this tenant, or the value would "
+                                   "overflow.",
+                                   "name", op.trace_id);
       }
       return {200, std::move(body)};
     }
     const auto& get = std::get<GetOp>(op.body);
     auto it = counters_.find(Key(tenant, get.name));
     if (it == counters_.end()) {
-      return platform::ErrorAnswer(404, "invalid_request_error", "resource_not_found",
-                                   "No such counter.", "name", op.trace_id);
+      return kernel::ErrorAnswer(kernel::ErrorKind::kNotFound, "resource_not_found",
+                                 "No such counter.", "name", op.trace_id);
     }
     return {200, Render(get.name, it->second)};
   });

@@ -7,7 +7,7 @@
 #include "base/status.h"
 #include "base/uint128.h"
 
-namespace cb::platform {
+namespace cb::kernel {
 
 constexpr size_t kAmountCharsMax = 40;
 
@@ -22,4 +22,4 @@ std::string FormatAmount(u128 minor, uint8_t scale);
 // plus - minus, possibly negative: "-5.00".
 void AppendSignedAmount(std::string* out, u128 plus, u128 minus, uint8_t scale);
 
-}  // namespace cb::platform
+}  // namespace cb::kernel

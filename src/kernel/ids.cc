@@ -1,4 +1,4 @@
-#include "platform/ids.h"
+#include "kernel/ids.h"
 
 #include <openssl/rand.h>
 
@@ -6,7 +6,7 @@
 
 #include "base/check.h"
 
-namespace cb::platform {
+namespace cb::kernel {
 
 namespace {
 constexpr char kAlphabet[] = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";  // Crockford: no I L O U
@@ -82,4 +82,4 @@ u128 RandomU128() {
   }
 }
 
-}  // namespace cb::platform
+}  // namespace cb::kernel

@@ -1,4 +1,4 @@
-#include "platform/money.h"
+#include "kernel/money.h"
 
 #include <gtest/gtest.h>
 
@@ -6,7 +6,7 @@
 #include <string>
 #include <string_view>
 
-namespace cb::platform {
+namespace cb::kernel {
 namespace {
 
 // kU128Max = 340282366920938463463374607431768211455 (39 digits).
@@ -189,4 +189,4 @@ TEST(FormatAmountTest, FormatOfParseRoundTripsForRandomValues) {
 }
 
 }  // namespace
-}  // namespace cb::platform
+}  // namespace cb::kernel

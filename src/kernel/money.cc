@@ -1,6 +1,6 @@
-#include "platform/money.h"
+#include "kernel/money.h"
 
-namespace cb::platform {
+namespace cb::kernel {
 
 Result<u128> ParseAmount(std::string_view text, uint8_t scale) {
   if (text.empty()) return Status::InvalidArgument("amount is empty");
@@ -63,4 +63,4 @@ void AppendSignedAmount(std::string* out, u128 plus, u128 minus, uint8_t scale) 
   AppendAmount(out, minus - plus, scale);
 }
 
-}  // namespace cb::platform
+}  // namespace cb::kernel
