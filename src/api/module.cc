@@ -1,5 +1,6 @@
 #include "api/module.h"
 
+#include <cstdio>
 #include <vector>
 
 #include "base/check.h"
@@ -34,6 +35,16 @@ void RegisterModules(std::span<const ServiceModule* const> modules) {
                m->event_type_first > other->event_type_last);
     }
     for (const RouteSpec& r : m->routes()) CB_CHECK(r.service == m->name);
+    for (const ScopeSpec& sc : m->scopes) {
+      const Result<kernel::ScopeSet> got = kernel::RegisterScope(sc.name, sc.cls);
+      if (!got.ok()) {
+        std::fprintf(stderr, "corebank: module %.*s: scope %.*s: %s\n",
+                     static_cast<int>(m->name.size()), m->name.data(),
+                     static_cast<int>(sc.name.size()), sc.name.data(),
+                     got.status().ToString().c_str());
+      }
+      CB_CHECK(got.ok());  // a clash or a bad name stops the server at start
+    }
     Registered().push_back(m);
   }
 }

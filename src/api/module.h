@@ -14,20 +14,16 @@
 
 #include "api/route_table.h"
 #include "journal/format.h"
+#include "kernel/envelope.h"
 #include "runtime/service.h"
 #include "runtime/subscribers.h"
-
-namespace cb::platform {
-class PlatformService;
-}
 
 namespace cb::api {
 
 // What a module's service may use of the core when it is created.
 struct ModuleDeps {
-  // The envelope every REST op shares (tenant, scope, consent, Idempotency-Key):
-  // platform::PlatformService::RunEnveloped.
-  platform::PlatformService* platform = nullptr;
+  // The envelope every REST op shares (tenant, scope, consent, Idempotency-Key).
+  kernel::EnvelopeRunner* envelope = nullptr;
 };
 
 // The public event feed's view of one of the module's events: its tenant (the edge shows an
@@ -35,12 +31,20 @@ struct ModuleDeps {
 using ModuleEventRenderFn = bool (*)(const journal::EventView& event, u128* tenant,
                                      std::string* type, std::string* data);
 
+// A scope the module adds (kernel/scopes.h): its routes name it in RouteSpec::scope_name,
+// roles hold it by class, apps may be granted it; stored in events by name.
+struct ScopeSpec {
+  std::string_view name;
+  kernel::ScopeClass cls = kernel::ScopeClass::kRead;
+};
+
 struct ServiceModule {
   std::string_view name;  // lower case; also its routes' `service`
   uint32_t service_id = 0;
   uint16_t event_type_first = 0;  // its journal event types, checked against every other's
   uint16_t event_type_last = 0;
   std::span<const RouteSpec> (*routes)() = nullptr;
+  std::span<const ScopeSpec> scopes = {};  // registered before any route is
   ModuleEventRenderFn render_event = nullptr;
   std::unique_ptr<runtime::Service> (*create)(const ModuleDeps& deps) = nullptr;
   // After-commit subscribers it runs beside the shard (`serve` only); may be null.

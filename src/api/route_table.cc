@@ -1,13 +1,14 @@
 #include "api/route_table.h"
 
+#include <cstdio>
+#include <deque>
+
 #include "api/module.h"
 #include "base/check.h"
 
 namespace cb::api {
 
 namespace {
-
-namespace ps = platform;
 
 // Served at the edge from the journal (api/event_feed.h), not by a service's op.
 constexpr RouteSpec kEdgeRoutes[] = {
@@ -43,15 +44,35 @@ bool Match(std::string_view pattern, std::string_view path, std::vector<std::str
 
 bool registry_built = false;
 
+// A route naming its scope, with the scope resolved (the tables themselves are constant).
+const RouteSpec* Resolved(const RouteSpec& r) {
+  if (r.scope_name.empty()) return &r;
+  static std::deque<RouteSpec> resolved;  // stable addresses, built once
+  RouteSpec copy = r;
+  copy.scope = kernel::ScopeNamed(r.scope_name);
+  if (copy.scope.empty()) {
+    std::fprintf(stderr, "corebank: route %.*s %.*s names the unregistered scope \"%.*s\"\n",
+                 static_cast<int>(r.method.size()), r.method.data(),
+                 static_cast<int>(r.pattern.size()), r.pattern.data(),
+                 static_cast<int>(r.scope_name.size()), r.scope_name.data());
+  }
+  CB_CHECK(!copy.scope.empty());  // unknown scopes are refused at registration
+  resolved.push_back(copy);
+  return &resolved.back();
+}
+
 std::vector<const RouteSpec*> BuildRegistry() {
   registry_built = true;
+  kernel::CloseScopeRegistration();  // every route's scope is known from here on
   std::vector<const RouteSpec*> all;
   // The built-in services' tables, then every registered module's (api/module.h).
   std::vector<std::span<const RouteSpec>> tables = {PlatformRoutes(), EdgeRoutes(),
                                                     IdentityRoutes()};
   for (const ServiceModule* m : Modules()) tables.push_back(m->routes());
   for (std::span<const RouteSpec> table : tables) {
-    for (const RouteSpec& r : table) {
+    for (const RouteSpec& spec : table) {
+      CB_CHECK(spec.scope.empty() || spec.scope_name.empty());  // one way to name it
+      const RouteSpec& r = *Resolved(spec);
       CB_CHECK(r.method == "GET" || r.method == "POST");
       CB_CHECK(r.pattern.substr(0, 4) == "/v1/");
       CB_CHECK(kernel::ScopeName(r.scope) != nullptr);  // exactly one known scope

@@ -23,7 +23,7 @@ struct PlatformStack {
     service.SetAccessPolicy(&identity);
     // Every registered module (api/module.h): its journal events need it to replay too.
     for (const api::ServiceModule* m : api::Modules()) {
-      modules.push_back({m, m->create(api::ModuleDeps{.platform = &service})});
+      modules.push_back({m, m->create(api::ModuleDeps{.envelope = &service})});
       services.Add(m->service_id, modules.back().service.get(), m->event_type_first,
                    m->event_type_last);
     }

@@ -473,5 +473,38 @@ TEST_F(IdentityServiceTest, ReplayAndSnapshotRebuildTheSameIdentityState) {
   EXPECT_EQ(replayed->identity.CaptureSnapshot(), before);
 }
 
+// A module's scope (registered by name, no fixed bit) granted to an app is stored in the
+// app's event by name, and replay and snapshots give it back.
+TEST_F(IdentityServiceTest, AModulesScopeGrantedToAnAppSurvivesReplayAndSnapshot) {
+  static const kernel::ScopeSet widgets =
+      *kernel::RegisterScope("widgets.read", kernel::ScopeClass::kRead);
+  ASSERT_TRUE(widgets.has_named());
+  const AppId id(kernel::RandomU128());
+  {
+    auto node = Open();
+    Setup(node.get());
+    CreateAppOp app;
+    app.id = id;
+    app.spec.name = "widget app";
+    app.spec.redirect_uris = {kRedirect};
+    app.spec.grant_types = kGrantAuthorizationCode;
+    app.spec.scopes = kernel::kScopeAccountsRead | widgets;
+    app.secret_sha256 = H("w");
+    ASSERT_EQ(RunIdentity(node.get(), app, admin_).http_status, 201);
+    ASSERT_EQ(node->identity.state().FindApp(id)->scopes, kernel::kScopeAccountsRead | widgets);
+    ASSERT_TRUE(node->shard->WriteSnapshot(node->shard->CaptureSnapshot()).ok());
+  }
+  {
+    auto from_snapshot = Open();
+    ASSERT_NE(from_snapshot->identity.state().FindApp(id), nullptr);
+    EXPECT_EQ(from_snapshot->identity.state().FindApp(id)->scopes,
+              kernel::kScopeAccountsRead | widgets);
+  }
+  std::filesystem::remove_all(JoinPath(options_.data_dir, "snapshots"));
+  auto replayed = Open();
+  ASSERT_NE(replayed->identity.state().FindApp(id), nullptr);
+  EXPECT_EQ(replayed->identity.state().FindApp(id)->scopes, kernel::kScopeAccountsRead | widgets);
+}
+
 }  // namespace
 }  // namespace cb::identity

@@ -63,6 +63,18 @@ bool ParseId(std::string_view text, std::string_view prefix, u128* out) {
   return true;
 }
 
+std::string IdBytes(u128 v) {
+  std::string s(16, '\0');
+  StoreLe(reinterpret_cast<uint8_t*>(s.data()), v);
+  return s;
+}
+
+bool IdFromBytes(const std::string& bytes, u128* out) {
+  if (bytes.size() != 16) return false;
+  *out = LoadLe<u128>(reinterpret_cast<const uint8_t*>(bytes.data()));
+  return true;
+}
+
 u128 RandomU128() {
   // CSPRNG bytes fetched 4 KiB at a time per thread: one RAND_bytes call per request costs
   // more than the rest of decoding a transfer (OpenSSL's DRBG takes a lock and looks up

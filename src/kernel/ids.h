@@ -46,6 +46,10 @@ void AppendId(std::string* out, std::string_view prefix, u128 value);
 // Parses `prefix` + 26 base32 chars (case-insensitive); false on anything else or zero.
 bool ParseId(std::string_view text, std::string_view prefix, u128* out);
 
+// Little-endian 16-byte ids in events.
+std::string IdBytes(u128 v);
+bool IdFromBytes(const std::string& bytes, u128* out);
+
 // 128 bits from the OS CSPRNG (OpenSSL RAND_bytes); never zero. Aborts if the CSPRNG fails:
 // an id we cannot make unguessable must not be made at all.
 u128 RandomU128();

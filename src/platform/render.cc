@@ -6,12 +6,6 @@
 
 namespace cb::platform {
 
-void AppendTimestamp(std::string* out, TimestampNs ts) {
-  out->push_back('"');
-  out->append(FormatRfc3339(ts));
-  out->push_back('"');
-}
-
 void RenderTenant(std::string* out, const Tenant& t) {
   out->append(R"({"id":")");
   AppendId(out, prefix::kTenant, t.id.value);

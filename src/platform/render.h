@@ -6,6 +6,7 @@
 #include <string_view>
 
 #include "kernel/errors.h"
+#include "kernel/json_out.h"
 #include "ledger/state.h"
 #include "platform/model.h"
 
@@ -16,7 +17,7 @@ using kernel::ErrorAnswer;
 using kernel::ErrorBody;
 using kernel::ErrorKind;
 
-void AppendTimestamp(std::string* out, TimestampNs ts);  // quoted RFC 3339
+using kernel::AppendTimestamp;  // quoted RFC 3339
 void RenderTenant(std::string* out, const Tenant& t);
 void RenderApiKey(std::string* out, const ApiKey& k, std::string_view token);
 void RenderCustomer(std::string* out, const Customer& c);

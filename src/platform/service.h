@@ -8,6 +8,7 @@
 #include <span>
 #include <string>
 
+#include "kernel/envelope.h"
 #include "platform/key_directory.h"
 #include "platform/ops.h"
 #include "platform/render.h"
@@ -38,27 +39,9 @@ class AccessPolicy {
   virtual bool ConsentCovers(const Principal& p, AccountId account, ScopeSet scope) const = 0;
 };
 
-// What every REST write or read shares, whichever service runs it: the caller's tenant
-// exists; its scopes (and for a customer-delegated token, its consent) allow the op; and
-// the Idempotency-Key: a replay answers from the journal, a new answer is recorded in the
-// same batch as the command.
-struct Envelope {
-  const Principal& caller;
-  std::string_view trace_id;
-  std::string_view idempotency_key;  // empty for reads
-  const Hash256& request_sha256;
-  ScopeSet scope;                  // the one scope the op needs
-  bool delegated_allowed = false;  // whether a customer-delegated token may do it at all
-  // Revocations (keys, apps, sessions, consents) are never refused for a full idempotency
-  // quota: whoever filled it must not be able to keep an admin from revoking them.
-  bool quota_exempt = false;
-  // Fields of the answer holding a secret shown once (string values, never escaped): the
-  // idempotency record keeps them as null, so the journal never holds them. The platform's
-  // and identity's own ("secret", "client_secret", "otpauth_uri") are always redacted.
-  std::span<const std::string_view> secret_fields = {};
-};
+using kernel::Envelope;
 
-class PlatformService final : public runtime::Service {
+class PlatformService final : public runtime::Service, public kernel::EnvelopeRunner {
  public:
   PlatformService(KeyDirectory* keys, PlatformOptions options);
 
@@ -71,7 +54,7 @@ class PlatformService final : public runtime::Service {
                                               runtime::ServiceContext& ctx,
                                               std::string_view trace_id);
   void RunEnveloped(const Envelope& env, runtime::ServiceContext& ctx, runtime::Reply* reply,
-                    const std::function<Answer()>& body);
+                    const std::function<Answer()>& body) override;
 
   void Execute(const runtime::ServiceOp& op, runtime::ServiceContext& ctx,
                runtime::Reply* reply) override;

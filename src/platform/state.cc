@@ -4,12 +4,6 @@
 
 namespace cb::platform {
 
-std::string IdBytes(u128 v) {
-  std::string s(16, '\0');
-  StoreLe(reinterpret_cast<uint8_t*>(s.data()), v);
-  return s;
-}
-
 namespace {
 // `out` = the id's 16 bytes, reusing out's capacity (no allocation once it has grown).
 void AssignIdBytes(std::string* out, u128 v) {
@@ -17,12 +11,6 @@ void AssignIdBytes(std::string* out, u128 v) {
   StoreLe(reinterpret_cast<uint8_t*>(out->data()), v);
 }
 }  // namespace
-
-bool IdFromBytes(const std::string& bytes, u128* out) {
-  if (bytes.size() != 16) return false;
-  *out = LoadLe<u128>(reinterpret_cast<const uint8_t*>(bytes.data()));
-  return true;
-}
 
 void ActorToProto(const Actor& a, pb::Actor* out) {
   out->set_kind(static_cast<uint32_t>(a.kind));

@@ -116,9 +116,8 @@ class PlatformState {
 // The customer an event creates (shared by the state and the event feed).
 Customer CustomerFromEvent(const pb::CustomerCreated& e);
 
-// Little-endian 16-byte ids in events.
-std::string IdBytes(u128 v);
-bool IdFromBytes(const std::string& bytes, u128* out);
+using kernel::IdBytes;
+using kernel::IdFromBytes;
 
 // Whose Idempotency-Key a record is: kind (1) | API key, user or app id (16) | consent (16).
 // A user's delegated token and the same user's own token are different callers.

@@ -52,8 +52,14 @@ describe('the counter module', () => {
     const other = t.body.admin_api_key.secret;
     await s.api('POST', '/v1/counters/visits/increment', { body: { by: 100 } });
     expectError(await counter('visits', { key: other }), 404, 'resource_not_found', 'name');
+    // The module's own scopes (counters.read / counters.write), held by roles by class.
     const ro = await s.api('POST', '/v1/api_keys', { body: { role: 'read_only', name: 'ro' } });
     expectError(await s.api('POST', '/v1/counters/visits/increment', { key: ro.body.secret }), 403, 'insufficient_permissions');
+    assert.equal((await counter('visits', { key: ro.body.secret })).body.value, 100 + 6, 'read-only keys hold counters.read');
+    const op = await s.api('POST', '/v1/api_keys', { body: { role: 'operator', name: 'op' } });
+    const r = await s.api('POST', '/v1/counters/visits/increment', { key: op.body.secret });
+    assert.equal(r.status, 200, r.text);
+    assert.equal(r.body.value, 107, 'operator keys hold counters.write');
   });
 
   test('a durable timer resets the counter, also across kill -9 and a restart', async () => {

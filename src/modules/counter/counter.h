@@ -9,12 +9,8 @@
 
 #include "api/route_table.h"
 #include "base/sha256.h"
-#include "platform/key_directory.h"
+#include "kernel/envelope.h"
 #include "runtime/service.h"
-
-namespace cb::platform {
-class PlatformService;
-}
 
 namespace cb::modules::counter {
 
@@ -23,6 +19,10 @@ constexpr uint16_t kEventTypeFirst = 1024;
 constexpr uint16_t kEventTypeLast = 1039;
 enum class EventType : uint16_t { kIncremented = 1024, kReset = 1025 };
 constexpr uint16_t kEventVersion = 1;
+
+// Its own scopes (registered by name; operator keys hold write, read-only keys read).
+inline constexpr std::string_view kScopeRead = "counters.read";
+inline constexpr std::string_view kScopeWrite = "counters.write";
 
 constexpr size_t kNameCharsMax = 64;  // [a-z0-9_]
 constexpr size_t kCountersPerTenantMax = 1000;
@@ -59,7 +59,7 @@ std::span<const api::RouteSpec> Routes();
 
 class CounterService final : public runtime::Service {
  public:
-  explicit CounterService(platform::PlatformService* platform) : platform_(platform) {}
+  explicit CounterService(kernel::EnvelopeRunner* envelope) : envelope_(envelope) {}
 
   void Execute(const runtime::ServiceOp& op, runtime::ServiceContext& ctx,
                runtime::Reply* reply) override;
@@ -83,7 +83,7 @@ class CounterService final : public runtime::Service {
   size_t CountersOf(u128 tenant) const;
   static std::string Render(const std::string& name, const Counter& c);
 
-  platform::PlatformService* platform_;
+  kernel::EnvelopeRunner* envelope_;
   std::map<Key, Counter> counters_;  // ordered: the snapshot is deterministic
 };
 

@@ -3,9 +3,9 @@
 #include "api/module.h"
 #include "corebank/platform/v1/events.pb.h"
 #include "counter.pb.h"
+#include "kernel/ids.h"
 #include "modules/counter/counter.h"
 #include "platform/events.h"
-#include "platform/state.h"
 
 namespace cb::modules::counter {
 
@@ -19,7 +19,7 @@ bool RenderEvent(const journal::EventView& ev, u128* tenant, std::string* type, 
   switch (static_cast<EventType>(ev.type)) {
     case EventType::kIncremented: {
       pb::CounterIncremented e;
-      if (!e.ParseFromArray(bytes, size) || !platform::IdFromBytes(e.tenant_id(), tenant)) {
+      if (!e.ParseFromArray(bytes, size) || !kernel::IdFromBytes(e.tenant_id(), tenant)) {
         return false;
       }
       *type = "counter.incremented";
@@ -29,7 +29,7 @@ bool RenderEvent(const journal::EventView& ev, u128* tenant, std::string* type, 
     }
     case EventType::kReset: {
       pb::CounterReset e;
-      if (!e.ParseFromArray(bytes, size) || !platform::IdFromBytes(e.tenant_id(), tenant)) {
+      if (!e.ParseFromArray(bytes, size) || !kernel::IdFromBytes(e.tenant_id(), tenant)) {
         return false;
       }
       *type = "counter.reset";
@@ -55,7 +55,7 @@ class AccountsOpened final : public runtime::Subscriber {
       corebank::platform::v1::AccountOpened m;
       u128 tenant = 0;
       if (!m.ParseFromArray(e.payload.data(), static_cast<int>(e.payload.size())) ||
-          !platform::IdFromBytes(m.tenant_id(), &tenant)) {
+          !kernel::IdFromBytes(m.tenant_id(), &tenant)) {
         continue;  // the platform's replay would have refused it; nothing to count
       }
       auto op = std::make_shared<CounterOp>();
@@ -67,7 +67,7 @@ class AccountsOpened final : public runtime::Subscriber {
 };
 
 std::unique_ptr<runtime::Service> Create(const api::ModuleDeps& deps) {
-  return std::make_unique<CounterService>(deps.platform);
+  return std::make_unique<CounterService>(deps.envelope);
 }
 
 std::vector<std::unique_ptr<runtime::Subscriber>> Subscribers(runtime::Service* /*service*/) {
@@ -79,11 +79,14 @@ std::vector<std::unique_ptr<runtime::Subscriber>> Subscribers(runtime::Service* 
 }  // namespace
 
 extern const api::ServiceModule kModule;
+constexpr api::ScopeSpec kScopes[] = {{kScopeRead, kernel::ScopeClass::kRead},
+                                      {kScopeWrite, kernel::ScopeClass::kWrite}};
 const api::ServiceModule kModule{.name = "counter",
                                  .service_id = kServiceId,
                                  .event_type_first = kEventTypeFirst,
                                  .event_type_last = kEventTypeLast,
                                  .routes = Routes,
+                                 .scopes = kScopes,
                                  .render_event = RenderEvent,
                                  .create = Create,
                                  .subscribers = Subscribers};

@@ -75,12 +75,12 @@ constexpr RouteSpec kRoutes[] = {
     {.method = "POST",
      .pattern = "/v1/counters/{name}/increment",
      .service = "counter",
-     .scope = kernel::kScopeAdmin,
+     .scope_name = kScopeWrite,
      .build = BuildIncrement},
     {.method = "GET",
      .pattern = "/v1/counters/{name}",
      .service = "counter",
-     .scope = kernel::kScopeAdmin,
+     .scope_name = kScopeRead,
      .build = BuildGet},
 };
 

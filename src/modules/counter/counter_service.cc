@@ -1,11 +1,9 @@
 #include "base/check.h"
 #include "base/json_string.h"
 #include "counter.pb.h"
+#include "kernel/json_out.h"
 #include "kernel/scopes.h"
 #include "modules/counter/counter.h"
-#include "platform/render.h"
-#include "platform/service.h"
-#include "platform/state.h"
 #include "runtime/command.h"
 #include "runtime/timers.h"
 
@@ -25,7 +23,7 @@ namespace {
 
 // The reset timer of a counter: its tenant (16 bytes) and name, as key and payload.
 std::string TimerKey(u128 tenant, const std::string& name) {
-  return platform::IdBytes(tenant) + name;
+  return kernel::IdBytes(tenant) + name;
 }
 
 }  // namespace
@@ -38,7 +36,7 @@ std::string CounterService::Render(const std::string& name, const Counter& c) {
   if (c.resets_at == 0) {
     out.append("null");
   } else {
-    platform::AppendTimestamp(&out, c.resets_at);
+    kernel::AppendTimestamp(&out, c.resets_at);
   }
   out.push_back('}');
   return out;
@@ -72,7 +70,7 @@ std::string CounterService::Increment(const Key& key, int64_t by, uint64_t reset
     CB_CHECK(ctx.timers->Schedule(timer, c.resets_at, "").ok());  // bounded key, no payload
   }
   pb::CounterIncremented e;
-  e.set_tenant_id(platform::IdBytes(key.first));
+  e.set_tenant_id(kernel::IdBytes(key.first));
   e.set_name(key.second);
   e.set_by(by);
   e.set_value(c.value);
@@ -96,12 +94,12 @@ void CounterService::Execute(const runtime::ServiceOp& base, runtime::ServiceCon
     return;
   }
   const bool write = std::holds_alternative<IncrementOp>(op.body);
-  const platform::Envelope env{.caller = op.caller,
-                               .trace_id = op.trace_id,
-                               .idempotency_key = op.idempotency_key,
-                               .request_sha256 = op.request_sha256,
-                               .scope = kernel::kScopeAdmin};
-  platform_->RunEnveloped(env, ctx, reply, [&]() -> kernel::Answer {
+  const kernel::Envelope env{.caller = op.caller,
+                             .trace_id = op.trace_id,
+                             .idempotency_key = op.idempotency_key,
+                             .request_sha256 = op.request_sha256,
+                             .scope = kernel::ScopeNamed(write ? kScopeWrite : kScopeRead)};
+  envelope_->RunEnveloped(env, ctx, reply, [&]() -> kernel::Answer {
     const u128 tenant = op.caller.tenant.value;
     if (write) {
       const auto& inc = std::get<IncrementOp>(op.body);
@@ -129,12 +127,12 @@ void CounterService::Execute(const runtime::ServiceOp& base, runtime::ServiceCon
 void CounterService::OnTimer(const runtime::Timer& timer, runtime::ServiceContext& ctx) {
   CB_CHECK(timer.key.size() > 16);  // tenant bytes + name, as TimerKey wrote it
   u128 tenant = 0;
-  CB_CHECK(platform::IdFromBytes(timer.key.substr(0, 16), &tenant));
+  CB_CHECK(kernel::IdFromBytes(timer.key.substr(0, 16), &tenant));
   const Key key(tenant, timer.key.substr(16));
   auto it = counters_.find(key);
   CB_CHECK(it != counters_.end());  // a counter is never deleted
   pb::CounterReset e;
-  e.set_tenant_id(platform::IdBytes(tenant));
+  e.set_tenant_id(kernel::IdBytes(tenant));
   e.set_name(key.second);
   journal::AddMessageEvent(ctx.out, static_cast<uint16_t>(EventType::kReset), kEventVersion, e);
   it->second = Counter{};
@@ -149,7 +147,7 @@ Status CounterService::ApplyEvent(const journal::EventView& ev, uint64_t /*seq*/
     case EventType::kIncremented: {
       pb::CounterIncremented e;
       if (ev.version != kEventVersion || !e.ParseFromArray(bytes, size) ||
-          !platform::IdFromBytes(e.tenant_id(), &tenant) || !ValidName(e.name())) {
+          !kernel::IdFromBytes(e.tenant_id(), &tenant) || !ValidName(e.name())) {
         return Status::DataLoss("undecodable CounterIncremented");
       }
       counters_[Key(tenant, e.name())] =
@@ -159,7 +157,7 @@ Status CounterService::ApplyEvent(const journal::EventView& ev, uint64_t /*seq*/
     case EventType::kReset: {
       pb::CounterReset e;
       if (ev.version != kEventVersion || !e.ParseFromArray(bytes, size) ||
-          !platform::IdFromBytes(e.tenant_id(), &tenant)) {
+          !kernel::IdFromBytes(e.tenant_id(), &tenant)) {
         return Status::DataLoss("undecodable CounterReset");
       }
       auto it = counters_.find(Key(tenant, e.name()));
@@ -175,7 +173,7 @@ std::string CounterService::CaptureSnapshot() const {
   pb::CounterSnapshot s;
   for (const auto& [key, c] : counters_) {
     pb::CounterIncremented* e = s.add_counters();
-    e->set_tenant_id(platform::IdBytes(key.first));
+    e->set_tenant_id(kernel::IdBytes(key.first));
     e->set_name(key.second);
     e->set_value(c.value);
     e->set_resets_at_ns(static_cast<int64_t>(c.resets_at));
@@ -193,7 +191,7 @@ Status CounterService::LoadSnapshot(std::string_view bytes) {
   }
   for (const auto& e : s.counters()) {
     u128 tenant = 0;
-    if (!platform::IdFromBytes(e.tenant_id(), &tenant) || !ValidName(e.name())) {
+    if (!kernel::IdFromBytes(e.tenant_id(), &tenant) || !ValidName(e.name())) {
       return Status::DataLoss("bad counter in snapshot");
     }
     counters_[Key(tenant, e.name())] =
