@@ -29,9 +29,8 @@ namespace prefix = platform::prefix;
 // Bounds the work of one request when other tenants' events are in the way.
 constexpr uint64_t kEventsScannedMax = 50'000;
 
-bool SameTenant(const std::string& bytes, const kernel::Principal& p) {
-  u128 id = 0;
-  return platform::IdFromBytes(bytes, &id) && id == p.tenant.value;
+bool SameTenant(const std::string& bytes, u128* tenant) {
+  return kernel::IdFromBytes(bytes, tenant);
 }
 
 uint8_t ScaleOf(ledger::LedgerCode ledger) {
@@ -47,7 +46,6 @@ std::string_view CurrencyOf(ledger::LedgerCode ledger) {
 // belongs to the principal's tenant and is part of the public feed; false otherwise.
 bool RenderEvent(const journal::EventView& ev, const kernel::Principal& p, std::string* type,
                  std::string* data) {
-  using PT = platform::EventType;
   if (ev.type == static_cast<uint16_t>(ledger::EventType::kTransferCreated) &&
       ev.payload.size() == sizeof(ledger::Transfer)) {
     ledger::Transfer t;
@@ -101,32 +99,37 @@ bool RenderEvent(const journal::EventView& ev, const kernel::Principal& p, std::
     return true;
   }
   if (ev.type < runtime::kServiceEventTypeFirst) return false;  // no tenant to filter on
-  if (const ServiceModule* m = ModuleOfEvent(ev.type)) {
-    // The module renders; the edge filters by tenant (a module cannot leak another's).
-    u128 tenant = 0;
-    std::string module_data;
-    if (m->render_event == nullptr || !m->render_event(ev, &tenant, type, &module_data) ||
-        tenant != p.tenant.value) {
-      return false;
-    }
-    data->append(module_data);
-    return true;
+  // Every service's events, built-in or not, through the registry (api/module.h): the
+  // service renders, the edge filters by tenant (a service cannot leak another's).
+  const ServiceModule* m = ModuleOfEvent(ev.type);
+  if (m == nullptr || m->render_event == nullptr) return false;  // nobody owns it any more
+  u128 tenant = 0;
+  std::string module_data;
+  if (!m->render_event(ev, &tenant, type, &module_data) || tenant != p.tenant.value) {
+    return false;
   }
-  if (ev.type > identity::kEventTypeLast) return false;  // no module owns it any more
-  if (ev.type >= identity::kEventTypeFirst) return RenderIdentityEvent(ev, p, type, data);
+  data->append(module_data);
+  return true;
+}
+
+}  // namespace
+
+bool RenderPlatformEvent(const journal::EventView& ev, u128* tenant, std::string* type,
+                         std::string* data) {
+  using PT = platform::EventType;
   const auto* bytes = ev.payload.data();
   const int size = static_cast<int>(ev.payload.size());
   switch (static_cast<PT>(ev.type)) {
     case PT::kCustomerCreated: {
       pb::CustomerCreated m;
-      if (!m.ParseFromArray(bytes, size) || !SameTenant(m.tenant_id(), p)) return false;
+      if (!m.ParseFromArray(bytes, size) || !SameTenant(m.tenant_id(), tenant)) return false;
       *type = "customer.created";
       platform::RenderCustomer(data, platform::CustomerFromEvent(m));
       return true;
     }
     case PT::kCustomerUpdated: {
       pb::CustomerUpdated m;
-      if (!m.ParseFromArray(bytes, size) || !SameTenant(m.tenant_id(), p)) return false;
+      if (!m.ParseFromArray(bytes, size) || !SameTenant(m.tenant_id(), tenant)) return false;
       u128 id = 0;
       platform::IdFromBytes(m.id(), &id);
       *type = "customer.updated";
@@ -153,7 +156,7 @@ bool RenderEvent(const journal::EventView& ev, const kernel::Principal& p, std::
     }
     case PT::kAccountOpened: {
       pb::AccountOpened m;
-      if (!m.ParseFromArray(bytes, size) || !SameTenant(m.tenant_id(), p)) return false;
+      if (!m.ParseFromArray(bytes, size) || !SameTenant(m.tenant_id(), tenant)) return false;
       u128 id = 0, customer = 0;
       platform::IdFromBytes(m.id(), &id);
       *type = "account.opened";
@@ -179,7 +182,7 @@ bool RenderEvent(const journal::EventView& ev, const kernel::Principal& p, std::
     }
     case PT::kAccountStatusChanged: {
       pb::AccountStatusChanged m;
-      if (!m.ParseFromArray(bytes, size) || !SameTenant(m.tenant_id(), p)) return false;
+      if (!m.ParseFromArray(bytes, size) || !SameTenant(m.tenant_id(), tenant)) return false;
       u128 id = 0;
       platform::IdFromBytes(m.id(), &id);
       *type = "account.status_changed";
@@ -192,7 +195,7 @@ bool RenderEvent(const journal::EventView& ev, const kernel::Principal& p, std::
     }
     case PT::kTransferAnnotated: {
       pb::TransferAnnotated m;
-      if (!m.ParseFromArray(bytes, size) || !SameTenant(m.tenant_id(), p)) return false;
+      if (!m.ParseFromArray(bytes, size) || !SameTenant(m.tenant_id(), tenant)) return false;
       u128 id = 0;
       platform::IdFromBytes(m.id(), &id);
       *type = "transfer.annotated";
@@ -205,7 +208,7 @@ bool RenderEvent(const journal::EventView& ev, const kernel::Principal& p, std::
     }
     case PT::kAdjustmentRequested: {
       pb::AdjustmentRequested m;
-      if (!m.ParseFromArray(bytes, size) || !SameTenant(m.tenant_id(), p)) return false;
+      if (!m.ParseFromArray(bytes, size) || !SameTenant(m.tenant_id(), tenant)) return false;
       u128 id = 0, account = 0, amount = 0;
       platform::IdFromBytes(m.id(), &id);
       platform::IdFromBytes(m.account_id(), &account);
@@ -227,7 +230,7 @@ bool RenderEvent(const journal::EventView& ev, const kernel::Principal& p, std::
     }
     case PT::kAdjustmentDecided: {
       pb::AdjustmentDecided m;
-      if (!m.ParseFromArray(bytes, size) || !SameTenant(m.tenant_id(), p)) return false;
+      if (!m.ParseFromArray(bytes, size) || !SameTenant(m.tenant_id(), tenant)) return false;
       u128 id = 0;
       platform::IdFromBytes(m.id(), &id);
       const bool applied = static_cast<platform::AdjustmentStatus>(m.status()) ==
@@ -256,8 +259,6 @@ bool RenderEvent(const journal::EventView& ev, const kernel::Principal& p, std::
   }
   return false;  // a type no platform version wrote
 }
-
-}  // namespace
 
 Result<EventPage> EventFeed::Read(const kernel::Principal& principal, uint64_t after,
                                   uint32_t limit, uint64_t durable_seq_next) {

@@ -15,10 +15,8 @@ namespace {
 namespace ipb = ::corebank::identity::v1;
 using identity::EventType;
 
-bool Tenant(const std::string& bytes, const kernel::Principal& p) {
-  u128 id = 0;
-  return platform::IdFromBytes(bytes, &id) && id == p.tenant.value;
-}
+// The event's tenant, for the edge to filter on.
+bool Tenant(const std::string& bytes, u128* tenant) { return kernel::IdFromBytes(bytes, tenant); }
 void Id(std::string* out, std::string_view name, std::string_view prefix,
         const std::string& bytes) {
   u128 id = 0;
@@ -40,12 +38,12 @@ bool Parse(const journal::EventView& ev, M* m) {
 
 }  // namespace
 
-bool RenderIdentityEvent(const journal::EventView& ev, const kernel::Principal& p,
-                         std::string* type, std::string* data) {
+bool RenderIdentityEvent(const journal::EventView& ev, u128* tenant, std::string* type,
+                         std::string* data) {
   switch (static_cast<EventType>(ev.type)) {
     case EventType::kConsentCreated: {
       ipb::ConsentCreated m;
-      if (!Parse(ev, &m) || !Tenant(m.tenant_id(), p)) return false;
+      if (!Parse(ev, &m) || !Tenant(m.tenant_id(), tenant)) return false;
       *type = "consent.created";
       data->push_back('{');
       Id(data, "id", identity::prefix::kConsent, m.id());
@@ -65,7 +63,7 @@ bool RenderIdentityEvent(const journal::EventView& ev, const kernel::Principal& 
     }
     case EventType::kConsentAuthorised: {
       ipb::ConsentAuthorised m;
-      if (!Parse(ev, &m) || !Tenant(m.tenant_id(), p)) return false;
+      if (!Parse(ev, &m) || !Tenant(m.tenant_id(), tenant)) return false;
       *type = "consent.authorised";
       data->push_back('{');
       Id(data, "id", identity::prefix::kConsent, m.id());
@@ -84,7 +82,7 @@ bool RenderIdentityEvent(const journal::EventView& ev, const kernel::Principal& 
     }
     case EventType::kConsentRejected: {
       ipb::ConsentRejected m;
-      if (!Parse(ev, &m) || !Tenant(m.tenant_id(), p)) return false;
+      if (!Parse(ev, &m) || !Tenant(m.tenant_id(), tenant)) return false;
       *type = "consent.rejected";
       data->push_back('{');
       Id(data, "id", identity::prefix::kConsent, m.id());
@@ -93,7 +91,7 @@ bool RenderIdentityEvent(const journal::EventView& ev, const kernel::Principal& 
     }
     case EventType::kConsentRevoked: {
       ipb::ConsentRevoked m;
-      if (!Parse(ev, &m) || !Tenant(m.tenant_id(), p)) return false;
+      if (!Parse(ev, &m) || !Tenant(m.tenant_id(), tenant)) return false;
       *type = "consent.revoked";
       data->push_back('{');
       Id(data, "id", identity::prefix::kConsent, m.id());
@@ -104,7 +102,7 @@ bool RenderIdentityEvent(const journal::EventView& ev, const kernel::Principal& 
     }
     case EventType::kDeviceFirstSeen: {
       ipb::DeviceFirstSeen m;
-      if (!Parse(ev, &m) || !Tenant(m.tenant_id(), p)) return false;
+      if (!Parse(ev, &m) || !Tenant(m.tenant_id(), tenant)) return false;
       *type = "user.new_device";
       data->push_back('{');
       Id(data, "user", identity::prefix::kUser, m.user_id());
@@ -113,7 +111,7 @@ bool RenderIdentityEvent(const journal::EventView& ev, const kernel::Principal& 
     }
     case EventType::kLoginFailed: {
       ipb::LoginFailed m;
-      if (!Parse(ev, &m) || !Tenant(m.tenant_id(), p)) return false;
+      if (!Parse(ev, &m) || !Tenant(m.tenant_id(), tenant)) return false;
       // Only the failure that locks the user (the count restarts at each lockout); a
       // username that names no user is nobody's event.
       if (m.user_id().empty()) return false;

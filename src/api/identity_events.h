@@ -9,8 +9,9 @@
 
 namespace cb::api {
 
-// Renders `ev`'s "type" and "data" when it is one of those and the principal's tenant's.
-bool RenderIdentityEvent(const journal::EventView& ev, const kernel::Principal& p,
-                         std::string* type, std::string* data);
+// Renders `ev`'s "type" and "data" and names its tenant when it is one of those (the
+// identity module's ModuleEventRenderFn; the edge filters by tenant).
+bool RenderIdentityEvent(const journal::EventView& ev, u128* tenant, std::string* type,
+                         std::string* data);
 
 }  // namespace cb::api

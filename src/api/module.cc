@@ -4,14 +4,16 @@
 #include <vector>
 
 #include "base/check.h"
-#include "identity/events.h"
-#include "identity/ops.h"
 
 namespace cb::api {
 
+extern const ServiceModule kPlatformModule;  // builtin_modules.cc
+extern const ServiceModule kIdentityModule;
+
 namespace {
+// The built-in services first, then the registered modules in list order.
 std::vector<const ServiceModule*>& Registered() {
-  static std::vector<const ServiceModule*> modules;
+  static std::vector<const ServiceModule*> modules = {&kPlatformModule, &kIdentityModule};
   return modules;
 }
 bool registered_once = false;
@@ -23,12 +25,10 @@ void RegisterModules(std::span<const ServiceModule* const> modules) {
   registered_once = true;
   for (const ServiceModule* m : modules) {
     CB_CHECK(m != nullptr && !m->name.empty() && m->routes != nullptr && m->create != nullptr);
-    // Built-in services: platform (id 0, events 256..511), identity (id 1, 512..767).
-    CB_CHECK(m->service_id > identity::kIdentityServiceId);
     CB_CHECK(m->service_id != runtime::kKernelServiceId);
-    CB_CHECK(m->event_type_first > identity::kEventTypeLast);
+    CB_CHECK(m->event_type_first >= runtime::kServiceEventTypeFirst);
     CB_CHECK(m->event_type_first <= m->event_type_last);
-    for (const ServiceModule* other : Registered()) {
+    for (const ServiceModule* other : Registered()) {  // the built-ins' too
       CB_CHECK(other->name != m->name);
       CB_CHECK(other->service_id != m->service_id);
       CB_CHECK(m->event_type_last < other->event_type_first ||

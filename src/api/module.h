@@ -46,6 +46,7 @@ struct ServiceModule {
   std::span<const RouteSpec> (*routes)() = nullptr;
   std::span<const ScopeSpec> scopes = {};  // registered before any route is
   ModuleEventRenderFn render_event = nullptr;
+  // Null only for the built-in services (api/builtin_modules.cc).
   std::unique_ptr<runtime::Service> (*create)(const ModuleDeps& deps) = nullptr;
   // After-commit subscribers it runs beside the shard (`serve` only); may be null.
   std::vector<std::unique_ptr<runtime::Subscriber>> (*subscribers)(runtime::Service* service) =
@@ -55,6 +56,8 @@ struct ServiceModule {
 // Once, at start, before any route look-up (main does it from the generated list). Checks
 // names, ids and event ranges for clashes with each other and the built-in services.
 void RegisterModules(std::span<const ServiceModule* const> modules);
+// Every service: the built-in ones (platform, identity; no `create`, the platform stack
+// builds them) and then the registered modules.
 std::span<const ServiceModule* const> Modules();
 // The module owning an event type, or null.
 const ServiceModule* ModuleOfEvent(uint16_t event_type);

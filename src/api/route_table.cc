@@ -66,9 +66,13 @@ std::vector<const RouteSpec*> BuildRegistry() {
   kernel::CloseScopeRegistration();  // every route's scope is known from here on
   std::vector<const RouteSpec*> all;
   // The built-in services' tables, then every registered module's (api/module.h).
-  std::vector<std::span<const RouteSpec>> tables = {PlatformRoutes(), EdgeRoutes(),
-                                                    IdentityRoutes()};
-  for (const ServiceModule* m : Modules()) tables.push_back(m->routes());
+  // Every service's table (built-in and modules, api/module.h), the edge's own after the
+  // platform's (the order `corebank routes` has always printed).
+  std::vector<std::span<const RouteSpec>> tables;
+  for (const ServiceModule* m : Modules()) {
+    tables.push_back(m->routes());
+    if (tables.size() == 1) tables.push_back(EdgeRoutes());
+  }
   for (std::span<const RouteSpec> table : tables) {
     for (const RouteSpec& spec : table) {
       CB_CHECK(spec.scope.empty() || spec.scope_name.empty());  // one way to name it

@@ -1,0 +1,30 @@
+// The built-in services as registry entries (api/module.h): the route registry, the event
+// feed and the clash checks iterate them like any module. They have no `create`: the
+// platform stack (app/platform_stack.h) builds them, with the key directory, the KMS and
+// each other, which no module is given.
+#include "api/event_feed.h"
+#include "api/identity_events.h"
+#include "api/module.h"
+#include "identity/events.h"
+#include "identity/ops.h"
+#include "runtime/service.h"
+
+namespace cb::api {
+
+extern const ServiceModule kPlatformModule;
+const ServiceModule kPlatformModule{.name = "platform",
+                                    .service_id = 0,
+                                    .event_type_first = runtime::kServiceEventTypeFirst,
+                                    .event_type_last = identity::kEventTypeFirst - 1,
+                                    .routes = PlatformRoutes,
+                                    .render_event = RenderPlatformEvent};
+
+extern const ServiceModule kIdentityModule;
+const ServiceModule kIdentityModule{.name = "identity",
+                                    .service_id = identity::kIdentityServiceId,
+                                    .event_type_first = identity::kEventTypeFirst,
+                                    .event_type_last = identity::kEventTypeLast,
+                                    .routes = IdentityRoutes,
+                                    .render_event = RenderIdentityEvent};
+
+}  // namespace cb::api
