@@ -76,6 +76,7 @@ TEST(BalanceViewTest, EveryRowOfAFullViewIsFound) {
 }
 
 TEST(BalanceViewDeathTest, ARowNeverChangesAccount) {
+  GTEST_FLAG_SET(death_test_style, "threadsafe");  // TSAN runs a thread of its own
   BalanceView view(4);
   view.Publish(1, Row(100, 7));
   EXPECT_DEATH(view.Publish(1, Row(200, 7)), "");
