@@ -6,8 +6,8 @@
 #include "base/check.h"
 #include "base/json_string.h"
 #include "base/time.h"
+#include "kernel/money.h"
 #include "ledger/currency.h"
-#include "platform/money.h"
 
 namespace cb::fuzz {
 

@@ -2,6 +2,7 @@
 
 #include "api/decode.h"
 #include "api/route_table.h"
+#include "platform/balance_read.h"
 #include "platform/ops.h"
 
 namespace cb::api {
@@ -21,6 +22,11 @@ bool Platform(const RouteCall& c, BuiltOp* out, DecodeError* err) {
   if (!F(c.in, &op->body, err)) return false;
   out->op = std::move(op);
   return true;
+}
+
+bool BalancesFromView(const platform::BalanceView& view, const runtime::ServiceOp& op,
+                      std::string* body) {
+  return platform::ReadBalancesFromView(view, static_cast<const platform::PlatformOp&>(op), body);
 }
 
 // Ordered: literal segments before "{id}" at the same depth (batch before {id}). Payments
@@ -95,7 +101,8 @@ constexpr RouteSpec kRoutes[] = {
      .pattern = "/v1/accounts/{id}/balances",
      .service = "platform",
      .scope = kernel::kScopeBalancesRead,
-     .build = Platform<DecodeGetBalances>},
+     .build = Platform<DecodeGetBalances>,
+     .view_read = BalancesFromView},
     {.method = "GET",
      .pattern = "/v1/accounts/{id}/transactions",
      .service = "platform",

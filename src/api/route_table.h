@@ -16,6 +16,10 @@
 #include "platform/model.h"
 #include "runtime/service.h"
 
+namespace cb::platform {
+class BalanceView;
+}
+
 namespace cb::api {
 
 struct ApiIdentityDeps;
@@ -42,6 +46,10 @@ struct BuiltOp {
 };
 
 using BuildFn = bool (*)(const RouteCall& call, BuiltOp* out, DecodeError* err);
+// Answers a built op from the durable read view on the io thread (ADR 0013) when that gives
+// the writer's answer byte for byte (status 200, `body`); false: submit it to the writer.
+using ViewReadFn = bool (*)(const platform::BalanceView& view, const runtime::ServiceOp& op,
+                            std::string* body);
 
 enum class RouteKind : uint8_t {
   kOp,         // decoded by `build` and run on the shard
@@ -59,6 +67,7 @@ struct RouteSpec {
   bool step_up = false;  // a user's token needs the second factor (moves money)
   BuildFn build = nullptr;
   RouteKind kind = RouteKind::kOp;
+  ViewReadFn view_read = nullptr;  // null: always the writer
 };
 
 // What an Idempotency-Key's record is checked against: SHA-256 of "METHOD PATH\n" and the

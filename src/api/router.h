@@ -23,6 +23,10 @@
 #include "platform/key_directory.h"
 #include "runtime/executor.h"
 
+namespace cb::platform {
+class BalanceView;
+}
+
 namespace cb::api {
 
 class EventFeed;
@@ -70,6 +74,9 @@ class ApiHandler final : public http::Handler {
   // The identity edge (not owned; outlives the handler's use of it). Null turns it off.
   void SetIdentity(const ApiIdentityDeps* deps);
   void SetEventFeed(EventFeed* feed) { event_feed_.store(feed); }
+  // The durable read view some GETs are answered from on the io thread (ADR 0013); null
+  // (the default) sends every read to the writer. Not owned; cleared before it dies.
+  void SetBalanceView(const platform::BalanceView* view) { balance_view_.store(view); }
   // Idempotent replays that miss the cache and the event feed read the journal through
   // this, on `pool`'s threads (both not owned; set together, cleared before either dies).
   void SetJournalReader(journal::JournalReader* reader, ReadPool* pool) {
@@ -98,6 +105,7 @@ class ApiHandler final : public http::Handler {
   bool Build(const http::Request& req, const RouteSpec& route,
              const std::vector<std::string_view>& params, const kernel::Principal& principal,
              const ExchangePtr& ex, BuiltOp* out);
+  bool ServeFromView(const RouteSpec& route, const BuiltOp& built, const ExchangePtr& ex);
   void Submit(BuiltOp&& built, const kernel::Principal& principal, const ExchangePtr& ex);
   void ServeEvents(const http::Request& req, const kernel::Principal& principal,
                    const ExchangePtr& ex);
@@ -106,6 +114,7 @@ class ApiHandler final : public http::Handler {
   std::atomic<EventFeed*> event_feed_{nullptr};
   std::atomic<journal::JournalReader*> journal_reader_{nullptr};
   std::atomic<ReadPool*> read_pool_{nullptr};
+  std::atomic<const platform::BalanceView*> balance_view_{nullptr};
 };
 
 }  // namespace cb::api

@@ -42,6 +42,9 @@ struct ApiHandler::Impl {
   gateway::AccessLog* access_log;
   gateway::RateLimiter limiter{100'000};
   std::atomic<uint64_t> request_seq{1};
+  // Reads answered from the durable view on the io thread, and those it handed to the writer.
+  gateway::Counter* view_reads;
+  gateway::Counter* view_read_fallbacks;
 
   // Set once the identity edge is built (after the listener knows its port); until then
   // access tokens, OAuth and identity routes answer as unconfigured.
@@ -54,6 +57,10 @@ struct ApiHandler::Impl {
         registry(r),
         http_metrics(r),
         access_log(l),
+        view_reads(r->Counter("corebank_read_path_answers_total",
+                              "Reads answered from the durable read view on an io thread.")),
+        view_read_fallbacks(r->Counter("corebank_read_path_fallbacks_total",
+                                       "Reads the durable read view handed to the writer.")),
         replay_cache(options.replay_cache_bytes, options.replay_cache_entry_bytes_max) {}
 
   // An API key (sk_...) or one of our access tokens; on failure the description for

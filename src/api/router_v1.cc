@@ -52,6 +52,7 @@ void ApiHandler::ServeV1(http::Request&& req, const ExchangePtr& ex) {
   }
   BuiltOp built;
   if (!Build(req, *route, params, *principal, ex, &built)) return;
+  if (route->view_read != nullptr && ServeFromView(*route, built, ex)) return;
   Submit(std::move(built), *principal, ex);
 }
 
@@ -234,6 +235,26 @@ bool ApiHandler::Build(const http::Request& req, const RouteSpec& route,
   DecodeError derr;
   if (route.build(call, out, &derr)) return true;
   return fail(derr.kind, derr.code, derr.message, derr.param);
+}
+
+// A read answered here from the durable view (ADR 0013), after the same route, limits,
+// authentication, scope and decoding as every request; false: submit it as before.
+bool ApiHandler::ServeFromView(const RouteSpec& route, const BuiltOp& built,
+                               const ExchangePtr& ex) {
+  const platform::BalanceView* view = balance_view_.load();
+  runtime::Executor* executor = executor_.load();
+  // While starting, or after a journal failure, the writer answers 503: so must this read.
+  if (view == nullptr || executor == nullptr || !executor->healthy() || !built.password.empty()) {
+    return false;
+  }
+  http::Response res;
+  if (!route.view_read(*view, *built.op, &res.body)) {
+    impl_->view_read_fallbacks->Inc();
+    return false;
+  }
+  impl_->view_reads->Inc();
+  Finish(ex, std::move(res));
+  return true;
 }
 
 // To the shard; the answer goes out when the executor replies (after the batch is durable),

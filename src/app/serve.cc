@@ -27,6 +27,8 @@
 #include "journal/disk.h"
 #include "kms/kms.h"
 #include "oauth/handler.h"
+#include "platform/balance_view.h"
+#include "platform/balance_view_feed.h"
 #include "platform/ids.h"
 #include "platform/json_out.h"
 #include "runtime/executor.h"
@@ -333,6 +335,19 @@ int RunServe(const ServeConfig& config) {
 
   runtime::ExecutorOptions eopts;
   eopts.snapshot_interval_ms = config.snapshot_interval_s * 1000;
+  // GET balances from the io threads (ADR 0013): a view of the durable state, filled from
+  // the recovered state here, then by the executor after each durable batch.
+  std::unique_ptr<platform::BalanceView> balance_view;
+  std::unique_ptr<platform::BalanceViewFeed> balance_feed;
+  if (config.read_path) {
+    balance_view = std::make_unique<platform::BalanceView>(config.read_path_accounts_max);
+    balance_feed = std::make_unique<platform::BalanceViewFeed>(balance_view.get(),
+                                                               &(*shard)->state(), &stack.service);
+    balance_feed->Load();
+    eopts.view = balance_feed.get();
+    std::printf("corebank: balances read path on (view of up to %" PRIu64 " accounts)\n",
+                config.read_path_accounts_max);
+  }
   runtime::Executor executor(shard->get(), eopts);
   executor.Start();
 
@@ -382,6 +397,7 @@ int RunServe(const ServeConfig& config) {
   api::ReadPool read_pool(kReadThreads, kReadQueueMax, kReadsPerTenantMax);
   handler.SetJournalReader(&reader, &read_pool);
   handler.SetEventFeed(&feed);
+  handler.SetBalanceView(balance_view.get());
   handler.SetExecutor(&executor);
   const auto& tenants = stack.service.state().tenant_order();
   if (!tenants.empty() && stack.service.state().FindTenant(tenants.front())->sandbox) {
@@ -419,6 +435,7 @@ int RunServe(const ServeConfig& config) {
   handler.SetIdentity(nullptr);
   oauth_handler.SetExecutor(nullptr);
   handler.SetExecutor(nullptr);
+  handler.SetBalanceView(nullptr);
   handler.SetEventFeed(nullptr);
   handler.SetJournalReader(nullptr, nullptr);
   read_pool.Stop();  // its queued reads answer into the stopped server and are dropped

@@ -60,7 +60,9 @@ Status LoadServeConfigFile(const std::string& path, ServeConfig* c) {
                                                  "journal_zero_fill",
                                                  "issuer",
                                                  "access_token_ttl_s",
-                                                 "step_up_payments"};
+                                                 "step_up_payments",
+                                                 "read_path",
+                                                 "read_path_accounts_max"};
     for (const auto& [key, value] : t.as_table()) {
       if (!kKnown.contains(key))
         return Status::InvalidArgument(path + ": unknown option '" + key + "'");
@@ -97,6 +99,8 @@ Status LoadServeConfigFile(const std::string& path, ServeConfig* c) {
     Read(t, "issuer", &c->issuer);
     Read(t, "access_token_ttl_s", &c->access_token_ttl_s);
     Read(t, "step_up_payments", &c->step_up_payments);
+    Read(t, "read_path", &c->read_path);
+    Read(t, "read_path_accounts_max", &c->read_path_accounts_max);
   } catch (const std::exception& e) {
     return Status::InvalidArgument(std::string("config: ") + e.what());
   }
@@ -154,6 +158,16 @@ Status ApplyServeEnv(ServeConfig* c) {
       return Status::InvalidArgument("COREBANK_STEP_UP_PAYMENTS must be 0 or 1");
     c->step_up_payments = s == "1";
   }
+  if (const char* v = std::getenv("COREBANK_READ_PATH")) {
+    const std::string s = v;
+    if (s != "0" && s != "1") return Status::InvalidArgument("COREBANK_READ_PATH must be 0 or 1");
+    c->read_path = s == "1";
+  }
+  if (const char* v = std::getenv("COREBANK_READ_PATH_ACCOUNTS_MAX")) {
+    if (!ParseU64(v, &c->read_path_accounts_max)) {
+      return Status::InvalidArgument("COREBANK_READ_PATH_ACCOUNTS_MAX must be an integer");
+    }
+  }
   if (const char* v = std::getenv("COREBANK_SNAPSHOT_INTERVAL_S")) {
     if (!ParseU64(v, &c->snapshot_interval_s)) {
       return Status::InvalidArgument("COREBANK_SNAPSHOT_INTERVAL_S must be an integer");
@@ -193,6 +207,9 @@ Status ValidateServeConfig(const ServeConfig& c) {
       c.idempotency_caller_bytes_max == 0) {
     return Status::InvalidArgument(
         "auth_requests_per_app_max and the idempotency quotas must be > 0");
+  }
+  if (c.read_path_accounts_max < 1 || c.read_path_accounts_max > (1ull << 26)) {
+    return Status::InvalidArgument("read_path_accounts_max: 1 .. 67108864");
   }
   if (c.idempotency_ttl_hours < 24) {
     return Status::InvalidArgument("idempotency_ttl_hours must be at least 24");

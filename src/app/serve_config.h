@@ -45,6 +45,10 @@ struct ServeConfig {
   std::string issuer;
   uint64_t access_token_ttl_s = 300;  // 60 .. 600
   bool step_up_payments = true;       // payments with a user's token need the second factor
+  // GET balances from the durable read view on the io threads (ADR 0013); false: every read
+  // goes through the writer, as before (for A/B benchmarks).
+  bool read_path = true;
+  uint64_t read_path_accounts_max = 1u << 20;  // accounts the view holds; later ones: writer
 };
 
 // Reads `path` (TOML) over `config`. Unknown keys are errors: a typo must not be ignored.

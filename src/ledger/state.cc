@@ -46,6 +46,7 @@ std::optional<TimestampNs> LedgerState::NextExpiry() const {
 Account& LedgerState::MutableAccount(AccountId id) {
   const uint32_t row = account_index_.Find(id.value);
   CB_CHECK(row != kNoRow);
+  Touch(row);
   return accounts_[row];
 }
 
@@ -117,6 +118,7 @@ void LedgerState::ApplyAccountCreated(const Account& account) {
   CB_CHECK(account.history_head == 0);
   accounts_.push_back(account);
   account_index_.Insert(account.id.value, row);
+  Touch(row);
   if (undo_active_) undo_.push_back({UndoEntry::Kind::kAccountAppended, row, 0, {}});
 }
 
@@ -125,6 +127,8 @@ void LedgerState::ApplyTransferCreated(const Transfer& t) {
   const uint32_t cr = account_index_.Find(t.credit_account_id.value);
   CB_CHECK(dr != kNoRow);
   CB_CHECK(cr != kNoRow);
+  Touch(dr);
+  Touch(cr);
   SaveBalances(dr);
   SaveBalances(cr);
   Balances& d = accounts_[dr].balances;
@@ -168,6 +172,8 @@ void LedgerState::ApplyPendingExpired(TransferId pending_id, TimestampNs timesta
   CB_CHECK(ExpiresAt(p) <= timestamp);
   const uint32_t dr = account_index_.Find(p.debit_account_id.value);
   const uint32_t cr = account_index_.Find(p.credit_account_id.value);
+  Touch(dr);
+  Touch(cr);
   SaveBalances(dr);
   SaveBalances(cr);
   CB_CHECK(accounts_[dr].balances.debits_pending >= p.amount);

@@ -12,6 +12,7 @@
 #include "ledger/chunked_vector.h"
 #include "ledger/history.h"
 #include "ledger/id_index.h"
+#include "ledger/touched_rows.h"
 #include "ledger/types.h"
 
 namespace cb::ledger {
@@ -134,6 +135,12 @@ class LedgerState {
   // Effect of record `row` on the balances of `account_row` (one side of it).
   void ApplyRecordEffect(uint32_t row, uint32_t account_row, Balances* balances) const;
 
+  // --- durable read view ------------------------------------------------------------
+  // Every account row an event changes from now on is marked in `rows` (not owned; null,
+  // the default and during recovery, marks nothing): the read view copies exactly those
+  // after each batch (platform/balance_view_feed.h).
+  void set_touched_rows(TouchedRows* rows) { touched_ = rows; }
+
   // --- snapshots ---------------------------------------------------------------------
   friend class SnapshotCodec;
 
@@ -166,6 +173,9 @@ class LedgerState {
   };
 
   Account& MutableAccount(AccountId id);
+  void Touch(uint32_t row) {
+    if (touched_ != nullptr) touched_->Mark(row);
+  }
   void SaveBalances(uint32_t row);
   void AppendRecord(const Transfer& t, PendingStatus status, RecordAccounts ra);
   void SetStatus(uint32_t row, PendingStatus status);
@@ -186,6 +196,7 @@ class LedgerState {
   uint64_t records_digest_ = 0;
   HistoryIndex history_;
 
+  TouchedRows* touched_ = nullptr;
   bool undo_active_ = false;
   std::vector<UndoEntry> undo_;
   uint64_t undo_digest_ = 0;

@@ -66,6 +66,8 @@ class PlatformService final : public runtime::Service, public kernel::EnvelopeRu
 
   // Writer thread only (or before the executor starts).
   const PlatformState& state() const { return state_; }
+  // See PlatformState::set_accounts_touched; set before the executor starts.
+  void set_accounts_touched(std::vector<AccountId>* out) { state_.set_accounts_touched(out); }
 
  private:
   PlatformState state_;

@@ -215,6 +215,7 @@ void PlatformState::ApplyAccountOpened(const pb::AccountOpened& e) {
     a.customer_order = static_cast<uint32_t>(mine.size());
     mine.push_back(a.id);
   }
+  if (accounts_touched_ != nullptr) accounts_touched_->push_back(a.id);
   accounts_[a.id.value] = std::move(a);
 }
 
@@ -222,6 +223,7 @@ void PlatformState::ApplyAccountStatusChanged(const pb::AccountStatusChanged& e)
   u128 id = 0;
   CB_CHECK(IdFromBytes(e.id(), &id));
   accounts_.at(id).status = static_cast<AccountStatus>(e.status());
+  if (accounts_touched_ != nullptr) accounts_touched_->push_back(AccountId(id));
 }
 
 void PlatformState::ApplyTransferAnnotated(const pb::TransferAnnotated& e) {

@@ -76,6 +76,11 @@ class PlatformState {
   bool IdempotencyExpirable(TimestampNs now) const;
   uint64_t idempotency_ttl_ns() const { return idempotency_ttl_ns_; }
 
+  // Ids of accounts whose metadata an event opens or changes from now on are appended to
+  // `out` (not owned; null, the default and during recovery, records nothing): the durable
+  // read view copies them after each batch and empties it (platform/balance_view_feed.h).
+  void set_accounts_touched(std::vector<AccountId>* out) { accounts_touched_ = out; }
+
   void Clear();
   // The state as a sequence of events that rebuild it: u16 type | u32 size | payload.
   std::string EncodeSnapshot() const;
@@ -109,6 +114,7 @@ class PlatformState {
   // By tenant (16 bytes) + caller scope: the first bytes of an idempotency map key.
   std::unordered_map<std::string, uint64_t> idempotency_bytes_by_caller_;
   uint64_t legacy_idempotency_records_ = 0;  // with LegacyCallerScope()
+  std::vector<AccountId>* accounts_touched_ = nullptr;
   // Look-up keys are built here, not in a fresh string each time: writer thread only.
   mutable std::string scratch_key_;
 };

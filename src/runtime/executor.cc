@@ -40,6 +40,7 @@ Executor::Executor(Shard* shard, ExecutorOptions options)
   for (size_t i = 0; i < options_.in_flight_batches_max; i++) {
     slots_.push_back(std::make_unique<InFlight>());
     slots_.back()->batch.record.Reserve((options_.batch_items_max + 16) * 136 + 4096);
+    if (options_.view != nullptr) slots_.back()->staged = options_.view->NewStaged();
     free_slots_.push_back(slots_.back().get());
   }
 }
@@ -162,6 +163,8 @@ void Executor::WriterLoop() {
     commands.clear();
     for (const Pending& p : taken) commands.push_back(&p.command);
     shard_->ExecuteBatch(commands, clock_->NowNs(), &slot->batch, &slot->replies);
+    // Now, before the next batch runs: the state is exactly "after this batch" only here.
+    if (options_.view != nullptr) options_.view->Stage(slot->staged.get());
     stats_
         .batch_commands[std::min<size_t>(std::size(stats_.batch_commands) - 1,
                                          std::bit_width(commands.size()))]
@@ -183,24 +186,32 @@ void Executor::WriterLoop() {
       }
     }
     if (direct) {
-      {
-        BatchScope replies;  // consumers hand the replies on once per batch
-        for (size_t i = 0; i < slot->replies.size(); i++) {
-          slot->dones[i](std::move(slot->replies[i]));
-        }
-      }
-      slot->dones.clear();
-      slot->replies.clear();
-      {
-        std::lock_guard<std::mutex> lock(journal_mu_);
-        free_slots_.push_back(slot);
-      }
-      slot_cv_.notify_all();
+      ReplyDirect(slot);
     } else {
       journal_cv_.notify_one();
     }
     MaybeSnapshot();
   }
+}
+
+// A batch without events, answered by the writer while nothing is in flight: what it saw
+// is durable. Its view changes (only rolled-back chains: values equal to the published ones)
+// are published all the same, so the view equals the state after every released batch.
+void Executor::ReplyDirect(InFlight* slot) {
+  if (options_.view != nullptr) options_.view->Publish(*slot->staged);
+  {
+    BatchScope replies;  // consumers hand the replies on once per batch
+    for (size_t i = 0; i < slot->replies.size(); i++) {
+      slot->dones[i](std::move(slot->replies[i]));
+    }
+  }
+  slot->dones.clear();
+  slot->replies.clear();
+  {
+    std::lock_guard<std::mutex> lock(journal_mu_);
+    free_slots_.push_back(slot);
+  }
+  slot_cv_.notify_all();
 }
 
 void Executor::JournalLoop() {
@@ -239,6 +250,11 @@ void Executor::JournalLoop() {
       // seq_cst store, then load: with WaitDurable's count-then-check, one of the two sides
       // sees the other (no waiter sleeps through the batch that made its event durable).
       stats_.durable_seq_next.store(shard_->seq_durable_next());
+      // Before any reply of the group goes out: a client that got its answer then reads
+      // at least this state from the view (read-your-writes); never before durability.
+      if (options_.view != nullptr) {
+        for (InFlight* s : group) options_.view->Publish(*s->staged);
+      }
       if (durable_waiters_.load() > 0) {
         std::lock_guard<std::mutex> lock(durable_mu_);
         durable_cv_.notify_all();

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "base/time.h"
+#include "runtime/durable_view.h"
 #include "runtime/shard.h"
 
 namespace cb::runtime {
@@ -28,6 +29,8 @@ struct ExecutorOptions {
   uint64_t snapshot_interval_ms = 0;  // 0: no background snapshots
   uint64_t snapshot_min_events = 1;   // skip a snapshot if fewer new events
   Clock* clock = nullptr;             // default: SystemClock
+  // Published after each durable batch, before its replies (durable_view.h); not owned.
+  DurableView* view = nullptr;
 };
 
 // Fixed-bucket latency histogram (power-of-two microseconds), lock-free.
@@ -93,6 +96,7 @@ class Executor {
     PreparedBatch batch;
     std::vector<Reply> replies;
     std::vector<ReplyFn> dones;
+    std::unique_ptr<DurableView::Staged> staged;  // null without a view
   };
 
   void WriterLoop();
@@ -100,6 +104,7 @@ class Executor {
   void FailAll(std::vector<Pending>* pending, const Status& status);
   void MaybeSnapshot();
   InFlight* AcquireSlot();
+  void ReplyDirect(InFlight* slot);
 
   Shard* shard_;
   ExecutorOptions options_;

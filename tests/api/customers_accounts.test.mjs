@@ -238,6 +238,44 @@ describe('aliases', () => {
 });
 
 describe('balances and history', () => {
+  // GET balances is answered on the io thread from a view of durable state (ADR 0013).
+  test('read path: read-your-writes after each 201, tenant isolation, served off the writer', async () => {
+    const metric = async (name) => {
+      const r = await s.api('GET', '/metrics', { key: null });
+      const line = r.text.split('\n').find((l) => l.startsWith(name + ' '));
+      return line ? Number(line.split(' ')[1]) : 0;
+    };
+    const served0 = await metric('corebank_read_path_answers_total');
+    const a = await s.openAccount('EUR');
+    const b = await s.openAccount('EUR');
+    await s.deposit(a.id, '20.00');
+    for (let i = 1; i <= 20; i++) {
+      const t = await s.api('POST', '/v1/transfers', {
+        body: { from_account: a.id, to_account: b.id, amount: '1.00', currency: 'EUR' },
+      });
+      assert.equal(t.status, 201, t.text);
+      // The very next read, on whichever io thread, sees the transfer the 201 acknowledged.
+      const [ra, rb] = await Promise.all([s.balances(a.id), s.balances(b.id)]);
+      assert.equal(ra.current, `${20 - i}.00`);
+      assert.equal(rb.current, `${i}.00`);
+    }
+    assert.ok((await metric('corebank_read_path_answers_total')) >= served0 + 40, 'not served off the writer');
+    // Another tenant asking for this tenant's account gets the writer's 404, the same
+    // answer as for an id that does not exist at all.
+    const t = await s.createTenant('read path tenant');
+    const key = t.admin_api_key.secret;
+    const theirs = await s.api('GET', `/v1/accounts/${a.id}/balances`, { key });
+    const missing = await s.api('GET', '/v1/accounts/acct_00000000000000000000000001/balances', { key });
+    expectError(theirs, 404, 'account_not_found', 'id');
+    const strip = (r) => ({ ...r.body.error, trace_id: null });
+    assert.deepEqual(strip(theirs), strip(missing));
+    // The owner still reads it; the other tenant's own accounts are its own.
+    assert.equal((await s.balances(a.id)).current, '0.00');
+    const mine = await s.openAccount('EUR', {}, { key });
+    assert.equal((await s.balances(mine.id, { key })).current, '0.00');
+    expectError(await s.api('GET', `/v1/accounts/${mine.id}/balances`), 404, 'account_not_found', 'id');
+  });
+
   test('balances now and as of an instant', async () => {
     const a = await s.openAccount('EUR');
     const d1 = await s.deposit(a.id, '10.00');
