@@ -88,9 +88,9 @@ void CheckMoney(u128 amount_minor, const std::string& currency) {
   CB_CHECK(info.has_value());
   CB_CHECK(amount_minor > 0);
   // Exact at the currency's scale: the amount formats and parses back to itself.
-  const std::string text = FormatAmount(amount_minor, info->scale);
-  if (text.size() <= kAmountCharsMax) {
-    const Result<u128> back = ParseAmount(text, info->scale);
+  const std::string text = kernel::FormatAmount(amount_minor, info->scale);
+  if (text.size() <= kernel::kAmountCharsMax) {
+    const Result<u128> back = kernel::ParseAmount(text, info->scale);
     CB_CHECK(back.ok());
     CB_CHECK(*back == amount_minor);
   }
@@ -257,14 +257,15 @@ void CheckDecodedOp(const OpBody& op, size_t index_expected, int flag_expected) 
 }
 
 void CheckDecodeError(const api::DecodeError& err) {
-  CB_CHECK(err.http_status == 400 || err.http_status == 404 || err.http_status == 413 ||
-           err.http_status == 422);
+  using kernel::ErrorKind;
+  CB_CHECK(err.kind == ErrorKind::kInvalidRequest || err.kind == ErrorKind::kNotFound ||
+           err.kind == ErrorKind::kUnprocessable);
   CB_CHECK(!err.message.empty());
   bool documented = false;
   for (std::string_view code : kDecodeCodes) documented = documented || err.code == code;
   CB_CHECK(documented);
   // Ids that cannot name anything answer like ids that name nothing (no existence oracle).
-  if (err.http_status == 404) CB_CHECK(err.code == "resource_not_found");
+  if (err.kind == ErrorKind::kNotFound) CB_CHECK(err.code == "resource_not_found");
 }
 
 void CheckParsedQuery(const std::map<std::string, std::string>& query) {

@@ -114,7 +114,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (!ok) {
     CB_CHECK(err_again.code == err.code);
     CB_CHECK(err_again.param == err.param);
-    CB_CHECK(err_again.http_status == err.http_status);
+    CB_CHECK(err_again.kind == err.kind);
   }
   return 0;
 }

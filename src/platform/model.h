@@ -7,6 +7,7 @@
 
 #include "base/sha256.h"
 #include "base/time.h"
+#include "kernel/idempotency_store.h"
 #include "kernel/ids.h"
 #include "kernel/principal.h"
 #include "ledger/types.h"
@@ -152,13 +153,6 @@ struct Adjustment {
   uint32_t order = 0;
 };
 
-// The answer's bytes stay in the journal (the IdempotencyRecorded event at `seq`); memory
-// holds only what decides between replay and 409.
-struct IdempotencyEntry {
-  Hash256 request_sha256{};
-  uint16_t http_status = 0;
-  uint64_t seq = 0;
-  TimestampNs created = 0;
-};
+using kernel::IdempotencyEntry;  // kernel/idempotency_store.h
 
 }  // namespace cb::platform

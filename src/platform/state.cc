@@ -4,13 +4,10 @@
 
 namespace cb::platform {
 
-namespace {
-// `out` = the id's 16 bytes, reusing out's capacity (no allocation once it has grown).
-void AssignIdBytes(std::string* out, u128 v) {
-  out->assign(16, '\0');
-  StoreLe(reinterpret_cast<uint8_t*>(out->data()), v);
-}
-}  // namespace
+// kernel::CallerScope records these kinds' values as its first byte.
+static_assert(static_cast<uint8_t>(ActorKind::kApiKey) == 1 &&
+              static_cast<uint8_t>(ActorKind::kUser) == 2 &&
+              static_cast<uint8_t>(ActorKind::kApp) == 3);
 
 void ActorToProto(const Actor& a, pb::Actor* out) {
   out->set_kind(static_cast<uint32_t>(a.kind));
@@ -25,11 +22,8 @@ bool ActorFromProto(const pb::Actor& in, Actor* out) {
   return true;
 }
 
-// Memory an entry costs besides its key: hash, status, seq, time, queue slot, map node.
-constexpr uint64_t kIdempotencyEntryBytes = 128;
-
 PlatformState::PlatformState(KeyDirectory* keys, uint64_t idempotency_ttl_ns)
-    : keys_dir_(keys), idempotency_ttl_ns_(idempotency_ttl_ns) {}
+    : keys_dir_(keys), idempotency_(idempotency_ttl_ns) {}
 
 template <typename Map>
 static auto FindIn(const Map& m, u128 id) -> const typename Map::mapped_type* {
@@ -70,57 +64,10 @@ std::string PlatformState::AliasKey(TenantId tenant, std::string_view alias) {
   k.append(alias);
   return k;
 }
-std::string CallerScope(const Principal& p) {
-  std::string out(kCallerScopeBytes, '\0');
-  auto* bytes = reinterpret_cast<uint8_t*>(out.data());
-  u128 id = p.key.value;
-  uint8_t kind = static_cast<uint8_t>(ActorKind::kApiKey);
-  if (p.kind != PrincipalKind::kApiKey) {
-    kind = static_cast<uint8_t>(!p.user.zero() ? ActorKind::kUser : ActorKind::kApp);
-    id = !p.user.zero() ? p.user.value : p.client.value;
-  }
-  bytes[0] = kind;
-  StoreLe(bytes + 1, id);
-  StoreLe(bytes + 17, p.consent);
-  return out;
-}
-
-std::string PlatformState::IdempotencyMapKey(TenantId tenant, std::string_view caller,
-                                             std::string_view key) {
-  CB_CHECK(caller.size() == kCallerScopeBytes);
-  std::string k = IdBytes(tenant.value);
-  k.append(caller);
-  k.append(key);
-  return k;
-}
-
-uint64_t PlatformState::idempotency_bytes(TenantId tenant, std::string_view caller) const {
-  AssignIdBytes(&scratch_key_, tenant.value);
-  scratch_key_.append(caller);
-  auto it = idempotency_bytes_by_caller_.find(scratch_key_);
-  return it == idempotency_bytes_by_caller_.end() ? 0 : it->second;
-}
-
-uint64_t PlatformState::idempotency_bytes(TenantId tenant) const {
-  auto it = idempotency_bytes_by_tenant_.find(tenant.value);
-  return it == idempotency_bytes_by_tenant_.end() ? 0 : it->second;
-}
-
 std::optional<AccountId> PlatformState::FindAlias(TenantId tenant, std::string_view alias) const {
   auto it = aliases_.find(AliasKey(tenant, alias));
   if (it == aliases_.end()) return std::nullopt;
   return it->second;
-}
-
-const IdempotencyEntry* PlatformState::FindIdempotency(TenantId tenant, std::string_view caller,
-                                                       std::string_view key) const {
-  CB_CHECK(caller.size() == kCallerScopeBytes);
-  // Built in a kept buffer: every idempotent request looks here on the writer thread.
-  AssignIdBytes(&scratch_key_, tenant.value);
-  scratch_key_.append(caller);
-  scratch_key_.append(key);
-  auto it = idempotency_.find(scratch_key_);
-  return it == idempotency_.end() ? nullptr : &it->second;
 }
 
 void PlatformState::ApplyTenantCreated(const pb::TenantCreated& e) {
@@ -261,71 +208,24 @@ void PlatformState::ApplyAdjustmentDecided(const pb::AdjustmentDecided& e) {
   a.decided = e.decided_ns();
 }
 
-void PlatformState::ExpireIdempotency(TimestampNs now) {
-  if (now > idempotency_ttl_ns_) ExpireCreatedBefore(now - idempotency_ttl_ns_);
-}
-
-void PlatformState::ExpireCreatedBefore(TimestampNs cutoff) {
-  while (!idempotency_order_.empty() && idempotency_order_.front().first < cutoff) {
-    auto it = idempotency_.find(idempotency_order_.front().second);
-    if (it != idempotency_.end() && it->second.created == idempotency_order_.front().first) {
-      const uint64_t cost = kIdempotencyEntryBytes + it->first.size();
-      idempotency_bytes_ -= cost;
-      u128 tenant = 0;
-      CB_CHECK(IdFromBytes(it->first.substr(0, 16), &tenant));
-      auto t = idempotency_bytes_by_tenant_.find(tenant);
-      CB_CHECK(t != idempotency_bytes_by_tenant_.end() && t->second >= cost);
-      if ((t->second -= cost) == 0) idempotency_bytes_by_tenant_.erase(t);
-      if (it->first.compare(16, kCallerScopeBytes, LegacyCallerScope()) == 0) {
-        CB_CHECK(legacy_idempotency_records_ > 0);
-        legacy_idempotency_records_--;
-      }
-      scratch_key_.assign(it->first, 0, 16 + kCallerScopeBytes);
-      auto c = idempotency_bytes_by_caller_.find(scratch_key_);
-      CB_CHECK(c != idempotency_bytes_by_caller_.end() && c->second >= cost);
-      if ((c->second -= cost) == 0) idempotency_bytes_by_caller_.erase(c);
-      idempotency_.erase(it);
-    }
-    idempotency_order_.pop_front();
-  }
-}
-
-bool PlatformState::IdempotencyExpirable(TimestampNs now) const {
-  return !idempotency_order_.empty() &&
-         idempotency_order_.front().first + idempotency_ttl_ns_ < now;
-}
-
 void PlatformState::ApplyIdempotencyExpired(const pb::IdempotencyExpired& e) {
-  ExpireCreatedBefore(e.expire_before_ns());
+  idempotency_.ExpireCreatedBefore(e.expire_before_ns());
 }
 
 void PlatformState::ApplyIdempotencyRecorded(const pb::IdempotencyRecorded& e, uint64_t seq) {
   // Expiry is a function of event time only, so replay expires exactly what execution did.
-  ExpireIdempotency(e.created_ns());
+  idempotency_.ExpireAt(e.created_ns());
   u128 tenant = 0;
   CB_CHECK(IdFromBytes(e.tenant_id(), &tenant));
-  // Records from before issue 12 have no caller: an all-zero scope no principal has.
-  const bool legacy = e.caller().empty();
-  std::string key =
-      IdempotencyMapKey(TenantId(tenant), legacy ? LegacyCallerScope() : e.caller(), e.key());
   IdempotencyEntry entry;
   CB_CHECK(e.request_sha256().size() == entry.request_sha256.size());
   std::memcpy(entry.request_sha256.data(), e.request_sha256().data(), 32);
   entry.http_status = static_cast<uint16_t>(e.http_status());
   entry.seq = seq != 0 ? seq : e.seq();
-  CB_CHECK(entry.seq != 0);
   entry.created = e.created_ns();
-  idempotency_bytes_ += kIdempotencyEntryBytes + key.size();
-  idempotency_bytes_by_tenant_[tenant] += kIdempotencyEntryBytes + key.size();
-  scratch_key_.assign(key, 0, 16 + kCallerScopeBytes);
-  idempotency_bytes_by_caller_[scratch_key_] += kIdempotencyEntryBytes + key.size();
-  // (A snapshot writes the legacy scope as its zero bytes.)
-  if (legacy || key.compare(16, kCallerScopeBytes, LegacyCallerScope()) == 0) {
-    legacy_idempotency_records_++;
-  }
-  idempotency_order_.emplace_back(entry.created, key);
-  auto [it, inserted] = idempotency_.try_emplace(std::move(key), std::move(entry));
-  CB_CHECK(inserted);  // handlers replay an existing key instead of recording it again
+  // Records from before issue 12 have no caller: an all-zero scope no principal has.
+  idempotency_.Record(TenantId(tenant), e.caller().empty() ? LegacyCallerScope() : e.caller(),
+                      e.key(), entry);
 }
 
 namespace {
@@ -464,9 +364,9 @@ Status PlatformState::Apply(const journal::EventView& ev, uint64_t seq) {
       }
       // A snapshot keeps only live entries; replay may meet an entry the TTL already let go
       // of and then its key again. Re-recording it is what execution did.
-      ExpireIdempotency(m.created_ns());
-      const std::string caller = m.caller().empty() ? LegacyCallerScope() : m.caller();
-      if (idempotency_.contains(IdempotencyMapKey(TenantId(other), caller, m.key()))) {
+      idempotency_.ExpireAt(m.created_ns());
+      const std::string& caller = m.caller().empty() ? LegacyCallerScope() : m.caller();
+      if (idempotency_.Find(TenantId(other), caller, m.key()) != nullptr) {
         return bad("idempotency key recorded twice");
       }
       ApplyIdempotencyRecorded(m, seq);
@@ -488,12 +388,7 @@ void PlatformState::Clear() {
   descriptions_.clear();
   adjustments_.clear();
   settlement_.clear();
-  idempotency_.clear();
-  idempotency_order_.clear();
-  idempotency_bytes_ = 0;
-  idempotency_bytes_by_tenant_.clear();
-  idempotency_bytes_by_caller_.clear();
-  legacy_idempotency_records_ = 0;
+  idempotency_.Clear();
   keys_dir_->Clear();
 }
 

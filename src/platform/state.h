@@ -46,16 +46,19 @@ class PlatformState {
   // The tenant's settlement account of a ledger (tenant and currency), if one is open.
   std::optional<AccountId> SettlementAccount(ledger::LedgerCode ledger) const;
   // `caller` is CallerScope() of the principal: keys are the caller's own, never shared.
+  // The Idempotency-Key records (kernel/idempotency_store.h), applied from the platform's
+  // IdempotencyRecorded / IdempotencyExpired events.
   const IdempotencyEntry* FindIdempotency(TenantId tenant, std::string_view caller,
-                                          std::string_view key) const;
-  uint64_t idempotency_bytes() const { return idempotency_bytes_; }
-  uint64_t idempotency_bytes(TenantId tenant) const;
-  uint64_t idempotency_bytes(TenantId tenant, std::string_view caller) const;
-  // Some record from before caller scoping is still held (a second look-up is worth it).
-  bool has_legacy_idempotency() const {
-    return idempotency_bytes_by_caller_.size() > 0 && legacy_idempotency_records_ > 0;
+                                          std::string_view key) const {
+    return idempotency_.Find(tenant, caller, key);
   }
-  size_t idempotency_count() const { return idempotency_.size(); }
+  uint64_t idempotency_bytes() const { return idempotency_.bytes(); }
+  uint64_t idempotency_bytes(TenantId tenant) const { return idempotency_.bytes(tenant); }
+  uint64_t idempotency_bytes(TenantId tenant, std::string_view caller) const {
+    return idempotency_.bytes(tenant, caller);
+  }
+  bool has_legacy_idempotency() const { return idempotency_.has_legacy(); }
+  size_t idempotency_count() const { return idempotency_.count(); }
 
   // --- events (the only mutators); each validates what replay could get wrong ------------
   // `seq` is the event's journal sequence (0 when rebuilding from a snapshot).
@@ -73,8 +76,8 @@ class PlatformState {
   void ApplyIdempotencyRecorded(const pb::IdempotencyRecorded& e, uint64_t seq);
   void ApplyIdempotencyExpired(const pb::IdempotencyExpired& e);
   // Some entry is past the TTL at `now` (an IdempotencyExpired event would free it).
-  bool IdempotencyExpirable(TimestampNs now) const;
-  uint64_t idempotency_ttl_ns() const { return idempotency_ttl_ns_; }
+  bool IdempotencyExpirable(TimestampNs now) const { return idempotency_.Expirable(now); }
+  uint64_t idempotency_ttl_ns() const { return idempotency_.ttl_ns(); }
 
   // Ids of accounts whose metadata an event opens or changes from now on are appended to
   // `out` (not owned; null, the default and during recovery, records nothing): the durable
@@ -88,14 +91,8 @@ class PlatformState {
 
  private:
   static std::string AliasKey(TenantId tenant, std::string_view alias);
-  // tenant (16 bytes) | caller scope (kCallerScopeBytes) | key
-  static std::string IdempotencyMapKey(TenantId tenant, std::string_view caller,
-                                       std::string_view key);
-  void ExpireIdempotency(TimestampNs now);  // what the TTL lets go of at `now`
-  void ExpireCreatedBefore(TimestampNs cutoff);
 
   KeyDirectory* keys_dir_;
-  uint64_t idempotency_ttl_ns_;
   std::unordered_map<u128, Tenant, U128Hash> tenants_;
   std::vector<TenantId> tenant_order_;
   std::unordered_map<u128, TenantLists, U128Hash> lists_;
@@ -107,16 +104,8 @@ class PlatformState {
   std::unordered_map<u128, std::string, U128Hash> descriptions_;
   std::unordered_map<u128, Adjustment, U128Hash> adjustments_;
   std::unordered_map<ledger::LedgerCode, AccountId> settlement_;  // ledger -> its settlement
-  std::unordered_map<std::string, IdempotencyEntry> idempotency_;
-  std::deque<std::pair<TimestampNs, std::string>> idempotency_order_;  // oldest first
-  uint64_t idempotency_bytes_ = 0;
-  std::unordered_map<u128, uint64_t, U128Hash> idempotency_bytes_by_tenant_;
-  // By tenant (16 bytes) + caller scope: the first bytes of an idempotency map key.
-  std::unordered_map<std::string, uint64_t> idempotency_bytes_by_caller_;
-  uint64_t legacy_idempotency_records_ = 0;  // with LegacyCallerScope()
+  kernel::IdempotencyStore idempotency_;
   std::vector<AccountId>* accounts_touched_ = nullptr;
-  // Look-up keys are built here, not in a fresh string each time: writer thread only.
-  mutable std::string scratch_key_;
 };
 
 // The customer an event creates (shared by the state and the event feed).
@@ -125,15 +114,9 @@ Customer CustomerFromEvent(const pb::CustomerCreated& e);
 using kernel::IdBytes;
 using kernel::IdFromBytes;
 
-// Whose Idempotency-Key a record is: kind (1) | API key, user or app id (16) | consent (16).
-// A user's delegated token and the same user's own token are different callers.
-constexpr size_t kCallerScopeBytes = 33;
-std::string CallerScope(const Principal& p);
-// The scope of records written before issue 12 (no caller recorded): all zero bytes.
-inline const std::string& LegacyCallerScope() {
-  static const std::string kZero(kCallerScopeBytes, '\0');
-  return kZero;
-}
+using kernel::CallerScope;
+using kernel::kCallerScopeBytes;
+using kernel::LegacyCallerScope;
 
 void ActorToProto(const Actor& a, pb::Actor* out);
 bool ActorFromProto(const pb::Actor& in, Actor* out);  // false on an unknown kind or bad id

@@ -110,19 +110,18 @@ std::string PlatformState::EncodeSnapshot() const {
     m.set_description(*text);
     AppendSnapshotEvent(&out, EventType::kTransferAnnotated, m);
   }
-  for (const auto& [created, map_key] : idempotency_order_) {
-    auto it = idempotency_.find(map_key);
-    if (it == idempotency_.end() || it->second.created != created) continue;
+  idempotency_.ForEachLive([&out](std::string_view tenant, std::string_view caller,
+                                  std::string_view key, const IdempotencyEntry& e) {
     pb::IdempotencyRecorded m;
-    m.set_tenant_id(map_key.substr(0, 16));
-    m.set_caller(map_key.substr(16, kCallerScopeBytes));
-    m.set_key(map_key.substr(16 + kCallerScopeBytes));
-    m.set_request_sha256(it->second.request_sha256.data(), 32);
-    m.set_http_status(it->second.http_status);
-    m.set_seq(it->second.seq);  // the body stays in the journal
-    m.set_created_ns(created);
+    m.set_tenant_id(std::string(tenant));
+    m.set_caller(std::string(caller));
+    m.set_key(std::string(key));
+    m.set_request_sha256(e.request_sha256.data(), 32);
+    m.set_http_status(e.http_status);
+    m.set_seq(e.seq);  // the body stays in the journal
+    m.set_created_ns(e.created);
     AppendSnapshotEvent(&out, EventType::kIdempotencyRecorded, m);
-  }
+  });
   return out;
 }
 

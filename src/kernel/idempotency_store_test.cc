@@ -1,0 +1,116 @@
+#include "kernel/idempotency_store.h"
+
+#include <gtest/gtest.h>
+
+#include <string>
+#include <vector>
+
+namespace cb::kernel {
+namespace {
+
+constexpr uint64_t kTtlNs = 1000;
+
+IdempotencyEntry Entry(uint64_t seq, TimestampNs created, uint16_t status = 201) {
+  IdempotencyEntry e;
+  e.request_sha256[0] = static_cast<uint8_t>(seq);
+  e.http_status = status;
+  e.seq = seq;
+  e.created = created;
+  return e;
+}
+
+Principal Key(u128 id) {
+  Principal p;
+  p.tenant = TenantId(7);
+  p.kind = PrincipalKind::kApiKey;
+  p.key = ApiKeyId(id);
+  return p;
+}
+
+TEST(IdempotencyStoreTest, KeysAreTheCallersOwn) {
+  IdempotencyStore s(kTtlNs);
+  const Principal a = Key(1), b = Key(2);
+  s.Record(a.tenant, CallerScope(a), "k", Entry(10, 100));
+  ASSERT_NE(s.Find(a.tenant, CallerScope(a), "k"), nullptr);
+  EXPECT_EQ(s.Find(a.tenant, CallerScope(a), "k")->seq, 10u);
+  EXPECT_EQ(s.Find(b.tenant, CallerScope(b), "k"), nullptr);  // another key of the tenant
+  EXPECT_EQ(s.Find(TenantId(8), CallerScope(a), "k"), nullptr);
+  EXPECT_FALSE(s.has_legacy());
+}
+
+TEST(IdempotencyStoreTest, DelegatedAndOwnTokensOfOneUserAreDifferentCallers) {
+  Principal own;
+  own.kind = PrincipalKind::kAccessToken;
+  own.user = UserId(5);
+  own.client = AppId(6);
+  Principal delegated = own;
+  delegated.consent = ConsentId(9);
+  EXPECT_NE(CallerScope(own), CallerScope(delegated));
+  Principal app = own;
+  app.user = UserId();
+  EXPECT_NE(CallerScope(own), CallerScope(app));
+  EXPECT_EQ(CallerScope(own).size(), kCallerScopeBytes);
+}
+
+TEST(IdempotencyStoreTest, BytesAreCountedPerCallerTenantAndInAllAndFreedByExpiry) {
+  IdempotencyStore s(kTtlNs);
+  const Principal a = Key(1), b = Key(2);
+  s.Record(a.tenant, CallerScope(a), "k1", Entry(1, 100));
+  s.Record(a.tenant, CallerScope(a), "k2", Entry(2, 200));
+  s.Record(b.tenant, CallerScope(b), "k1", Entry(3, 300));
+  EXPECT_EQ(s.count(), 3u);
+  EXPECT_EQ(s.bytes(a.tenant), s.bytes());
+  EXPECT_EQ(s.bytes(a.tenant, CallerScope(a)) + s.bytes(b.tenant, CallerScope(b)), s.bytes());
+  EXPECT_GT(s.bytes(a.tenant, CallerScope(a)), s.bytes(b.tenant, CallerScope(b)));
+  EXPECT_FALSE(s.Expirable(100 + kTtlNs));
+  EXPECT_TRUE(s.Expirable(101 + kTtlNs));
+  s.ExpireAt(250 + kTtlNs);  // lets k1 and k2 of `a` go
+  EXPECT_EQ(s.count(), 1u);
+  EXPECT_EQ(s.bytes(a.tenant, CallerScope(a)), 0u);
+  EXPECT_EQ(s.Find(a.tenant, CallerScope(a), "k1"), nullptr);
+  EXPECT_NE(s.Find(b.tenant, CallerScope(b), "k1"), nullptr);
+  s.ExpireCreatedBefore(301);
+  EXPECT_EQ(s.count(), 0u);
+  EXPECT_EQ(s.bytes(), 0u);
+  EXPECT_EQ(s.bytes(a.tenant), 0u);
+}
+
+TEST(IdempotencyStoreTest, AKeyRecordedAgainAfterExpiryKeepsItsNewEntry) {
+  IdempotencyStore s(kTtlNs);
+  const Principal a = Key(1);
+  s.Record(a.tenant, CallerScope(a), "k", Entry(1, 100));
+  s.ExpireAt(101 + kTtlNs);
+  s.Record(a.tenant, CallerScope(a), "k", Entry(2, 101 + kTtlNs));
+  s.ExpireCreatedBefore(200);  // the old queue slot is gone already; the new entry stays
+  ASSERT_NE(s.Find(a.tenant, CallerScope(a), "k"), nullptr);
+  EXPECT_EQ(s.Find(a.tenant, CallerScope(a), "k")->seq, 2u);
+}
+
+TEST(IdempotencyStoreTest, LegacyRecordsAreCountedAndSnapshotsListTheLiveOnesOldestFirst) {
+  IdempotencyStore s(kTtlNs);
+  const Principal a = Key(1);
+  s.Record(a.tenant, LegacyCallerScope(), "old", Entry(1, 100));
+  s.Record(a.tenant, CallerScope(a), "new", Entry(2, 200));
+  EXPECT_TRUE(s.has_legacy());
+  std::vector<std::string> keys;
+  s.ForEachLive([&](std::string_view tenant, std::string_view caller, std::string_view key,
+                    const IdempotencyEntry& e) {
+    EXPECT_EQ(tenant, IdBytes(a.tenant.value));
+    EXPECT_EQ(caller.size(), kCallerScopeBytes);
+    EXPECT_NE(e.seq, 0u);
+    keys.emplace_back(key);
+  });
+  EXPECT_EQ(keys, (std::vector<std::string>{"old", "new"}));
+  s.ExpireCreatedBefore(150);
+  EXPECT_FALSE(s.has_legacy());
+}
+
+TEST(IdempotencyStoreDeathTest, RecordingAHeldKeyAgainIsABrokenInvariant) {
+  IdempotencyStore s(kTtlNs);
+  const Principal a = Key(1);
+  s.Record(a.tenant, CallerScope(a), "k", Entry(1, 100));
+  EXPECT_DEATH(s.Record(a.tenant, CallerScope(a), "k", Entry(2, 100)), "");
+}
+
+}  // namespace
+}  // namespace cb::kernel
