@@ -80,6 +80,17 @@ void ServiceSet::ExecuteKernelOp(const ServiceOp& op, ServiceContext& ctx, Reply
     reply->http_status = 200;
     return;
   }
+  if (const auto* del = dynamic_cast<const CursorDeleteOp*>(&op)) {
+    const std::optional<uint64_t> was = cursors_.Get(del->name);
+    if (!was) {
+      reply->status = Status::NotFound("no subscriber cursor of that name");
+      return;
+    }
+    cursors_.Delete(del->name, ctx.out);
+    reply->service_result = *was;
+    reply->http_status = 200;
+    return;
+  }
   const auto* commit = dynamic_cast<const SubscriberCommitOp*>(&op);
   CB_CHECK(commit != nullptr);
   SubscriberCommitResult result;
@@ -146,7 +157,8 @@ void ServiceSet::RunDue(ServiceContext& ctx) {
 Status ServiceSet::ApplyEvent(const journal::EventView& event, uint64_t seq,
                               TimestampNs record_timestamp) {
   if (event.type >= kKernelEventTypeFirst && event.type < kServiceEventTypeFirst) {
-    if (event.type == static_cast<uint16_t>(KernelEventType::kCursorAdvanced)) {
+    if (event.type == static_cast<uint16_t>(KernelEventType::kCursorAdvanced) ||
+        event.type == static_cast<uint16_t>(KernelEventType::kCursorDeleted)) {
       return cursors_.Apply(event);
     }
     if (event.type >= static_cast<uint16_t>(KernelEventType::kTimerScheduled) &&

@@ -26,18 +26,33 @@ std::optional<uint64_t> CursorTable::Get(std::string_view name) const {
   return it->second;
 }
 
-void CursorTable::Advance(std::string_view name, uint64_t seq_next, journal::RecordBuilder* out) {
-  CB_CHECK(!name.empty() && name.size() <= kNameBytesMax);
-  CB_CHECK(seq_next != 0);
+namespace {
+// u16 name_bytes | u16 0 | u32 0 | u64 seq | name: CursorAdvanced and CursorDeleted.
+void EmitCursorEvent(KernelEventType type, std::string_view name, uint64_t seq,
+                     journal::RecordBuilder* out) {
   std::string b;
   PutLe<uint16_t>(&b, static_cast<uint16_t>(name.size()));
   PutLe<uint16_t>(&b, 0);
   PutLe<uint32_t>(&b, 0);
-  PutLe<uint64_t>(&b, seq_next);
+  PutLe<uint64_t>(&b, seq);
   b.append(name);
-  uint8_t* dst = out->AddEvent(static_cast<uint16_t>(KernelEventType::kCursorAdvanced),
-                               kKernelEventVersion, static_cast<uint32_t>(b.size()));
+  uint8_t* dst = out->AddEvent(static_cast<uint16_t>(type), kKernelEventVersion,
+                               static_cast<uint32_t>(b.size()));
   std::memcpy(dst, b.data(), b.size());
+}
+}  // namespace
+
+void CursorTable::Delete(std::string_view name, journal::RecordBuilder* out) {
+  auto it = cursors_.find(name);
+  CB_CHECK(it != cursors_.end());
+  EmitCursorEvent(KernelEventType::kCursorDeleted, name, it->second, out);
+  cursors_.erase(it);
+}
+
+void CursorTable::Advance(std::string_view name, uint64_t seq_next, journal::RecordBuilder* out) {
+  CB_CHECK(!name.empty() && name.size() <= kNameBytesMax);
+  CB_CHECK(seq_next != 0);
+  EmitCursorEvent(KernelEventType::kCursorAdvanced, name, seq_next, out);
   auto it = cursors_.find(name);
   if (it == cursors_.end()) {
     cursors_.emplace(std::string(name), seq_next);
@@ -56,7 +71,16 @@ Status CursorTable::Apply(const journal::EventView& event) {
   const std::string_view name = r.Bytes(name_bytes);
   if (!r.ok() || !reserved_zero || !r.rest().empty() || name.empty() ||
       name.size() > kNameBytesMax || seq_next == 0) {
-    return Status::DataLoss("undecodable CursorAdvanced");
+    return Status::DataLoss("undecodable cursor event");
+  }
+  if (event.type == static_cast<uint16_t>(KernelEventType::kCursorDeleted)) {
+    auto it = cursors_.find(name);
+    // Execution deletes only a cursor it has, at the position it records.
+    if (it == cursors_.end() || it->second != seq_next) {
+      return Status::DataLoss("CursorDeleted of a cursor not held there");
+    }
+    cursors_.erase(it);
+    return Status::Ok();
   }
   cursors_[std::string(name)] = seq_next;
   return Status::Ok();

@@ -39,6 +39,9 @@ class CursorTable {
   std::optional<uint64_t> Get(std::string_view name) const;
   // Emits CursorAdvanced (u16 name_bytes | u16 0 | u32 0 | u64 seq_next | name) and applies it.
   void Advance(std::string_view name, uint64_t seq_next, journal::RecordBuilder* out);
+  // Emits CursorDeleted (the same layout; seq_next = where the cursor was) and applies it.
+  // The cursor must exist.
+  void Delete(std::string_view name, journal::RecordBuilder* out);
   Status Apply(const journal::EventView& event);
   void Clear() { cursors_.clear(); }
   // u32 count | count × (u16 name_bytes | u64 seq_next | name), in name order.
@@ -55,6 +58,14 @@ constexpr uint32_t kKernelServiceId = 0xFFFF'FFFFu;
 
 // Reads a subscriber's durable cursor. Reply: service_result = uint64_t (0: none yet).
 struct CursorReadOp final : ServiceOp {
+  std::string name;
+  uint32_t service_id() const override { return kKernelServiceId; }
+};
+
+// Forgets a subscriber's cursor (a subscriber retired for good, or one to start again from
+// the journal's start): journaled, so replay forgets it too; its slot of kCursorsMax is free.
+// Reply: service_result = uint64_t, where the cursor was; NotFound if there was none.
+struct CursorDeleteOp final : ServiceOp {
   std::string name;
   uint32_t service_id() const override { return kKernelServiceId; }
 };

@@ -238,6 +238,45 @@ TEST_F(SubscribersTest, ACommitWhoseCursorMovedRunsNothing) {
   EXPECT_EQ(node.WaitNotes(2), (std::vector<uint64_t>{111, 222}));
 }
 
+TEST_F(SubscribersTest, ADeletedCursorIsGoneAfterRecoveryAndItsNameStartsAgain) {
+  auto read = [](Node& node, const std::string& name) {
+    auto op = std::make_shared<CursorReadOp>();
+    op->name = name;
+    return std::any_cast<uint64_t>(node.Submit(op).service_result);
+  };
+  auto del = [](Node& node, const std::string& name) {
+    auto op = std::make_shared<CursorDeleteOp>();
+    op->name = name;
+    return node.Submit(op);
+  };
+  {
+    Node node(disk_.get(), Dir());
+    node.FireTimers("t", 4);
+    node.WaitFired(4);
+    for (const char* name : {"keep", "retire"}) {
+      auto op = std::make_shared<SubscriberCommitOp>();
+      op->name = name;
+      op->to = 3;
+      ASSERT_TRUE(node.Submit(op).status.ok());
+    }
+    Reply r = del(node, "retire");
+    ASSERT_TRUE(r.status.ok()) << r.status.ToString();
+    EXPECT_EQ(std::any_cast<uint64_t>(r.service_result), 3u);  // where it was
+    EXPECT_EQ(read(node, "retire"), 0u);
+    EXPECT_EQ(del(node, "retire").status.code(), StatusCode::kNotFound);  // changes nothing
+    EXPECT_EQ(del(node, "never").status.code(), StatusCode::kNotFound);
+  }
+  Node again(disk_.get(), Dir());  // replay forgets it too
+  EXPECT_EQ(read(again, "retire"), 0u);
+  EXPECT_EQ(read(again, "keep"), 3u);
+  auto restart = std::make_shared<SubscriberCommitOp>();  // the name starts from none
+  restart->name = "retire";
+  restart->from = 0;
+  restart->to = 2;
+  EXPECT_TRUE(again.Submit(restart).status.ok());
+  EXPECT_EQ(read(again, "retire"), 2u);
+}
+
 TEST_F(SubscribersTest, ACommitOfOpsForNoServiceOrPastTheJournalEndIsRefusedWhole) {
   Node node(disk_.get(), Dir());
   struct Stray final : ServiceOp {

@@ -29,6 +29,7 @@ enum class KernelEventType : uint16_t {
   kTimerCancelled = 129,
   kTimerFired = 130,
   kCursorAdvanced = 131,  // subscribers.h
+  kCursorDeleted = 132,   // subscribers.h
 };
 constexpr uint16_t kKernelEventVersion = 1;
 
