@@ -340,6 +340,75 @@ void OAuthHandler::Impl::LoginPage(const http::Request& req, Finish finish) {
   finish(std::move(res));
 }
 
+namespace {
+// One sign-in between the password check and the writer's answer.
+struct LoginAttempt {
+  LoginPageView view;     // shown again, with the error, when the sign-in fails
+  identity::UserId user;  // zero for a username that names no user
+  Hash256 username_sha256{};
+  AuthRequest request;
+  std::string device;  // the cb_device cookie's value, new when the browser had none usable
+  bool new_device_cookie = false;
+  std::shared_ptr<Finish> finish;
+};
+
+// The writer's verdict on a sign-in, as the browser sees it: on to TOTP or consent with a
+// session cookie, or the login page again with the reason.
+http::Response LoginAnswer(const OAuthHandler::Impl& m, LoginAttempt& a,
+                           const identity::OAuthResult* res, const std::string& secret,
+                           identity::SessionId session_id) {
+  if (res == nullptr) {
+    return OAuthHandler::Impl::Html(503, RenderErrorPage("Unavailable", "Try again."));
+  }
+  if (res->locked) {
+    a.view.error = kLockedMessage;
+    return Locked(RenderLoginPage(a.view), res->locked_until);
+  }
+  if (!res->error.empty()) {
+    a.view.error =
+        res->error == "access_denied" ? "Wrong username or password." : res->error_description;
+    return OAuthHandler::Impl::Html(401, RenderLoginPage(a.view));
+  }
+  const AuthRequest& r = a.request;
+  const std::string next =
+      std::string(r.acr_min == kernel::AuthLevel::kMfa ? "/oauth2/mfa" : "/oauth2/consent") +
+      "?request=" + RequestIdText(r.id);
+  http::Response ok_res = OAuthHandler::Impl::SeeOther(next);
+  ok_res.headers.push_back(
+      {"Set-Cookie",
+       m.Cookie("cb_session",
+                kernel::FormatId(identity::prefix::kSession, session_id.value) + "." + secret,
+                m.options.session_ttl_s)});
+  if (a.new_device_cookie) {
+    ok_res.headers.push_back({"Set-Cookie", m.Cookie("cb_device", a.device, kDeviceCookieAgeS)});
+  }
+  return ok_res;
+}
+
+// After the password check: the login for the writer to decide (lockout, session, device),
+// answered through a.finish. Unknown users take this same round trip.
+void SubmitLogin(OAuthHandler::Impl* m, LoginAttempt a, bool password_ok) {
+  const std::string secret = RandomToken();
+  auto op = std::make_shared<identity::IdentityOp>();
+  op->caller.tenant = a.request.tenant;
+  identity::LoginOp login;
+  login.request = a.request.id;
+  login.user = a.user;
+  login.username_sha256 = a.username_sha256;
+  login.password_ok = password_ok && !a.user.zero();
+  login.session_id = identity::SessionId(kernel::RandomU128());
+  login.session_secret_sha256 = Sha256Of(secret.data(), secret.size());
+  login.device_sha256 = Sha256Of(a.device.data(), a.device.size());
+  login.session_ttl_ns = m->options.session_ttl_s * kNsPerSecond;
+  const identity::SessionId session_id = login.session_id;
+  op->body = std::move(login);
+  m->Submit(
+      std::move(op), [m, a = std::move(a), secret, session_id](runtime::Reply&& reply) mutable {
+        (*a.finish)(LoginAnswer(*m, a, OAuthHandler::Impl::ResultOf(reply), secret, session_id));
+      });
+}
+}  // namespace
+
 void OAuthHandler::Impl::LoginSubmit(const http::Request& req, Finish finish) {
   const TimestampNs now = WallNowNs();
   http::Response failure;
@@ -375,61 +444,18 @@ void OAuthHandler::Impl::LoginSubmit(const http::Request& req, Finish finish) {
     return finish(Locked(RenderLoginPage(view), lockout.locked_until_ns));
   }
   const std::string stored = user ? user->password_hash : dummy_hash;
-  const identity::UserId user_id = user ? user->id : identity::UserId();
-  std::string device = CookieValue(req, "cb_device");
-  const bool new_device_cookie = device.size() < 16 || device.size() > 64;
-  if (new_device_cookie) device = RandomToken();
-  auto shared_finish = std::make_shared<Finish>(std::move(finish));
+  LoginAttempt attempt{.view = std::move(view),
+                       .user = user ? user->id : identity::UserId(),
+                       .username_sha256 = username_sha256,
+                       .request = *r,
+                       .device = CookieValue(req, "cb_device"),
+                       .new_device_cookie = false,
+                       .finish = std::make_shared<Finish>(std::move(finish))};
+  attempt.new_device_cookie = attempt.device.size() < 16 || attempt.device.size() > 64;
+  if (attempt.new_device_cookie) attempt.device = RandomToken();
+  const std::shared_ptr<Finish> shared_finish = attempt.finish;
   const bool accepted = deps.passwords->SubmitVerify(
-      stored, std::move(password),
-      [this, view, user_id, username_sha256, r = *r, device, new_device_cookie,
-       shared_finish](bool ok) mutable {
-        const std::string secret = RandomToken();
-        auto op = std::make_shared<identity::IdentityOp>();
-        op->caller.tenant = r.tenant;
-        identity::LoginOp login;
-        login.request = r.id;
-        login.user = user_id;
-        login.username_sha256 = username_sha256;
-        login.password_ok = ok && !user_id.zero();
-        login.session_id = identity::SessionId(kernel::RandomU128());
-        login.session_secret_sha256 = Sha256Of(secret.data(), secret.size());
-        login.device_sha256 = Sha256Of(device.data(), device.size());
-        login.session_ttl_ns = options.session_ttl_s * kNsPerSecond;
-        const identity::SessionId session_id = login.session_id;
-        op->body = std::move(login);
-        Submit(std::move(op), [this, view, r, secret, session_id, device, new_device_cookie,
-                               shared_finish](runtime::Reply&& reply) mutable {
-          const identity::OAuthResult* res = ResultOf(reply);
-          if (res == nullptr) {
-            return (*shared_finish)(Html(503, RenderErrorPage("Unavailable", "Try again.")));
-          }
-          if (res->locked) {
-            view.error = kLockedMessage;
-            return (*shared_finish)(Locked(RenderLoginPage(view), res->locked_until));
-          }
-          if (!res->error.empty()) {
-            view.error = res->error == "access_denied" ? "Wrong username or password."
-                                                       : res->error_description;
-            return (*shared_finish)(Html(401, RenderLoginPage(view)));
-          }
-          const std::string next =
-              std::string(r.acr_min == kernel::AuthLevel::kMfa ? "/oauth2/mfa"
-                                                               : "/oauth2/consent") +
-              "?request=" + RequestIdText(r.id);
-          http::Response ok_res = SeeOther(next);
-          ok_res.headers.push_back(
-              {"Set-Cookie",
-               Cookie("cb_session",
-                      kernel::FormatId(identity::prefix::kSession, session_id.value) + "." + secret,
-                      options.session_ttl_s)});
-          if (new_device_cookie) {
-            ok_res.headers.push_back(
-                {"Set-Cookie", Cookie("cb_device", device, kDeviceCookieAgeS)});
-          }
-          (*shared_finish)(std::move(ok_res));
-        });
-      });
+      stored, std::move(password), [this, attempt](bool ok) { SubmitLogin(this, attempt, ok); });
   if (!accepted) {
     (*shared_finish)(Html(503, RenderErrorPage("Busy", "Too many sign-ins at once; try again.")));
   }

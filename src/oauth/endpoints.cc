@@ -152,6 +152,86 @@ void OAuthHandler::Impl::UserInfo(const http::Request& req, Finish finish) {
   });
 }
 
+namespace {
+// An RFC 7591 §3.2.2 error: {"error","error_description"} with status 400.
+struct MetadataError {
+  std::string error;
+  std::string description;
+};
+
+// One client metadata field (RFC 7591 §2) into *spec. Unknown fields are ignored.
+std::optional<MetadataError> ReadMetadataField(std::string_view k, const json::value& value,
+                                               identity::AppSpec* spec) {
+  auto metadata_error = [](std::string_view error, std::string_view description) {
+    return std::optional<MetadataError>(
+        MetadataError{std::string(error), std::string(description)});
+  };
+  if (k == "client_name") {
+    if (!value.is_string()) return metadata_error("invalid_client_metadata", "client_name");
+    spec->name = std::string(value.get_string());
+  } else if (k == "redirect_uris") {
+    if (!value.is_array()) return metadata_error("invalid_redirect_uri", "redirect_uris");
+    for (const json::value& u : value.get_array()) {
+      if (!u.is_string()) return metadata_error("invalid_redirect_uri", "redirect_uris");
+      spec->redirect_uris.emplace_back(u.get_string());
+    }
+  } else if (k == "grant_types") {
+    if (!value.is_array()) return metadata_error("invalid_client_metadata", "grant_types");
+    spec->grant_types = 0;
+    for (const json::value& g : value.get_array()) {
+      uint32_t bit = 0;
+      if (!g.is_string() || !identity::ParseGrantType(std::string(g.get_string()), &bit)) {
+        return metadata_error("invalid_client_metadata", "Unsupported grant type.");
+      }
+      spec->grant_types |= bit;
+    }
+  } else if (k == "token_endpoint_auth_method") {
+    if (!value.is_string() ||
+        !identity::ParseClientAuthMethod(std::string(value.get_string()), &spec->auth_method)) {
+      return metadata_error("invalid_client_metadata", "Unsupported token_endpoint_auth_method.");
+    }
+  } else if (k == "scope") {
+    if (!value.is_string() ||
+        !kernel::ParseScopes(std::string(value.get_string()), &spec->scopes)) {
+      return metadata_error("invalid_client_metadata", "Unknown scope.");
+    }
+  } else if (k == "jwks") {
+    if (!value.is_object()) return metadata_error("invalid_client_metadata", "jwks");
+    spec->jwks = json::serialize(value);
+  } else if (k == "response_types") {
+    if (!value.is_array() || value.get_array().size() != 1 || value.get_array()[0] != "code") {
+      return metadata_error("invalid_client_metadata", "response_types must be [\"code\"].");
+    }
+  } else {
+    // RFC 7591 §2: unknown metadata is ignored.
+  }
+  return std::nullopt;
+}
+
+// The registration request's metadata as an app: defaults (code flow, read scopes), each
+// field in the order sent, then the same validation as /v1/apps. On failure, the error.
+std::optional<MetadataError> ReadClientMetadata(const json::object& o, identity::AppSpec* spec) {
+  auto metadata_error = [](std::string_view error, std::string_view description) {
+    return std::optional<MetadataError>(
+        MetadataError{std::string(error), std::string(description)});
+  };
+  spec->grant_types = identity::kGrantAuthorizationCode;
+  spec->scopes =
+      kernel::kScopeAccountsRead | kernel::kScopeBalancesRead | kernel::kScopeTransactionsRead;
+  for (const auto& [key, value] : o) {
+    auto bad = ReadMetadataField(std::string_view(key.data(), key.size()), value, spec);
+    if (bad) return bad;
+  }
+  if (spec->name.empty()) spec->name = "dynamically registered client";
+  std::string param, message;
+  if (!identity::ValidateAppSpec(spec, &param, &message)) {
+    return metadata_error(
+        param == "redirect_uris" ? "invalid_redirect_uri" : "invalid_client_metadata", message);
+  }
+  return std::nullopt;
+}
+}  // namespace
+
 void OAuthHandler::Impl::Register(const http::Request& req, Finish finish) {
   auto metadata_error = [&finish](std::string_view error, std::string_view description) {
     finish(OAuthError(400, error, description));
@@ -169,58 +249,9 @@ void OAuthHandler::Impl::Register(const http::Request& req, Finish finish) {
   json::error_code ec;
   json::value v = json::parse(req.body, ec);
   if (ec || !v.is_object()) return metadata_error("invalid_client_metadata", "Send a JSON object.");
-  const json::object& o = v.get_object();
   identity::AppSpec spec;
-  spec.grant_types = identity::kGrantAuthorizationCode;
-  spec.scopes =
-      kernel::kScopeAccountsRead | kernel::kScopeBalancesRead | kernel::kScopeTransactionsRead;
-  for (const auto& [key, value] : o) {
-    const std::string_view k(key.data(), key.size());
-    if (k == "client_name") {
-      if (!value.is_string()) return metadata_error("invalid_client_metadata", "client_name");
-      spec.name = std::string(value.get_string());
-    } else if (k == "redirect_uris") {
-      if (!value.is_array()) return metadata_error("invalid_redirect_uri", "redirect_uris");
-      for (const json::value& u : value.get_array()) {
-        if (!u.is_string()) return metadata_error("invalid_redirect_uri", "redirect_uris");
-        spec.redirect_uris.emplace_back(u.get_string());
-      }
-    } else if (k == "grant_types") {
-      if (!value.is_array()) return metadata_error("invalid_client_metadata", "grant_types");
-      spec.grant_types = 0;
-      for (const json::value& g : value.get_array()) {
-        uint32_t bit = 0;
-        if (!g.is_string() || !identity::ParseGrantType(std::string(g.get_string()), &bit)) {
-          return metadata_error("invalid_client_metadata", "Unsupported grant type.");
-        }
-        spec.grant_types |= bit;
-      }
-    } else if (k == "token_endpoint_auth_method") {
-      if (!value.is_string() ||
-          !identity::ParseClientAuthMethod(std::string(value.get_string()), &spec.auth_method)) {
-        return metadata_error("invalid_client_metadata", "Unsupported token_endpoint_auth_method.");
-      }
-    } else if (k == "scope") {
-      if (!value.is_string() ||
-          !kernel::ParseScopes(std::string(value.get_string()), &spec.scopes)) {
-        return metadata_error("invalid_client_metadata", "Unknown scope.");
-      }
-    } else if (k == "jwks") {
-      if (!value.is_object()) return metadata_error("invalid_client_metadata", "jwks");
-      spec.jwks = json::serialize(value);
-    } else if (k == "response_types") {
-      if (!value.is_array() || value.get_array().size() != 1 || value.get_array()[0] != "code") {
-        return metadata_error("invalid_client_metadata", "response_types must be [\"code\"].");
-      }
-    } else {
-      // RFC 7591 §2: unknown metadata is ignored.
-    }
-  }
-  if (spec.name.empty()) spec.name = "dynamically registered client";
-  std::string param, message;
-  if (!identity::ValidateAppSpec(&spec, &param, &message)) {
-    return metadata_error(
-        param == "redirect_uris" ? "invalid_redirect_uri" : "invalid_client_metadata", message);
+  if (auto bad = ReadClientMetadata(v.get_object(), &spec)) {
+    return metadata_error(bad->error, bad->description);
   }
   identity::CreateAppOp create;
   create.id = identity::AppId(kernel::RandomU128());
