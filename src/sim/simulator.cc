@@ -18,6 +18,7 @@
 #include "runtime/service_set.h"
 #include "runtime/shard.h"
 #include "runtime/subscribers.h"
+#include "sim/module_subscribers.h"
 #include "sim/platform_workload.h"
 #include "sim/sim_services.h"
 
@@ -55,6 +56,8 @@ class Simulation {
     // timers, and a subscriber whose results (a note of every firing's seq) commit with its
     // cursor.
     shard_options_.service = &live_.set();
+    module_subs_ = std::make_unique<ModuleSubscribers>(&live_.stack, &disk_,
+                                                       JournalDir(shard_options_.data_dir));
     now_ = kStartNs;
   }
 
@@ -82,7 +85,9 @@ class Simulation {
                      " subscriber_notes=" + std::to_string(live_.tick.notes().size()) +
                      " records=" + std::to_string(shard_->state().record_count()) +
                      " money_audits=" + std::to_string(stat_money_audits_) +
-                     " replays=" + std::to_string(stat_replays_) + " " + workload_.Summary();
+                     " replays=" + std::to_string(stat_replays_) +
+                     " module_subscriber_commits=" + std::to_string(module_subs_->commits()) + " " +
+                     workload_.Summary() + " state_digest=" + HashHex(StateHash()).substr(0, 16);
     return result;
   }
 
@@ -133,6 +138,7 @@ class Simulation {
     sub_from_ = 0;
     fired_seqs_.clear();
     fired_scan_next_ = 1;
+    module_subs_->Recovered();
     stat_snapshot_fallbacks_ += info.snapshots_rejected.size();
     stat_torn_tails_ += info.torn_tail ? 1 : 0;
     return true;
@@ -264,6 +270,9 @@ class Simulation {
 
   Command RandomCommand() {
     const uint64_t r = rng_.Below(100);
+    if (r >= 96) {
+      if (auto c = module_subs_->NextCommit(&rng_, shard_->seq_durable_next())) return *c;
+    }
     if (r >= 90) return RandomKernelCommand();
     if (r >= 50) return workload_.Next();  // the real services, through their ops
     if (r < 4) {
@@ -324,12 +333,14 @@ class Simulation {
     // the durable cursor, as the runner does after any commit that did not land.
     sub_scan_ = 0;
     sub_from_ = 0;
+    module_subs_->StepDone();
     if (!error_.empty()) return;
     shard_->state().CheckInvariants();  // aborts with the seed in the message
     CheckInternalAccounts();
     CheckMoney();
     CheckHistory();
     CheckSubscriber();
+    CheckModuleSubscribers();
     if (rng_.Chance(4)) TakeSnapshot();
     if (rng_.Chance(1)) CorruptNewestSnapshot();
     if (rng_.Chance(3)) {
@@ -443,8 +454,14 @@ class Simulation {
     }
     shard_->state().CheckInvariants();
     CheckSubscriber();
+    CheckModuleSubscribers();
     CheckMoney();
     return at == allowed.rend() ? 0 : static_cast<size_t>(allowed.rend() - at) - 1;
+  }
+
+  void CheckModuleSubscribers() {
+    const std::string wrong = module_subs_->Check(shard_->seq_durable_next());
+    Expect(wrong.empty(), wrong);
   }
 
   // Every tenant's books, as `corebank replay` audits them (money_audit=ok): zero-sum per
@@ -712,6 +729,7 @@ class Simulation {
   Rng rng_;
   SimServices live_;  // the live shard's services (kept across recoveries, like a process's)
   PlatformWorkload workload_;
+  std::unique_ptr<ModuleSubscribers> module_subs_;
   std::vector<std::string> scheduled_;
   uint64_t next_timer_ = 1;
   int periodic_ = 0;
