@@ -412,13 +412,13 @@ Command PlatformWorkload::CounterCommand(size_t t) {
 
 void PlatformWorkload::OnDurableBatch(TimestampNs batch_timestamp,
                                       const std::vector<Command>& commands,
-                                      const std::vector<Reply>& replies) {
+                                      const std::vector<Reply>& replies, bool acknowledged) {
   CB_CHECK(commands.size() == replies.size());
   // The batch's timer step runs before its commands: due counter resets first.
   FireCounterResets(batch_timestamp);
   for (size_t i = 0; i < commands.size(); i++) {
     const auto* cmd = std::get_if<ServiceCmd>(&commands[i]);
-    if (cmd != nullptr) OnDurable(cmd->op.get(), replies[i], batch_timestamp);
+    if (cmd != nullptr) OnDurable(cmd->op.get(), replies[i], batch_timestamp, acknowledged);
   }
 }
 
@@ -440,13 +440,17 @@ void PlatformWorkload::OnLostBatch(const std::vector<Command>& commands) {
   }
 }
 
-void PlatformWorkload::OnDurable(const ServiceOp* op, const Reply& reply, TimestampNs now) {
+void PlatformWorkload::OnDurable(const ServiceOp* op, const Reply& reply, TimestampNs now,
+                                 bool acknowledged) {
   auto node = in_flight_.extract(op);
   if (node.empty()) return;  // not the workload's
   const Sent& s = node.mapped();
   Expect(reply.http_status < 500,
          "platform op answered " + std::to_string(reply.http_status) + ": " + reply.body);
   if (!s.key.empty()) CheckIdempotent(s, reply);
+  if (!acknowledged && !s.key.empty() && !s.reused && retries_.size() < kRetriesMax) {
+    retries_.push_back(s);  // no answer came back: the client sends it again
+  }
   if (reply.replayed || s.reused) return;
   if (Created(reply)) Register(s, *op);
   CheckCounter(s, *op, reply, now);

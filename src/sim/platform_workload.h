@@ -37,15 +37,17 @@ class PlatformWorkload {
   PlatformWorkload(Rng* rng, const platform::KeyDirectory* keys,
                    std::function<std::string(uint64_t seq)> recorded_body);
 
-  // The root tenant's bootstrap and a first sandbox tenant (run before faults start).
+  // The root tenant's bootstrap (run before faults start).
   std::vector<runtime::Command> SetupCommands();
   // The next op: new, or a retry of a keyed one.
   runtime::Command Next();
 
   // One batch that became durable (in order) or was lost: the workload's ops in it are
-  // checked and applied to the model, or queued again (keyed ones).
+  // checked and applied to the model, or queued again (keyed ones). A durable batch whose
+  // commit failed (an fsync error; recovery found it) was never acknowledged: its keyed ops
+  // are sent again too, and must be answered from the record the client never saw.
   void OnDurableBatch(TimestampNs batch_timestamp, const std::vector<runtime::Command>& commands,
-                      const std::vector<runtime::Reply>& replies);
+                      const std::vector<runtime::Reply>& replies, bool acknowledged);
   void OnLostBatch(const std::vector<runtime::Command>& commands);
 
   // Keys that must appear at most once in the journal's IdempotencyRecorded events.
@@ -118,7 +120,8 @@ class PlatformWorkload {
   runtime::Command CounterCommand(size_t t);
   runtime::Command CreateTenant();
 
-  void OnDurable(const runtime::ServiceOp* op, const runtime::Reply& reply, TimestampNs now);
+  void OnDurable(const runtime::ServiceOp* op, const runtime::Reply& reply, TimestampNs now,
+                 bool acknowledged);
   void CheckIdempotent(const Sent& s, const runtime::Reply& reply);
   void Register(const Sent& s, const runtime::ServiceOp& op);
   void CheckCounter(const Sent& s, const runtime::ServiceOp& op, const runtime::Reply& reply,

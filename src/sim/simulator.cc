@@ -385,7 +385,7 @@ class Simulation {
       disk_.Crash();
       if (!Recover("crash before commit")) return;
       CheckRecovered({durable_hash_});
-      SettleWorkload(cmd_batches, batches, replies, 0);
+      SettleWorkload(cmd_batches, batches, replies, 0, false);
       CheckReplay();
       return;
     }
@@ -399,12 +399,12 @@ class Simulation {
       if (!Recover("sync failure")) return;
       const size_t durable_batches = CheckRecovered(boundaries);
       durable_hash_ = StateHash();
-      SettleWorkload(cmd_batches, batches, replies, durable_batches);
+      SettleWorkload(cmd_batches, batches, replies, durable_batches, /*acknowledged=*/false);
       CheckReplay();
       return;
     }
     durable_hash_ = boundaries.back();
-    SettleWorkload(cmd_batches, batches, replies, cmd_batches.size());
+    SettleWorkload(cmd_batches, batches, replies, cmd_batches.size(), /*acknowledged=*/true);
     // Acknowledged: remember exactly what was stored.
     for (size_t i = 0; i < cmd_batches.size(); i++) {
       for (size_t k = 0; k < cmd_batches[i].size(); k++) {
@@ -422,13 +422,16 @@ class Simulation {
   }
 
   // The workload learns which of its ops became durable (the first `durable_batches`, in
-  // order, with the answers the shard gave) and which were lost.
+  // order, with the answers the shard gave; `acknowledged` if the commit succeeded) and
+  // which were lost.
   void SettleWorkload(const std::vector<std::vector<Command>>& cmd_batches,
                       const std::vector<std::unique_ptr<PreparedBatch>>& batches,
-                      const std::vector<std::vector<Reply>>& replies, size_t durable_batches) {
+                      const std::vector<std::vector<Reply>>& replies, size_t durable_batches,
+                      bool acknowledged) {
     for (size_t i = 0; i < cmd_batches.size(); i++) {
       if (i < durable_batches) {
-        workload_.OnDurableBatch(batches[i]->timestamp_ns, cmd_batches[i], replies[i]);
+        workload_.OnDurableBatch(batches[i]->timestamp_ns, cmd_batches[i], replies[i],
+                                 acknowledged);
       } else {
         workload_.OnLostBatch(cmd_batches[i]);
       }
