@@ -6,7 +6,8 @@
 // increments (some with a reset timer). Every id and secret comes from the seeded Rng.
 //
 // A share of writes carry an Idempotency-Key; some are sent again later (same key, same
-// body), and every keyed op whose batch was lost is, as a client retries after a timeout.
+// body), and every keyed op the client got no answer for (its batch lost, or durable but
+// its commit failed) is, as a client retries after a timeout.
 // The workload sees the replies of the batches that became durable, in journal order, and
 // checks against its model:
 //  - a keyed op answers fresh the first time its answer becomes durable, and from then on
