@@ -44,6 +44,12 @@ struct TickState {
 
 class TickService final : public Service {
  public:
+  // Its two event types are `event_type_first` and the next: the simulator moves them out of
+  // the platform's range, which it runs beside.
+  explicit TickService(uint16_t event_type_first = kTickFired)
+      : fired_type_(event_type_first), noted_type_(static_cast<uint16_t>(event_type_first + 1)) {}
+  uint16_t fired_type() const { return fired_type_; }
+
   struct Firing {
     std::string key;
     std::string payload;
@@ -65,7 +71,7 @@ class TickService final : public Service {
       state.notes = notes_;
       reply->service_result = std::move(state);
     } else if (const auto* n = dynamic_cast<const TickNoteOp*>(&op)) {
-      uint8_t* dst = ctx.out->AddEvent(kTickNoted, 1, sizeof(uint64_t));
+      uint8_t* dst = ctx.out->AddEvent(noted_type_, 1, sizeof(uint64_t));
       std::memcpy(dst, &n->value, sizeof(uint64_t));
       notes_.push_back(n->value);
     } else {
@@ -81,7 +87,7 @@ class TickService final : public Service {
     b.append(reinterpret_cast<const char*>(&key_bytes), sizeof(key_bytes));
     b.append(timer.key);
     b.append(timer.payload);
-    uint8_t* dst = ctx.out->AddEvent(kTickFired, 1, static_cast<uint32_t>(b.size()));
+    uint8_t* dst = ctx.out->AddEvent(fired_type_, 1, static_cast<uint32_t>(b.size()));
     std::memcpy(dst, b.data(), b.size());
     fired_.push_back({timer.key, timer.payload, ctx.batch_timestamp});
     if (timer.payload.rfind("again:", 0) == 0) {
@@ -91,13 +97,13 @@ class TickService final : public Service {
   }
 
   Status ApplyEvent(const journal::EventView& ev, uint64_t /*seq*/, TimestampNs) override {
-    if (ev.type == kTickNoted && ev.payload.size() == sizeof(uint64_t)) {
+    if (ev.type == noted_type_ && ev.payload.size() == sizeof(uint64_t)) {
       uint64_t v = 0;
       std::memcpy(&v, ev.payload.data(), sizeof(v));
       notes_.push_back(v);
       return Status::Ok();
     }
-    if (ev.type == kTickFired && ev.payload.size() >= 2) {
+    if (ev.type == fired_type_ && ev.payload.size() >= 2) {
       uint16_t key_bytes = 0;
       std::memcpy(&key_bytes, ev.payload.data(), 2);
       if (ev.payload.size() < 2u + key_bytes) return Status::DataLoss("tick event");
@@ -163,6 +169,8 @@ class TickService final : public Service {
   const std::vector<uint64_t>& notes() const { return notes_; }
 
  private:
+  uint16_t fired_type_;
+  uint16_t noted_type_;
   std::vector<Firing> fired_;
   std::vector<uint64_t> notes_;
 };

@@ -11,11 +11,16 @@
 #include "journal/sim_disk.h"
 #include "ledger/currency.h"
 #include "ledger/ledger.h"
+#include "platform/events.h"
+#include "platform/money_audit.h"
+#include "platform/state.h"
 #include "runtime/replay.h"
 #include "runtime/service_set.h"
 #include "runtime/shard.h"
 #include "runtime/subscribers.h"
-#include "runtime/test_tick_service.h"
+#include "sim/module_subscribers.h"
+#include "sim/platform_workload.h"
+#include "sim/sim_services.h"
 
 namespace cb::sim {
 
@@ -24,8 +29,6 @@ namespace {
 using namespace cb::ledger;
 using namespace cb::runtime;
 
-using runtime::testing::kTickFired;
-using runtime::testing::kTickServiceId;
 using runtime::testing::TickCancelOp;
 using runtime::testing::TickNoteOp;
 using runtime::testing::TickScheduleOp;
@@ -33,23 +36,28 @@ using runtime::testing::TickService;
 
 constexpr int kRecoveryAttemptsMax = 50;
 constexpr std::string_view kSubscriber = "sim-notes";
+constexpr uint16_t kTickFired = kSimTickEventFirst;
 constexpr TimestampNs kStartNs = 1'767'225'600ull * kNsPerSecond;  // 2026-01-01T00:00:00Z
 
 class Simulation {
  public:
   explicit Simulation(const SimOptions& o)
-      : options_(o), rng_(o.seed), disk_(o.seed ^ 0xD15Cull, SimDiskFaults{}) {
+      : options_(o),
+        rng_(o.seed),
+        workload_(&rng_, &live_.stack.keys, [this](uint64_t seq) { return RecordedBody(seq); }),
+        disk_(o.seed ^ 0xD15Cull, SimDiskFaults{}) {
     faults_.sync_fail_per_million = static_cast<uint32_t>(rng_.Below(30'000));
     shard_options_.data_dir = "/sim";
     shard_options_.segment_bytes = 16384 + rng_.Below(65536);
     shard_options_.snapshots_kept = 1 + rng_.Below(2);
     shard_options_.expiries_per_batch_max = 1 + rng_.Below(8);
     shard_options_.pipelined_recovery = false;  // journal_test covers the pipelined scan
-    // The kernel rides along: a service with durable timers, and a subscriber whose results
-    // (a note of every firing's seq) commit with its cursor.
-    services_.Add(kTickServiceId, &tick_, runtime::testing::kTickFired,
-                  runtime::testing::kTickEventLast);
-    shard_options_.service = &services_;
+    // The real services (platform, identity, modules) and the kernel's test service: durable
+    // timers, and a subscriber whose results (a note of every firing's seq) commit with its
+    // cursor.
+    shard_options_.service = &live_.set();
+    module_subs_ = std::make_unique<ModuleSubscribers>(&live_.stack, &disk_,
+                                                       JournalDir(shard_options_.data_dir));
     now_ = kStartNs;
   }
 
@@ -61,6 +69,7 @@ class Simulation {
     disk_.set_faults(faults_);  // faults from here on: set-up itself must land
     for (step_ = 1; step_ <= options_.steps; step_++) {
       Step();
+      Expect(workload_.error().empty(), workload_.error());
       if (!error_.empty()) return Fail(step_);
     }
     if (!CheckReplay()) return Fail(step_);
@@ -72,9 +81,13 @@ class Simulation {
                      " snapshot_fallbacks=" + std::to_string(stat_snapshot_fallbacks_) +
                      " torn_tails=" + std::to_string(stat_torn_tails_) +
                      " internal_moves=" + std::to_string(InternalMoves()) +
-                     " timers_fired=" + std::to_string(tick_.fired().size()) +
-                     " subscriber_notes=" + std::to_string(tick_.notes().size()) +
-                     " records=" + std::to_string(shard_->state().record_count());
+                     " timers_fired=" + std::to_string(live_.tick.fired().size()) +
+                     " subscriber_notes=" + std::to_string(live_.tick.notes().size()) +
+                     " records=" + std::to_string(shard_->state().record_count()) +
+                     " money_audits=" + std::to_string(stat_money_audits_) +
+                     " replays=" + std::to_string(stat_replays_) +
+                     " module_subscriber_commits=" + std::to_string(module_subs_->commits()) + " " +
+                     workload_.Summary() + " state_digest=" + HashHex(StateHash()).substr(0, 16);
     return result;
   }
 
@@ -89,7 +102,7 @@ class Simulation {
 
   // The whole shard's state: the ledger's hash and every service's (and the kernel's)
   // snapshot bytes, which are deterministic.
-  Hash256 StateHash() const { return Fingerprint(shard_->state(), services_); }
+  Hash256 StateHash() const { return Fingerprint(shard_->state(), live_.set()); }
   static Hash256 Fingerprint(const LedgerState& ledger, const runtime::ServiceSet& services) {
     Sha256 h;
     const Hash256 l = ledger.StateHash();
@@ -123,6 +136,9 @@ class Simulation {
     shard_ = std::move(*shard);
     sub_scan_ = 0;  // the subscriber's in-memory scan restarts at its durable cursor
     sub_from_ = 0;
+    fired_seqs_.clear();
+    fired_scan_next_ = 1;
+    module_subs_->Recovered();
     stat_snapshot_fallbacks_ += info.snapshots_rejected.size();
     stat_torn_tails_ += info.torn_tail ? 1 : 0;
     return true;
@@ -154,6 +170,7 @@ class Simulation {
       }
     }
     cmds.push_back(std::move(accounts));
+    for (Command& c : workload_.SetupCommands()) cmds.push_back(std::move(c));
     RunBatches({std::move(cmds)}, /*allow_faults=*/false);
   }
 
@@ -253,7 +270,11 @@ class Simulation {
 
   Command RandomCommand() {
     const uint64_t r = rng_.Below(100);
+    if (r >= 96) {
+      if (auto c = module_subs_->NextCommit(&rng_, shard_->seq_durable_next())) return *c;
+    }
     if (r >= 90) return RandomKernelCommand();
+    if (r >= 50) return workload_.Next();  // the real services, through their ops
     if (r < 4) {
       const LedgerCode l = 1 + static_cast<LedgerCode>(rng_.Below(2));
       return SetAccountLimitCmd{RandomAccount(l), rng_.Below(8000)};
@@ -312,11 +333,14 @@ class Simulation {
     // the durable cursor, as the runner does after any commit that did not land.
     sub_scan_ = 0;
     sub_from_ = 0;
+    module_subs_->StepDone();
     if (!error_.empty()) return;
     shard_->state().CheckInvariants();  // aborts with the seed in the message
     CheckInternalAccounts();
+    CheckMoney();
     CheckHistory();
     CheckSubscriber();
+    CheckModuleSubscribers();
     if (rng_.Chance(4)) TakeSnapshot();
     if (rng_.Chance(1)) CorruptNewestSnapshot();
     if (rng_.Chance(3)) {
@@ -325,6 +349,7 @@ class Simulation {
       if (!Recover("crash after commit")) return;
       CheckRecovered({durable_hash_});
       CheckHistory();
+      CheckReplay();
     }
     if (step_ % 97 == 0) CheckReplay();
     RegisterNewAccounts();
@@ -360,6 +385,8 @@ class Simulation {
       disk_.Crash();
       if (!Recover("crash before commit")) return;
       CheckRecovered({durable_hash_});
+      SettleWorkload(cmd_batches, batches, replies, 0, false);
+      CheckReplay();
       return;
     }
     std::vector<PreparedBatch*> ptrs;
@@ -370,11 +397,14 @@ class Simulation {
       stat_sync_failures_++;
       disk_.Crash();
       if (!Recover("sync failure")) return;
-      CheckRecovered(boundaries);
+      const size_t durable_batches = CheckRecovered(boundaries);
       durable_hash_ = StateHash();
+      SettleWorkload(cmd_batches, batches, replies, durable_batches, /*acknowledged=*/false);
+      CheckReplay();
       return;
     }
     durable_hash_ = boundaries.back();
+    SettleWorkload(cmd_batches, batches, replies, cmd_batches.size(), /*acknowledged=*/true);
     // Acknowledged: remember exactly what was stored.
     for (size_t i = 0; i < cmd_batches.size(); i++) {
       for (size_t k = 0; k < cmd_batches[i].size(); k++) {
@@ -391,21 +421,73 @@ class Simulation {
     }
   }
 
-  void CheckRecovered(const std::vector<Hash256>& allowed) {
+  // The workload learns which of its ops became durable (the first `durable_batches`, in
+  // order, with the answers the shard gave; `acknowledged` if the commit succeeded) and
+  // which were lost.
+  void SettleWorkload(const std::vector<std::vector<Command>>& cmd_batches,
+                      const std::vector<std::unique_ptr<PreparedBatch>>& batches,
+                      const std::vector<std::vector<Reply>>& replies, size_t durable_batches,
+                      bool acknowledged) {
+    for (size_t i = 0; i < cmd_batches.size(); i++) {
+      if (i < durable_batches) {
+        workload_.OnDurableBatch(batches[i]->timestamp_ns, cmd_batches[i], replies[i],
+                                 acknowledged);
+      } else {
+        workload_.OnLostBatch(cmd_batches[i]);
+      }
+    }
+  }
+
+  // Returns how many batches of the group the recovered state holds: `allowed` is the state
+  // before the group and after each of its batches. A batch that changed nothing has the
+  // hash of the one before; the later one is taken (its ops answered without a change).
+  size_t CheckRecovered(const std::vector<Hash256>& allowed) {
     const Hash256 h = StateHash();
-    Expect(std::find(allowed.begin(), allowed.end(), h) != allowed.end(),
+    const auto at = std::find(allowed.rbegin(), allowed.rend(), h);
+    Expect(at != allowed.rend(),
            "recovered state is not at a batch boundary (half-applied or lost durable data)");
     for (const auto& [id, t] : acked_) {
       const uint32_t row = shard_->state().TransferRow(TransferId{id});
       if (row == kNoRow) {
         Expect(false, "acknowledged transfer " + U128ToString(id) + " lost after recovery");
-        return;
+        return 0;
       }
       Expect(std::memcmp(&shard_->state().record(row), &t, sizeof(Transfer)) == 0,
              "acknowledged transfer " + U128ToString(id) + " changed after recovery");
     }
     shard_->state().CheckInvariants();
     CheckSubscriber();
+    CheckModuleSubscribers();
+    CheckMoney();
+    return at == allowed.rend() ? 0 : static_cast<size_t>(allowed.rend() - at) - 1;
+  }
+
+  void CheckModuleSubscribers() {
+    const std::string wrong = module_subs_->Check(shard_->seq_durable_next());
+    Expect(wrong.empty(), wrong);
+  }
+
+  // Every tenant's books, as `corebank replay` audits them (money_audit=ok): zero-sum per
+  // tenant and currency, settlement accounts moved only by sandbox deposits and approved
+  // adjustments.
+  void CheckMoney() {
+    const Status st = platform::AuditMoney(live_.stack.service.state(), shard_->state());
+    Expect(st.ok(), "money audit: " + st.ToString());
+    stat_money_audits_++;
+  }
+
+  // The answer an IdempotencyRecorded event holds, read from the journal as the edge does.
+  std::string RecordedBody(uint64_t seq) {
+    journal::JournalReader reader(&disk_, JournalDir(shard_options_.data_dir));
+    auto ev = reader.ReadEvent(seq, shard_->seq_durable_next());
+    Expect(ev.ok(), "recorded answer at seq " + std::to_string(seq) + ": " +
+                        (ev.ok() ? "" : ev.status().ToString()));
+    platform::pb::IdempotencyRecorded m;
+    const bool parsed =
+        ev.ok() && ev->type == static_cast<uint16_t>(platform::EventType::kIdempotencyRecorded) &&
+        m.ParseFromArray(ev->payload.data(), static_cast<int>(ev->payload.size()));
+    Expect(parsed, "seq " + std::to_string(seq) + " is not an IdempotencyRecorded event");
+    return m.body();
   }
 
   // Money enters and leaves only by internal routes: no record moved the settlement account
@@ -457,23 +539,63 @@ class Simulation {
     }
   }
 
+  // A fresh process replaying the durable journal from scratch (no snapshot) must rebuild
+  // exactly the live state: the ledger and every service's snapshot bytes (platform,
+  // identity, modules, the test service and the kernel's timers and cursors).
   bool CheckReplay() {
     LedgerState replayed;
-    TickService tick;
-    runtime::ServiceSet services;
-    services.Add(kTickServiceId, &tick, runtime::testing::kTickFired,
-                 runtime::testing::kTickEventLast);
-    auto r = ReplayJournal(&disk_, shard_options_.data_dir, std::nullopt, &replayed, &services,
-                           /*pipelined=*/false);
+    SimServices services;
+    auto r = ReplayJournal(&disk_, shard_options_.data_dir, std::nullopt, &replayed,
+                           &services.set(), /*pipelined=*/false);
+    stat_replays_++;
     if (!r.ok()) {
       Expect(false, "replay failed: " + r.status().ToString());
       return false;
     }
     Expect(replayed.StateHash() == shard_->state().StateHash(),
            "replay does not reproduce the live ledger hash");
-    Expect(Fingerprint(replayed, services) == StateHash(),
+    Expect(services.stack.service.CaptureSnapshot() == live_.stack.service.CaptureSnapshot(),
+           "replay does not reproduce the platform service's state");
+    Expect(services.stack.identity.CaptureSnapshot() == live_.stack.identity.CaptureSnapshot(),
+           "replay does not reproduce the identity service's state");
+    for (size_t i = 0; i < services.stack.modules.size(); i++) {
+      Expect(services.stack.modules[i].service->CaptureSnapshot() ==
+                 live_.stack.modules[i].service->CaptureSnapshot(),
+             "replay does not reproduce module " +
+                 std::string(services.stack.modules[i].module->name) + "'s state");
+    }
+    Expect(Fingerprint(replayed, services.set()) == StateHash(),
            "replay does not reproduce the services' state (timers, cursors, firings, notes)");
+    CheckKeysRecordedOnce();
     return error_.empty();
+  }
+
+  // However often a keyed request was sent, crashes or not, its answer was recorded (and
+  // its effect applied) at most once.
+  void CheckKeysRecordedOnce() {
+    std::map<std::string, int> recorded;
+    journal::JournalReader reader(&disk_, JournalDir(shard_options_.data_dir));
+    const Status st = reader.Read(
+        1, shard_->seq_durable_next(),
+        [&](const journal::RecordHeader&, std::span<const uint8_t> b) {
+          journal::EventIterator it(b);
+          journal::EventView ev;
+          while (it.Next(&ev)) {
+            if (ev.type != static_cast<uint16_t>(platform::EventType::kIdempotencyRecorded)) {
+              continue;
+            }
+            platform::pb::IdempotencyRecorded m;
+            if (!m.ParseFromArray(ev.payload.data(), static_cast<int>(ev.payload.size()))) {
+              Expect(false, "undecodable IdempotencyRecorded");
+              return false;
+            }
+            if (workload_.IsWorkloadKey(m.key()) && ++recorded[m.key()] > 1) {
+              Expect(false, "Idempotency-Key " + m.key() + " recorded twice");
+            }
+          }
+          return true;
+        });
+    Expect(st.ok(), "journal read: " + st.ToString());
   }
 
   // --- the kernel: durable timers and a subscriber ------------------------------------
@@ -511,7 +633,7 @@ class Simulation {
     // a later commit of this step expects the cursor where the one before will leave it
     // (and is refused if that one does not land). The cursor read here is the state before
     // this step's batches run.
-    const uint64_t durable_cursor = services_.cursors().Get(kSubscriber).value_or(0);
+    const uint64_t durable_cursor = live_.set().cursors().Get(kSubscriber).value_or(0);
     const uint64_t cursor = sub_from_ != 0 ? sub_from_ : durable_cursor;
     if (sub_scan_ < cursor) sub_scan_ = cursor;
     auto op = std::make_shared<runtime::SubscriberCommitOp>();
@@ -549,12 +671,12 @@ class Simulation {
   // After a batch ran at its timestamp: every timer due by then fired, except those the
   // batch's own commands scheduled after the timer step.
   void CheckTimersFired(const PreparedBatch& batch) {
-    services_.timers().ForEach([&](const runtime::Timer& t) {
+    live_.set().timers().ForEach([&](const runtime::Timer& t) {
       Expect(t.when > batch.timestamp_ns || t.order >= batch.seq_first,
              "timer " + t.key + " was due and did not fire");
     });
     std::map<std::string, int> fired;
-    for (const auto& f : tick_.fired()) {
+    for (const auto& f : live_.tick.fired()) {
       if (f.key[0] != 'p') Expect(++fired[f.key] == 1, "timer " + f.key + " fired twice");
     }
   }
@@ -562,19 +684,24 @@ class Simulation {
   // The subscriber's notes are exactly the firings' seqs, in journal order, each once: a
   // prefix of all firings (it may lag), never a gap, never a repeat.
   void CheckSubscriber() {
-    std::vector<uint64_t> fired;
+    // Only the journal's new durable part is read: what is durable stays (a recovery starts
+    // the scan over all the same).
+    std::vector<uint64_t>& fired = fired_seqs_;
+    const uint64_t durable = shard_->seq_durable_next();
     journal::JournalReader reader(&disk_, JournalDir(shard_options_.data_dir));
-    const Status st = reader.Read(1, shard_->seq_durable_next(),
+    const Status st = reader.Read(fired_scan_next_, durable,
                                   [&](const journal::RecordHeader& h, std::span<const uint8_t> b) {
                                     journal::EventIterator it(b);
                                     journal::EventView ev;
                                     for (uint64_t seq = h.seq_first; it.Next(&ev); seq++) {
+                                      if (seq < fired_scan_next_ || seq >= durable) continue;
                                       if (ev.type == kTickFired) fired.push_back(seq);
                                     }
                                     return true;
                                   });
     Expect(st.ok(), "journal read: " + st.ToString());
-    const std::vector<uint64_t>& notes = tick_.notes();
+    fired_scan_next_ = std::max(fired_scan_next_, durable);
+    const std::vector<uint64_t>& notes = live_.tick.notes();
     Expect(notes.size() <= fired.size(), "the subscriber noted more than fired");
     for (size_t i = 0; i < notes.size() && i < fired.size(); i++) {
       if (notes[i] != fired[i]) {
@@ -603,12 +730,15 @@ class Simulation {
 
   SimOptions options_;
   Rng rng_;
-  TickService tick_;
-  runtime::ServiceSet services_;
+  SimServices live_;  // the live shard's services (kept across recoveries, like a process's)
+  PlatformWorkload workload_;
+  std::unique_ptr<ModuleSubscribers> module_subs_;
   std::vector<std::string> scheduled_;
   uint64_t next_timer_ = 1;
   int periodic_ = 0;
   uint64_t sub_scan_ = 0;
+  std::vector<uint64_t> fired_seqs_;  // the durable journal's firings, up to fired_scan_next_
+  uint64_t fired_scan_next_ = 1;
   uint64_t sub_from_ = 0;  // the cursor this step's next commit expects (0: the live one)
   std::shared_ptr<const runtime::SubscriberCommitOp> last_commit_;
   SimDisk disk_;
@@ -627,7 +757,8 @@ class Simulation {
   uint64_t next_id_ = 1;
   uint64_t next_account_id_ = 1000;
   uint64_t stat_batches_ = 0, stat_crashes_ = 0, stat_sync_failures_ = 0, stat_snapshots_ = 0;
-  uint64_t stat_snapshot_fallbacks_ = 0, stat_torn_tails_ = 0;
+  uint64_t stat_snapshot_fallbacks_ = 0, stat_torn_tails_ = 0, stat_money_audits_ = 0;
+  uint64_t stat_replays_ = 0;
 };
 
 }  // namespace

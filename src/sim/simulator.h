@@ -10,7 +10,16 @@
 // cancels and re-arms durable timers, and a subscriber's commits (some sent twice, as after
 // a lost answer) note every firing; checked: every due timer fired in its batch, no timer
 // fired twice, the notes are the firings' seqs in order without gap or repeat, and replay
-// reproduces the services' and the kernel's state. The same seed reproduces the same run.
+// reproduces the services' and the kernel's state.
+// The shard runs the real services `serve` runs (platform, identity, every registered module;
+// app/platform_stack.h) under a seeded workload of their ops (sim/platform_workload.h) and
+// the modules' real subscribers (sim/module_subscribers.h). Also checked: the money audit
+// (per tenant and currency) after every step and recovery; a keyed request answers fresh
+// once and is replayed identically after, never recorded twice; counters equal the model
+// (increments once, reset timers once and on time); the counter module's subscriber counted
+// every account opened once; after every crash, a from-scratch replay of the journal equals
+// the recovered state (ledger and every service's snapshot bytes). The same seed reproduces
+// the same run (the summary ends with a digest of the final state).
 #include <cstdint>
 #include <string>
 

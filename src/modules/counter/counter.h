@@ -2,6 +2,7 @@
 // The example counter module (docs/adding-a-service.md): named counters per tenant, a
 // durable timer that resets one, and a subscriber that counts opened accounts.
 #include <map>
+#include <optional>
 #include <span>
 #include <string>
 #include <utility>
@@ -70,6 +71,13 @@ class CounterService final : public runtime::Service {
   void Clear() override { counters_.clear(); }
   std::string CaptureSnapshot() const override;
   Status LoadSnapshot(std::string_view bytes) override;
+
+  // Writer thread only (the simulator checks the subscriber's counter with it).
+  std::optional<int64_t> ValueOf(u128 tenant, const std::string& name) const {
+    auto it = counters_.find(Key(tenant, name));
+    if (it == counters_.end()) return std::nullopt;
+    return it->second.value;
+  }
 
  private:
   struct Counter {
