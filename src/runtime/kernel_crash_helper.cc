@@ -32,22 +32,6 @@ using testing::TickNoteOp;
 using testing::TickScheduleOp;
 using testing::TickService;
 
-class NoteFirings final : public Subscriber {
- public:
-  std::string_view name() const override { return "note-firings"; }
-  bool Wants(uint16_t type) const override { return type == kTickFired; }
-  std::vector<std::shared_ptr<const ServiceOp>> Handle(
-      std::span<const CommittedEvent> events) override {
-    std::vector<std::shared_ptr<const ServiceOp>> ops;
-    for (const CommittedEvent& e : events) {
-      auto op = std::make_shared<TickNoteOp>();
-      op->value = e.seq;
-      ops.push_back(std::move(op));
-    }
-    return ops;
-  }
-};
-
 struct Node {
   std::unique_ptr<Disk> disk = NewPosixDisk();
   TickService tick;
@@ -115,7 +99,7 @@ int Run(const std::string& dir, size_t n, uint64_t spread_ms) {
   Executor executor(node.shard.get(), ExecutorOptions{});
   executor.Start();
   journal::JournalReader reader(node.disk.get(), JournalDir(dir));
-  NoteFirings subscriber;
+  testing::NoteFiredSeqs subscriber("note-firings");
   SubscriberOptions so;
   so.from_beginning = true;
   so.events_per_handle_max = 16;

@@ -26,40 +26,7 @@ using testing::kTickServiceId;
 using testing::TickNoteOp;
 using testing::TickScheduleOp;
 using testing::TickService;
-
-// Wants the tick service's firings; answers each with a note of the firing's seq, so the
-// tick service's notes are exactly what the subscriber's commits applied.
-class NoteSeqs final : public Subscriber {
- public:
-  explicit NoteSeqs(std::string name = "note-seqs") : name_(std::move(name)) {}
-  std::string_view name() const override { return name_; }
-  bool Wants(uint16_t type) const override { return type == kTickFired; }
-  std::vector<std::shared_ptr<const ServiceOp>> Handle(
-      std::span<const CommittedEvent> events) override {
-    std::vector<std::shared_ptr<const ServiceOp>> ops;
-    std::lock_guard<std::mutex> lock(mu_);
-    for (const CommittedEvent& e : events) {
-      EXPECT_EQ(e.type, kTickFired);
-      EXPECT_GT(e.seq, last_seq_);  // journal order
-      last_seq_ = e.seq;
-      handled_++;
-      auto op = std::make_shared<TickNoteOp>();
-      op->value = e.seq;
-      ops.push_back(std::move(op));
-    }
-    return ops;
-  }
-  uint64_t handled() {
-    std::lock_guard<std::mutex> lock(mu_);
-    return handled_;
-  }
-
- private:
-  std::string name_;
-  std::mutex mu_;
-  uint64_t last_seq_ = 0;
-  uint64_t handled_ = 0;
-};
+using NoteSeqs = testing::NoteFiredSeqs;
 
 struct Node {
   TickService tick;

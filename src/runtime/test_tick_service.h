@@ -3,12 +3,16 @@
 // timers on command, records every firing as its own event (so recovery and replay can be compared
 // with what ran), and notes values subscribers send it.
 #include <cstring>
+#include <memory>
+#include <mutex>
+#include <span>
 #include <string>
 #include <vector>
 
 #include "base/check.h"
 #include "runtime/command.h"
 #include "runtime/service.h"
+#include "runtime/subscribers.h"
 #include "runtime/timers.h"
 
 namespace cb::runtime::testing {
@@ -173,6 +177,41 @@ class TickService final : public Service {
   uint16_t noted_type_;
   std::vector<Firing> fired_;
   std::vector<uint64_t> notes_;
+};
+
+// Wants the tick service's firings and answers each with a note of the firing's seq, so
+// the tick service's notes are exactly what the subscriber's commits applied. Checks that
+// events arrive in journal order (a broken order is a broken kernel invariant).
+class NoteFiredSeqs final : public Subscriber {
+ public:
+  explicit NoteFiredSeqs(std::string name = "note-seqs") : name_(std::move(name)) {}
+  std::string_view name() const override { return name_; }
+  bool Wants(uint16_t type) const override { return type == kTickFired; }
+  std::vector<std::shared_ptr<const ServiceOp>> Handle(
+      std::span<const CommittedEvent> events) override {
+    std::vector<std::shared_ptr<const ServiceOp>> ops;
+    std::lock_guard<std::mutex> lock(mu_);
+    for (const CommittedEvent& e : events) {
+      CB_CHECK(e.type == kTickFired);
+      CB_CHECK(e.seq > last_seq_);  // journal order, each once
+      last_seq_ = e.seq;
+      handled_++;
+      auto op = std::make_shared<TickNoteOp>();
+      op->value = e.seq;
+      ops.push_back(std::move(op));
+    }
+    return ops;
+  }
+  uint64_t handled() {
+    std::lock_guard<std::mutex> lock(mu_);
+    return handled_;
+  }
+
+ private:
+  std::string name_;
+  std::mutex mu_;
+  uint64_t last_seq_ = 0;
+  uint64_t handled_ = 0;
 };
 
 }  // namespace cb::runtime::testing
