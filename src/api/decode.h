@@ -7,24 +7,12 @@
 #include <string_view>
 #include <vector>
 
+#include "api/route_input.h"
 #include "http/form.h"
 #include "kernel/errors.h"
 #include "platform/ops.h"
 
 namespace cb::api {
-
-struct DecodeError {
-  kernel::ErrorKind kind = kernel::ErrorKind::kInvalidRequest;
-  std::string code;
-  std::string message;
-  std::string param;
-};
-
-struct RouteInput {
-  std::vector<std::string_view> path_params;  // the {..} segments, in order
-  std::map<std::string, std::string> query;   // percent-decoded
-  std::string_view body;
-};
 
 using DecodeFn = bool (*)(const RouteInput& in, platform::OpBody* out, DecodeError* err);
 

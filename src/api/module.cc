@@ -36,6 +36,9 @@ void RegisterModules(std::span<const ServiceModule* const> modules) {
     }
     for (const RouteSpec& r : m->routes()) CB_CHECK(r.service == m->name);
     for (const ScopeSpec& sc : m->scopes) {
+      // Namespaced by the module ("counter" -> "counters.read"): two modules cannot claim
+      // one name, and a retired module's name is not reused by accident.
+      CB_CHECK(sc.name.substr(0, m->name.size()) == m->name);
       const Result<kernel::ScopeSet> got = kernel::RegisterScope(sc.name, sc.cls);
       if (!got.ok()) {
         std::fprintf(stderr, "corebank: module %.*s: scope %.*s: %s\n",

@@ -56,7 +56,10 @@ const RouteSpec* Resolved(const RouteSpec& r) {
                  static_cast<int>(r.pattern.size()), r.pattern.data(),
                  static_cast<int>(r.scope_name.size()), r.scope_name.data());
   }
-  CB_CHECK(!copy.scope.empty());  // unknown scopes are refused at registration
+  // Unknown scopes are refused at registration, and so are the OIDC claim scopes: a route
+  // needs an API permission (one a key's role can hold).
+  CB_CHECK(!copy.scope.empty());
+  CB_CHECK(kernel::ApiScopes().Covers(copy.scope));
   resolved.push_back(copy);
   return &resolved.back();
 }

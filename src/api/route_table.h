@@ -10,10 +10,10 @@
 #include <string_view>
 #include <vector>
 
-#include "api/decode.h"
+#include "api/route_input.h"
 #include "base/sha256.h"
+#include "kernel/principal.h"
 #include "kernel/scopes.h"
-#include "platform/model.h"
 #include "runtime/service.h"
 
 namespace cb::platform {

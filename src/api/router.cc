@@ -76,11 +76,18 @@ bool IsPrintableAscii(std::string_view s) {
 
 uint64_t NowNs() { return MonotonicNowNs(); }
 
-http::Response Overloaded(const std::string& trace_id) {
+http::Response ErrorResponse(kernel::ErrorKind kind, std::string_view code,
+                             std::string_view message, std::string_view param,
+                             std::string_view trace_id) {
   http::Response res;
-  res.status = 503;
-  res.body = kernel::ErrorBody("api_error", "overloaded",
-                               "The server is at capacity; retry shortly.", "", trace_id);
+  res.status = kernel::HttpStatusOf(kind);
+  res.body = kernel::ErrorBody(kernel::ErrorTypeOf(kind), code, message, param, trace_id);
+  return res;
+}
+
+http::Response Overloaded(const std::string& trace_id) {
+  http::Response res = ErrorResponse(kernel::ErrorKind::kUnavailable, "overloaded",
+                                     "The server is at capacity; retry shortly.", "", trace_id);
   res.headers.push_back({"Retry-After", "1"});
   return res;
 }
@@ -90,11 +97,10 @@ http::Response Overloaded(const std::string& trace_id) {
 http::Response FromReply(runtime::Reply&& reply, const std::string& trace_id) {
   http::Response res;
   if (!reply.status.ok() || reply.http_status == 0) {
-    res.status = 503;
-    res.body = kernel::ErrorBody("api_error", "unavailable",
-                                 "The command was not made durable; retry with the same "
-                                 "Idempotency-Key.",
-                                 "", trace_id);
+    res = ErrorResponse(kernel::ErrorKind::kUnavailable, "unavailable",
+                        "The command was not made durable; retry with the same "
+                        "Idempotency-Key.",
+                        "", trace_id);
     res.headers.push_back({"Retry-After", "1"});
     return res;
   }
@@ -164,6 +170,8 @@ std::optional<kernel::Principal> ApiHandler::Impl::Verify(std::string_view beare
   return p;
 }
 
+// The HTTP server's refusals before any routing (400, 408, 413, 414, 431, 503): statuses of
+// the transport that the kernel's error table has no kind for, so they are mapped here.
 http::Response ApiHandler::RejectedResponse(int status, std::string_view code,
                                             std::string_view message) {
   http::Response res;
@@ -180,10 +188,7 @@ http::Response ApiHandler::RejectedResponse(int status, std::string_view code,
 
 http::Response ApiHandler::Exchange::Error(kernel::ErrorKind kind, std::string_view code,
                                            std::string_view message, std::string_view param) const {
-  http::Response res;
-  res.status = kernel::HttpStatusOf(kind);
-  res.body = kernel::ErrorBody(kernel::ErrorTypeOf(kind), code, message, param, trace.trace_id);
-  return res;
+  return ErrorResponse(kind, code, message, param, trace.trace_id);
 }
 
 http::Response ApiHandler::Exchange::Limited(std::string_view message,

@@ -26,6 +26,10 @@ bool IsPrintableAscii(std::string_view s);
 uint64_t NowNs();
 
 // 503 overloaded (a full queue or read pool), with Retry-After.
+// The documented error shape with status and type from the kernel's one table.
+http::Response ErrorResponse(kernel::ErrorKind kind, std::string_view code,
+                             std::string_view message, std::string_view param,
+                             std::string_view trace_id);
 http::Response Overloaded(const std::string& trace_id);
 // A service's reply as the HTTP answer: its status and body, or 503 when it was not made
 // durable (or its recorded answer could not be read back).

@@ -298,15 +298,12 @@ void ApiHandler::Submit(BuiltOp&& built, const kernel::Principal& principal,
     }
   };
   auto submit_error = [this, ex](const Status& st) {
-    http::Response res;
-    res.status = 503;
-    res.body =
+    http::Response res =
         st.code() == StatusCode::kResourceExhausted
-            ? kernel::ErrorBody("api_error", "overloaded",
-                                "The server is at capacity; retry shortly.", "", ex->trace.trace_id)
-            : kernel::ErrorBody("api_error", "unavailable", "The ledger is not accepting commands.",
-                                "", ex->trace.trace_id);
-    res.headers.push_back({"Retry-After", "1"});
+            ? Overloaded(ex->trace.trace_id)
+            : ErrorResponse(kernel::ErrorKind::kUnavailable, "unavailable",
+                            "The ledger is not accepting commands.", "", ex->trace.trace_id);
+    if (st.code() != StatusCode::kResourceExhausted) res.headers.push_back({"Retry-After", "1"});
     Finish(ex, std::move(res));
   };
   if (built.password.empty()) {
@@ -337,17 +334,14 @@ void ApiHandler::ServeEvents(const http::Request& req, const kernel::Principal& 
                              const ExchangePtr& ex) {
   const std::string& trace_id = ex->trace.trace_id;
   auto finish = [this, &ex](http::Response res) { Finish(ex, std::move(res)); };
-  auto error = [&](int status, std::string_view code, std::string_view message,
+  auto error = [&](kernel::ErrorKind kind, std::string_view code, std::string_view message,
                    std::string_view param) {
-    http::Response res;
-    res.status = status;
-    res.body = kernel::ErrorBody(status == 400 ? "invalid_request_error" : "api_error", code,
-                                 message, param, trace_id);
-    return res;
+    return ErrorResponse(kind, code, message, param, trace_id);
   };
   std::map<std::string, std::string> query;
   if (!ParseQuery(req.query(), &query)) {
-    return finish(error(400, "parameter_invalid", "The query string is malformed.", "query"));
+    return finish(error(kernel::ErrorKind::kInvalidRequest, "parameter_invalid",
+                        "The query string is malformed.", "query"));
   }
   uint64_t after = 0;
   uint32_t limit = 10;
@@ -355,22 +349,26 @@ void ApiHandler::ServeEvents(const http::Request& req, const kernel::Principal& 
     const auto n = ParseU128(v);
     if (k == "after" || k == "cursor") {
       if (!n || *n >= UINT64_MAX)
-        return finish(error(400, "parameter_invalid", "Must be a sequence number.", k));
+        return finish(error(kernel::ErrorKind::kInvalidRequest, "parameter_invalid",
+                            "Must be a sequence number.", k));
       after = static_cast<uint64_t>(*n);
     } else if (k == "limit") {
       if (!n || *n < 1 || *n > 100) {
-        return finish(error(400, "limit_invalid", "limit must be an integer from 1 to 100.", k));
+        return finish(error(kernel::ErrorKind::kInvalidRequest, "limit_invalid",
+                            "limit must be an integer from 1 to 100.", k));
       }
       limit = static_cast<uint32_t>(*n);
     } else {
-      return finish(error(400, "unknown_field", "Unknown query parameter.", k));
+      return finish(error(kernel::ErrorKind::kInvalidRequest, "unknown_field",
+                          "Unknown query parameter.", k));
     }
   }
   runtime::Executor* executor = executor_.load();
   EventFeed* feed = event_feed_.load();
   ReadPool* pool = read_pool_.load();
   if (executor == nullptr || feed == nullptr || pool == nullptr) {
-    return finish(error(503, "unavailable", "The server is starting.", ""));
+    return finish(
+        error(kernel::ErrorKind::kUnavailable, "unavailable", "The server is starting.", ""));
   }
   // The feed reads journal files: on the read pool, never on this io loop.
   const uint64_t durable = executor->stats().durable_seq_next.load();
@@ -383,10 +381,9 @@ void ApiHandler::ServeEvents(const http::Request& req, const kernel::Principal& 
           // Segment names and offsets are for the operator's log, not for the client.
           std::fprintf(stderr, "corebank: event feed read failed (trace %s): %s\n", trace.c_str(),
                        page.status().ToString().c_str());
-          res.status = 500;
-          res.body = kernel::ErrorBody("api_error", "internal_error",
-                                       "The event feed could not be read; the trace id is logged.",
-                                       "", trace);
+          res =
+              ErrorResponse(kernel::ErrorKind::kInternal, "internal_error",
+                            "The event feed could not be read; the trace id is logged.", "", trace);
         } else {
           res.body = std::move(page->body);
         }

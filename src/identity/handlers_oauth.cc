@@ -257,6 +257,7 @@ OAuthResult Decide(IdentityContext& c, const DecideOp& op) {
       k.set_id(IdBytes(consent.value));
       k.set_tenant_id(tenant_bytes);
       k.set_client_id(IdBytes(r->client.value));
+      CB_CHECK(!delegated.has_named());  // a subset of kScopesConsentable, all built-in
       k.set_permissions(delegated.wire_bits());
       k.set_expires_ns(c.now() + op.consent_ttl_ns);
       k.set_customer_id(IdBytes(u->customer.value));

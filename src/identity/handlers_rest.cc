@@ -315,6 +315,14 @@ Answer HandleConsents(IdentityContext& c) {
       return c.Error(kernel::ErrorKind::kPermissionDenied, "app_token_required",
                      "Consents are created by an app with its client-credentials token.");
     }
+    // The edge checked the shape; checked again here (consents store the consentable,
+    // built-in scopes as bits: nothing else may reach the event).
+    if (op->permissions.empty() || !kernel::kScopesConsentable.Covers(op->permissions)) {
+      return c.Error(kernel::ErrorKind::kInvalidRequest, "permissions_invalid",
+                     "Consent permissions are among accounts.read, balances.read, "
+                     "transactions.read and payments.write.",
+                     "permissions");
+    }
     if (!app->scopes.Covers(op->permissions)) {
       return c.Error(
           kernel::ErrorKind::kInvalidRequest, "permissions_invalid",

@@ -84,7 +84,7 @@ const char* ConsentStatusName(ConsentStatus s) {
 ScopeSet ScopesOfStaffRoles(uint32_t roles) {
   ScopeSet s;
   if (roles & kStaffAdmin) s |= kernel::ApiScopes();
-  if (roles & kStaffOperator) s |= kernel::ApiScopes() & ~kernel::kScopeAdmin;
+  if (roles & kStaffOperator) s |= kernel::ScopesOfRole(kernel::Role::kOperator);
   if (roles & kStaffSupport) {
     s |= kernel::kScopeCustomersRead | kernel::kScopeCustomersWrite | kernel::kScopeAccountsRead |
          kernel::kScopeBalancesRead | kernel::kScopeTransactionsRead;

@@ -84,6 +84,9 @@ Result<ScopeSet> RegisterScope(std::string_view name, ScopeClass cls) {
   if (r.closed.load(std::memory_order_acquire)) {
     return Status::FailedPrecondition("scope registration is closed");
   }
+  if (cls != ScopeClass::kRead && cls != ScopeClass::kWrite && cls != ScopeClass::kAdmin) {
+    return Status::InvalidArgument("a module's scope is read, write or admin");
+  }
   if (!ValidName(name)) {
     return Status::InvalidArgument("scope name must be 3..64 characters of [a-z0-9._-]");
   }
@@ -164,15 +167,6 @@ std::vector<std::string_view> NamedScopes(ScopeSet scopes) {
   const Registry& r = Reg();
   for (uint32_t i = kFirstNamedBit; i < ScopeSet::kBitsMax; i++) {
     if (!r.entries[i].name.empty() && scopes.Test(i)) out.push_back(r.entries[i].name);
-  }
-  return out;
-}
-
-ScopeSet ScopesFromNames(const std::vector<std::string>& names) {
-  ScopeSet out;
-  for (const std::string& n : names) {
-    const int i = IndexOf(n);
-    if (i >= static_cast<int>(kFirstNamedBit)) out |= ScopeSet::Bit(static_cast<uint32_t>(i));
   }
   return out;
 }

@@ -87,7 +87,9 @@ enum class ScopeClass : uint8_t {
 };
 
 // A module's scope, at start, before any route is registered: a name of 3..64 characters
-// [a-z0-9._-] not already taken. FailedPrecondition once registration is closed.
+// [a-z0-9._-] not already taken, of class read, write or admin. FailedPrecondition once
+// registration is closed. Names are stored in events: never reuse a retired module's name
+// for another meaning (old grants would hold it again).
 Result<ScopeSet> RegisterScope(std::string_view name, ScopeClass cls);
 // Closes registration (the route registry does it when built): from then on the table is
 // read from any thread without locks.
@@ -106,9 +108,8 @@ ScopeSet ApiScopes();
 // Space-separated names; false and the offending word in *unknown for an unregistered one.
 bool ParseScopes(std::string_view text, ScopeSet* out, std::string* unknown = nullptr);
 std::string FormatScopes(ScopeSet scopes);
-// The scopes above the wire bits, by name (how events store them), and back; names no
-// longer registered (a removed module) are skipped: they grant nothing.
+// The scopes above the wire bits, by name (how events store them; ScopeNamed reads them
+// back, and a name no longer registered, a removed module's, grants nothing).
 std::vector<std::string_view> NamedScopes(ScopeSet scopes);
-ScopeSet ScopesFromNames(const std::vector<std::string>& names);
 
 }  // namespace cb::kernel

@@ -199,6 +199,8 @@ void PlatformService::RunEnveloped(const Envelope& env, runtime::ServiceContext&
   auto error = [&env](ErrorKind kind, std::string_view code, std::string_view message) {
     return ErrorAnswer(kind, code, message, "", env.trace_id);
   };
+  // Exactly one registered scope: an empty set would let every caller through (Covers).
+  CB_CHECK(ScopeName(env.scope) != nullptr);
   const Principal& p = env.caller;
   if (state_.FindTenant(p.tenant) == nullptr) {
     return answer(error(ErrorKind::kUnauthenticated, "invalid_api_key",

@@ -60,7 +60,8 @@ std::span<const api::RouteSpec> Routes();
 
 class CounterService final : public runtime::Service {
  public:
-  explicit CounterService(kernel::EnvelopeRunner* envelope) : envelope_(envelope) {}
+  // After RegisterModules: its scopes are resolved here once (a missing one is a bug).
+  explicit CounterService(kernel::EnvelopeRunner* envelope);
 
   void Execute(const runtime::ServiceOp& op, runtime::ServiceContext& ctx,
                runtime::Reply* reply) override;
@@ -92,6 +93,8 @@ class CounterService final : public runtime::Service {
   static std::string Render(const std::string& name, const Counter& c);
 
   kernel::EnvelopeRunner* envelope_;
+  kernel::ScopeSet scope_read_;
+  kernel::ScopeSet scope_write_;
   std::map<Key, Counter> counters_;  // ordered: the snapshot is deterministic
 };
 

@@ -83,6 +83,14 @@ std::string CounterService::Increment(const Key& key, int64_t by, uint64_t reset
   return Render(key.second, c);
 }
 
+CounterService::CounterService(kernel::EnvelopeRunner* envelope)
+    : envelope_(envelope),
+      scope_read_(kernel::ScopeNamed(kScopeRead)),
+      scope_write_(kernel::ScopeNamed(kScopeWrite)) {
+  CB_CHECK(envelope_ != nullptr);
+  CB_CHECK(!scope_read_.empty() && !scope_write_.empty());  // registered by RegisterModules
+}
+
 void CounterService::Execute(const runtime::ServiceOp& base, runtime::ServiceContext& ctx,
                              runtime::Reply* reply) {
   const auto& op = static_cast<const CounterOp&>(base);
@@ -98,7 +106,7 @@ void CounterService::Execute(const runtime::ServiceOp& base, runtime::ServiceCon
                              .trace_id = op.trace_id,
                              .idempotency_key = op.idempotency_key,
                              .request_sha256 = op.request_sha256,
-                             .scope = kernel::ScopeNamed(write ? kScopeWrite : kScopeRead)};
+                             .scope = write ? scope_write_ : scope_read_};
   envelope_->RunEnveloped(env, ctx, reply, [&]() -> kernel::Answer {
     const u128 tenant = op.caller.tenant.value;
     if (write) {
