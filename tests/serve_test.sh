@@ -72,6 +72,14 @@ OP_KEY=$("$COREBANK" admin create-key --data "$WORK/data" --tenant "$TENANT" --r
 "$COREBANK" admin create-key --data "$WORK/data" --tenant ten_nope --role admin 2>/dev/null &&
   fail "create-key accepted a bad tenant id"
 
+# Offline cursor deletion: the counter module's subscriber recorded its cursor at start.
+DEL=$("$COREBANK" admin delete-cursor --data "$WORK/data" --name counter.accounts_opened)
+[[ "$DEL" =~ ^admin\ delete-cursor:\ counter\.accounts_opened\ deleted\ \(it\ was\ at\ seq\ [0-9]+\)$ ]] ||
+  fail "delete-cursor output: $DEL"
+"$COREBANK" admin delete-cursor --data "$WORK/data" --name counter.accounts_opened 2>/dev/null &&
+  fail "delete-cursor deleted a cursor twice"
+"$COREBANK" replay --data "$WORK/data" >/dev/null || fail "replay after delete-cursor"
+
 # Configuration: TOML file < environment < flags; rate limits answer 429 with Retry-After;
 # CORS allows the configured origin only.
 cat >"$WORK/corebank.toml" <<TOML

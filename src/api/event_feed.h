@@ -9,7 +9,7 @@
 
 #include "journal/disk.h"
 #include "journal/reader.h"
-#include "platform/key_directory.h"
+#include "kernel/principal.h"
 
 namespace cb::api {
 

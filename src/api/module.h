@@ -2,9 +2,10 @@
 // A pluggable service ("module"): everything it brings to the shard and the edge, in one
 // descriptor its folder defines (src/modules/<name>/). The registration list is
 // src/modules/modules.cmake: one name a module; CMake builds the folder and generates the
-// list the binary hands to RegisterModules() at start. Nothing else in the tree names a
-// module: the route registry, the event feed, the shard's ServiceSet and `serve`'s
-// subscribers all iterate Modules(). docs/adding-a-service.md says how to write one.
+// list the binary hands to RegisterModules() at start. Nothing else in `src/` but the
+// simulator's workload (which sends the counter's ops) names a module: the route registry, the
+// event feed, the shard's ServiceSet and `serve`'s subscribers all iterate Modules().
+// docs/adding-a-service.md says how to write one.
 #include <cstdint>
 #include <memory>
 #include <span>

@@ -44,6 +44,31 @@ bool Match(std::string_view pattern, std::string_view path, std::vector<std::str
 
 bool registry_built = false;
 
+std::vector<std::string_view> Segments(std::string_view pattern) {
+  std::vector<std::string_view> out;
+  while (!pattern.empty()) {
+    pattern.remove_prefix(1);  // '/'
+    const size_t end = pattern.find('/');
+    out.push_back(pattern.substr(0, end));
+    pattern = end == std::string_view::npos ? "" : pattern.substr(end);
+  }
+  return out;
+}
+
+// `later` can never be reached: an earlier route of the same method matches every path it
+// matches (each segment equal, or a {param} in the earlier one). Routes match in order, so a
+// literal segment must come before a {param} in the same place, whichever service owns them.
+bool Shadowed(const RouteSpec& earlier, const RouteSpec& later) {
+  if (earlier.method != later.method) return false;
+  const std::vector<std::string_view> a = Segments(earlier.pattern);
+  const std::vector<std::string_view> b = Segments(later.pattern);
+  if (a.size() != b.size()) return false;
+  for (size_t i = 0; i < a.size(); i++) {
+    if (a[i] != b[i] && !(!a[i].empty() && a[i][0] == '{')) return false;
+  }
+  return true;
+}
+
 // A route naming its scope, with the scope resolved (the tables themselves are constant).
 const RouteSpec* Resolved(const RouteSpec& r) {
   if (r.scope_name.empty()) return &r;
@@ -68,7 +93,6 @@ std::vector<const RouteSpec*> BuildRegistry() {
   registry_built = true;
   kernel::CloseScopeRegistration();  // every route's scope is known from here on
   std::vector<const RouteSpec*> all;
-  // The built-in services' tables, then every registered module's (api/module.h).
   // Every service's table (built-in and modules, api/module.h), the edge's own after the
   // platform's (the order `corebank routes` has always printed).
   std::vector<std::span<const RouteSpec>> tables;
@@ -84,8 +108,14 @@ std::vector<const RouteSpec*> BuildRegistry() {
       CB_CHECK(r.pattern.substr(0, 4) == "/v1/");
       CB_CHECK(kernel::ScopeName(r.scope) != nullptr);  // exactly one known scope
       CB_CHECK((r.kind == RouteKind::kOp) == (r.build != nullptr));
-      for (const RouteSpec* other : all) {  // one owner a method and pattern
-        CB_CHECK(other->method != r.method || other->pattern != r.pattern);
+      for (const RouteSpec* other : all) {  // one owner a method and path
+        if (Shadowed(*other, r)) {
+          std::fprintf(stderr, "corebank: route %.*s %.*s is shadowed by %.*s\n",
+                       static_cast<int>(r.method.size()), r.method.data(),
+                       static_cast<int>(r.pattern.size()), r.pattern.data(),
+                       static_cast<int>(other->pattern.size()), other->pattern.data());
+        }
+        CB_CHECK(!Shadowed(*other, r));
       }
       all.push_back(&r);
     }

@@ -9,12 +9,99 @@
 #include <set>
 #include <string>
 
+#include "api/module.h"
 #include "api/route_table.h"
 #include "gateway/metrics.h"
 #include "platform/key_directory.h"
 
 namespace cb::api {
 namespace {
+
+// A module's table, registered in a death test's own process (threadsafe style re-runs the
+// binary for the test alone, so the registry there is fresh).
+bool NoBuild(const RouteCall&, BuiltOp*, DecodeError*) { return false; }
+std::unique_ptr<runtime::Service> NoService(const ModuleDeps&) { return nullptr; }
+
+constexpr RouteSpec kShadowedRoutes[] = {{.method = "GET",
+                                          .pattern = "/v1/accounts/special",
+                                          .service = "shadow",
+                                          .scope = kernel::kScopeAccountsRead,
+                                          .build = NoBuild}};
+std::span<const RouteSpec> ShadowedRoutes() { return kShadowedRoutes; }
+
+constexpr RouteSpec kUnknownScopeRoutes[] = {{.method = "GET",
+                                              .pattern = "/v1/gadgets/{id}",
+                                              .service = "gadget",
+                                              .scope_name = "gadgets.read",
+                                              .build = NoBuild}};
+std::span<const RouteSpec> UnknownScopeRoutes() { return kUnknownScopeRoutes; }
+
+ServiceModule TestModule(std::string_view name, std::span<const RouteSpec> (*routes)(),
+                         std::span<const ScopeSpec> scopes = {}) {
+  return ServiceModule{.name = name,
+                       .service_id = 900,
+                       .event_type_first = 9000,
+                       .event_type_last = 9009,
+                       .routes = routes,
+                       .scopes = scopes,
+                       .create = NoService};
+}
+
+TEST(RouteRegistryDeathTest, AModulesRouteAnEarlierRouteWouldAlwaysWinStopsTheServer) {
+  GTEST_FLAG_SET(death_test_style, "threadsafe");
+  EXPECT_DEATH(
+      {
+        static const ServiceModule m = TestModule("shadow", ShadowedRoutes);
+        const ServiceModule* list[] = {&m};
+        RegisterModules(list);
+        (void)AllRoutes();
+      },
+      "GET /v1/accounts/special is shadowed by /v1/accounts/\\{id\\}");
+}
+
+TEST(RouteRegistryDeathTest, ARouteNamingAnUnregisteredScopeStopsTheServer) {
+  GTEST_FLAG_SET(death_test_style, "threadsafe");
+  EXPECT_DEATH(
+      {
+        static const ServiceModule m = TestModule("gadget", UnknownScopeRoutes);
+        const ServiceModule* list[] = {&m};
+        RegisterModules(list);
+        (void)AllRoutes();
+      },
+      "names the unregistered scope \"gadgets.read\"");
+}
+
+TEST(RouteRegistryDeathTest, AModuleScopeMustCarryTheModulesName) {
+  GTEST_FLAG_SET(death_test_style, "threadsafe");
+  static constexpr ScopeSpec kScopes[] = {{"widgets.read", kernel::ScopeClass::kRead}};
+  EXPECT_DEATH(
+      {
+        static const ServiceModule m = TestModule("gadget", UnknownScopeRoutes, kScopes);
+        const ServiceModule* list[] = {&m};
+        RegisterModules(list);
+      },
+      "");
+}
+
+TEST(RouteRegistryTest, AModulesOwnScopeResolvesForItsRoutes) {
+  GTEST_FLAG_SET(death_test_style, "threadsafe");
+  static constexpr ScopeSpec kScopes[] = {{"gadgets.read", kernel::ScopeClass::kRead}};
+  // In a child process too (the registry is process-wide): exits 0 when all held.
+  EXPECT_EXIT(
+      {
+        static const ServiceModule m = TestModule("gadget", UnknownScopeRoutes, kScopes);
+        const ServiceModule* list[] = {&m};
+        RegisterModules(list);
+        std::vector<std::string_view> params;
+        bool known = false;
+        const RouteSpec* r = FindRoute("GET", "/v1/gadgets/g1", &params, &known);
+        const bool ok = r != nullptr && r->scope == kernel::ScopeNamed("gadgets.read") &&
+                        kernel::ScopesOfRole(kernel::Role::kReadOnly).Covers(r->scope) &&
+                        DumpRoutes().find("scope=gadgets.read") != std::string::npos;
+        std::exit(ok ? 0 : 1);
+      },
+      ::testing::ExitedWithCode(0), "");
+}
 
 TEST(RouteTableTest, LiteralSegmentsWinOverIdsAndParamsAreReturned) {
   std::vector<std::string_view> params;

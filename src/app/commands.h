@@ -13,6 +13,8 @@ int RunServe(const ServeConfig& config);
 int RunRotateSigningKey(const std::string& data_dir);
 int RunCreateKey(const std::string& data_dir, const std::string& tenant, const std::string& role,
                  const std::string& name);
+// `corebank admin delete-cursor --data DIR --name NAME` (server stopped).
+int RunDeleteCursor(const std::string& data_dir, const std::string& name);
 
 struct LedgerBenchOptions {
   std::string data_dir;

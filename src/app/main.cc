@@ -56,6 +56,11 @@ int main(int argc, char** argv) {
       "rotate-signing-key",
       "Make a new current OAuth signing key; the old one stays published until its tokens expire");
   rotate_cmd->add_option("--data", rotate_data)->capture_default_str();
+  std::string cursor_data = "./var", cursor_name;
+  auto* delete_cursor_cmd = admin_cmd->add_subcommand(
+      "delete-cursor", "Forget a subscriber's durable cursor (it starts over, or is retired)");
+  delete_cursor_cmd->add_option("--data", cursor_data)->capture_default_str();
+  delete_cursor_cmd->add_option("--name", cursor_name, "The subscriber's name")->required();
 
   auto* bench_cmd = app.add_subcommand("bench", "Benchmarks");
   bench_cmd->require_subcommand(1);
@@ -157,6 +162,7 @@ int main(int argc, char** argv) {
     return cb::app::RunCreateKey(key_data, key_tenant, key_role, key_name);
   }
   if (rotate_cmd->parsed()) return cb::app::RunRotateSigningKey(rotate_data);
+  if (delete_cursor_cmd->parsed()) return cb::app::RunDeleteCursor(cursor_data, cursor_name);
   if (ledger_cmd->parsed()) return cb::app::RunLedgerBench(bench);
   if (recovery_cmd->parsed()) return cb::app::RunRecoveryBench(recovery_dir);
   if (snapshot_cmd->parsed()) return cb::app::RunSnapshot(snapshot_dir);

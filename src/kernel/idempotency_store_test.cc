@@ -52,6 +52,43 @@ TEST(IdempotencyStoreTest, DelegatedAndOwnTokensOfOneUserAreDifferentCallers) {
   EXPECT_EQ(CallerScope(own).size(), kCallerScopeBytes);
 }
 
+std::string Hex(const std::string& bytes) {
+  static const char* kDigits = "0123456789abcdef";
+  std::string out;
+  for (unsigned char c : bytes) {
+    out.push_back(kDigits[c >> 4]);
+    out.push_back(kDigits[c & 15]);
+  }
+  return out;
+}
+
+// The bytes are in every journal's idempotency records since issue 12: they must never
+// change, or a retried request would miss its record and run again.
+TEST(IdempotencyStoreTest, CallerScopeBytesAreFixed) {
+  const std::string zeros15(30, '0'), zeros16(32, '0');
+  EXPECT_EQ(Hex(CallerScope(Key(1))), "01" + std::string("01") + zeros15 + zeros16);
+  Principal user;
+  user.kind = PrincipalKind::kAccessToken;
+  user.user = UserId(5);
+  user.client = AppId(6);
+  user.consent = ConsentId(9);
+  EXPECT_EQ(Hex(CallerScope(user)), "02" + std::string("05") + zeros15 + "09" + zeros15);
+  Principal app;
+  app.kind = PrincipalKind::kAccessToken;
+  app.client = AppId(0x0102);
+  EXPECT_EQ(Hex(CallerScope(app)), "03" + std::string("0201") + std::string(28, '0') + zeros16);
+  EXPECT_EQ(LegacyCallerScope(), std::string(kCallerScopeBytes, '\0'));
+}
+
+TEST(IdempotencyStoreTest, ARecordCostsItsEntryAndItsKey) {
+  IdempotencyStore s(kTtlNs);
+  const Principal a = Key(1);
+  s.Record(a.tenant, CallerScope(a), "k", Entry(1, 100));
+  EXPECT_EQ(s.bytes(), 128u + 16u + kCallerScopeBytes + 1u);  // entry + tenant|caller|key
+  s.Record(a.tenant, CallerScope(a), "key-2", Entry(2, 100));
+  EXPECT_EQ(s.bytes(), 2 * (128u + 16u + kCallerScopeBytes) + 1u + 5u);
+}
+
 TEST(IdempotencyStoreTest, BytesAreCountedPerCallerTenantAndInAllAndFreedByExpiry) {
   IdempotencyStore s(kTtlNs);
   const Principal a = Key(1), b = Key(2);

@@ -30,7 +30,7 @@ class VaultService final : public runtime::Service {
                        .trace_id = "trace-v",
                        .idempotency_key = op.idempotency_key,
                        .request_sha256 = op.request_sha256,
-                       .scope = kernel::kScopeAdmin,
+                       .scope = scope_,
                        .secret_fields = kSecretFields};
     platform_->RunEnveloped(env, ctx, reply, [] {
       return Answer{201, R"({"object":"vault","api_token":"tok_s3cr3t","name":"v"})"};
@@ -39,12 +39,15 @@ class VaultService final : public runtime::Service {
   Status ApplyEvent(const journal::EventView&, uint64_t, TimestampNs) override {
     return Status::DataLoss("no events");
   }
+  // A module bug to test: a scope that is not exactly one registered scope.
+  void set_scope(kernel::ScopeSet scope) { scope_ = scope; }
   void Clear() override {}
   std::string CaptureSnapshot() const override { return ""; }
   Status LoadSnapshot(std::string_view) override { return Status::Ok(); }
 
  private:
   PlatformService* platform_;
+  kernel::ScopeSet scope_ = kernel::kScopeAdmin;
 };
 
 class RedactionTest : public PlatformServiceTest {
@@ -117,6 +120,24 @@ TEST_F(RedactionTest, AServicesOwnSecretFieldsAreRecordedAsNull) {
   const Reply again = Reveal(node.get(), root);
   EXPECT_TRUE(again.replayed);
   EXPECT_EQ(again.http_status, 201);
+}
+
+// An empty scope set would pass every caller's Covers(): the envelope refuses to run it
+// (a module that did not resolve its scope), as it refuses a set of two scopes.
+TEST_F(RedactionTest, AnEnvelopeWithoutExactlyOneRegisteredScopeStopsTheWriter) {
+  GTEST_FLAG_SET(death_test_style, "threadsafe");
+  for (const kernel::ScopeSet bad :
+       {kernel::ScopeSet(), kernel::kScopeAdmin | kernel::kScopeAccountsRead}) {
+    EXPECT_DEATH(
+        {
+          VaultService* vault = nullptr;
+          auto node = OpenWithVault(&vault);
+          const Principal root = Bootstrap(node.get());
+          vault->set_scope(bad);
+          Reveal(node.get(), root);
+        },
+        "");
+  }
 }
 
 }  // namespace

@@ -1,0 +1,50 @@
+// `corebank admin delete-cursor --data DIR --name NAME` (server stopped): forgets a
+// subscriber's durable cursor (runtime::CursorDeleteOp, ADR 0012), for a subscriber retired
+// for good or one that must start over. Journaled like any command, so replay forgets it too.
+#include <cstdio>
+#include <future>
+#include <memory>
+
+#include "app/commands.h"
+#include "app/platform_stack.h"
+#include "runtime/executor.h"
+#include "runtime/subscribers.h"
+
+namespace cb::app {
+
+int RunDeleteCursor(const std::string& data_dir, const std::string& name) {
+  if (name.empty() || name.size() > runtime::CursorTable::kNameBytesMax) {
+    std::fprintf(stderr, "admin delete-cursor: --name is 1 to %zu bytes\n",
+                 runtime::CursorTable::kNameBytesMax);
+    return 2;
+  }
+  auto disk = NewPosixDisk();
+  PlatformStack stack;
+  runtime::RecoveryInfo info;
+  auto shard = OpenShard(disk.get(), data_dir, &stack, &info);
+  if (!shard.ok()) {
+    std::fprintf(stderr, "admin delete-cursor: %s\n", shard.status().ToString().c_str());
+    return 1;
+  }
+  runtime::Executor executor(shard->get(), runtime::ExecutorOptions{});
+  executor.Start();
+  auto op = std::make_shared<runtime::CursorDeleteOp>();
+  op->name = name;
+  auto done = std::make_shared<std::promise<runtime::Reply>>();
+  std::future<runtime::Reply> reply_future = done->get_future();
+  const Status submitted =
+      executor.Submit(runtime::ServiceCmd{std::move(op)},
+                      [done](runtime::Reply&& r) { done->set_value(std::move(r)); });
+  runtime::Reply reply = submitted.ok() ? reply_future.get() : runtime::Reply{.status = submitted};
+  executor.Stop();
+  if (!reply.status.ok()) {
+    std::fprintf(stderr, "admin delete-cursor: %s: %s\n", name.c_str(),
+                 reply.status.ToString().c_str());
+    return 1;
+  }
+  std::printf("admin delete-cursor: %s deleted (it was at seq %llu)\n", name.c_str(),
+              static_cast<unsigned long long>(std::any_cast<uint64_t>(reply.service_result)));
+  return 0;
+}
+
+}  // namespace cb::app
