@@ -26,17 +26,19 @@ size_t CommandItemCount(const Command& command) {
 }
 
 namespace {
-Status LoadServiceSection(journal::SnapshotReader* reader, Service* service) {
+// The services' section comes first in the body; it is only read here and decoded after the
+// ledger part has finished and the whole body's CRC has held, so a damaged snapshot never
+// reaches a service decoder (they reject malformed input anyway; this keeps garbage that
+// happens to parse from being loaded, and the protobuf parser's complaints out of the log).
+Status ReadServiceSection(journal::SnapshotReader* reader, Service* service, std::string* out) {
+  out->clear();
   uint64_t size = 0;
   CB_RETURN_IF_ERROR(reader->Read(&size, sizeof(size)));
   if (size > reader->body_remaining()) return Status::DataLoss("service section past the end");
   if (size == 0) return Status::Ok();
   if (service == nullptr) return Status::DataLoss("snapshot has service state; no service runs");
-  std::string bytes(size, '\0');
-  CB_RETURN_IF_ERROR(reader->Read(bytes.data(), bytes.size()));
-  // The body CRC is checked when the ledger part finishes; a service decoder must reject
-  // malformed input on its own anyway.
-  return service->LoadSnapshot(bytes);
+  out->resize(size);
+  return reader->Read(out->data(), out->size());
 }
 }  // namespace
 
@@ -64,9 +66,11 @@ Result<std::unique_ptr<Shard>> Shard::Open(Disk* disk, const ShardOptions& optio
     if (options.service != nullptr) options.service->Clear();
     if (!path.empty()) {
       auto reader = journal::SnapshotReader::Open(disk, path);
-      Status st =
-          reader.ok() ? LoadServiceSection(reader->get(), options.service) : reader.status();
-      if (st.ok()) st = SnapshotCodec::Load(reader->get(), state.get());
+      std::string service_bytes;
+      Status st = reader.ok() ? ReadServiceSection(reader->get(), options.service, &service_bytes)
+                              : reader.status();
+      if (st.ok()) st = SnapshotCodec::Load(reader->get(), state.get());  // checks the CRC
+      if (st.ok() && !service_bytes.empty()) st = options.service->LoadSnapshot(service_bytes);
       if (!st.ok()) {
         info->snapshots_rejected.push_back(path + ": " + st.ToString());
         continue;

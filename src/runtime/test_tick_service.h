@@ -143,6 +143,7 @@ class TickService final : public Service {
   }
 
   Status LoadSnapshot(std::string_view bytes) override {
+    load_snapshot_calls_++;
     Clear();
     auto take = [&bytes](void* dst, size_t n) {
       if (bytes.size() < n) return false;
@@ -171,12 +172,14 @@ class TickService final : public Service {
 
   const std::vector<Firing>& fired() const { return fired_; }
   const std::vector<uint64_t>& notes() const { return notes_; }
+  uint64_t load_snapshot_calls() const { return load_snapshot_calls_; }
 
  private:
   uint16_t fired_type_;
   uint16_t noted_type_;
   std::vector<Firing> fired_;
   std::vector<uint64_t> notes_;
+  uint64_t load_snapshot_calls_ = 0;
 };
 
 // Wants the tick service's firings and answers each with a note of the firing's seq, so

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <filesystem>
+#include <fstream>
 #include <future>
 #include <memory>
 #include <string>
@@ -184,6 +186,42 @@ TEST_F(TimersTest, SnapshotCarriesTheTimerTable) {
   node->Run(kT0 + 10 * kSecond, {});
   EXPECT_EQ(Keys(node->tick), (std::vector<std::string>{"x", "z", "y"}));
   EXPECT_EQ(node->tick.fired()[0].payload, "px");
+}
+
+// The services' section is decoded only after the whole body's CRC held: a damaged snapshot
+// never reaches a service decoder, and recovery falls back to a full replay.
+TEST_F(TimersTest, ADamagedServiceSectionNeverReachesAServiceDecoder) {
+  {
+    auto node = Open();
+    node->Run(kT0, {Schedule("x", kT0 + 5 * kSecond, "px"), Schedule("y", kT0 + 7 * kSecond)});
+    ASSERT_TRUE(node->shard->WriteSnapshot(node->shard->CaptureSnapshot()).ok());
+  }
+  std::vector<std::string> snapshots;
+  for (const auto& e : std::filesystem::directory_iterator(JoinPath(Dir(), "snapshots"))) {
+    snapshots.push_back(e.path().string());
+  }
+  ASSERT_EQ(snapshots.size(), 1u);
+  {
+    // Header (128 bytes), the section's size (8), then the section: damage its last byte.
+    std::fstream f(snapshots[0], std::ios::in | std::ios::out | std::ios::binary);
+    uint64_t size = 0;
+    f.seekg(128);
+    f.read(reinterpret_cast<char*>(&size), sizeof(size));
+    ASSERT_GT(size, 0u);
+    const std::streamoff at = static_cast<std::streamoff>(128 + 8 + size - 1);
+    char b = 0;
+    f.seekg(at);
+    f.read(&b, 1);
+    b = static_cast<char>(b ^ 0x01);
+    f.seekp(at);
+    f.write(&b, 1);
+  }
+  auto node = Open();
+  EXPECT_TRUE(node->info.snapshot_used.empty());
+  ASSERT_EQ(node->info.snapshots_rejected.size(), 1u);
+  EXPECT_EQ(node->tick.load_snapshot_calls(), 0u);
+  node->Run(kT0 + 10 * kSecond, {});  // the full replay kept both timers
+  EXPECT_EQ(Keys(node->tick), (std::vector<std::string>{"x", "y"}));
 }
 
 TEST_F(TimersTest, ATimerRescheduledByItsOwnFiringFiresOncePerPeriodAndCatchesUp) {
