@@ -2,11 +2,11 @@
 // feed and the clash checks iterate them like any module. They have no `create`: the
 // platform stack (app/platform_stack.h) builds them, with the key directory, the KMS and
 // each other, which no module is given.
-#include "api/event_feed.h"
-#include "api/identity_events.h"
 #include "api/module.h"
+#include "identity/event_render.h"
 #include "identity/events.h"
 #include "identity/ops.h"
+#include "platform/event_render.h"
 #include "runtime/service.h"
 
 namespace cb::api {
@@ -17,7 +17,7 @@ const ServiceModule kPlatformModule{.name = "platform",
                                     .event_type_first = runtime::kServiceEventTypeFirst,
                                     .event_type_last = identity::kEventTypeFirst - 1,
                                     .routes = PlatformRoutes,
-                                    .render_event = RenderPlatformEvent};
+                                    .render_event = platform::RenderPlatformEvent};
 
 extern const ServiceModule kIdentityModule;
 const ServiceModule kIdentityModule{.name = "identity",
@@ -25,6 +25,6 @@ const ServiceModule kIdentityModule{.name = "identity",
                                     .event_type_first = identity::kEventTypeFirst,
                                     .event_type_last = identity::kEventTypeLast,
                                     .routes = IdentityRoutes,
-                                    .render_event = RenderIdentityEvent};
+                                    .render_event = identity::RenderIdentityEvent};
 
 }  // namespace cb::api

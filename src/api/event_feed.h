@@ -17,11 +17,6 @@ struct EventPage {
   std::string body;  // {"object":"list","data":[...],"has_more":b,"next_cursor":..,"last_seq":n}
 };
 
-// The platform's events in the feed (the platform module's ModuleEventRenderFn): "type",
-// "data" and the event's tenant; false for events that are not public.
-bool RenderPlatformEvent(const journal::EventView& ev, u128* tenant, std::string* type,
-                         std::string* data);
-
 class EventFeed {
  public:
   explicit EventFeed(journal::JournalReader* reader) : reader_(reader) {}

@@ -4,14 +4,14 @@
 // Secrets, hashes and device fingerprints never appear.
 #include <string>
 
+#include "base/uint128.h"
 #include "journal/format.h"
-#include "platform/key_directory.h"
 
-namespace cb::api {
+namespace cb::identity {
 
 // Renders `ev`'s "type" and "data" and names its tenant when it is one of those (the
 // identity module's ModuleEventRenderFn; the edge filters by tenant).
 bool RenderIdentityEvent(const journal::EventView& ev, u128* tenant, std::string* type,
                          std::string* data);
 
-}  // namespace cb::api
+}  // namespace cb::identity

@@ -1,4 +1,4 @@
-#include "api/identity_events.h"
+#include "identity/event_render.h"
 
 #include "identity/events.h"
 #include "identity/model.h"
@@ -8,7 +8,7 @@
 #include "platform/render.h"
 #include "platform/state.h"
 
-namespace cb::api {
+namespace cb::identity {
 
 namespace {
 
@@ -170,4 +170,4 @@ bool RenderIdentityEvent(const journal::EventView& ev, u128* tenant, std::string
   return false;  // a type no identity version wrote
 }
 
-}  // namespace cb::api
+}  // namespace cb::identity
