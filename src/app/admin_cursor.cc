@@ -2,7 +2,6 @@
 // subscriber's durable cursor (runtime::CursorDeleteOp, ADR 0012), for a subscriber retired
 // for good or one that must start over. Journaled like any command, so replay forgets it too.
 #include <cstdio>
-#include <future>
 #include <memory>
 
 #include "app/commands.h"
@@ -30,12 +29,7 @@ int RunDeleteCursor(const std::string& data_dir, const std::string& name) {
   executor.Start();
   auto op = std::make_shared<runtime::CursorDeleteOp>();
   op->name = name;
-  auto done = std::make_shared<std::promise<runtime::Reply>>();
-  std::future<runtime::Reply> reply_future = done->get_future();
-  const Status submitted =
-      executor.Submit(runtime::ServiceCmd{std::move(op)},
-                      [done](runtime::Reply&& r) { done->set_value(std::move(r)); });
-  runtime::Reply reply = submitted.ok() ? reply_future.get() : runtime::Reply{.status = submitted};
+  runtime::Reply reply = RunOp(&executor, std::move(op));
   executor.Stop();
   if (!reply.status.ok()) {
     std::fprintf(stderr, "admin delete-cursor: %s: %s\n", name.c_str(),

@@ -2,8 +2,12 @@
 // The `corebank` subcommands. main.cc parses flags (CLI11) and calls these; each returns
 // the process exit code.
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
+
+#include "runtime/command.h"
+#include "runtime/executor.h"
 
 namespace cb::app {
 
@@ -13,6 +17,9 @@ int RunServe(const ServeConfig& config);
 int RunRotateSigningKey(const std::string& data_dir);
 int RunCreateKey(const std::string& data_dir, const std::string& tenant, const std::string& role,
                  const std::string& name);
+// Runs one op synchronously through the executor (start-up and admin commands); a refused
+// submit comes back as the reply's status.
+runtime::Reply RunOp(runtime::Executor* executor, std::shared_ptr<const runtime::ServiceOp> op);
 // `corebank admin delete-cursor --data DIR --name NAME` (server stopped).
 int RunDeleteCursor(const std::string& data_dir, const std::string& name);
 

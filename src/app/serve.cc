@@ -121,20 +121,6 @@ Status WriteSecretFile(const std::string& path, const std::string& content) {
   return Status::Ok();
 }
 
-// Runs one op synchronously through the executor (start-up and admin commands).
-runtime::Reply RunOp(runtime::Executor* executor, std::shared_ptr<const runtime::ServiceOp> op) {
-  std::promise<runtime::Reply> done;
-  auto future = done.get_future();
-  Status st = executor->Submit(runtime::ServiceCmd{std::move(op)},
-                               [&done](runtime::Reply&& r) { done.set_value(std::move(r)); });
-  if (!st.ok()) {
-    runtime::Reply r;
-    r.status = st;
-    return r;
-  }
-  return future.get();
-}
-
 Status Bootstrap(runtime::Executor* executor, const std::string& data_dir, std::string* path_out) {
   std::string token;
   auto op = platform::MakeBootstrapOp("sandbox", &token);
@@ -184,6 +170,20 @@ std::string LoadOpenApi() {
 }
 
 }  // namespace
+
+// Runs one op synchronously through the executor (start-up and admin commands).
+runtime::Reply RunOp(runtime::Executor* executor, std::shared_ptr<const runtime::ServiceOp> op) {
+  std::promise<runtime::Reply> done;
+  auto future = done.get_future();
+  Status st = executor->Submit(runtime::ServiceCmd{std::move(op)},
+                               [&done](runtime::Reply&& r) { done.set_value(std::move(r)); });
+  if (!st.ok()) {
+    runtime::Reply r;
+    r.status = st;
+    return r;
+  }
+  return future.get();
+}
 
 int RunServe(const ServeConfig& config) {
   if (Status st = ValidateServeConfig(config); !st.ok()) {
