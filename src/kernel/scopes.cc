@@ -109,13 +109,12 @@ std::vector<std::string_view> AllScopeNames() {
   return out;
 }
 
+// O(1): the envelope checks every op's scope with it on the writer thread.
 const char* ScopeName(ScopeSet one) {
-  const Registry& r = Reg();
-  for (uint32_t i = 0; i < ScopeSet::kBitsMax; i++) {
-    if (one == ScopeSet::Bit(i))
-      return r.entries[i].name.empty() ? nullptr : r.entries[i].name.c_str();
-  }
-  return nullptr;
+  const uint32_t i = one.SingleIndex();
+  if (i >= ScopeSet::kBitsMax) return nullptr;
+  const Entry& e = Reg().entries[i];
+  return e.name.empty() ? nullptr : e.name.c_str();
 }
 
 ScopeSet ScopeNamed(std::string_view name) {

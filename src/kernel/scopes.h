@@ -4,6 +4,7 @@
 // own by name at start (RegisterScope) and gets a bit above them, stored in events by name.
 // A route or app naming a scope nobody registered is refused. Capacity is kScopesMax, far
 // beyond what the services use; registration fails loudly at start past it.
+#include <bit>
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -44,6 +45,12 @@ class ScopeSet {
   // Every scope of `o` is in this set.
   constexpr bool Covers(ScopeSet o) const { return (*this & o) == o; }
   constexpr bool Test(uint32_t index) const { return !(*this & Bit(index)).empty(); }
+  // The index of the one scope in the set; kBitsMax when it holds none or several.
+  constexpr uint32_t SingleIndex() const {
+    if (std::popcount(lo_) + std::popcount(hi_) != 1) return kBitsMax;
+    return lo_ != 0 ? static_cast<uint32_t>(std::countr_zero(lo_))
+                    : 64 + static_cast<uint32_t>(std::countr_zero(hi_));
+  }
 
  private:
   static constexpr ScopeSet Make(uint64_t lo, uint64_t hi) {

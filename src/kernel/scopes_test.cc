@@ -83,6 +83,11 @@ TEST(ScopesTest, SetOperationsSpanBothWords) {
   EXPECT_FALSE(a.Test(71));
   EXPECT_EQ(a & ~ScopeSet::Bit(70), ScopeSet::Bit(3));
   EXPECT_TRUE(ScopeSet::Bit(ScopeSet::kBitsMax).empty());  // out of range: nothing
+  EXPECT_EQ(ScopeSet::Bit(70).SingleIndex(), 70u);
+  EXPECT_EQ(ScopeSet::Bit(0).SingleIndex(), 0u);
+  EXPECT_EQ(a.SingleIndex(), ScopeSet::kBitsMax);  // two scopes
+  EXPECT_EQ(ScopeSet().SingleIndex(), ScopeSet::kBitsMax);
+  EXPECT_EQ(ScopeName(ScopeSet::Bit(120)), nullptr);  // a bit nobody registered
 }
 
 }  // namespace
