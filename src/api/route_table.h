@@ -58,12 +58,12 @@ enum class RouteKind : uint8_t {
 
 struct RouteSpec {
   std::string_view method;
-  std::string_view pattern;  // "{id}" matches one segment; also the metrics label
-  std::string_view service;  // who owns it ("platform", "identity", "edge")
-  kernel::ScopeSet scope;    // the edge's check; the handler checks again
+  std::string_view pattern;     // "{id}" matches one segment; also the metrics label
+  std::string_view service;     // who owns it ("platform", "identity", "edge")
+  kernel::ScopeSet scope = {};  // the edge's check; the handler checks again
   // Instead of `scope`: a scope a module registered by name (kernel/scopes.h), resolved
   // when the registry is built; a name nobody registered stops the server at start.
-  std::string_view scope_name;
+  std::string_view scope_name = {};
   bool step_up = false;  // a user's token needs the second factor (moves money)
   BuildFn build = nullptr;
   RouteKind kind = RouteKind::kOp;
