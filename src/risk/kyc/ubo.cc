@@ -10,9 +10,11 @@ namespace {
 // iteration approaches the exact sum from below and stops within far less than that (see
 // EffectiveOwnership), so a person whose exact share is 25% is not missed by rounding.
 constexpr u128 kToleranceUnits = 1'000'000'000;
-// A value this large (about 79,000 x 100%) only comes from a cycle whose shares multiply to
-// 100%: the sum does not converge. It also keeps share_ppm x value below 2^128.
-constexpr u128 kEffectiveMax = static_cast<u128>(1) << 96;
+// A value this large (about 1,200 x 100%) only comes from a cycle whose shares multiply to
+// 100%: the sum does not converge. It also keeps a party's sum of share_ppm x value (at
+// most kOwnershipEdgesMax terms) below 2^128.
+constexpr u128 kEffectiveMax = static_cast<u128>(1) << 90;
+static_assert(kEffectiveMax > 1000 * kEffectiveWhole);
 constexpr u128 kUnitsPerPpm = kEffectiveWhole / kSharePpmWhole;
 
 bool IsEntity(PartyKind kind) { return kind != PartyKind::kNaturalPerson; }
@@ -133,10 +135,10 @@ std::optional<PartyId> OwnershipGraph::Find(std::string_view ref) const {
 // overflow any fixed integer width during elimination (we have no bignum), and floating
 // point must not decide who is a UBO. So: 10^24 units per 100% in 128 bits, Gauss-Seidel
 // sweeps from E = 0 over the parties that can reach T, nearest first (a chain settles in
-// one or two sweeps), until a sweep changes nothing. Every term is truncated, so the values
-// only grow (asserted) and never pass the exact sum; they stop within about
-// out-degree / (1 - cycle gain) units of it, below 10^-15 of 100% for anything that settles
-// in kUboSweepsMax sweeps (cycle gains up to ~0.995). Slower cycles are refused, not guessed.
+// one or two sweeps), until a sweep changes nothing. Each party's new value is truncated,
+// so the values only grow (asserted) and never pass the exact sum; they stop within about
+// 1 / (1 - cycle gain) units of it, far below 10^-15 of 100% for anything that settles in
+// kUboSweepsMax sweeps (cycle gains up to ~0.995). Slower cycles are refused, not guessed.
 Result<std::vector<u128>> EffectiveOwnership(const OwnershipGraph& graph, PartyId company,
                                              uint32_t* sweeps) {
   const size_t n = graph.party_count();
@@ -169,13 +171,16 @@ Result<std::vector<u128>> EffectiveOwnership(const OwnershipGraph& graph, PartyI
   for (uint32_t sweep = 1; sweep <= kUboSweepsMax; ++sweep) {
     bool changed = false;
     for (const uint32_t x : order) {
-      u128 sum = 0;
+      // One division per party, not per holding: the terms are exact products and the sum
+      // fits (5,000 x 2^20 x 2^91 < 2^128), so a chain of holdings stays exact.
+      u128 weighted = 0;
       for (const uint32_t h : held_by[x]) {
         const OwnershipGraph::Holding& holding = holdings[h];
         const u128 through =
             effective[holding.owned.index] + (holding.owned == company ? kEffectiveWhole : 0);
-        sum += through * holding.share_ppm / kSharePpmWhole;
+        weighted += through * holding.share_ppm;
       }
+      const u128 sum = weighted / kSharePpmWhole;
       CB_CHECK(sum >= effective[x]);  // monotone from below: the sum only gains walks
       if (sum > kEffectiveMax) {
         return Status::FailedPrecondition("ownership cycle through " + graph.ref(PartyId{x}) +

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <string>
 #include <vector>
 
@@ -208,6 +209,81 @@ TEST_F(UboTest, ACycleWhoseSharesMultiplyToOneHundredPercentIsRefused) {
   Own(b, a, 100 * kPercent);
   Own(b, target, 50 * kPercent);
   EXPECT_EQ(FindBeneficialOwners(graph_, target).status().code(), StatusCode::kFailedPrecondition);
+}
+
+// Gain 0.9 x 0.99 = 0.891: ivy's share of b is 0.1 x 0.99 / (1 - 0.891) = 99/109, reached
+// from below within the stated precision. A gain of 0.999 would need ~55,000 sweeps: refused.
+TEST_F(UboTest, ASlowCycleConvergesOrIsRefused) {
+  const PartyId ivy = Person("ivy");
+  const PartyId a = Company("a"), b = Company("b");
+  Own(ivy, a, 10 * kPercent);
+  Own(b, a, 90 * kPercent);
+  Own(a, b, 99 * kPercent);
+  uint32_t sweeps = 0;
+  Result<std::vector<u128>> e = EffectiveOwnership(graph_, b, &sweeps);
+  ASSERT_TRUE(e.ok()) << e.status().ToString();
+  const u128 exact_floor = kEffectiveWhole * 99 / 109;
+  EXPECT_LE((*e)[ivy.index], exact_floor);
+  EXPECT_LE(exact_floor - (*e)[ivy.index], static_cast<u128>(1'000'000'000));
+  EXPECT_GT(sweeps, 100u);
+
+  graph_ = OwnershipGraph();
+  const PartyId jan = Person("jan");
+  const PartyId c = Company("c"), d = Company("d");
+  Own(jan, c, kSharePpmWhole / 1000);
+  Own(d, c, kSharePpmWhole - kSharePpmWhole / 1000);
+  Own(c, d, 100 * kPercent);
+  const Result<UboReport> slow = FindBeneficialOwners(graph_, d);
+  EXPECT_EQ(slow.status().code(), StatusCode::kFailedPrecondition);
+  EXPECT_NE(slow.status().message().find("too slowly"), std::string::npos);
+}
+
+// When every company is wholly owned and each has some owner outside any cycle, all of the
+// target's value ends with persons: their effective shares sum to 100%, cycles or not.
+TEST_F(UboTest, InAWhollyOwnedGraphWithCyclesPersonsHoldEverything) {
+  Rng rng(2026);
+  for (int round = 0; round < 20; ++round) {
+    graph_ = OwnershipGraph();
+    std::vector<PartyId> persons, companies;
+    for (int i = 0; i < 8; ++i) persons.push_back(Person("p" + std::to_string(i)));
+    for (int i = 0; i < 30; ++i) companies.push_back(Company("c" + std::to_string(i)));
+    for (const PartyId owned : companies) {
+      // A person holds 10..50%; up to four other companies share the rest (cycles allowed).
+      const auto personal = static_cast<uint32_t>(10 * kPercent + rng.Below(40 * kPercent));
+      Own(persons[rng.Below(persons.size())], owned, personal);
+      uint32_t rest = kSharePpmWhole - personal;
+      std::vector<PartyId> holders;
+      for (int k = 0; k < 4; ++k) {
+        const PartyId h = companies[rng.Below(companies.size())];
+        if (h == owned || std::ranges::find(holders, h) != holders.end()) continue;
+        holders.push_back(h);
+      }
+      if (holders.empty()) {
+        // Give the rest to a second person (persons[0] may be the first: then top it up).
+        const PartyId p = persons[rng.Below(persons.size())];
+        const Status s = graph_.AddOwnership(p, owned, rest);
+        if (!s.ok()) {
+          ASSERT_TRUE(
+              graph_.AddOwnership(persons[(p.index + 1) % persons.size()], owned, rest).ok());
+        }
+        continue;
+      }
+      for (size_t k = 0; k < holders.size(); ++k) {
+        const uint32_t share = k + 1 == holders.size() ? rest : rest / 2;
+        Own(holders[k], owned, share);
+        rest -= share;
+      }
+    }
+    const PartyId target = companies[0];
+    uint32_t sweeps = 0;
+    Result<std::vector<u128>> e = EffectiveOwnership(graph_, target, &sweeps);
+    ASSERT_TRUE(e.ok()) << e.status().ToString();
+    u128 total = 0;
+    for (const PartyId p : persons) total += (*e)[p.index];
+    EXPECT_LE(total, kEffectiveWhole) << "round " << round;
+    EXPECT_LE(kEffectiveWhole - total, static_cast<u128>(1'000'000'000))
+        << "round " << round << " sweeps " << sweeps;
+  }
 }
 
 // Random layered graphs (persons -> 3 layers of companies -> target): every path has at most
