@@ -37,6 +37,12 @@ bool NameMatches(std::string_view mrz, std::string_view ours) {
   return mrz.size() >= kTruncatedNameBytesMin && ours.starts_with(mrz);
 }
 
+// Germany prints "D" where ISO 3166 says "DEU"; every other code is the same in both.
+bool SameState(std::string_view mrz, std::string_view ours) {
+  const auto canonical = [](std::string_view code) { return code == "D" ? "DEU" : code; };
+  return canonical(mrz) == canonical(ours);
+}
+
 }  // namespace
 
 std::optional<KycDate> ResolveMrzBirthDate(std::string_view yymmdd, KycDate today) {
@@ -105,7 +111,7 @@ KycCheck CheckDocument(const KycVerificationRequest& r) {
     const std::optional<KycDate> birth = ResolveMrzBirthDate(doc->birth_date.value, r.today);
     if (!birth || *birth != r.birth_date) return Failed(kKind, "document_birth_date_mismatch");
   }
-  if (doc->nationality.present && doc->nationality.value != r.nationality) {
+  if (doc->nationality.present && !SameState(doc->nationality.value, r.nationality)) {
     return Failed(kKind, "document_nationality_mismatch");
   }
   if (!doc->expiration_date.present) return Review(kKind, "document_expiry_unknown");

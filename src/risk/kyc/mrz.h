@@ -2,7 +2,7 @@
 // ICAO 9303 machine readable zones (issue 14, KYC document check): TD1 (3x30, ID cards),
 // TD2 (2x36), TD3 (2x44, passports), and three national formats in the test vectors: the
 // French national ID (2x36, "IDFRA..."), the French driving licence (1x30) and the Swiss
-// driving licence (9/30/30). Pure functions, no allocation beyond the result, bounded input.
+// driving licence (9/30/30). Pure functions of bounded input, no state.
 //
 // Two kinds of failure: a text that is not an MRZ at all (wrong shape, a byte outside
 // A-Z 0-9 < ?) is InvalidArgument; an MRZ whose fields are wrong (a check digit that does

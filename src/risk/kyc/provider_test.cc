@@ -135,6 +135,17 @@ TEST(SandboxKycProviderTest, BrokenOrSpecimenDocumentsAreRejectedWithTheirReason
   EXPECT_EQ(unreadable.outcome, KycOutcome::kRejected);
 }
 
+TEST(SandboxKycProviderTest, AGermanPassportPrintsDForDeu) {
+  KycVerificationRequest r = Applicant("Mustermann");
+  r.nationality = "DEU";
+  r.document_mrz = Passport("MUSTERMANN", "740812", "320415", "D<<");
+  const KycVerificationResult result = Verify(r);
+  EXPECT_EQ(CheckOf(result, KycCheckKind::kDocument).status, KycCheckStatus::kPassed)
+      << CheckOf(result, KycCheckKind::kDocument).reason_code;
+  r.nationality = "AUT";
+  EXPECT_TRUE(HasCode(Verify(r), "document_nationality_mismatch"));
+}
+
 // The French national ID (a vector of shared/data/identity-docs) has no expiry in its MRZ.
 TEST(SandboxKycProviderTest, ADocumentWithoutExpiryGoesToReview) {
   KycVerificationRequest r = Applicant("Berthier");
