@@ -67,10 +67,11 @@ class OwnershipGraph {
 
   std::optional<PartyId> Find(std::string_view ref) const;
   size_t party_count() const { return parties_.size(); }
-  const std::string& ref(PartyId id) const { return parties_.at(id.index).ref; }
-  PartyKind kind(PartyId id) const { return parties_.at(id.index).kind; }
+  // These three take a PartyId of this graph (checked: a foreign id is a bug).
+  const std::string& ref(PartyId id) const { return party(id).ref; }
+  PartyKind kind(PartyId id) const { return party(id).kind; }
   // Shares of `id` recorded so far (0 for a person), of kSharePpmWhole.
-  uint32_t owned_ppm_total(PartyId id) const { return parties_.at(id.index).owned_ppm_total; }
+  uint32_t owned_ppm_total(PartyId id) const { return party(id).owned_ppm_total; }
   const std::vector<Holding>& holdings() const { return holdings_; }
   const std::vector<Directorship>& directorships() const { return directorships_; }
 
@@ -81,6 +82,10 @@ class OwnershipGraph {
     uint32_t owned_ppm_total = 0;
   };
   bool Known(PartyId id) const { return id.index < parties_.size(); }
+  const Party& party(PartyId id) const {
+    CB_CHECK(Known(id));
+    return parties_[id.index];
+  }
 
   std::vector<Party> parties_;
   std::map<std::string, uint32_t, std::less<>> by_ref_;
