@@ -16,6 +16,7 @@ constexpr double kTokenSimilarityFloor = 0.75;
 constexpr double kInitialSimilarity = 0.8;
 // Equal phonetic keys lift a pair to at least this ("sdam" / "saddam").
 constexpr double kPhoneticSimilarity = 0.88;
+constexpr double kPhoneticJaroMin = 0.7;
 // Unmatched tokens count this much of their weight against the score: a missing middle
 // name is common, so it costs less than a mismatched one.
 constexpr double kUnmatchedWeightShare = 0.6;
@@ -71,6 +72,8 @@ char FirstClass(char c) {
 
 bool IsLetter(char c) { return c >= 'a' && c <= 'z'; }
 
+bool HasVowel(std::string_view t) { return t.find_first_of("aeiou") != std::string_view::npos; }
+
 double TokenSimilarity(std::string_view a, std::string_view ka, std::string_view b,
                        std::string_view kb, bool allow_initials) {
   if (a == b) return 1.0;
@@ -86,7 +89,13 @@ double TokenSimilarity(std::string_view a, std::string_view ka, std::string_view
   if (ratio < watchman::kLengthDifferenceCutoffFactor) {
     s *= 1.0 - (1.0 - ratio) * watchman::kLengthDifferencePenaltyWeight;
   }
-  if (ka == kb && ka.size() >= 2 && ratio >= 0.5) s = std::max(s, kPhoneticSimilarity);
+  // Equal keys lift the pair when the spelling already agrees somewhat, or when one side
+  // has no written vowels (an abjad transliteration: "hsyn" for "hussein"). Short keys
+  // alone are too coarse: "patek" and "badege" share one.
+  if (ka == kb && ka.size() >= 2 && ratio >= 0.5 &&
+      (s >= kPhoneticJaroMin || !HasVowel(a) || !HasVowel(b))) {
+    s = std::max(s, kPhoneticSimilarity);
+  }
   return s;
 }
 
