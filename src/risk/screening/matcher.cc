@@ -23,6 +23,7 @@ constexpr double kUnmatchedWeightShare = 0.6;
 // Glued-string comparison: only a near-identical glue counts, a little below a token match.
 constexpr double kJoinedSimilarityMin = 0.9;
 constexpr double kJoinedDiscount = 0.95;
+constexpr size_t kGluedBytesMax = 48;
 // One side a company, the other a person.
 constexpr double kCompanyPersonFactor = 0.85;
 
@@ -99,6 +100,30 @@ double TokenSimilarity(std::string_view a, std::string_view ka, std::string_view
   return s;
 }
 
+size_t CountBin(char c) {
+  if (c >= 'a' && c <= 'z') return static_cast<size_t>(c - 'a');
+  if (c >= '0' && c <= '9') return 26 + static_cast<size_t>(c - '0');
+  return 36;
+}
+
+void Count(std::string_view s, std::array<uint8_t, 37>* counts) {
+  for (char c : s) {
+    uint8_t& n = (*counts)[CountBin(c)];
+    if (n < 255) ++n;
+  }
+}
+
+// Jaro matches at most the bytes both strings have in common, so
+// Jaro <= (common/la + common/lb + 1) / 3; Winkler's boost adds at most 0.4 * (1 - Jaro).
+double JaroWinklerUpperBound(const std::array<uint8_t, 37>& ca, size_t la,
+                             const std::array<uint8_t, 37>& cb, size_t lb) {
+  size_t common = 0;
+  for (size_t i = 0; i < ca.size(); ++i) common += std::min(ca[i], cb[i]);
+  const double c = static_cast<double>(common);
+  const double j = (c / static_cast<double>(la) + c / static_cast<double>(lb) + 1.0) / 3.0;
+  return j + 0.4 * (1.0 - j);
+}
+
 struct Pair {
   float similarity;
   uint8_t a;
@@ -127,6 +152,8 @@ PreparedName Prepare(const NormalizedName& name, const IdfTable* idf) {
   }
   p.glued = name.glued;
   for (const std::string& t : p.tokens) p.joined += t;
+  Count(p.joined, &p.joined_counts);
+  Count(p.glued, &p.glued_counts);
   std::vector<std::string> sorted = p.tokens;
   std::sort(sorted.begin(), sorted.end());
   for (const std::string& t : sorted) p.joined_sorted += t;
@@ -171,10 +198,24 @@ double ScoreNames(const PreparedName& a, const PreparedName& b, const MatchOptio
     if (!used_b[j]) total += kUnmatchedWeightShare * b.weights[j];
   }
   double score = total > 0 ? matched / total : 0.0;
-  if (a.joined.size() >= 4 && b.joined.size() >= 4) {
-    const double glued =
-        std::max({JaroWinkler(a.joined, b.joined), JaroWinkler(a.joined_sorted, b.joined_sorted),
-                  JaroWinkler(a.glued, b.glued)});
+  // The glued comparison only matters where the token counts differ ("xi jin ping" /
+  // "xi jinping") or a legal form was glued on, and can only help below its own ceiling.
+  // Jaro is quadratic in length: long glued names are left to the tokens.
+  const bool glue_differs =
+      na != nb || a.glued.size() != a.joined.size() || b.glued.size() != b.joined.size();
+  if (glue_differs && score < kJoinedDiscount && a.joined.size() >= 4 && b.joined.size() >= 4 &&
+      a.glued.size() <= kGluedBytesMax && b.glued.size() <= kGluedBytesMax) {
+    double glued = 0.0;
+    if (JaroWinklerUpperBound(a.joined_counts, a.joined.size(), b.joined_counts, b.joined.size()) >=
+        kJoinedSimilarityMin) {
+      glued =
+          std::max(JaroWinkler(a.joined, b.joined), JaroWinkler(a.joined_sorted, b.joined_sorted));
+    }
+    if (!a.glued.empty() && !b.glued.empty() &&
+        JaroWinklerUpperBound(a.glued_counts, a.glued.size(), b.glued_counts, b.glued.size()) >=
+            kJoinedSimilarityMin) {
+      glued = std::max(glued, JaroWinkler(a.glued, b.glued));
+    }
     if (glued >= kJoinedSimilarityMin) score = std::max(score, glued * kJoinedDiscount);
   }
   CB_CHECK(score >= 0.0);

@@ -4,6 +4,8 @@
 // phonetic keys agree, initials matching their word; pairs weighted by token rarity (IDF
 // from the indexed list when there is one), unmatched tokens on either side lowering the
 // score. A glued-string comparison catches "xi jinping" / "xijinping". ADR 0015.
+#include <array>
+#include <cstdint>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -28,6 +30,10 @@ struct PreparedName {
   std::string joined;             // tokens glued in order
   std::string joined_sorted;      // tokens sorted, then glued
   std::string glued;              // NormalizedName::glued (legal forms included)
+  // Byte counts (a-z, 0-9, other) of `joined` and `glued`: a cheap upper bound on Jaro
+  // skips glued comparisons that cannot reach the threshold.
+  std::array<uint8_t, 37> joined_counts{};
+  std::array<uint8_t, 37> glued_counts{};
   bool legal_form = false;
   bool honorific = false;
   bool vessel_prefix = false;

@@ -192,8 +192,12 @@ std::vector<Hit> ScreeningIndex::Screen(const ScreenQuery& query, size_t limit,
     if (a.names->size() != b.names->size()) return a.names->size() < b.names->size();
     return a.names->front() < b.names->front();
   });
-  std::unordered_map<uint32_t, float> votes;
-  votes.reserve(1024);
+  // Votes per name in a per-thread array (the index is shared between threads); only the
+  // touched slots are read and reset.
+  thread_local std::vector<float> votes;
+  thread_local std::vector<uint32_t> touched;
+  if (votes.size() < x.names.size()) votes.assign(x.names.size(), 0.0f);
+  touched.clear();
   size_t read = 0;
   const double n_names = static_cast<double>(std::max<size_t>(1, x.names.size()));
   for (const KeyPostings& k : keys) {
@@ -201,13 +205,20 @@ std::vector<Hit> ScreeningIndex::Screen(const ScreenQuery& query, size_t limit,
     if (n > kPostingNamesMax && !votes.empty()) break;  // sorted: the rest are as common
     const size_t take = std::min({n, kPostingNamesMax, kPostingsReadMax - read});
     const auto rarity = static_cast<float>(std::log(n_names / static_cast<double>(n)) + 1.0);
-    for (size_t i = 0; i < take; ++i) votes[(*k.names)[i]] += rarity;
+    for (size_t i = 0; i < take; ++i) {
+      const uint32_t name = (*k.names)[i];
+      if (votes[name] == 0.0f) touched.push_back(name);
+      votes[name] += rarity;
+    }
     read += take;
     if (read >= kPostingsReadMax) break;
   }
   std::vector<std::pair<float, uint32_t>> candidates;
-  candidates.reserve(votes.size());
-  for (const auto& [name, vote] : votes) candidates.emplace_back(vote, name);
+  candidates.reserve(touched.size());
+  for (uint32_t name : touched) {
+    candidates.emplace_back(votes[name], name);
+    votes[name] = 0.0f;
+  }
   const size_t keep = std::min(candidates.size(), kCandidatesMax);
   std::partial_sort(candidates.begin(), candidates.begin() + keep, candidates.end(),
                     [](const auto& a, const auto& b) {

@@ -19,12 +19,12 @@
 namespace cb::risk::screening {
 
 // Names fully scored per screen, at most (the best candidates by shared-key rarity).
-inline constexpr size_t kCandidatesMax = 300;
+inline constexpr size_t kCandidatesMax = 100;
 // A key shared by more names than this is too common to select candidates alone
 // ("mohammed", "trading"); it still counts in scoring.
-inline constexpr size_t kPostingNamesMax = 2000;
+inline constexpr size_t kPostingNamesMax = 1000;
 // Postings read per screen, at most, over all keys.
-inline constexpr size_t kPostingsReadMax = 12000;
+inline constexpr size_t kPostingsReadMax = 5000;
 // Hits returned per screen, at most.
 inline constexpr size_t kHitsMax = 100;
 

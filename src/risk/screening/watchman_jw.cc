@@ -56,8 +56,10 @@ double Jaro(std::string_view a, std::string_view b) {
   if (a.empty() && b.empty()) return 1.0;
   if (a.empty() || b.empty()) return 0.0;
   if (a.size() <= kStackFlagsBytesMax && b.size() <= kStackFlagsBytesMax) {
-    bool fa[kStackFlagsBytesMax] = {};
-    bool fb[kStackFlagsBytesMax] = {};
+    bool fa[kStackFlagsBytesMax];
+    bool fb[kStackFlagsBytesMax];
+    std::fill_n(fa, a.size(), false);
+    std::fill_n(fb, b.size(), false);
     return JaroWithFlags(a, b, fa, fb);
   }
   std::vector<char> fa(a.size(), 0), fb(b.size(), 0);
