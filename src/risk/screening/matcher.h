@@ -3,7 +3,7 @@
 // first), each pair's similarity from Jaro-Winkler with a length penalty, raised when the
 // phonetic keys agree, initials matching their word; pairs weighted by token rarity (IDF
 // from the indexed list when there is one), unmatched tokens on either side lowering the
-// score. A glued-string comparison catches "xi jinping" / "xijinping". ADR 0015.
+// score. A glued-string comparison catches "xi jinping" / "xijinping". ADR 0016.
 #include <array>
 #include <cstdint>
 #include <string>

@@ -2,7 +2,7 @@
 // Name normalisation for screening: any script to lower-case ASCII (ICU transliteration),
 // punctuation folded, honorifics and legal-form words taken out of the tokens (kept as
 // flags: a small type signal), dotted abbreviations split into initials, and a phonetic
-// key per token. See docs/adr/0015-screening-name-matching.md.
+// key per token. See docs/adr/0016-screening-name-matching.md.
 #include <memory>
 #include <string>
 #include <string_view>
