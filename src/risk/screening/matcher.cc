@@ -17,9 +17,10 @@ constexpr double kInitialSimilarity = 0.8;
 // Equal phonetic keys lift a pair to at least this ("sdam" / "saddam").
 constexpr double kPhoneticSimilarity = 0.88;
 constexpr double kPhoneticJaroMin = 0.7;
-// Unmatched tokens count this much of their weight against the score: a missing middle
-// name is common, so it costs less than a mismatched one.
+// Tokens unmatched on one side only count this much of their weight against the score: a
+// missing middle name is common, so it costs less than a conflicting one.
 constexpr double kUnmatchedWeightShare = 0.6;
+constexpr double kConflictingWeightShare = 0.85;
 // Glued-string comparison: only a near-identical glue counts, a little below a token match.
 constexpr double kJoinedSimilarityMin = 0.9;
 constexpr double kJoinedDiscount = 0.95;
@@ -191,12 +192,18 @@ double ScoreNames(const PreparedName& a, const PreparedName& b, const MatchOptio
     matched += p.similarity * w;
     total += w;
   }
+  double unmatched_a = 0.0, unmatched_b = 0.0;
   for (size_t i = 0; i < na; ++i) {
-    if (!used_a[i]) total += kUnmatchedWeightShare * a.weights[i];
+    if (!used_a[i]) unmatched_a += a.weights[i];
   }
   for (size_t j = 0; j < nb; ++j) {
-    if (!used_b[j]) total += kUnmatchedWeightShare * b.weights[j];
+    if (!used_b[j]) unmatched_b += b.weights[j];
   }
+  // Left-over tokens on both sides conflict ("Sergei Ivanov" / "Sergei Petrov"): full
+  // weight, nearly. On one side only they are a name the other omits: a share.
+  const double share =
+      unmatched_a > 0 && unmatched_b > 0 ? kConflictingWeightShare : kUnmatchedWeightShare;
+  total += share * (unmatched_a + unmatched_b);
   double score = total > 0 ? matched / total : 0.0;
   // The glued comparison only matters where the token counts differ ("xi jin ping" /
   // "xi jinping") or a legal form was glued on, and can only help below its own ceiling.

@@ -49,6 +49,11 @@ TEST_F(MatcherTest, MissingMiddleNameCostsLittle) {
   EXPECT_GT(S("John Smith", "John Michael Smith"), 0.8);
 }
 
+TEST_F(MatcherTest, ConflictingTokenCostsMoreThanAnOmittedOne) {
+  EXPECT_LT(S("Sergei Ivanov", "Sergei Petrov"), S("Sergei Ivanov", "Sergei Ivanov Petrovich"));
+  EXPECT_LT(S("Sergei Ivanov", "Sergei Petrov"), 0.6);
+}
+
 TEST_F(MatcherTest, LegalFormsDoNotDecide) {
   EXPECT_DOUBLE_EQ(S("Rosneft OOO", "ROSNEFT LLC"), 1.0);
   EXPECT_DOUBLE_EQ(S("Banco Nacional de Cuba S.A.", "BANCO NACIONAL DE CUBA"), 1.0);
