@@ -21,7 +21,7 @@ PACKAGES=(
   libgtest-dev libgmock-dev libbenchmark-dev
   clang-format curl jq
   libtoml11-dev libjemalloc-dev openssl libsodium-dev
-  liblua5.4-dev
+  liblua5.4-dev libicu-dev libxml2-dev
 )
 if [[ $WITH_TESTS -eq 1 ]]; then
   PACKAGES+=(

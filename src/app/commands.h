@@ -37,6 +37,19 @@ struct LedgerBenchOptions {
 };
 int RunLedgerBench(const LedgerBenchOptions& options);
 
+// `corebank screen pairs`: stdin lines "nameA<TAB>nameB", one score in [0,1] per line on
+// stdout (the server's matcher, type-agnostic). A line without a tab or longer than 8192
+// bytes: an error naming the line on stderr, exit 2.
+int RunScreenPairs();
+struct ScreeningBenchOptions {
+  std::string lists_dir;  // "": the shared data's sanctions directory
+  uint64_t names = 10000;
+  uint64_t seed = 42;
+};
+// `corebank bench screening`: screens `names` generated names against the full lists; ends
+// with "screening bench: names=N entries=E p50_us=A p99_us=B".
+int RunScreeningBench(const ScreeningBenchOptions& options);
+
 int RunReplay(const std::string& data_dir, const std::optional<std::string>& as_of);
 int RunAuditVerify(const std::string& data_dir);
 int RunSim(uint64_t seed, uint64_t steps, uint64_t seeds);

@@ -90,10 +90,34 @@ int main(int argc, char** argv) {
                    "Background snapshots during the run (0: off)")
       ->capture_default_str();
 
+  cb::app::ScreeningBenchOptions screening_bench;
+  auto* screening_bench_cmd = bench_cmd->add_subcommand(
+      "screening",
+      "Screen generated names (list names perturbed, and unlisted names) against the "
+      "full sanctions lists; ends with 'screening bench: names=N entries=E p50_us=A "
+      "p99_us=B'");
+  screening_bench_cmd->add_option(
+      "--lists", screening_bench.lists_dir,
+      "Directory with ofac_sdn_2019-01/ (or sdn.csv, alt.csv, add.csv directly) and "
+      "un/UN_consolidated.xml (or UN_consolidated.xml directly); default: the shared data's "
+      "sanctions/");
+  screening_bench_cmd->add_option("--names", screening_bench.names)
+      ->capture_default_str()
+      ->check(CLI::Range(uint64_t{1}, uint64_t{10'000'000}));
+  screening_bench_cmd->add_option("--seed", screening_bench.seed)->capture_default_str();
+
   std::string recovery_dir;
   auto* recovery_cmd =
       bench_cmd->add_subcommand("recovery", "Time a restart: newest snapshot + journal tail");
   recovery_cmd->add_option("--data", recovery_dir)->required();
+
+  auto* screen_cmd = app.add_subcommand("screen", "Sanctions/PEP name screening");
+  screen_cmd->require_subcommand(1);
+  auto* screen_pairs_cmd = screen_cmd->add_subcommand(
+      "pairs",
+      "Read lines 'nameA<TAB>nameB' on stdin, write one similarity score in [0,1] per line on "
+      "stdout (the server's matcher, type-agnostic). A line without a tab, or longer than 8192 "
+      "bytes: an error naming the line number on stderr and exit status 2");
 
   std::string snapshot_dir;
   auto* snapshot_cmd = app.add_subcommand("snapshot", "Recover, then write a snapshot now");
@@ -165,6 +189,8 @@ int main(int argc, char** argv) {
   if (delete_cursor_cmd->parsed()) return cb::app::RunDeleteCursor(cursor_data, cursor_name);
   if (ledger_cmd->parsed()) return cb::app::RunLedgerBench(bench);
   if (recovery_cmd->parsed()) return cb::app::RunRecoveryBench(recovery_dir);
+  if (screening_bench_cmd->parsed()) return cb::app::RunScreeningBench(screening_bench);
+  if (screen_pairs_cmd->parsed()) return cb::app::RunScreenPairs();
   if (snapshot_cmd->parsed()) return cb::app::RunSnapshot(snapshot_dir);
   if (replay_cmd->parsed()) return cb::app::RunReplay(replay_dir, as_of);
   if (verify_cmd->parsed()) return cb::app::RunAuditVerify(audit_dir);
