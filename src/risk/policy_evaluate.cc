@@ -146,13 +146,17 @@ Verdict Policy::Evaluate(const RiskInput& in, const FeatureValues& features) {
     for (Feature f : rule.reads) read.set(static_cast<size_t>(f));
   }
   v.score = static_cast<int32_t>(std::min<int64_t>(score, kScoreMax));
+  // A score threshold raises the outcome (and says so) only when it is more severe.
+  Outcome by_score = Outcome::kAllow;
+  std::string_view score_reason;
   if (manifest_.deny_at && v.score >= *manifest_.deny_at) {
-    fire(Outcome::kDeny, "score_deny");
+    by_score = Outcome::kDeny, score_reason = "score_deny";
   } else if (manifest_.hold_at && v.score >= *manifest_.hold_at) {
-    fire(Outcome::kHold, "score_hold");
+    by_score = Outcome::kHold, score_reason = "score_hold";
   } else if (manifest_.step_up_at && v.score >= *manifest_.step_up_at) {
-    fire(Outcome::kStepUp, "score_step_up");
+    by_score = Outcome::kStepUp, score_reason = "score_step_up";
   }
+  if (by_score > v.outcome) fire(by_score, score_reason);
   // A step-up asks for MFA; an actor already at MFA has given it (the retried request).
   if (v.outcome == Outcome::kStepUp && manifest_.step_up_satisfied_by_mfa && in.acr >= kAcrMfa) {
     v.outcome = Outcome::kAllow;
