@@ -114,8 +114,8 @@ Result<BundleFiles> ReadBundleDir(const std::string& dir) {
   fs::recursive_directory_iterator it(root, fs::directory_options::none, ec);
   for (; !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
     const fs::directory_entry& entry = *it;
-    const std::string rel = fs::relative(entry.path(), root, ec).generic_string();
-    if (ec) break;
+    // Lexical: fs::relative() would resolve a symlink to its target's name.
+    const std::string rel = entry.path().lexically_relative(root).generic_string();
     if (static_cast<size_t>(it.depth()) >= kBundleDepthMax) {
       return Status::InvalidArgument("bundle: " + rel + " is nested deeper than " +
                                      std::to_string(kBundleDepthMax) + " levels");
