@@ -57,6 +57,15 @@ int RunSnapshot(const std::string& data_dir);
 int RunRecoveryBench(const std::string& data_dir);
 int RunLookupTransfer(const std::string& data_dir, const std::string& id, uint64_t count);
 
+// `corebank policy test BUNDLE` (policy_cmd.cc): compile a bundle folder and run its test
+// cases, one line per case and a summary. Exit codes below (docs/policy-bundles.md).
+constexpr int kPolicyExitOk = 0;
+constexpr int kPolicyExitCaseFailed = 1;
+constexpr int kPolicyExitBadBundle = 2;
+int RunPolicyTest(const std::string& bundle_dir);
+// `corebank bench policy [--bundle DIR] [--decisions N]`: p50/p99 of one decision.
+int RunPolicyBench(const std::string& bundle_dir, uint64_t decisions, uint64_t seed);
+
 // Peak resident set size of this process in MiB (VmHWM).
 uint64_t PeakRssMb();
 

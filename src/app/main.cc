@@ -156,6 +156,26 @@ int main(int argc, char** argv) {
       ->capture_default_str()
       ->check(CLI::Range(uint64_t{1}, uint64_t{1'000'000'000}));
 
+  // policy: bundles of limits and Lua rules (docs/policy-bundles.md). One subcommand each;
+  // the group grows (activate, dry-run) by adding a subcommand here and a branch below.
+  auto* policy_cmd = app.add_subcommand("policy", "Risk policy bundles (limits and Lua rules)");
+  policy_cmd->require_subcommand(1);
+  std::string policy_test_bundle;
+  auto* policy_test_cmd = policy_cmd->add_subcommand(
+      "test",
+      "Compile a bundle and run its test cases (exit 0 pass, 1 a case failed, 2 bad bundle)");
+  policy_test_cmd->add_option("BUNDLE", policy_test_bundle, "Bundle folder")->required();
+
+  std::string policy_bench_bundle = "policies/default";
+  uint64_t policy_bench_decisions = 200'000, policy_bench_seed = 1;
+  auto* policy_bench_cmd =
+      bench_cmd->add_subcommand("policy", "One risk decision in process: p50/p99 and rate");
+  policy_bench_cmd->add_option("--bundle", policy_bench_bundle)->capture_default_str();
+  policy_bench_cmd->add_option("--decisions", policy_bench_decisions)
+      ->capture_default_str()
+      ->check(CLI::Range(uint64_t{1}, uint64_t{100'000'000}));
+  policy_bench_cmd->add_option("--seed", policy_bench_seed)->capture_default_str();
+
   CLI11_PARSE(app, argc, argv);
 
   if (serve_cmd->parsed()) {
@@ -198,6 +218,10 @@ int main(int argc, char** argv) {
   if (routes_cmd->parsed()) {
     std::fputs(cb::api::DumpRoutes().c_str(), stdout);
     return 0;
+  }
+  if (policy_test_cmd->parsed()) return cb::app::RunPolicyTest(policy_test_bundle);
+  if (policy_bench_cmd->parsed()) {
+    return cb::app::RunPolicyBench(policy_bench_bundle, policy_bench_decisions, policy_bench_seed);
   }
   if (lookup_cmd->parsed()) return cb::app::RunLookupTransfer(lookup_dir, lookup_id, lookup_count);
   return 2;

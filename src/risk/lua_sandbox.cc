@@ -19,11 +19,12 @@ LuaSandbox* SandboxOf(lua_State* L) { return *static_cast<LuaSandbox**>(lua_gete
 
 // What a rule may use. Left out, beside io/os/package/debug/coroutine (never opened):
 // load/loadfile/dofile (code from outside), pcall/xpcall and coroutines (they would catch
-// the budget's error and keep looping), collectgarbage, print/warn (output), math.random
+// the budget's error and keep looping), collectgarbage, print/warn (output), rawset (it
+// would write through the read-only tables of Freeze()), math.random
 // (not deterministic), string.dump and the pattern functions (find/match/gmatch/gsub run in
 // C, outside the instruction count, and can backtrack for a very long time).
-constexpr const char* kRemovedGlobals[] = {"load",   "loadfile",       "dofile", "pcall",
-                                           "xpcall", "collectgarbage", "print",  "warn"};
+constexpr const char* kRemovedGlobals[] = {
+    "load", "loadfile", "dofile", "pcall", "xpcall", "collectgarbage", "print", "warn", "rawset"};
 constexpr const char* kStringKept[] = {"len",  "sub",    "upper", "lower",  "byte",
                                        "char", "format", "rep",   "reverse"};
 }  // namespace
@@ -56,8 +57,7 @@ void LuaSandbox::Hook(lua_State* L, lua_Debug* /*ar*/) {
   }
 }
 
-Result<std::unique_ptr<LuaSandbox>> LuaSandbox::Load(std::string_view chunk_name,
-                                                     std::string_view source, LuaLimits limits) {
+Result<std::unique_ptr<LuaSandbox>> LuaSandbox::NewState(LuaLimits limits) {
   std::unique_ptr<LuaSandbox> box(new LuaSandbox(limits));
   box->L_ = lua_newstate(&LuaSandbox::Alloc, box.get());
   if (box->L_ == nullptr) return Status::ResourceExhausted("lua: no memory for a state");
@@ -96,6 +96,13 @@ Result<std::unique_ptr<LuaSandbox>> LuaSandbox::Load(std::string_view chunk_name
   }
   lua_pop(L, 1);
   lua_sethook(L, &LuaSandbox::Hook, LUA_MASKCOUNT, kHookStep);
+  return box;
+}
+
+Result<std::unique_ptr<LuaSandbox>> LuaSandbox::Load(std::string_view chunk_name,
+                                                     std::string_view source, LuaLimits limits) {
+  CB_ASSIGN_OR_RETURN(std::unique_ptr<LuaSandbox> box, NewState(limits));
+  lua_State* L = box->L_;
   const std::string name = "=" + std::string(chunk_name);
   // Text only: a precompiled (binary) chunk can crash the VM.
   if (luaL_loadbufferx(L, source.data(), source.size(), name.c_str(), "t") != LUA_OK) {

@@ -12,6 +12,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "base/status.h"
 
@@ -42,10 +43,37 @@ class LuaSandbox {
   // the rule. The state stays usable after a failed call.
   Result<std::string> Call(std::string_view rule, const std::map<std::string, int64_t>& inputs);
 
+  // --- Policies (policy.h): several rule files in one state, one shared input per decision.
+  // Create() opens the libraries only; AddListEntry() fills the global `lists` table
+  // (lists.<list>[value] == true); LoadModule() runs each rule file in its own environment
+  // (its globals stay in it, reads fall back to the shared globals); FunctionRef() names a
+  // rule function; Freeze() then makes every table a rule can reach read-only, so no call
+  // can leave state for the next one (documented in docs/policy-bundles.md).
+  static Result<std::unique_ptr<LuaSandbox>> Create(LuaLimits limits);
+  void AddListEntry(std::string_view list, std::string_view value);
+  Result<int> LoadModule(std::string_view chunk_name, std::string_view source);
+  Result<int> FunctionRef(int module, std::string_view function);
+  // InvalidArgument naming the function if one captures a file-level local (an upvalue
+  // other than its module's _ENV): a local would keep state between decisions.
+  Status Freeze();
+
+  // The input every rule gets, as a read-only table: write its fields between BeginInput()
+  // and EndInput(), then CallRef() each rule. Keys must be string literals (Lua caches them
+  // by address); the table is reused, so a decision allocates nothing for it.
+  void BeginInput();
+  void SetInput(const char* key, int64_t value);
+  void SetInput(const char* key, std::string_view value);
+  void EndInput();
+  // Calls a FunctionRef with the input; errors as Call(). The view is valid until the next
+  // call.
+  Result<std::string_view> CallRef(int function_ref, std::string_view rule);
+
   size_t memory_bytes() const { return used_bytes_; }
 
  private:
   explicit LuaSandbox(LuaLimits limits) : limits_(limits) {}
+  static Result<std::unique_ptr<LuaSandbox>> NewState(LuaLimits limits);
+  Status FreezeReachable();
   static void* Alloc(void* ud, void* ptr, size_t old_size, size_t new_size);
   static void Hook(lua_State* L, lua_Debug* ar);
   Status Run(int args, int results, std::string_view what);
@@ -56,6 +84,12 @@ class LuaSandbox {
   uint64_t instructions_ = 0;
   bool out_of_memory_ = false;
   bool out_of_instructions_ = false;
+  int lists_ref_ = -1;  // registry refs (LUA_NOREF until made)
+  int input_ref_ = -1;  // the plain table SetInput writes
+  int proxy_ref_ = -1;  // what rules get: empty, __index = the input, writes refused
+  std::vector<int> module_refs_;
+  bool frozen_ = false;
+  std::string result_;  // CallRef's answer, reused
 };
 
 }  // namespace cb::risk

@@ -34,12 +34,18 @@ struct RiskInput {
   std::string_view currency;      // ISO 4217, upper case ("EUR")
   uint8_t currency_exponent = 2;  // minor units per major unit = 10^exponent
   uint8_t kyc_tier = 0;           // payer customer's tier 0..3; 0 without a customer
-  uint8_t acr = 0;                // 0 none (API key) | 1 password | 2 mfa
+  uint8_t acr = 0;                // 0 none (API key) | 1 password | 2 mfa (kAcrMfa)
   int64_t amount_minor = 0;       // > 0
 };
 
+// The acr at which a step_up is already satisfied (policy.h: such an answer becomes allow).
+constexpr uint8_t kAcrMfa = 2;
+
 // Computed on the shard before the decision, deterministic (batch clock only), bounded
 // memory per account/customer (features.h documents it). Values are integers; -1 = unknown.
+// For an account without a customer the risk service sets the customer_* features equal
+// to the account_* ones (limits on "the customer's" daily and monthly totals then apply to
+// the account alone).
 enum class Feature : uint8_t {
   kCustomerCount1h = 0,  // payer customer's executed outgoing movements in this currency
   kCustomerSum1h,        // ... their sum in minor units (and so on for 24 h and 30 d)
@@ -57,15 +63,15 @@ enum class Feature : uint8_t {
   kInboundSum24h,
   kPayeeInboundCount24h,  // payments the payee account received (fan-in)
   kPayeeInboundSum24h,
-  kPayeesDistinct24h,       // distinct payees of the payer account (fan-out), capped
-  kPayersDistinct24h,       // distinct payers into the payee account (fan-in), capped
-  kFirstSeenCounterparty,   // 1 if the payer account has not paid this payee before
-  kAccountAgeDays,          // payer account
-  kPayeeAccountAgeDays,     // payee account
-  kDaysSinceLastActivity,   // payer account's last movement either way; -1 never
-  kAmountZscoreMilli,       // robust z-score x1000 vs the customer's recent amounts; 0 if few
-  kHourOfDay,               // 0..23 UTC on the batch clock
-  kDeviceAgeDays,           // -1 unknown
+  kPayeesDistinct24h,      // distinct payees of the payer account (fan-out), capped
+  kPayersDistinct24h,      // distinct payers into the payee account (fan-in), capped
+  kFirstSeenCounterparty,  // 1 if the payer account has not paid this payee before
+  kAccountAgeDays,         // payer account
+  kPayeeAccountAgeDays,    // payee account
+  kDaysSinceLastActivity,  // payer account's last movement either way; -1 never
+  kAmountZscoreMilli,      // robust z-score x1000 vs the customer's recent amounts; 0 if few
+  kHourOfDay,              // 0..23 UTC on the batch clock
+  kDeviceAgeDays,          // -1 unknown
   kCount,
 };
 constexpr size_t kFeatureCount = static_cast<size_t>(Feature::kCount);
