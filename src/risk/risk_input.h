@@ -57,15 +57,15 @@ enum class Feature : uint8_t {
   kInboundSum24h,
   kPayeeInboundCount24h,  // payments the payee account received (fan-in)
   kPayeeInboundSum24h,
-  kPayeesDistinct24h,       // distinct payees of the payer account (fan-out), capped
-  kPayersDistinct24h,       // distinct payers into the payee account (fan-in), capped
-  kFirstSeenCounterparty,   // 1 if the payer account has not paid this payee before
-  kAccountAgeDays,          // payer account
-  kPayeeAccountAgeDays,     // payee account
-  kDaysSinceLastActivity,   // payer account's last movement either way; -1 never
-  kAmountZscoreMilli,       // robust z-score x1000 vs the customer's recent amounts; 0 if few
-  kHourOfDay,               // 0..23 UTC on the batch clock
-  kDeviceAgeDays,           // -1 unknown
+  kPayeesDistinct24h,      // distinct payees of the payer account (fan-out), capped
+  kPayersDistinct24h,      // distinct payers into the payee account (fan-in), capped
+  kFirstSeenCounterparty,  // 1 if the payer account has not paid this payee before
+  kAccountAgeDays,         // payer account
+  kPayeeAccountAgeDays,    // payee account
+  kDaysSinceLastActivity,  // payer account's last movement either way; -1 never
+  kAmountZscoreMilli,      // robust z-score x1000 vs the customer's recent amounts; 0 if few
+  kHourOfDay,              // 0..23 UTC on the batch clock
+  kDeviceAgeDays,          // -1 unknown
   kCount,
 };
 constexpr size_t kFeatureCount = static_cast<size_t>(Feature::kCount);
