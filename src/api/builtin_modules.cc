@@ -7,6 +7,8 @@
 #include "identity/events.h"
 #include "identity/ops.h"
 #include "platform/event_render.h"
+#include "risk/event_render.h"
+#include "risk/events.h"
 #include "runtime/service.h"
 
 namespace cb::api {
@@ -26,5 +28,13 @@ const ServiceModule kIdentityModule{.name = "identity",
                                     .event_type_last = identity::kEventTypeLast,
                                     .routes = IdentityRoutes,
                                     .render_event = identity::RenderIdentityEvent};
+
+extern const ServiceModule kRiskModule;
+const ServiceModule kRiskModule{.name = "risk",
+                                .service_id = risk::kRiskServiceId,
+                                .event_type_first = risk::kEventTypeFirst,
+                                .event_type_last = risk::kEventTypeLast,
+                                .routes = RiskRoutes,
+                                .render_event = risk::RenderRiskEvent};
 
 }  // namespace cb::api

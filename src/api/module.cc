@@ -9,11 +9,13 @@ namespace cb::api {
 
 extern const ServiceModule kPlatformModule;  // builtin_modules.cc
 extern const ServiceModule kIdentityModule;
+extern const ServiceModule kRiskModule;
 
 namespace {
 // The built-in services first, then the registered modules in list order.
 std::vector<const ServiceModule*>& Registered() {
-  static std::vector<const ServiceModule*> modules = {&kPlatformModule, &kIdentityModule};
+  static std::vector<const ServiceModule*> modules = {&kPlatformModule, &kIdentityModule,
+                                                        &kRiskModule};
   return modules;
 }
 bool registered_once = false;

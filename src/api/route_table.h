@@ -77,6 +77,7 @@ Hash256 RequestSha256(std::string_view method, std::string_view path, std::strin
 // The tables, one per service (platform_routes.cc, identity_routes.cc, edge: the feed).
 std::span<const RouteSpec> PlatformRoutes();
 std::span<const RouteSpec> IdentityRoutes();
+std::span<const RouteSpec> RiskRoutes();
 std::span<const RouteSpec> EdgeRoutes();
 
 // Every /v1 route, in match order: literal segments before "{id}" at the same depth. Built

@@ -109,6 +109,11 @@ http::Response FromReply(runtime::Reply&& reply, const std::string& trace_id) {
   if (reply.replayed) res.headers.push_back({"Idempotent-Replayed", "true"});
   // A service's 429 (a tenant's idempotency quota): space frees as records expire.
   if (res.status == 429) res.headers.push_back({"Retry-After", "60"});
+  // A service's 401 is a step-up the risk policy asked for (RFC 9470), as the edge says it.
+  if (res.status == 401 &&
+      res.body.find(R"("code":"insufficient_user_authentication")") != std::string::npos) {
+    res.headers.push_back({"WWW-Authenticate", kStepUpChallenge});
+  }
   return res;
 }
 

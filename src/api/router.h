@@ -34,6 +34,10 @@ class ReadPool;
 struct RouteSpec;
 struct BuiltOp;
 
+// The RFC 9470 challenge of a step-up, whether the edge or the risk policy asks for it.
+inline constexpr const char* kStepUpChallenge =
+    R"(Bearer error="insufficient_user_authentication", error_description="A second factor is required", acr_values="urn:corebank:acr:mfa")";
+
 struct ApiOptions {
   gateway::RateLimit per_key{.rate_per_s = 0, .burst = 0};  // 0: unlimited
   gateway::RateLimit per_ip{.rate_per_s = 0, .burst = 0};

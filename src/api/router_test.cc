@@ -141,7 +141,8 @@ TEST(RouteTableTest, EveryRouteIsOneServicesAndTheDumpListsEachOnce) {
     at = end + 1;
   }
   EXPECT_EQ(routes, AllRoutes().size());
-  EXPECT_EQ(routes, PlatformRoutes().size() + IdentityRoutes().size() + EdgeRoutes().size());
+  EXPECT_EQ(routes, PlatformRoutes().size() + IdentityRoutes().size() + RiskRoutes().size() +
+                        EdgeRoutes().size());
   EXPECT_TRUE(lines.contains(
       "route POST /v1/transfers service=platform scope=payments.write step_up=true"));
   EXPECT_TRUE(lines.contains("route GET /v1/events service=edge scope=events.read step_up=false"));

@@ -170,9 +170,7 @@ bool ApiHandler::Authorize(const kernel::Principal& principal, const RouteSpec& 
         ex->Error(kernel::ErrorKind::kUnauthenticated, "insufficient_user_authentication",
                   "This needs a second factor: authorize again with acr_values="
                   "urn:corebank:acr:mfa.");
-    res.headers.push_back(
-        {"WWW-Authenticate",
-         R"(Bearer error="insufficient_user_authentication", error_description="A second factor is required", acr_values="urn:corebank:acr:mfa")"});
+    res.headers.push_back({"WWW-Authenticate", kStepUpChallenge});
     Finish(ex, std::move(res));
     return false;
   }

@@ -8,6 +8,8 @@
 #include "journal/disk.h"
 #include "platform/key_directory.h"
 #include "platform/service.h"
+#include "risk/events.h"
+#include "risk/service.h"
 #include "runtime/service_set.h"
 #include "runtime/shard.h"
 
@@ -16,11 +18,13 @@ namespace cb::app {
 struct PlatformStack {
   explicit PlatformStack(platform::PlatformOptions options = {},
                          identity::IdentityOptions identity_options = {})
-      : service(&keys, options), identity(&service, identity_options) {
+      : service(&keys, options), identity(&service, identity_options), risk(&service) {
     services.Add(0, &service, runtime::kServiceEventTypeFirst, identity::kEventTypeFirst - 1);
     services.Add(identity::kIdentityServiceId, &identity, identity::kEventTypeFirst,
                  identity::kEventTypeLast);
+    services.Add(risk::kRiskServiceId, &risk, risk::kEventTypeFirst, risk::kEventTypeLast);
     service.SetAccessPolicy(&identity);
+    service.SetDecisionPort(&risk);
     // Every registered module (api/module.h): its journal events need it to replay too.
     for (const api::ServiceModule* m : api::Modules()) {
       if (m->create == nullptr) continue;  // built-in: constructed above
@@ -35,6 +39,7 @@ struct PlatformStack {
   platform::KeyDirectory keys;
   platform::PlatformService service;
   identity::IdentityService identity;
+  risk::RiskService risk;
   struct Module {
     const api::ServiceModule* module;
     std::unique_ptr<runtime::Service> service;

@@ -5,6 +5,7 @@
 #include <cstring>
 
 #include "base/check.h"
+#include "base/sha256.h"
 
 namespace cb::kernel {
 
@@ -38,6 +39,16 @@ void AppendId(std::string* out, std::string_view prefix, u128 value) {
     value >>= 5;
   }
   out->append(buf, kIdBase32Chars);
+}
+
+u128 DerivedId(u128 base, uint8_t tag) {
+  uint8_t buf[17];
+  StoreLe(buf, base);
+  buf[16] = tag;
+  const Hash256 h = Sha256Of(buf, sizeof(buf));
+  u128 v = LoadLe<u128>(h.data());
+  if (v == 0 || v == kU128Max) v = 1;
+  return v;
 }
 
 std::string FormatId(std::string_view prefix, u128 value) {

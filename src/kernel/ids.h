@@ -42,6 +42,9 @@ using ConsentId = Id128<ConsentIdTag>;
 using GrantId = Id128<GrantIdTag>;
 
 std::string FormatId(std::string_view prefix, u128 value);
+// A fixed id derived from another and a tag (SHA-256; never 0 or all ones): the post and
+// void records of a pending transfer, the decision on a transfer, a hold's case.
+u128 DerivedId(u128 base, uint8_t tag);
 void AppendId(std::string* out, std::string_view prefix, u128 value);
 // Parses `prefix` + 26 base32 chars (case-insensitive); false on anything else or zero.
 bool ParseId(std::string_view text, std::string_view prefix, u128* out);

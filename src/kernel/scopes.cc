@@ -30,6 +30,8 @@ constexpr Builtin kBuiltins[] = {
     {kScopeConsentsWrite, "consents.write", ScopeClass::kWrite},
     {kScopeEventsRead, "events.read", ScopeClass::kRead},
     {kScopeAdmin, "admin", ScopeClass::kAdmin},
+    {kScopeRiskRead, "risk.read", ScopeClass::kRead},
+    {kScopeRiskWrite, "risk.write", ScopeClass::kWrite},
     {kScopeOpenId, "openid", ScopeClass::kOidc},
     {kScopeProfile, "profile", ScopeClass::kOidc},
     {kScopeEmail, "email", ScopeClass::kOidc},

@@ -22,7 +22,7 @@ TEST(ScopesTest, BuiltinsKeepTheirWireBits) {
   EXPECT_EQ(kScopeAccountsRead.wire_bits(), 1u << 0);
   EXPECT_EQ(kScopeAdmin.wire_bits(), 1u << 10);
   EXPECT_EQ(kScopeOfflineAccess.wire_bits(), 1u << 19);
-  EXPECT_EQ(ScopeSet::FromWire(0x7FF), ApiScopes() & ScopeSet::FromWire(0xFFFFFFFF));
+  EXPECT_EQ(ScopeSet::FromWire(0x1FFF), ApiScopes() & ScopeSet::FromWire(0xFFFFFFFF));
   EXPECT_FALSE(kScopesOidc.has_named());
 }
 

@@ -16,6 +16,7 @@ struct HandlerContext {
   runtime::ServiceContext& sc;
   PlatformState& st;
   const AccessPolicy* policy = nullptr;
+  kernel::DecisionPort* risk = nullptr;
   ledger::LedgerState& ledger() { return *sc.ledger; }
   const TenantId& tenant() const { return op.caller.tenant; }
   const Principal& caller() const { return op.caller; }

@@ -238,6 +238,10 @@ void RenderTransferRow(HandlerContext& h, std::string* out, uint32_t row, uint64
   v.description = h.st.TransferDescription(t.id);
   v.info = h.ledger().FindLedger(t.ledger);
   v.journal_seq = journal_seq;
+  if (h.risk != nullptr) {
+    v.held = v.status == ledger::PendingStatus::kPending && h.risk->Held(t.id.value);
+    v.decision = h.risk->DecisionOf(t.id.value);
+  }
   RenderTransfer(out, v);
 }
 
@@ -266,19 +270,123 @@ Answer ErrorOf(HandlerContext& h, const ApiError& e) {
   return h.Error(e.kind, e.code, e.message, e.param);
 }
 
-Answer CreateOne(HandlerContext& h, const ledger::Transfer& t, const std::string& description,
-                 const Actor* initiated_by = nullptr) {
-  const uint64_t seq = h.sc.NextSeq();
+// Runs one transfer through the ledger: kOk, or the ledger's reason (nothing applied).
+TransferResult RunOne(HandlerContext& h, const ledger::Transfer& t) {
   std::vector<TransferResult> results;
   ledger::CreateTransfers(&h.ledger(), {&t, 1}, h.sc.ts_next, h.sc.out, &results);
-  if (results.at(0) == TransferResult::kExists) {
+  return results.at(0);
+}
+
+Answer RunOneFailed(HandlerContext& h, TransferResult r) {
+  if (r == TransferResult::kExists) {
     // Ids are fresh per request and post/void check the pending status first, so only an
     // id collision gets here.
     return h.Error(ErrorKind::kConflict, "resource_exists", "Id collision; retry.", "id");
   }
-  if (results.at(0) != TransferResult::kOk) return ErrorOf(h, FromLedger(results[0]));
+  return ErrorOf(h, FromLedger(r));
+}
+
+Answer CreateOne(HandlerContext& h, const ledger::Transfer& t, const std::string& description,
+                 const Actor* initiated_by = nullptr) {
+  const uint64_t seq = h.sc.NextSeq();
+  const TransferResult r = RunOne(h, t);
+  if (r != TransferResult::kOk) return RunOneFailed(h, r);
   Annotate(h, t.id, description, initiated_by);
   return TransferAnswer(h, 201, t.pending_id.zero() ? t.id : t.pending_id, seq, t);
+}
+
+// Amounts are u128 in the ledger; a policy compares int64 (amounts that large are beyond
+// every limit anyway).
+int64_t AmountForRisk(u128 amount) {
+  return amount > static_cast<u128>(INT64_MAX) ? INT64_MAX : static_cast<int64_t>(amount);
+}
+
+// The risk core's view of a prepared transfer (kernel/decision_port.h).
+kernel::Movement MovementOf(HandlerContext& h, const ledger::Transfer& t,
+                            std::string_view operation, u128 subject, int64_t amount_minor) {
+  const AccountMeta* from = h.st.FindAccount(t.debit_account_id);
+  const AccountMeta* to = h.st.FindAccount(t.credit_account_id);
+  CB_CHECK(from != nullptr && to != nullptr);  // Prepare resolved both
+  const ledger::LedgerInfo* info = h.ledger().FindLedger(t.ledger);
+  CB_CHECK(info != nullptr);
+  kernel::Movement m;
+  m.operation = operation;
+  m.subject = subject;
+  m.caller = &h.caller();
+  m.from_account = from->id.value;
+  m.to_account = to->id.value;
+  m.from_customer = from->customer.value;
+  m.to_customer = to->customer.value;
+  m.customer_type = "none";
+  if (const Customer* c = from->customer.zero() ? nullptr : h.st.FindCustomer(from->customer)) {
+    m.customer_type = c->type == CustomerType::kBusiness ? "business" : "individual";
+    m.kyc_tier = c->kyc_tier;
+  }
+  m.from_account_created = from->created;
+  m.to_account_created = to->created;
+  m.ledger = t.ledger;
+  m.currency = info->currency;
+  m.currency_exponent = info->scale;
+  m.amount_minor = amount_minor;
+  return m;
+}
+
+// The refusal of a denied or step-up decision: the error shape plus the decision and its
+// reasons.
+Answer RiskRefusal(HandlerContext& h, const kernel::Decision& d, std::string_view param = {}) {
+  std::string reasons;
+  for (const std::string& r : d.reasons) reasons += (reasons.empty() ? "" : ", ") + r;
+  Answer a = d.outcome == kernel::RiskOutcome::kStepUp
+                 ? h.Error(ErrorKind::kUnauthenticated, "insufficient_user_authentication",
+                           "This payment needs a second factor: authorize again with acr_values="
+                           "urn:corebank:acr:mfa.",
+                           param)
+                 : h.Error(ErrorKind::kTransferRejected, "risk_denied",
+                           "Refused by the risk policy" +
+                               (reasons.empty() ? std::string(".") : " (" + reasons + ")."),
+                           param);
+  // {"error":{...}} -> {"error":{...,"decision":"dec_...","reasons":[...]}}
+  CB_CHECK(a.body.size() > 2 && a.body.ends_with("}}"));
+  a.body.resize(a.body.size() - 2);
+  a.body.append(R"(,"decision":")");
+  AppendId(&a.body, "dec_", d.id);
+  a.body.append(R"(","reasons":[)");
+  for (size_t i = 0; i < d.reasons.size(); i++) {
+    if (i > 0) a.body.push_back(',');
+    AppendJsonString(&a.body, d.reasons[i]);
+  }
+  a.body.append("]}}");
+  return a;
+}
+
+// A transfer asked of the risk core first: allowed runs, denied and step-up are refused
+// (nothing runs), held is reserved as a pending transfer under a case (202 "held").
+Answer DecidedTransfer(HandlerContext& h, ledger::Transfer t, const TransferSpec& spec) {
+  const kernel::Movement m =
+      MovementOf(h, t, "transfer", t.id.value, AmountForRisk(spec.amount_minor));
+  const kernel::Decision d = h.risk->Decide(m, h.sc);
+  using kernel::Disposition;
+  using kernel::RiskOutcome;
+  if (d.outcome == RiskOutcome::kDeny || d.outcome == RiskOutcome::kStepUp) {
+    h.risk->Record(m, d, Disposition::kRefused, kernel::HoldAction::kPost, h.sc);
+    return RiskRefusal(h, d);
+  }
+  const bool hold = d.outcome == RiskOutcome::kHold;
+  if (hold && !spec.pending) {
+    // The reservation waits for the case, not for a ledger time-out.
+    t.flags |= ledger::kTransferPending;
+    t.timeout_s = 0;
+  }
+  const uint64_t seq = h.sc.NextSeq();
+  const TransferResult r = RunOne(h, t);
+  if (r != TransferResult::kOk) {
+    h.risk->Record(m, d, Disposition::kFailed, kernel::HoldAction::kPost, h.sc);
+    return RunOneFailed(h, r);
+  }
+  Annotate(h, t.id, spec.description);
+  h.risk->Record(m, d, hold ? Disposition::kHeld : Disposition::kExecuted,
+                 spec.pending ? kernel::HoldAction::kRelease : kernel::HoldAction::kPost, h.sc);
+  return TransferAnswer(h, hold ? 202 : 201, t.id, seq, t);
 }
 
 Answer CreateTransfer(HandlerContext& h, const TransferSpec& spec) {
@@ -287,6 +395,7 @@ Answer CreateTransfer(HandlerContext& h, const TransferSpec& spec) {
   if (h.ledger().TransferRow(t.id) != ledger::kNoRow) {
     return h.Error(ErrorKind::kConflict, "resource_exists", "Id collision; retry.");
   }
+  if (h.risk != nullptr) return DecidedTransfer(h, t, spec);
   return CreateOne(h, t, spec.description);
 }
 
@@ -351,6 +460,11 @@ Answer PostVoid(HandlerContext& h, const PostVoidOp& op) {
   const uint32_t row = TenantTransferRow(h, op.pending_id, kernel::kScopePaymentsWrite);
   if (row == ledger::kNoRow) return h.NotFound("transfer_not_found", "transfer", "id");
   const ledger::Transfer& p = h.ledger().record(row);
+  if (h.risk != nullptr && h.risk->Held(p.id.value)) {
+    return h.Error(ErrorKind::kConflict, "transfer_held",
+                   "The transfer is held for review by the risk policy: its case decides it.",
+                   "id");
+  }
   if (!(p.flags & ledger::kTransferPending) ||
       h.ledger().status(row) != ledger::PendingStatus::kPending) {
     return h.Error(ErrorKind::kTransferRejected, "transfer_not_pending",
@@ -376,54 +490,144 @@ Answer PostVoid(HandlerContext& h, const PostVoidOp& op) {
   t.code = p.code;
   t.amount = op.amount_minor.value_or(0);
   t.flags = op.void_it ? ledger::kTransferVoidPending : ledger::kTransferPostPending;
-  return CreateOne(h, t, "");
+  if (h.risk == nullptr || op.void_it) return CreateOne(h, t, "");
+  // Posting moves the money: decided like a transfer (a void only gives it back).
+  kernel::Movement m = MovementOf(h, p, "post_pending", t.id.value,
+                                  AmountForRisk(op.amount_minor ? *op.amount_minor : p.amount));
+  m.transfer = p.id.value;
+  const kernel::Decision d = h.risk->Decide(m, h.sc);
+  using kernel::Disposition;
+  if (d.outcome == kernel::RiskOutcome::kDeny || d.outcome == kernel::RiskOutcome::kStepUp) {
+    h.risk->Record(m, d, Disposition::kRefused, kernel::HoldAction::kPost, h.sc);
+    return RiskRefusal(h, d, "id");
+  }
+  if (d.outcome == kernel::RiskOutcome::kHold) {
+    // The reservation stays; the case posts it (this amount) or voids it.
+    const uint64_t seq = h.sc.NextSeq();
+    h.risk->Record(m, d, Disposition::kHeld, kernel::HoldAction::kPost, h.sc);
+    return TransferAnswer(h, 202, p.id, seq, p);
+  }
+  const uint64_t seq = h.sc.NextSeq();
+  const TransferResult r = RunOne(h, t);
+  if (r != TransferResult::kOk) {
+    h.risk->Record(m, d, Disposition::kFailed, kernel::HoldAction::kPost, h.sc);
+    return RunOneFailed(h, r);
+  }
+  h.risk->Record(m, d, Disposition::kExecuted, kernel::HoldAction::kPost, h.sc);
+  return TransferAnswer(h, 201, p.id, seq, t);
 }
 
+// The risk refusal of a batch item, in the batch's per-item error shape.
+ApiError RiskItemError(const kernel::Decision& d) {
+  std::string reasons;
+  for (const std::string& r : d.reasons) reasons += (reasons.empty() ? "" : ", ") + r;
+  if (d.outcome == kernel::RiskOutcome::kStepUp) {
+    return {ErrorKind::kUnauthenticated, "insufficient_user_authentication",
+            "This payment needs a second factor (" + reasons + ").", ""};
+  }
+  if (d.outcome == kernel::RiskOutcome::kHold) {
+    // A linked chain is all or nothing: one item cannot wait for an analyst alone.
+    return {ErrorKind::kTransferRejected, "risk_review_required",
+            "The risk policy holds this item for review, which a linked chain cannot do (" +
+                reasons + "); send it on its own.",
+            ""};
+  }
+  return {ErrorKind::kTransferRejected, "risk_denied",
+          "Refused by the risk policy (" + reasons + ").", ""};
+}
+
+// Batches run unit by unit (an unlinked item, or a linked chain), each decided against the
+// features of every unit before it: splitting a payment into a batch of small ones is
+// counted like sending them one by one.
 Answer Batch(HandlerContext& h, const BatchTransfersOp& op) {
   const size_t n = op.items.size();
   std::vector<ledger::Transfer> records(n);
   std::vector<ApiError> errors(n);
+  std::vector<uint8_t> held(n, 0);
   for (size_t i = 0; i < n; i++) {
     errors[i] = Prepare(h, op.items[i], &records[i]);
     if (!errors[i].failed && h.ledger().TransferRow(records[i].id) != ledger::kNoRow) {
       errors[i] = {ErrorKind::kConflict, "resource_exists", "Id collision; retry.", "id"};
     }
   }
-  // A chain with an item failing before the ledger fails as a whole, like a ledger failure.
-  std::vector<size_t> to_ledger;  // item indexes submitted to the ledger, chains intact
+  const uint64_t seq = h.sc.NextSeq();
+  std::vector<AccountId> touched;
+  std::unordered_set<u128, U128Hash> seen;
+  std::vector<kernel::Movement> moves;
+  std::vector<std::optional<kernel::Decision>> decisions;
+  std::vector<ledger::Transfer> submit;
+  std::vector<TransferResult> results;
   for (size_t start = 0; start < n;) {
     size_t end = start;
     while (end + 1 < n && op.items[end].linked) end++;
+    const bool chain = end > start;
+    const size_t unit = end - start + 1;
+    moves.assign(unit, kernel::Movement{});
+    decisions.assign(unit, std::nullopt);
+    std::vector<uint8_t> refused(unit, 0);
+    bool prepared = true;  // a unit with an invalid item fails as a whole: nothing to decide
+    for (size_t i = start; i <= end; i++) prepared = prepared && !errors[i].failed;
+    if (h.risk != nullptr && prepared) {
+      for (size_t k = 0; k < unit; k++) {
+        const size_t i = start + k;
+        if (errors[i].failed) continue;
+        moves[k] = MovementOf(h, records[i], "batch_item", records[i].id.value,
+                              AmountForRisk(op.items[i].amount_minor));
+        decisions[k] = h.risk->Decide(moves[k], h.sc);
+        const kernel::RiskOutcome o = decisions[k]->outcome;
+        if (o == kernel::RiskOutcome::kDeny || o == kernel::RiskOutcome::kStepUp ||
+            (o == kernel::RiskOutcome::kHold && chain)) {
+          errors[i] = RiskItemError(*decisions[k]);
+          refused[k] = 1;
+        } else if (o == kernel::RiskOutcome::kHold) {
+          held[i] = 1;
+          if (!op.items[i].pending) {
+            records[i].flags |= ledger::kTransferPending;
+            records[i].timeout_s = 0;
+          }
+        }
+      }
+    }
+    // A chain with an item failing before the ledger fails as a whole, like a ledger failure.
     size_t failed = n;
     for (size_t i = start; i <= end; i++) {
       if (errors[i].failed) failed = i;
     }
-    for (size_t i = start; i <= end; i++) {
-      if (failed != n && i != failed) errors[i] = FromLedger(TransferResult::kLinkedEventFailed);
-      if (failed == n) to_ledger.push_back(i);
+    if (failed != n) {
+      for (size_t i = start; i <= end; i++) {
+        if (i != failed && !errors[i].failed) {
+          errors[i] = FromLedger(TransferResult::kLinkedEventFailed);
+        }
+      }
+    } else {
+      submit.assign(records.begin() + static_cast<ptrdiff_t>(start),
+                    records.begin() + static_cast<ptrdiff_t>(end) + 1);
+      results.clear();
+      ledger::CreateTransfers(&h.ledger(), submit, h.sc.ts_next, h.sc.out, &results);
+      for (size_t k = 0; k < unit; k++) {
+        if (results[k] != TransferResult::kOk) errors[start + k] = FromLedger(results[k]);
+      }
+    }
+    for (size_t k = 0; k < unit; k++) {
+      const size_t i = start + k;
+      if (!errors[i].failed) {
+        Annotate(h, records[i].id, op.items[i].description);
+        for (AccountId id : {records[i].debit_account_id, records[i].credit_account_id}) {
+          if (seen.insert(id.value).second) touched.push_back(id);
+        }
+      }
+      if (!decisions[k]) continue;
+      using kernel::Disposition;
+      const Disposition d = refused[k]         ? Disposition::kRefused
+                            : errors[i].failed ? Disposition::kFailed
+                            : held[i]          ? Disposition::kHeld
+                                               : Disposition::kExecuted;
+      if (d != Disposition::kHeld) held[i] = 0;
+      h.risk->Record(moves[k], *decisions[k], d,
+                     op.items[i].pending ? kernel::HoldAction::kRelease : kernel::HoldAction::kPost,
+                     h.sc);
     }
     start = end + 1;
-  }
-  const uint64_t seq = h.sc.NextSeq();
-  std::vector<ledger::Transfer> submit;
-  submit.reserve(to_ledger.size());
-  for (size_t i : to_ledger) submit.push_back(records[i]);
-  std::vector<TransferResult> results;
-  if (!submit.empty()) {
-    ledger::CreateTransfers(&h.ledger(), submit, h.sc.ts_next, h.sc.out, &results);
-  }
-  std::vector<AccountId> touched;
-  std::unordered_set<u128, U128Hash> seen;
-  for (size_t k = 0; k < to_ledger.size(); k++) {
-    const size_t i = to_ledger[k];
-    if (results[k] != TransferResult::kOk) {
-      errors[i] = FromLedger(results[k]);
-      continue;
-    }
-    Annotate(h, records[i].id, op.items[i].description);
-    for (AccountId id : {records[i].debit_account_id, records[i].credit_account_id}) {
-      if (seen.insert(id.value).second) touched.push_back(id);
-    }
   }
   const bool any_event = h.sc.NextSeq() > seq;
   Answer a{200, {}};
@@ -439,7 +643,8 @@ Answer Batch(HandlerContext& h, const BatchTransfersOp& op) {
     b.append(R"(,"id":")");
     AppendId(&b, prefix::kTransfer, op.items[i].id.value);
     if (!errors[i].failed) {
-      b.append(R"(","status":"created","error":null})");
+      b.append(held[i] ? R"(","status":"held","error":null})"
+                       : R"(","status":"created","error":null})");
       continue;
     }
     b.append(R"(","status":"failed","error":{"code":)");

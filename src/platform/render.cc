@@ -148,7 +148,7 @@ void RenderTransfer(std::string* out, const TransferView& v) {
   out->append(R"(","currency":")");
   out->append(v.info->currency);
   out->append(R"(","status":")");
-  out->append(TransferStatusName(v.status));
+  out->append(v.held ? "held" : TransferStatusName(v.status));
   out->append(R"(","pending":)");
   out->append(pending ? "true" : "false");
   out->append(R"(,"posted_amount":)");
@@ -168,6 +168,14 @@ void RenderTransfer(std::string* out, const TransferView& v) {
   out->append(R"(,"description":)");
   if (v.description != nullptr) {
     AppendJsonString(out, *v.description);
+  } else {
+    out->append("null");
+  }
+  out->append(R"(,"decision":)");
+  if (v.decision != 0) {
+    out->append(R"(")");
+    AppendId(out, "dec_", v.decision);
+    out->push_back('"');
   } else {
     out->append("null");
   }

@@ -34,6 +34,8 @@ struct TransferView {
   const std::string* description = nullptr;
   const ledger::LedgerInfo* info = nullptr;
   uint64_t journal_seq = 0;  // 0 renders null (reads)
+  bool held = false;         // a pending reservation an open risk case holds: "held"
+  u128 decision = 0;         // the risk decision on it; 0 renders null
 };
 void RenderTransfer(std::string* out, const TransferView& v);
 // {"type":"api_key"|"user"|"app","id":"key_..."}

@@ -258,7 +258,9 @@ void PlatformService::RunEnveloped(const Envelope& env, runtime::ServiceContext&
     }
   }
   Answer a = body();
-  if (keyed && a.http_status < 500) {
+  // A 401 (a step-up the risk policy asked for) is not recorded: after the second factor
+  // the same request, with the same key, must run.
+  if (keyed && a.http_status < 500 && a.http_status != 401) {
     pb::IdempotencyRecorded m;
     m.set_tenant_id(IdBytes(p.tenant.value));
     m.set_key(std::string(env.idempotency_key));
@@ -280,7 +282,7 @@ void PlatformService::RunEnveloped(const Envelope& env, runtime::ServiceContext&
 void PlatformService::Execute(const runtime::ServiceOp& base_op, runtime::ServiceContext& ctx,
                               runtime::Reply* reply) {
   const auto& op = static_cast<const PlatformOp&>(base_op);
-  HandlerContext h{op, ctx, state_, policy_};
+  HandlerContext h{op, ctx, state_, policy_, risk_};
   const bool bootstrap = std::holds_alternative<CreateTenantOp>(op.body) &&
                          state_.tenant_order().empty() && op.caller.tenant.zero();
   if (bootstrap) {
@@ -330,20 +332,8 @@ std::shared_ptr<PlatformOp> MakeBootstrapOp(std::string_view tenant_name, std::s
   return op;
 }
 
-namespace {
-TransferId DerivedId(TransferId pending, uint8_t tag) {
-  uint8_t buf[17];
-  StoreLe(buf, pending.value);
-  buf[16] = tag;
-  const Hash256 h = Sha256Of(buf, sizeof(buf));
-  u128 v = LoadLe<u128>(h.data());
-  if (v == 0 || v == kU128Max) v = 1;
-  return TransferId(v);
-}
-}  // namespace
-
-TransferId PostRecordId(TransferId pending) { return DerivedId(pending, 'P'); }
-TransferId VoidRecordId(TransferId pending) { return DerivedId(pending, 'V'); }
+TransferId PostRecordId(TransferId pending) { return TransferId(kernel::DerivedId(pending.value, 'P')); }
+TransferId VoidRecordId(TransferId pending) { return TransferId(kernel::DerivedId(pending.value, 'V')); }
 
 const AccountMeta* TenantAccount(HandlerContext& h, AccountId id) {
   const AccountMeta* a = h.st.FindAccount(id);

@@ -8,6 +8,7 @@
 #include <span>
 #include <string>
 
+#include "kernel/decision_port.h"
 #include "kernel/envelope.h"
 #include "platform/key_directory.h"
 #include "platform/ops.h"
@@ -46,6 +47,8 @@ class PlatformService final : public runtime::Service, public kernel::EnvelopeRu
   PlatformService(KeyDirectory* keys, PlatformOptions options);
 
   void SetAccessPolicy(const AccessPolicy* policy) { policy_ = policy; }
+  // The risk core every transfer asks first (issue 14); null: no decisions (unit tests).
+  void SetDecisionPort(kernel::DecisionPort* port) { risk_ = port; }
   const AccessPolicy* access_policy() const { return policy_; }
   // Runs `body` inside the envelope's checks and idempotency bookkeeping.
   // 429/503 when the caller's, the tenant's or the store's share of idempotency records is
@@ -73,6 +76,7 @@ class PlatformService final : public runtime::Service, public kernel::EnvelopeRu
   PlatformState state_;
   PlatformOptions options_;
   const AccessPolicy* policy_ = nullptr;
+  kernel::DecisionPort* risk_ = nullptr;
 };
 
 // The scope an op needs, and whether a customer-delegated token may run it.

@@ -47,6 +47,7 @@ class Policy {
   const std::string& name() const { return manifest_.name; }
   int64_t version() const { return manifest_.version; }
   const std::string& description() const { return manifest_.description; }
+  uint64_t hold_timeout_s() const { return manifest_.hold_timeout_s; }
   const Hash256& hash() const { return hash_; }  // BundleHash of the compiled files
   std::span<const RuleSpec> rules() const { return manifest_.rules; }
   std::span<const LimitSpec> limits() const { return limits_; }

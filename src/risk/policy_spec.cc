@@ -335,7 +335,7 @@ Result<ManifestSpec> ParseManifest(std::string_view path, std::string_view text)
     const Value root = ParseToml(path, text);
     CheckKeys(root,
               {"name", "version", "description", "on_rule_error", "step_up_satisfied_by_mfa",
-               "score", "lua", "lists", "rule"},
+               "score", "lua", "lists", "rule", "hold_timeout_s"},
               "the manifest");
     ManifestSpec m;
     m.name = RequiredString(root, "name", "the manifest");
@@ -344,6 +344,10 @@ Result<ManifestSpec> ParseManifest(std::string_view path, std::string_view text)
     if (version == nullptr) Fail(root, "the manifest needs an integer 'version'");
     m.version = Integer(*version, "version", 1, INT64_MAX);
     if (const Value* d = Get(root, "description")) m.description = String(*d, "description");
+    if (const Value* t = Get(root, "hold_timeout_s")) {
+      m.hold_timeout_s = static_cast<uint64_t>(
+          Integer(*t, "hold_timeout_s", 60, static_cast<int64_t>(kHoldTimeoutSMax)));
+    }
     const Value* on_error = Get(root, "on_rule_error");
     if (on_error == nullptr) Fail(root, "the manifest needs 'on_rule_error' (an outcome)");
     m.on_rule_error = ParseOutcomeAt(*on_error, "on_rule_error");

@@ -43,12 +43,17 @@ struct RuleSpec {
   Selector when;
 };
 
+constexpr uint64_t kHoldTimeoutSMax = 30 * 86'400;  // a hold never reserves money longer
+
 struct ManifestSpec {
   std::string name;
   int64_t version = 0;
   std::string description;
   Outcome on_rule_error = Outcome::kHold;
   bool step_up_satisfied_by_mfa = true;
+  // How long a held movement waits for an analyst before it is voided; 0 = the server's
+  // default (72 h).
+  uint64_t hold_timeout_s = 0;
   // [score]: a score at or above a threshold escalates the outcome to at least that one.
   std::optional<int32_t> step_up_at, hold_at, deny_at;
   uint64_t rule_instructions_max = 200'000;

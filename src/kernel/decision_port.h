@@ -1,0 +1,82 @@
+#pragma once
+// The decision port (issue 14): before a money movement runs, the service moving it asks
+// the risk core "allow, step up, hold or deny, and why?", on the writer thread, and after
+// acting on the answer records the decision in the same batch. Two calls, because what
+// the decision's event says (and what the features count) depends on what the ledger
+// then did: Decide evaluates and changes nothing; Record journals the decision with its
+// disposition and updates the risk state. Every Decide is followed by exactly one Record
+// in the same op.
+#include <any>
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "base/time.h"
+#include "kernel/ids.h"
+#include "kernel/principal.h"
+#include "runtime/service.h"
+
+namespace cb::kernel {
+
+// Ordered by severity; values match risk::Outcome and are stored in events.
+enum class RiskOutcome : uint8_t { kAllow = 0, kStepUp = 1, kHold = 2, kDeny = 3 };
+
+// What became of a decided movement (stored in events: append only).
+enum class Disposition : uint8_t {
+  kExecuted = 1,  // allowed and the ledger applied it
+  kFailed = 2,    // allowed but the ledger (or a linked chain) refused it
+  kHeld = 3,      // reserved as a pending transfer until an analyst resolves the case
+  kRefused = 4,   // denied, or a step-up was required: nothing ran
+};
+
+// What a held movement waits for.
+enum class HoldAction : uint8_t {
+  kPost = 1,     // approve posts the pending reservation (a held transfer)
+  kRelease = 2,  // approve only lifts the hold: the client asked for a pending transfer
+};
+
+// One money movement, as the moving service knows it.
+struct Movement {
+  std::string_view operation;  // "transfer" | "batch_item" | "post_pending"
+  u128 subject = 0;            // the transfer decided on; the decision's id derives from it
+  u128 transfer = 0;           // the transfer the caller sees, if not the subject (a post's)
+  const Principal* caller = nullptr;
+  u128 from_account = 0, to_account = 0;
+  u128 from_customer = 0, to_customer = 0;  // zero: the account has no customer
+  std::string_view customer_type;           // "individual" | "business" | "none"
+  uint8_t kyc_tier = 0;
+  TimestampNs from_account_created = 0, to_account_created = 0;
+  uint32_t ledger = 0;
+  std::string_view currency;
+  uint8_t currency_exponent = 2;
+  int64_t amount_minor = 0;
+};
+
+struct Decision {
+  u128 id = 0;
+  RiskOutcome outcome = RiskOutcome::kAllow;
+  std::vector<std::string> reasons;
+  // What Record needs of the evaluation (the risk service's own types).
+  std::any detail;
+};
+
+class DecisionPort {
+ public:
+  virtual ~DecisionPort() = default;
+  // Evaluates the active policy on `m` and the features of its accounts; changes nothing.
+  virtual Decision Decide(const Movement& m, runtime::ServiceContext& ctx) = 0;
+  // Journals `d` with what became of the movement (and for a hold opens its case, whose
+  // approval does `action` and whose rejection or time-out voids `held_transfer`).
+  virtual void Record(const Movement& m, const Decision& d, Disposition disposition,
+                      HoldAction action, runtime::ServiceContext& ctx) = 0;
+  // Whether the pending transfer is held by an open case (the client may not post it).
+  virtual bool Held(u128 transfer) const = 0;
+  // The decision on the transfer, if one was recorded (0 otherwise).
+  virtual u128 DecisionOf(u128 transfer) const = 0;
+};
+
+// The decision id of a subject: derived, so the transfer can show it before it is recorded.
+u128 DecisionIdOf(u128 subject);
+
+}  // namespace cb::kernel

@@ -1,0 +1,76 @@
+#include "risk/policy_slot.h"
+
+#include "base/check.h"
+#include "risk/bundle.h"
+#include "risk/policy.h"
+
+namespace cb::risk {
+
+Result<Bundle> PolicySlot::Compile(Files files) {
+  BundleFiles bf;
+  bf.files = files;
+  Result<std::unique_ptr<Policy>> compiled = Policy::Compile(bf);
+  if (!compiled.ok()) return compiled.status();
+  Bundle b;
+  b.policy = std::shared_ptr<Policy>(std::move(*compiled));
+  b.name = b.policy->name();
+  // Manifests allow versions up to INT64_MAX; the journal and the API keep 32 bits.
+  if (b.policy->version() > static_cast<int64_t>(UINT32_MAX)) {
+    return Status::InvalidArgument("manifest.toml: version must be at most 4294967295");
+  }
+  b.version = static_cast<uint32_t>(b.policy->version());
+  b.sha256 = b.policy->hash();
+  b.files = std::move(files);
+  return b;
+}
+
+Status PolicySlot::CanActivate(const Bundle& b) const {
+  for (const Bundle& earlier : history_) {
+    if (earlier.version == b.version) {
+      if (earlier.sha256 == b.sha256) return Status::Ok();  // a roll-back to it
+      return Status::FailedPrecondition("version " + std::to_string(b.version) +
+                                        " was activated before with other content; give "
+                                        "this bundle a new version");
+    }
+  }
+  const Bundle* now = active();
+  if (now != nullptr && b.version < now->version) {
+    return Status::FailedPrecondition("version " + std::to_string(b.version) +
+                                      " is below the active version " +
+                                      std::to_string(now->version));
+  }
+  return Status::Ok();
+}
+
+void PolicySlot::Install(Bundle b) {
+  for (size_t i = 0; i < history_.size(); i++) {
+    if (history_[i].version == b.version) {
+      CB_CHECK(history_[i].sha256 == b.sha256);  // CanActivate held when it was journaled
+      history_[i].activated = b.activated;
+      active_ = static_cast<long>(i);
+      return;
+    }
+  }
+  history_.push_back(std::move(b));
+  active_ = static_cast<long>(history_.size()) - 1;
+}
+
+const Bundle* PolicySlot::FindVersion(uint32_t version) const {
+  for (const Bundle& b : history_) {
+    if (b.version == version) return &b;
+  }
+  return nullptr;
+}
+
+Verdict PolicySlot::Evaluate(const RiskInput& in, const FeatureValues& f) const {
+  const Bundle* b = active();
+  if (b == nullptr) return Verdict{};
+  return b->policy->Evaluate(in, f);
+}
+
+uint64_t PolicySlot::hold_timeout_s() const {
+  const Bundle* b = active();
+  return b == nullptr ? 0 : b->policy->hold_timeout_s();
+}
+
+}  // namespace cb::risk

@@ -1,0 +1,56 @@
+#pragma once
+// The policy bundles the journal activated, in order, and the active one: what decides.
+// Every activated version stays compiled so a replay check or a dry run can evaluate a
+// recorded decision with the bundle that made it.
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "base/sha256.h"
+#include "base/status.h"
+#include "base/time.h"
+#include "risk/risk_input.h"
+
+namespace cb::risk {
+
+class Policy;
+using Files = std::vector<std::pair<std::string, std::string>>;
+
+struct Bundle {
+  std::string name;
+  uint32_t version = 0;
+  Hash256 sha256{};
+  Files files;
+  TimestampNs activated = 0;
+  std::shared_ptr<Policy> policy;
+};
+
+class PolicySlot {
+ public:
+  // Checks and compiles `files` (InvalidArgument naming the file and problem).
+  static Result<Bundle> Compile(Files files);
+  // Whether `b` may become active: a version above every earlier one, or exactly an
+  // earlier bundle again (a roll-back). FailedPrecondition otherwise.
+  Status CanActivate(const Bundle& b) const;
+  void Install(Bundle b);  // becomes the active one
+  const Bundle* active() const {
+    return active_ < 0 ? nullptr : &history_[static_cast<size_t>(active_)];
+  }
+  const Bundle* FindVersion(uint32_t version) const;
+  const std::vector<Bundle>& history() const { return history_; }
+  // With no active bundle: allow, nothing fired (a server before any activation).
+  Verdict Evaluate(const RiskInput& in, const FeatureValues& f) const;
+  // How long a hold waits for an analyst under the active bundle; 0 = the service default.
+  uint64_t hold_timeout_s() const;
+  void Clear() {
+    history_.clear();
+    active_ = -1;
+  }
+
+ private:
+  std::vector<Bundle> history_;  // every activation, in journal order
+  long active_ = -1;
+};
+
+}  // namespace cb::risk

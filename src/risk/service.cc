@@ -1,0 +1,544 @@
+// The risk service's decision port, event application and snapshots (handlers.cc has its
+// REST ops, hold resolution and time-outs).
+#include "risk/service.h"
+
+#include <algorithm>
+
+#include "base/check.h"
+#include "journal/format.h"
+#include "kernel/ids.h"
+
+namespace cb::risk {
+
+namespace pb = corebank::risk::v1;
+using kernel::IdBytes;
+using kernel::IdFromBytes;
+
+const char* CaseStatusName(CaseStatus s) {
+  switch (s) {
+    case CaseStatus::kOpen:
+      return "open";
+    case CaseStatus::kApproved:
+      return "approved";
+    case CaseStatus::kRejected:
+      return "rejected";
+    case CaseStatus::kExpired:
+      return "expired";
+  }
+  return "unknown";
+}
+
+const char* ResolutionName(Resolution r) {
+  switch (r) {
+    case Resolution::kApproved:
+      return "approved";
+    case Resolution::kRejected:
+      return "rejected";
+    case Resolution::kExpired:
+      return "expired";
+  }
+  return "unknown";
+}
+
+namespace {
+
+// What Decide hands Record (Decision::detail).
+struct Evaluation {
+  RiskInput input;
+  FeatureValues features;
+  Verdict verdict;
+  uint32_t policy_version = 0;
+};
+
+std::string_view RoleOf(const kernel::Principal& p) {
+  if (p.kind == kernel::PrincipalKind::kApiKey) return kernel::RoleName(p.role);
+  return p.user.zero() ? "app" : "user";
+}
+
+std::string_view CounterpartyType(const kernel::Movement& m) {
+  if (m.to_customer == 0) return "tenant";
+  return m.to_customer == m.from_customer ? "own" : "customer";
+}
+
+u128 CaseIdOf(u128 decision) { return kernel::DerivedId(decision, 'C'); }
+
+}  // namespace
+
+std::pair<uint32_t, u128> ActorOf(const kernel::Principal& p) {
+  if (p.kind == kernel::PrincipalKind::kApiKey) return {1, p.key.value};
+  if (!p.user.zero()) return {2, p.user.value};
+  return {3, p.client.value};
+}
+
+RiskService::RiskService(kernel::EnvelopeRunner* envelope, RiskOptions options)
+    : envelope_(envelope), options_(options) {
+  CB_CHECK(envelope_ != nullptr);
+}
+
+kernel::Decision RiskService::Decide(const kernel::Movement& m, runtime::ServiceContext& ctx) {
+  CB_CHECK(m.caller != nullptr);
+  CB_CHECK(m.amount_minor > 0);
+  const kernel::Principal& p = *m.caller;
+  Evaluation ev;
+  RiskInput& in = ev.input;
+  in.operation = m.operation;
+  in.channel = m.operation == "batch_item"
+                   ? "batch"
+                   : (p.kind == kernel::PrincipalKind::kApiKey ? "api" : "app");
+  in.role = RoleOf(p);
+  in.customer_type = m.customer_type;
+  in.counterparty_type = CounterpartyType(m);
+  in.device_trust = "unknown";
+  in.currency = m.currency;
+  in.currency_exponent = m.currency_exponent;
+  in.kyc_tier = m.kyc_tier;
+  in.acr = static_cast<uint8_t>(p.acr);
+  in.amount_minor = m.amount_minor;
+  const FeatureQuery q{.from_account = m.from_account,
+                       .to_account = m.to_account,
+                       .customer = m.from_customer,
+                       .ledger = m.ledger,
+                       .amount_minor = m.amount_minor,
+                       .now = ctx.batch_timestamp,
+                       .from_account_created = m.from_account_created,
+                       .to_account_created = m.to_account_created};
+  ev.features = features_.Compute(q);
+  ev.verdict = policies_.Evaluate(in, ev.features);
+  const Bundle* active = policies_.active();
+  ev.policy_version = active == nullptr ? 0 : active->version;
+  kernel::Decision d;
+  d.id = kernel::DecisionIdOf(m.subject);
+  d.outcome = static_cast<kernel::RiskOutcome>(ev.verdict.outcome);
+  if (d.outcome == kernel::RiskOutcome::kStepUp) {
+    if (p.acr >= kernel::AuthLevel::kMfa) {
+      // The caller already passed the second factor the policy asks for.
+      d.outcome = kernel::RiskOutcome::kAllow;
+      ev.verdict.reasons.emplace_back("step_up_satisfied");
+    } else if (p.user.zero()) {
+      // No person behind the credential to step up (an API key, an app's own token): an
+      // analyst decides instead.
+      d.outcome = kernel::RiskOutcome::kHold;
+      ev.verdict.reasons.emplace_back("step_up_unavailable");
+    }
+  }
+  d.reasons = ev.verdict.reasons;
+  d.detail = std::move(ev);
+  return d;
+}
+
+void RiskService::Record(const kernel::Movement& m, const kernel::Decision& d,
+                         kernel::Disposition disposition, kernel::HoldAction action,
+                         runtime::ServiceContext& ctx) {
+  const auto* ev = std::any_cast<Evaluation>(&d.detail);
+  CB_CHECK(ev != nullptr);  // a Decision from Decide
+  pb::DecisionRecorded e;
+  e.set_id(IdBytes(d.id));
+  e.set_tenant_id(IdBytes(m.caller->tenant.value));
+  e.set_subject_id(IdBytes(m.subject));
+  e.set_transfer_id(IdBytes(m.transfer != 0 ? m.transfer : m.subject));
+  e.set_outcome(static_cast<uint32_t>(d.outcome));
+  e.set_disposition(static_cast<uint32_t>(disposition));
+  e.set_score(ev->verdict.score);
+  for (const std::string& r : d.reasons) e.add_reasons(r);
+  for (const std::string& r : ev->verdict.rules_fired) e.add_rules_fired(r);
+  for (Feature f : ev->verdict.features_read) e.add_features_read(static_cast<uint32_t>(f));
+  for (int64_t v : ev->features.v) e.add_features(v);
+  e.set_policy_version(ev->policy_version);
+  for (const std::string& r : ev->verdict.rule_errors) e.add_rule_errors(r);
+  e.set_at_ns(ctx.batch_timestamp);
+  const RiskInput& in = ev->input;
+  e.set_operation(std::string(in.operation));
+  e.set_channel(std::string(in.channel));
+  e.set_role(std::string(in.role));
+  e.set_customer_type(std::string(in.customer_type));
+  e.set_country(std::string(in.country));
+  e.set_counterparty_type(std::string(in.counterparty_type));
+  e.set_counterparty_country(std::string(in.counterparty_country));
+  e.set_device_trust(std::string(in.device_trust));
+  e.set_currency(std::string(in.currency));
+  e.set_currency_exponent(in.currency_exponent);
+  e.set_kyc_tier(in.kyc_tier);
+  e.set_acr(in.acr);
+  e.set_amount_minor(in.amount_minor);
+  e.set_from_account(IdBytes(m.from_account));
+  e.set_to_account(IdBytes(m.to_account));
+  if (m.from_customer != 0) e.set_customer_id(IdBytes(m.from_customer));
+  if (m.to_customer != 0) e.set_to_customer_id(IdBytes(m.to_customer));
+  e.set_ledger(m.ledger);
+  const auto [actor_kind, actor_id] = ActorOf(*m.caller);
+  e.set_actor_kind(actor_kind);
+  e.set_actor_id(IdBytes(actor_id));
+  if (disposition == kernel::Disposition::kHeld) {
+    CB_CHECK(d.outcome == kernel::RiskOutcome::kHold);
+    const uint64_t timeout_s =
+        policies_.hold_timeout_s() != 0 ? policies_.hold_timeout_s() : options_.hold_timeout_s;
+    e.set_case_id(IdBytes(CaseIdOf(d.id)));
+    e.set_hold_action(static_cast<uint32_t>(action));
+    e.set_hold_expires_ns(ctx.batch_timestamp + timeout_s * kNsPerSecond);
+  }
+  const uint64_t seq = ctx.NextSeq();
+  journal::AddMessageEvent(ctx.out, static_cast<uint16_t>(EventType::kDecisionRecorded),
+                           kEventVersion, e);
+  ApplyDecision(e, seq);
+}
+
+u128 RiskService::DecisionOf(u128 transfer) const {
+  const u128 id = kernel::DecisionIdOf(transfer);
+  return decisions_.contains(id) ? id : 0;
+}
+
+const DecisionRec* RiskService::FindDecision(u128 id) const {
+  auto it = decisions_.find(id);
+  return it == decisions_.end() ? nullptr : &it->second;
+}
+
+const Case* RiskService::FindCase(u128 id) const {
+  auto it = cases_.find(id);
+  return it == cases_.end() ? nullptr : &it->second;
+}
+
+namespace {
+
+u128 IdOr0(const std::string& bytes) {
+  u128 v = 0;
+  if (!bytes.empty()) IdFromBytes(bytes, &v);
+  return v;
+}
+
+}  // namespace
+
+// Execution and replay alike: the decision, the features of an executed movement, a hold's
+// case. The event was validated by whoever wrote it (Record) or is checked by ApplyEvent.
+void RiskService::ApplyDecision(const pb::DecisionRecorded& e, uint64_t seq) {
+  DecisionRec r;
+  r.id = IdOr0(e.id());
+  r.tenant = IdOr0(e.tenant_id());
+  r.subject = IdOr0(e.subject_id());
+  r.transfer = IdOr0(e.transfer_id());
+  r.case_id = IdOr0(e.case_id());
+  r.seq = seq;
+  r.at = e.at_ns();
+  r.outcome = static_cast<Outcome>(e.outcome());
+  r.disposition = static_cast<kernel::Disposition>(e.disposition());
+  r.score = e.score();
+  r.policy_version = e.policy_version();
+  r.amount_minor = e.amount_minor();
+  r.operation = e.operation();
+  r.currency = e.currency();
+  r.currency_exponent = static_cast<uint8_t>(e.currency_exponent());
+  r.reasons.assign(e.reasons().begin(), e.reasons().end());
+  r.rules_fired.assign(e.rules_fired().begin(), e.rules_fired().end());
+  r.rule_errors.assign(e.rule_errors().begin(), e.rule_errors().end());
+  for (uint32_t f : e.features_read()) {
+    const auto i = static_cast<size_t>(f);
+    if (i < kFeatureCount && i < static_cast<size_t>(e.features_size())) {
+      r.features_read.emplace_back(static_cast<Feature>(f), e.features(static_cast<int>(i)));
+    }
+  }
+  const u128 from = IdOr0(e.from_account());
+  const u128 to = IdOr0(e.to_account());
+  const u128 customer = IdOr0(e.customer_id());
+  // A movement counts once, when its money is first moved or reserved: a post of a pending
+  // transfer was counted when the reservation was made.
+  if (r.disposition == kernel::Disposition::kExecuted && r.operation != "post_pending") {
+    features_.Count({.from_account = from,
+                     .to_account = to,
+                     .customer = customer,
+                     .ledger = e.ledger(),
+                     .amount_minor = e.amount_minor(),
+                     .at = e.at_ns()});
+  }
+  if (r.disposition == kernel::Disposition::kHeld) {
+    Case c;
+    c.id = r.case_id;
+    c.tenant = r.tenant;
+    c.decision = r.id;
+    c.held_transfer = r.transfer;
+    c.action = static_cast<kernel::HoldAction>(e.hold_action());
+    c.post_amount_minor = r.operation == "post_pending" ? e.amount_minor() : 0;
+    std::vector<u128>& list = tenant_cases_[c.tenant];
+    c.order = static_cast<uint32_t>(list.size()) + 1;
+    list.push_back(c.id);
+    c.opened = e.at_ns();
+    c.expires = e.hold_expires_ns();
+    c.from_account = from;
+    c.to_account = to;
+    c.customer = customer;
+    c.ledger = e.ledger();
+    c.requested_by_kind = e.actor_kind();
+    c.requested_by = IdOr0(e.actor_id());
+    hold_expiry_.insert({c.expires, c.id});
+    held_.insert(c.held_transfer);
+    cases_[c.id] = std::move(c);
+  }
+  decisions_[r.id] = std::move(r);
+}
+
+Status RiskService::ApplyResolution(const pb::HoldResolved& e) {
+  auto it = cases_.find(IdOr0(e.case_id()));
+  if (it == cases_.end() || it->second.status != CaseStatus::kOpen) {
+    return Status::DataLoss("HoldResolved of a case that is not open");
+  }
+  Case& c = it->second;
+  const auto r = static_cast<Resolution>(e.resolution());
+  switch (r) {
+    case Resolution::kApproved:
+      c.status = CaseStatus::kApproved;
+      break;
+    case Resolution::kRejected:
+      c.status = CaseStatus::kRejected;
+      break;
+    case Resolution::kExpired:
+      c.status = CaseStatus::kExpired;
+      break;
+    default:
+      return Status::DataLoss("HoldResolved with an unknown resolution");
+  }
+  c.resolved = e.at_ns();
+  c.resolved_by_kind = e.actor_kind();
+  c.resolved_by = IdOr0(e.actor_id());
+  c.note = e.note();
+  hold_expiry_.erase({c.expires, c.id});
+  held_.erase(c.held_transfer);
+  const DecisionRec* d = FindDecision(c.decision);
+  CB_CHECK(d != nullptr);
+  if (r == Resolution::kApproved && d->operation != "post_pending") {
+    // The money moved (or was reserved) now: it counts in the windows from now.
+    features_.Count(
+        {.from_account = c.from_account,
+         .to_account = c.to_account,
+         .customer = c.customer,
+         .ledger = c.ledger,
+         .amount_minor = c.post_amount_minor != 0 ? c.post_amount_minor : d->amount_minor,
+         .at = e.at_ns()});
+  }
+  return Status::Ok();
+}
+
+Status RiskService::ApplyEvent(const journal::EventView& ev, uint64_t seq,
+                               TimestampNs /*record_timestamp*/) {
+  const auto* bytes = ev.payload.data();
+  const int size = static_cast<int>(ev.payload.size());
+  if (ev.version != kEventVersion) return Status::DataLoss("unknown risk event version");
+  switch (static_cast<EventType>(ev.type)) {
+    case EventType::kPolicyActivated: {
+      pb::PolicyActivated e;
+      if (!e.ParseFromArray(bytes, size)) return Status::DataLoss("undecodable PolicyActivated");
+      Files files;
+      for (const pb::BundleFile& f : e.files()) files.emplace_back(f.path(), f.content());
+      Result<Bundle> b = PolicySlot::Compile(std::move(files));
+      if (!b.ok()) {
+        return Status::DataLoss("activated policy bundle no longer compiles: " +
+                                b.status().message());
+      }
+      b->activated = e.activated_ns();
+      if (!policies_.CanActivate(*b).ok()) return Status::DataLoss("PolicyActivated refused");
+      policies_.Install(*std::move(b));
+      return Status::Ok();
+    }
+    case EventType::kDecisionRecorded: {
+      pb::DecisionRecorded e;
+      if (!e.ParseFromArray(bytes, size) || e.id().size() != 16 || e.tenant_id().size() != 16 ||
+          e.outcome() > static_cast<uint32_t>(Outcome::kDeny) || e.disposition() == 0 ||
+          e.disposition() > static_cast<uint32_t>(kernel::Disposition::kRefused) ||
+          e.features_size() > static_cast<int>(kFeatureCount)) {
+        return Status::DataLoss("undecodable DecisionRecorded");
+      }
+      if (e.disposition() == static_cast<uint32_t>(kernel::Disposition::kHeld) &&
+          (e.case_id().size() != 16 || cases_.contains(IdOr0(e.case_id())))) {
+        return Status::DataLoss("DecisionRecorded hold without a new case");
+      }
+      ApplyDecision(e, seq);
+      return Status::Ok();
+    }
+    case EventType::kHoldResolved: {
+      pb::HoldResolved e;
+      if (!e.ParseFromArray(bytes, size)) return Status::DataLoss("undecodable HoldResolved");
+      return ApplyResolution(e);
+    }
+  }
+  return Status::DataLoss("unknown risk event type " + std::to_string(ev.type));
+}
+
+void RiskService::Clear() {
+  policies_.Clear();
+  features_.Clear();
+  decisions_.clear();
+  cases_.clear();
+  tenant_cases_.clear();
+  hold_expiry_.clear();
+  held_.clear();
+}
+
+std::string RiskService::CaptureSnapshot() const {
+  pb::RiskSnapshot s;
+  for (const Bundle& b : policies_.history()) {
+    pb::PolicyActivated* p = s.add_policies();
+    p->set_name(b.name);
+    p->set_version(b.version);
+    p->set_sha256(b.sha256.data(), b.sha256.size());
+    p->set_activated_ns(b.activated);
+    for (const auto& [path, content] : b.files) {
+      pb::BundleFile* f = p->add_files();
+      f->set_path(path);
+      f->set_content(content);
+    }
+  }
+  if (const Bundle* a = policies_.active()) s.set_active_version(a->version);
+  std::vector<const DecisionRec*> by_seq;
+  by_seq.reserve(decisions_.size());
+  for (const auto& [id, d] : decisions_) by_seq.push_back(&d);
+  std::sort(by_seq.begin(), by_seq.end(),
+            [](const DecisionRec* a, const DecisionRec* b) { return a->seq < b->seq; });
+  for (const DecisionRec* d : by_seq) {
+    pb::DecisionSnapshot* ds = s.add_decisions();
+    ds->set_seq(d->seq);
+    pb::DecisionRecorded* e = ds->mutable_decision();
+    e->set_id(IdBytes(d->id));
+    e->set_tenant_id(IdBytes(d->tenant));
+    e->set_subject_id(IdBytes(d->subject));
+    e->set_transfer_id(IdBytes(d->transfer));
+    if (d->case_id != 0) e->set_case_id(IdBytes(d->case_id));
+    e->set_at_ns(d->at);
+    e->set_outcome(static_cast<uint32_t>(d->outcome));
+    e->set_disposition(static_cast<uint32_t>(d->disposition));
+    e->set_score(d->score);
+    e->set_policy_version(d->policy_version);
+    e->set_amount_minor(d->amount_minor);
+    e->set_operation(d->operation);
+    e->set_currency(d->currency);
+    e->set_currency_exponent(d->currency_exponent);
+    for (const std::string& r : d->reasons) e->add_reasons(r);
+    for (const std::string& r : d->rules_fired) e->add_rules_fired(r);
+    for (const std::string& r : d->rule_errors) e->add_rule_errors(r);
+    // Only the features read are kept: at their index, zeros elsewhere.
+    std::array<int64_t, kFeatureCount> values{};
+    for (const auto& [f, v] : d->features_read) {
+      e->add_features_read(static_cast<uint32_t>(f));
+      values[static_cast<size_t>(f)] = v;
+    }
+    if (!d->features_read.empty()) {
+      for (int64_t v : values) e->add_features(v);
+    }
+  }
+  for (const auto& [id, c] : cases_) {
+    pb::CaseSnapshot* cs = s.add_cases();
+    cs->set_id(IdBytes(c.id));
+    cs->set_tenant_id(IdBytes(c.tenant));
+    cs->set_decision_id(IdBytes(c.decision));
+    cs->set_held_transfer(IdBytes(c.held_transfer));
+    cs->set_action(static_cast<uint32_t>(c.action));
+    cs->set_post_amount_minor(c.post_amount_minor);
+    cs->set_order(c.order);
+    cs->set_status(static_cast<uint32_t>(c.status));
+    cs->set_opened_ns(c.opened);
+    cs->set_expires_ns(c.expires);
+    cs->set_resolved_ns(c.resolved);
+    cs->set_resolved_by_kind(c.resolved_by_kind);
+    if (c.resolved_by != 0) cs->set_resolved_by(IdBytes(c.resolved_by));
+    cs->set_note(c.note);
+    cs->set_from_account(IdBytes(c.from_account));
+    cs->set_to_account(IdBytes(c.to_account));
+    if (c.customer != 0) cs->set_customer_id(IdBytes(c.customer));
+    cs->set_ledger(c.ledger);
+    cs->set_requested_by_kind(c.requested_by_kind);
+    if (c.requested_by != 0) cs->set_requested_by(IdBytes(c.requested_by));
+  }
+  std::string features;
+  features_.Encode(&features);
+  s.set_features(std::move(features));
+  std::string out;
+  CB_CHECK(s.SerializeToString(&out));
+  return out;
+}
+
+Status RiskService::LoadSnapshot(std::string_view bytes) {
+  Clear();
+  pb::RiskSnapshot s;
+  if (!s.ParseFromArray(bytes.data(), static_cast<int>(bytes.size()))) {
+    return Status::DataLoss("undecodable risk snapshot");
+  }
+  for (const pb::PolicyActivated& p : s.policies()) {
+    Files files;
+    for (const pb::BundleFile& f : p.files()) files.emplace_back(f.path(), f.content());
+    Result<Bundle> b = PolicySlot::Compile(std::move(files));
+    if (!b.ok()) return Status::DataLoss("snapshot policy bundle: " + b.status().message());
+    b->activated = p.activated_ns();
+    policies_.Install(*std::move(b));
+  }
+  if (s.active_version() != 0) {
+    const Bundle* active = policies_.FindVersion(s.active_version());
+    if (active == nullptr) return Status::DataLoss("snapshot's active policy is unknown");
+    Bundle again = *active;
+    policies_.Install(std::move(again));  // makes it the active one
+  }
+  // Decisions first without their side effects (features come from their own section,
+  // cases from theirs).
+  for (const pb::DecisionSnapshot& ds : s.decisions()) {
+    const pb::DecisionRecorded& e = ds.decision();
+    DecisionRec r;
+    r.id = IdOr0(e.id());
+    r.tenant = IdOr0(e.tenant_id());
+    r.subject = IdOr0(e.subject_id());
+    r.transfer = IdOr0(e.transfer_id());
+    r.case_id = IdOr0(e.case_id());
+    r.seq = ds.seq();
+    r.at = e.at_ns();
+    r.outcome = static_cast<Outcome>(e.outcome());
+    r.disposition = static_cast<kernel::Disposition>(e.disposition());
+    r.score = e.score();
+    r.policy_version = e.policy_version();
+    r.amount_minor = e.amount_minor();
+    r.operation = e.operation();
+    r.currency = e.currency();
+    r.currency_exponent = static_cast<uint8_t>(e.currency_exponent());
+    r.reasons.assign(e.reasons().begin(), e.reasons().end());
+    r.rules_fired.assign(e.rules_fired().begin(), e.rules_fired().end());
+    r.rule_errors.assign(e.rule_errors().begin(), e.rule_errors().end());
+    for (uint32_t f : e.features_read()) {
+      if (f >= kFeatureCount || static_cast<int>(f) >= e.features_size()) {
+        return Status::DataLoss("snapshot decision feature out of range");
+      }
+      r.features_read.emplace_back(static_cast<Feature>(f), e.features(static_cast<int>(f)));
+    }
+    decisions_[r.id] = std::move(r);
+  }
+  for (const pb::CaseSnapshot& cs : s.cases()) {
+    Case c;
+    c.id = IdOr0(cs.id());
+    c.tenant = IdOr0(cs.tenant_id());
+    c.decision = IdOr0(cs.decision_id());
+    c.held_transfer = IdOr0(cs.held_transfer());
+    c.action = static_cast<kernel::HoldAction>(cs.action());
+    c.post_amount_minor = cs.post_amount_minor();
+    c.order = cs.order();
+    c.status = static_cast<CaseStatus>(cs.status());
+    c.opened = cs.opened_ns();
+    c.expires = cs.expires_ns();
+    c.resolved = cs.resolved_ns();
+    c.resolved_by_kind = cs.resolved_by_kind();
+    c.resolved_by = IdOr0(cs.resolved_by());
+    c.note = cs.note();
+    c.from_account = IdOr0(cs.from_account());
+    c.to_account = IdOr0(cs.to_account());
+    c.customer = IdOr0(cs.customer_id());
+    c.ledger = cs.ledger();
+    c.requested_by_kind = cs.requested_by_kind();
+    c.requested_by = IdOr0(cs.requested_by());
+    if (c.status == CaseStatus::kOpen) {
+      hold_expiry_.insert({c.expires, c.id});
+      held_.insert(c.held_transfer);
+    }
+    cases_[c.id] = std::move(c);
+  }
+  // Each tenant's list in opening order.
+  std::vector<const Case*> all;
+  for (const auto& [id, c] : cases_) all.push_back(&c);
+  std::sort(all.begin(), all.end(), [](const Case* a, const Case* b) {
+    return a->tenant != b->tenant ? a->tenant < b->tenant : a->order < b->order;
+  });
+  for (const Case* c : all) tenant_cases_[c->tenant].push_back(c->id);
+  return features_.Decode(s.features());
+}
+
+}  // namespace cb::risk

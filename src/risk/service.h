@@ -1,0 +1,127 @@
+#pragma once
+// The risk service (issue 14, ADR 0015): the decision port every money movement asks on the
+// writer thread, the policy bundles that decide (activated by journal events carrying
+// their content), the features they read, the decisions themselves and the cases that
+// hold a movement until an analyst (or the hold's time-out) resolves it. State changes
+// only through its events (PolicyActivated, DecisionRecorded, HoldResolved): replay
+// rebuilds it, and the decisions replay with the bundle version that made them.
+#include <map>
+#include <memory>
+#include <set>
+#include <string>
+#include <unordered_map>
+#include <unordered_set>
+#include <vector>
+
+#include "corebank/risk/v1/events.pb.h"
+#include "kernel/decision_port.h"
+#include "kernel/envelope.h"
+#include "risk/events.h"
+#include "risk/features.h"
+#include "risk/ops.h"
+#include "risk/policy_slot.h"
+#include "runtime/service.h"
+
+namespace cb::risk {
+
+struct RiskOptions {
+  // How long a held movement waits for an analyst before it is voided (a bundle's manifest
+  // may say otherwise; this is the default).
+  uint64_t hold_timeout_s = 72 * 3600;
+};
+
+enum class CaseStatus : uint8_t { kOpen = 1, kApproved = 2, kRejected = 3, kExpired = 4 };
+const char* CaseStatusName(CaseStatus s);
+
+struct DecisionRec {
+  u128 id = 0, tenant = 0, subject = 0, case_id = 0;
+  u128 transfer = 0;  // what the caller sees: the transfer, or the pending one being posted
+  uint64_t seq = 0;
+  TimestampNs at = 0;
+  Outcome outcome = Outcome::kAllow;
+  kernel::Disposition disposition = kernel::Disposition::kExecuted;
+  int32_t score = 0;
+  uint32_t policy_version = 0;
+  int64_t amount_minor = 0;
+  std::string operation, currency;
+  uint8_t currency_exponent = 2;
+  std::vector<std::string> reasons, rules_fired, rule_errors;
+  std::vector<std::pair<Feature, int64_t>> features_read;
+};
+
+struct Case {
+  u128 id = 0, tenant = 0, decision = 0;
+  u128 held_transfer = 0;  // the pending transfer the hold reserves
+  kernel::HoldAction action = kernel::HoldAction::kPost;
+  int64_t post_amount_minor = 0;  // kPost: what approval posts (0 = the whole reservation)
+  uint32_t order = 0;             // position in the tenant's list (cursor)
+  CaseStatus status = CaseStatus::kOpen;
+  TimestampNs opened = 0, expires = 0, resolved = 0;
+  uint32_t resolved_by_kind = 0;  // ActorKind (1 API key, 2 user, 3 app); 0 = the time-out
+  u128 resolved_by = 0;
+  uint32_t requested_by_kind = 0;  // who asked for the movement: never its approver
+  u128 requested_by = 0;
+  std::string note;
+  // What the features count once an approval moves the money.
+  u128 from_account = 0, to_account = 0, customer = 0;
+  uint32_t ledger = 0;
+};
+
+std::string RenderCase(const Case& c);
+std::string RenderPolicy(const Bundle& b, bool active);
+
+// Who a principal is, as events record actors: (1 API key | 2 user | 3 app, its id).
+std::pair<uint32_t, u128> ActorOf(const kernel::Principal& p);
+
+class RiskService final : public runtime::Service, public kernel::DecisionPort {
+ public:
+  RiskService(kernel::EnvelopeRunner* envelope, RiskOptions options = {});
+
+  // runtime::Service
+  void Execute(const runtime::ServiceOp& op, runtime::ServiceContext& ctx,
+               runtime::Reply* reply) override;
+  Status ApplyEvent(const journal::EventView& event, uint64_t seq,
+                    TimestampNs record_timestamp) override;
+  void Clear() override;
+  std::string CaptureSnapshot() const override;
+  Status LoadSnapshot(std::string_view bytes) override;
+  void RunDue(runtime::ServiceContext& ctx) override;
+  std::optional<TimestampNs> NextDue() const override;
+
+  // kernel::DecisionPort
+  kernel::Decision Decide(const kernel::Movement& m, runtime::ServiceContext& ctx) override;
+  void Record(const kernel::Movement& m, const kernel::Decision& d, kernel::Disposition disposition,
+              kernel::HoldAction action, runtime::ServiceContext& ctx) override;
+  bool Held(u128 transfer) const override { return held_.contains(transfer); }
+  u128 DecisionOf(u128 transfer) const override;
+
+  // Writer thread only (tests, dry runs).
+  const DecisionRec* FindDecision(u128 id) const;
+  const Case* FindCase(u128 id) const;
+  const PolicySlot& policies() const { return policies_; }
+  const FeatureStore& features() const { return features_; }
+
+ private:
+  kernel::Answer Handle(const RiskOp& op, runtime::ServiceContext& ctx);
+  kernel::Answer Resolve(const RiskOp& op, const ResolveCaseOp& r, runtime::ServiceContext& ctx);
+  kernel::Answer Activate(const RiskOp& op, const ActivatePolicyOp& a,
+                          runtime::ServiceContext& ctx);
+  // Posts or voids a held reservation in the ledger and journals the resolution.
+  Status ResolveHold(Case& c, Resolution r, uint32_t actor_kind, u128 actor,
+                     const std::string& note, runtime::ServiceContext& ctx);
+
+  void ApplyDecision(const corebank::risk::v1::DecisionRecorded& e, uint64_t seq);
+  Status ApplyResolution(const corebank::risk::v1::HoldResolved& e);
+
+  kernel::EnvelopeRunner* envelope_;
+  RiskOptions options_;
+  PolicySlot policies_;
+  FeatureStore features_;
+  std::unordered_map<u128, DecisionRec, kernel::U128Hash> decisions_;
+  std::map<u128, Case> cases_;
+  std::map<u128, std::vector<u128>> tenant_cases_;      // tenant -> case ids in opening order
+  std::set<std::pair<TimestampNs, u128>> hold_expiry_;  // open cases by time-out
+  std::unordered_set<u128, kernel::U128Hash> held_;     // pending transfers open cases hold
+};
+
+}  // namespace cb::risk
