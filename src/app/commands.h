@@ -57,6 +57,18 @@ int RunSnapshot(const std::string& data_dir);
 int RunRecoveryBench(const std::string& data_dir);
 int RunLookupTransfer(const std::string& data_dir, const std::string& id, uint64_t count);
 
+// `corebank policy activate --data DIR BUNDLE` (server stopped; policy_activate.cc): journals
+// the bundle as the active risk policy. 0 done; 2 the bundle does not read, compile or may
+// not be activated (its version); 1 the data directory could not be opened.
+int RunPolicyActivate(const std::string& data_dir, const std::string& bundle_dir);
+// `corebank policy dry-run --data DIR BUNDLE` evaluates BUNDLE over every recorded decision
+// and reports which would change (exit 0); `--replay` evaluates each decision with the
+// bundle version that made it and exits 1 unless every one reproduces. 2: BUNDLE does not
+// read or compile; 1: the data directory could not be read.
+int RunPolicyDryRun(const std::string& data_dir, const std::string& bundle_dir, bool replay);
+// The built-in default bundle (policies/default), activated through `executor` (serve).
+Status ActivateDefaultPolicy(runtime::Executor* executor, std::string* answer);
+
 // `corebank policy test BUNDLE` (policy_cmd.cc): compile a bundle folder and run its test
 // cases, one line per case and a summary. Exit codes below (docs/policy-bundles.md).
 constexpr int kPolicyExitOk = 0;

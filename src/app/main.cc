@@ -166,6 +166,22 @@ int main(int argc, char** argv) {
       "Compile a bundle and run its test cases (exit 0 pass, 1 a case failed, 2 bad bundle)");
   policy_test_cmd->add_option("BUNDLE", policy_test_bundle, "Bundle folder")->required();
 
+  std::string policy_activate_data = "./var", policy_activate_bundle;
+  auto* policy_activate_cmd = policy_cmd->add_subcommand(
+      "activate", "Make BUNDLE the active risk policy (server stopped; journaled)");
+  policy_activate_cmd->add_option("--data", policy_activate_data)->capture_default_str();
+  policy_activate_cmd->add_option("BUNDLE", policy_activate_bundle, "Bundle folder")->required();
+  std::string policy_dry_data = "./var", policy_dry_bundle;
+  bool policy_dry_replay = false;
+  auto* policy_dry_cmd = policy_cmd->add_subcommand(
+      "dry-run",
+      "Evaluate BUNDLE over every recorded decision (or --replay: the recorded bundles)");
+  policy_dry_cmd->add_option("--data", policy_dry_data)->capture_default_str();
+  auto* o_dry_bundle = policy_dry_cmd->add_option("BUNDLE", policy_dry_bundle, "Bundle folder");
+  policy_dry_cmd
+      ->add_flag("--replay", policy_dry_replay,
+                 "Each decision with the bundle that made it; exit 1 unless all reproduce")
+      ->excludes(o_dry_bundle);
   std::string policy_bench_bundle = "policies/default";
   uint64_t policy_bench_decisions = 200'000, policy_bench_seed = 1;
   auto* policy_bench_cmd =
@@ -220,6 +236,16 @@ int main(int argc, char** argv) {
     return 0;
   }
   if (policy_test_cmd->parsed()) return cb::app::RunPolicyTest(policy_test_bundle);
+  if (policy_dry_cmd->parsed()) {
+    if (!policy_dry_replay && policy_dry_bundle.empty()) {
+      std::fprintf(stderr, "policy dry-run: give a BUNDLE folder or --replay\n");
+      return 2;
+    }
+    return cb::app::RunPolicyDryRun(policy_dry_data, policy_dry_bundle, policy_dry_replay);
+  }
+  if (policy_activate_cmd->parsed()) {
+    return cb::app::RunPolicyActivate(policy_activate_data, policy_activate_bundle);
+  }
   if (policy_bench_cmd->parsed()) {
     return cb::app::RunPolicyBench(policy_bench_bundle, policy_bench_decisions, policy_bench_seed);
   }

@@ -224,6 +224,12 @@ int RunServe(const ServeConfig& config) {
   identity::IdentityOptions iopts;
   iopts.auth_requests_per_client_max = config.auth_requests_per_app_max;
   PlatformStack stack(popts, iopts);
+  if (!config.risk_decisions) {
+    stack.service.SetDecisionPort(nullptr);
+    std::fprintf(stderr,
+                 "corebank: WARNING: risk decisions are OFF (COREBANK_RISK_DECISIONS=0): money "
+                 "moves without a decision. For benchmarks only.\n");
+  }
   gateway::MetricsRegistry registry;
   api::ApiOptions aopts;
   aopts.per_key = {config.rate_per_key_per_s, config.rate_per_key_burst};
@@ -348,6 +354,12 @@ int RunServe(const ServeConfig& config) {
     std::printf("corebank: balances read path on (view of up to %" PRIu64 " accounts)\n",
                 config.read_path_accounts_max);
   }
+  // Read before the writer runs: from Start on, risk state is the writer's.
+  const bool policy_never_activated = stack.risk.policies().history().empty();
+  std::string policy_line = "no risk policy active: every movement is allowed (and recorded)";
+  if (const risk::Bundle* b = stack.risk.policies().active()) {
+    policy_line = "risk policy " + b->name + " version " + std::to_string(b->version) + " active";
+  }
   runtime::Executor executor(shard->get(), eopts);
   executor.Start();
 
@@ -362,6 +374,16 @@ int RunServe(const ServeConfig& config) {
     std::printf("corebank: created the sandbox tenant; its admin API key is in %s (mode 0600)\n",
                 bootstrap_path.c_str());
   }
+  if (config.default_policy && policy_never_activated) {
+    std::string answer;
+    if (Status st = ActivateDefaultPolicy(&executor, &answer); !st.ok()) {
+      std::fprintf(stderr, "serve: default risk policy: %s\n", st.ToString().c_str());
+      executor.Stop();
+      return 1;
+    }
+    policy_line = "activated the built-in default risk policy (policies/default)";
+  }
+  std::printf("corebank: %s\n", policy_line.c_str());
   std::string kid;
   if (Status st = EnsureSigningKey(&executor, kms->get(), stack.identity.state(), false, &kid);
       !st.ok()) {

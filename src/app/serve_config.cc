@@ -62,7 +62,8 @@ Status LoadServeConfigFile(const std::string& path, ServeConfig* c) {
                                                  "access_token_ttl_s",
                                                  "step_up_payments",
                                                  "read_path",
-                                                 "read_path_accounts_max"};
+                                                 "read_path_accounts_max",
+                                                 "default_policy"};
     for (const auto& [key, value] : t.as_table()) {
       if (!kKnown.contains(key))
         return Status::InvalidArgument(path + ": unknown option '" + key + "'");
@@ -101,6 +102,7 @@ Status LoadServeConfigFile(const std::string& path, ServeConfig* c) {
     Read(t, "step_up_payments", &c->step_up_payments);
     Read(t, "read_path", &c->read_path);
     Read(t, "read_path_accounts_max", &c->read_path_accounts_max);
+    Read(t, "default_policy", &c->default_policy);
   } catch (const std::exception& e) {
     return Status::InvalidArgument(std::string("config: ") + e.what());
   }
@@ -162,6 +164,20 @@ Status ApplyServeEnv(ServeConfig* c) {
     const std::string s = v;
     if (s != "0" && s != "1") return Status::InvalidArgument("COREBANK_READ_PATH must be 0 or 1");
     c->read_path = s == "1";
+  }
+  if (const char* v = std::getenv("COREBANK_RISK_DECISIONS")) {
+    const std::string s = v;
+    if (s != "0" && s != "1") {
+      return Status::InvalidArgument("COREBANK_RISK_DECISIONS must be 0 or 1");
+    }
+    c->risk_decisions = s == "1";
+  }
+  if (const char* v = std::getenv("COREBANK_DEFAULT_POLICY")) {
+    const std::string s = v;
+    if (s != "0" && s != "1") {
+      return Status::InvalidArgument("COREBANK_DEFAULT_POLICY must be 0 or 1");
+    }
+    c->default_policy = s == "1";
   }
   if (const char* v = std::getenv("COREBANK_READ_PATH_ACCOUNTS_MAX")) {
     if (!ParseU64(v, &c->read_path_accounts_max)) {

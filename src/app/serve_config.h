@@ -49,6 +49,12 @@ struct ServeConfig {
   // goes through the writer, as before (for A/B benchmarks).
   bool read_path = true;
   uint64_t read_path_accounts_max = 1u << 20;  // accounts the view holds; later ones: writer
+  // On a data directory where no risk policy was ever activated, activate the built-in
+  // default bundle (policies/default) at start; false: decisions allow until one is.
+  bool default_policy = true;
+  // Benchmarks only (COREBANK_RISK_DECISIONS=0, no config-file key): movements skip the risk
+  // core entirely, no decision is made or recorded. The A/B number of issue 14's benchmark.
+  bool risk_decisions = true;
 };
 
 // Reads `path` (TOML) over `config`. Unknown keys are errors: a typo must not be ignored.

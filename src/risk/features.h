@@ -7,8 +7,8 @@
 // Windows are rings of time buckets: 1 h = six 10-minute buckets, 24 h = twenty-four 1-hour
 // buckets, 30 d = thirty 1-day buckets. A window is the current bucket and the ones before
 // it, so "the last hour" covers between 50 and 60 minutes: the price of fixed memory.
-// Memory: an account that has moved money holds ~1.8 KiB (its out windows, 24 h in window,
-// 16 recent payees and 16 recent payers); a customer ~1.5 KiB per currency (out windows
+// Memory: an account that has moved money holds 1,864 bytes (its out windows, 24 h in window,
+// 16 recent payees and 16 recent payers); a customer 1,224 bytes per currency (out windows
 // and its last 32 amounts for the z-score). docs/risk/features.md says the same.
 #include <array>
 #include <cstdint>

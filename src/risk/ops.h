@@ -38,6 +38,9 @@ struct ResolveCaseOp {
 // A bundle's files, as read from its folder (policy.h checks and compiles them).
 struct ActivatePolicyOp {
   std::vector<std::pair<std::string, std::string>> files;
+  // From the process itself (serve's default bundle, `corebank policy activate`), never from
+  // the edge: no caller, no envelope.
+  bool system = false;
 };
 
 struct ListPoliciesOp {};

@@ -65,7 +65,16 @@ const Bundle* PolicySlot::FindVersion(uint32_t version) const {
 Verdict PolicySlot::Evaluate(const RiskInput& in, const FeatureValues& f) const {
   const Bundle* b = active();
   if (b == nullptr) return Verdict{};
-  return b->policy->Evaluate(in, f);
+  Verdict v = b->policy->Evaluate(in, f);
+  Finalize(in, &v);
+  return v;
+}
+
+void PolicySlot::Finalize(const RiskInput& in, Verdict* v) {
+  if (v->outcome == Outcome::kStepUp && in.role != "user") {
+    v->outcome = Outcome::kHold;
+    v->reasons.emplace_back("step_up_unavailable");
+  }
 }
 
 uint64_t PolicySlot::hold_timeout_s() const {

@@ -39,8 +39,13 @@ class PolicySlot {
   }
   const Bundle* FindVersion(uint32_t version) const;
   const std::vector<Bundle>& history() const { return history_; }
-  // With no active bundle: allow, nothing fired (a server before any activation).
+  // With no active bundle: allow, nothing fired (a server before any activation). The
+  // verdict is finalised (Finalize below).
   Verdict Evaluate(const RiskInput& in, const FeatureValues& f) const;
+  // What the service does with a policy's verdict before it acts, in one place so a dry run
+  // or a replay check does exactly the same: a step-up nobody can perform (an API key, an
+  // app's own token: no person behind it) becomes a hold, reason "step_up_unavailable".
+  static void Finalize(const RiskInput& in, Verdict* v);
   // How long a hold waits for an analyst under the active bundle; 0 = the service default.
   uint64_t hold_timeout_s() const;
   void Clear() {

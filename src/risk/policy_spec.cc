@@ -346,7 +346,7 @@ Result<ManifestSpec> ParseManifest(std::string_view path, std::string_view text)
     if (const Value* d = Get(root, "description")) m.description = String(*d, "description");
     if (const Value* t = Get(root, "hold_timeout_s")) {
       m.hold_timeout_s = static_cast<uint64_t>(
-          Integer(*t, "hold_timeout_s", 60, static_cast<int64_t>(kHoldTimeoutSMax)));
+          Integer(*t, "hold_timeout_s", 1, static_cast<int64_t>(kHoldTimeoutSMax)));
     }
     const Value* on_error = Get(root, "on_rule_error");
     if (on_error == nullptr) Fail(root, "the manifest needs 'on_rule_error' (an outcome)");

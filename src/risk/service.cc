@@ -109,18 +109,6 @@ kernel::Decision RiskService::Decide(const kernel::Movement& m, runtime::Service
   kernel::Decision d;
   d.id = kernel::DecisionIdOf(m.subject);
   d.outcome = static_cast<kernel::RiskOutcome>(ev.verdict.outcome);
-  if (d.outcome == kernel::RiskOutcome::kStepUp) {
-    if (p.acr >= kernel::AuthLevel::kMfa) {
-      // The caller already passed the second factor the policy asks for.
-      d.outcome = kernel::RiskOutcome::kAllow;
-      ev.verdict.reasons.emplace_back("step_up_satisfied");
-    } else if (p.user.zero()) {
-      // No person behind the credential to step up (an API key, an app's own token): an
-      // analyst decides instead.
-      d.outcome = kernel::RiskOutcome::kHold;
-      ev.verdict.reasons.emplace_back("step_up_unavailable");
-    }
-  }
   d.reasons = ev.verdict.reasons;
   d.detail = std::move(ev);
   return d;

@@ -137,7 +137,27 @@ void ServiceSet::ExecuteKernelOp(const ServiceOp& op, ServiceContext& ctx, Reply
   reply->http_status = 200;
 }
 
+std::optional<TimestampNs> ServiceSet::NextDue() const {
+  std::optional<TimestampNs> next = timers_.NextDue();
+  for (const Entry& e : entries_) {
+    const std::optional<TimestampNs> due = e.service->NextDue();
+    if (due && (!next || *due < *next)) next = due;
+  }
+  return next;
+}
+
 void ServiceSet::RunDue(ServiceContext& ctx) {
+  RunDueTimers(ctx);
+  for (const Entry& e : entries_) {
+    // A batch's record stays far below a segment: the rest run in the next batches.
+    if (ctx.out->size_bytes() > kRunDueBytesMax) return;
+    ServiceContext scoped = ctx;
+    scoped.timers = nullptr;  // a service's own due work schedules nothing
+    e.service->RunDue(scoped);
+  }
+}
+
+void ServiceSet::RunDueTimers(ServiceContext& ctx) {
   for (size_t n = 0; n < TimerTable::kFiredPerBatchMax; n++) {
     // A batch's record stays far below a segment: the rest fire in the next batches.
     if (ctx.out->size_bytes() > kRunDueBytesMax) return;

@@ -21,8 +21,11 @@ class ServiceSet final : public Service {
   void Add(uint32_t id, Service* service, uint16_t event_type_first, uint16_t event_type_last);
 
   void Execute(const ServiceOp& op, ServiceContext& ctx, Reply* reply) override;
+  // Fires due durable timers, then each service's own RunDue (work it keeps due in its own
+  // state, like the risk service's hold time-outs).
   void RunDue(ServiceContext& ctx) override;
-  std::optional<TimestampNs> NextDue() const override { return timers_.NextDue(); }
+  // The earliest of the timers' and every service's NextDue.
+  std::optional<TimestampNs> NextDue() const override;
   // The kernel's state (writer thread, or before the executor starts).
   const TimerTable& timers() const { return timers_; }
   const CursorTable& cursors() const { return cursors_; }
@@ -42,6 +45,7 @@ class ServiceSet final : public Service {
     uint16_t first, last;
   };
   Service* ById(uint32_t id) const;
+  void RunDueTimers(ServiceContext& ctx);
   void ExecuteKernelOp(const ServiceOp& op, ServiceContext& ctx, Reply* reply);
   Status CheckTimerOwners() const;
   // What RunDue may add to a batch's record before leaving the rest for the next batch.
