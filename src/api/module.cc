@@ -15,7 +15,7 @@ namespace {
 // The built-in services first, then the registered modules in list order.
 std::vector<const ServiceModule*>& Registered() {
   static std::vector<const ServiceModule*> modules = {&kPlatformModule, &kIdentityModule,
-                                                        &kRiskModule};
+                                                      &kRiskModule};
   return modules;
 }
 bool registered_once = false;

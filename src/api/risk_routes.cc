@@ -108,15 +108,14 @@ bool BuildReject(const RouteCall& c, BuiltOp* out, DecodeError* err) {
   return BuildResolve(c, false, out, err);
 }
 
-// POST /v1/policies {"files": {"manifest.toml": "...", "rules/x.lua": "...", ...}}
-bool BuildActivatePolicy(const RouteCall& c, BuiltOp* out, DecodeError* err) {
-  risk::ActivatePolicyOp a;
-  if (!detail::KnownQuery(c.in, {}, err)) return false;
-  json::value body;
-  if (!ParseBody(c.in.body, &body, err)) return false;
-  const json::object& o = body.get_object();
+// {"files": {"manifest.toml": "...", ...}}: a bundle's files, sorted by path. `extra` names
+// the other fields the body may have (read by the caller from `o`).
+bool DecodePolicyFiles(const json::object& o, std::initializer_list<std::string_view> extra,
+                       std::vector<std::pair<std::string, std::string>>* out, DecodeError* err) {
   for (const auto& kv : o) {
-    if (kv.key() != "files") return Fail(err, "unknown_field", "Unknown field.", kv.key());
+    bool known = kv.key() == "files";
+    for (std::string_view e : extra) known = known || kv.key() == e;
+    if (!known) return Fail(err, "unknown_field", "Unknown field.", kv.key());
   }
   const json::value* files = o.if_contains("files");
   if (files == nullptr || !files->is_object() || files->get_object().empty()) {
@@ -137,11 +136,42 @@ bool BuildActivatePolicy(const RouteCall& c, BuiltOp* out, DecodeError* err) {
     if (s.size() > kPolicyFileBytesMax) {
       return Fail(err, "string_too_long", "A bundle file is at most 64 KiB.", param);
     }
-    a.files.emplace_back(std::string(kv.key()), std::string(s.data(), s.size()));
+    out->emplace_back(std::string(kv.key()), std::string(s.data(), s.size()));
   }
-  std::sort(a.files.begin(), a.files.end());
+  std::sort(out->begin(), out->end());
+  return true;
+}
+
+// POST /v1/policies {"files": {...}}
+bool BuildActivatePolicy(const RouteCall& c, BuiltOp* out, DecodeError* err) {
+  risk::ActivatePolicyOp a;
+  if (!detail::KnownQuery(c.in, {}, err)) return false;
+  json::value body;
+  if (!ParseBody(c.in.body, &body, err)) return false;
+  if (!DecodePolicyFiles(body.get_object(), {}, &a.files, err)) return false;
   auto op = NewOp(c);
   op->body = std::move(a);
+  out->op = std::move(op);
+  return true;
+}
+
+// POST /v1/policies/dry-run {"files": {...}, "after": seq (0)}
+bool BuildDryRunPolicy(const RouteCall& c, BuiltOp* out, DecodeError* err) {
+  risk::DryRunPolicyOp d;
+  if (!detail::KnownQuery(c.in, {}, err)) return false;
+  json::value body;
+  if (!ParseBody(c.in.body, &body, err)) return false;
+  const json::object& o = body.get_object();
+  if (!DecodePolicyFiles(o, {"after"}, &d.files, err)) return false;
+  if (const json::value* after = o.if_contains("after"); after != nullptr && !after->is_null()) {
+    if (!after->is_uint64() && !(after->is_int64() && after->get_int64() >= 0)) {
+      return Fail(err, "parameter_invalid", "after: a journal sequence number (0 or more).",
+                  "after");
+    }
+    d.after = after->is_uint64() ? after->get_uint64() : static_cast<uint64_t>(after->get_int64());
+  }
+  auto op = NewOp(c);
+  op->body = std::move(d);
   out->op = std::move(op);
   return true;
 }
@@ -191,6 +221,12 @@ constexpr RouteSpec kRoutes[] = {
      .service = "risk",
      .scope = kernel::kScopeAdmin,
      .build = BuildActivatePolicy},
+    {.method = "POST",
+     .pattern = "/v1/policies/dry-run",
+     .service = "risk",
+     .scope = kernel::kScopeAdmin,
+     .build = BuildDryRunPolicy,
+     .kind = RouteKind::kPolicyDryRun},
 };
 
 }  // namespace

@@ -107,7 +107,7 @@ std::vector<const RouteSpec*> BuildRegistry() {
       CB_CHECK(r.method == "GET" || r.method == "POST");
       CB_CHECK(r.pattern.substr(0, 4) == "/v1/");
       CB_CHECK(kernel::ScopeName(r.scope) != nullptr);  // exactly one known scope
-      CB_CHECK((r.kind == RouteKind::kOp) == (r.build != nullptr));
+      CB_CHECK((r.kind == RouteKind::kEventFeed) == (r.build == nullptr));
       for (const RouteSpec* other : all) {  // one owner a method and path
         if (Shadowed(*other, r)) {
           std::fprintf(stderr, "corebank: route %.*s %.*s is shadowed by %.*s\n",

@@ -54,6 +54,9 @@ using ViewReadFn = bool (*)(const platform::BalanceView& view, const runtime::Se
 enum class RouteKind : uint8_t {
   kOp,         // decoded by `build` and run on the shard
   kEventFeed,  // GET /v1/events: read from the journal on the read pool
+  // POST /v1/policies/dry-run: decoded by `build`, then run on the read pool over the
+  // journal (risk/dry_run.h); never submitted to the writer.
+  kPolicyDryRun,
 };
 
 struct RouteSpec {

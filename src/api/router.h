@@ -113,6 +113,9 @@ class ApiHandler final : public http::Handler {
   void Submit(BuiltOp&& built, const kernel::Principal& principal, const ExchangePtr& ex);
   void ServeEvents(const http::Request& req, const kernel::Principal& principal,
                    const ExchangePtr& ex);
+  // POST /v1/policies/dry-run (policy_dry_run.cc): on the read pool, over the journal.
+  void ServePolicyDryRun(BuiltOp&& built, const kernel::Principal& principal,
+                         const ExchangePtr& ex);
 
   std::atomic<runtime::Executor*> executor_{nullptr};
   std::atomic<EventFeed*> event_feed_{nullptr};

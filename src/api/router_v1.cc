@@ -52,6 +52,9 @@ void ApiHandler::ServeV1(http::Request&& req, const ExchangePtr& ex) {
   }
   BuiltOp built;
   if (!Build(req, *route, params, *principal, ex, &built)) return;
+  if (route->kind == RouteKind::kPolicyDryRun) {
+    return ServePolicyDryRun(std::move(built), *principal, ex);
+  }
   if (route->view_read != nullptr && ServeFromView(*route, built, ex)) return;
   Submit(std::move(built), *principal, ex);
 }

@@ -25,6 +25,7 @@ struct PlatformStack {
     services.Add(risk::kRiskServiceId, &risk, risk::kEventTypeFirst, risk::kEventTypeLast);
     service.SetAccessPolicy(&identity);
     service.SetDecisionPort(&risk);
+    risk.SetFourEyes(&service);
     // Every registered module (api/module.h): its journal events need it to replay too.
     for (const api::ServiceModule* m : api::Modules()) {
       if (m->create == nullptr) continue;  // built-in: constructed above

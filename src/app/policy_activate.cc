@@ -114,13 +114,13 @@ int RunPolicyDryRun(const std::string& data_dir, const std::string& bundle_dir, 
   }
   const risk::DryRunReport& r = run.report();
   std::printf("%s\n", risk::RenderDryRun(r).c_str());
-  std::printf("policy dry-run: decisions=%llu changed=%llu skipped=%llu\n",
-              static_cast<unsigned long long>(r.decisions),
-              static_cast<unsigned long long>(r.changed),
-              static_cast<unsigned long long>(r.skipped));
+  std::printf(
+      "policy dry-run: decisions=%llu changed=%llu skipped=%llu undecodable=%llu\n",
+      static_cast<unsigned long long>(r.decisions), static_cast<unsigned long long>(r.changed),
+      static_cast<unsigned long long>(r.skipped), static_cast<unsigned long long>(r.undecodable));
   // A replay check fails when anything did not reproduce; a candidate's changes are its
   // answer, not a failure.
-  return replay && r.changed > 0 ? 1 : 0;
+  return replay && (r.changed > 0 || r.undecodable > 0) ? 1 : 0;
 }
 
 }  // namespace cb::app

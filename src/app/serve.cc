@@ -225,7 +225,7 @@ int RunServe(const ServeConfig& config) {
   iopts.auth_requests_per_client_max = config.auth_requests_per_app_max;
   PlatformStack stack(popts, iopts);
   if (!config.risk_decisions) {
-    stack.service.SetDecisionPort(nullptr);
+    stack.risk.set_deciding(false);
     std::fprintf(stderr,
                  "corebank: WARNING: risk decisions are OFF (COREBANK_RISK_DECISIONS=0): money "
                  "moves without a decision. For benchmarks only.\n");

@@ -51,6 +51,14 @@ struct Movement {
   std::string_view currency;
   uint8_t currency_exponent = 2;
   int64_t amount_minor = 0;
+  // A post of a pending transfer: what a held post posts on approval (0 = the whole
+  // reservation), and the reservation already counted in the features (not counted twice).
+  int64_t post_amount_minor = 0;
+  int64_t counted_minor = 0;
+  // Earlier items of the same linked chain, decided but not yet executed: the policy sees
+  // them as already sent (a chain cannot split a payment under a limit).
+  int64_t inflight_account_count = 0, inflight_account_sum_minor = 0;
+  int64_t inflight_customer_count = 0, inflight_customer_sum_minor = 0;
 };
 
 struct Decision {
@@ -70,6 +78,9 @@ class DecisionPort {
   // approval does `action` and whose rejection or time-out voids `held_transfer`).
   virtual void Record(const Movement& m, const Decision& d, Disposition disposition,
                       HoldAction action, runtime::ServiceContext& ctx) = 0;
+  // Whether decisions are made at all (false only for the A/B benchmark:
+  // COREBANK_RISK_DECISIONS=0); Held still answers either way, so a held reservation stays held.
+  virtual bool deciding() const { return true; }
   // Whether the pending transfer is held by an open case (the client may not post it).
   virtual bool Held(u128 transfer) const = 0;
   // The decision on the transfer, if one was recorded (0 otherwise).

@@ -1,6 +1,9 @@
 #include "kernel/idempotency_store.h"
 
+#include <cstring>
+
 #include "base/check.h"
+#include "base/sha256.h"
 #include "base/uint128.h"
 
 namespace cb::kernel {
@@ -17,7 +20,7 @@ u128 TenantOf(const std::string& map_key) {
 }
 }  // namespace
 
-std::string CallerScope(const Principal& p) {
+std::string CallerScopeV1(const Principal& p) {
   std::string out(kCallerScopeBytes, '\0');
   auto* bytes = reinterpret_cast<uint8_t*>(out.data());
   u128 id = p.key.value;
@@ -29,6 +32,24 @@ std::string CallerScope(const Principal& p) {
   bytes[0] = kind;
   StoreLe(bytes + 1, id);
   StoreLe(bytes + 17, p.consent.value);
+  return out;
+}
+
+// kind(1) | id(16) | context(16). API keys as before (kind 1, the key, zero context). Tokens:
+// kind 0x12 (a user's) or 0x13 (an app's own), the user or app, and the first 16 bytes of
+// SHA-256("cb-idem-v2" | app | customer): one key space per user, app and customer, the
+// same across sign-ins (and so across consents), apart between apps and customers.
+std::string CallerScope(const Principal& p) {
+  if (p.kind == PrincipalKind::kApiKey) return CallerScopeV1(p);
+  std::string out(kCallerScopeBytes, '\0');
+  auto* bytes = reinterpret_cast<uint8_t*>(out.data());
+  bytes[0] = !p.user.zero() ? 0x12 : 0x13;
+  StoreLe(bytes + 1, !p.user.zero() ? p.user.value : p.client.value);
+  uint8_t context[10 + 32] = {'c', 'b', '-', 'i', 'd', 'e', 'm', '-', 'v', '2'};
+  StoreLe(context + 10, p.client.value);
+  StoreLe(context + 26, p.customer.value);
+  const Hash256 h = Sha256Of(context, sizeof(context));
+  std::memcpy(bytes + 17, h.data(), 16);
   return out;
 }
 

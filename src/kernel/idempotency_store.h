@@ -27,10 +27,16 @@ struct IdempotencyEntry {
   TimestampNs created = 0;
 };
 
-// Whose key a record is: kind (1) | API key, user or app id (16) | consent (16). A user's
-// delegated token and the same user's own token are different callers.
+// Whose key a record is: kind (1) | API key, user or app id (16) | context (16): see
+// CallerScope in idempotency_store.cc. A user's delegated token and the same user's own
+// token are different callers; two sign-ins of one user, app and customer are one.
 constexpr size_t kCallerScopeBytes = 33;
 std::string CallerScope(const Principal& p);
+// The scope tokens' records had before: per consent. Every sign-in makes a new consent, so
+// a retry after signing in again (a step-up) missed its record and ran again; CallerScope
+// now keys a token by its user (or app), app and customer instead. Looked up as a fallback
+// for records written before (they expire within the TTL).
+std::string CallerScopeV1(const Principal& p);
 // The scope of records written before callers were recorded: all zero bytes.
 const std::string& LegacyCallerScope();
 

@@ -45,6 +45,7 @@ TEST(IdempotencyStoreTest, DelegatedAndOwnTokensOfOneUserAreDifferentCallers) {
   own.client = AppId(6);
   Principal delegated = own;
   delegated.consent = ConsentId(9);
+  delegated.customer = CustomerId(4);
   EXPECT_NE(CallerScope(own), CallerScope(delegated));
   Principal app = own;
   app.user = UserId();
@@ -63,21 +64,53 @@ std::string Hex(const std::string& bytes) {
 }
 
 // The bytes are in every journal's idempotency records since issue 12: they must never
-// change, or a retried request would miss its record and run again.
+// change, or a retried request would miss its record and run again (V1: tokens' records
+// written before the per-customer scope, still looked up).
 TEST(IdempotencyStoreTest, CallerScopeBytesAreFixed) {
   const std::string zeros15(30, '0'), zeros16(32, '0');
   EXPECT_EQ(Hex(CallerScope(Key(1))), "01" + std::string("01") + zeros15 + zeros16);
+  EXPECT_EQ(CallerScopeV1(Key(1)), CallerScope(Key(1)));
   Principal user;
   user.kind = PrincipalKind::kAccessToken;
   user.user = UserId(5);
   user.client = AppId(6);
   user.consent = ConsentId(9);
-  EXPECT_EQ(Hex(CallerScope(user)), "02" + std::string("05") + zeros15 + "09" + zeros15);
+  user.customer = CustomerId(4);
+  EXPECT_EQ(Hex(CallerScopeV1(user)), "02" + std::string("05") + zeros15 + "09" + zeros15);
+  // SHA-256("cb-idem-v2" | app 6 | customer 4), its first 16 bytes.
+  uint8_t context[42] = {'c', 'b', '-', 'i', 'd', 'e', 'm', '-', 'v', '2', 6};
+  context[26] = 4;
+  const Hash256 h = Sha256Of(context, sizeof(context));
+  EXPECT_EQ(Hex(CallerScope(user)),
+            "12" + std::string("05") + zeros15 +
+                Hex(std::string(reinterpret_cast<const char*>(h.data()), 16)));
   Principal app;
   app.kind = PrincipalKind::kAccessToken;
   app.client = AppId(0x0102);
-  EXPECT_EQ(Hex(CallerScope(app)), "03" + std::string("0201") + std::string(28, '0') + zeros16);
+  EXPECT_EQ(Hex(CallerScopeV1(app)), "03" + std::string("0201") + std::string(28, '0') + zeros16);
+  EXPECT_EQ(Hex(CallerScope(app)).substr(0, 34), "13" + std::string("0201") + std::string(28, '0'));
   EXPECT_EQ(LegacyCallerScope(), std::string(kCallerScopeBytes, '\0'));
+}
+
+// Every sign-in makes a new consent: a retry after signing in again (a step-up) must find
+// the record of the first attempt, or it would pay twice.
+TEST(IdempotencyStoreTest, TokensOfOneUserAppAndCustomerShareRecordsAcrossConsents) {
+  Principal first;
+  first.kind = PrincipalKind::kAccessToken;
+  first.user = UserId(5);
+  first.client = AppId(6);
+  first.customer = CustomerId(4);
+  first.consent = ConsentId(9);
+  Principal again = first;
+  again.consent = ConsentId(10);
+  EXPECT_EQ(CallerScope(first), CallerScope(again));
+  EXPECT_NE(CallerScopeV1(first), CallerScopeV1(again));
+  Principal other_app = first;
+  other_app.client = AppId(7);
+  EXPECT_NE(CallerScope(first), CallerScope(other_app));
+  Principal other_customer = first;
+  other_customer.customer = CustomerId(3);
+  EXPECT_NE(CallerScope(first), CallerScope(other_customer));
 }
 
 TEST(IdempotencyStoreTest, ARecordCostsItsEntryAndItsKey) {

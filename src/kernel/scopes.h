@@ -74,7 +74,7 @@ constexpr ScopeSet kScopeCustomersWrite = ScopeSet::Bit(6);
 constexpr ScopeSet kScopeConsentsRead = ScopeSet::Bit(7);
 constexpr ScopeSet kScopeConsentsWrite = ScopeSet::Bit(8);
 constexpr ScopeSet kScopeEventsRead = ScopeSet::Bit(9);
-constexpr ScopeSet kScopeAdmin = ScopeSet::Bit(10);  // tenants, API keys, apps, users, keys
+constexpr ScopeSet kScopeAdmin = ScopeSet::Bit(10);      // tenants, API keys, apps, users, keys
 constexpr ScopeSet kScopeRiskRead = ScopeSet::Bit(11);   // decisions, cases, alerts
 constexpr ScopeSet kScopeRiskWrite = ScopeSet::Bit(12);  // analysts: resolve holds, work cases
 // OpenID Connect: not API permissions.

@@ -70,30 +70,6 @@ Answer Create(HandlerContext& h, const CreateAdjustmentOp& op) {
   return AdjustmentAnswer(h, 201, *h.st.FindAdjustment(op.id), seq);
 }
 
-// Why the caller may not be an adjustment's second pair of eyes ("" if it may): not the
-// requester; not an app's own token (a person or a key approves); not a key the requester
-// created, nor one created after the request (a second key made to approve it).
-std::string_view FourEyesRefusal(HandlerContext& h, const Adjustment& a) {
-  const Actor approver = ActorOf(h.caller());
-  if (approver == a.requested_by) {
-    return "An adjustment must be approved by someone other than who requested it.";
-  }
-  if (approver.kind == ActorKind::kApp) {
-    return "An adjustment is approved by a person or an API key, not an app's own token.";
-  }
-  if (approver.kind == ActorKind::kApiKey) {
-    const ApiKey* key = h.st.FindKey(ApiKeyId(approver.id));
-    CB_CHECK(key != nullptr);  // the caller authenticated with it
-    if (key->created_by == a.requested_by) {
-      return "An API key the requester created may not approve its adjustment.";
-    }
-    if (key->created > a.requested) {
-      return "An API key created after the adjustment was requested may not approve it.";
-    }
-  }
-  return "";
-}
-
 void EmitDecided(HandlerContext& h, const Adjustment& a, AdjustmentStatus status,
                  const std::string& note) {
   pb::AdjustmentDecided m;
@@ -120,7 +96,8 @@ Answer Decide(HandlerContext& h, const DecideAdjustmentOp& op) {
     EmitDecided(h, *a, AdjustmentStatus::kRejected, op.note);
     return AdjustmentAnswer(h, 200, *a, seq);
   }
-  if (std::string_view why = FourEyesRefusal(h, *a); !why.empty()) {
+  if (std::string_view why = FourEyesRefusalOf(h.st, h.caller(), a->requested_by, a->requested);
+      !why.empty()) {
     return h.Error(ErrorKind::kPermissionDenied, "four_eyes_required", why, "id");
   }
   const std::optional<AccountId> settlement = h.st.SettlementAccount(a->ledger);

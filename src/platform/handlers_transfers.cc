@@ -295,6 +295,9 @@ Answer CreateOne(HandlerContext& h, const ledger::Transfer& t, const std::string
   return TransferAnswer(h, 201, t.pending_id.zero() ? t.id : t.pending_id, seq, t);
 }
 
+// Whether money movements ask the risk core (always, but in unit tests and the A/B bench).
+bool Deciding(HandlerContext& h) { return h.risk != nullptr && h.risk->deciding(); }
+
 // Amounts are u128 in the ledger; a policy compares int64 (amounts that large are beyond
 // every limit anyway).
 int64_t AmountForRisk(u128 amount) {
@@ -395,7 +398,7 @@ Answer CreateTransfer(HandlerContext& h, const TransferSpec& spec) {
   if (h.ledger().TransferRow(t.id) != ledger::kNoRow) {
     return h.Error(ErrorKind::kConflict, "resource_exists", "Id collision; retry.");
   }
-  if (h.risk != nullptr) return DecidedTransfer(h, t, spec);
+  if (Deciding(h)) return DecidedTransfer(h, t, spec);
   return CreateOne(h, t, spec.description);
 }
 
@@ -490,11 +493,25 @@ Answer PostVoid(HandlerContext& h, const PostVoidOp& op) {
   t.code = p.code;
   t.amount = op.amount_minor.value_or(0);
   t.flags = op.void_it ? ledger::kTransferVoidPending : ledger::kTransferPostPending;
-  if (h.risk == nullptr || op.void_it) return CreateOne(h, t, "");
-  // Posting moves the money: decided like a transfer (a void only gives it back).
-  kernel::Movement m = MovementOf(h, p, "post_pending", t.id.value,
-                                  AmountForRisk(op.amount_minor ? *op.amount_minor : p.amount));
+  if (!Deciding(h) || op.void_it) return CreateOne(h, t, "");
+  // Posting moves the money: decided like a transfer (a void only gives it back). What the
+  // ledger would refuse anyway is refused first, so no case holds an impossible post.
+  if (op.amount_minor && *op.amount_minor > p.amount) {
+    return ErrorOf(h, FromLedger(TransferResult::kExceedsPendingTransferAmount));
+  }
+  const u128 post_amount = op.amount_minor.value_or(p.amount);
+  if (post_amount > static_cast<u128>(INT64_MAX)) {
+    return h.Error(ErrorKind::kTransferRejected, "amount_too_large",
+                   "The amount is above what risk decisions take (2^63 - 1 minor units).",
+                   "amount");
+  }
+  kernel::Movement m =
+      MovementOf(h, p, "post_pending", PostRecordId(p.id).value, static_cast<int64_t>(post_amount));
   m.transfer = p.id.value;
+  m.post_amount_minor = op.amount_minor ? static_cast<int64_t>(*op.amount_minor) : 0;
+  // The reservation was counted when it was decided (a transfer made before risk decisions
+  // has no decision and was never counted).
+  if (h.risk->DecisionOf(p.id.value) != 0) m.counted_minor = AmountForRisk(p.amount);
   const kernel::Decision d = h.risk->Decide(m, h.sc);
   using kernel::Disposition;
   if (d.outcome == kernel::RiskOutcome::kDeny || d.outcome == kernel::RiskOutcome::kStepUp) {
@@ -516,6 +533,44 @@ Answer PostVoid(HandlerContext& h, const PostVoidOp& op) {
   h.risk->Record(m, d, Disposition::kExecuted, kernel::HoldAction::kPost, h.sc);
   return TransferAnswer(h, 201, p.id, seq, t);
 }
+
+// Earlier items of one linked chain, decided but not executed yet (the chain runs as one
+// ledger call): each later item is decided as if they had been sent (kernel::Movement).
+// A chain holds at most kItemsPerCommandMax items: linear look-ups are fine.
+class InFlight {
+ public:
+  void Apply(kernel::Movement* m) const {
+    for (const Entry& e : entries_) {
+      if (e.account == m->from_account) {
+        m->inflight_account_count += 1;
+        m->inflight_account_sum_minor = SaturatingAdd(m->inflight_account_sum_minor, e.minor);
+      }
+      if (e.customer == CustomerKey(*m) && e.ledger == m->ledger) {
+        m->inflight_customer_count += 1;
+        m->inflight_customer_sum_minor = SaturatingAdd(m->inflight_customer_sum_minor, e.minor);
+      }
+    }
+  }
+  void Add(const kernel::Movement& m) {
+    entries_.push_back({m.from_account, CustomerKey(m), m.ledger, m.amount_minor});
+  }
+
+ private:
+  // The risk core's customer of a movement: the payer's customer, or the account itself.
+  static u128 CustomerKey(const kernel::Movement& m) {
+    return m.from_customer != 0 ? m.from_customer : m.from_account;
+  }
+  static int64_t SaturatingAdd(int64_t a, int64_t b) {
+    int64_t r = 0;
+    return __builtin_add_overflow(a, b, &r) ? INT64_MAX : r;
+  }
+  struct Entry {
+    u128 account, customer;
+    uint32_t ledger;
+    int64_t minor;
+  };
+  std::vector<Entry> entries_;
+};
 
 // The risk refusal of a batch item, in the batch's per-item error shape.
 ApiError RiskItemError(const kernel::Decision& d) {
@@ -567,13 +622,19 @@ Answer Batch(HandlerContext& h, const BatchTransfersOp& op) {
     std::vector<uint8_t> refused(unit, 0);
     bool prepared = true;  // a unit with an invalid item fails as a whole: nothing to decide
     for (size_t i = start; i <= end; i++) prepared = prepared && !errors[i].failed;
-    if (h.risk != nullptr && prepared) {
+    if (Deciding(h) && prepared) {
+      InFlight inflight;
       for (size_t k = 0; k < unit; k++) {
         const size_t i = start + k;
         if (errors[i].failed) continue;
         moves[k] = MovementOf(h, records[i], "batch_item", records[i].id.value,
                               AmountForRisk(op.items[i].amount_minor));
+        inflight.Apply(&moves[k]);
         decisions[k] = h.risk->Decide(moves[k], h.sc);
+        if (decisions[k]->outcome == kernel::RiskOutcome::kAllow ||
+            decisions[k]->outcome == kernel::RiskOutcome::kHold) {
+          inflight.Add(moves[k]);
+        }
         const kernel::RiskOutcome o = decisions[k]->outcome;
         if (o == kernel::RiskOutcome::kDeny || o == kernel::RiskOutcome::kStepUp ||
             (o == kernel::RiskOutcome::kHold && chain)) {

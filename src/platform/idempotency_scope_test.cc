@@ -41,9 +41,11 @@ TEST_F(IdempotencyScopeTest, SameKeyFromAnotherCallerIsItsOwnRequestNotAReplay) 
   delegated.client = kernel::AppId(7);
   delegated.user = kernel::UserId(9);
   delegated.consent = kernel::ConsentId(11);
+  delegated.customer = kernel::CustomerId(13);
   EXPECT_NE(CallerScope(delegated), CallerScope(root));
   Principal undelegated = delegated;
   undelegated.consent = kernel::ConsentId(0);
+  undelegated.customer = kernel::CustomerId();
   EXPECT_NE(CallerScope(delegated), CallerScope(undelegated));
 }
 
@@ -86,6 +88,42 @@ TEST_F(IdempotencyScopeTest, RecordFromBeforeCallerScopingStillReplays) {
   Reply again = Run(node.get(), Op(root, NewCustomer("ada"), "legacy-key", "body"));
   EXPECT_TRUE(again.replayed);
   EXPECT_EQ(again.replay_seq, first.seq_first);
+}
+
+// A token's record written when tokens' records were per consent (CallerScopeV1): a retry
+// after the upgrade (within the TTL) must replay it, not pay a second time.
+TEST_F(IdempotencyScopeTest, TokenRecordFromBeforeThePerCustomerScopeStillReplays) {
+  auto node = Open();
+  ASSERT_NE(node, nullptr);
+  const Principal root = Bootstrap(node.get());
+  Principal user = root;
+  user.kind = PrincipalKind::kAccessToken;
+  user.client = kernel::AppId(7);
+  user.user = kernel::UserId(9);
+  ASSERT_NE(CallerScope(user), CallerScopeV1(user));
+  Reply first = Run(node.get(), Op(user, NewCustomer("ada"), "first-key", "body"));
+  ASSERT_EQ(first.http_status, 201) << first.body;
+  pb::IdempotencyRecorded old;
+  old.set_tenant_id(IdBytes(root.tenant.value));
+  old.set_key("v1-key");
+  old.set_caller(CallerScopeV1(user));
+  const Hash256 request = Sha256Of("body", 4);
+  old.set_request_sha256(request.data(), request.size());
+  old.set_http_status(201);
+  old.set_created_ns(now_);
+  const std::string payload = old.SerializeAsString();
+  const journal::EventView ev{static_cast<uint16_t>(EventType::kIdempotencyRecorded),
+                              kEventVersion,
+                              {reinterpret_cast<const uint8_t*>(payload.data()), payload.size()}};
+  ASSERT_TRUE(node->service.ApplyEvent(ev, first.seq_first, now_).ok());
+  const size_t customers = node->service.state().Lists(root.tenant)->customers.size();
+  Reply retry = Run(node.get(), Op(user, NewCustomer("ada"), "v1-key", "body"));
+  EXPECT_TRUE(retry.replayed);
+  EXPECT_EQ(retry.replay_seq, first.seq_first);
+  EXPECT_EQ(node->service.state().Lists(root.tenant)->customers.size(), customers);
+  // An API key of the tenant sending that key is another caller: executed for it.
+  Reply key = Run(node.get(), Op(root, NewCustomer("ada"), "v1-key", "body"));
+  EXPECT_FALSE(key.replayed);
 }
 
 TEST_F(IdempotencyScopeTest, FullTenantQuotaRefusesThatTenantOnlyUntilItsKeysExpire) {

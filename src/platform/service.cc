@@ -233,6 +233,11 @@ void PlatformService::RunEnveloped(const Envelope& env, runtime::ServiceContext&
     // Keys are the caller's own: another key, app or user of the tenant sending the same
     // Idempotency-Key gets its own record, never this caller's answer.
     const IdempotencyEntry* e = state_.FindIdempotency(p.tenant, caller, env.idempotency_key);
+    if (e == nullptr && p.kind != PrincipalKind::kApiKey) {
+      // Recorded when a token's records were per consent (kernel::CallerScopeV1), at most
+      // one TTL ago: still this caller's answer.
+      e = state_.FindIdempotency(p.tenant, CallerScopeV1(p), env.idempotency_key);
+    }
     if (e == nullptr && state_.has_legacy_idempotency()) {
       // Recorded before keys were scoped per caller (at most one TTL ago): still this key's
       // answer. Executing it again would pay twice.
@@ -332,8 +337,41 @@ std::shared_ptr<PlatformOp> MakeBootstrapOp(std::string_view tenant_name, std::s
   return op;
 }
 
-TransferId PostRecordId(TransferId pending) { return TransferId(kernel::DerivedId(pending.value, 'P')); }
-TransferId VoidRecordId(TransferId pending) { return TransferId(kernel::DerivedId(pending.value, 'V')); }
+std::string_view FourEyesRefusalOf(const PlatformState& st, const Principal& caller,
+                                   const Actor& requested_by, TimestampNs requested) {
+  const Actor approver = ActorOf(caller);
+  if (approver == requested_by) {
+    return "It must be approved by someone other than who asked for it.";
+  }
+  if (approver.kind == ActorKind::kApp) {
+    return "It is approved by a person or an API key, not an app's own token.";
+  }
+  if (approver.kind == ActorKind::kApiKey) {
+    const ApiKey* key = st.FindKey(ApiKeyId(approver.id));
+    CB_CHECK(key != nullptr);  // the caller authenticated with it
+    if (key->created_by == requested_by) {
+      return "An API key the requester created may not approve what the requester asked for.";
+    }
+    if (key->created > requested) {
+      return "An API key created after the request may not approve it.";
+    }
+  }
+  return "";
+}
+
+std::string_view PlatformService::FourEyesRefusal(const Principal& approver,
+                                                  uint32_t requester_kind, u128 requester_id,
+                                                  TimestampNs requested_at) const {
+  return FourEyesRefusalOf(
+      state_, approver, Actor{static_cast<ActorKind>(requester_kind), requester_id}, requested_at);
+}
+
+TransferId PostRecordId(TransferId pending) {
+  return TransferId(kernel::DerivedId(pending.value, 'P'));
+}
+TransferId VoidRecordId(TransferId pending) {
+  return TransferId(kernel::DerivedId(pending.value, 'V'));
+}
 
 const AccountMeta* TenantAccount(HandlerContext& h, AccountId id) {
   const AccountMeta* a = h.st.FindAccount(id);

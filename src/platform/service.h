@@ -10,6 +10,7 @@
 
 #include "kernel/decision_port.h"
 #include "kernel/envelope.h"
+#include "kernel/four_eyes.h"
 #include "platform/key_directory.h"
 #include "platform/ops.h"
 #include "platform/render.h"
@@ -42,7 +43,9 @@ class AccessPolicy {
 
 using kernel::Envelope;
 
-class PlatformService final : public runtime::Service, public kernel::EnvelopeRunner {
+class PlatformService final : public runtime::Service,
+                              public kernel::EnvelopeRunner,
+                              public kernel::FourEyes {
  public:
   PlatformService(KeyDirectory* keys, PlatformOptions options);
 
@@ -61,6 +64,9 @@ class PlatformService final : public runtime::Service, public kernel::EnvelopeRu
 
   void Execute(const runtime::ServiceOp& op, runtime::ServiceContext& ctx,
                runtime::Reply* reply) override;
+  // kernel::FourEyes (writer thread).
+  std::string_view FourEyesRefusal(const Principal& approver, uint32_t requester_kind,
+                                   u128 requester_id, TimestampNs requested_at) const override;
   Status ApplyEvent(const journal::EventView& event, uint64_t seq,
                     TimestampNs record_timestamp) override;
   void Clear() override { state_.Clear(); }
@@ -94,6 +100,10 @@ std::shared_ptr<PlatformOp> MakeBootstrapOp(std::string_view tenant_name, std::s
 // Derived ids for the records that post or void a pending transfer: deterministic, so a
 // retried post finds the first one instead of posting twice.
 TransferId PostRecordId(TransferId pending);
+// Why `caller` may not be the second pair of eyes on what `requested_by` asked for at
+// `requested` ("" if it may): kernel::FourEyes.
+std::string_view FourEyesRefusalOf(const PlatformState& st, const Principal& caller,
+                                   const Actor& requested_by, TimestampNs requested);
 TransferId VoidRecordId(TransferId pending);
 
 }  // namespace cb::platform

@@ -115,6 +115,7 @@ using kernel::IdBytes;
 using kernel::IdFromBytes;
 
 using kernel::CallerScope;
+using kernel::CallerScopeV1;
 using kernel::kCallerScopeBytes;
 using kernel::LegacyCallerScope;
 

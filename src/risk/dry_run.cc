@@ -41,10 +41,11 @@ Status DryRun::OnEvent(const journal::EventView& ev, uint64_t seq) {
   if (type != EventType::kDecisionRecorded) return Status::Ok();
   pb::DecisionRecorded e;
   u128 tenant = 0;
+  // Features added after a decision was made read as 0 in it (events are append-only).
   if (!e.ParseFromArray(ev.payload.data(), size) ||
-      e.features_size() != static_cast<int>(kFeatureCount) ||
+      e.features_size() > static_cast<int>(kFeatureCount) ||
       !kernel::IdFromBytes(e.tenant_id(), &tenant) || e.outcome() > 3) {
-    report_.skipped++;
+    report_.undecodable++;
     return Status::Ok();
   }
   if (tenant_ != 0 && tenant != tenant_) return Status::Ok();
@@ -72,7 +73,8 @@ Status DryRun::OnEvent(const journal::EventView& ev, uint64_t seq) {
   in.acr = static_cast<uint8_t>(e.acr());
   in.amount_minor = e.amount_minor();
   FeatureValues f;
-  for (size_t i = 0; i < kFeatureCount; i++) f.v[i] = e.features(static_cast<int>(i));
+  f.v.fill(0);
+  for (int i = 0; i < e.features_size(); i++) f.v[static_cast<size_t>(i)] = e.features(i);
   Verdict v = policy->Evaluate(in, f);
   PolicySlot::Finalize(in, &v);
   report_.decisions++;
@@ -116,6 +118,9 @@ std::string RenderDryRun(const DryRunReport& r) {
   o.append(std::to_string(r.decisions));
   o.append(R"(,"changed":)").append(std::to_string(r.changed));
   o.append(R"(,"skipped":)").append(std::to_string(r.skipped));
+  o.append(R"(,"undecodable":)").append(std::to_string(r.undecodable));
+  o.append(R"(,"last_seq":)").append(std::to_string(r.last_seq));
+  o.append(R"(,"has_more":)").append(r.has_more ? "true" : "false");
   o.append(R"(,"transitions":{)");
   bool first = true;
   for (const auto& [k, n] : r.transitions) {

@@ -29,12 +29,17 @@ struct DryRunChange {
 };
 
 struct DryRunReport {
-  uint64_t decisions = 0;  // evaluated
-  uint64_t changed = 0;    // outcome or reasons differ (replay: anything differs)
-  uint64_t skipped = 0;    // made before any bundle was active (replay), or undecodable
+  uint64_t decisions = 0;    // evaluated
+  uint64_t changed = 0;      // outcome or reasons differ (replay: anything differs)
+  uint64_t skipped = 0;      // made before any bundle was active (replay mode)
+  uint64_t undecodable = 0;  // decision events that do not parse (a replay check fails)
   // "allow->hold" -> count, for every change.
   std::map<std::string, uint64_t> transitions;
   std::vector<DryRunChange> changes;  // the first kDryRunChangesShownMax
+  // The journal read so far; has_more: a bounded read stopped before the durable end
+  // (continue after last_seq).
+  uint64_t last_seq = 0;
+  bool has_more = false;
 };
 
 class DryRun {
@@ -49,6 +54,7 @@ class DryRun {
   // Only decisions of this tenant (zero: all).
   void set_tenant(u128 tenant) { tenant_ = tenant; }
   const DryRunReport& report() const { return report_; }
+  DryRunReport& report() { return report_; }
 
  private:
   Policy* candidate_;

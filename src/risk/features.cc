@@ -19,14 +19,14 @@ int64_t DaysBetween(TimestampNs from, TimestampNs to) {
   return static_cast<int64_t>((to - from) / kDayNs);
 }
 
-// Saturating add: a sum that would overflow stays at the maximum (a feature, not money).
-int64_t SatAdd(int64_t a, int64_t b) {
+}  // namespace
+
+// A sum that would overflow stays at the extreme (a feature, not money).
+int64_t SaturatingAdd(int64_t a, int64_t b) {
   int64_t r = 0;
   if (__builtin_add_overflow(a, b, &r)) return b > 0 ? INT64_MAX : INT64_MIN;
   return r;
 }
-
-}  // namespace
 
 template <size_t kBuckets, TimestampNs kBucketNs>
 void Window<kBuckets, kBucketNs>::Add(TimestampNs at, int64_t amount) {
@@ -39,7 +39,7 @@ void Window<kBuckets, kBucketNs>::Add(TimestampNs at, int64_t amount) {
     sum[slot] = 0;
   }
   if (count[slot] != UINT32_MAX) count[slot]++;
-  sum[slot] = SatAdd(sum[slot], amount);
+  sum[slot] = SaturatingAdd(sum[slot], amount);
 }
 
 template <size_t kBuckets, TimestampNs kBucketNs>
@@ -52,7 +52,7 @@ void Window<kBuckets, kBucketNs>::Total(TimestampNs now, int64_t* count_out,
     // In the window: one of the last kBuckets buckets (not a future one: clocks only grow).
     if (epoch[i] == 0 || epoch[i] > current || current - epoch[i] >= kBuckets) continue;
     c += count[i];
-    s = SatAdd(s, sum[i]);
+    s = SaturatingAdd(s, sum[i]);
   }
   *count_out = c;
   *sum_out = s;

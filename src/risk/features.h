@@ -114,6 +114,9 @@ class FeatureStore {
   std::map<CustomerKey, CustomerStats> customers_;
 };
 
+// a + b, saturating (features are counts and sums, never money that moves).
+int64_t SaturatingAdd(int64_t a, int64_t b);
+
 // The robust z-score of `x` against `history` (median and median absolute deviation),
 // times 1000, in integers: 0.6745 * (x - median) / MAD. 0 with fewer than 5 samples or a
 // zero MAD.

@@ -1,5 +1,7 @@
 // The risk service's REST ops (decisions, cases, policy activation), the resolution of
 // holds by analysts and by time-out.
+#include <cstdio>
+
 #include "base/check.h"
 #include "base/json_string.h"
 #include "journal/format.h"
@@ -69,7 +71,10 @@ const char* DispositionName(kernel::Disposition d) {
   return "unknown";
 }
 
-std::string RenderDecision(const DecisionRec& d) {
+// `detail`: the rules, feature values and score too (root admins: the platform's own
+// people). A tenant sees the outcome and its reason codes; the rest would let it map the
+// bank-wide thresholds and shape payments under them.
+std::string RenderDecision(const DecisionRec& d, bool detail) {
   std::string o = R"({"object":"decision","id":")";
   kernel::AppendId(&o, kDecisionPrefix, d.id);
   o.append(R"(","outcome":")").append(OutcomeName(d.outcome));
@@ -82,15 +87,16 @@ std::string RenderDecision(const DecisionRec& d) {
   kernel::AppendAmount(&o, static_cast<u128>(d.amount_minor), d.currency_exponent);
   o.append(R"(","currency":)");
   AppendJsonString(&o, d.currency);
-  o.append(R"(,"score":)").append(std::to_string(d.score));
+  o.append(R"(,"score":)").append(detail ? std::to_string(d.score) : "null");
   o.append(R"(,"reasons":)");
   AppendStrings(&o, d.reasons);
+  static const std::vector<std::string> kNone;
   o.append(R"(,"rules_fired":)");
-  AppendStrings(&o, d.rules_fired);
+  AppendStrings(&o, detail ? d.rules_fired : kNone);
   o.append(R"(,"rule_errors":)");
-  AppendStrings(&o, d.rule_errors);
+  AppendStrings(&o, detail ? d.rule_errors : kNone);
   o.append(R"(,"features":{)");
-  for (size_t i = 0; i < d.features_read.size(); i++) {
+  for (size_t i = 0; detail && i < d.features_read.size(); i++) {
     if (i > 0) o.push_back(',');
     o.push_back('"');
     o.append(FeatureName(d.features_read[i].first));
@@ -148,29 +154,38 @@ Status RiskService::ResolveHold(Case& c, Resolution r, uint32_t actor_kind, u128
   const uint32_t row = L.TransferRow(ledger::TransferId(c.held_transfer));
   CB_CHECK(row != ledger::kNoRow);  // held transfers are never deleted
   const ledger::Transfer& p = L.record(row);
-  const bool still_pending = L.status(row) == ledger::PendingStatus::kPending;
-  const bool post = r == Resolution::kApproved;
-  if (post && !still_pending) {
+  // A client's pending transfer keeps its own ledger time-out while held: past it the ledger
+  // refuses a post or void even before its expiry sweep marks it expired.
+  const bool timed_out =
+      p.timeout_s > 0 && p.timestamp + uint64_t{p.timeout_s} * kNsPerSecond <= *ctx.ts_next;
+  const bool still_pending = L.status(row) == ledger::PendingStatus::kPending && !timed_out;
+  const bool approve = r == Resolution::kApproved;
+  if (approve && !still_pending) {
     return Status::FailedPrecondition(
         "The held transfer is not pending any more (its own time-out passed, or it was "
         "voided).");
   }
-  if (still_pending && !(post && c.action == kernel::HoldAction::kRelease)) {
+  std::string recorded_note = note;
+  if (still_pending && !(approve && c.action == kernel::HoldAction::kRelease)) {
     ledger::Transfer t;
-    t.id = ledger::TransferId(kernel::DerivedId(p.id.value, post ? 'P' : 'V'));
+    t.id = ledger::TransferId(kernel::DerivedId(p.id.value, approve ? 'P' : 'V'));
     t.pending_id = p.id;
     t.debit_account_id = p.debit_account_id;
     t.credit_account_id = p.credit_account_id;
     t.ledger = p.ledger;
     t.code = p.code;
-    t.amount = post ? static_cast<u128>(c.post_amount_minor) : 0;
-    t.flags = post ? ledger::kTransferPostPending : ledger::kTransferVoidPending;
+    t.amount = approve ? c.post_amount_minor : 0;
+    t.flags = approve ? ledger::kTransferPostPending : ledger::kTransferVoidPending;
     std::vector<ledger::TransferResult> results;
     ledger::CreateTransfers(&L, {&t, 1}, ctx.ts_next, ctx.out, &results);
     if (results.at(0) != ledger::TransferResult::kOk) {
-      // Nothing was emitted: the batch stays as it was.
-      return Status::FailedPrecondition(std::string("The ledger refused it (") +
-                                        ledger::TransferResultName(results[0]) + ").");
+      // Nothing was emitted. An approval waits (the analyst sees why); a rejection or a
+      // time-out still closes the case: the reservation is the ledger's to end, and a case
+      // that could never close would be retried by every batch.
+      const std::string why = ledger::TransferResultName(results[0]);
+      if (approve) return Status::FailedPrecondition("The ledger refused it (" + why + ").");
+      std::fprintf(stderr, "corebank: risk case closed without a void (ledger: %s)\n", why.c_str());
+      recorded_note += recorded_note.empty() ? "ledger: " + why : " (ledger: " + why + ")";
     }
   }
   pb::HoldResolved e;
@@ -179,7 +194,7 @@ Status RiskService::ResolveHold(Case& c, Resolution r, uint32_t actor_kind, u128
   e.set_resolution(static_cast<uint32_t>(r));
   e.set_actor_kind(actor_kind);
   if (actor != 0) e.set_actor_id(IdBytes(actor));
-  e.set_note(note);
+  e.set_note(recorded_note);
   e.set_at_ns(ctx.batch_timestamp);
   journal::AddMessageEvent(ctx.out, static_cast<uint16_t>(EventType::kHoldResolved), kEventVersion,
                            e);
@@ -200,11 +215,18 @@ Answer RiskService::Resolve(const RiskOp& op, const ResolveCaseOp& r,
                        op.trace_id);
   }
   const auto [kind, id] = ActorOf(op.caller);
-  if (r.approve && kind == c.requested_by_kind && id == c.requested_by) {
-    // Four-eyes: whoever asked for the movement does not release it past the policy.
-    return ErrorAnswer(ErrorKind::kPermissionDenied, "four_eyes_required",
-                       "The caller that asked for this movement may not approve its hold.", "",
-                       op.trace_id);
+  if (r.approve) {
+    // Four-eyes: whoever asked for the movement (or a key they made for it, or an app's own
+    // token) does not release it past the policy.
+    std::string_view why;
+    if (four_eyes_ != nullptr) {
+      why = four_eyes_->FourEyesRefusal(op.caller, c.requested_by_kind, c.requested_by, c.opened);
+    } else if (kind == c.requested_by_kind && id == c.requested_by) {
+      why = "It must be approved by someone other than who asked for it.";
+    }
+    if (!why.empty()) {
+      return ErrorAnswer(ErrorKind::kPermissionDenied, "four_eyes_required", why, "", op.trace_id);
+    }
   }
   const Status s = ResolveHold(c, r.approve ? Resolution::kApproved : Resolution::kRejected, kind,
                                id, r.note, ctx);
@@ -273,7 +295,7 @@ Answer RiskService::Handle(const RiskOp& op, runtime::ServiceContext& ctx) {
       return ErrorAnswer(ErrorKind::kNotFound, "decision_not_found", "decision not found", "id",
                          op.trace_id);
     }
-    return {200, RenderDecision(*d)};
+    return {200, RenderDecision(*d, op.caller.root)};
   }
   if (const auto* g = std::get_if<GetCaseOp>(&op.body)) {
     const Case* c = FindCase(g->id);
@@ -357,8 +379,7 @@ void RiskService::RunDue(runtime::ServiceContext& ctx) {
     const auto [expires, id] = *hold_expiry_.begin();
     if (expires > ctx.batch_timestamp) break;
     Case& c = cases_.at(id);
-    // A void cannot fail for a pending transfer; one that is not pending any more (its own
-    // time-out passed) is closed without a ledger record.
+    // Only an approval can fail; a time-out always closes its case (ResolveHold).
     CB_CHECK(ResolveHold(c, Resolution::kExpired, 0, 0, "hold_timeout", ctx).ok());
   }
 }

@@ -44,6 +44,11 @@ struct ActivatePolicyOp {
 };
 
 struct ListPoliciesOp {};
+// POST /v1/policies/dry-run: never reaches the writer (the edge runs it on the read pool).
+struct DryRunPolicyOp {
+  std::vector<std::pair<std::string, std::string>> files;
+  uint64_t after = 0;  // decisions with journal seq > after
+};
 
 struct RiskOp final : runtime::ServiceOp {
   kernel::Principal caller;
@@ -51,7 +56,7 @@ struct RiskOp final : runtime::ServiceOp {
   std::string idempotency_key;
   Hash256 request_sha256{};
   std::variant<GetDecisionOp, GetCaseOp, ListCasesOp, ResolveCaseOp, ActivatePolicyOp,
-               ListPoliciesOp>
+               ListPoliciesOp, DryRunPolicyOp>
       body;
   uint32_t service_id() const override { return kRiskServiceId; }
 };

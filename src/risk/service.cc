@@ -82,9 +82,9 @@ kernel::Decision RiskService::Decide(const kernel::Movement& m, runtime::Service
   Evaluation ev;
   RiskInput& in = ev.input;
   in.operation = m.operation;
-  in.channel = m.operation == "batch_item"
-                   ? "batch"
-                   : (p.kind == kernel::PrincipalKind::kApiKey ? "api" : "app");
+  // Who sends it, not how: a batch item from a customer's app is an app payment (the
+  // operation says it came in a batch). Otherwise a batch would skip the app's step-ups.
+  in.channel = p.kind == kernel::PrincipalKind::kApiKey ? "api" : "app";
   in.role = RoleOf(p);
   in.customer_type = m.customer_type;
   in.counterparty_type = CounterpartyType(m);
@@ -103,11 +103,16 @@ kernel::Decision RiskService::Decide(const kernel::Movement& m, runtime::Service
                        .from_account_created = m.from_account_created,
                        .to_account_created = m.to_account_created};
   ev.features = features_.Compute(q);
+  AdjustForInFlight(m, &ev.features);
   ev.verdict = policies_.Evaluate(in, ev.features);
   const Bundle* active = policies_.active();
   ev.policy_version = active == nullptr ? 0 : active->version;
   kernel::Decision d;
-  d.id = kernel::DecisionIdOf(m.subject);
+  // A transfer is decided once (ids are fresh per request); a pending transfer may see
+  // several post attempts (refused, failed, retried): each its own decision.
+  d.id = m.operation == "post_pending"
+             ? kernel::DecisionIdOf(m.subject ^ static_cast<u128>(ctx.NextSeq()))
+             : kernel::DecisionIdOf(m.subject);
   d.outcome = static_cast<kernel::RiskOutcome>(ev.verdict.outcome);
   d.reasons = ev.verdict.reasons;
   d.detail = std::move(ev);
@@ -160,7 +165,9 @@ void RiskService::Record(const kernel::Movement& m, const kernel::Decision& d,
     CB_CHECK(d.outcome == kernel::RiskOutcome::kHold);
     const uint64_t timeout_s =
         policies_.hold_timeout_s() != 0 ? policies_.hold_timeout_s() : options_.hold_timeout_s;
+    CB_CHECK(!cases_.contains(CaseIdOf(d.id)));  // decision ids are unique (Decide)
     e.set_case_id(IdBytes(CaseIdOf(d.id)));
+    e.set_post_amount_minor(m.post_amount_minor);
     e.set_hold_action(static_cast<uint32_t>(action));
     e.set_hold_expires_ns(ctx.batch_timestamp + timeout_s * kNsPerSecond);
   }
@@ -168,6 +175,33 @@ void RiskService::Record(const kernel::Movement& m, const kernel::Decision& d,
   journal::AddMessageEvent(ctx.out, static_cast<uint16_t>(EventType::kDecisionRecorded),
                            kEventVersion, e);
   ApplyDecision(e, seq);
+}
+
+// Chain items decided before this one, and a post's own reservation: what the windows
+// should say at the moment this movement would run (see kernel::Movement).
+void RiskService::AdjustForInFlight(const kernel::Movement& m, FeatureValues* f) {
+  auto add = [f](Feature count, Feature sum, int64_t n, int64_t minor) {
+    f->set(count, std::max<int64_t>(0, f->get(count) + n));
+    f->set(sum, std::max<int64_t>(0, SaturatingAdd(f->get(sum), minor)));
+  };
+  const int64_t counted_n = m.counted_minor > 0 ? -1 : 0;
+  const int64_t counted_minor = -m.counted_minor;
+  const std::pair<Feature, Feature> customer[] = {
+      {Feature::kCustomerCount1h, Feature::kCustomerSum1h},
+      {Feature::kCustomerCount24h, Feature::kCustomerSum24h},
+      {Feature::kCustomerCount30d, Feature::kCustomerSum30d}};
+  const std::pair<Feature, Feature> account[] = {
+      {Feature::kAccountCount1h, Feature::kAccountSum1h},
+      {Feature::kAccountCount24h, Feature::kAccountSum24h},
+      {Feature::kAccountCount30d, Feature::kAccountSum30d}};
+  for (const auto& [count, sum] : customer) {
+    add(count, sum, m.inflight_customer_count + counted_n,
+        SaturatingAdd(m.inflight_customer_sum_minor, counted_minor));
+  }
+  for (const auto& [count, sum] : account) {
+    add(count, sum, m.inflight_account_count + counted_n,
+        SaturatingAdd(m.inflight_account_sum_minor, counted_minor));
+  }
 }
 
 u128 RiskService::DecisionOf(u128 transfer) const {
@@ -243,7 +277,7 @@ void RiskService::ApplyDecision(const pb::DecisionRecorded& e, uint64_t seq) {
     c.decision = r.id;
     c.held_transfer = r.transfer;
     c.action = static_cast<kernel::HoldAction>(e.hold_action());
-    c.post_amount_minor = r.operation == "post_pending" ? e.amount_minor() : 0;
+    c.post_amount_minor = e.post_amount_minor();
     std::vector<u128>& list = tenant_cases_[c.tenant];
     c.order = static_cast<uint32_t>(list.size()) + 1;
     list.push_back(c.id);

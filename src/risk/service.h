@@ -1,5 +1,5 @@
 #pragma once
-// The risk service (issue 14, ADR 0015): the decision port every money movement asks on the
+// The risk service (issue 14, ADR 0017): the decision port every money movement asks on the
 // writer thread, the policy bundles that decide (activated by journal events carrying
 // their content), the features they read, the decisions themselves and the cases that
 // hold a movement until an analyst (or the hold's time-out) resolves it. State changes
@@ -16,6 +16,7 @@
 #include "corebank/risk/v1/events.pb.h"
 #include "kernel/decision_port.h"
 #include "kernel/envelope.h"
+#include "kernel/four_eyes.h"
 #include "risk/events.h"
 #include "risk/features.h"
 #include "risk/ops.h"
@@ -76,6 +77,9 @@ std::pair<uint32_t, u128> ActorOf(const kernel::Principal& p);
 class RiskService final : public runtime::Service, public kernel::DecisionPort {
  public:
   RiskService(kernel::EnvelopeRunner* envelope, RiskOptions options = {});
+  // Who may approve a hold (the platform's rules, shared with adjustments); set before the
+  // executor starts. Without it only the requester itself is refused (unit tests).
+  void SetFourEyes(const kernel::FourEyes* four_eyes) { four_eyes_ = four_eyes; }
 
   // runtime::Service
   void Execute(const runtime::ServiceOp& op, runtime::ServiceContext& ctx,
@@ -94,6 +98,9 @@ class RiskService final : public runtime::Service, public kernel::DecisionPort {
               kernel::HoldAction action, runtime::ServiceContext& ctx) override;
   bool Held(u128 transfer) const override { return held_.contains(transfer); }
   u128 DecisionOf(u128 transfer) const override;
+  bool deciding() const override { return deciding_; }
+  // COREBANK_RISK_DECISIONS=0 (benchmarks only): no decisions; holds stay held.
+  void set_deciding(bool on) { deciding_ = on; }
 
   // Writer thread only (tests, dry runs).
   const DecisionRec* FindDecision(u128 id) const;
@@ -102,6 +109,7 @@ class RiskService final : public runtime::Service, public kernel::DecisionPort {
   const FeatureStore& features() const { return features_; }
 
  private:
+  static void AdjustForInFlight(const kernel::Movement& m, FeatureValues* f);
   kernel::Answer Handle(const RiskOp& op, runtime::ServiceContext& ctx);
   kernel::Answer Resolve(const RiskOp& op, const ResolveCaseOp& r, runtime::ServiceContext& ctx);
   kernel::Answer Activate(const RiskOp& op, const ActivatePolicyOp& a,
@@ -114,6 +122,8 @@ class RiskService final : public runtime::Service, public kernel::DecisionPort {
   Status ApplyResolution(const corebank::risk::v1::HoldResolved& e);
 
   kernel::EnvelopeRunner* envelope_;
+  const kernel::FourEyes* four_eyes_ = nullptr;
+  bool deciding_ = true;
   RiskOptions options_;
   PolicySlot policies_;
   FeatureStore features_;

@@ -71,11 +71,13 @@ when = { customer_type = ["individual"], counterparty_type = ["customer"] }
 const BUNDLE = { 'manifest.toml': MANIFEST, 'rules/r.lua': RULES, 'limits.toml': LIMITS };
 
 let s;
-let analyst; // a second operator key: the four-eyes approver
+let payer; // the operator key that moves money (the requester of every hold)
+let analyst; // another operator key, made before any request: the four-eyes approver
 before(async () => {
   s = await startServer();
   const r = await s.api('POST', '/v1/policies', { body: { files: BUNDLE } });
   assert.equal(r.status, 201, r.text);
+  payer = (await s.createKey('operator')).secret;
   analyst = (await s.createKey('operator')).secret;
 });
 after(async () => s && (await s.stop()));
@@ -91,6 +93,7 @@ async function pair(funds = '20000.00') {
 function transfer(p, amount, opts = {}) {
   return s.api('POST', '/v1/transfers', {
     body: { from_account: p.from, to_account: p.to, amount, currency: 'EUR' },
+    key: payer,
     ...opts,
   });
 }
@@ -163,8 +166,20 @@ describe('decisions', () => {
     assert.equal(d.body.outcome, 'allow');
     assert.equal(d.body.disposition, 'executed');
     assert.equal(d.body.transfer, r.body.id);
+    assert.ok(d.body.score !== null && d.body.rules_fired !== undefined); // the root tenant sees the detail
     const other = await s.createTenant('risk-reader');
-    expectError(await s.api('GET', `/v1/decisions/${r.body.decision}`, { key: other.admin_api_key.secret }), 404, 'decision_not_found');
+    const ok = other.admin_api_key.secret;
+    expectError(await s.api('GET', `/v1/decisions/${r.body.decision}`, { key: ok }), 404, 'decision_not_found');
+    // Another tenant sees its own decisions' outcome and reasons, not the policy's detail.
+    const a = await s.openAccount('EUR', {}, { key: ok });
+    const b = await s.openAccount('EUR', {}, { key: ok });
+    await s.deposit(a.id, '10000.00', 'EUR', { key: ok });
+    const big = await s.api('POST', '/v1/transfers', { key: ok, body: { from_account: a.id, to_account: b.id, amount: '5000.00', currency: 'EUR' } });
+    expectError(big, 422, 'risk_denied');
+    const mine = await s.api('GET', `/v1/decisions/${big.body.error.decision}`, { key: ok });
+    assert.equal(mine.status, 200, mine.text);
+    assert.deepEqual([mine.body.outcome, mine.body.score, mine.body.rules_fired, mine.body.features], ['deny', null, [], {}]);
+    assert.deepEqual(mine.body.reasons, ['too_big', 'review_amount']);
     const feed = await s.api('GET', '/v1/events?limit=100&after=0');
     assert.ok(feed.body.data.some((e) => e.type === 'decision.recorded' && e.data.id === r.body.decision));
   });
@@ -183,8 +198,12 @@ describe('decisions', () => {
     assert.equal(c.body.status, 'open');
     assert.equal(c.body.transfer, r.body.id);
     // The client cannot post or void it around the case.
-    expectError(await s.api('POST', `/v1/transfers/${r.body.id}/void`, {}), 409, 'transfer_held');
-    expectError(await s.api('POST', `/v1/cases/${d.case}/approve`, {}), 403, 'four_eyes_required');
+    expectError(await s.api('POST', `/v1/transfers/${r.body.id}/void`, { key: payer }), 409, 'transfer_held');
+    expectError(await s.api('POST', `/v1/transfers/${r.body.id}/post`, {}), 409, 'transfer_held');
+    // Four-eyes: not the requester, not a key made after the request.
+    expectError(await s.api('POST', `/v1/cases/${d.case}/approve`, { key: payer }), 403, 'four_eyes_required');
+    const late = (await s.createKey('operator')).secret;
+    expectError(await s.api('POST', `/v1/cases/${d.case}/approve`, { key: late }), 403, 'four_eyes_required');
     const a = await s.api('POST', `/v1/cases/${d.case}/approve`, { key: analyst, body: { note: 'known payee' } });
     assert.equal(a.status, 200, a.text);
     assert.equal(a.body.status, 'approved');
@@ -251,15 +270,26 @@ describe('decisions', () => {
   test('batches: one decision per item; a denied item fails alone, or its linked chain', async () => {
     const p = await pair();
     const item = (amount, extra = {}) => ({ from_account: p.from, to_account: p.to, amount, currency: 'EUR', ...extra });
-    let r = await s.api('POST', '/v1/transfers/batch', { body: { transfers: [item('1.00'), item('6000.00'), item('1.50')] } });
+    let r = await s.api('POST', '/v1/transfers/batch', { key: payer, body: { transfers: [item('1.00'), item('6000.00'), item('1.50')] } });
     assert.equal(r.status, 200, r.text);
     assert.deepEqual(r.body.results.map((x) => x.status), ['created', 'failed', 'created']);
     assert.equal(r.body.results[1].error.code, 'risk_denied');
     const q = await pair();
     const linked = (amount, extra = {}) => ({ from_account: q.from, to_account: q.to, amount, currency: 'EUR', ...extra });
     r = await s.api('POST', '/v1/transfers/batch', {
+      key: payer,
       body: { transfers: [linked('1.00', { linked: true }), linked('6000.00'), linked('1500.00')] },
     });
+    // A linked chain cannot split a payment under a limit: each item is decided as if the
+    // ones before it were sent (three_a_day: the fourth item of one chain is refused).
+    const c = await pair();
+    const chained = (amount, extra = {}) => ({ from_account: c.from, to_account: c.to, amount, currency: 'EUR', ...extra });
+    const chain = await s.api('POST', '/v1/transfers/batch', {
+      key: payer,
+      body: { transfers: [chained('1.00', { linked: true }), chained('1.00', { linked: true }), chained('1.00', { linked: true }), chained('1.00')] },
+    });
+    assert.deepEqual(chain.body.results.map((x) => x.error && x.error.code), ['linked_event_failed', 'linked_event_failed', 'linked_event_failed', 'risk_denied']);
+    assert.equal(await available(c.to), '0.00');
     assert.deepEqual(r.body.results.map((x) => x.status), ['failed', 'failed', 'held']);
     assert.equal(r.body.results[0].error.code, 'linked_event_failed');
     assert.equal(r.body.results[1].error.code, 'risk_denied');
@@ -282,6 +312,31 @@ describe('decisions', () => {
     }
     const list = await s.api('GET', '/v1/cases?status=open');
     assert.ok(!list.body.data.some((c) => c.id === caseId));
+  });
+});
+
+describe('dry runs on history (POST /v1/policies/dry-run)', () => {
+  test('a stricter bundle reports the decisions it would change; nothing is activated', async () => {
+    const p = await pair();
+    assert.equal((await transfer(p, '3.00')).status, 201);
+    const strict = { ...BUNDLE, 'manifest.toml': MANIFEST.replace('version = 2', 'version = 8'), 'rules/r.lua': RULES.replace('>= 500000', '>= 100') };
+    const r = await s.api('POST', '/v1/policies/dry-run', { body: { files: strict } });
+    assert.equal(r.status, 200, r.text);
+    assert.ok(r.body.decisions > 0 && r.body.changed > 0, r.text);
+    assert.ok(r.body.transitions['allow->deny'] > 0, r.text);
+    assert.equal(r.body.has_more, false);
+    // The same bundle as the active one changes nothing.
+    const same = await s.api('POST', '/v1/policies/dry-run', { body: { files: BUNDLE } });
+    assert.equal(same.body.changed, 0, same.text);
+    // Only what comes after `after` is read.
+    const tail = await s.api('POST', '/v1/policies/dry-run', { body: { files: strict, after: r.body.last_seq } });
+    assert.equal(tail.body.decisions, 0, tail.text);
+    const list = await s.api('GET', '/v1/policies');
+    assert.deepEqual(list.body.data.filter((x) => x.active).map((x) => x.version), [2]);
+    expectError(await s.api('POST', '/v1/policies/dry-run', { body: { files: { ...strict, 'rules/r.lua': 'function x( end' } } }), 422, 'policy_invalid');
+    expectError(await s.api('POST', '/v1/policies/dry-run', { body: { files: strict, after: -1 } }), 400, 'parameter_invalid', 'after');
+    const other = await s.createTenant('risk-dry');
+    expectError(await s.api('POST', '/v1/policies/dry-run', { key: other.admin_api_key.secret, body: { files: strict } }), 403, 'root_admin_required');
   });
 });
 
@@ -310,7 +365,7 @@ describe('dry runs on history (corebank policy dry-run)', () => {
     const changed = JSON.parse(dry.stdout.split('\n')[0]);
     assert.ok(changed.changed > 0 && changed.transitions['allow->deny'] > 0, dry.stdout);
     assert.ok(changed.changes.every((c) => c.outcome === 'deny' && c.reasons.includes('too_big')), dry.stdout);
-    assert.match(dry.stdout, /^policy dry-run: decisions=\d+ changed=\d+ skipped=\d+$/m);
+    assert.match(dry.stdout, /^policy dry-run: decisions=\d+ changed=\d+ skipped=\d+ undecodable=0$/m);
     // A bundle with a syntax error is refused (2) and nothing is read.
     writeFileSync(join(strict, 'rules', 'r.lua'), 'function deny_big(x) return end end');
     const bad = spawnSync(COREBANK, ['policy', 'dry-run', '--data', data, strict], { encoding: 'utf8' });
