@@ -102,13 +102,17 @@ async function startOnce({ env, timeoutMs }) {
 
 // Starts `corebank serve --data <tmp> --listen 127.0.0.1:<free port>` and waits for GET /readyz.
 // Retries a start that died early (the port taken between probe and bind, the binary replaced
-// under us).
-export async function startServer({ env = {}, timeoutMs = 30000 } = {}) {
+// under us). contract: validate every answer of `api()` against api/openapi.yaml with the
+// API suite's validator (tests/api/lib.mjs, its packages installed by node_suite.sh).
+export async function startServer({ env = {}, timeoutMs = 30000, contract = false } = {}) {
+  const validator = contract ? await import('../api/lib.mjs') : null;
   let lastErr;
   for (let attempt = 0; attempt < 5; attempt++) {
     await waitForBinary(120000);
     try {
-      return await startOnce({ env, timeoutMs });
+      const server = await startOnce({ env, timeoutMs });
+      server.contract = validator;
+      return server;
     } catch (e) {
       if (!e.retryable) throw e;
       lastErr = e;
@@ -130,6 +134,7 @@ export class Server {
     this.adminKey = bootstrap.api_key;
     this.log = log;
     this._jwks = null;
+    this.contract = null; // tests/api/lib.mjs when every answer of api() is validated
   }
 
   async stop() {
@@ -144,7 +149,8 @@ export class Server {
   }
 
   // One REST call. body: object (JSON). key: bearer token (default the admin API key; null:
-  // none). Every POST gets a fresh Idempotency-Key unless `idem` is given.
+  // none). Every POST gets a fresh Idempotency-Key unless `idem` is given. On a server started
+  // with `contract`, the answer is validated against api/openapi.yaml before it is returned.
   // Returns {status, body, text, headers}.
   async api(method, path, { body, key, idem, headers = {} } = {}) {
     const h = { ...headers };
@@ -165,6 +171,14 @@ export class Server {
       } catch {
         assert.fail(`${method} ${path} ${res.status}: Content-Type is JSON but the body is not: ${text.slice(0, 200)}`);
       }
+    }
+    if (this.contract) {
+      const route = this.contract.routeFor(method, path);
+      assert.ok(route, `${method} ${path} matches no operation of api/openapi.yaml (got ${res.status}: ${text.slice(0, 200)})`);
+      this.contract.validate(route, method, res.status, parsed, {
+        headers: res.headers,
+        contentType: res.headers.get('content-type') || '',
+      });
     }
     return { status: res.status, body: parsed, text, headers: res.headers };
   }
