@@ -17,6 +17,7 @@
 #include "api/router.h"
 #include "app/commands.h"
 #include "app/platform_stack.h"
+#include "app/sanctions_load.h"
 #include "app/serve_config.h"
 #include "base/check.h"
 #include "credentials/password.h"
@@ -223,7 +224,9 @@ int RunServe(const ServeConfig& config) {
   popts.idempotency_caller_bytes_max = config.idempotency_caller_bytes_max;
   identity::IdentityOptions iopts;
   iopts.auth_requests_per_client_max = config.auth_requests_per_app_max;
-  PlatformStack stack(popts, iopts);
+  risk::RiskOptions ropts;
+  ropts.screening_score_min = config.screening_review_threshold;
+  PlatformStack stack(popts, iopts, ropts);
   if (!config.risk_decisions) {
     stack.service.SetDecisionPort(nullptr);
     std::fprintf(stderr,
@@ -360,6 +363,9 @@ int RunServe(const ServeConfig& config) {
   if (const risk::Bundle* b = stack.risk.policies().active()) {
     policy_line = "risk policy " + b->name + " version " + std::to_string(b->version) + " active";
   }
+  // Copied now for the same reason: the lists the journal names (name -> hash).
+  const std::map<std::string, risk::SanctionsListRecord> sanctions_recorded =
+      stack.risk.sanctions_lists();
   runtime::Executor executor(shard->get(), eopts);
   executor.Start();
 
@@ -384,6 +390,21 @@ int RunServe(const ServeConfig& config) {
     policy_line = "activated the built-in default risk policy (policies/default)";
   }
   std::printf("corebank: %s\n", policy_line.c_str());
+  {
+    const std::string sanctions_dir =
+        config.sanctions_dir.empty() ? std::string(CB_DEFAULT_SANCTIONS_DIR) : config.sanctions_dir;
+    std::string line;
+    const uint64_t t_lists = MonotonicNowNs();
+    if (Status st = LoadSanctionsAtStart(disk.get(), &executor, config.data_dir, sanctions_dir,
+                                         sanctions_recorded, &line);
+        !st.ok()) {
+      std::fprintf(stderr, "serve: sanctions lists: %s\n", st.ToString().c_str());
+      executor.Stop();
+      return 1;
+    }
+    std::printf("corebank: %s (%.2f s)\n", line.c_str(),
+                static_cast<double>(MonotonicNowNs() - t_lists) / 1e9);
+  }
   std::string kid;
   if (Status st = EnsureSigningKey(&executor, kms->get(), stack.identity.state(), false, &kid);
       !st.ok()) {
