@@ -17,7 +17,6 @@
 #include "api/router.h"
 #include "app/commands.h"
 #include "app/platform_stack.h"
-#include "app/sanctions_load.h"
 #include "app/serve_config.h"
 #include "base/check.h"
 #include "credentials/password.h"

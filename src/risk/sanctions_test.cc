@@ -12,6 +12,7 @@
 #include "platform/key_directory.h"
 #include "platform/service.h"
 #include "risk/events.h"
+#include "risk/sanctions_load.h"
 #include "risk/sanctions_store.h"
 #include "risk/screening/list_codec.h"
 #include "risk/screening/lists.h"
@@ -203,6 +204,70 @@ TEST_F(SanctionsTest, ScreenFindsAListedNameWithATypoAndNotAnUnrelatedOne) {
   r = Run(node.get(), q, admin);
   ASSERT_EQ(r.http_status, 200) << r.body;
   EXPECT_NE(r.body.find(R"("hits":[])"), std::string::npos) << r.body;
+}
+
+TEST_F(SanctionsTest, PrepareStoresTheSourcesAndBuildsTheIndexFromTheStoredFiles) {
+  const std::string data = options_.data_dir;
+  LoadSanctionsOp op;
+  std::string line;
+  ASSERT_TRUE(PrepareSanctions(disk_.get(), data, kTinyDir, {}, &op, &line).ok()) << line;
+  ASSERT_EQ(op.lists.size(), 1u);  // the tiny set has no UN file
+  const SanctionsListMeta m = op.lists[0];
+  EXPECT_EQ(m.name, "ofac-sdn");
+  EXPECT_EQ(m.entries, 17u);
+  EXPECT_TRUE(disk_->Exists(SanctionsListPath(data, m.sha256)));
+  ASSERT_NE(op.index, nullptr);
+  EXPECT_EQ(op.index->entry_count(), 17u);
+  EXPECT_NE(line.find("1 newly journaled"), std::string::npos) << line;
+
+  // Already recorded with that hash: nothing new to journal, the same index.
+  std::map<std::string, SanctionsListRecord> recorded;
+  recorded["ofac-sdn"].meta = m;
+  LoadSanctionsOp again;
+  ASSERT_TRUE(PrepareSanctions(disk_.get(), data, kTinyDir, recorded, &again, &line).ok());
+  EXPECT_NE(line.find("0 newly journaled"), std::string::npos) << line;
+  ASSERT_NE(again.index, nullptr);
+
+  // No sources any more: the recorded list is still screened, from its stored file.
+  LoadSanctionsOp stored;
+  ASSERT_TRUE(
+      PrepareSanctions(disk_.get(), data, tmp_.path() + "/none", recorded, &stored, &line).ok());
+  EXPECT_TRUE(stored.lists.empty());
+  ASSERT_NE(stored.index, nullptr);
+  EXPECT_EQ(stored.index->entry_count(), 17u);
+}
+
+TEST_F(SanctionsTest, PrepareWithoutAnyListTurnsScreeningOff) {
+  LoadSanctionsOp op;
+  std::string line;
+  ASSERT_TRUE(
+      PrepareSanctions(disk_.get(), options_.data_dir, tmp_.path() + "/none", {}, &op, &line).ok());
+  EXPECT_TRUE(op.lists.empty());
+  EXPECT_EQ(op.index, nullptr);
+  EXPECT_NE(line.find("OFF"), std::string::npos) << line;
+}
+
+TEST_F(SanctionsTest, PrepareRefusesARecordedListWhoseStoredFileIsMissingOrChanged) {
+  const std::string data = options_.data_dir;
+  LoadSanctionsOp op;
+  std::string line;
+  ASSERT_TRUE(PrepareSanctions(disk_.get(), data, kTinyDir, {}, &op, &line).ok());
+  std::map<std::string, SanctionsListRecord> recorded;
+  recorded["ofac-sdn"].meta = op.lists.at(0);
+  const std::string path = SanctionsListPath(data, op.lists[0].sha256);
+  const std::string none = tmp_.path() + "/none";
+
+  std::ofstream(path, std::ios::binary | std::ios::app) << "x";  // changed after the fact
+  LoadSanctionsOp changed;
+  Status st = PrepareSanctions(disk_.get(), data, none, recorded, &changed, &line);
+  EXPECT_EQ(st.code(), StatusCode::kDataLoss) << st.ToString();
+  EXPECT_NE(st.message().find("ofac-sdn"), std::string::npos) << st.ToString();
+
+  ASSERT_TRUE(disk_->Remove(path).ok());
+  LoadSanctionsOp missing;
+  st = PrepareSanctions(disk_.get(), data, none, recorded, &missing, &line);
+  EXPECT_EQ(st.code(), StatusCode::kDataLoss) << st.ToString();
+  EXPECT_EQ(missing.index, nullptr);
 }
 
 }  // namespace

@@ -1,7 +1,8 @@
 #pragma once
-// Sanctions lists at `serve` start (issue 14, ADR 0016 "Screening on the shard"): the source
-// files are parsed, stored content-addressed in the data directory, journaled when their hash
-// changed, and the index is built from the stored files the journal names.
+// Sanctions lists at `serve` start (app/serve.cc runs the op this prepares) (issue 14, ADR 0016
+// "Screening on the shard"): the source files are parsed, stored content-addressed in the data
+// directory, journaled when their hash changed, and the index is built from the stored files the
+// journal names.
 #include <map>
 #include <string>
 
@@ -9,9 +10,8 @@
 #include "journal/disk.h"
 #include "risk/ops.h"
 #include "risk/service.h"
-#include "runtime/executor.h"
 
-namespace cb::app {
+namespace cb::risk {
 
 // Where the source files are under a sanctions directory (the layout `bench screening
 // --lists` reads): ofac_sdn_2019-01/sdn.csv or sdn.csv (with alt.csv, add.csv beside it);
@@ -29,14 +29,7 @@ SanctionsSources FindSanctionsSources(const std::string& root);
 // server must not screen against less than the journal says. `line` says what happened.
 // No list at all: op->index stays null and `line` says screening is off.
 Status PrepareSanctions(Disk* disk, const std::string& data_dir, const std::string& sources_dir,
-                        const std::map<std::string, risk::SanctionsListRecord>& recorded,
-                        risk::LoadSanctionsOp* op, std::string* line);
+                        const std::map<std::string, SanctionsListRecord>& recorded,
+                        LoadSanctionsOp* op, std::string* line);
 
-// PrepareSanctions, then the op through `executor` (system: journals what changed and hands
-// the index to the risk service).
-Status LoadSanctionsAtStart(Disk* disk, runtime::Executor* executor, const std::string& data_dir,
-                            const std::string& sources_dir,
-                            const std::map<std::string, risk::SanctionsListRecord>& recorded,
-                            std::string* line);
-
-}  // namespace cb::app
+}  // namespace cb::risk

@@ -1,18 +1,17 @@
-#include "app/sanctions_load.h"
+#include "risk/sanctions_load.h"
 
 #include <filesystem>
 #include <memory>
 #include <vector>
 
-#include "app/commands.h"
 #include "risk/sanctions_store.h"
 #include "risk/screening/list_codec.h"
 #include "risk/screening/lists.h"
 #include "risk/screening/screening.h"
 
-namespace cb::app {
+namespace cb::risk {
 
-namespace sc = risk::screening;
+namespace sc = screening;
 namespace fs = std::filesystem;
 
 SanctionsSources FindSanctionsSources(const std::string& root) {
@@ -58,22 +57,22 @@ Status LoadSources(const std::string& sources_dir, std::vector<sc::SanctionsList
 }  // namespace
 
 Status PrepareSanctions(Disk* disk, const std::string& data_dir, const std::string& sources_dir,
-                        const std::map<std::string, risk::SanctionsListRecord>& recorded,
-                        risk::LoadSanctionsOp* op, std::string* line) {
+                        const std::map<std::string, SanctionsListRecord>& recorded,
+                        LoadSanctionsOp* op, std::string* line) {
   std::vector<sc::SanctionsList> sources;
   if (Status st = LoadSources(sources_dir, &sources); !st.ok()) return st;
   // The target: the latest hash per list name once the op has run.
-  std::map<std::string, risk::SanctionsListMeta> target;
+  std::map<std::string, SanctionsListMeta> target;
   for (const auto& [name, r] : recorded) target[name] = r.meta;
   size_t changed = 0;
   for (const sc::SanctionsList& l : sources) {
     Result<std::string> bytes = sc::SerializeList(l);
     if (!bytes.ok()) return bytes.status();
-    risk::SanctionsListMeta m{.name = l.name,
-                              .version = l.version,
-                              .entries = static_cast<uint32_t>(l.entries.size()),
-                              .sha256 = Sha256Of(bytes->data(), bytes->size())};
-    if (Status st = risk::StoreSanctionsList(disk, data_dir, m.sha256, *bytes); !st.ok()) {
+    SanctionsListMeta m{.name = l.name,
+                        .version = l.version,
+                        .entries = static_cast<uint32_t>(l.entries.size()),
+                        .sha256 = Sha256Of(bytes->data(), bytes->size())};
+    if (Status st = StoreSanctionsList(disk, data_dir, m.sha256, *bytes); !st.ok()) {
       return Status(st.code(), "storing sanctions list " + l.name + ": " + st.message());
     }
     auto it = recorded.find(l.name);
@@ -91,7 +90,7 @@ Status PrepareSanctions(Disk* disk, const std::string& data_dir, const std::stri
   std::string names;
   size_t entries = 0;
   for (const auto& [name, m] : target) {
-    Result<sc::SanctionsList> l = risk::ReadSanctionsList(disk, data_dir, m.sha256);
+    Result<sc::SanctionsList> l = ReadSanctionsList(disk, data_dir, m.sha256);
     if (!l.ok()) {
       return Status::DataLoss("sanctions list " + name + " (journaled as " + HashHex(m.sha256) +
                               "): " + l.status().message());
@@ -109,21 +108,4 @@ Status PrepareSanctions(Disk* disk, const std::string& data_dir, const std::stri
   return Status::Ok();
 }
 
-Status LoadSanctionsAtStart(Disk* disk, runtime::Executor* executor, const std::string& data_dir,
-                            const std::string& sources_dir,
-                            const std::map<std::string, risk::SanctionsListRecord>& recorded,
-                            std::string* line) {
-  auto op = std::make_shared<risk::RiskOp>();
-  risk::LoadSanctionsOp load;
-  if (Status st = PrepareSanctions(disk, data_dir, sources_dir, recorded, &load, line); !st.ok()) {
-    return st;
-  }
-  if (load.lists.empty() && load.index == nullptr) return Status::Ok();
-  op->body = std::move(load);
-  runtime::Reply r = RunOp(executor, std::move(op));
-  if (!r.status.ok()) return r.status;
-  if (r.http_status != 200) return Status::Internal("loading sanctions lists: " + r.body);
-  return Status::Ok();
-}
-
-}  // namespace cb::app
+}  // namespace cb::risk
