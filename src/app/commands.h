@@ -78,11 +78,13 @@ int RunPolicyDryRun(const std::string& data_dir, const std::string& bundle_dir, 
 Status ActivateDefaultPolicy(runtime::Executor* executor, std::string* answer);
 // The sanctions lists under `sources_dir` stored, journaled when changed, and the index of
 // the lists the journal names handed to the risk service (sanctions_start.cc,
-// risk/sanctions_load.h). `recorded`: the risk service's lists, read before the writer ran.
-Status LoadSanctionsAtStart(Disk* disk, runtime::Executor* executor, const std::string& data_dir,
-                            const std::string& sources_dir,
-                            const std::map<std::string, risk::SanctionsListRecord>& recorded,
-                            std::string* line);
+// risk/sanctions_load.h): at start and on SIGHUP. `recorded`: the risk service's lists as
+// read before the writer ran, kept up to date here (only this journals lists). On an error
+// nothing was journaled and the service keeps the index it had.
+Status LoadSanctionsLists(Disk* disk, runtime::Executor* executor, const std::string& data_dir,
+                          const std::string& sources_dir,
+                          std::map<std::string, risk::SanctionsListRecord>* recorded,
+                          std::string* line);
 
 // `corebank policy test BUNDLE` (policy_cmd.cc): compile a bundle folder and run its test
 // cases, one line per case and a summary. Exit codes below (docs/policy-bundles.md).

@@ -200,6 +200,7 @@ int RunServe(const ServeConfig& config) {
   sigemptyset(&signals);
   sigaddset(&signals, SIGINT);
   sigaddset(&signals, SIGTERM);
+  sigaddset(&signals, SIGHUP);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
   ::signal(SIGPIPE, SIG_IGN);
 
@@ -363,7 +364,7 @@ int RunServe(const ServeConfig& config) {
     policy_line = "risk policy " + b->name + " version " + std::to_string(b->version) + " active";
   }
   // Copied now for the same reason: the lists the journal names (name -> hash).
-  const std::map<std::string, risk::SanctionsListRecord> sanctions_recorded =
+  std::map<std::string, risk::SanctionsListRecord> sanctions_recorded =
       stack.risk.sanctions_lists();
   runtime::Executor executor(shard->get(), eopts);
   executor.Start();
@@ -389,20 +390,27 @@ int RunServe(const ServeConfig& config) {
     policy_line = "activated the built-in default risk policy (policies/default)";
   }
   std::printf("corebank: %s\n", policy_line.c_str());
-  {
-    const std::string sanctions_dir =
-        config.sanctions_dir.empty() ? std::string(CB_DEFAULT_SANCTIONS_DIR) : config.sanctions_dir;
+  const std::string sanctions_dir =
+      config.sanctions_dir.empty() ? std::string(CB_DEFAULT_SANCTIONS_DIR) : config.sanctions_dir;
+  // At start a list that does not load stops the server; on SIGHUP the old lists stay.
+  const auto load_sanctions = [&](bool reload) {
     std::string line;
     const uint64_t t_lists = MonotonicNowNs();
-    if (Status st = LoadSanctionsAtStart(disk.get(), &executor, config.data_dir, sanctions_dir,
-                                         sanctions_recorded, &line);
-        !st.ok()) {
-      std::fprintf(stderr, "serve: sanctions lists: %s\n", st.ToString().c_str());
-      executor.Stop();
-      return 1;
+    const Status st = LoadSanctionsLists(disk.get(), &executor, config.data_dir, sanctions_dir,
+                                         &sanctions_recorded, &line);
+    if (!st.ok()) {
+      std::fprintf(stderr, "%s: sanctions lists: %s\n", reload ? "corebank: reload" : "serve",
+                   st.ToString().c_str());
+    } else {
+      std::printf("corebank: %s%s (%.2f s)\n", reload ? "reload: " : "", line.c_str(),
+                  static_cast<double>(MonotonicNowNs() - t_lists) / 1e9);
     }
-    std::printf("corebank: %s (%.2f s)\n", line.c_str(),
-                static_cast<double>(MonotonicNowNs() - t_lists) / 1e9);
+    std::fflush(stdout);
+    return st.ok();
+  };
+  if (!load_sanctions(false)) {
+    executor.Stop();
+    return 1;
   }
   std::string kid;
   if (Status st = EnsureSigningKey(&executor, kms->get(), stack.identity.state(), false, &kid);
@@ -464,7 +472,8 @@ int RunServe(const ServeConfig& config) {
   std::fflush(stdout);
 
   int sig = 0;
-  sigwait(&signals, &sig);
+  // SIGHUP reloads the sanctions lists (journaled only if they changed); anything else stops.
+  while (sigwait(&signals, &sig) == 0 && sig == SIGHUP) load_sanctions(true);
   std::printf("corebank: signal %d, stopping\n", sig);
   std::fflush(stdout);
   server->Stop();

@@ -4,10 +4,11 @@
 // without journaling them again. Every answer is validated against api/openapi.yaml by lib.mjs.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, readdirSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-import { SANCTIONS_DIR, expectError, idemKey, startServer } from './lib.mjs';
+import { SANCTIONS_DIR, expectError, idemKey, sleep, startServer } from './lib.mjs';
 
 let s;
 let readOnly;
@@ -118,5 +119,50 @@ describe('without sanctions lists', () => {
     assert.match(off.log(), /sanctions screening is OFF/);
     const r = await off.api('POST', '/v1/screenings', { body: { name: 'Ann Lee' } });
     expectError(r, 409, 'screening_unavailable');
+  });
+});
+
+describe('a reload (SIGHUP)', () => {
+  let r;
+  let sources;
+  before(async () => {
+    // A sanctions directory of our own: the tiny OFAC set first, the UN list added later.
+    sources = mkdtempSync(join(tmpdir(), 'corebank-sanctions-'));
+    for (const f of ['sdn.csv', 'alt.csv', 'add.csv']) copyFileSync(join(SANCTIONS_DIR, 'ofac_tiny', f), join(sources, f));
+    r = await startServer({ env: { COREBANK_SANCTIONS_DIR: sources } });
+  });
+  after(async () => {
+    if (r) await r.stop();
+    rmSync(sources, { recursive: true, force: true });
+  });
+
+  async function waitForLog(re) {
+    for (let i = 0; i < 100 && !re.test(r.log()); i++) await sleep(50);
+    assert.match(r.log(), re);
+  }
+
+  test('journals a list that appeared, keeps the unchanged one, and a kill -9 keeps both', async () => {
+    const first = await r.api('POST', '/v1/screenings', { body: { name: 'Elvis Angus Logan Morei' } });
+    assert.equal(first.status, 200, first.text);
+    assert.deepEqual(first.body.lists.map((l) => [l.name, l.entries]), [['ofac-sdn', 17]]);
+    assert.equal(first.body.hits[0].entry_id, '10278');
+
+    copyFileSync(join(SANCTIONS_DIR, 'un', 'UN_consolidated.xml'), join(sources, 'UN_consolidated.xml'));
+    r.child.kill('SIGHUP');
+    await waitForLog(/reload: sanctions screening on: 2 lists .*; 1 newly journaled/);
+    const after = await r.api('POST', '/v1/screenings', { body: { name: 'Osama bin Ladin' } });
+    assert.equal(after.status, 200, after.text);
+    assert.deepEqual(after.body.lists.map((l) => l.name), ['ofac-sdn', 'un-consolidated']);
+    assert.equal(after.body.lists[0].sha256, first.body.lists[0].sha256);
+    assert.ok(after.body.hits.some((h) => h.list === 'un-consolidated'), after.text);
+
+    // The same files again: nothing new.
+    r.child.kill('SIGHUP');
+    await waitForLog(/reload: sanctions screening on: 2 lists .*; 0 newly journaled/);
+
+    await r.crashAndRestart();
+    assert.match(r.log(), /sanctions screening on: 2 lists .*; 0 newly journaled/);
+    const again = await r.api('POST', '/v1/screenings', { body: { name: 'Osama bin Ladin' } });
+    assert.deepEqual(again.body.lists, after.body.lists);
   });
 });
