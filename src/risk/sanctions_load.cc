@@ -41,14 +41,16 @@ Status LoadSources(const std::string& sources_dir, std::vector<sc::SanctionsList
   const SanctionsSources src = FindSanctionsSources(sources_dir);
   if (!src.ofac_dir.empty()) {
     Result<sc::SanctionsList> l = sc::LoadOfacSdn(src.ofac_dir);
-    if (!l.ok())
+    if (!l.ok()) {
       return Status::InvalidArgument("OFAC SDN " + src.ofac_dir + ": " + l.status().message());
+    }
     out->push_back(*std::move(l));
   }
   if (!src.un_xml.empty()) {
     Result<sc::SanctionsList> l = sc::LoadUnConsolidated(src.un_xml);
-    if (!l.ok())
+    if (!l.ok()) {
       return Status::InvalidArgument("UN list " + src.un_xml + ": " + l.status().message());
+    }
     out->push_back(*std::move(l));
   }
   return Status::Ok();
@@ -92,7 +94,7 @@ Status PrepareSanctions(Disk* disk, const std::string& data_dir, const std::stri
   for (const auto& [name, m] : target) {
     Result<sc::SanctionsList> l = ReadSanctionsList(disk, data_dir, m.sha256);
     if (!l.ok()) {
-      return Status::DataLoss("sanctions list " + name + " (journaled as " + HashHex(m.sha256) +
+      return Status::DataLoss("sanctions list " + name + " (sha256 " + HashHex(m.sha256) +
                               "): " + l.status().message());
     }
     if (l->name != name) return Status::DataLoss("sanctions list file names another list: " + name);
