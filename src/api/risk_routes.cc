@@ -1,11 +1,14 @@
 // /v1 routes of the risk service (src/risk): decisions, cases (holds), policy bundles.
 // Shape checks only; the service checks state.
 #include <algorithm>
+#include <iterator>
 #include <memory>
+#include <optional>
 
 #include "api/decode_util.h"
 #include "api/route_table.h"
 #include "risk/ops.h"
+#include "risk/screening/country.h"
 
 namespace cb::api {
 
@@ -184,6 +187,72 @@ bool BuildListPolicies(const RouteCall& c, BuiltOp* out, DecodeError* err) {
   return true;
 }
 
+// "YYYY-MM-DD", a real calendar date from 1800 on (nobody screened was born earlier).
+bool ParseDate(std::string_view s, risk::ScreenOp* q) {
+  if (s.size() != 10 || s[4] != '-' || s[7] != '-') return false;
+  int parts[3] = {0, 0, 0};
+  const size_t starts[3] = {0, 5, 8}, lens[3] = {4, 2, 2};
+  for (size_t p = 0; p < 3; p++) {
+    for (size_t i = starts[p]; i < starts[p] + lens[p]; i++) {
+      if (s[i] < '0' || s[i] > '9') return false;
+      parts[p] = parts[p] * 10 + (s[i] - '0');
+    }
+  }
+  const auto [year, month, day] = parts;
+  if (year < 1800 || month < 1 || month > 12 || day < 1) return false;
+  static constexpr int kDays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+  const bool leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
+  if (day > kDays[month - 1] + (month == 2 && leap ? 1 : 0)) return false;
+  q->dob_year = year;
+  q->dob_month = month;
+  q->dob_day = day;
+  return true;
+}
+
+// POST /v1/screenings {"name", "type"?, "date_of_birth"?, "country"?}
+bool BuildScreen(const RouteCall& c, BuiltOp* out, DecodeError* err) {
+  namespace sc = risk::screening;
+  risk::ScreenOp q;
+  if (!detail::KnownQuery(c.in, {}, err)) return false;
+  json::value body;
+  if (!ParseBody(c.in.body, &body, err)) return false;
+  Reader rd(body.get_object(), "", err);
+  std::string type, dob, country;
+  if (!rd.String("name", true, risk::kScreenNameBytesMax, &q.name) ||
+      !rd.String("type", false, 16, &type) || !rd.String("date_of_birth", false, 10, &dob) ||
+      !rd.String("country", false, 2, &country) || !rd.Finish()) {
+    return false;
+  }
+  static constexpr sc::EntityType kTypes[] = {sc::EntityType::kUnknown, sc::EntityType::kPerson,
+                                              sc::EntityType::kOrganization,
+                                              sc::EntityType::kVessel, sc::EntityType::kAircraft};
+  if (!type.empty()) {
+    const auto* t = std::find_if(std::begin(kTypes), std::end(kTypes),
+                                 [&](sc::EntityType x) { return type == sc::EntityTypeName(x); });
+    if (t == std::end(kTypes)) {
+      return Fail(err, "parameter_invalid",
+                  "type is person, organization, vessel, aircraft or unknown.", "type");
+    }
+    q.type = *t;
+  }
+  if (!dob.empty() && !ParseDate(dob, &q)) {
+    return Fail(err, "parameter_invalid", "date_of_birth is a date, YYYY-MM-DD.", "date_of_birth");
+  }
+  if (!country.empty()) {
+    std::optional<std::string> name = sc::CountryNameOfIso2(country);
+    if (!name) {
+      return Fail(err, "parameter_invalid", "country is an ISO 3166-1 alpha-2 code (\"IR\").",
+                  "country");
+    }
+    q.country_code = country;
+    q.country_name = *std::move(name);
+  }
+  auto op = NewOp(c);
+  op->body = std::move(q);
+  out->op = std::move(op);
+  return true;
+}
+
 constexpr RouteSpec kRoutes[] = {
     {.method = "GET",
      .pattern = "/v1/decisions/{id}",
@@ -227,6 +296,11 @@ constexpr RouteSpec kRoutes[] = {
      .scope = kernel::kScopeAdmin,
      .build = BuildDryRunPolicy,
      .kind = RouteKind::kPolicyDryRun},
+    {.method = "POST",
+     .pattern = "/v1/screenings",
+     .service = "risk",
+     .scope = kernel::kScopeRiskWrite,
+     .build = BuildScreen},
 };
 
 }  // namespace

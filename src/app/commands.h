@@ -2,12 +2,20 @@
 // The `corebank` subcommands. main.cc parses flags (CLI11) and calls these; each returns
 // the process exit code.
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
 
 #include "runtime/command.h"
 #include "runtime/executor.h"
+
+namespace cb {
+class Disk;
+}
+namespace cb::risk {
+struct SanctionsListRecord;
+}
 
 namespace cb::app {
 
@@ -68,6 +76,15 @@ int RunPolicyActivate(const std::string& data_dir, const std::string& bundle_dir
 int RunPolicyDryRun(const std::string& data_dir, const std::string& bundle_dir, bool replay);
 // The built-in default bundle (policies/default), activated through `executor` (serve).
 Status ActivateDefaultPolicy(runtime::Executor* executor, std::string* answer);
+// The sanctions lists under `sources_dir` stored, journaled when changed, and the index of
+// the lists the journal names handed to the risk service (sanctions_start.cc,
+// risk/sanctions_load.h): at start and on SIGHUP. `recorded`: the risk service's lists as
+// read before the writer ran, kept up to date here (only this journals lists). On an error
+// nothing was journaled and the service keeps the index it had.
+Status LoadSanctionsLists(Disk* disk, runtime::Executor* executor, const std::string& data_dir,
+                          const std::string& sources_dir,
+                          std::map<std::string, risk::SanctionsListRecord>* recorded,
+                          std::string* line);
 
 // `corebank policy test BUNDLE` (policy_cmd.cc): compile a bundle folder and run its test
 // cases, one line per case and a summary. Exit codes below (docs/policy-bundles.md).

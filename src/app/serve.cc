@@ -200,6 +200,7 @@ int RunServe(const ServeConfig& config) {
   sigemptyset(&signals);
   sigaddset(&signals, SIGINT);
   sigaddset(&signals, SIGTERM);
+  sigaddset(&signals, SIGHUP);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
   ::signal(SIGPIPE, SIG_IGN);
 
@@ -223,7 +224,9 @@ int RunServe(const ServeConfig& config) {
   popts.idempotency_caller_bytes_max = config.idempotency_caller_bytes_max;
   identity::IdentityOptions iopts;
   iopts.auth_requests_per_client_max = config.auth_requests_per_app_max;
-  PlatformStack stack(popts, iopts);
+  risk::RiskOptions ropts;
+  ropts.screening_score_min = config.screening_review_threshold;
+  PlatformStack stack(popts, iopts, ropts);
   if (!config.risk_decisions) {
     stack.risk.set_deciding(false);
     std::fprintf(stderr,
@@ -360,6 +363,9 @@ int RunServe(const ServeConfig& config) {
   if (const risk::Bundle* b = stack.risk.policies().active()) {
     policy_line = "risk policy " + b->name + " version " + std::to_string(b->version) + " active";
   }
+  // Copied now for the same reason: the lists the journal names (name -> hash).
+  std::map<std::string, risk::SanctionsListRecord> sanctions_recorded =
+      stack.risk.sanctions_lists();
   runtime::Executor executor(shard->get(), eopts);
   executor.Start();
 
@@ -384,6 +390,28 @@ int RunServe(const ServeConfig& config) {
     policy_line = "activated the built-in default risk policy (policies/default)";
   }
   std::printf("corebank: %s\n", policy_line.c_str());
+  const std::string sanctions_dir =
+      config.sanctions_dir.empty() ? std::string(CB_DEFAULT_SANCTIONS_DIR) : config.sanctions_dir;
+  // At start a list that does not load stops the server; on SIGHUP the old lists stay.
+  const auto load_sanctions = [&](bool reload) {
+    std::string line;
+    const uint64_t t_lists = MonotonicNowNs();
+    const Status st = LoadSanctionsLists(disk.get(), &executor, config.data_dir, sanctions_dir,
+                                         &sanctions_recorded, &line);
+    if (!st.ok()) {
+      std::fprintf(stderr, "%s: sanctions lists: %s\n", reload ? "corebank: reload" : "serve",
+                   st.ToString().c_str());
+    } else {
+      std::printf("corebank: %s%s (%.2f s)\n", reload ? "reload: " : "", line.c_str(),
+                  static_cast<double>(MonotonicNowNs() - t_lists) / 1e9);
+    }
+    std::fflush(stdout);
+    return st.ok();
+  };
+  if (!load_sanctions(false)) {
+    executor.Stop();
+    return 1;
+  }
   std::string kid;
   if (Status st = EnsureSigningKey(&executor, kms->get(), stack.identity.state(), false, &kid);
       !st.ok()) {
@@ -444,7 +472,8 @@ int RunServe(const ServeConfig& config) {
   std::fflush(stdout);
 
   int sig = 0;
-  sigwait(&signals, &sig);
+  // SIGHUP reloads the sanctions lists (journaled only if they changed); anything else stops.
+  while (sigwait(&signals, &sig) == 0 && sig == SIGHUP) load_sanctions(true);
   std::printf("corebank: signal %d, stopping\n", sig);
   std::fflush(stdout);
   server->Stop();

@@ -63,7 +63,9 @@ Status LoadServeConfigFile(const std::string& path, ServeConfig* c) {
                                                  "step_up_payments",
                                                  "read_path",
                                                  "read_path_accounts_max",
-                                                 "default_policy"};
+                                                 "default_policy",
+                                                 "sanctions_dir",
+                                                 "screening_review_threshold"};
     for (const auto& [key, value] : t.as_table()) {
       if (!kKnown.contains(key))
         return Status::InvalidArgument(path + ": unknown option '" + key + "'");
@@ -103,6 +105,8 @@ Status LoadServeConfigFile(const std::string& path, ServeConfig* c) {
     Read(t, "read_path", &c->read_path);
     Read(t, "read_path_accounts_max", &c->read_path_accounts_max);
     Read(t, "default_policy", &c->default_policy);
+    Read(t, "sanctions_dir", &c->sanctions_dir);
+    Read(t, "screening_review_threshold", &c->screening_review_threshold);
   } catch (const std::exception& e) {
     return Status::InvalidArgument(std::string("config: ") + e.what());
   }
@@ -120,6 +124,14 @@ Status ApplyServeEnv(ServeConfig* c) {
   str("COREBANK_TLS_KEY_FILE", &c->tls_key_file);
   str("COREBANK_ACCESS_LOG", &c->access_log);
   str("COREBANK_ISSUER", &c->issuer);
+  str("COREBANK_SANCTIONS_DIR", &c->sanctions_dir);
+  if (const char* v = std::getenv("COREBANK_SCREENING_REVIEW_THRESHOLD")) {
+    char* end = nullptr;
+    c->screening_review_threshold = std::strtod(v, &end);
+    if (end == v || *end != '\0') {
+      return Status::InvalidArgument("COREBANK_SCREENING_REVIEW_THRESHOLD must be a number");
+    }
+  }
   struct U32 {
     const char* name;
     uint32_t* out;
@@ -226,6 +238,9 @@ Status ValidateServeConfig(const ServeConfig& c) {
   }
   if (c.read_path_accounts_max < 1 || c.read_path_accounts_max > (1ull << 26)) {
     return Status::InvalidArgument("read_path_accounts_max: 1 .. 67108864");
+  }
+  if (!(c.screening_review_threshold > 0 && c.screening_review_threshold <= 1)) {
+    return Status::InvalidArgument("screening_review_threshold: 0 < x <= 1");
   }
   if (c.idempotency_ttl_hours < 24) {
     return Status::InvalidArgument("idempotency_ttl_hours must be at least 24");

@@ -52,6 +52,12 @@ struct ServeConfig {
   // On a data directory where no risk policy was ever activated, activate the built-in
   // default bundle (policies/default) at start; false: decisions allow until one is.
   bool default_policy = true;
+  // Sanctions lists (OFAC SDN, UN consolidated) loaded at start (ADR 0016); "": the shared
+  // data directory the binary was built beside. A directory that does not exist: no lists
+  // (screening is off unless an earlier start journaled some).
+  std::string sanctions_dir;
+  // POST /v1/screenings returns hits scoring at least this (0 < x <= 1).
+  double screening_review_threshold = 0.80;
   // Benchmarks only (COREBANK_RISK_DECISIONS=0, no config-file key): movements skip the risk
   // core entirely, no decision is made or recorded. The A/B number of issue 14's benchmark.
   bool risk_decisions = true;

@@ -34,6 +34,7 @@ bool RenderRiskEvent(const journal::EventView& ev, u128* tenant, std::string* ty
   const int size = static_cast<int>(ev.payload.size());
   switch (static_cast<EventType>(ev.type)) {
     case EventType::kPolicyActivated:
+    case EventType::kSanctionsListLoaded:  // platform-wide, no tenant's feed
       return false;
     case EventType::kDecisionRecorded: {
       pb::DecisionRecorded e;

@@ -11,6 +11,7 @@ enum class EventType : uint16_t {
   kPolicyActivated = 768,
   kDecisionRecorded = 769,
   kHoldResolved = 770,
+  kSanctionsListLoaded = 771,
 };
 constexpr uint16_t kEventVersion = 1;
 

@@ -333,6 +333,7 @@ Answer RiskService::Handle(const RiskOp& op, runtime::ServiceContext& ctx) {
     return {200, std::move(o)};
   }
   if (const auto* r = std::get_if<ResolveCaseOp>(&op.body)) return Resolve(op, *r, ctx);
+  if (const auto* q = std::get_if<ScreenOp>(&op.body)) return Screen(op, *q);
   // The policy decides for every tenant: only the platform's own (root) admins see or change
   // it. A tenant's admin learning the thresholds could shape payments just under them.
   if (!op.caller.root) {
@@ -363,8 +364,18 @@ void RiskService::Execute(const runtime::ServiceOp& base, runtime::ServiceContex
     reply->body = std::move(answer.body);
     return;
   }
+  if (const auto* l = std::get_if<LoadSanctionsOp>(&op.body)) {
+    // Only the process builds one (app/sanctions_load.cc); no route decodes it.
+    kernel::Answer answer = LoadSanctions(*l, ctx);
+    reply->http_status = answer.http_status;
+    reply->body = std::move(answer.body);
+    return;
+  }
   kernel::ScopeSet scope = kernel::kScopeRiskRead;
-  if (std::holds_alternative<ResolveCaseOp>(op.body)) scope = kernel::kScopeRiskWrite;
+  // A screen is an action with a cost (and its answer is recorded under the key): write.
+  if (std::holds_alternative<ResolveCaseOp>(op.body) || std::holds_alternative<ScreenOp>(op.body)) {
+    scope = kernel::kScopeRiskWrite;
+  }
   if (std::holds_alternative<ActivatePolicyOp>(op.body)) scope = kernel::kScopeAdmin;
   const kernel::Envelope env{.caller = op.caller,
                              .trace_id = op.trace_id,

@@ -29,6 +29,15 @@ struct RiskOptions {
   // How long a held movement waits for an analyst before it is voided (a bundle's manifest
   // may say otherwise; this is the default).
   uint64_t hold_timeout_s = 72 * 3600;
+  // POST /v1/screenings returns hits scoring at least this (the review threshold).
+  double screening_score_min = 0.80;
+};
+
+// The last SanctionsListLoaded under one list name (replay and snapshots keep these).
+struct SanctionsListRecord {
+  SanctionsListMeta meta;
+  TimestampNs loaded = 0;
+  uint64_t seq = 0;
 };
 
 enum class CaseStatus : uint8_t { kOpen = 1, kApproved = 2, kRejected = 3, kExpired = 4 };
@@ -107,6 +116,11 @@ class RiskService final : public runtime::Service, public kernel::DecisionPort {
   const Case* FindCase(u128 id) const;
   const PolicySlot& policies() const { return policies_; }
   const FeatureStore& features() const { return features_; }
+  // By list name. Read it before the writer starts (serve) or on the writer.
+  const std::map<std::string, SanctionsListRecord>& sanctions_lists() const {
+    return sanctions_lists_;
+  }
+  const screening::ScreeningIndex* screening_index() const { return screening_index_.get(); }
 
  private:
   static void AdjustForInFlight(const kernel::Movement& m, FeatureValues* f);
@@ -120,6 +134,9 @@ class RiskService final : public runtime::Service, public kernel::DecisionPort {
 
   void ApplyDecision(const corebank::risk::v1::DecisionRecorded& e, uint64_t seq);
   Status ApplyResolution(const corebank::risk::v1::HoldResolved& e);
+  kernel::Answer LoadSanctions(const LoadSanctionsOp& l, runtime::ServiceContext& ctx);
+  kernel::Answer Screen(const RiskOp& op, const ScreenOp& q) const;
+  Status ApplySanctionsList(const corebank::risk::v1::SanctionsListLoaded& e, uint64_t seq);
 
   kernel::EnvelopeRunner* envelope_;
   const kernel::FourEyes* four_eyes_ = nullptr;
@@ -132,6 +149,10 @@ class RiskService final : public runtime::Service, public kernel::DecisionPort {
   std::map<u128, std::vector<u128>> tenant_cases_;      // tenant -> case ids in opening order
   std::set<std::pair<TimestampNs, u128>> hold_expiry_;  // open cases by time-out
   std::unordered_set<u128, kernel::U128Hash> held_;     // pending transfers open cases hold
+  std::map<std::string, SanctionsListRecord> sanctions_lists_;
+  // Built from the content-addressed files sanctions_lists_ names; immutable, installed by
+  // LoadSanctionsOp. Not journal state (Clear keeps it): a cache of what the events name.
+  std::shared_ptr<const screening::ScreeningIndex> screening_index_;
 };
 
 }  // namespace cb::risk

@@ -112,6 +112,9 @@ function emittedRestCodes() {
     ['src', 'platform', 'handlers_transfers.cc'],
     ['src', 'identity', 'handlers_rest.cc'],
     ['src', 'identity', 'handlers_oauth.cc'],
+    ['src', 'api', 'risk_routes.cc'],
+    ['src', 'risk', 'handlers.cc'],
+    ['src', 'risk', 'sanctions.cc'],
   ];
   // Every module's sources too (src/modules/<name>/*.cc): a module emits the same codes.
   for (const dir of readdirSync(join(REPO, 'src', 'modules'), { withFileTypes: true })) {

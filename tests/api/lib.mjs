@@ -171,11 +171,17 @@ export function idemKey() {
   return 'idem-' + randomUUID();
 }
 
+// The sanctions lists test servers load unless a test says otherwise: the 17-entry OFAC
+// subset keeps every start fast (the full lists add ~0.6 s; tests/api/screening.test.mjs
+// uses them).
+export const SANCTIONS_DIR = join(REPO, '..', 'shared', 'data', 'sanctions');
+const DEFAULT_ENV = { COREBANK_SANCTIONS_DIR: join(SANCTIONS_DIR, 'ofac_tiny') };
+
 // Starts `corebank serve` on port 0 in a fresh temp dir; resolves once it printed "ready.".
 // Spawns `corebank serve` on `data` and resolves with its child and URL once it is ready.
 async function spawnServe(data, { env = {}, timeoutMs = 20000 } = {}) {
   const child = spawn(COREBANK, ['serve', '--data', data, '--listen', '127.0.0.1:0', '--access-log', 'off'], {
-    env: { ...process.env, ...env },
+    env: { ...process.env, ...DEFAULT_ENV, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
@@ -206,11 +212,12 @@ export async function startServer({ env = {}, timeoutMs = 20000 } = {}) {
   const data = join(dir, 'data');
   const { child, url, log } = await spawnServe(data, { env, timeoutMs });
   const bootstrap = JSON.parse(readFileSync(join(data, 'bootstrap.json'), 'utf8'));
-  return new Server({ url, child, dir, bootstrap, log });
+  return new Server({ url, child, dir, bootstrap, log, env });
 }
 
 export class Server {
-  constructor({ url, child, dir, bootstrap, log }) {
+  constructor({ url, child, dir, bootstrap, log, env = {} }) {
+    this.env = env; // kept for restarts: the same configuration comes back
     this.url = url;
     this.child = child;
     this.dir = dir;
@@ -227,7 +234,7 @@ export class Server {
     const exited = new Promise((r) => this.child.once('exit', r));
     this.child.kill('SIGKILL');
     await exited;
-    const { child, url, log } = await spawnServe(join(this.dir, 'data'));
+    const { child, url, log } = await spawnServe(join(this.dir, 'data'), { env: this.env });
     this.child = child;
     this.url = url;
     this.log = log;

@@ -125,10 +125,9 @@ describe('risk step-up (RFC 9470) -> MFA -> success', () => {
     assert.equal(await balance(payer.funded), payerBefore, 'nothing left the payer');
     assert.equal(await balance(payee.funded), payeeBefore, 'nothing reached the payee');
 
-    // The 401 is not recorded under K. Checked with the same token: each sign-in binds its
-    // tokens to a consent of its own, and Idempotency-Key records are per user and consent
-    // (docs/api.md), so the MFA token below has a key space of its own either way. A recorded
-    // 401 would come back as a replay (Idempotent-Replayed, the same decision and bytes).
+    // The 401 is not recorded under K: the same token and key is decided again. (A recorded
+    // 401 would come back as a replay: Idempotent-Replayed, the same decision and bytes. The
+    // MFA token below shares K's record space too: records are per user, app and customer.)
     const refusedAgain = await s.api('POST', '/v1/transfers', { key: pwd.tokens.access_token, body: transfer, idem: K });
     assert.equal(refusedAgain.status, 401, refusedAgain.text);
     assert.equal(refusedAgain.headers.get('idempotent-replayed'), null, 'decided again, not replayed');
@@ -194,12 +193,11 @@ describe('risk step-up (RFC 9470) -> MFA -> success', () => {
     assert.equal(await balance(payee.funded), payeeAfter);
   });
 
-  // Found while writing the test above: a second sign-in mints a new consent, and the
-  // Idempotency-Key records are per user *and consent*, so after a new sign-in the same
-  // request with the same key runs again. A client whose 201 was lost and whose user signed in
-  // again pays twice. Left as a todo for the lead: the fix (scope a user's keys by user and app,
-  // with a fallback to the per-consent records of the last TTL) changes ADR 0011's scoping.
-  test('after a new sign-in, the same request with the same key is a replay, not a second payment', { todo: 'per-consent Idempotency-Key scope (ADR 0011)' }, async () => {
+  // A second sign-in mints a new consent. Idempotency-Key records were per user *and
+  // consent*, so after a new sign-in the same request with the same key ran again: a client
+  // whose 201 was lost and whose user signed in again paid twice. Records are now per user,
+  // app and customer (kernel::CallerScope).
+  test('after a new sign-in, the same request with the same key is a replay, not a second payment', async () => {
     const { payer, payee, u, secret, app, b } = await payerAndPayee();
     const signIn = () => s.codeFlow(app, { ...u, browser: b }, { scope: SCOPE, accounts: [payer.funded], extra: { acr_values: ACR_MFA }, totp: () => nextTotp(secret) });
     const K = idemKey();
