@@ -17,8 +17,11 @@ namespace cb::app {
 
 struct PlatformStack {
   explicit PlatformStack(platform::PlatformOptions options = {},
-                         identity::IdentityOptions identity_options = {})
-      : service(&keys, options), identity(&service, identity_options), risk(&service) {
+                         identity::IdentityOptions identity_options = {},
+                         risk::RiskOptions risk_options = {})
+      : service(&keys, options),
+        identity(&service, identity_options),
+        risk(&service, risk_options) {
     services.Add(0, &service, runtime::kServiceEventTypeFirst, identity::kEventTypeFirst - 1);
     services.Add(identity::kIdentityServiceId, &identity, identity::kEventTypeFirst,
                  identity::kEventTypeLast);

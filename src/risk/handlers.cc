@@ -217,7 +217,7 @@ Answer RiskService::Resolve(const RiskOp& op, const ResolveCaseOp& r,
 
 Answer RiskService::Activate(const RiskOp& op, const ActivatePolicyOp& a,
                              runtime::ServiceContext& ctx) {
-  Result<Bundle> b = PolicySlot::Compile(a.files);
+  Result<Bundle> b = PolicySlot::Compile(a.files, options_.policy_cache);
   if (!b.ok()) {
     return ErrorAnswer(ErrorKind::kUnprocessable, "policy_invalid", b.status().message(), "files",
                        op.trace_id);

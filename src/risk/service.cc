@@ -314,7 +314,7 @@ Status RiskService::ApplyEvent(const journal::EventView& ev, uint64_t seq,
       if (!e.ParseFromArray(bytes, size)) return Status::DataLoss("undecodable PolicyActivated");
       Files files;
       for (const pb::BundleFile& f : e.files()) files.emplace_back(f.path(), f.content());
-      Result<Bundle> b = PolicySlot::Compile(std::move(files));
+      Result<Bundle> b = PolicySlot::Compile(std::move(files), options_.policy_cache);
       if (!b.ok()) {
         return Status::DataLoss("activated policy bundle no longer compiles: " +
                                 b.status().message());
@@ -449,7 +449,7 @@ Status RiskService::LoadSnapshot(std::string_view bytes) {
   for (const pb::PolicyActivated& p : s.policies()) {
     Files files;
     for (const pb::BundleFile& f : p.files()) files.emplace_back(f.path(), f.content());
-    Result<Bundle> b = PolicySlot::Compile(std::move(files));
+    Result<Bundle> b = PolicySlot::Compile(std::move(files), options_.policy_cache);
     if (!b.ok()) return Status::DataLoss("snapshot policy bundle: " + b.status().message());
     b->activated = p.activated_ns();
     policies_.Install(*std::move(b));

@@ -28,6 +28,8 @@ struct RiskOptions {
   // How long a held movement waits for an analyst before it is voided (a bundle's manifest
   // may say otherwise; this is the default).
   uint64_t hold_timeout_s = 72 * 3600;
+  // Not owned; null: every activation, recovery and replay compiles its bundles.
+  PolicyCache* policy_cache = nullptr;
 };
 
 enum class CaseStatus : uint8_t { kOpen = 1, kApproved = 2, kRejected = 3, kExpired = 4 };
@@ -99,6 +101,11 @@ class RiskService final : public runtime::Service, public kernel::DecisionPort {
   const DecisionRec* FindDecision(u128 id) const;
   const Case* FindCase(u128 id) const;
   const PolicySlot& policies() const { return policies_; }
+  const std::map<u128, Case>& cases() const { return cases_; }
+  // Unordered: for checks that visit every decision, never for output.
+  const std::unordered_map<u128, DecisionRec, kernel::U128Hash>& decisions() const {
+    return decisions_;
+  }
   const FeatureStore& features() const { return features_; }
 
  private:
