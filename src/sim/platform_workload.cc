@@ -408,7 +408,7 @@ Command PlatformWorkload::ResolveOp(size_t t) {
   r.id = id;
   r.note = "sim";
   const Principal* caller = other;
-  if (other == nullptr || rng_->Chance(15)) {
+  if (other == nullptr || rng_->Chance(25)) {
     caller = requester;
     r.approve = rng_->Chance(70);
   } else {
