@@ -148,7 +148,11 @@ Status RiskService::ResolveHold(Case& c, Resolution r, uint32_t actor_kind, u128
   const uint32_t row = L.TransferRow(ledger::TransferId(c.held_transfer));
   CB_CHECK(row != ledger::kNoRow);  // held transfers are never deleted
   const ledger::Transfer& p = L.record(row);
-  const bool still_pending = L.status(row) == ledger::PendingStatus::kPending;
+  // Past its own time-out a pending transfer is not pending any more, even before the
+  // ledger's sweep (bounded per batch) records the expiry: the ledger would refuse the post
+  // or void (pending_transfer_expired), and a hold's time-out must not fail (RunDue).
+  const bool lapsed = p.timeout_s > 0 && ledger::ExpiresAt(p) <= *ctx.ts_next;
+  const bool still_pending = L.status(row) == ledger::PendingStatus::kPending && !lapsed;
   const bool post = r == Resolution::kApproved;
   if (post && !still_pending) {
     return Status::FailedPrecondition(
