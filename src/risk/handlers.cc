@@ -156,8 +156,7 @@ Status RiskService::ResolveHold(Case& c, Resolution r, uint32_t actor_kind, u128
   const ledger::Transfer& p = L.record(row);
   // A client's pending transfer keeps its own ledger time-out while held: past it the ledger
   // refuses a post or void even before its expiry sweep marks it expired.
-  const bool timed_out =
-      p.timeout_s > 0 && p.timestamp + uint64_t{p.timeout_s} * kNsPerSecond <= *ctx.ts_next;
+  const bool timed_out = p.timeout_s > 0 && ledger::ExpiresAt(p) <= *ctx.ts_next;
   const bool still_pending = L.status(row) == ledger::PendingStatus::kPending && !timed_out;
   const bool approve = r == Resolution::kApproved;
   if (approve && !still_pending) {
@@ -239,7 +238,7 @@ Answer RiskService::Resolve(const RiskOp& op, const ResolveCaseOp& r,
 
 Answer RiskService::Activate(const RiskOp& op, const ActivatePolicyOp& a,
                              runtime::ServiceContext& ctx) {
-  Result<Bundle> b = PolicySlot::Compile(a.files);
+  Result<Bundle> b = PolicySlot::Compile(a.files, options_.policy_cache);
   if (!b.ok()) {
     return ErrorAnswer(ErrorKind::kUnprocessable, "policy_invalid", b.status().message(), "files",
                        op.trace_id);

@@ -6,13 +6,30 @@
 
 namespace cb::risk {
 
-Result<Bundle> PolicySlot::Compile(Files files) {
+std::shared_ptr<Policy> PolicyCache::Find(const Hash256& sha256) const {
+  for (const std::shared_ptr<Policy>& p : entries_) {
+    if (p->hash() == sha256) return p;
+  }
+  return nullptr;
+}
+
+void PolicyCache::Put(std::shared_ptr<Policy> policy) {
+  CB_CHECK(policy != nullptr);
+  if (entries_.size() == kEntriesMax) entries_.pop_front();
+  entries_.push_back(std::move(policy));
+}
+
+Result<Bundle> PolicySlot::Compile(Files files, PolicyCache* cache) {
   BundleFiles bf;
   bf.files = files;
-  Result<std::unique_ptr<Policy>> compiled = Policy::Compile(bf);
-  if (!compiled.ok()) return compiled.status();
   Bundle b;
-  b.policy = std::shared_ptr<Policy>(std::move(*compiled));
+  b.policy = cache == nullptr ? nullptr : cache->Find(BundleHash(bf));
+  if (b.policy == nullptr) {
+    Result<std::unique_ptr<Policy>> compiled = Policy::Compile(bf);
+    if (!compiled.ok()) return compiled.status();
+    b.policy = std::shared_ptr<Policy>(std::move(*compiled));
+    if (cache != nullptr) cache->Put(b.policy);
+  }
   b.name = b.policy->name();
   // Manifests allow versions up to INT64_MAX; the journal and the API keep 32 bits.
   if (b.policy->version() > static_cast<int64_t>(UINT32_MAX)) {

@@ -2,6 +2,7 @@
 // The policy bundles the journal activated, in order, and the active one: what decides.
 // Every activated version stays compiled so a replay check or a dry run can evaluate a
 // recorded decision with the bundle that made it.
+#include <deque>
 #include <memory>
 #include <string>
 #include <utility>
@@ -26,10 +27,25 @@ struct Bundle {
   std::shared_ptr<Policy> policy;
 };
 
+// Compiled bundles by content hash (BundleHash), so that the risk services of one thread
+// compile a bundle once: the simulator's live shard recovers, and replays from scratch,
+// dozens of times a seed, and a compile (TOML, Lua, test cases) costs milliseconds. Not
+// thread-safe, and a Policy evaluates on one thread: share a cache only within a thread.
+class PolicyCache {
+ public:
+  static constexpr size_t kEntriesMax = 8;
+  std::shared_ptr<Policy> Find(const Hash256& sha256) const;
+  void Put(std::shared_ptr<Policy> policy);  // evicts the oldest beyond kEntriesMax
+
+ private:
+  std::deque<std::shared_ptr<Policy>> entries_;
+};
+
 class PolicySlot {
  public:
-  // Checks and compiles `files` (InvalidArgument naming the file and problem).
-  static Result<Bundle> Compile(Files files);
+  // Checks and compiles `files` (InvalidArgument naming the file and problem); with a
+  // cache, a bundle of the same content compiled before is reused.
+  static Result<Bundle> Compile(Files files, PolicyCache* cache = nullptr);
   // Whether `b` may become active: a version above every earlier one, or exactly an
   // earlier bundle again (a roll-back). FailedPrecondition otherwise.
   Status CanActivate(const Bundle& b) const;

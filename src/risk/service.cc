@@ -108,11 +108,11 @@ kernel::Decision RiskService::Decide(const kernel::Movement& m, runtime::Service
   const Bundle* active = policies_.active();
   ev.policy_version = active == nullptr ? 0 : active->version;
   kernel::Decision d;
-  // A transfer is decided once (ids are fresh per request); a pending transfer may see
-  // several post attempts (refused, failed, retried): each its own decision.
-  d.id = m.operation == "post_pending"
-             ? kernel::DecisionIdOf(m.subject ^ static_cast<u128>(ctx.NextSeq()))
-             : kernel::DecisionIdOf(m.subject);
+  // A transfer is decided once (ids are fresh per request). A pending transfer may see
+  // several post attempts (refused, failed at the ledger, retried): each is journaled, and
+  // GET /v1/decisions shows the latest. Only one can hold it: a held transfer refuses posts
+  // before any decision (Held), and a resolved hold leaves nothing pending to post.
+  d.id = kernel::DecisionIdOf(m.subject);
   d.outcome = static_cast<kernel::RiskOutcome>(ev.verdict.outcome);
   d.reasons = ev.verdict.reasons;
   d.detail = std::move(ev);
@@ -348,7 +348,7 @@ Status RiskService::ApplyEvent(const journal::EventView& ev, uint64_t seq,
       if (!e.ParseFromArray(bytes, size)) return Status::DataLoss("undecodable PolicyActivated");
       Files files;
       for (const pb::BundleFile& f : e.files()) files.emplace_back(f.path(), f.content());
-      Result<Bundle> b = PolicySlot::Compile(std::move(files));
+      Result<Bundle> b = PolicySlot::Compile(std::move(files), options_.policy_cache);
       if (!b.ok()) {
         return Status::DataLoss("activated policy bundle no longer compiles: " +
                                 b.status().message());
@@ -498,7 +498,7 @@ Status RiskService::LoadSnapshot(std::string_view bytes) {
   for (const pb::PolicyActivated& p : s.policies()) {
     Files files;
     for (const pb::BundleFile& f : p.files()) files.emplace_back(f.path(), f.content());
-    Result<Bundle> b = PolicySlot::Compile(std::move(files));
+    Result<Bundle> b = PolicySlot::Compile(std::move(files), options_.policy_cache);
     if (!b.ok()) return Status::DataLoss("snapshot policy bundle: " + b.status().message());
     b->activated = p.activated_ns();
     policies_.Install(*std::move(b));

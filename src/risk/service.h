@@ -31,6 +31,8 @@ struct RiskOptions {
   uint64_t hold_timeout_s = 72 * 3600;
   // POST /v1/screenings returns hits scoring at least this (the review threshold).
   double screening_score_min = 0.80;
+  // Not owned; null: every activation, recovery and replay compiles its bundles.
+  PolicyCache* policy_cache = nullptr;
 };
 
 // The last SanctionsListLoaded under one list name (replay and snapshots keep these).
@@ -115,6 +117,11 @@ class RiskService final : public runtime::Service, public kernel::DecisionPort {
   const DecisionRec* FindDecision(u128 id) const;
   const Case* FindCase(u128 id) const;
   const PolicySlot& policies() const { return policies_; }
+  const std::map<u128, Case>& cases() const { return cases_; }
+  // Unordered: for checks that visit every decision, never for output.
+  const std::unordered_map<u128, DecisionRec, kernel::U128Hash>& decisions() const {
+    return decisions_;
+  }
   const FeatureStore& features() const { return features_; }
   // By list name. Read it before the writer starts (serve) or on the writer.
   const std::map<std::string, SanctionsListRecord>& sanctions_lists() const {

@@ -6,9 +6,15 @@
 #include "api/module.h"
 #include "base/sha256.h"
 #include "identity/ops.h"
+#include "kernel/decision_port.h"
+#include "kernel/ids.h"
 #include "modules/counter/counter.h"
 #include "platform/ids.h"
 #include "platform/ops.h"
+#include "platform/service.h"
+#include "risk/ops.h"
+#include "risk/service.h"
+#include "sim/sim_policy.h"
 
 namespace cb::sim {
 
@@ -25,6 +31,7 @@ constexpr size_t kTenantsMax = 4;  // the root tenant and three sandbox tenants
 constexpr size_t kCustomersMax = 6;
 constexpr size_t kAccountsMax = 12;
 constexpr size_t kRetriesMax = 256;
+constexpr size_t kTenantCasesMax = 64;  // cases a tenant's list keeps to resolve
 constexpr const char* kCurrencies[] = {"EUR", "USD", "JPY"};
 constexpr const char* kCounterNames[] = {"c0", "c1", "c2", "c3"};
 
@@ -58,11 +65,29 @@ std::string JsonField(std::string_view body, std::string_view key) {
 
 bool Created(const Reply& r) { return r.http_status == 200 || r.http_status == 201; }
 
+std::string DecisionName(u128 subject) {
+  std::string out;
+  kernel::AppendId(&out, "dec_", kernel::DecisionIdOf(subject));
+  return out;
+}
+
+u128 CaseIdOf(u128 subject) { return kernel::DerivedId(kernel::DecisionIdOf(subject), 'C'); }
+
+// A batch item's status ("created", "held", "failed") and, if it failed, its error code.
+std::pair<std::string, std::string> ItemOutcome(std::string_view body, TransferId id) {
+  const std::string needle = "\"id\":\"" + FormatId(prefix::kTransfer, id.value) + "\",";
+  const size_t at = body.find(needle);
+  if (at == std::string_view::npos) return {};
+  const std::string_view item = body.substr(at + needle.size());
+  return {JsonField(item, "status"), JsonField(item.substr(0, item.find('}')), "code")};
+}
+
 }  // namespace
 
 PlatformWorkload::PlatformWorkload(Rng* rng, const KeyDirectory* keys,
+                                   const risk::RiskService* risk,
                                    std::function<std::string(uint64_t)> recorded_body)
-    : rng_(rng), keys_(keys), recorded_body_(std::move(recorded_body)) {
+    : rng_(rng), keys_(keys), risk_(risk), recorded_body_(std::move(recorded_body)) {
   for (const api::ServiceModule* m : api::Modules()) {
     has_counter_ |= m->service_id == counter::kServiceId && m->name == "counter";
   }
@@ -159,6 +184,7 @@ Command PlatformWorkload::Retry() {
     if (auto* p = dynamic_cast<PlatformOp*>(copy.get())) p->request_sha256 = other;
     if (auto* p = dynamic_cast<identity::IdentityOp*>(copy.get())) p->request_sha256 = other;
     if (auto* p = dynamic_cast<counter::CounterOp*>(copy.get())) p->request_sha256 = other;
+    if (auto* p = dynamic_cast<risk::RiskOp*>(copy.get())) p->request_sha256 = other;
     stat_reused_++;
   }
   s.op = std::move(copy);
@@ -184,10 +210,35 @@ std::vector<Command> PlatformWorkload::SetupCommands() {
   s.kind = Kind::kBootstrap;
   std::vector<Command> out;
   out.push_back(Send(std::move(s)));
+  // Decided by the default bundle, as `serve` is; by the seed, by the sim bundle (the amount
+  // decides, short hold time-outs) from the start or from a point in the run on.
+  policy_mode_ = rng_->Below(4);
+  sim_hold_timeout_s_ = 2 + rng_->Below(40);
+  hold_timeout_s_ = risk::RiskOptions{}.hold_timeout_s;  // the default bundle names none
+  out.push_back(ActivatePolicy(false));
+  if (policy_mode_ == 1 || policy_mode_ == 2) out.push_back(ActivatePolicy(true));
+  if (policy_mode_ == 3) sim_policy_at_op_ = 20 + rng_->Below(300);
   return out;
 }
 
+// Without a caller, as the process itself activates a bundle (ActivatePolicyOp::system).
+Command PlatformWorkload::ActivatePolicy(bool sim) {
+  auto op = std::make_shared<risk::RiskOp>();
+  op->trace_id = "sim";
+  op->body = risk::ActivatePolicyOp{.files = sim ? SimPolicy(sim_hold_timeout_s_) : DefaultPolicy(),
+                                    .system = true};
+  sim_policy_sent_ |= sim;
+  Sent s;
+  s.op = op;
+  s.clone = &CloneAs<risk::RiskOp>;
+  s.kind = Kind::kPolicy;
+  return Send(std::move(s));
+}
+
 Command PlatformWorkload::Next() {
+  if (policy_mode_ == 3 && !sim_policy_sent_ && stat_ops_ >= sim_policy_at_op_) {
+    return ActivatePolicy(true);
+  }
   if (!retries_.empty() && rng_->Chance(15)) return Retry();
   return NextNew();
 }
@@ -233,8 +284,8 @@ Command PlatformWorkload::TenantOp(size_t t) {
   }
   const uint64_t r = rng_->Below(100);
   if (r < 20 || tenant.accounts.size() < 2) return SetupOp(t);
-  if (r < 62) return MoneyOp(t);
-  if (r < 72) return AdjustmentOp(t);
+  if (r < 66) return MoneyOp(t);
+  if (r < 74) return AdjustmentOp(t);
   if (r < 80) return IdentityCommand(t);
   if (r < 95 && has_counter_) return CounterCommand(t);
   auto op = NewOp<PlatformOp>(*Admin(t, rng_->Chance(50)));
@@ -264,9 +315,10 @@ Command PlatformWorkload::SetupOp(size_t t) {
   return Submit(op, t, Kind::kAccount, true);
 }
 
-// Deposits, transfers, post/void and batches.
+// Deposits, transfers, post/void, batches and the resolution of held ones.
 Command PlatformWorkload::MoneyOp(size_t t) {
   Tenant& tenant = *tenants_[t];
+  if (!tenant.cases.empty() && rng_->Chance(25)) return ResolveOp(t);
   const uint64_t r = rng_->Below(100);
   if (r < 25) {
     const auto& [account, currency] = tenant.accounts[rng_->Below(tenant.accounts.size())];
@@ -336,6 +388,35 @@ Command PlatformWorkload::BatchOp(size_t t) {
   auto op = NewOp<PlatformOp>(*Admin(t, rng_->Chance(50)));
   op->body = std::move(b);
   return Submit(op, t, Kind::kBatch, true);
+}
+
+// A held movement's case: mostly resolved by the tenant's other admin key (approve or
+// reject), sometimes by the key that asked for the movement (approving must be refused).
+// A case the model knows closed is asked once more (409), then forgotten.
+Command PlatformWorkload::ResolveOp(size_t t) {
+  Tenant& tenant = *tenants_[t];
+  const size_t at = rng_->Below(tenant.cases.size());
+  const u128 id = tenant.cases[at];
+  const CaseModel& c = cases_.at(id);
+  if (c.status != CaseStatus::kOpen) {
+    tenant.cases.erase(tenant.cases.begin() + static_cast<ptrdiff_t>(at));
+  }
+  const bool requester_is_b = tenant.b && tenant.b->key.value == c.requested_by;
+  const Principal* requester = requester_is_b ? &*tenant.b : &*tenant.a;
+  const Principal* other = requester_is_b ? &*tenant.a : (tenant.b ? &*tenant.b : nullptr);
+  risk::ResolveCaseOp r;
+  r.id = id;
+  r.note = "sim";
+  const Principal* caller = other;
+  if (other == nullptr || rng_->Chance(25)) {
+    caller = requester;
+    r.approve = rng_->Chance(70);
+  } else {
+    r.approve = rng_->Chance(65);
+  }
+  auto op = NewOp<risk::RiskOp>(*caller);
+  op->body = std::move(r);
+  return Submit(op, t, Kind::kResolve, true);
 }
 
 // Requested by the second key, decided by the first (four eyes).
@@ -414,8 +495,10 @@ void PlatformWorkload::OnDurableBatch(TimestampNs batch_timestamp,
                                       const std::vector<Command>& commands,
                                       const std::vector<Reply>& replies, bool acknowledged) {
   CB_CHECK(commands.size() == replies.size());
-  // The batch's timer step runs before its commands: due counter resets first.
+  // The batch's timer step runs before its commands: due counter resets and hold
+  // time-outs first.
   FireCounterResets(batch_timestamp);
+  ExpireCases(batch_timestamp);
   for (size_t i = 0; i < commands.size(); i++) {
     const auto* cmd = std::get_if<ServiceCmd>(&commands[i]);
     if (cmd != nullptr) OnDurable(cmd->op.get(), replies[i], batch_timestamp, acknowledged);
@@ -436,6 +519,8 @@ void PlatformWorkload::OnLostBatch(const std::vector<Command>& commands) {
       tenants_[s.tenant]->lost = true;
     } else if (s.kind == Kind::kApiKey) {
       tenants_[s.tenant]->b_sent = false;
+    } else if (s.kind == Kind::kPolicy) {
+      sim_policy_sent_ = false;  // sent again (only the one in the run can be lost)
     }
   }
 }
@@ -452,6 +537,13 @@ void PlatformWorkload::OnDurable(const ServiceOp* op, const Reply& reply, Timest
     retries_.push_back(s);  // no answer came back: the client sends it again
   }
   if (reply.replayed || s.reused) return;
+  if (s.kind == Kind::kPolicy) {
+    Expect(reply.http_status == 201, "policy activation answered " + reply.body);
+    if (JsonField(reply.body, "name") == "sim") hold_timeout_s_ = sim_hold_timeout_s_;
+    return;
+  }
+  CheckDecided(s, *op, reply, now);
+  CheckResolved(s, *op, reply);
   if (Created(reply)) Register(s, *op);
   CheckCounter(s, *op, reply, now);
 }
@@ -548,13 +640,171 @@ void PlatformWorkload::FireCounterResets(TimestampNs now) {
   }
 }
 
+// --- risk ----------------------------------------------------------------------------------
+
+// What the platform ran or held carries its decision, recorded with that disposition; a
+// hold opened its case.
+void PlatformWorkload::CheckDecided(const Sent& s, const ServiceOp& base, const Reply& reply,
+                                    TimestampNs now) {
+  const auto* op = dynamic_cast<const PlatformOp*>(&base);
+  if (op == nullptr) return;
+  const u128 requester = op->caller.key.value;
+  const std::string code = JsonField(reply.body, "code");
+  Expect(
+      reply.http_status != 401,
+      "an API key was asked to step up (nobody is behind it: the policy must hold): " + reply.body);
+  if (const auto* t = std::get_if<CreateTransferOp>(&op->body)) {
+    const u128 id = t->spec.id.value;
+    const std::string what = FormatId(prefix::kTransfer, id) + ": ";
+    if (reply.http_status == 201 || reply.http_status == 202) {
+      const bool held = reply.http_status == 202;
+      Expect(JsonField(reply.body, "decision") == DecisionName(id),
+             what + "answered " + std::to_string(reply.http_status) + " without its decision");
+      Expect((JsonField(reply.body, "status") == "held") == held,
+             what + "answered " + std::to_string(reply.http_status) + " with status " +
+                 JsonField(reply.body, "status"));
+      CheckDecision(id, held, what);
+      if (held) {
+        OpenCase(s.tenant, id, id, requester, t->spec.pending,
+                 t->spec.pending && t->spec.timeout_s > 0, now);
+      }
+      (held ? stat_held_ : stat_allowed_)++;
+    } else if (code == "risk_denied") {
+      Expect(JsonField(reply.body, "decision") == DecisionName(id),
+             what + "denied without its decision");
+      stat_denied_++;
+    }
+  } else if (const auto* p = std::get_if<PostVoidOp>(&op->body); p != nullptr && !p->void_it) {
+    // A post is decided as a movement of its own (its record's id is the subject).
+    const u128 subject = PostRecordId(p->pending_id).value;
+    const std::string what = "post of " + FormatId(prefix::kTransfer, p->pending_id.value) + ": ";
+    if (reply.http_status == 201 || reply.http_status == 202) {
+      const bool held = reply.http_status == 202;
+      CheckDecision(subject, held, what);
+      // The client's pending transfer may have its own ledger time-out.
+      if (held) OpenCase(s.tenant, subject, p->pending_id.value, requester, false, true, now);
+      (held ? stat_held_ : stat_allowed_)++;
+    } else if (code == "risk_denied") {
+      stat_denied_++;
+    }
+  } else if (const auto* b = std::get_if<BatchTransfersOp>(&op->body)) {
+    if (reply.http_status != 200) return;
+    for (const TransferSpec& item : b->items) {
+      const auto [status, item_code] = ItemOutcome(reply.body, item.id);
+      const std::string what = "batch item " + FormatId(prefix::kTransfer, item.id.value) + ": ";
+      Expect(!status.empty(), what + "missing from the answer");
+      if (status == "created" || status == "held") {
+        const bool held = status == "held";
+        CheckDecision(item.id.value, held, what);
+        if (held) {
+          OpenCase(s.tenant, item.id.value, item.id.value, requester, item.pending,
+                   item.pending && item.timeout_s > 0, now);
+        }
+        (held ? stat_held_ : stat_allowed_)++;
+      } else if (item_code == "risk_denied") {
+        stat_denied_++;
+      }
+    }
+  }
+}
+
+void PlatformWorkload::CheckDecision(u128 subject, bool held, const std::string& what) {
+  const risk::DecisionRec* d = risk_->FindDecision(kernel::DecisionIdOf(subject));
+  Expect(d != nullptr, what + "ran or was held without a recorded decision");
+  if (d == nullptr) return;
+  Expect(d->disposition == (held ? kernel::Disposition::kHeld : kernel::Disposition::kExecuted),
+         what + "its decision's disposition is not what happened");
+  Expect(
+      (d->outcome == risk::Outcome::kHold) == held,
+      what + "its decision's outcome (" + risk::OutcomeName(d->outcome) + ") is not what happened");
+  Expect(!held || d->case_id == CaseIdOf(subject), what + "held without its case");
+}
+
+void PlatformWorkload::OpenCase(size_t tenant, u128 subject, u128 transfer, u128 requested_by,
+                                bool release, bool may_lapse, TimestampNs now) {
+  const u128 id = CaseIdOf(subject);
+  Expect(cases_.count(id) == 0, "a case opened twice");
+  CaseModel& c = cases_[id];
+  c.tenant = tenant;
+  c.transfer = transfer;
+  c.requested_by = requested_by;
+  c.release = release;
+  c.may_lapse = may_lapse;
+  c.expires = now + hold_timeout_s_ * kNsPerSecond;
+  std::vector<u128>& list = tenants_[tenant]->cases;
+  if (list.size() < kTenantCasesMax) list.push_back(id);
+}
+
+// Open: the other key's approval or rejection closes it (200), the requester's approval is
+// refused (403), and so is B's approval of what A asked for (A created B); closed (resolved
+// or timed out): 409 case_closed, whoever asks.
+void PlatformWorkload::CheckResolved(const Sent& s, const ServiceOp& base, const Reply& reply) {
+  const auto* op = dynamic_cast<const risk::RiskOp*>(&base);
+  const auto* r = op == nullptr ? nullptr : std::get_if<risk::ResolveCaseOp>(&op->body);
+  if (r == nullptr) return;
+  CaseModel& c = cases_.at(r->id);
+  CB_CHECK(c.tenant == s.tenant);
+  const std::string code = JsonField(reply.body, "code");
+  const std::string what = "case " + U128ToString(r->id) + " (" +
+                           (r->approve ? "approve" : "reject") + "): answered " +
+                           std::to_string(reply.http_status) + " " + reply.body;
+  if (c.status != CaseStatus::kOpen) {
+    Expect(reply.http_status == 409 && code == "case_closed", what + ", but it was closed");
+    stat_case_closed_++;
+    return;
+  }
+  // Four-eyes (kernel::FourEyes): not the requester, nor a key the requester created (B is
+  // A's: B never approves what A asked for).
+  const Tenant& tenant = *tenants_[s.tenant];
+  const u128 approver = op->caller.key.value;
+  const bool created_by_requester = tenant.b && tenant.a && approver == tenant.b->key.value &&
+                                    c.requested_by == tenant.a->key.value;
+  if (r->approve && (approver == c.requested_by || created_by_requester)) {
+    Expect(reply.http_status == 403 && code == "four_eyes_required",
+           what + ", but its requester (or a key it created) approved it");
+    stat_four_eyes_++;
+    return;
+  }
+  if (r->approve && c.may_lapse && reply.http_status == 422 && code == "transfer_not_pending") {
+    return;  // the pending transfer's own time-out passed: the case stays open
+  }
+  Expect(reply.http_status == 200 &&
+             JsonField(reply.body, "status") == (r->approve ? "approved" : "rejected"),
+         what + ", but it was open");
+  if (reply.http_status != 200) return;
+  c.status = r->approve ? CaseStatus::kApproved : CaseStatus::kRejected;
+  (r->approve ? stat_approved_ : stat_rejected_)++;
+  // Approving a client's own pending transfer only lifts the hold: the client posts or
+  // voids it now.
+  if (r->approve && c.release) tenants_[c.tenant]->pendings.push_back(TransferId(c.transfer));
+}
+
+// The risk service's RunDue voids open holds in the first batch at or after their time-out.
+void PlatformWorkload::ExpireCases(TimestampNs now) {
+  for (auto& [id, c] : cases_) {
+    if (c.status == CaseStatus::kOpen && c.expires <= now) {
+      c.status = CaseStatus::kExpired;
+      stat_expired_++;
+    }
+  }
+}
+
 std::string PlatformWorkload::Summary() const {
   return "platform_ops=" + std::to_string(stat_ops_) + " created=" + std::to_string(stat_created_) +
          " retries=" + std::to_string(stat_retries_) +
          " replayed=" + std::to_string(stat_replayed_) +
          " key_reused=" + std::to_string(stat_reused_) + " lost_ops=" + std::to_string(stat_lost_) +
          " counter_resets=" + std::to_string(stat_counter_resets_) +
-         " tenants=" + std::to_string(tenants_.size());
+         " tenants=" + std::to_string(tenants_.size()) +
+         " policy_mode=" + std::to_string(policy_mode_) +
+         " risk_allowed=" + std::to_string(stat_allowed_) +
+         " risk_held=" + std::to_string(stat_held_) +
+         " risk_denied=" + std::to_string(stat_denied_) +
+         " cases_approved=" + std::to_string(stat_approved_) +
+         " cases_rejected=" + std::to_string(stat_rejected_) +
+         " cases_expired=" + std::to_string(stat_expired_) +
+         " four_eyes_refused=" + std::to_string(stat_four_eyes_) +
+         " case_closed_answers=" + std::to_string(stat_case_closed_);
 }
 
 }  // namespace cb::sim

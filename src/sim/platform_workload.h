@@ -15,7 +15,15 @@
 //    edge does); the same key with another body is refused (409);
 //  - counters (tenant, name) hold the sum of the increments that applied, each once, and
 //    are zeroed by their reset timer in the first batch at or after its time: every
-//    increment and read answers with the model's value.
+//    increment and read answers with the model's value;
+//  - risk (issue 14): the set-up activates the default policy bundle and, by seed, the
+//    simulator's own (sim_policy.h: the amount decides), at once or later in the run. Every
+//    transfer, batch item and post the platform ran or held carries its recorded decision;
+//    a hold opens a case the workload resolves through the risk service (approve by the
+//    other admin key, approve by the requester: 403 four_eyes_required, reject), and the
+//    model of cases (open until resolved once, or until the bundle's hold time-out in the
+//    first batch at or after it) says what each resolution must answer (409 case_closed
+//    once closed).
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -28,17 +36,22 @@
 #include "platform/key_directory.h"
 #include "runtime/command.h"
 
+namespace cb::risk {
+class RiskService;
+}
+
 namespace cb::sim {
 
 class PlatformWorkload {
  public:
   // `keys` is the live shard's (principals come from it once a key is durable);
   // `recorded_body(seq)` reads the answer an IdempotencyRecorded event holds.
-  // Counter ops are sent only if the counter module is registered.
-  PlatformWorkload(Rng* rng, const platform::KeyDirectory* keys,
+  // Counter ops are sent only if the counter module is registered. `risk` is the live
+  // shard's risk service (decisions are looked up in it once durable).
+  PlatformWorkload(Rng* rng, const platform::KeyDirectory* keys, const risk::RiskService* risk,
                    std::function<std::string(uint64_t seq)> recorded_body);
 
-  // The root tenant's bootstrap (run before faults start).
+  // The root tenant's bootstrap and the policy activations (run before faults start).
   std::vector<runtime::Command> SetupCommands();
   // The next op: new, or a retry of a keyed one.
   runtime::Command Next();
@@ -76,7 +89,9 @@ class PlatformWorkload {
     kUser,
     kCounterIncrement,
     kCounterGet,
-    kRead
+    kRead,
+    kPolicy,
+    kResolve
   };
   struct Tenant {
     kernel::TenantId id;
@@ -88,6 +103,17 @@ class PlatformWorkload {
     std::vector<std::pair<platform::AccountId, std::string>> accounts;  // and currency
     std::vector<platform::TransferId> pendings;
     std::vector<platform::AdjustmentId> adjustments;  // requested, not yet decided
+    std::vector<u128> cases;                          // opened; forgotten once seen closed
+  };
+  enum class CaseStatus : uint8_t { kOpen, kApproved, kRejected, kExpired };
+  struct CaseModel {
+    size_t tenant = 0;
+    u128 transfer = 0;       // the held pending transfer
+    u128 requested_by = 0;   // the API key that asked for the movement
+    bool release = false;    // the client's own pending transfer: approval only lifts the hold
+    bool may_lapse = false;  // the pending transfer has its own ledger time-out
+    TimestampNs expires = 0;
+    CaseStatus status = CaseStatus::kOpen;
   };
   struct Sent {
     std::shared_ptr<const runtime::ServiceOp> op;
@@ -120,6 +146,8 @@ class PlatformWorkload {
   runtime::Command IdentityCommand(size_t t);
   runtime::Command CounterCommand(size_t t);
   runtime::Command CreateTenant();
+  runtime::Command ActivatePolicy(bool sim);
+  runtime::Command ResolveOp(size_t t);
 
   void OnDurable(const runtime::ServiceOp* op, const runtime::Reply& reply, TimestampNs now,
                  bool acknowledged);
@@ -128,6 +156,14 @@ class PlatformWorkload {
   void CheckCounter(const Sent& s, const runtime::ServiceOp& op, const runtime::Reply& reply,
                     TimestampNs now);
   void FireCounterResets(TimestampNs now);
+  // Risk: decisions of what ran or was held, cases opened, resolutions, time-outs.
+  void CheckDecided(const Sent& s, const runtime::ServiceOp& op, const runtime::Reply& reply,
+                    TimestampNs now);
+  void CheckDecision(u128 subject, bool held, const std::string& what);
+  void OpenCase(size_t tenant, u128 subject, u128 transfer, u128 requested_by, bool release,
+                bool may_lapse, TimestampNs now);
+  void CheckResolved(const Sent& s, const runtime::ServiceOp& op, const runtime::Reply& reply);
+  void ExpireCases(TimestampNs now);
 
   std::string NewKey();
   u128 NewId();
@@ -139,6 +175,7 @@ class PlatformWorkload {
 
   Rng* rng_;
   const platform::KeyDirectory* keys_;
+  const risk::RiskService* risk_;
   std::function<std::string(uint64_t)> recorded_body_;
   bool has_counter_ = false;
   std::vector<std::unique_ptr<Tenant>> tenants_;  // [0] is the root tenant
@@ -148,6 +185,16 @@ class PlatformWorkload {
   std::map<std::string, Answer> first_answer_;                  // by Idempotency-Key, once durable
   std::map<std::pair<size_t, std::string>, Counter> counters_;  // (tenant, name)
   uint64_t next_serial_ = 1;
+  // Policy: 0 the default bundle only, 1-2 the sim bundle from the start, 3 the sim bundle
+  // activated once `sim_policy_at_op_` ops were sent (decisions of both versions).
+  uint64_t policy_mode_ = 0;
+  uint64_t sim_policy_at_op_ = 0;
+  bool sim_policy_sent_ = false;
+  uint64_t sim_hold_timeout_s_ = 0;
+  uint64_t hold_timeout_s_ = 0;      // the active bundle's, as the model knows it
+  std::map<u128, CaseModel> cases_;  // by case id
+  uint64_t stat_allowed_ = 0, stat_held_ = 0, stat_denied_ = 0, stat_approved_ = 0;
+  uint64_t stat_rejected_ = 0, stat_expired_ = 0, stat_four_eyes_ = 0, stat_case_closed_ = 0;
   std::string error_;
   uint64_t stat_ops_ = 0, stat_retries_ = 0, stat_replayed_ = 0, stat_reused_ = 0;
   uint64_t stat_lost_ = 0, stat_counter_resets_ = 0, stat_created_ = 0;

@@ -13,8 +13,17 @@ namespace cb::sim {
 constexpr uint16_t kSimTickEventFirst = 0xFF00;
 constexpr uint16_t kSimTickEventLast = 0xFF09;
 
+// One per thread: the live shard and every replay of a run (and the runs after it) share the
+// compiled policy bundles (risk::PolicyCache).
+inline risk::PolicyCache* SimPolicyCache() {
+  thread_local risk::PolicyCache cache;
+  return &cache;
+}
+
 struct SimServices {
-  SimServices() : tick(kSimTickEventFirst) {
+  SimServices()
+      : tick(kSimTickEventFirst),
+        stack({}, {}, risk::RiskOptions{.policy_cache = SimPolicyCache()}) {
     stack.services.Add(runtime::testing::kTickServiceId, &tick, kSimTickEventFirst,
                        kSimTickEventLast);
   }

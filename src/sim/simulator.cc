@@ -13,7 +13,11 @@
 #include "ledger/ledger.h"
 #include "platform/events.h"
 #include "platform/money_audit.h"
+#include "platform/service.h"
 #include "platform/state.h"
+#include "risk/dry_run.h"
+#include "risk/events.h"
+#include "risk/service.h"
 #include "runtime/replay.h"
 #include "runtime/service_set.h"
 #include "runtime/shard.h"
@@ -44,11 +48,14 @@ class Simulation {
   explicit Simulation(const SimOptions& o)
       : options_(o),
         rng_(o.seed),
-        workload_(&rng_, &live_.stack.keys, [this](uint64_t seq) { return RecordedBody(seq); }),
+        workload_(&rng_, &live_.stack.keys, &live_.stack.risk,
+                  [this](uint64_t seq) { return RecordedBody(seq); }),
         disk_(o.seed ^ 0xD15Cull, SimDiskFaults{}) {
     faults_.sync_fail_per_million = static_cast<uint32_t>(rng_.Below(30'000));
     shard_options_.data_dir = "/sim";
-    shard_options_.segment_bytes = 16384 + rng_.Below(65536);
+    // A segment holds the largest record: the set-up batch activating the default policy
+    // bundle (~50 KB, journaled whole) with the sim's.
+    shard_options_.segment_bytes = 65536 + rng_.Below(65536);
     shard_options_.snapshots_kept = 1 + rng_.Below(2);
     shard_options_.expiries_per_batch_max = 1 + rng_.Below(8);
     shard_options_.pipelined_recovery = false;  // journal_test covers the pipelined scan
@@ -73,6 +80,8 @@ class Simulation {
       if (!error_.empty()) return Fail(step_);
     }
     if (!CheckReplay()) return Fail(step_);
+    CheckDecisionsReproduce();
+    if (!error_.empty()) return Fail(step_);
     result.summary = "batches=" + std::to_string(stat_batches_) +
                      " acked_transfers=" + std::to_string(acked_.size()) +
                      " crashes=" + std::to_string(stat_crashes_) +
@@ -86,7 +95,8 @@ class Simulation {
                      " records=" + std::to_string(shard_->state().record_count()) +
                      " money_audits=" + std::to_string(stat_money_audits_) +
                      " replays=" + std::to_string(stat_replays_) +
-                     " module_subscriber_commits=" + std::to_string(module_subs_->commits()) + " " +
+                     " module_subscriber_commits=" + std::to_string(module_subs_->commits()) +
+                     " decisions_reproduced=" + std::to_string(stat_decisions_reproduced_) + " " +
                      workload_.Summary() + " state_digest=" + HashHex(StateHash()).substr(0, 16);
     return result;
   }
@@ -338,6 +348,7 @@ class Simulation {
     shard_->state().CheckInvariants();  // aborts with the seed in the message
     CheckInternalAccounts();
     CheckMoney();
+    CheckRisk();
     CheckHistory();
     CheckSubscriber();
     CheckModuleSubscribers();
@@ -375,6 +386,7 @@ class Simulation {
       std::vector<const Command*> ptrs;
       for (const Command& c : cmd_batches[i]) ptrs.push_back(&c);
       shard_->ExecuteBatch(ptrs, now_, batches.back().get(), &replies[i]);
+      last_batch_ns_ = std::max(last_batch_ns_, batches.back()->timestamp_ns);
       boundaries.push_back(StateHash());
       CheckTimersFired(*batches.back());
       stat_batches_++;
@@ -459,6 +471,7 @@ class Simulation {
     CheckSubscriber();
     CheckModuleSubscribers();
     CheckMoney();
+    CheckRisk();
     return at == allowed.rend() ? 0 : static_cast<size_t>(allowed.rend() - at) - 1;
   }
 
@@ -474,6 +487,101 @@ class Simulation {
     const Status st = platform::AuditMoney(live_.stack.service.state(), shard_->state());
     Expect(st.ok(), "money audit: " + st.ToString());
     stat_money_audits_++;
+  }
+
+  // Holds against the ledger: an open case's transfer is pending and held; an approved
+  // case posted its reservation (or, for the client's own pending transfer, released it);
+  // a rejected or timed-out one voided it (or found it expired). So a held transfer ends
+  // posted iff its case was approved. And every movement a decision says ran or was held is
+  // in the ledger.
+  void CheckRisk() {
+    const risk::RiskService& risk = live_.stack.risk;
+    const LedgerState& ledger = shard_->state();
+    for (const auto& [id, c] : risk.cases()) {
+      const std::string what = "case " + U128ToString(id) + " (" + risk::CaseStatusName(c.status) +
+                               ", transfer " + U128ToString(c.held_transfer) + "): ";
+      const uint32_t row = ledger.TransferRow(TransferId{c.held_transfer});
+      Expect(row != kNoRow, what + "its held transfer is not in the ledger");
+      if (row == kNoRow) return;
+      const PendingStatus status = ledger.status(row);
+      switch (c.status) {
+        case risk::CaseStatus::kOpen: {
+          // A reservation the hold made has no ledger time-out; the client's own pending
+          // transfer (held, or its post held) keeps its own and may lapse first.
+          const risk::DecisionRec* d = risk.FindDecision(c.decision);
+          const bool own = d != nullptr && d->operation != "post_pending" &&
+                           c.action == kernel::HoldAction::kPost;
+          Expect(risk.Held(c.held_transfer) && (status == PendingStatus::kPending ||
+                                                (!own && status == PendingStatus::kExpired)),
+                 what + "open, but its transfer is not a held reservation");
+          break;
+        }
+        case risk::CaseStatus::kApproved:
+          // Approving the client's own pending transfer only lifts the hold: the client
+          // posts or voids it later.
+          Expect(c.action == kernel::HoldAction::kRelease || status == PendingStatus::kPosted,
+                 what + "approved, but its reservation was not posted");
+          break;
+        case risk::CaseStatus::kRejected:
+        case risk::CaseStatus::kExpired: {
+          // Or lapsed: past its own time-out, not yet swept by the ledger (bounded a batch).
+          const Transfer& t = ledger.record(row);
+          const bool lapsed = status == PendingStatus::kPending && t.timeout_s > 0 &&
+                              ExpiresAt(t) <= last_batch_ns_;
+          Expect(status == PendingStatus::kVoided || status == PendingStatus::kExpired || lapsed,
+                 what + "rejected or timed out, but its reservation was not voided");
+          break;
+        }
+      }
+    }
+    for (const auto& [id, d] : risk.decisions()) {
+      if (d.disposition != kernel::Disposition::kExecuted &&
+          d.disposition != kernel::Disposition::kHeld) {
+        continue;
+      }
+      // What ran is the subject (a post's record, or the transfer); what is held, the
+      // reservation the caller sees.
+      const u128 record = d.disposition == kernel::Disposition::kHeld ? d.transfer : d.subject;
+      Expect(ledger.TransferRow(TransferId{record}) != kNoRow,
+             "decision " + U128ToString(id) + " says " + d.operation +
+                 " ran or was held, but the ledger has no record of it");
+    }
+  }
+
+  // Every recorded decision evaluated again with the bundle version that made it (what
+  // `corebank policy dry-run --replay` does): all must reproduce exactly.
+  void CheckDecisionsReproduce() {
+    risk::DryRun run(nullptr);
+    Status failed;
+    journal::JournalReader reader(&disk_, JournalDir(shard_options_.data_dir));
+    const Status st =
+        reader.Read(1, shard_->seq_durable_next(),
+                    [&](const journal::RecordHeader& h, std::span<const uint8_t> b) {
+                      journal::EventIterator it(b);
+                      journal::EventView ev;
+                      for (uint64_t seq = h.seq_first; it.Next(&ev); seq++) {
+                        if (ev.type < risk::kEventTypeFirst || ev.type > risk::kEventTypeLast)
+                          continue;
+                        failed = run.OnEvent(ev, seq);
+                        if (!failed.ok()) return false;
+                      }
+                      return true;
+                    });
+    Expect(st.ok() && failed.ok(), "dry run: " + (st.ok() ? failed : st).ToString());
+    const risk::DryRunReport& r = run.report();
+    std::string first;
+    if (!r.changes.empty()) {
+      const risk::DryRunChange& c = r.changes.front();
+      first = " (first: decision " + U128ToString(c.decision) + " at seq " + std::to_string(c.seq) +
+              " recorded " + c.recorded_outcome + ", now " + c.outcome + ")";
+    }
+    Expect(r.changed == 0, std::to_string(r.changed) +
+                               " decisions did not reproduce with the bundle that made them" +
+                               first);
+    Expect(r.skipped == 0, "decisions made before any bundle was active, or undecodable");
+    Expect(r.decisions == live_.stack.risk.decisions().size(),
+           "the journal's decisions are not the live risk service's");
+    stat_decisions_reproduced_ = r.decisions;
   }
 
   // The answer an IdempotencyRecorded event holds, read from the journal as the edge does.
@@ -558,6 +666,9 @@ class Simulation {
            "replay does not reproduce the platform service's state");
     Expect(services.stack.identity.CaptureSnapshot() == live_.stack.identity.CaptureSnapshot(),
            "replay does not reproduce the identity service's state");
+    Expect(services.stack.risk.CaptureSnapshot() == live_.stack.risk.CaptureSnapshot(),
+           "replay does not reproduce the risk service's state (policies, decisions, cases, "
+           "features)");
     for (size_t i = 0; i < services.stack.modules.size(); i++) {
       Expect(services.stack.modules[i].service->CaptureSnapshot() ==
                  live_.stack.modules[i].service->CaptureSnapshot(),
@@ -571,9 +682,10 @@ class Simulation {
   }
 
   // However often a keyed request was sent, crashes or not, its answer was recorded (and
-  // its effect applied) at most once.
+  // its effect applied) at most once; and every case was resolved at most once.
   void CheckKeysRecordedOnce() {
     std::map<std::string, int> recorded;
+    std::map<std::string, int> resolved;  // by case id bytes
     journal::JournalReader reader(&disk_, JournalDir(shard_options_.data_dir));
     const Status st = reader.Read(
         1, shard_->seq_durable_next(),
@@ -581,6 +693,15 @@ class Simulation {
           journal::EventIterator it(b);
           journal::EventView ev;
           while (it.Next(&ev)) {
+            if (ev.type == static_cast<uint16_t>(risk::EventType::kHoldResolved)) {
+              corebank::risk::v1::HoldResolved m;
+              if (!m.ParseFromArray(ev.payload.data(), static_cast<int>(ev.payload.size()))) {
+                Expect(false, "undecodable HoldResolved");
+                return false;
+              }
+              Expect(++resolved[m.case_id()] == 1, "a case was resolved twice");
+              continue;
+            }
             if (ev.type != static_cast<uint16_t>(platform::EventType::kIdempotencyRecorded)) {
               continue;
             }
@@ -746,6 +867,7 @@ class Simulation {
   ShardOptions shard_options_;
   std::unique_ptr<Shard> shard_;
   TimestampNs now_;
+  TimestampNs last_batch_ns_ = 0;  // the latest batch executed (durable or not)
   uint64_t step_ = 0;
   std::string error_;
   Hash256 durable_hash_{};
@@ -758,7 +880,7 @@ class Simulation {
   uint64_t next_account_id_ = 1000;
   uint64_t stat_batches_ = 0, stat_crashes_ = 0, stat_sync_failures_ = 0, stat_snapshots_ = 0;
   uint64_t stat_snapshot_fallbacks_ = 0, stat_torn_tails_ = 0, stat_money_audits_ = 0;
-  uint64_t stat_replays_ = 0;
+  uint64_t stat_replays_ = 0, stat_decisions_reproduced_ = 0;
 };
 
 }  // namespace

@@ -18,7 +18,10 @@
 // once and is replayed identically after, never recorded twice; counters equal the model
 // (increments once, reset timers once and on time); the counter module's subscriber counted
 // every account opened once; after every crash, a from-scratch replay of the journal equals
-// the recovered state (ledger and every service's snapshot bytes). The same seed reproduces
+// the recovered state (ledger and every service's snapshot bytes). Risk (issue 14): every
+// movement the platform ran or held has its decision; cases resolve once (four-eyes, time-
+// outs), a held transfer ends posted iff approved; every decision reproduces with the
+// bundle that made it (a dry run in replay mode at the end). The same seed reproduces
 // the same run (the summary ends with a digest of the final state).
 #include <cstdint>
 #include <string>
