@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <bit>
 #include <cstring>
+#include <vector>
 
 #include "base/check.h"
 
@@ -231,16 +232,26 @@ bool Get(std::string_view* in, T* v) {
 void FeatureStore::Encode(std::string* out) const {
   static_assert(std::endian::native == std::endian::little);
   out->append(kMagic);
-  Put(out, static_cast<uint64_t>(accounts_.size()));
-  for (const auto& [id, a] : accounts_) {
-    Put(out, id);
-    Put(out, a);
+  std::vector<const std::pair<const u128, AccountStats>*> accounts;
+  accounts.reserve(accounts_.size());
+  for (const auto& entry : accounts_) accounts.push_back(&entry);
+  std::sort(accounts.begin(), accounts.end(),
+            [](const auto* a, const auto* b) { return a->first < b->first; });
+  Put(out, static_cast<uint64_t>(accounts.size()));
+  for (const auto* entry : accounts) {
+    Put(out, entry->first);
+    Put(out, entry->second);
   }
-  Put(out, static_cast<uint64_t>(customers_.size()));
-  for (const auto& [key, c] : customers_) {
-    Put(out, key.first);
-    Put(out, key.second);
-    Put(out, c);
+  std::vector<const std::pair<const CustomerKey, CustomerStats>*> customers;
+  customers.reserve(customers_.size());
+  for (const auto& entry : customers_) customers.push_back(&entry);
+  std::sort(customers.begin(), customers.end(),
+            [](const auto* a, const auto* b) { return a->first < b->first; });
+  Put(out, static_cast<uint64_t>(customers.size()));
+  for (const auto* entry : customers) {
+    Put(out, entry->first.first);
+    Put(out, entry->first.second);
+    Put(out, entry->second);
   }
 }
 
@@ -255,7 +266,7 @@ Status FeatureStore::Decode(std::string_view in) {
     u128 id = 0;
     AccountStats a;
     if (!Get(&in, &id) || !Get(&in, &a)) return bad();
-    accounts_.emplace_hint(accounts_.end(), id, a);
+    accounts_.emplace(id, a);
   }
   if (!Get(&in, &n) || n > in.size() / sizeof(CustomerStats)) return bad();
   for (uint64_t i = 0; i < n; i++) {
@@ -263,7 +274,7 @@ Status FeatureStore::Decode(std::string_view in) {
     uint32_t ledger = 0;
     CustomerStats c;
     if (!Get(&in, &id) || !Get(&in, &ledger) || !Get(&in, &c)) return bad();
-    customers_.emplace_hint(customers_.end(), CustomerKey(id, ledger), c);
+    customers_.emplace(CustomerKey(id, ledger), c);
   }
   if (!in.empty()) return bad();
   return Status::Ok();

@@ -12,7 +12,7 @@
 // and its last 32 amounts for the z-score). docs/risk/features.md says the same.
 #include <array>
 #include <cstdint>
-#include <map>
+#include <unordered_map>
 #include <string>
 #include <string_view>
 #include <type_traits>
@@ -21,6 +21,7 @@
 #include "base/status.h"
 #include "base/time.h"
 #include "base/uint128.h"
+#include "kernel/ids.h"
 #include "risk/risk_input.h"
 
 namespace cb::risk {
@@ -110,8 +111,16 @@ class FeatureStore {
  private:
   // Customers are per currency (ledger): sums across currencies mean nothing.
   using CustomerKey = std::pair<u128, uint32_t>;
-  std::map<u128, AccountStats> accounts_;
-  std::map<CustomerKey, CustomerStats> customers_;
+  struct CustomerKeyHash {
+    size_t operator()(const CustomerKey& k) const {
+      return kernel::U128Hash{}(k.first) ^ (static_cast<size_t>(k.second) * 0x9E3779B97F4A7C15ull);
+    }
+  };
+  // Hashed, not ordered: a decision looks up three of them and a tree walk over thousands of
+  // ~2 KiB nodes is a cache miss per level. Encode sorts the keys (snapshots stay
+  // deterministic); nothing iterates them otherwise.
+  std::unordered_map<u128, AccountStats, kernel::U128Hash> accounts_;
+  std::unordered_map<CustomerKey, CustomerStats, CustomerKeyHash> customers_;
 };
 
 // a + b, saturating (features are counts and sums, never money that moves).
