@@ -73,6 +73,7 @@ std::pair<uint32_t, u128> ActorOf(const kernel::Principal& p) {
 RiskService::RiskService(kernel::EnvelopeRunner* envelope, RiskOptions options)
     : envelope_(envelope), options_(options) {
   CB_CHECK(envelope_ != nullptr);
+  decisions_.reserve(options_.decisions_reserved);
 }
 
 kernel::Decision RiskService::Decide(const kernel::Movement& m, runtime::ServiceContext& ctx) {

@@ -33,6 +33,11 @@ struct RiskOptions {
   double screening_score_min = 0.80;
   // Not owned; null: every activation, recovery and replay compiles its bundles.
   PolicyCache* policy_cache = nullptr;
+  // Decisions the table has buckets for from the start: growing a table of a million
+  // decisions rehashes it on the writer in one go, a latency spike for that whole batch.
+  // 8 MiB of buckets for the first million; the simulator (thousands of short-lived
+  // services) asks for none.
+  size_t decisions_reserved = 1u << 20;
 };
 
 // The last SanctionsListLoaded under one list name (replay and snapshots keep these).

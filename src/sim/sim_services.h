@@ -23,7 +23,7 @@ inline risk::PolicyCache* SimPolicyCache() {
 struct SimServices {
   SimServices()
       : tick(kSimTickEventFirst),
-        stack({}, {}, risk::RiskOptions{.policy_cache = SimPolicyCache()}) {
+        stack({}, {}, risk::RiskOptions{.policy_cache = SimPolicyCache(), .decisions_reserved = 0}) {
     stack.services.Add(runtime::testing::kTickServiceId, &tick, kSimTickEventFirst,
                        kSimTickEventLast);
   }
