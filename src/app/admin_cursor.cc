@@ -5,7 +5,7 @@
 #include <memory>
 
 #include "app/commands.h"
-#include "app/platform_stack.h"
+#include "app/offline_node.h"
 #include "runtime/executor.h"
 #include "runtime/subscribers.h"
 
@@ -17,20 +17,14 @@ int RunDeleteCursor(const std::string& data_dir, const std::string& name) {
                  runtime::CursorTable::kNameBytesMax);
     return 2;
   }
-  auto disk = NewPosixDisk();
-  PlatformStack stack;
-  runtime::RecoveryInfo info;
-  auto shard = OpenShard(disk.get(), data_dir, &stack, &info);
-  if (!shard.ok()) {
-    std::fprintf(stderr, "admin delete-cursor: %s\n", shard.status().ToString().c_str());
+  auto node = OfflineNode::Open(data_dir);
+  if (!node.ok()) {
+    std::fprintf(stderr, "admin delete-cursor: %s\n", node.status().ToString().c_str());
     return 1;
   }
-  runtime::Executor executor(shard->get(), runtime::ExecutorOptions{});
-  executor.Start();
   auto op = std::make_shared<runtime::CursorDeleteOp>();
   op->name = name;
-  runtime::Reply reply = RunOp(&executor, std::move(op));
-  executor.Stop();
+  runtime::Reply reply = RunOp(&(*node)->executor(), std::move(op));
   if (!reply.status.ok()) {
     std::fprintf(stderr, "admin delete-cursor: %s: %s\n", name.c_str(),
                  reply.status.ToString().c_str());

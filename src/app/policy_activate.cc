@@ -6,7 +6,7 @@
 
 #include "app/commands.h"
 #include "app/default_policy.h"
-#include "app/platform_stack.h"
+#include "app/offline_node.h"
 #include "journal/reader.h"
 #include "risk/bundle.h"
 #include "risk/dry_run.h"
@@ -43,19 +43,13 @@ int RunPolicyActivate(const std::string& data_dir, const std::string& bundle_dir
     std::fprintf(stderr, "policy activate: %s\n", bundle.status().ToString().c_str());
     return 2;
   }
-  auto disk = NewPosixDisk();
-  PlatformStack stack;
-  runtime::RecoveryInfo info;
-  auto shard = OpenShard(disk.get(), data_dir, &stack, &info);
-  if (!shard.ok()) {
-    std::fprintf(stderr, "policy activate: %s\n", shard.status().ToString().c_str());
+  auto node = OfflineNode::Open(data_dir);
+  if (!node.ok()) {
+    std::fprintf(stderr, "policy activate: %s\n", node.status().ToString().c_str());
     return 1;
   }
-  runtime::Executor executor(shard->get(), runtime::ExecutorOptions{});
-  executor.Start();
   std::string answer;
-  const Status st = Activate(&executor, std::move(bundle->files), &answer);
-  executor.Stop();
+  const Status st = Activate(&(*node)->executor(), std::move(bundle->files), &answer);
   if (!st.ok()) {
     // The risk service's error answer names the problem; nothing was journaled.
     std::fprintf(stderr, "policy activate: %s\n", st.message().c_str());
@@ -84,19 +78,16 @@ int RunPolicyDryRun(const std::string& data_dir, const std::string& bundle_dir, 
     }
     candidate = *std::move(p);
   }
-  auto disk = NewPosixDisk();
-  PlatformStack stack;
-  runtime::RecoveryInfo info;
-  auto shard = OpenShard(disk.get(), data_dir, &stack, &info);
-  if (!shard.ok()) {
-    std::fprintf(stderr, "policy dry-run: %s\n", shard.status().ToString().c_str());
+  auto node = OfflineNode::Open(data_dir);
+  if (!node.ok()) {
+    std::fprintf(stderr, "policy dry-run: %s\n", node.status().ToString().c_str());
     return 1;
   }
   risk::DryRun run(candidate.get());
-  journal::JournalReader reader(disk.get(), runtime::JournalDir(data_dir));
+  journal::JournalReader reader((*node)->disk(), runtime::JournalDir(data_dir));
   Status failed;
   const Status st =
-      reader.Read(1, (*shard)->seq_durable_next(),
+      reader.Read(1, (*node)->shard().seq_durable_next(),
                   [&](const journal::RecordHeader& h, std::span<const uint8_t> events) {
                     journal::EventIterator it(events);
                     journal::EventView ev;

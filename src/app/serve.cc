@@ -16,6 +16,7 @@
 #include "api/read_pool.h"
 #include "api/router.h"
 #include "app/commands.h"
+#include "app/offline_node.h"
 #include "app/platform_stack.h"
 #include "app/serve_config.h"
 #include "base/check.h"
@@ -507,21 +508,17 @@ int RunCreateKey(const std::string& data_dir, const std::string& tenant_text,
     std::fprintf(stderr, "admin create-key: --role must be admin, operator or read_only\n");
     return 2;
   }
-  auto disk = NewPosixDisk();
-  PlatformStack stack;
-  runtime::RecoveryInfo info;
-  auto shard = OpenShard(disk.get(), data_dir, &stack, &info);
-  if (!shard.ok()) {
-    std::fprintf(stderr, "admin create-key: %s\n", shard.status().ToString().c_str());
+  auto node = OfflineNode::Open(data_dir);
+  if (!node.ok()) {
+    std::fprintf(stderr, "admin create-key: %s\n", node.status().ToString().c_str());
     return 1;
   }
-  const platform::Tenant* t = stack.service.state().FindTenant(tenant);
+  const platform::Tenant* t = (*node)->stack().service.state().FindTenant(tenant);
   if (t == nullptr) {
     std::fprintf(stderr, "admin create-key: no tenant %s\n", tenant_text.c_str());
     return 1;
   }
-  runtime::Executor executor(shard->get(), runtime::ExecutorOptions{});
-  executor.Start();
+  runtime::Executor& executor = (*node)->executor();
   auto op = std::make_shared<platform::PlatformOp>();
   op->caller.tenant = tenant;
   op->caller.tenant_seq = t->seq;
@@ -533,7 +530,6 @@ int RunCreateKey(const std::string& data_dir, const std::string& tenant_text,
   const std::string token = k.token;
   op->body = std::move(k);
   runtime::Reply r = RunOp(&executor, op);
-  executor.Stop();
   if (!r.status.ok() || r.http_status != 201) {
     std::fprintf(stderr, "admin create-key: failed: %s %s\n", r.status.ToString().c_str(),
                  r.body.c_str());
@@ -549,12 +545,9 @@ int RunCreateKey(const std::string& data_dir, const std::string& tenant_text,
 namespace cb::app {
 
 int RunRotateSigningKey(const std::string& data_dir) {
-  auto disk = NewPosixDisk();
-  PlatformStack stack;
-  runtime::RecoveryInfo info;
-  auto shard = OpenShard(disk.get(), data_dir, &stack, &info);
-  if (!shard.ok()) {
-    std::fprintf(stderr, "admin rotate-signing-key: %s\n", shard.status().ToString().c_str());
+  auto node = OfflineNode::Open(data_dir);
+  if (!node.ok()) {
+    std::fprintf(stderr, "admin rotate-signing-key: %s\n", node.status().ToString().c_str());
     return 1;
   }
   auto kms = kms::OpenLocalKms(data_dir + "/kms");
@@ -562,11 +555,9 @@ int RunRotateSigningKey(const std::string& data_dir) {
     std::fprintf(stderr, "admin rotate-signing-key: kms: %s\n", kms.status().ToString().c_str());
     return 1;
   }
-  runtime::Executor executor(shard->get(), runtime::ExecutorOptions{});
-  executor.Start();
   std::string kid;
-  const Status st = EnsureSigningKey(&executor, kms->get(), stack.identity.state(), true, &kid);
-  executor.Stop();
+  const Status st = EnsureSigningKey(&(*node)->executor(), kms->get(),
+                                     (*node)->stack().identity.state(), true, &kid);
   if (!st.ok()) {
     std::fprintf(stderr, "admin rotate-signing-key: %s\n", st.ToString().c_str());
     return 1;

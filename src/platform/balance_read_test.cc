@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <mutex>
 #include <thread>
@@ -269,6 +270,11 @@ TEST_F(BalanceReadTest, ReadersNeverSeeTornBalancesWhileTheWriterCommits) {
   std::vector<std::thread> readers;
   for (int i = 0; i < 2; i++) readers.emplace_back(reader);
 
+  // The point is reads *during* commits: on a loaded machine (ctest -j2 beside the
+  // simulator) the readers may not have been scheduled yet, so commits start once they read.
+  for (int waited_ms = 0; waited_ms < 10'000 && reads.load() == 0; waited_ms++) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
   std::mutex mu;
   std::condition_variable cv;
   int outstanding = 0;

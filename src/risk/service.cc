@@ -228,11 +228,8 @@ u128 IdOr0(const std::string& bytes) {
   return v;
 }
 
-}  // namespace
-
-// Execution and replay alike: the decision, the features of an executed movement, a hold's
-// case. The event was validated by whoever wrote it (Record) or is checked by ApplyEvent.
-void RiskService::ApplyDecision(const pb::DecisionRecorded& e, uint64_t seq) {
+// What the service keeps of a decision (its event, or its snapshot entry).
+DecisionRec DecisionRecOf(const pb::DecisionRecorded& e, uint64_t seq) {
   DecisionRec r;
   r.id = IdOr0(e.id());
   r.tenant = IdOr0(e.tenant_id());
@@ -258,6 +255,15 @@ void RiskService::ApplyDecision(const pb::DecisionRecorded& e, uint64_t seq) {
       r.features_read.emplace_back(static_cast<Feature>(f), e.features(static_cast<int>(i)));
     }
   }
+  return r;
+}
+
+}  // namespace
+
+// Execution and replay alike: the decision, the features of an executed movement, a hold's
+// case. The event was validated by whoever wrote it (Record) or is checked by ApplyEvent.
+void RiskService::ApplyDecision(const pb::DecisionRecorded& e, uint64_t seq) {
+  DecisionRec r = DecisionRecOf(e, seq);
   const u128 from = IdOr0(e.from_account());
   const u128 to = IdOr0(e.to_account());
   const u128 customer = IdOr0(e.customer_id());
@@ -514,31 +520,14 @@ Status RiskService::LoadSnapshot(std::string_view bytes) {
   // cases from theirs).
   for (const pb::DecisionSnapshot& ds : s.decisions()) {
     const pb::DecisionRecorded& e = ds.decision();
-    DecisionRec r;
-    r.id = IdOr0(e.id());
-    r.tenant = IdOr0(e.tenant_id());
-    r.subject = IdOr0(e.subject_id());
-    r.transfer = IdOr0(e.transfer_id());
-    r.case_id = IdOr0(e.case_id());
-    r.seq = ds.seq();
-    r.at = e.at_ns();
-    r.outcome = static_cast<Outcome>(e.outcome());
-    r.disposition = static_cast<kernel::Disposition>(e.disposition());
-    r.score = e.score();
-    r.policy_version = e.policy_version();
-    r.amount_minor = e.amount_minor();
-    r.operation = e.operation();
-    r.currency = e.currency();
-    r.currency_exponent = static_cast<uint8_t>(e.currency_exponent());
-    r.reasons.assign(e.reasons().begin(), e.reasons().end());
-    r.rules_fired.assign(e.rules_fired().begin(), e.rules_fired().end());
-    r.rule_errors.assign(e.rule_errors().begin(), e.rule_errors().end());
+    // ApplyEvent checked every decision's features when it was replayed; a snapshot is
+    // checked the same way.
     for (uint32_t f : e.features_read()) {
       if (f >= kFeatureCount || static_cast<int>(f) >= e.features_size()) {
         return Status::DataLoss("snapshot decision feature out of range");
       }
-      r.features_read.emplace_back(static_cast<Feature>(f), e.features(static_cast<int>(f)));
     }
+    DecisionRec r = DecisionRecOf(e, ds.seq());
     decisions_[r.id] = std::move(r);
   }
   for (const pb::CaseSnapshot& cs : s.cases()) {
