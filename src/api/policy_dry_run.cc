@@ -10,7 +10,6 @@
 #include "kernel/ids.h"
 #include "risk/bundle.h"
 #include "risk/dry_run.h"
-#include "risk/events.h"
 #include "risk/ops.h"
 #include "risk/policy.h"
 
@@ -51,33 +50,11 @@ void ApiHandler::ServePolicyDryRun(BuiltOp&& built, const kernel::Principal& pri
                                           policy.status().message(), "files", trace));
         }
         risk::DryRun run(policy->get());
-        run.report().last_seq = d.after;
-        uint64_t scanned = 0;
-        Status failed;
-        const Status st =
-            reader->Read(d.after + 1, durable,
-                         [&](const journal::RecordHeader& h, std::span<const uint8_t> events) {
-                           journal::EventIterator it(events);
-                           journal::EventView ev;
-                           for (uint64_t seq = h.seq_first; it.Next(&ev); seq++) {
-                             if (seq <= d.after) continue;
-                             if (scanned == kDryRunEventsScannedMax) {
-                               run.report().has_more = true;
-                               return false;
-                             }
-                             scanned++;
-                             run.report().last_seq = seq;
-                             if (ev.type < risk::kEventTypeFirst || ev.type > risk::kEventTypeLast)
-                               continue;
-                             failed = run.OnEvent(ev, seq);
-                             if (!failed.ok()) return false;
-                           }
-                           return true;
-                         });
+        const Status st = run.ReadJournal(reader, d.after, durable, kDryRunEventsScannedMax);
         http::Response res;
-        if (!st.ok() || !failed.ok()) {
+        if (!st.ok()) {
           std::fprintf(stderr, "corebank: policy dry run failed (trace %s): %s\n", trace.c_str(),
-                       (!st.ok() ? st : failed).ToString().c_str());
+                       st.ToString().c_str());
           res = ErrorResponse(kernel::ErrorKind::kInternal, "internal_error",
                               "The journal could not be read; the trace id is logged.", "", trace);
         } else {

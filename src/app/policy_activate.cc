@@ -10,7 +10,6 @@
 #include "journal/reader.h"
 #include "risk/bundle.h"
 #include "risk/dry_run.h"
-#include "risk/events.h"
 #include "risk/ops.h"
 #include "runtime/executor.h"
 #include "runtime/shard.h"
@@ -85,22 +84,9 @@ int RunPolicyDryRun(const std::string& data_dir, const std::string& bundle_dir, 
   }
   risk::DryRun run(candidate.get());
   journal::JournalReader reader((*node)->disk(), runtime::JournalDir(data_dir));
-  Status failed;
-  const Status st =
-      reader.Read(1, (*node)->shard().seq_durable_next(),
-                  [&](const journal::RecordHeader& h, std::span<const uint8_t> events) {
-                    journal::EventIterator it(events);
-                    journal::EventView ev;
-                    for (uint64_t seq = h.seq_first; it.Next(&ev); seq++) {
-                      if (ev.type < risk::kEventTypeFirst || ev.type > risk::kEventTypeLast)
-                        continue;
-                      failed = run.OnEvent(ev, seq);
-                      if (!failed.ok()) return false;
-                    }
-                    return true;
-                  });
-  if (!st.ok() || !failed.ok()) {
-    std::fprintf(stderr, "policy dry-run: %s\n", (!st.ok() ? st : failed).ToString().c_str());
+  if (const Status st = run.ReadJournal(&reader, 0, (*node)->shard().seq_durable_next());
+      !st.ok()) {
+    std::fprintf(stderr, "policy dry-run: %s\n", st.ToString().c_str());
     return 1;
   }
   const risk::DryRunReport& r = run.report();

@@ -88,4 +88,13 @@ bool IsValidUtf8(std::string_view s) {
   return true;
 }
 
+void AppendJsonStringArray(std::string* out, const std::vector<std::string>& values) {
+  out->push_back('[');
+  for (size_t i = 0; i < values.size(); i++) {
+    if (i > 0) out->push_back(',');
+    AppendJsonString(out, values[i]);
+  }
+  out->push_back(']');
+}
+
 }  // namespace cb

@@ -3,6 +3,7 @@
 #include <cstddef>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace cb {
 
@@ -14,5 +15,7 @@ bool IsValidUtf8(std::string_view s);
 // Appends `s` as a JSON string literal (quotes included): escapes ", \ and control bytes,
 // and turns invalid UTF-8 into U+FFFD, so the output is valid JSON whatever `s` holds.
 void AppendJsonString(std::string* out, std::string_view s);
+// Appends `values` as a JSON array of such string literals.
+void AppendJsonStringArray(std::string* out, const std::vector<std::string>& values);
 
 }  // namespace cb

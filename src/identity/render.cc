@@ -23,14 +23,6 @@ void AppendBits(std::string* out, uint32_t bits, const char* (*name)(uint32_t)) 
   }
   out->push_back(']');
 }
-void AppendStrings(std::string* out, const std::vector<std::string>& values) {
-  out->push_back('[');
-  for (size_t i = 0; i < values.size(); i++) {
-    if (i > 0) out->push_back(',');
-    AppendJsonString(out, values[i]);
-  }
-  out->push_back(']');
-}
 }  // namespace
 
 void RenderApp(std::string* out, const App& a, std::string_view secret) {
@@ -41,7 +33,7 @@ void RenderApp(std::string* out, const App& a, std::string_view secret) {
   out->append(R"(","name":)");
   AppendJsonString(out, a.name);
   out->append(R"(,"redirect_uris":)");
-  AppendStrings(out, a.redirect_uris);
+  AppendJsonStringArray(out, a.redirect_uris);
   out->append(R"(,"grant_types":)");
   AppendBits(out, a.grant_types, GrantTypeName);
   out->append(R"(,"scope":)");
@@ -77,7 +69,7 @@ void RenderRegistration(std::string* out, const App& a, std::string_view secret)
   out->append(R"(,"client_name":)");
   AppendJsonString(out, a.name);
   out->append(R"(,"redirect_uris":)");
-  AppendStrings(out, a.redirect_uris);
+  AppendJsonStringArray(out, a.redirect_uris);
   out->append(R"(,"grant_types":)");
   AppendBits(out, a.grant_types, GrantTypeName);
   out->append(R"(,"response_types":["code"],"token_endpoint_auth_method":")");

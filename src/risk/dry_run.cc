@@ -100,18 +100,33 @@ Status DryRun::OnEvent(const journal::EventView& ev, uint64_t seq) {
   return Status::Ok();
 }
 
-namespace {
-
-void AppendStrings(std::string* out, const std::vector<std::string>& v) {
-  out->push_back('[');
-  for (size_t i = 0; i < v.size(); i++) {
-    if (i > 0) out->push_back(',');
-    AppendJsonString(out, v[i]);
-  }
-  out->push_back(']');
+Status DryRun::ReadJournal(journal::JournalReader* reader, uint64_t after,
+                           uint64_t durable_seq_next, uint64_t events_max) {
+  report_.last_seq = after;
+  uint64_t scanned = 0;
+  Status failed;
+  const Status st =
+      reader->Read(after + 1, durable_seq_next,
+                   [&](const journal::RecordHeader& h, std::span<const uint8_t> events) {
+                     journal::EventIterator it(events);
+                     journal::EventView ev;
+                     for (uint64_t seq = h.seq_first; it.Next(&ev); seq++) {
+                       if (seq <= after)
+                         continue;  // the record holding `after` may start before it
+                       if (scanned == events_max) {
+                         report_.has_more = true;
+                         return false;
+                       }
+                       scanned++;
+                       report_.last_seq = seq;
+                       if (ev.type < kEventTypeFirst || ev.type > kEventTypeLast) continue;
+                       failed = OnEvent(ev, seq);
+                       if (!failed.ok()) return false;
+                     }
+                     return true;
+                   });
+  return st.ok() ? failed : st;
 }
-
-}  // namespace
 
 std::string RenderDryRun(const DryRunReport& r) {
   std::string o = R"({"object":"policy_dry_run","decisions":)";
@@ -140,9 +155,9 @@ std::string RenderDryRun(const DryRunReport& r) {
     o.append(R"(,"recorded_outcome":")").append(c.recorded_outcome);
     o.append(R"(","outcome":")").append(c.outcome);
     o.append(R"(","recorded_reasons":)");
-    AppendStrings(&o, c.recorded_reasons);
+    AppendJsonStringArray(&o, c.recorded_reasons);
     o.append(R"(,"reasons":)");
-    AppendStrings(&o, c.reasons);
+    AppendJsonStringArray(&o, c.reasons);
     o.push_back('}');
   }
   o.append("]}");

@@ -15,6 +15,7 @@
 #include "base/status.h"
 #include "base/uint128.h"
 #include "journal/format.h"
+#include "journal/reader.h"
 #include "risk/policy.h"
 
 namespace cb::risk {
@@ -51,6 +52,11 @@ class DryRun {
   // Risk events are used; any other is ignored. Fails only on a PolicyActivated that no
   // longer compiles (replay mode).
   Status OnEvent(const journal::EventView& ev, uint64_t seq);
+  // Feeds every risk event with seq in (after, durable_seq_next) to OnEvent, reading at
+  // most `events_max` events of any kind: past it the report says has_more (continue after
+  // last_seq). Fails when the journal cannot be read or OnEvent fails.
+  Status ReadJournal(journal::JournalReader* reader, uint64_t after, uint64_t durable_seq_next,
+                     uint64_t events_max = UINT64_MAX);
   // Only decisions of this tenant (zero: all).
   void set_tenant(u128 tenant) { tenant_ = tenant; }
   const DryRunReport& report() const { return report_; }

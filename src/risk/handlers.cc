@@ -30,15 +30,6 @@ constexpr size_t kExpiriesPerBatchMax = 256;
 // Cases one list page looks at (GET /v1/cases with a status filter skips the others).
 constexpr size_t kCasesScannedMax = 10'000;
 
-void AppendStrings(std::string* out, const std::vector<std::string>& v) {
-  out->push_back('[');
-  for (size_t i = 0; i < v.size(); i++) {
-    if (i > 0) out->push_back(',');
-    AppendJsonString(out, v[i]);
-  }
-  out->push_back(']');
-}
-
 void AppendTimestampOrNull(std::string* out, TimestampNs ts) {
   if (ts == 0) {
     out->append("null");
@@ -91,12 +82,12 @@ std::string RenderDecision(const DecisionRec& d, bool detail) {
   AppendJsonString(&o, d.currency);
   o.append(R"(,"score":)").append(detail ? std::to_string(d.score) : "null");
   o.append(R"(,"reasons":)");
-  AppendStrings(&o, d.reasons);
+  AppendJsonStringArray(&o, d.reasons);
   static const std::vector<std::string> kNone;
   o.append(R"(,"rules_fired":)");
-  AppendStrings(&o, detail ? d.rules_fired : kNone);
+  AppendJsonStringArray(&o, detail ? d.rules_fired : kNone);
   o.append(R"(,"rule_errors":)");
-  AppendStrings(&o, detail ? d.rule_errors : kNone);
+  AppendJsonStringArray(&o, detail ? d.rule_errors : kNone);
   o.append(R"(,"features":{)");
   for (size_t i = 0; detail && i < d.features_read.size(); i++) {
     if (i > 0) o.push_back(',');

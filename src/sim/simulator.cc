@@ -552,22 +552,9 @@ class Simulation {
   // `corebank policy dry-run --replay` does): all must reproduce exactly.
   void CheckDecisionsReproduce() {
     risk::DryRun run(nullptr);
-    Status failed;
     journal::JournalReader reader(&disk_, JournalDir(shard_options_.data_dir));
-    const Status st =
-        reader.Read(1, shard_->seq_durable_next(),
-                    [&](const journal::RecordHeader& h, std::span<const uint8_t> b) {
-                      journal::EventIterator it(b);
-                      journal::EventView ev;
-                      for (uint64_t seq = h.seq_first; it.Next(&ev); seq++) {
-                        if (ev.type < risk::kEventTypeFirst || ev.type > risk::kEventTypeLast)
-                          continue;
-                        failed = run.OnEvent(ev, seq);
-                        if (!failed.ok()) return false;
-                      }
-                      return true;
-                    });
-    Expect(st.ok() && failed.ok(), "dry run: " + (st.ok() ? failed : st).ToString());
+    const Status st = run.ReadJournal(&reader, 0, shard_->seq_durable_next());
+    Expect(st.ok(), "dry run: " + st.ToString());
     const risk::DryRunReport& r = run.report();
     std::string first;
     if (!r.changes.empty()) {
