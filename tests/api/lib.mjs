@@ -174,7 +174,7 @@ export function idemKey() {
 // The sanctions lists test servers load unless a test says otherwise: the 17-entry OFAC
 // subset keeps every start fast (the full lists add ~0.6 s; tests/api/screening.test.mjs
 // uses them).
-export const SANCTIONS_DIR = join(REPO, '..', 'shared', 'data', 'sanctions');
+export const SANCTIONS_DIR = join(REPO, 'testdata', 'sanctions');
 const DEFAULT_ENV = { COREBANK_SANCTIONS_DIR: join(SANCTIONS_DIR, 'ofac_tiny') };
 
 // Starts `corebank serve` on port 0 in a fresh temp dir; resolves once it printed "ready.".
