@@ -42,6 +42,34 @@ bool IdParam(const RouteCall& c, std::string_view prefix, u128* out, DecodeError
   return true;
 }
 
+// Cursors are "<letter><order>": c for cases, a for alerts.
+bool Cursor(const RouteCall& c, char letter, uint32_t* after, DecodeError* err) {
+  auto it = c.in.query.find("cursor");
+  if (it == c.in.query.end()) return true;
+  const std::string& s = it->second;
+  const auto v = s.size() > 1 && s[0] == letter ? ParseU128(s.substr(1)) : std::nullopt;
+  if (!v || *v > UINT32_MAX) return Fail(err, "cursor_invalid", "Unknown cursor.", "cursor");
+  *after = static_cast<uint32_t>(*v);
+  return true;
+}
+
+bool CustomerQuery(const RouteCall& c, u128* out, DecodeError* err) {
+  auto it = c.in.query.find("customer");
+  if (it == c.in.query.end()) return true;
+  if (!ParseId(it->second, kernel::prefix::kCustomer, out)) {
+    return Fail(err, "parameter_invalid", "customer is a customer id (cus_...).", "customer");
+  }
+  return true;
+}
+
+template <typename Op>
+bool Emit(const RouteCall& c, Op body, BuiltOp* out) {
+  auto op = NewOp(c);
+  op->body = std::move(body);
+  out->op = std::move(op);
+  return true;
+}
+
 bool BuildGetDecision(const RouteCall& c, BuiltOp* out, DecodeError* err) {
   risk::GetDecisionOp g;
   if (!IdParam(c, "dec_", &g.id, err) || !detail::KnownQuery(c.in, {}, err)) return false;
@@ -60,11 +88,12 @@ bool BuildGetCase(const RouteCall& c, BuiltOp* out, DecodeError* err) {
   return true;
 }
 
-// GET /v1/cases?status=open|closed&limit=&cursor=c<order>
+// GET /v1/cases?status=open|closed&type=hold|investigation&customer=&limit=&cursor=c<order>
 bool BuildListCases(const RouteCall& c, BuiltOp* out, DecodeError* err) {
   risk::ListCasesOp l;
-  if (!detail::KnownQuery(c.in, {"status", "limit", "cursor"}, err) ||
-      !detail::Limit(c.in, &l.limit, err)) {
+  if (!detail::KnownQuery(c.in, {"status", "type", "customer", "limit", "cursor"}, err) ||
+      !detail::Limit(c.in, &l.limit, err) || !CustomerQuery(c, &l.customer, err) ||
+      !Cursor(c, 'c', &l.after, err)) {
     return false;
   }
   if (auto it = c.in.query.find("status"); it != c.in.query.end()) {
@@ -76,16 +105,16 @@ bool BuildListCases(const RouteCall& c, BuiltOp* out, DecodeError* err) {
       return Fail(err, "parameter_invalid", "status is open or closed.", "status");
     }
   }
-  if (auto it = c.in.query.find("cursor"); it != c.in.query.end()) {
-    const std::string& s = it->second;
-    const auto v = s.size() > 1 && s[0] == 'c' ? ParseU128(s.substr(1)) : std::nullopt;
-    if (!v || *v > UINT32_MAX) return Fail(err, "cursor_invalid", "Unknown cursor.", "cursor");
-    l.after = static_cast<uint32_t>(*v);
+  if (auto it = c.in.query.find("type"); it != c.in.query.end()) {
+    if (it->second == "hold") {
+      l.type = risk::CaseTypeFilter::kHold;
+    } else if (it->second == "investigation") {
+      l.type = risk::CaseTypeFilter::kInvestigation;
+    } else {
+      return Fail(err, "parameter_invalid", "type is hold or investigation.", "type");
+    }
   }
-  auto op = NewOp(c);
-  op->body = l;
-  out->op = std::move(op);
-  return true;
+  return Emit(c, l, out);
 }
 
 // POST /v1/cases/{id}/approve|reject {"note": "..."} (optional)
@@ -109,6 +138,130 @@ bool BuildApprove(const RouteCall& c, BuiltOp* out, DecodeError* err) {
 }
 bool BuildReject(const RouteCall& c, BuiltOp* out, DecodeError* err) {
   return BuildResolve(c, false, out, err);
+}
+
+// POST /v1/cases/{id}/assign {"assignee": "..."}
+bool BuildAssignCase(const RouteCall& c, BuiltOp* out, DecodeError* err) {
+  risk::AssignCaseOp a;
+  if (!IdParam(c, "case_", &a.id, err) || !detail::KnownQuery(c.in, {}, err)) return false;
+  json::value body;
+  if (!ParseBody(c.in.body, &body, err)) return false;
+  Reader rd(body.get_object(), "", err);
+  if (!rd.String("assignee", true, risk::kCaseAssigneeBytesMax, &a.assignee) || !rd.Finish()) {
+    return false;
+  }
+  return Emit(c, std::move(a), out);
+}
+
+// An attachment is a reference to a document kept elsewhere: https:// or urn: only, so
+// a rendered SAR never carries a javascript: or data: link.
+bool DecodeAttachment(const json::value& v, const std::string& param, risk::Attachment* a,
+                      DecodeError* err) {
+  if (!v.is_object()) return Fail(err, "parameter_invalid", "Must be an object.", param);
+  Reader rd(v.get_object(), param + ".", err);
+  if (!rd.String("name", true, risk::kAttachmentNameBytesMax, &a->name) ||
+      !rd.String("uri", true, risk::kAttachmentUriBytesMax, &a->uri) ||
+      !rd.String("sha256", false, 64, &a->sha256) || !rd.Finish()) {
+    return false;
+  }
+  if (!a->uri.starts_with("https://") && !a->uri.starts_with("urn:")) {
+    return Fail(err, "parameter_invalid", "uri is an https:// URL or a urn: name.", param + ".uri");
+  }
+  const bool hex =
+      a->sha256.size() == 64 && std::all_of(a->sha256.begin(), a->sha256.end(), [](char ch) {
+        return (ch >= '0' && ch <= '9') || (ch >= 'a' && ch <= 'f');
+      });
+  if (!a->sha256.empty() && !hex) {
+    return Fail(err, "parameter_invalid", "sha256 is 64 lower-case hex digits.", param + ".sha256");
+  }
+  return true;
+}
+
+// POST /v1/cases/{id}/notes {"text": "...", "attachments": [{"name","uri","sha256"?}]}
+bool BuildAddCaseNote(const RouteCall& c, BuiltOp* out, DecodeError* err) {
+  risk::AddCaseNoteOp n;
+  if (!IdParam(c, "case_", &n.id, err) || !detail::KnownQuery(c.in, {}, err)) return false;
+  json::value body;
+  if (!ParseBody(c.in.body, &body, err)) return false;
+  const json::object& o = body.get_object();
+  json::object rest = o;
+  rest.erase("attachments");
+  Reader rd(rest, "", err);
+  if (!rd.String("text", true, risk::kCaseNoteCharsMax, &n.text) || !rd.Finish()) return false;
+  if (const json::value* list = o.if_contains("attachments"); list != nullptr) {
+    if (!list->is_array()) {
+      return Fail(err, "parameter_invalid", "attachments is an array.", "attachments");
+    }
+    if (list->get_array().size() > risk::kCaseAttachmentsMax) {
+      return Fail(err, "parameter_invalid",
+                  "At most " + std::to_string(risk::kCaseAttachmentsMax) + " attachments.",
+                  "attachments");
+    }
+    for (size_t i = 0; i < list->get_array().size(); i++) {
+      risk::Attachment a;
+      if (!DecodeAttachment(list->get_array()[i], "attachments[" + std::to_string(i) + "]", &a,
+                            err)) {
+        return false;
+      }
+      n.attachments.push_back(std::move(a));
+    }
+  }
+  return Emit(c, std::move(n), out);
+}
+
+// POST /v1/cases/{id}/close {"disposition": "no_action|false_positive|suspicious", "note"}
+bool BuildCloseCase(const RouteCall& c, BuiltOp* out, DecodeError* err) {
+  risk::CloseCaseOp cl;
+  if (!IdParam(c, "case_", &cl.id, err) || !detail::KnownQuery(c.in, {}, err)) return false;
+  json::value body;
+  if (!ParseBody(c.in.body, &body, err)) return false;
+  Reader rd(body.get_object(), "", err);
+  std::string disposition;
+  if (!rd.String("disposition", true, 32, &disposition) ||
+      !rd.String("note", false, risk::kCaseNoteCharsMax, &cl.note) || !rd.Finish()) {
+    return false;
+  }
+  if (!risk::ParseCaseDisposition(disposition, &cl.disposition)) {
+    return Fail(err, "parameter_invalid", "disposition is no_action, false_positive or suspicious.",
+                "disposition");
+  }
+  return Emit(c, std::move(cl), out);
+}
+
+bool BuildSar(const RouteCall& c, bool html, BuiltOp* out, DecodeError* err) {
+  risk::GetSarOp g;
+  g.html = html;
+  if (!IdParam(c, "case_", &g.id, err) || !detail::KnownQuery(c.in, {}, err)) return false;
+  return Emit(c, g, out);
+}
+bool BuildSarJson(const RouteCall& c, BuiltOp* out, DecodeError* err) {
+  return BuildSar(c, false, out, err);
+}
+bool BuildSarHtml(const RouteCall& c, BuiltOp* out, DecodeError* err) {
+  out->content_type = "text/html; charset=utf-8";
+  return BuildSar(c, true, out, err);
+}
+
+bool BuildGetAlert(const RouteCall& c, BuiltOp* out, DecodeError* err) {
+  risk::GetAlertOp g;
+  if (!IdParam(c, "alert_", &g.id, err) || !detail::KnownQuery(c.in, {}, err)) return false;
+  return Emit(c, g, out);
+}
+
+// GET /v1/alerts?customer=&case=&limit=&cursor=a<order>
+bool BuildListAlerts(const RouteCall& c, BuiltOp* out, DecodeError* err) {
+  risk::ListAlertsOp l;
+  if (!detail::KnownQuery(c.in, {"customer", "case", "limit", "cursor"}, err) ||
+      !detail::Limit(c.in, &l.limit, err) || !CustomerQuery(c, &l.customer, err) ||
+      !Cursor(c, 'a', &l.after, err)) {
+    return false;
+  }
+  if (auto it = c.in.query.find("case"); it != c.in.query.end()) {
+    if (!ParseId(it->second, "case_", &l.case_id)) {
+      return Fail(err, "parameter_invalid", "case is a case id (case_...).", "case");
+    }
+  }
+  return Emit(c, l, out);
 }
 
 // {"files": {"manifest.toml": "...", ...}}: a bundle's files, sorted by path. `extra` names
@@ -280,6 +433,41 @@ constexpr RouteSpec kRoutes[] = {
      .service = "risk",
      .scope = kernel::kScopeRiskWrite,
      .build = BuildReject},
+    {.method = "POST",
+     .pattern = "/v1/cases/{id}/assign",
+     .service = "risk",
+     .scope = kernel::kScopeRiskWrite,
+     .build = BuildAssignCase},
+    {.method = "POST",
+     .pattern = "/v1/cases/{id}/notes",
+     .service = "risk",
+     .scope = kernel::kScopeRiskWrite,
+     .build = BuildAddCaseNote},
+    {.method = "POST",
+     .pattern = "/v1/cases/{id}/close",
+     .service = "risk",
+     .scope = kernel::kScopeRiskWrite,
+     .build = BuildCloseCase},
+    {.method = "GET",
+     .pattern = "/v1/cases/{id}/sar",
+     .service = "risk",
+     .scope = kernel::kScopeRiskRead,
+     .build = BuildSarJson},
+    {.method = "GET",
+     .pattern = "/v1/cases/{id}/sar.html",
+     .service = "risk",
+     .scope = kernel::kScopeRiskRead,
+     .build = BuildSarHtml},
+    {.method = "GET",
+     .pattern = "/v1/alerts",
+     .service = "risk",
+     .scope = kernel::kScopeRiskRead,
+     .build = BuildListAlerts},
+    {.method = "GET",
+     .pattern = "/v1/alerts/{id}",
+     .service = "risk",
+     .scope = kernel::kScopeRiskRead,
+     .build = BuildGetAlert},
     {.method = "GET",
      .pattern = "/v1/policies",
      .service = "risk",

@@ -43,6 +43,8 @@ struct BuiltOp {
   // writer) and hand the hash to `set_password_hash` before submitting.
   std::string password;
   void (*set_password_hash)(runtime::ServiceOp* op, std::string hash) = nullptr;
+  // A 2xx answer's media type when it is not JSON (a SAR draft's HTML page).
+  std::string_view content_type;
 };
 
 using BuildFn = bool (*)(const RouteCall& call, BuiltOp* out, DecodeError* err);

@@ -275,13 +275,21 @@ void ApiHandler::Submit(BuiltOp&& built, const kernel::Principal& principal,
   ReplayCache* cache = &impl_->replay_cache;
   const u128 tenant = principal.tenant.value;
   // Runs on the writer or the journal thread: it must never wait on the disk.
-  auto on_reply = [this, ex, reader, pool, cache, executor, tenant](runtime::Reply&& reply) {
+  auto on_reply = [this, ex, reader, pool, cache, executor, tenant,
+                   content_type = built.content_type](runtime::Reply&& reply) {
     const std::string& trace_id = ex->trace.trace_id;
     if (!reply.status.ok() || !reply.replayed) {
       // Fresh answers are not copied into the cache: that copy (and the cache's pages) cost
       // every answer time on this thread and most keys are never replayed. The first replay
       // of a key reads the journal on the read pool and caches it for the retries after it.
-      return Finish(ex, FromReply(std::move(reply), trace_id));
+      http::Response res = FromReply(std::move(reply), trace_id);
+      if (!content_type.empty() && res.status / 100 == 2) {
+        res.content_type = content_type;
+        // A page built from analysts' text: escaped, and nothing in it may run or load.
+        res.headers.push_back(
+            {"Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'"});
+      }
+      return Finish(ex, std::move(res));
     }
     if (std::optional<std::string> body = cache->Get(reply.replay_seq)) {
       reply.body = *std::move(body);

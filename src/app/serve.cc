@@ -32,6 +32,7 @@
 #include "platform/balance_view_feed.h"
 #include "platform/ids.h"
 #include "platform/json_out.h"
+#include "risk/monitor.h"
 #include "runtime/executor.h"
 #include "runtime/periodic.h"
 #include "runtime/subscribers.h"
@@ -433,6 +434,13 @@ int RunServe(const ServeConfig& config) {
   // The modules' after-commit subscribers, each on its own thread (ADR 0012).
   std::vector<std::unique_ptr<runtime::Subscriber>> subscribers;
   std::vector<std::unique_ptr<runtime::SubscriberRunner>> subscriber_runners;
+  // The risk monitor (built in, docs/risk/monitoring.md): alerts on committed movements.
+  if (stack.risk.deciding()) {
+    subscribers.push_back(std::make_unique<risk::MonitorSubscriber>(stack.risk.archive()));
+    subscriber_runners.push_back(
+        std::make_unique<runtime::SubscriberRunner>(&executor, &reader, subscribers.back().get()));
+    subscriber_runners.back()->Start();
+  }
   for (const PlatformStack::Module& m : stack.modules) {
     if (m.module->subscribers == nullptr) continue;
     for (auto& sub : m.module->subscribers(m.service.get())) {

@@ -75,6 +75,53 @@ bool RenderRiskEvent(const journal::EventView& ev, u128* tenant, std::string* ty
       *data = std::move(d);
       return true;
     }
+    case EventType::kAlertRaised: {
+      pb::AlertRaised e;
+      if (!e.ParseFromArray(bytes, size) || !kernel::IdFromBytes(e.tenant_id(), tenant) ||
+          e.severity() < 1 || e.severity() > 3) {
+        return false;
+      }
+      *type = "alert.raised";
+      std::string d = "{";
+      d.append(R"("reason":)");
+      AppendJsonString(&d, e.reason());
+      d.append(R"(,"rule":)");
+      AppendJsonString(&d, e.rule());
+      d.append(R"(,"severity":")").append(SeverityName(static_cast<Severity>(e.severity())));
+      d.push_back('"');
+      AppendIdField(&d, "id", "alert_", e.id());
+      AppendIdField(&d, "customer", "cus_", e.customer_id());
+      AppendIdField(&d, "case", "case_", e.case_id());
+      AppendIdField(&d, "transfer", "tr_", e.transfer_id());
+      d.append(R"(,"case_opened":)").append(e.case_opened() ? "true" : "false");
+      d.push_back('}');
+      *data = std::move(d);
+      return true;
+    }
+    case EventType::kCaseUpdated: {
+      pb::CaseUpdated e;
+      static constexpr std::string_view kActions[] = {
+          "", "assigned", "note_added", "close_requested", "closed", "close_rejected"};
+      if (!e.ParseFromArray(bytes, size) || !kernel::IdFromBytes(e.tenant_id(), tenant) ||
+          e.action() < 1 || e.action() > 5 || e.disposition() > 3) {
+        return false;
+      }
+      *type = "case.updated";
+      std::string d = R"({"action":")";
+      d.append(kActions[e.action()]).push_back('"');
+      AppendIdField(&d, "id", "case_", e.case_id());
+      d.append(R"(,"disposition":)");
+      if (e.disposition() == 0) {
+        d.append("null");
+      } else {
+        d.append("\"")
+            .append(CaseDispositionName(static_cast<CaseDisposition>(e.disposition())))
+            .append("\"");
+      }
+      d.push_back('}');
+      *data = std::move(d);
+      return true;
+    }
   }
   return false;
 }

@@ -1,6 +1,7 @@
 #pragma once
 // The risk service's journal event types and ids (proto/corebank/risk/v1/events.proto).
 #include <cstdint>
+#include <string_view>
 
 namespace cb::risk {
 
@@ -12,6 +13,8 @@ enum class EventType : uint16_t {
   kDecisionRecorded = 769,
   kHoldResolved = 770,
   kSanctionsListLoaded = 771,
+  kAlertRaised = 772,
+  kCaseUpdated = 773,
 };
 constexpr uint16_t kEventVersion = 1;
 
@@ -22,5 +25,28 @@ enum class Resolution : uint8_t {
   kExpired = 3,   // voided when the policy's hold time ran out
 };
 const char* ResolutionName(Resolution r);
+
+// Where an alert came from (stored in AlertRaised: append only).
+enum class AlertKind : uint8_t { kMonitoring = 1, kScreening = 2 };
+const char* AlertKindName(AlertKind k);
+
+// What happened to an investigation case (CaseUpdated.action: append only).
+enum class CaseAction : uint8_t {
+  kAssigned = 1,
+  kNoteAdded = 2,
+  kCloseRequested = 3,  // as suspicious: waits for a second person
+  kClosed = 4,
+  kCloseRejected = 5,  // the second person sent it back to investigating
+};
+
+// How an investigation ended (append only).
+enum class CaseDisposition : uint8_t {
+  kNone = 0,
+  kNoAction = 1,       // looked at, nothing suspicious
+  kFalsePositive = 2,  // the alerts were wrong
+  kSuspicious = 3,     // reportable: a SAR is filed (four-eyes)
+};
+const char* CaseDispositionName(CaseDisposition d);
+bool ParseCaseDisposition(std::string_view s, CaseDisposition* out);
 
 }  // namespace cb::risk

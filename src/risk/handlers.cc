@@ -9,6 +9,7 @@
 #include "kernel/json_out.h"
 #include "kernel/money.h"
 #include "ledger/ledger.h"
+#include "risk/render_util.h"
 #include "risk/service.h"
 #include "runtime/command.h"
 
@@ -22,13 +23,10 @@ using kernel::IdBytes;
 
 namespace {
 
-constexpr std::string_view kDecisionPrefix = "dec_";
-constexpr std::string_view kCasePrefix = "case_";
-constexpr std::string_view kTransferPrefix = "tr_";
 // How many expired holds one batch voids (the rest wait for the next batch).
 constexpr size_t kExpiriesPerBatchMax = 256;
-// Cases one list page looks at (GET /v1/cases with a status filter skips the others).
-constexpr size_t kCasesScannedMax = 10'000;
+
+}  // namespace
 
 void AppendTimestampOrNull(std::string* out, TimestampNs ts) {
   if (ts == 0) {
@@ -49,6 +47,8 @@ void AppendActor(std::string* out, uint32_t kind, u128 id) {
   kernel::AppendId(out, kPrefixes[kind], id);
   out->append("\"}");
 }
+
+namespace {
 
 const char* DispositionName(kernel::Disposition d) {
   switch (d) {
@@ -115,6 +115,7 @@ std::string RenderDecision(const DecisionRec& d, bool detail) {
 }  // namespace
 
 std::string RenderCase(const Case& c) {
+  if (c.kind == CaseKind::kInvestigation) return RenderInvestigation(c);
   std::string o = R"({"object":"case","id":")";
   kernel::AppendId(&o, kCasePrefix, c.id);
   o.append(R"(","type":"hold","status":")").append(CaseStatusName(c.status));
@@ -201,6 +202,7 @@ Answer RiskService::Resolve(const RiskOp& op, const ResolveCaseOp& r,
     return ErrorAnswer(ErrorKind::kNotFound, "case_not_found", "case not found", "id", op.trace_id);
   }
   Case& c = it->second;
+  if (c.kind == CaseKind::kInvestigation) return HandleInvestigation(op, ctx);
   if (c.status != CaseStatus::kOpen) {
     return ErrorAnswer(ErrorKind::kConflict, "case_closed",
                        std::string("The case is already ") + CaseStatusName(c.status) + ".", "id",
@@ -258,7 +260,7 @@ Answer RiskService::Activate(const RiskOp& op, const ActivatePolicyOp& a,
   journal::AddMessageEvent(ctx.out, static_cast<uint16_t>(EventType::kPolicyActivated),
                            kEventVersion, e);
   b->activated = ctx.batch_timestamp;
-  policies_.Install(*b);
+  InstallPolicy(*b);
   return {201, RenderPolicy(*policies_.active(), true)};
 }
 
@@ -315,8 +317,13 @@ Answer RiskService::Handle(const RiskOp& op, runtime::ServiceContext& ctx) {
           break;
         }
         last = std::max(last, c.order - 1);
-        if (l->filter == CaseFilter::kOpen && c.status != CaseStatus::kOpen) continue;
-        if (l->filter == CaseFilter::kClosed && c.status == CaseStatus::kOpen) continue;
+        if (l->filter == CaseFilter::kOpen && !CaseIsOpen(c)) continue;
+        if (l->filter == CaseFilter::kClosed && CaseIsOpen(c)) continue;
+        if (l->type == CaseTypeFilter::kHold && c.kind != CaseKind::kHold) continue;
+        if (l->type == CaseTypeFilter::kInvestigation && c.kind != CaseKind::kInvestigation) {
+          continue;
+        }
+        if (l->customer != 0 && c.customer != l->customer) continue;
         if (shown == l->limit) {
           more = true;
           break;
@@ -334,6 +341,20 @@ Answer RiskService::Handle(const RiskOp& op, runtime::ServiceContext& ctx) {
     return {200, std::move(o)};
   }
   if (const auto* r = std::get_if<ResolveCaseOp>(&op.body)) return Resolve(op, *r, ctx);
+  if (std::holds_alternative<AssignCaseOp>(op.body) ||
+      std::holds_alternative<AddCaseNoteOp>(op.body) ||
+      std::holds_alternative<CloseCaseOp>(op.body) || std::holds_alternative<GetSarOp>(op.body)) {
+    return HandleInvestigation(op, ctx);
+  }
+  if (const auto* g = std::get_if<GetAlertOp>(&op.body)) {
+    const Alert* a = FindAlert(g->id);
+    if (a == nullptr || a->tenant != tenant) {
+      return ErrorAnswer(ErrorKind::kNotFound, "alert_not_found", "alert not found", "id",
+                         op.trace_id);
+    }
+    return {200, RenderAlert(*a, op.caller.root)};
+  }
+  if (const auto* l = std::get_if<ListAlertsOp>(&op.body)) return ListAlerts(op, *l);
   if (const auto* q = std::get_if<ScreenOp>(&op.body)) return Screen(op, *q);
   // The policy decides for every tenant: only the platform's own (root) admins see or change
   // it. A tenant's admin learning the thresholds could shape payments just under them.
@@ -369,6 +390,13 @@ void RiskService::Execute(const runtime::ServiceOp& base, runtime::ServiceContex
     reply->body = std::move(answer.body);
     return;
   }
+  if (const auto* r = std::get_if<RaiseAlertsOp>(&op.body)) {
+    // Only the monitor's subscriber builds one (its commit); no route decodes it.
+    kernel::Answer answer = RaiseAlerts(*r, ctx);
+    reply->http_status = answer.http_status;
+    reply->body = std::move(answer.body);
+    return;
+  }
   if (const auto* l = std::get_if<LoadSanctionsOp>(&op.body)) {
     // Only the process builds one (app/sanctions_load.cc); no route decodes it.
     kernel::Answer answer = LoadSanctions(*l, ctx);
@@ -378,7 +406,10 @@ void RiskService::Execute(const runtime::ServiceOp& base, runtime::ServiceContex
   }
   kernel::ScopeSet scope = kernel::kScopeRiskRead;
   // A screen is an action with a cost (and its answer is recorded under the key): write.
-  if (std::holds_alternative<ResolveCaseOp>(op.body) || std::holds_alternative<ScreenOp>(op.body)) {
+  if (std::holds_alternative<ResolveCaseOp>(op.body) || std::holds_alternative<ScreenOp>(op.body) ||
+      std::holds_alternative<AssignCaseOp>(op.body) ||
+      std::holds_alternative<AddCaseNoteOp>(op.body) ||
+      std::holds_alternative<CloseCaseOp>(op.body)) {
     scope = kernel::kScopeRiskWrite;
   }
   if (std::holds_alternative<ActivatePolicyOp>(op.body)) scope = kernel::kScopeAdmin;

@@ -9,9 +9,11 @@
 #include <vector>
 
 #include "base/sha256.h"
+#include "base/time.h"
 #include "kernel/ids.h"
 #include "kernel/principal.h"
 #include "risk/events.h"
+#include "risk/risk_input.h"
 #include "risk/screening/entry.h"
 #include "runtime/service.h"
 
@@ -31,8 +33,11 @@ struct GetCaseOp {
   u128 id = 0;
 };
 enum class CaseFilter : uint8_t { kAll, kOpen, kClosed };
+enum class CaseTypeFilter : uint8_t { kAll, kHold, kInvestigation };
 struct ListCasesOp {
   CaseFilter filter = CaseFilter::kAll;
+  CaseTypeFilter type = CaseTypeFilter::kAll;
+  u128 customer = 0;  // 0: every customer
   uint32_t limit = 20;
   uint32_t after = 0;  // cursor: the case order number after which to start
 };
@@ -41,6 +46,63 @@ struct ResolveCaseOp {
   bool approve = false;
   std::string note;
 };
+// Investigation cases (docs/risk/monitoring.md).
+constexpr size_t kCaseAssigneeBytesMax = 128;
+constexpr size_t kCaseAttachmentsMax = 10;
+constexpr size_t kAttachmentNameBytesMax = 200;
+constexpr size_t kAttachmentUriBytesMax = 2048;
+constexpr size_t kCaseNotesMax = 500;      // per case: a case that needs more is split
+constexpr size_t kCaseAlertsMax = 10'000;  // per case: past it the next alert opens another
+struct Attachment {
+  std::string name, uri, sha256;  // sha256: 64 lower-case hex or ""
+};
+struct AssignCaseOp {
+  u128 id = 0;
+  std::string assignee;
+};
+struct AddCaseNoteOp {
+  u128 id = 0;
+  std::string text;
+  std::vector<Attachment> attachments;
+};
+struct CloseCaseOp {
+  u128 id = 0;
+  CaseDisposition disposition = CaseDisposition::kNone;
+  std::string note;
+};
+// GET /v1/cases/{id}/sar (JSON) and /sar.html.
+struct GetSarOp {
+  u128 id = 0;
+  bool html = false;
+};
+struct GetAlertOp {
+  u128 id = 0;
+};
+struct ListAlertsOp {
+  u128 customer = 0;  // 0: all
+  u128 case_id = 0;   // 0: all
+  uint32_t limit = 20;
+  uint32_t after = 0;  // cursor: the alert order number after which to start
+};
+constexpr uint32_t kAlertsPageMax = 100;
+// One alert a [[monitor]] rule raised on a committed movement, as the monitor's subscriber
+// read it from the DecisionRecorded event. Built in process only (no route decodes it).
+struct AlertDraft {
+  u128 id = 0;  // derived from the decision and the hit's index: a repeat is a no-op
+  u128 tenant = 0, customer = 0, decision = 0, transfer = 0;
+  AlertKind kind = AlertKind::kMonitoring;
+  std::string rule, reason, error;
+  Severity severity = Severity::kMedium;
+  int64_t amount_minor = 0;
+  std::string currency;
+  uint8_t currency_exponent = 2;
+  uint32_t policy_version = 0;
+  TimestampNs movement_at = 0;
+};
+struct RaiseAlertsOp {
+  std::vector<AlertDraft> alerts;
+};
+
 // A bundle's files, as read from its folder (policy.h checks and compiles them).
 struct ActivatePolicyOp {
   std::vector<std::pair<std::string, std::string>> files;
@@ -87,7 +149,8 @@ struct RiskOp final : runtime::ServiceOp {
   std::string idempotency_key;
   Hash256 request_sha256{};
   std::variant<GetDecisionOp, GetCaseOp, ListCasesOp, ResolveCaseOp, ActivatePolicyOp,
-               ListPoliciesOp, DryRunPolicyOp, LoadSanctionsOp, ScreenOp>
+               ListPoliciesOp, DryRunPolicyOp, LoadSanctionsOp, ScreenOp, AssignCaseOp,
+               AddCaseNoteOp, CloseCaseOp, GetSarOp, GetAlertOp, ListAlertsOp, RaiseAlertsOp>
       body;
   uint32_t service_id() const override { return kRiskServiceId; }
 };

@@ -50,8 +50,9 @@ std::vector<std::pair<Feature, int>> MentionedFeatures(std::string_view src) {
   return out;
 }
 
-std::string RuleTestPath(const std::string& rule) {
-  return "rules/" + rule + std::string(kRuleTestSuffix);
+// rules/<rule>.test.toml; a [[monitor]]'s beside it in monitors/.
+std::string RuleTestPath(const RuleSpec& rule) {
+  return (rule.monitor ? "monitors/" : "rules/") + rule.name + std::string(kRuleTestSuffix);
 }
 
 }  // namespace
@@ -135,9 +136,10 @@ Status Policy::CompileRules(const BundleFiles& bundle) {
 
 Status Policy::CompileTests(const BundleFiles& bundle) {
   for (const RuleSpec& rule : manifest_.rules) {
-    const std::string path = RuleTestPath(rule.name);
+    const std::string path = RuleTestPath(rule);
     if (const std::string* text = bundle.Find(path)) {
-      CB_ASSIGN_OR_RETURN(std::vector<TestCase> cases, ParseTestFile(path, *text, rule.name));
+      CB_ASSIGN_OR_RETURN(std::vector<TestCase> cases,
+                          ParseTestFile(path, *text, rule.name, rule.monitor));
       for (TestCase& c : cases) test_cases_.push_back(std::move(c));
     }
   }
@@ -148,14 +150,13 @@ Status Policy::CompileTests(const BundleFiles& bundle) {
       for (TestCase& c : cases) test_cases_.push_back(std::move(c));
       continue;
     }
-    const bool rule_test =
-        std::any_of(manifest_.rules.begin(), manifest_.rules.end(),
-                    [&](const RuleSpec& r) { return RuleTestPath(r.name) == path; });
+    const bool rule_test = std::any_of(manifest_.rules.begin(), manifest_.rules.end(),
+                                       [&](const RuleSpec& r) { return RuleTestPath(r) == path; });
     if (!rule_test) {
       return Status::InvalidArgument(
           path +
           ": not a bundle file (manifest.toml, limits.toml, rules/<rule>.test.toml of a "
-          "declared rule, tests/*.test.toml)");
+          "declared rule, monitors/<monitor>.test.toml, tests/*.test.toml)");
     }
   }
   if (test_cases_.size() > kTestCasesMax) {

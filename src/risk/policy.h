@@ -24,6 +24,15 @@ struct RuleAnswer {
   Outcome outcome = Outcome::kAllow;
   std::string reason;  // "" for allow
   std::string error;   // non-empty: the rule failed (budget, memory, runtime, bad answer)
+  bool alert = false;  // a [[monitor]] rule raised an alert (reason says why)
+};
+
+// One alert a [[monitor]] rule raised on a committed movement.
+struct MonitorHit {
+  std::string rule, reason;  // reason "rule_error" when the rule failed (error says how)
+  std::string error;
+  Severity severity = Severity::kMedium;
+  bool payee_subject = false;  // against the payee's customer, not the payer's
 };
 
 class Policy {
@@ -40,6 +49,12 @@ class Policy {
   // in rule_errors and counts as the manifest's on_rule_error. Not thread-safe (one Lua
   // state): the shard's writer owns a Policy.
   Verdict Evaluate(const RiskInput& in, const FeatureValues& features);
+
+  // Every [[monitor]] rule whose `when` matches, on a movement that committed: the alerts
+  // they raise, in manifest order. A rule that fails raises a "rule_error" alert (a
+  // monitor that cannot run must be seen, not silently skipped). Not thread-safe.
+  std::vector<MonitorHit> Monitor(const RiskInput& in, const FeatureValues& features);
+  bool has_monitors() const;
 
   // Rule `index` (manifest order) alone: allow when its `when` does not match.
   RuleAnswer EvaluateRule(size_t index, const RiskInput& in, const FeatureValues& features);

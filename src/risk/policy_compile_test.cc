@@ -149,3 +149,81 @@ TEST(PolicyCompileTest, UnknownSelectorValuesAndStrayFilesAreRefused) {
 
 }  // namespace
 }  // namespace cb::risk
+
+namespace cb::risk {
+namespace {
+
+std::string Monitor(const std::string& name, const std::string& extra = "") {
+  return "[[monitor]]\nname = \"" + name + "\"\nfile = \"monitors/m.lua\"\nreads = []\n" + extra;
+}
+
+constexpr const char* kMonitorLua =
+    "function m(x)\n  if x.amount_minor >= 1000 then return \"alert:big\" end\n"
+    "  return \"allow\"\nend\n";
+
+TEST(PolicyCompileTest, MonitorsRaiseAlertsAndNeverDecide) {
+  auto p = Policy::Compile(
+      MakeBundle({{"manifest.toml", Manifest(Monitor("m", "severity = \"high\"\n"))},
+                  {"monitors/m.lua", kMonitorLua}}));
+  ASSERT_TRUE(p.ok()) << p.status().ToString();
+  EXPECT_TRUE((*p)->has_monitors());
+  RiskInput in;
+  in.amount_minor = 5000;
+  FeatureValues f;
+  const Verdict v = (*p)->Evaluate(in, f);
+  EXPECT_EQ(v.outcome, Outcome::kAllow);  // a monitor is not a rule
+  EXPECT_TRUE(v.rules_fired.empty());
+  const std::vector<MonitorHit> hits = (*p)->Monitor(in, f);
+  ASSERT_EQ(hits.size(), 1u);
+  EXPECT_EQ(hits[0].rule, "m");
+  EXPECT_EQ(hits[0].reason, "big");
+  EXPECT_EQ(hits[0].severity, Severity::kHigh);
+  in.amount_minor = 999;
+  EXPECT_TRUE((*p)->Monitor(in, f).empty());
+}
+
+TEST(PolicyCompileTest, AMonitorAnsweringLikeARuleIsARuleError) {
+  auto p =
+      Policy::Compile(MakeBundle({{"manifest.toml", Manifest(Monitor("m"))},
+                                  {"monitors/m.lua", "function m(x) return \"hold:nope\" end\n"}}));
+  ASSERT_TRUE(p.ok()) << p.status().ToString();
+  RiskInput in;
+  in.amount_minor = 1;
+  const std::vector<MonitorHit> hits = (*p)->Monitor(in, FeatureValues{});
+  ASSERT_EQ(hits.size(), 1u);
+  EXPECT_EQ(hits[0].reason, "rule_error");
+  EXPECT_NE(hits[0].error.find("bad answer"), std::string::npos) << hits[0].error;
+}
+
+TEST(PolicyCompileTest, BadMonitorsAreRefusedByName) {
+  ExpectError(CompileError({{"manifest.toml", Manifest(Monitor("m", "severity = \"dire\"\n"))},
+                            {"monitors/m.lua", kMonitorLua}}),
+              "severity is low, medium or high");
+  ExpectError(CompileError({{"manifest.toml", Manifest(Monitor("m", "subject = \"bank\"\n"))},
+                            {"monitors/m.lua", kMonitorLua}}),
+              "subject is payer or payee");
+  ExpectError(CompileError({{"manifest.toml", Manifest(Monitor("m", "score = 5\n"))},
+                            {"monitors/m.lua", kMonitorLua}}),
+              "unknown key 'score'");
+  // A name shared by a rule and a monitor.
+  ExpectError(CompileError({{"manifest.toml", Manifest(Rule("m", "rules/r.lua") + Monitor("m"))},
+                            {"rules/r.lua", "function m(x) return \"allow\" end\n"},
+                            {"monitors/m.lua", kMonitorLua}}),
+              "declared twice");
+  // Its tests expect alert or allow; a rule's tests never expect an alert.
+  ExpectError(CompileError({{"manifest.toml", Manifest(Monitor("m"))},
+                            {"monitors/m.lua", kMonitorLua},
+                            {"monitors/m.test.toml",
+                             "[[case]]\nname = \"x\"\ninput = { amount = \"1.00\" }\n"
+                             "outcome = \"hold\"\n"}}),
+              "answers 'alert' or 'allow'");
+  ExpectError(CompileError({{"manifest.toml", Manifest(Rule("r", "rules/r.lua"))},
+                            {"rules/r.lua", kAllowRule},
+                            {"rules/r.test.toml",
+                             "[[case]]\nname = \"x\"\ninput = { amount = \"1.00\" }\n"
+                             "outcome = \"alert\"\n"}}),
+              "only a [[monitor]] rule's test expects 'alert'");
+}
+
+}  // namespace
+}  // namespace cb::risk

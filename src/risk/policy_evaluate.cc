@@ -33,11 +33,23 @@ int64_t Pow10(uint8_t exponent) {
   return p;
 }
 
-// "allow" | "<step_up|hold|deny>:<reason_code>"
-RuleAnswer ParseAnswer(std::string_view rule, std::string_view answer) {
+// "allow" | "<step_up|hold|deny>:<reason_code>"; a [[monitor]]: "allow" | "alert:<code>"
+RuleAnswer ParseAnswer(std::string_view rule, std::string_view answer, bool monitor) {
   RuleAnswer a;
   if (answer == "allow") return a;
   const size_t colon = answer.find(':');
+  if (monitor) {
+    if (colon != std::string_view::npos && answer.substr(0, colon) == "alert" &&
+        IsCode(answer.substr(colon + 1))) {
+      a.alert = true;
+      a.reason = std::string(answer.substr(colon + 1));
+      return a;
+    }
+    a.error = "lua monitor " + std::string(rule) + ": bad answer '" +
+              std::string(answer.substr(0, kNameBytesMax * 2)) +
+              "' (want \"allow\" or \"alert:<reason_code>\")";
+    return a;
+  }
   Outcome o;
   if (colon != std::string_view::npos && ParseOutcome(answer.substr(0, colon), &o) &&
       o != Outcome::kAllow && IsCode(answer.substr(colon + 1))) {
@@ -85,7 +97,7 @@ RuleAnswer Policy::CallRule(size_t index) {
     a.error = answer.status().message();
     return a;
   }
-  return ParseAnswer(rule.name, *answer);
+  return ParseAnswer(rule.name, *answer, rule.monitor);
 }
 
 RuleAnswer Policy::EvaluateRule(size_t index, const RiskInput& in, const FeatureValues& features) {
@@ -127,7 +139,7 @@ Verdict Policy::Evaluate(const RiskInput& in, const FeatureValues& features) {
   int64_t score = 0;
   for (size_t i = 0; i < manifest_.rules.size(); i++) {
     const RuleSpec& rule = manifest_.rules[i];
-    if (!rule.when.Matches(in)) continue;
+    if (rule.monitor || !rule.when.Matches(in)) continue;
     if (!input_ready) {
       FillInput(in, features);  // once per decision, shared by every rule
       input_ready = true;
@@ -165,6 +177,39 @@ Verdict Policy::Evaluate(const RiskInput& in, const FeatureValues& features) {
     if (read.test(i)) v.features_read.push_back(static_cast<Feature>(i));
   }
   return v;
+}
+
+bool Policy::has_monitors() const {
+  return std::any_of(manifest_.rules.begin(), manifest_.rules.end(),
+                     [](const RuleSpec& r) { return r.monitor; });
+}
+
+std::vector<MonitorHit> Policy::Monitor(const RiskInput& in, const FeatureValues& features) {
+  std::vector<MonitorHit> hits;
+  bool input_ready = false;
+  for (size_t i = 0; i < manifest_.rules.size(); i++) {
+    const RuleSpec& rule = manifest_.rules[i];
+    if (!rule.monitor || !rule.when.Matches(in)) continue;
+    if (!input_ready) {
+      FillInput(in, features);
+      input_ready = true;
+    }
+    RuleAnswer a = CallRule(i);
+    if (!a.error.empty()) {
+      hits.push_back({.rule = rule.name,
+                      .reason = std::string(kRuleErrorReason),
+                      .error = std::move(a.error),
+                      .severity = rule.severity,
+                      .payee_subject = rule.payee_subject});
+    } else if (a.alert) {
+      hits.push_back({.rule = rule.name,
+                      .reason = std::move(a.reason),
+                      .error = {},
+                      .severity = rule.severity,
+                      .payee_subject = rule.payee_subject});
+    }
+  }
+  return hits;
 }
 
 }  // namespace cb::risk

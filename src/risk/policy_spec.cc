@@ -335,7 +335,7 @@ Result<ManifestSpec> ParseManifest(std::string_view path, std::string_view text)
     const Value root = ParseToml(path, text);
     CheckKeys(root,
               {"name", "version", "description", "on_rule_error", "step_up_satisfied_by_mfa",
-               "score", "lua", "lists", "rule", "hold_timeout_s"},
+               "score", "lua", "lists", "rule", "monitor", "hold_timeout_s"},
               "the manifest");
     ManifestSpec m;
     m.name = RequiredString(root, "name", "the manifest");
@@ -385,20 +385,30 @@ Result<ManifestSpec> ParseManifest(std::string_view path, std::string_view text)
         m.lists.emplace_back(name, StringList(v, "lists." + name, kListEntriesMax));
       }
     }
-    if (const Value* rules = Get(root, "rule")) {
-      if (!rules->is_array()) Fail(*rules, "rules are [[rule]] tables");
+    // [[rule]]s decide before a movement; [[monitor]]s raise alerts after it committed.
+    auto parse_rules = [&](const char* key, bool monitor) {
+      const Value* rules = Get(root, key);
+      if (rules == nullptr) return;
+      const std::string table = std::string("[[") + key + "]]";
+      if (!rules->is_array()) Fail(*rules, std::string(key) + "s are " + table + " tables");
       if (rules->as_array().size() > kRulesMax) {
-        Fail(*rules, "more than " + std::to_string(kRulesMax) + " rules");
+        Fail(*rules, "more than " + std::to_string(kRulesMax) + " " + key + "s");
       }
       for (const Value& r : rules->as_array()) {
-        CheckKeys(r, {"name", "file", "function", "reads", "score", "when"}, "a [[rule]]");
+        if (monitor) {
+          CheckKeys(r, {"name", "file", "function", "reads", "when", "severity", "subject"},
+                    "a " + table);
+        } else {
+          CheckKeys(r, {"name", "file", "function", "reads", "score", "when"}, "a " + table);
+        }
         RuleSpec rule;
-        rule.name = RequiredString(r, "name", "a [[rule]]");
+        rule.monitor = monitor;
+        rule.name = RequiredString(r, "name", "a " + table);
         CheckCode(r, rule.name, "rule name");
         for (const RuleSpec& other : m.rules) {
           if (other.name == rule.name) Fail(r, "rule '" + rule.name + "' is declared twice");
         }
-        const std::string what = "rule " + rule.name;
+        const std::string what = std::string(key) + " " + rule.name;
         rule.file = RequiredString(r, "file", what);
         if (!rule.file.ends_with(".lua")) Fail(r, what + ": file must be a .lua file");
         rule.function = rule.name;
@@ -415,10 +425,23 @@ Result<ManifestSpec> ParseManifest(std::string_view path, std::string_view text)
         if (const Value* s = Get(r, "score")) {
           rule.score = static_cast<int32_t>(Integer(*s, what + ".score", 0, kScoreMax));
         }
+        if (const Value* s = Get(r, "severity")) {
+          const std::string v = String(*s, what + ".severity");
+          if (!ParseSeverity(v, &rule.severity)) {
+            Fail(*s, what + ".severity is low, medium or high, not '" + v + "'");
+          }
+        }
+        if (const Value* s = Get(r, "subject")) {
+          const std::string v = String(*s, what + ".subject");
+          if (v != "payer" && v != "payee") Fail(*s, what + ".subject is payer or payee");
+          rule.payee_subject = v == "payee";
+        }
         if (const Value* w = Get(r, "when")) rule.when = ParseSelector(*w, what + ".when", true);
         m.rules.push_back(std::move(rule));
       }
-    }
+    };
+    parse_rules("rule", false);
+    parse_rules("monitor", true);
     return m;
   });
 }
@@ -478,7 +501,7 @@ Result<std::vector<LimitSpec>> ParseLimits(std::string_view path, std::string_vi
 }
 
 Result<std::vector<TestCase>> ParseTestFile(std::string_view path, std::string_view text,
-                                            std::string_view rule) {
+                                            std::string_view rule, bool monitor_rule) {
   return Guard(path, [&]() -> Result<std::vector<TestCase>> {
     const Value root = ParseToml(path, text);
     CheckKeys(root, {"defaults", "case"}, "a test file");
@@ -508,7 +531,17 @@ Result<std::vector<TestCase>> ParseTestFile(std::string_view path, std::string_v
       if (const Value* f = Get(c, "features")) ApplyFeatures(*f, what + ".features", &tc.features);
       const Value* outcome = Get(c, "outcome");
       if (outcome == nullptr) Fail(c, what + " needs an 'outcome'");
-      tc.outcome = ParseOutcomeAt(*outcome, what + ".outcome");
+      if (outcome->is_string() && outcome->as_string() == "alert") {
+        // A [[monitor]] rule's own test: it raises an alert (with the reasons given).
+        if (!monitor_rule)
+          Fail(*outcome, what + ": only a [[monitor]] rule's test expects 'alert'");
+        tc.alert = true;
+      } else {
+        tc.outcome = ParseOutcomeAt(*outcome, what + ".outcome");
+        if (monitor_rule && tc.outcome != Outcome::kAllow) {
+          Fail(*outcome, what + ": a [[monitor]] rule answers 'alert' or 'allow'");
+        }
+      }
       if (const Value* r = Get(c, "reasons")) {
         tc.reasons = StringList(*r, what + ".reasons", kRulesMax + kLimitsMax);
         for (const std::string& code : tc.reasons) CheckCode(*r, code, what + " reason");

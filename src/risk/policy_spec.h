@@ -41,6 +41,11 @@ struct RuleSpec {
   std::vector<Feature> reads;
   int32_t score = 0;  // added when the rule answers more than allow
   Selector when;
+  // A [[monitor]] rule: never decides; after the movement committed it may raise an alert
+  // ("alert:<reason>") against the payer's (or the payee's) customer.
+  bool monitor = false;
+  Severity severity = Severity::kMedium;
+  bool payee_subject = false;
 };
 
 constexpr uint64_t kHoldTimeoutSMax = 30 * 86'400;  // a hold never reserves money longer
@@ -92,14 +97,16 @@ struct TestCase {
   FeatureValues features;
   Outcome outcome = Outcome::kAllow;
   std::vector<std::string> reasons;  // exactly these, in this order
+  bool alert = false;                // a [[monitor]] rule's case: expects an alert
 };
 
 // `path` names the file in errors.
 Result<ManifestSpec> ParseManifest(std::string_view path, std::string_view text);
 Result<std::vector<LimitSpec>> ParseLimits(std::string_view path, std::string_view text);
-// `rule`: the rule the file tests ("" for whole-policy cases).
+// `rule`: the rule the file tests ("" for whole-policy cases); `monitor_rule`: it is a
+// [[monitor]] (its cases expect "alert" or "allow").
 Result<std::vector<TestCase>> ParseTestFile(std::string_view path, std::string_view text,
-                                            std::string_view rule);
+                                            std::string_view rule, bool monitor_rule = false);
 
 // "snake_case" codes: [a-z][a-z0-9_]*, at most kNameBytesMax bytes.
 bool IsCode(std::string_view s);

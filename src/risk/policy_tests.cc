@@ -17,6 +17,11 @@ std::string Describe(Outcome o, const std::vector<std::string>& reasons) {
   return s;
 }
 
+std::string DescribeAlert(const std::vector<std::string>& reasons) {
+  std::string s = Describe(Outcome::kAllow, reasons);
+  return "alert" + s.substr(s.find(' '));
+}
+
 }  // namespace
 
 PolicyTestReport RunPolicyTests(Policy& policy) {
@@ -25,7 +30,7 @@ PolicyTestReport RunPolicyTests(Policy& policy) {
   for (const TestCase& tc : policy.test_cases()) {
     CaseResult r;
     r.test = &tc;
-    r.want = Describe(tc.outcome, tc.reasons);
+    r.want = tc.alert ? DescribeAlert(tc.reasons) : Describe(tc.outcome, tc.reasons);
     const RiskInput in = tc.input.View();
     if (!tc.rule.empty()) {
       auto it = std::find_if(rules.begin(), rules.end(),
@@ -38,8 +43,8 @@ PolicyTestReport RunPolicyTests(Policy& policy) {
       } else {
         std::vector<std::string> reasons;
         if (!a.reason.empty()) reasons.push_back(a.reason);
-        r.got = Describe(a.outcome, reasons);
-        r.passed = a.outcome == tc.outcome && reasons == tc.reasons;
+        r.got = a.alert ? DescribeAlert(reasons) : Describe(a.outcome, reasons);
+        r.passed = a.alert == tc.alert && a.outcome == tc.outcome && reasons == tc.reasons;
       }
     } else {
       const Verdict v = policy.Evaluate(in, tc.features);

@@ -32,6 +32,28 @@ bool ParseOutcome(std::string_view s, Outcome* out) {
   return false;
 }
 
+const char* SeverityName(Severity s) {
+  switch (s) {
+    case Severity::kLow:
+      return "low";
+    case Severity::kMedium:
+      return "medium";
+    case Severity::kHigh:
+      return "high";
+  }
+  return "unknown";
+}
+
+bool ParseSeverity(std::string_view s, Severity* out) {
+  for (Severity v : {Severity::kLow, Severity::kMedium, Severity::kHigh}) {
+    if (s == SeverityName(v)) {
+      *out = v;
+      return true;
+    }
+  }
+  return false;
+}
+
 std::string_view FeatureName(Feature f) { return kFeatureNames[static_cast<size_t>(f)]; }
 
 bool ParseFeature(std::string_view name, Feature* out) {

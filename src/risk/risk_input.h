@@ -20,6 +20,11 @@ enum class Outcome : uint8_t { kAllow = 0, kStepUp = 1, kHold = 2, kDeny = 3 };
 const char* OutcomeName(Outcome o);  // "allow" | "step_up" | "hold" | "deny"
 bool ParseOutcome(std::string_view s, Outcome* out);
 
+// How urgent a monitoring alert is (a [[monitor]] rule's `severity`). Stored in events.
+enum class Severity : uint8_t { kLow = 1, kMedium = 2, kHigh = 3 };
+const char* SeverityName(Severity s);  // "low" | "medium" | "high"
+bool ParseSeverity(std::string_view s, Severity* out);
+
 // String fields hold short lower-case codes (values listed); "" = unknown / not applicable.
 struct RiskInput {
   std::string_view operation;          // "transfer" | "batch_item" | "post_pending" | "payment"

@@ -24,8 +24,36 @@ const char* CaseStatusName(CaseStatus s) {
       return "rejected";
     case CaseStatus::kExpired:
       return "expired";
+    case CaseStatus::kInvestigating:
+      return "investigating";
+    case CaseStatus::kPendingApproval:
+      return "pending_approval";
+    case CaseStatus::kClosed:
+      return "closed";
   }
   return "unknown";
+}
+
+bool CaseIsOpen(const Case& c) {
+  return c.status == CaseStatus::kOpen || c.status == CaseStatus::kInvestigating ||
+         c.status == CaseStatus::kPendingApproval;
+}
+
+void RiskService::InstallPolicy(Bundle b) {
+  archive_.Put(b.version, b.files);
+  policies_.Install(std::move(b));
+}
+
+void BundleArchive::Put(uint32_t version, const Files& files) {
+  std::lock_guard lock(mu_);
+  files_.try_emplace(version, files);
+}
+
+std::optional<Files> BundleArchive::Get(uint32_t version) const {
+  std::lock_guard lock(mu_);
+  auto it = files_.find(version);
+  if (it == files_.end()) return std::nullopt;
+  return it->second;
 }
 
 const char* ResolutionName(Resolution r) {
@@ -362,7 +390,7 @@ Status RiskService::ApplyEvent(const journal::EventView& ev, uint64_t seq,
       }
       b->activated = e.activated_ns();
       if (!policies_.CanActivate(*b).ok()) return Status::DataLoss("PolicyActivated refused");
-      policies_.Install(*std::move(b));
+      InstallPolicy(*std::move(b));
       return Status::Ok();
     }
     case EventType::kDecisionRecorded: {
@@ -391,6 +419,16 @@ Status RiskService::ApplyEvent(const journal::EventView& ev, uint64_t seq,
         return Status::DataLoss("undecodable SanctionsListLoaded");
       return ApplySanctionsList(e, seq);
     }
+    case EventType::kAlertRaised: {
+      pb::AlertRaised e;
+      if (!e.ParseFromArray(bytes, size)) return Status::DataLoss("undecodable AlertRaised");
+      return ApplyAlert(e);
+    }
+    case EventType::kCaseUpdated: {
+      pb::CaseUpdated e;
+      if (!e.ParseFromArray(bytes, size)) return Status::DataLoss("undecodable CaseUpdated");
+      return ApplyCaseUpdate(e);
+    }
   }
   return Status::DataLoss("unknown risk event type " + std::to_string(ev.type));
 }
@@ -404,6 +442,9 @@ void RiskService::Clear() {
   hold_expiry_.clear();
   held_.clear();
   sanctions_lists_.clear();
+  alerts_.clear();
+  tenant_alerts_.clear();
+  open_investigation_.clear();
 }
 
 std::string RiskService::CaptureSnapshot() const {
@@ -479,6 +520,54 @@ std::string RiskService::CaptureSnapshot() const {
     cs->set_ledger(c.ledger);
     cs->set_requested_by_kind(c.requested_by_kind);
     if (c.requested_by != 0) cs->set_requested_by(IdBytes(c.requested_by));
+    cs->set_kind(static_cast<uint32_t>(c.kind));
+    if (c.kind == CaseKind::kInvestigation) {
+      for (const CaseNote& n : c.notes) {
+        pb::CaseUpdated* u = cs->add_notes();
+        u->set_actor_kind(n.actor_kind);
+        if (n.actor != 0) u->set_actor_id(IdBytes(n.actor));
+        u->set_text(n.text);
+        u->set_at_ns(n.at);
+        for (const Attachment& a : n.attachments) {
+          pb::CaseAttachment* pa = u->add_attachments();
+          pa->set_name(a.name);
+          pa->set_uri(a.uri);
+          pa->set_sha256(a.sha256);
+        }
+      }
+      cs->set_assignee(c.assignee);
+      cs->set_disposition(static_cast<uint32_t>(c.disposition));
+      cs->set_close_requested_by_kind(c.close_requested_by_kind);
+      if (c.close_requested_by != 0) cs->set_close_requested_by(IdBytes(c.close_requested_by));
+      cs->set_close_requested_ns(c.close_requested_at);
+      cs->set_updated_ns(c.updated);
+    }
+  }
+  for (const auto& [tenant, ids] : tenant_alerts_) {
+    for (u128 id : ids) {
+      const Alert& a = alerts_.at(id);
+      pb::AlertRaised* e = s.add_alerts();
+      e->set_id(IdBytes(a.id));
+      e->set_tenant_id(IdBytes(a.tenant));
+      e->set_customer_id(IdBytes(a.customer));
+      e->set_case_id(IdBytes(a.case_id));
+      e->set_kind(static_cast<uint32_t>(a.kind));
+      e->set_rule(a.rule);
+      e->set_reason(a.reason);
+      e->set_severity(static_cast<uint32_t>(a.severity));
+      if (a.decision != 0) e->set_decision_id(IdBytes(a.decision));
+      if (a.transfer != 0) e->set_transfer_id(IdBytes(a.transfer));
+      e->set_amount_minor(a.amount_minor);
+      e->set_currency(a.currency);
+      e->set_currency_exponent(a.currency_exponent);
+      e->set_at_ns(a.at);
+      e->set_error(a.error);
+      e->set_policy_version(a.policy_version);
+      e->set_movement_at_ns(a.movement_at);
+    }
+  }
+  for (const auto& [key, id] : open_investigation_) {
+    s.add_open_investigations(IdBytes(key.first) + IdBytes(key.second) + IdBytes(id));
   }
   std::string features;
   features_.Encode(&features);
@@ -508,7 +597,7 @@ Status RiskService::LoadSnapshot(std::string_view bytes) {
     Result<Bundle> b = PolicySlot::Compile(std::move(files), options_.policy_cache);
     if (!b.ok()) return Status::DataLoss("snapshot policy bundle: " + b.status().message());
     b->activated = p.activated_ns();
-    policies_.Install(*std::move(b));
+    InstallPolicy(*std::move(b));
   }
   if (s.active_version() != 0) {
     const Bundle* active = policies_.FindVersion(s.active_version());
@@ -552,7 +641,28 @@ Status RiskService::LoadSnapshot(std::string_view bytes) {
     c.ledger = cs.ledger();
     c.requested_by_kind = cs.requested_by_kind();
     c.requested_by = IdOr0(cs.requested_by());
-    if (c.status == CaseStatus::kOpen) {
+    c.kind = cs.kind() == static_cast<uint32_t>(CaseKind::kInvestigation) ? CaseKind::kInvestigation
+                                                                          : CaseKind::kHold;
+    if (c.kind == CaseKind::kInvestigation) {
+      for (const pb::CaseUpdated& u : cs.notes()) {
+        CaseNote n;
+        n.at = u.at_ns();
+        n.actor_kind = u.actor_kind();
+        n.actor = IdOr0(u.actor_id());
+        n.text = u.text();
+        for (const pb::CaseAttachment& a : u.attachments()) {
+          n.attachments.push_back({a.name(), a.uri(), a.sha256()});
+        }
+        c.notes.push_back(std::move(n));
+      }
+      c.assignee = cs.assignee();
+      if (cs.disposition() > 3) return Status::DataLoss("snapshot case disposition");
+      c.disposition = static_cast<CaseDisposition>(cs.disposition());
+      c.close_requested_by_kind = cs.close_requested_by_kind();
+      c.close_requested_by = IdOr0(cs.close_requested_by());
+      c.close_requested_at = cs.close_requested_ns();
+      c.updated = cs.updated_ns();
+    } else if (c.status == CaseStatus::kOpen) {
       hold_expiry_.insert({c.expires, c.id});
       held_.insert(c.held_transfer);
     }
@@ -565,6 +675,43 @@ Status RiskService::LoadSnapshot(std::string_view bytes) {
     return a->tenant != b->tenant ? a->tenant < b->tenant : a->order < b->order;
   });
   for (const Case* c : all) tenant_cases_[c->tenant].push_back(c->id);
+  for (const pb::AlertRaised& e : s.alerts()) {
+    // The case exists (its own section): ApplyAlert's checks of case state are for events;
+    // here the alert is only put back in its lists.
+    Alert a;
+    if (e.id().size() != 16 || e.tenant_id().size() != 16 || e.case_id().size() != 16 ||
+        e.kind() < 1 || e.kind() > 2 || e.severity() < 1 || e.severity() > 3) {
+      return Status::DataLoss("snapshot alert");
+    }
+    a.id = IdOr0(e.id());
+    a.tenant = IdOr0(e.tenant_id());
+    a.customer = IdOr0(e.customer_id());
+    a.case_id = IdOr0(e.case_id());
+    a.decision = IdOr0(e.decision_id());
+    a.transfer = IdOr0(e.transfer_id());
+    a.kind = static_cast<AlertKind>(e.kind());
+    a.severity = static_cast<Severity>(e.severity());
+    a.rule = e.rule();
+    a.reason = e.reason();
+    a.error = e.error();
+    a.currency = e.currency();
+    a.currency_exponent = static_cast<uint8_t>(e.currency_exponent());
+    a.amount_minor = e.amount_minor();
+    a.policy_version = e.policy_version();
+    a.at = e.at_ns();
+    a.movement_at = e.movement_at_ns();
+    auto c = cases_.find(a.case_id);
+    if (c == cases_.end() || alerts_.contains(a.id)) return Status::DataLoss("snapshot alert case");
+    c->second.alerts.push_back(a.id);
+    std::vector<u128>& list = tenant_alerts_[a.tenant];
+    a.order = static_cast<uint32_t>(list.size()) + 1;
+    list.push_back(a.id);
+    alerts_[a.id] = std::move(a);
+  }
+  for (const std::string& b : s.open_investigations()) {
+    if (b.size() != 48) return Status::DataLoss("snapshot open investigation");
+    open_investigation_[{IdOr0(b.substr(0, 16)), IdOr0(b.substr(16, 16))}] = IdOr0(b.substr(32));
+  }
   for (const pb::SanctionsListLoaded& l : s.sanctions_lists()) {
     // The snapshot keeps no seq for them: 0 (nothing reads it but tests and logs).
     if (Status st = ApplySanctionsList(l, 0); !st.ok()) return st;

@@ -7,6 +7,8 @@
 // rebuilds it, and the decisions replay with the bundle version that made them.
 #include <map>
 #include <memory>
+#include <mutex>
+#include <optional>
 #include <set>
 #include <string>
 #include <unordered_map>
@@ -47,8 +49,40 @@ struct SanctionsListRecord {
   uint64_t seq = 0;
 };
 
-enum class CaseStatus : uint8_t { kOpen = 1, kApproved = 2, kRejected = 3, kExpired = 4 };
+// A hold's case: open -> approved | rejected | expired. An investigation:
+// open -> investigating -> (pending_approval ->) closed.
+enum class CaseStatus : uint8_t {
+  kOpen = 1,
+  kApproved = 2,
+  kRejected = 3,
+  kExpired = 4,
+  kInvestigating = 5,
+  kPendingApproval = 6,  // closing as suspicious, waiting for the second person
+  kClosed = 7,
+};
 const char* CaseStatusName(CaseStatus s);
+enum class CaseKind : uint8_t { kHold = 1, kInvestigation = 2 };
+
+// One alert (AlertRaised), kept whole: the SAR draft and the lists show it.
+struct Alert {
+  u128 id = 0, tenant = 0, customer = 0, case_id = 0, decision = 0, transfer = 0;
+  AlertKind kind = AlertKind::kMonitoring;
+  Severity severity = Severity::kMedium;
+  std::string rule, reason, error, currency;
+  uint8_t currency_exponent = 2;
+  int64_t amount_minor = 0;
+  uint32_t policy_version = 0;
+  TimestampNs at = 0, movement_at = 0;
+  uint32_t order = 0;  // position in the tenant's list (cursor)
+};
+
+struct CaseNote {
+  TimestampNs at = 0;
+  uint32_t actor_kind = 0;
+  u128 actor = 0;
+  std::string text;
+  std::vector<Attachment> attachments;
+};
 
 struct DecisionRec {
   u128 id = 0, tenant = 0, subject = 0, case_id = 0;
@@ -82,6 +116,30 @@ struct Case {
   // What the features count once an approval moves the money.
   u128 from_account = 0, to_account = 0, customer = 0;
   uint32_t ledger = 0;
+  // Investigations (kind kInvestigation; `customer` is whom it is about).
+  CaseKind kind = CaseKind::kHold;
+  std::vector<u128> alerts;  // in raising order
+  std::string assignee;
+  CaseDisposition disposition = CaseDisposition::kNone;
+  std::vector<CaseNote> notes;
+  uint32_t close_requested_by_kind = 0;  // kPendingApproval: who asked to close it
+  u128 close_requested_by = 0;
+  TimestampNs close_requested_at = 0, updated = 0;
+};
+
+// Whether a case still needs someone (open hold; investigation not closed).
+bool CaseIsOpen(const Case& c);
+
+// The activated bundles' files by version, for threads other than the writer (the
+// monitor's subscriber compiles its own copies). Append-only; a version names one content.
+class BundleArchive {
+ public:
+  void Put(uint32_t version, const Files& files);
+  std::optional<Files> Get(uint32_t version) const;
+
+ private:
+  mutable std::mutex mu_;
+  std::map<uint32_t, Files> files_;
 };
 
 std::string RenderCase(const Case& c);
@@ -128,6 +186,9 @@ class RiskService final : public runtime::Service, public kernel::DecisionPort {
     return decisions_;
   }
   const FeatureStore& features() const { return features_; }
+  const Alert* FindAlert(u128 id) const;
+  // Shared with the monitor's subscriber (thread-safe).
+  const BundleArchive* archive() const { return &archive_; }
   // By list name. Read it before the writer starts (serve) or on the writer.
   const std::map<std::string, SanctionsListRecord>& sanctions_lists() const {
     return sanctions_lists_;
@@ -149,6 +210,16 @@ class RiskService final : public runtime::Service, public kernel::DecisionPort {
   kernel::Answer LoadSanctions(const LoadSanctionsOp& l, runtime::ServiceContext& ctx);
   kernel::Answer Screen(const RiskOp& op, const ScreenOp& q) const;
   Status ApplySanctionsList(const corebank::risk::v1::SanctionsListLoaded& e, uint64_t seq);
+  // Monitoring (monitoring.cc): alerts, investigation cases, the SAR draft.
+  kernel::Answer RaiseAlerts(const RaiseAlertsOp& r, runtime::ServiceContext& ctx);
+  kernel::Answer HandleInvestigation(const RiskOp& op, runtime::ServiceContext& ctx);
+  kernel::Answer UpdateCase(const RiskOp& op, u128 id, corebank::risk::v1::CaseUpdated e,
+                            runtime::ServiceContext& ctx);
+  kernel::Answer ListAlerts(const RiskOp& op, const ListAlertsOp& l) const;
+  std::string RenderSar(const Case& c, bool html, TimestampNs now) const;
+  Status ApplyAlert(const corebank::risk::v1::AlertRaised& e);
+  Status ApplyCaseUpdate(const corebank::risk::v1::CaseUpdated& e);
+  void InstallPolicy(Bundle b);  // the slot and the archive
 
   kernel::EnvelopeRunner* envelope_;
   const kernel::FourEyes* four_eyes_ = nullptr;
@@ -162,6 +233,11 @@ class RiskService final : public runtime::Service, public kernel::DecisionPort {
   std::set<std::pair<TimestampNs, u128>> hold_expiry_;  // open cases by time-out
   std::unordered_set<u128, kernel::U128Hash> held_;     // pending transfers open cases hold
   std::map<std::string, SanctionsListRecord> sanctions_lists_;
+  std::unordered_map<u128, Alert, kernel::U128Hash> alerts_;
+  std::map<u128, std::vector<u128>> tenant_alerts_;  // tenant -> alert ids in raising order
+  // (tenant, customer) -> the investigation new alerts join (open or investigating).
+  std::map<std::pair<u128, u128>, u128> open_investigation_;
+  BundleArchive archive_;
   // Built from the content-addressed files sanctions_lists_ names; immutable, installed by
   // LoadSanctionsOp. Not journal state (Clear keeps it): a cache of what the events name.
   std::shared_ptr<const screening::ScreeningIndex> screening_index_;

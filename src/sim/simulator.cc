@@ -498,6 +498,7 @@ class Simulation {
     const risk::RiskService& risk = live_.stack.risk;
     const LedgerState& ledger = shard_->state();
     for (const auto& [id, c] : risk.cases()) {
+      if (c.kind != risk::CaseKind::kHold) continue;  // investigations hold no money
       const std::string what = "case " + U128ToString(id) + " (" + risk::CaseStatusName(c.status) +
                                ", transfer " + U128ToString(c.held_transfer) + "): ";
       const uint32_t row = ledger.TransferRow(TransferId{c.held_transfer});
@@ -532,6 +533,11 @@ class Simulation {
                  what + "rejected or timed out, but its reservation was not voided");
           break;
         }
+        case risk::CaseStatus::kInvestigating:
+        case risk::CaseStatus::kPendingApproval:
+        case risk::CaseStatus::kClosed:
+          Expect(false, what + "a hold's case in an investigation's status");
+          break;
       }
     }
     for (const auto& [id, d] : risk.decisions()) {

@@ -1,0 +1,44 @@
+#pragma once
+// The monitor (docs/risk/monitoring.md): an after-commit subscriber (runtime/subscribers.h)
+// that reads committed DecisionRecorded events, runs the [[monitor]] rules of the bundle
+// version that decided each one, and answers with the alerts they raise (RaiseAlertsOp),
+// committed with its cursor: after a crash it resumes exactly after the last movements
+// whose alerts are durable. It runs on its own thread with its own compiled copies of the
+// bundles (a Policy is single-threaded), so monitoring costs the writer only the alerts.
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <span>
+#include <string_view>
+#include <vector>
+
+#include "runtime/subscribers.h"
+
+namespace cb::risk {
+
+class BundleArchive;
+class Policy;
+
+class MonitorSubscriber final : public runtime::Subscriber {
+ public:
+  static constexpr std::string_view kName = "risk.monitor";
+  // `archive` (not owned): the risk service's activated bundles by version.
+  explicit MonitorSubscriber(const BundleArchive* archive);
+  ~MonitorSubscriber() override;
+
+  std::string_view name() const override { return kName; }
+  bool Wants(uint16_t event_type) const override;
+  std::vector<std::shared_ptr<const runtime::ServiceOp>> Handle(
+      std::span<const runtime::CommittedEvent> events) override;
+
+  uint64_t movements_seen() const { return movements_seen_; }
+
+ private:
+  Policy* PolicyFor(uint32_t version);
+
+  const BundleArchive* archive_;
+  std::map<uint32_t, std::unique_ptr<Policy>> policies_;  // compiled on first use
+  uint64_t movements_seen_ = 0;
+};
+
+}  // namespace cb::risk

@@ -1,0 +1,449 @@
+// Monitoring (docs/risk/monitoring.md): alerts the monitor's subscriber raises on committed
+// movements, the investigation cases they group into (one open case per customer), the
+// case's work (assign, notes, close; closing as suspicious takes a second person) and the
+// SAR draft (sar.cc renders it).
+#include <algorithm>
+
+#include "base/check.h"
+#include "base/json_string.h"
+#include "journal/format.h"
+#include "kernel/ids.h"
+#include "kernel/json_out.h"
+#include "kernel/money.h"
+#include "risk/render_util.h"
+#include "risk/service.h"
+
+namespace cb::risk {
+
+namespace pb = corebank::risk::v1;
+using kernel::Answer;
+using kernel::ErrorAnswer;
+using kernel::ErrorKind;
+using kernel::IdBytes;
+
+namespace {
+
+u128 IdOr0(const std::string& bytes) {
+  u128 v = 0;
+  if (!bytes.empty()) kernel::IdFromBytes(bytes, &v);
+  return v;
+}
+
+bool Is16(const std::string& b) { return b.size() == 16; }
+
+}  // namespace
+
+const char* AlertKindName(AlertKind k) {
+  return k == AlertKind::kScreening ? "screening" : "monitoring";
+}
+
+const char* CaseDispositionName(CaseDisposition d) {
+  switch (d) {
+    case CaseDisposition::kNone:
+      return "none";
+    case CaseDisposition::kNoAction:
+      return "no_action";
+    case CaseDisposition::kFalsePositive:
+      return "false_positive";
+    case CaseDisposition::kSuspicious:
+      return "suspicious";
+  }
+  return "unknown";
+}
+
+bool ParseCaseDisposition(std::string_view s, CaseDisposition* out) {
+  for (CaseDisposition d : {CaseDisposition::kNoAction, CaseDisposition::kFalsePositive,
+                            CaseDisposition::kSuspicious}) {
+    if (s == CaseDispositionName(d)) {
+      *out = d;
+      return true;
+    }
+  }
+  return false;
+}
+
+const Alert* RiskService::FindAlert(u128 id) const {
+  auto it = alerts_.find(id);
+  return it == alerts_.end() ? nullptr : &it->second;
+}
+
+Answer RiskService::RaiseAlerts(const RaiseAlertsOp& r, runtime::ServiceContext& ctx) {
+  size_t raised = 0;
+  for (const AlertDraft& a : r.alerts) {
+    // The subscriber's commit runs once per event range (its cursor moves in the same
+    // batch); an id seen before is a repeat all the same, and changes nothing.
+    if (a.id == 0 || a.tenant == 0 || a.customer == 0 || alerts_.contains(a.id)) continue;
+    pb::AlertRaised e;
+    e.set_id(IdBytes(a.id));
+    e.set_tenant_id(IdBytes(a.tenant));
+    e.set_customer_id(IdBytes(a.customer));
+    u128 case_id = 0;
+    auto open = open_investigation_.find({a.tenant, a.customer});
+    if (open != open_investigation_.end() &&
+        cases_.at(open->second).alerts.size() < kCaseAlertsMax) {
+      case_id = open->second;
+    } else {
+      case_id = kernel::DerivedId(a.id, 'C');
+      CB_CHECK(!cases_.contains(case_id));  // alert ids are unique, so are theirs
+      e.set_case_opened(true);
+    }
+    e.set_case_id(IdBytes(case_id));
+    e.set_kind(static_cast<uint32_t>(a.kind));
+    e.set_rule(a.rule);
+    e.set_reason(a.reason);
+    e.set_severity(static_cast<uint32_t>(a.severity));
+    if (a.decision != 0) e.set_decision_id(IdBytes(a.decision));
+    if (a.transfer != 0) e.set_transfer_id(IdBytes(a.transfer));
+    e.set_amount_minor(a.amount_minor);
+    e.set_currency(a.currency);
+    e.set_currency_exponent(a.currency_exponent);
+    e.set_at_ns(ctx.batch_timestamp);
+    e.set_error(a.error);
+    e.set_policy_version(a.policy_version);
+    e.set_movement_at_ns(a.movement_at);
+    journal::AddMessageEvent(ctx.out, static_cast<uint16_t>(EventType::kAlertRaised), kEventVersion,
+                             e);
+    CB_CHECK(ApplyAlert(e).ok());
+    raised++;
+  }
+  return {200, R"({"object":"alerts_raised","count":)" + std::to_string(raised) + "}"};
+}
+
+Status RiskService::ApplyAlert(const pb::AlertRaised& e) {
+  if (!Is16(e.id()) || !Is16(e.tenant_id()) || !Is16(e.customer_id()) || !Is16(e.case_id()) ||
+      e.kind() < 1 || e.kind() > 2 || e.severity() < 1 || e.severity() > 3 ||
+      e.currency_exponent() > 18) {
+    return Status::DataLoss("undecodable AlertRaised");
+  }
+  Alert a;
+  a.id = IdOr0(e.id());
+  if (alerts_.contains(a.id)) return Status::DataLoss("AlertRaised twice");
+  a.tenant = IdOr0(e.tenant_id());
+  a.customer = IdOr0(e.customer_id());
+  a.case_id = IdOr0(e.case_id());
+  a.decision = IdOr0(e.decision_id());
+  a.transfer = IdOr0(e.transfer_id());
+  a.kind = static_cast<AlertKind>(e.kind());
+  a.severity = static_cast<Severity>(e.severity());
+  a.rule = e.rule();
+  a.reason = e.reason();
+  a.error = e.error();
+  a.currency = e.currency();
+  a.currency_exponent = static_cast<uint8_t>(e.currency_exponent());
+  a.amount_minor = e.amount_minor();
+  a.policy_version = e.policy_version();
+  a.at = e.at_ns();
+  a.movement_at = e.movement_at_ns();
+  if (e.case_opened()) {
+    if (cases_.contains(a.case_id)) return Status::DataLoss("AlertRaised opens an existing case");
+    Case c;
+    c.id = a.case_id;
+    c.tenant = a.tenant;
+    c.customer = a.customer;
+    c.kind = CaseKind::kInvestigation;
+    c.status = CaseStatus::kOpen;
+    c.opened = a.at;
+    std::vector<u128>& list = tenant_cases_[c.tenant];
+    c.order = static_cast<uint32_t>(list.size()) + 1;
+    list.push_back(c.id);
+    // A customer has one case new alerts join; the one before (full) stays open apart.
+    open_investigation_[{c.tenant, c.customer}] = c.id;
+    cases_[c.id] = std::move(c);
+  }
+  auto it = cases_.find(a.case_id);
+  if (it == cases_.end() || it->second.kind != CaseKind::kInvestigation ||
+      it->second.tenant != a.tenant || it->second.customer != a.customer ||
+      (it->second.status != CaseStatus::kOpen && it->second.status != CaseStatus::kInvestigating)) {
+    return Status::DataLoss("AlertRaised joins a case it cannot");
+  }
+  Case& c = it->second;
+  c.alerts.push_back(a.id);
+  c.updated = a.at;
+  std::vector<u128>& list = tenant_alerts_[a.tenant];
+  a.order = static_cast<uint32_t>(list.size()) + 1;
+  list.push_back(a.id);
+  alerts_[a.id] = std::move(a);
+  return Status::Ok();
+}
+
+Status RiskService::ApplyCaseUpdate(const pb::CaseUpdated& e) {
+  auto it = cases_.find(IdOr0(e.case_id()));
+  if (!Is16(e.case_id()) || it == cases_.end() || it->second.kind != CaseKind::kInvestigation ||
+      it->second.tenant != IdOr0(e.tenant_id())) {
+    return Status::DataLoss("CaseUpdated of no investigation");
+  }
+  Case& c = it->second;
+  const auto action = static_cast<CaseAction>(e.action());
+  const bool working = c.status == CaseStatus::kOpen || c.status == CaseStatus::kInvestigating;
+  auto forget_open = [&] {
+    auto o = open_investigation_.find({c.tenant, c.customer});
+    if (o != open_investigation_.end() && o->second == c.id) open_investigation_.erase(o);
+  };
+  switch (action) {
+    case CaseAction::kAssigned:
+      if (!working) return Status::DataLoss("CaseUpdated assigns a closed case");
+      c.assignee = e.assignee();
+      c.status = CaseStatus::kInvestigating;
+      break;
+    case CaseAction::kNoteAdded:
+      if (c.notes.size() >= kCaseNotesMax) return Status::DataLoss("CaseUpdated: notes full");
+      break;
+    case CaseAction::kCloseRequested:
+      if (!working || e.disposition() != static_cast<uint32_t>(CaseDisposition::kSuspicious)) {
+        return Status::DataLoss("CaseUpdated: bad close request");
+      }
+      c.status = CaseStatus::kPendingApproval;
+      c.close_requested_by_kind = e.actor_kind();
+      c.close_requested_by = IdOr0(e.actor_id());
+      c.close_requested_at = e.at_ns();
+      forget_open();  // new alerts open a new case while this one waits
+      break;
+    case CaseAction::kClosed: {
+      const auto d = static_cast<CaseDisposition>(e.disposition());
+      const bool suspicious = d == CaseDisposition::kSuspicious;
+      if (d == CaseDisposition::kNone || e.disposition() > 3 ||
+          (suspicious ? c.status != CaseStatus::kPendingApproval : !working)) {
+        return Status::DataLoss("CaseUpdated: bad close");
+      }
+      c.status = CaseStatus::kClosed;
+      c.disposition = d;
+      c.resolved = e.at_ns();
+      c.resolved_by_kind = e.actor_kind();
+      c.resolved_by = IdOr0(e.actor_id());
+      forget_open();
+      break;
+    }
+    case CaseAction::kCloseRejected:
+      if (c.status != CaseStatus::kPendingApproval) {
+        return Status::DataLoss("CaseUpdated: rejects a close nobody asked for");
+      }
+      c.status = CaseStatus::kInvestigating;
+      c.close_requested_by_kind = 0;
+      c.close_requested_by = 0;
+      c.close_requested_at = 0;
+      // New alerts join it again, unless the customer has a newer case meanwhile.
+      open_investigation_.try_emplace({c.tenant, c.customer}, c.id);
+      break;
+    default:
+      return Status::DataLoss("CaseUpdated with an unknown action");
+  }
+  if (!e.text().empty() || e.attachments_size() > 0) {
+    CaseNote n;
+    n.at = e.at_ns();
+    n.actor_kind = e.actor_kind();
+    n.actor = IdOr0(e.actor_id());
+    n.text = e.text();
+    for (const pb::CaseAttachment& a : e.attachments()) {
+      n.attachments.push_back({a.name(), a.uri(), a.sha256()});
+    }
+    c.notes.push_back(std::move(n));
+  }
+  c.updated = e.at_ns();
+  return Status::Ok();
+}
+
+Answer RiskService::UpdateCase(const RiskOp& op, u128 id, pb::CaseUpdated e,
+                               runtime::ServiceContext& ctx) {
+  const auto [kind, actor] = ActorOf(op.caller);
+  e.set_case_id(IdBytes(id));
+  e.set_tenant_id(IdBytes(op.caller.tenant.value));
+  e.set_actor_kind(kind);
+  e.set_actor_id(IdBytes(actor));
+  e.set_at_ns(ctx.batch_timestamp);
+  journal::AddMessageEvent(ctx.out, static_cast<uint16_t>(EventType::kCaseUpdated), kEventVersion,
+                           e);
+  CB_CHECK(ApplyCaseUpdate(e).ok());  // the handler checked what Apply checks
+  return {200, RenderCase(cases_.at(id))};
+}
+
+// Assign, note, close, and approve/reject of a close (Resolve sends those here).
+Answer RiskService::HandleInvestigation(const RiskOp& op, runtime::ServiceContext& ctx) {
+  u128 id = 0;
+  std::visit(
+      [&](const auto& b) {
+        if constexpr (requires { b.id; }) id = b.id;
+      },
+      op.body);
+  auto it = cases_.find(id);
+  if (it == cases_.end() || it->second.tenant != op.caller.tenant.value) {
+    return ErrorAnswer(ErrorKind::kNotFound, "case_not_found", "case not found", "id", op.trace_id);
+  }
+  Case& c = it->second;
+  if (c.kind != CaseKind::kInvestigation) {
+    return ErrorAnswer(ErrorKind::kConflict, "case_not_investigation",
+                       "This is a hold's case: approve or reject it.", "id", op.trace_id);
+  }
+  if (const auto* g = std::get_if<GetSarOp>(&op.body)) {
+    return {200, RenderSar(c, g->html, ctx.batch_timestamp)};
+  }
+  const bool working = c.status == CaseStatus::kOpen || c.status == CaseStatus::kInvestigating;
+  auto closed = [&] {
+    return ErrorAnswer(ErrorKind::kConflict, "case_closed",
+                       std::string("The case is ") + CaseStatusName(c.status) + ".", "id",
+                       op.trace_id);
+  };
+  pb::CaseUpdated e;
+  if (const auto* a = std::get_if<AssignCaseOp>(&op.body)) {
+    if (!working) return closed();
+    e.set_action(static_cast<uint32_t>(CaseAction::kAssigned));
+    e.set_assignee(a->assignee);
+    return UpdateCase(op, id, std::move(e), ctx);
+  }
+  if (c.notes.size() >= kCaseNotesMax) {
+    return ErrorAnswer(ErrorKind::kConflict, "case_notes_limit",
+                       "The case has " + std::to_string(kCaseNotesMax) +
+                           " notes, the most it keeps; close it and let new alerts open another.",
+                       "", op.trace_id);
+  }
+  if (const auto* n = std::get_if<AddCaseNoteOp>(&op.body)) {
+    e.set_action(static_cast<uint32_t>(CaseAction::kNoteAdded));
+    e.set_text(n->text);
+    for (const Attachment& a : n->attachments) {
+      pb::CaseAttachment* pa = e.add_attachments();
+      pa->set_name(a.name);
+      pa->set_uri(a.uri);
+      pa->set_sha256(a.sha256);
+    }
+    return UpdateCase(op, id, std::move(e), ctx);
+  }
+  if (const auto* cl = std::get_if<CloseCaseOp>(&op.body)) {
+    if (!working) return closed();
+    const bool suspicious = cl->disposition == CaseDisposition::kSuspicious;
+    e.set_action(
+        static_cast<uint32_t>(suspicious ? CaseAction::kCloseRequested : CaseAction::kClosed));
+    e.set_disposition(static_cast<uint32_t>(cl->disposition));
+    e.set_text(cl->note);
+    Answer a = UpdateCase(op, id, std::move(e), ctx);
+    // Reporting a customer is not one person's call: the case waits for a second one.
+    if (suspicious) a.http_status = 202;
+    return a;
+  }
+  const auto* r = std::get_if<ResolveCaseOp>(&op.body);
+  CB_CHECK(r != nullptr);
+  if (c.status != CaseStatus::kPendingApproval) {
+    return ErrorAnswer(ErrorKind::kConflict, "case_not_pending_approval",
+                       "Only a case whose close as suspicious waits for a second person is "
+                       "approved or rejected; close it with POST /v1/cases/{id}/close.",
+                       "id", op.trace_id);
+  }
+  if (r->approve) {
+    std::string_view why;
+    if (four_eyes_ != nullptr) {
+      why = four_eyes_->FourEyesRefusal(op.caller, c.close_requested_by_kind, c.close_requested_by,
+                                        c.close_requested_at);
+    } else if (ActorOf(op.caller) == std::pair{c.close_requested_by_kind, c.close_requested_by}) {
+      why = "It must be approved by someone other than who asked for it.";
+    }
+    if (!why.empty()) {
+      return ErrorAnswer(ErrorKind::kPermissionDenied, "four_eyes_required", why, "", op.trace_id);
+    }
+    e.set_action(static_cast<uint32_t>(CaseAction::kClosed));
+    e.set_disposition(static_cast<uint32_t>(CaseDisposition::kSuspicious));
+  } else {
+    e.set_action(static_cast<uint32_t>(CaseAction::kCloseRejected));
+  }
+  e.set_text(r->note);
+  return UpdateCase(op, id, std::move(e), ctx);
+}
+
+Answer RiskService::ListAlerts(const RiskOp& op, const ListAlertsOp& l) const {
+  const u128 tenant = op.caller.tenant.value;
+  std::string o = R"({"object":"list","data":[)";
+  uint32_t shown = 0, last = l.after;
+  bool more = false;
+  auto render = [&](const Alert& a) {
+    if (shown > 0) o.push_back(',');
+    o.append(RenderAlert(a, op.caller.root));
+    shown++;
+    last = a.order;
+  };
+  if (l.case_id != 0) {
+    // A case's own list (at most kCaseAlertsMax): the cursor is the alert's tenant order.
+    const Case* c = FindCase(l.case_id);
+    if (c == nullptr || c->tenant != tenant || c->kind != CaseKind::kInvestigation) {
+      return ErrorAnswer(ErrorKind::kNotFound, "case_not_found", "case not found", "case",
+                         op.trace_id);
+    }
+    for (u128 id : c->alerts) {
+      const Alert& a = alerts_.at(id);
+      if (a.order <= l.after) continue;
+      if (shown == l.limit) {
+        more = true;
+        break;
+      }
+      render(a);
+    }
+  } else if (auto list = tenant_alerts_.find(tenant); list != tenant_alerts_.end()) {
+    size_t scanned = 0;
+    for (size_t i = l.after; i < list->second.size(); i++) {
+      const Alert& a = alerts_.at(list->second[i]);
+      // As for cases: a customer filter looks at a bounded number per page.
+      if (scanned++ == kCasesScannedMax) {
+        more = true;
+        break;
+      }
+      last = std::max(last, a.order - 1);
+      if (l.customer != 0 && a.customer != l.customer) continue;
+      if (shown == l.limit) {
+        more = true;
+        break;
+      }
+      render(a);
+    }
+  }
+  o.append(R"(],"has_more":)").append(more ? "true" : "false");
+  o.append(R"(,"next_cursor":)");
+  o.append(more ? "\"a" + std::to_string(last) + "\"" : "null");
+  o.push_back('}');
+  return {200, std::move(o)};
+}
+
+std::string RenderAlert(const Alert& a, bool detail) {
+  std::string o = R"({"object":"alert","id":")";
+  kernel::AppendId(&o, kAlertPrefix, a.id);
+  o.append(R"(","type":")").append(AlertKindName(a.kind));
+  o.append(R"(","rule":)");
+  AppendJsonString(&o, a.rule);
+  o.append(R"(,"reason":)");
+  AppendJsonString(&o, a.reason);
+  o.append(R"(,"severity":")").append(SeverityName(a.severity));
+  o.append(R"(","customer":")");
+  kernel::AppendId(&o, kernel::prefix::kCustomer, a.customer);
+  o.append(R"(","case":")");
+  kernel::AppendId(&o, kCasePrefix, a.case_id);
+  o.append(R"(","decision":)");
+  if (a.decision == 0) {
+    o.append("null");
+  } else {
+    o.push_back('"');
+    kernel::AppendId(&o, kDecisionPrefix, a.decision);
+    o.push_back('"');
+  }
+  o.append(R"(,"transfer":)");
+  if (a.transfer == 0) {
+    o.append("null,\"amount\":null,\"currency\":null");
+  } else {
+    o.push_back('"');
+    kernel::AppendId(&o, kTransferPrefix, a.transfer);
+    o.append(R"(","amount":")");
+    kernel::AppendAmount(&o, static_cast<u128>(a.amount_minor), a.currency_exponent);
+    o.append(R"(","currency":)");
+    AppendJsonString(&o, a.currency);
+  }
+  o.append(R"(,"error":)");
+  kernel::AppendJsonStringOrNull(&o, detail ? a.error : std::string());
+  o.append(R"(,"policy_version":)");
+  o.append(a.policy_version == 0 ? "null" : std::to_string(a.policy_version));
+  o.append(R"(,"movement_at":)");
+  if (a.movement_at == 0) {
+    o.append("null");
+  } else {
+    kernel::AppendTimestamp(&o, a.movement_at);
+  }
+  o.append(R"(,"created_at":)");
+  kernel::AppendTimestamp(&o, a.at);
+  o.push_back('}');
+  return o;
+}
+
+}  // namespace cb::risk
