@@ -31,7 +31,7 @@ std::shared_ptr<KycOp> NewOp(const RouteCall& c) {
 }
 
 bool Country(Reader& r, std::string_view key, bool required, std::string* out, DecodeError* err) {
-  if (!r.String(key, required, 2, out)) return false;
+  if (!r.String(key, required, 16, out)) return false;  // longer: a clear "alpha-2" 400
   if (out->empty()) return true;
   if (out->size() != 2 || (*out)[0] < 'A' || (*out)[0] > 'Z' || (*out)[1] < 'A' ||
       (*out)[1] > 'Z') {
