@@ -15,7 +15,9 @@
 
 #include "api/route_table.h"
 #include "journal/format.h"
+#include "kernel/customer_directory.h"
 #include "kernel/envelope.h"
+#include "kernel/screener.h"
 #include "runtime/service.h"
 #include "runtime/subscribers.h"
 
@@ -25,6 +27,10 @@ namespace cb::api {
 struct ModuleDeps {
   // The envelope every REST op shares (tenant, scope, consent, Idempotency-Key).
   kernel::EnvelopeRunner* envelope = nullptr;
+  // The platform's customers: look one up, set its KYC tier in the caller's batch.
+  kernel::CustomerDirectory* customers = nullptr;
+  // Sanctions/PEP name screening against the lists the risk service loaded.
+  const kernel::Screener* screener = nullptr;
 };
 
 // The public event feed's view of one of the module's events: its tenant (the edge shows an

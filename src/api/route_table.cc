@@ -104,7 +104,7 @@ std::vector<const RouteSpec*> BuildRegistry() {
     for (const RouteSpec& spec : table) {
       CB_CHECK(spec.scope.empty() || spec.scope_name.empty());  // one way to name it
       const RouteSpec& r = *Resolved(spec);
-      CB_CHECK(r.method == "GET" || r.method == "POST");
+      CB_CHECK(r.method == "GET" || r.method == "POST" || r.method == "PUT");
       CB_CHECK(r.pattern.substr(0, 4) == "/v1/");
       CB_CHECK(kernel::ScopeName(r.scope) != nullptr);  // exactly one known scope
       CB_CHECK((r.kind == RouteKind::kEventFeed) == (r.build == nullptr));

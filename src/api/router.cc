@@ -314,7 +314,7 @@ bool ApiHandler::ServePreflight(const http::Request& req, const ExchangePtr& ex)
   http::Response res;
   res.status = 204;
   res.content_type.clear();
-  res.headers.push_back({"Access-Control-Allow-Methods", "GET, POST, OPTIONS"});
+  res.headers.push_back({"Access-Control-Allow-Methods", "GET, POST, PUT, OPTIONS"});
   res.headers.push_back(
       {"Access-Control-Allow-Headers",
        "Authorization, Content-Type, Idempotency-Key, traceparent, X-Request-Id"});

@@ -187,7 +187,8 @@ bool ApiHandler::Authorize(const kernel::Principal& principal, const RouteSpec& 
 bool ApiHandler::Build(const http::Request& req, const RouteSpec& route,
                        const std::vector<std::string_view>& params,
                        const kernel::Principal& principal, const ExchangePtr& ex, BuiltOp* out) {
-  const bool is_post = req.method == "POST";
+  // PUT (a whole resource replaced) is a write like POST: keyed, JSON, replayable.
+  const bool is_post = req.method == "POST" || req.method == "PUT";
   const std::string_view path = req.path();
   auto fail = [&](kernel::ErrorKind kind, std::string_view code, std::string_view message,
                   std::string_view param) {
@@ -200,7 +201,7 @@ bool ApiHandler::Build(const http::Request& req, const RouteSpec& route,
     const std::string_view key = req.header("Idempotency-Key");
     if (key.empty()) {
       return fail(kernel::ErrorKind::kInvalidRequest, "idempotency_key_missing",
-                  "Every POST needs an Idempotency-Key header.", "Idempotency-Key");
+                  "Every POST and PUT needs an Idempotency-Key header.", "Idempotency-Key");
     }
     if (key.size() > kIdempotencyKeyCharsMax || !IsPrintableAscii(key)) {
       return fail(kernel::ErrorKind::kInvalidRequest, "parameter_invalid",

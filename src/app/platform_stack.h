@@ -32,7 +32,8 @@ struct PlatformStack {
     // Every registered module (api/module.h): its journal events need it to replay too.
     for (const api::ServiceModule* m : api::Modules()) {
       if (m->create == nullptr) continue;  // built-in: constructed above
-      modules.push_back({m, m->create(api::ModuleDeps{.envelope = &service})});
+      modules.push_back({m, m->create(api::ModuleDeps{
+                                .envelope = &service, .customers = &service, .screener = &risk})});
       services.Add(m->service_id, modules.back().service.get(), m->event_type_first,
                    m->event_type_last);
     }

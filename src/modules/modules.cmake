@@ -3,4 +3,5 @@
 # (docs/adding-a-service.md).
 set(CB_MODULES
   counter  # the example module: a route, a durable timer and a subscriber
+  kyc      # KYC verifications and KYB ownership (ADR 0018)
 )

@@ -8,6 +8,7 @@
 #include <span>
 #include <string>
 
+#include "kernel/customer_directory.h"
 #include "kernel/decision_port.h"
 #include "kernel/envelope.h"
 #include "kernel/four_eyes.h"
@@ -45,7 +46,8 @@ using kernel::Envelope;
 
 class PlatformService final : public runtime::Service,
                               public kernel::EnvelopeRunner,
-                              public kernel::FourEyes {
+                              public kernel::FourEyes,
+                              public kernel::CustomerDirectory {
  public:
   PlatformService(KeyDirectory* keys, PlatformOptions options);
 
@@ -67,6 +69,11 @@ class PlatformService final : public runtime::Service,
   // kernel::FourEyes (writer thread).
   std::string_view FourEyesRefusal(const Principal& approver, uint32_t requester_kind,
                                    u128 requester_id, TimestampNs requested_at) const override;
+  // kernel::CustomerDirectory (customer_directory.cc; writer thread).
+  std::optional<kernel::CustomerInfo> LookUpCustomer(kernel::TenantId tenant,
+                                                     kernel::CustomerId id) const override;
+  Status SetKycTier(kernel::TenantId tenant, kernel::CustomerId id, uint8_t tier,
+                    runtime::ServiceContext& ctx) override;
   Status ApplyEvent(const journal::EventView& event, uint64_t seq,
                     TimestampNs record_timestamp) override;
   void Clear() override { state_.Clear(); }

@@ -19,6 +19,7 @@
 #include "kernel/decision_port.h"
 #include "kernel/envelope.h"
 #include "kernel/four_eyes.h"
+#include "kernel/screener.h"
 #include "risk/events.h"
 #include "risk/features.h"
 #include "risk/ops.h"
@@ -148,7 +149,9 @@ std::string RenderPolicy(const Bundle& b, bool active);
 // Who a principal is, as events record actors: (1 API key | 2 user | 3 app, its id).
 std::pair<uint32_t, u128> ActorOf(const kernel::Principal& p);
 
-class RiskService final : public runtime::Service, public kernel::DecisionPort {
+class RiskService final : public runtime::Service,
+                          public kernel::DecisionPort,
+                          public kernel::Screener {
  public:
   RiskService(kernel::EnvelopeRunner* envelope, RiskOptions options = {});
   // Who may approve a hold (the platform's rules, shared with adjustments); set before the
@@ -173,6 +176,10 @@ class RiskService final : public runtime::Service, public kernel::DecisionPort {
   bool Held(u128 transfer) const override { return held_.contains(transfer); }
   u128 DecisionOf(u128 transfer) const override;
   bool deciding() const override { return deciding_; }
+  // kernel::Screener (screener_port.cc; writer thread).
+  Result<std::vector<kernel::ScreeningHit>> ScreenName(const kernel::ScreeningQuery& query,
+                                                       size_t hits_max) const override;
+  kernel::ScreeningThresholds screening_thresholds() const override;
   // COREBANK_RISK_DECISIONS=0 (benchmarks only): no decisions; holds stay held.
   void set_deciding(bool on) { deciding_ = on; }
 

@@ -53,7 +53,7 @@ function scopeNames() {
 // [{key: "GET /v1/accounts/{}", scope: "accounts.read", service, stepUp}].
 function routerRoutes() {
   const names = new Set(scopeNames());
-  const routes = [...DUMP.matchAll(/^route (GET|POST) (\S+) service=(\S+) scope=(\S+) step_up=(true|false)$/gm)].map(
+  const routes = [...DUMP.matchAll(/^route (GET|POST|PUT) (\S+) service=(\S+) scope=(\S+) step_up=(true|false)$/gm)].map(
     ([, m, p, service, scope, stepUp]) => {
       assert.ok(names.has(scope), `route ${m} ${p}: scope ${scope} is not a known scope`);
       return { key: `${m} ${norm(p)}`, scope, service, stepUp: stepUp === 'true' };
@@ -219,7 +219,7 @@ describe('api/openapi.yaml', () => {
         continue;
       }
       const params = JSON.stringify(op.parameters ?? []);
-      if (method === 'post') {
+      if (method === 'post' || method === 'put') {
         assert.ok(params.includes('#/components/parameters/IdempotencyKey'), `${key}: Idempotency-Key`);
         for (const s of ['400', '401', '403', '409', '413', '415', '429', '503']) {
           assert.ok(op.responses[s], `${key}: documents ${s}`);
