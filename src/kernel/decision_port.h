@@ -61,6 +61,13 @@ struct Movement {
   int64_t inflight_customer_count = 0, inflight_customer_sum_minor = 0;
 };
 
+// A customer as onboarding created it (the risk core screens its name).
+struct CustomerFacts {
+  u128 tenant = 0, id = 0;
+  std::string_view name;
+  bool business = false;
+};
+
 struct Decision {
   u128 id = 0;
   RiskOutcome outcome = RiskOutcome::kAllow;
@@ -85,6 +92,8 @@ class DecisionPort {
   virtual bool Held(u128 transfer) const = 0;
   // The decision on the transfer, if one was recorded (0 otherwise).
   virtual u128 DecisionOf(u128 transfer) const = 0;
+  // A customer was created in this batch: screen it (journaled in the same batch).
+  virtual void OnCustomerCreated(const CustomerFacts& /*c*/, runtime::ServiceContext& /*ctx*/) {}
 };
 
 // The decision id of a subject: derived, so the transfer can show it before it is recorded.

@@ -29,6 +29,14 @@ Answer CreateCustomer(HandlerContext& h, const CreateCustomerOp& op) {
   m.set_created_ns(h.sc.batch_timestamp);
   EmitProto(h.sc.out, EventType::kCustomerCreated, m);
   h.st.ApplyCustomerCreated(m);
+  if (h.risk != nullptr && h.risk->deciding()) {
+    // Sanctions screening at onboarding (the risk core journals it in this batch).
+    h.risk->OnCustomerCreated({.tenant = h.tenant().value,
+                               .id = op.id.value,
+                               .name = op.name,
+                               .business = op.type == CustomerType::kBusiness},
+                              h.sc);
+  }
   Answer a{201, {}};
   RenderCustomer(&a.body, *h.st.FindCustomer(op.id));
   AppendJournalSeq(&a, seq);

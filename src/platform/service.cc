@@ -337,6 +337,23 @@ std::shared_ptr<PlatformOp> MakeBootstrapOp(std::string_view tenant_name, std::s
   return op;
 }
 
+namespace {
+
+// Who made `a`, and who made them, up the chain of API keys (a user or a tenant's first
+// key ends it). Bounded: a chain is as long as keys were made by keys.
+bool MadeBy(const PlatformState& st, Actor a, const Actor& maker) {
+  constexpr int kDepthMax = 64;
+  for (int depth = 0; depth < kDepthMax && a.kind == ActorKind::kApiKey; depth++) {
+    const ApiKey* key = st.FindKey(ApiKeyId(a.id));
+    if (key == nullptr || key->created_by.id == 0) return false;
+    if (key->created_by == maker) return true;
+    a = key->created_by;
+  }
+  return false;
+}
+
+}  // namespace
+
 std::string_view FourEyesRefusalOf(const PlatformState& st, const Principal& caller,
                                    const Actor& requested_by, TimestampNs requested) {
   const Actor approver = ActorOf(caller);
@@ -346,12 +363,16 @@ std::string_view FourEyesRefusalOf(const PlatformState& st, const Principal& cal
   if (approver.kind == ActorKind::kApp) {
     return "It is approved by a person or an API key, not an app's own token.";
   }
+  // A key is its maker's second hand: it does not approve what its maker (or a maker of its
+  // maker, however many keys lie between) asked for. The other way round stays allowed: an
+  // admin who issued an operator's key is a different person from that operator.
+  if (MadeBy(st, approver, requested_by)) {
+    return "An API key the requester created (directly or through keys it created) may not "
+           "approve what the requester asked for.";
+  }
   if (approver.kind == ActorKind::kApiKey) {
     const ApiKey* key = st.FindKey(ApiKeyId(approver.id));
     CB_CHECK(key != nullptr);  // the caller authenticated with it
-    if (key->created_by == requested_by) {
-      return "An API key the requester created may not approve what the requester asked for.";
-    }
     if (key->created > requested) {
       return "An API key created after the request may not approve it.";
     }

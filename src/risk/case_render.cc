@@ -2,6 +2,7 @@
 // report an analyst completes and files with the FIU: JSON for systems, HTML to read and
 // print). Both are built from the case's own alerts and the decisions they point at.
 #include <string>
+#include <unordered_set>
 
 #include "base/json_string.h"
 #include "kernel/ids.h"
@@ -90,7 +91,7 @@ std::string Amount(int64_t minor, uint8_t exponent) {
 
 }  // namespace
 
-std::string RenderInvestigation(const Case& c) {
+std::string RenderInvestigation(const Case& c, bool with_notes) {
   std::string o = R"({"object":"case","id":")";
   kernel::AppendId(&o, kCasePrefix, c.id);
   o.append(R"(","type":"investigation","status":")").append(CaseStatusName(c.status));
@@ -115,8 +116,13 @@ std::string RenderInvestigation(const Case& c) {
   AppendTimestampOrNull(&o, c.resolved);
   o.append(R"(,"resolved_by":)");
   AppendActor(&o, c.resolved_by_kind, c.resolved_by);
+  o.append(R"(,"note_count":)").append(std::to_string(c.notes.size()));
   o.push_back(',');
-  AppendNotes(&o, c);
+  if (with_notes) {
+    AppendNotes(&o, c);
+  } else {
+    o.append(R"("notes":null)");  // list pages: GET the case for them
+  }
   o.push_back('}');
   return o;
 }
@@ -125,13 +131,12 @@ std::string RiskService::RenderSar(const Case& c, bool html, TimestampNs now) co
   // The movements behind the alerts, once each, in the order they were alerted.
   std::vector<const Alert*> alerts;
   std::vector<const DecisionRec*> movements;
+  std::unordered_set<u128, kernel::U128Hash> seen;
   for (u128 id : c.alerts) {
     const Alert& a = alerts_.at(id);
     alerts.push_back(&a);
     const DecisionRec* d = a.decision == 0 ? nullptr : FindDecision(a.decision);
-    if (d != nullptr && std::find(movements.begin(), movements.end(), d) == movements.end()) {
-      movements.push_back(d);
-    }
+    if (d != nullptr && seen.insert(d->id).second) movements.push_back(d);
   }
   if (!html) {
     std::string o = R"({"object":"sar_draft","case":)";

@@ -4,6 +4,7 @@
 #include "corebank/risk/v1/events.pb.h"
 #include "kernel/ids.h"
 #include "risk/bundle.h"
+#include "risk/decision_input.h"
 #include "risk/events.h"
 #include "risk/policy_slot.h"
 
@@ -59,22 +60,8 @@ Status DryRun::OnEvent(const journal::EventView& ev, uint64_t seq) {
     policy = it->second.get();
   }
   RiskInput in;
-  in.operation = e.operation();
-  in.channel = e.channel();
-  in.role = e.role();
-  in.customer_type = e.customer_type();
-  in.country = e.country();
-  in.counterparty_type = e.counterparty_type();
-  in.counterparty_country = e.counterparty_country();
-  in.device_trust = e.device_trust();
-  in.currency = e.currency();
-  in.currency_exponent = static_cast<uint8_t>(e.currency_exponent());
-  in.kyc_tier = static_cast<uint8_t>(e.kyc_tier());
-  in.acr = static_cast<uint8_t>(e.acr());
-  in.amount_minor = e.amount_minor();
   FeatureValues f;
-  f.v.fill(0);
-  for (int i = 0; i < e.features_size(); i++) f.v[static_cast<size_t>(i)] = e.features(i);
+  InputOfDecision(e, &in, &f);  // the feature count was checked above
   Verdict v = policy->Evaluate(in, f);
   PolicySlot::Finalize(in, &v);
   report_.decisions++;

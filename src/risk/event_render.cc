@@ -35,6 +35,7 @@ bool RenderRiskEvent(const journal::EventView& ev, u128* tenant, std::string* ty
   switch (static_cast<EventType>(ev.type)) {
     case EventType::kPolicyActivated:
     case EventType::kSanctionsListLoaded:  // platform-wide, no tenant's feed
+    case EventType::kCustomerScreened:     // a customer's name and its hits: analysts' only
       return false;
     case EventType::kDecisionRecorded: {
       pb::DecisionRecorded e;

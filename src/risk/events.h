@@ -15,6 +15,7 @@ enum class EventType : uint16_t {
   kSanctionsListLoaded = 771,
   kAlertRaised = 772,
   kCaseUpdated = 773,
+  kCustomerScreened = 774,
 };
 constexpr uint16_t kEventVersion = 1;
 
@@ -47,6 +48,16 @@ enum class CaseDisposition : uint8_t {
   kSuspicious = 3,     // reportable: a SAR is filed (four-eyes)
 };
 const char* CaseDispositionName(CaseDisposition d);
+
+// A customer's standing against the sanctions lists (CustomerScreened.status: append only).
+// Hits an analyst closed as false positives do not count.
+enum class ScreeningStatus : uint8_t {
+  kUnscreened = 0,  // registered while no lists were loaded
+  kClear = 1,
+  kReview = 2,  // a possible match: an alert for an analyst, movements go on
+  kMatch = 3,   // a match: the customer's movements are held (reason sanctions_match)
+};
+const char* ScreeningStatusName(ScreeningStatus s);
 bool ParseCaseDisposition(std::string_view s, CaseDisposition* out);
 
 }  // namespace cb::risk

@@ -4,6 +4,7 @@
 #include <lua5.4/lua.h>
 #include <lua5.4/lualib.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <cstring>
 
@@ -124,7 +125,14 @@ Status LuaSandbox::Run(int args, int results, std::string_view what) {
   out_of_instructions_ = false;
   const int rc = lua_pcall(L_, args, results, 0);
   if (rc == LUA_OK) return Status::Ok();
-  std::string message = lua_tostring(L_, -1) != nullptr ? lua_tostring(L_, -1) : "error object";
+  // A rule's error text is journaled (rule_errors, an alert's error): a rule must not be
+  // able to write megabytes per movement into the journal, so only its head is kept.
+  constexpr size_t kErrorBytesMax = 256;
+  size_t length = 0;
+  const char* raw = lua_tolstring(L_, -1, &length);
+  std::string message =
+      raw != nullptr ? std::string(raw, std::min(length, kErrorBytesMax)) : "error object";
+  if (raw != nullptr && length > kErrorBytesMax) message += "...";
   lua_pop(L_, 1);
   const bool exhausted = out_of_instructions_ || out_of_memory_ || rc == LUA_ERRMEM;
   std::string reason = out_of_instructions_ ? "instruction budget exhausted"

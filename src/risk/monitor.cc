@@ -1,10 +1,12 @@
 #include "risk/monitor.h"
 
+#include <algorithm>
 #include <cstdio>
 
 #include "corebank/risk/v1/events.pb.h"
 #include "kernel/ids.h"
 #include "risk/bundle.h"
+#include "risk/decision_input.h"
 #include "risk/events.h"
 #include "risk/ops.h"
 #include "risk/policy.h"
@@ -22,8 +24,17 @@ bool MonitorSubscriber::Wants(uint16_t event_type) const {
 }
 
 Policy* MonitorSubscriber::PolicyFor(uint32_t version) {
+  policy_used_[version] = ++tick_;
   auto it = policies_.find(version);
   if (it != policies_.end()) return it->second.get();
+  if (policies_.size() >= kPoliciesCachedMax) {
+    auto lru =
+        std::min_element(policies_.begin(), policies_.end(), [&](const auto& a, const auto& b) {
+          return policy_used_[a.first] < policy_used_[b.first];
+        });
+    policy_used_.erase(lru->first);
+    policies_.erase(lru);
+  }
   std::unique_ptr<Policy> compiled;
   // A decision names the version that made it, activated before it: the archive has it.
   if (std::optional<Files> files = archive_->Get(version)) {
@@ -34,8 +45,10 @@ Policy* MonitorSubscriber::PolicyFor(uint32_t version) {
       std::fprintf(stderr, "corebank: risk monitor: bundle version %u does not compile: %s\n",
                    version, p.status().message().c_str());
     }
+  } else {
+    std::fprintf(stderr, "corebank: risk monitor: no bundle version %u in the archive\n", version);
   }
-  // Null is remembered too: a version that cannot monitor is not compiled again per event.
+  // Null is cached too: a version that cannot monitor is not compiled again per movement.
   return policies_.emplace(version, std::move(compiled)).first->second.get();
 }
 
@@ -45,7 +58,10 @@ std::vector<std::shared_ptr<const runtime::ServiceOp>> MonitorSubscriber::Handle
   RaiseAlertsOp raise;
   for (const runtime::CommittedEvent& ev : events) {
     pb::DecisionRecorded e;
-    if (!e.ParseFromArray(ev.payload.data(), static_cast<int>(ev.payload.size()))) continue;
+    if (!e.ParseFromArray(ev.payload.data(), static_cast<int>(ev.payload.size()))) {
+      movements_unmonitored_++;
+      continue;
+    }
     // What moved money: a pending transfer's post was monitored when it was reserved; a
     // hold is already in front of an analyst; a refusal moved nothing.
     if (e.disposition() != static_cast<uint32_t>(kernel::Disposition::kExecuted) ||
@@ -55,24 +71,14 @@ std::vector<std::shared_ptr<const runtime::ServiceOp>> MonitorSubscriber::Handle
     }
     movements_seen_++;
     Policy* policy = PolicyFor(e.policy_version());
-    if (policy == nullptr || !policy->has_monitors()) continue;
+    if (policy == nullptr) {
+      movements_unmonitored_++;
+      continue;
+    }
+    if (!policy->has_monitors()) continue;
     RiskInput in;
-    in.operation = e.operation();
-    in.channel = e.channel();
-    in.role = e.role();
-    in.customer_type = e.customer_type();
-    in.country = e.country();
-    in.counterparty_type = e.counterparty_type();
-    in.counterparty_country = e.counterparty_country();
-    in.device_trust = e.device_trust();
-    in.currency = e.currency();
-    in.currency_exponent = static_cast<uint8_t>(e.currency_exponent());
-    in.kyc_tier = static_cast<uint8_t>(e.kyc_tier());
-    in.acr = static_cast<uint8_t>(e.acr());
-    in.amount_minor = e.amount_minor();
     FeatureValues f;
-    f.v.fill(0);
-    for (int i = 0; i < e.features_size(); i++) f.v[static_cast<size_t>(i)] = e.features(i);
+    InputOfDecision(e, &in, &f);  // the feature count was checked above
     std::vector<MonitorHit> hits = policy->Monitor(in, f);
     u128 decision = 0, tenant = 0, payer = 0, payee = 0, transfer = 0;
     kernel::IdFromBytes(e.id(), &decision);
@@ -85,7 +91,9 @@ std::vector<std::shared_ptr<const runtime::ServiceOp>> MonitorSubscriber::Handle
       const u128 customer = h.payee_subject ? payee : payer;
       if (customer == 0 || decision == 0 || tenant == 0) continue;  // alerts are per customer
       AlertDraft a;
-      a.id = kernel::DerivedId(kernel::DerivedId(decision, 'A'), static_cast<uint8_t>(i));
+      // By the monitor's place in the manifest: the same monitor on the same movement is the
+      // same alert, whichever others fired.
+      a.id = kernel::DerivedId(kernel::DerivedId(decision, 'A'), static_cast<uint8_t>(h.index));
       a.tenant = tenant;
       a.customer = customer;
       a.decision = decision;

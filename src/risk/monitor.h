@@ -5,6 +5,7 @@
 // committed with its cursor: after a crash it resumes exactly after the last movements
 // whose alerts are durable. It runs on its own thread with its own compiled copies of the
 // bundles (a Policy is single-threaded), so monitoring costs the writer only the alerts.
+#include <cstddef>
 #include <cstdint>
 #include <map>
 #include <memory>
@@ -22,6 +23,11 @@ class Policy;
 class MonitorSubscriber final : public runtime::Subscriber {
  public:
   static constexpr std::string_view kName = "risk.monitor";
+  // Movements one commit monitors: each may raise an alert per monitor (64 at most, each
+  // under ~1 KiB with its error text capped), all journaled in the commit's one batch.
+  static constexpr size_t kMovementsPerCommitMax = 32;
+  // Compiled bundle versions kept (a Lua state each, up to the bundle's memory cap).
+  static constexpr size_t kPoliciesCachedMax = 4;
   // `archive` (not owned): the risk service's activated bundles by version.
   explicit MonitorSubscriber(const BundleArchive* archive);
   ~MonitorSubscriber() override;
@@ -32,13 +38,20 @@ class MonitorSubscriber final : public runtime::Subscriber {
       std::span<const runtime::CommittedEvent> events) override;
 
   uint64_t movements_seen() const { return movements_seen_; }
+  // Decisions it could not monitor: undecodable, or their bundle no longer compiles
+  // (logged; a monitor that cannot run must be seen).
+  uint64_t movements_unmonitored() const { return movements_unmonitored_; }
 
  private:
   Policy* PolicyFor(uint32_t version);
 
   const BundleArchive* archive_;
-  std::map<uint32_t, std::unique_ptr<Policy>> policies_;  // compiled on first use
+  // Compiled on first use; the least recently used beyond kPoliciesCachedMax is dropped.
+  std::map<uint32_t, std::unique_ptr<Policy>> policies_;
+  std::map<uint32_t, uint64_t> policy_used_;  // version -> use tick
+  uint64_t tick_ = 0;
   uint64_t movements_seen_ = 0;
+  uint64_t movements_unmonitored_ = 0;
 };
 
 }  // namespace cb::risk

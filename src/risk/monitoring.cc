@@ -62,6 +62,28 @@ bool ParseCaseDisposition(std::string_view s, CaseDisposition* out) {
   return false;
 }
 
+void RiskService::SetWorking(const Case& c, bool working) {
+  const std::pair<u128, u128> key{c.tenant, c.customer};
+  if (working) {
+    working_[key].insert({c.order, c.id});
+    return;
+  }
+  auto it = working_.find(key);
+  if (it == working_.end()) return;
+  it->second.erase({c.order, c.id});
+  if (it->second.empty()) working_.erase(it);
+}
+
+u128 RiskService::InvestigationFor(u128 tenant, u128 customer) const {
+  auto it = working_.find({tenant, customer});
+  if (it == working_.end()) return 0;
+  // Newest first; a full case (kCaseAlertsMax) takes no more, an older one may.
+  for (auto c = it->second.rbegin(); c != it->second.rend(); ++c) {
+    if (cases_.at(c->second).alerts.size() < kCaseAlertsMax) return c->second;
+  }
+  return 0;
+}
+
 const Alert* RiskService::FindAlert(u128 id) const {
   auto it = alerts_.find(id);
   return it == alerts_.end() ? nullptr : &it->second;
@@ -73,40 +95,42 @@ Answer RiskService::RaiseAlerts(const RaiseAlertsOp& r, runtime::ServiceContext&
     // The subscriber's commit runs once per event range (its cursor moves in the same
     // batch); an id seen before is a repeat all the same, and changes nothing.
     if (a.id == 0 || a.tenant == 0 || a.customer == 0 || alerts_.contains(a.id)) continue;
-    pb::AlertRaised e;
-    e.set_id(IdBytes(a.id));
-    e.set_tenant_id(IdBytes(a.tenant));
-    e.set_customer_id(IdBytes(a.customer));
-    u128 case_id = 0;
-    auto open = open_investigation_.find({a.tenant, a.customer});
-    if (open != open_investigation_.end() &&
-        cases_.at(open->second).alerts.size() < kCaseAlertsMax) {
-      case_id = open->second;
-    } else {
-      case_id = kernel::DerivedId(a.id, 'C');
-      CB_CHECK(!cases_.contains(case_id));  // alert ids are unique, so are theirs
-      e.set_case_opened(true);
-    }
-    e.set_case_id(IdBytes(case_id));
-    e.set_kind(static_cast<uint32_t>(a.kind));
-    e.set_rule(a.rule);
-    e.set_reason(a.reason);
-    e.set_severity(static_cast<uint32_t>(a.severity));
-    if (a.decision != 0) e.set_decision_id(IdBytes(a.decision));
-    if (a.transfer != 0) e.set_transfer_id(IdBytes(a.transfer));
-    e.set_amount_minor(a.amount_minor);
-    e.set_currency(a.currency);
-    e.set_currency_exponent(a.currency_exponent);
-    e.set_at_ns(ctx.batch_timestamp);
-    e.set_error(a.error);
-    e.set_policy_version(a.policy_version);
-    e.set_movement_at_ns(a.movement_at);
-    journal::AddMessageEvent(ctx.out, static_cast<uint16_t>(EventType::kAlertRaised), kEventVersion,
-                             e);
-    CB_CHECK(ApplyAlert(e).ok());
+    RaiseAlert(a, ctx);
     raised++;
   }
   return {200, R"({"object":"alerts_raised","count":)" + std::to_string(raised) + "}"};
+}
+
+void RiskService::RaiseAlert(const AlertDraft& a, runtime::ServiceContext& ctx) {
+  CB_CHECK(a.id != 0 && a.tenant != 0 && a.customer != 0 && !alerts_.contains(a.id));
+  pb::AlertRaised e;
+  e.set_id(IdBytes(a.id));
+  e.set_tenant_id(IdBytes(a.tenant));
+  e.set_customer_id(IdBytes(a.customer));
+  u128 case_id = InvestigationFor(a.tenant, a.customer);
+  if (case_id == 0) {
+    case_id = kernel::DerivedId(a.id, 'C');
+    CB_CHECK(!cases_.contains(case_id));  // alert ids are unique, so are theirs
+    e.set_case_opened(true);
+  }
+  e.set_case_id(IdBytes(case_id));
+  e.set_kind(static_cast<uint32_t>(a.kind));
+  e.set_rule(a.rule);
+  e.set_reason(a.reason);
+  e.set_severity(static_cast<uint32_t>(a.severity));
+  if (a.decision != 0) e.set_decision_id(IdBytes(a.decision));
+  if (a.transfer != 0) e.set_transfer_id(IdBytes(a.transfer));
+  e.set_amount_minor(a.amount_minor);
+  e.set_currency(a.currency);
+  e.set_currency_exponent(a.currency_exponent);
+  e.set_at_ns(ctx.batch_timestamp);
+  e.set_error(a.error);
+  e.set_policy_version(a.policy_version);
+  e.set_movement_at_ns(a.movement_at);
+  for (const std::string& entry : a.entries) e.add_entries(entry);
+  journal::AddMessageEvent(ctx.out, static_cast<uint16_t>(EventType::kAlertRaised), kEventVersion,
+                           e);
+  CB_CHECK(ApplyAlert(e).ok());
 }
 
 Status RiskService::ApplyAlert(const pb::AlertRaised& e) {
@@ -134,6 +158,7 @@ Status RiskService::ApplyAlert(const pb::AlertRaised& e) {
   a.policy_version = e.policy_version();
   a.at = e.at_ns();
   a.movement_at = e.movement_at_ns();
+  a.entries.assign(e.entries().begin(), e.entries().end());
   if (e.case_opened()) {
     if (cases_.contains(a.case_id)) return Status::DataLoss("AlertRaised opens an existing case");
     Case c;
@@ -146,8 +171,7 @@ Status RiskService::ApplyAlert(const pb::AlertRaised& e) {
     std::vector<u128>& list = tenant_cases_[c.tenant];
     c.order = static_cast<uint32_t>(list.size()) + 1;
     list.push_back(c.id);
-    // A customer has one case new alerts join; the one before (full) stays open apart.
-    open_investigation_[{c.tenant, c.customer}] = c.id;
+    SetWorking(c, true);
     cases_[c.id] = std::move(c);
   }
   auto it = cases_.find(a.case_id);
@@ -175,10 +199,7 @@ Status RiskService::ApplyCaseUpdate(const pb::CaseUpdated& e) {
   Case& c = it->second;
   const auto action = static_cast<CaseAction>(e.action());
   const bool working = c.status == CaseStatus::kOpen || c.status == CaseStatus::kInvestigating;
-  auto forget_open = [&] {
-    auto o = open_investigation_.find({c.tenant, c.customer});
-    if (o != open_investigation_.end() && o->second == c.id) open_investigation_.erase(o);
-  };
+  auto forget_open = [&] { SetWorking(c, false); };
   switch (action) {
     case CaseAction::kAssigned:
       if (!working) return Status::DataLoss("CaseUpdated assigns a closed case");
@@ -186,7 +207,9 @@ Status RiskService::ApplyCaseUpdate(const pb::CaseUpdated& e) {
       c.status = CaseStatus::kInvestigating;
       break;
     case CaseAction::kNoteAdded:
-      if (c.notes.size() >= kCaseNotesMax) return Status::DataLoss("CaseUpdated: notes full");
+      if (c.notes.size() >= kCaseNotesMax || !working) {
+        return Status::DataLoss("CaseUpdated: a note the case cannot take");
+      }
       break;
     case CaseAction::kCloseRequested:
       if (!working || e.disposition() != static_cast<uint32_t>(CaseDisposition::kSuspicious)) {
@@ -211,6 +234,9 @@ Status RiskService::ApplyCaseUpdate(const pb::CaseUpdated& e) {
       c.resolved_by_kind = e.actor_kind();
       c.resolved_by = IdOr0(e.actor_id());
       forget_open();
+      // The analyst says its screening hits are not this customer: remembered, so the
+      // same hit neither holds its movements nor raises an alert again.
+      if (d == CaseDisposition::kFalsePositive) ClearFalsePositives(c);
       break;
     }
     case CaseAction::kCloseRejected:
@@ -221,13 +247,13 @@ Status RiskService::ApplyCaseUpdate(const pb::CaseUpdated& e) {
       c.close_requested_by_kind = 0;
       c.close_requested_by = 0;
       c.close_requested_at = 0;
-      // New alerts join it again, unless the customer has a newer case meanwhile.
-      open_investigation_.try_emplace({c.tenant, c.customer}, c.id);
+      // It takes alerts again (the customer's newest working case takes them first).
+      SetWorking(c, true);
       break;
     default:
       return Status::DataLoss("CaseUpdated with an unknown action");
   }
-  if (!e.text().empty() || e.attachments_size() > 0) {
+  if ((!e.text().empty() || e.attachments_size() > 0) && c.notes.size() < kCaseNotesMax) {
     CaseNote n;
     n.at = e.at_ns();
     n.actor_kind = e.actor_kind();
@@ -245,6 +271,11 @@ Status RiskService::ApplyCaseUpdate(const pb::CaseUpdated& e) {
 Answer RiskService::UpdateCase(const RiskOp& op, u128 id, pb::CaseUpdated e,
                                runtime::ServiceContext& ctx) {
   const auto [kind, actor] = ActorOf(op.caller);
+  if (cases_.at(id).notes.size() >= kCaseNotesMax) {
+    // A full case still closes (or has its close approved or sent back), without a note.
+    e.clear_text();
+    e.clear_attachments();
+  }
   e.set_case_id(IdBytes(id));
   e.set_tenant_id(IdBytes(op.caller.tenant.value));
   e.set_actor_kind(kind);
@@ -289,13 +320,15 @@ Answer RiskService::HandleInvestigation(const RiskOp& op, runtime::ServiceContex
     e.set_assignee(a->assignee);
     return UpdateCase(op, id, std::move(e), ctx);
   }
-  if (c.notes.size() >= kCaseNotesMax) {
-    return ErrorAnswer(ErrorKind::kConflict, "case_notes_limit",
-                       "The case has " + std::to_string(kCaseNotesMax) +
-                           " notes, the most it keeps; close it and let new alerts open another.",
-                       "", op.trace_id);
-  }
   if (const auto* n = std::get_if<AddCaseNoteOp>(&op.body)) {
+    // Nothing is added to what someone asked to sign or signed: the SAR is that record.
+    if (!working) return closed();
+    if (c.notes.size() >= kCaseNotesMax) {
+      return ErrorAnswer(ErrorKind::kConflict, "case_notes_limit",
+                         "The case has " + std::to_string(kCaseNotesMax) +
+                             " notes, the most it keeps; it can still be closed.",
+                         "", op.trace_id);
+    }
     e.set_action(static_cast<uint32_t>(CaseAction::kNoteAdded));
     e.set_text(n->text);
     for (const Attachment& a : n->attachments) {
@@ -430,6 +463,8 @@ std::string RenderAlert(const Alert& a, bool detail) {
     o.append(R"(","currency":)");
     AppendJsonString(&o, a.currency);
   }
+  o.append(R"(,"entries":)");
+  AppendJsonStringArray(&o, a.entries);
   o.append(R"(,"error":)");
   kernel::AppendJsonStringOrNull(&o, detail ? a.error : std::string());
   o.append(R"(,"policy_version":)");

@@ -146,6 +146,7 @@ TEST_F(MonitoringTest, ReplayAndSnapshotRebuildAlertsAndInvestigationsExactly) {
   ASSERT_NE(a, nullptr);
   EXPECT_EQ(a->reason, "rule_error");
   EXPECT_EQ(a->order, 3u);
+  // Recovery from the journal alone: new alerts join the same case as before.
   Raise(replayed.get(), {Draft(5, kAda)});
   EXPECT_EQ(replayed->risk.FindAlert(5)->case_id, replayed->risk.FindAlert(1)->case_id);
 }
@@ -299,8 +300,13 @@ function payee(x)
   return "allow"
 end
 )"}};
+  // Version 2 monitors nothing: a decision made under version 1 is still monitored by 1.
+  Files v2 = v1;
+  v2[0].second = "name = \"m\"\nversion = 2\non_rule_error = \"hold\"\n";
+  v2.pop_back();
   BundleArchive archive;
   archive.Put(1, v1);
+  archive.Put(2, v2);
   MonitorSubscriber monitor(&archive);
   EXPECT_TRUE(monitor.Wants(static_cast<uint16_t>(EventType::kDecisionRecorded)));
   EXPECT_FALSE(monitor.Wants(static_cast<uint16_t>(EventType::kAlertRaised)));
@@ -312,6 +318,7 @@ end
       DecisionEvent(held, "transfer", 900000, 1),          // held: an analyst has it
       DecisionEvent(executed, "post_pending", 900000, 1),  // counted at its reservation
       DecisionEvent(executed, "transfer", 900000, 7),      // a version nobody activated
+      DecisionEvent(executed, "transfer", 900000, 2),      // version 2: no monitors
   };
   std::vector<runtime::CommittedEvent> committed;
   for (const std::string& e : events) {
@@ -338,8 +345,9 @@ end
   ASSERT_EQ(again.size(), 1u);
   EXPECT_EQ(std::get<RaiseAlertsOp>(static_cast<const RiskOp&>(*again[0]).body).alerts[0].id,
             raise.alerts[0].id);
-  EXPECT_EQ(monitor.movements_seen(), 4u);  // executed, not posts: the first, second, fifth
-                                            // and the repeat
+  // Executed and not posts: the first, second, fifth, sixth, and the repeat of the first.
+  EXPECT_EQ(monitor.movements_seen(), 5u);
+  EXPECT_EQ(monitor.movements_unmonitored(), 1u);  // the fifth: its version is unknown
 }
 
 }  // namespace

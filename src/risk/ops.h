@@ -48,10 +48,10 @@ struct ResolveCaseOp {
 };
 // Investigation cases (docs/risk/monitoring.md).
 constexpr size_t kCaseAssigneeBytesMax = 128;
-constexpr size_t kCaseAttachmentsMax = 10;
+constexpr size_t kCaseAttachmentsMax = 5;
 constexpr size_t kAttachmentNameBytesMax = 200;
-constexpr size_t kAttachmentUriBytesMax = 2048;
-constexpr size_t kCaseNotesMax = 500;      // per case: a case that needs more is split
+constexpr size_t kAttachmentUriBytesMax = 1024;
+constexpr size_t kCaseNotesMax = 200;      // per case (~1.5 MiB at most with attachments)
 constexpr size_t kCaseAlertsMax = 10'000;  // per case: past it the next alert opens another
 struct Attachment {
   std::string name, uri, sha256;  // sha256: 64 lower-case hex or ""
@@ -84,7 +84,6 @@ struct ListAlertsOp {
   uint32_t limit = 20;
   uint32_t after = 0;  // cursor: the alert order number after which to start
 };
-constexpr uint32_t kAlertsPageMax = 100;
 // One alert a [[monitor]] rule raised on a committed movement, as the monitor's subscriber
 // read it from the DecisionRecorded event. Built in process only (no route decodes it).
 struct AlertDraft {
@@ -98,6 +97,7 @@ struct AlertDraft {
   uint8_t currency_exponent = 2;
   uint32_t policy_version = 0;
   TimestampNs movement_at = 0;
+  std::vector<std::string> entries;  // a screening alert: "list:entry_id"s
 };
 struct RaiseAlertsOp {
   std::vector<AlertDraft> alerts;

@@ -33,6 +33,7 @@ struct MonitorHit {
   std::string error;
   Severity severity = Severity::kMedium;
   bool payee_subject = false;  // against the payee's customer, not the payer's
+  size_t index = 0;            // the monitor's place among the manifest's rules
 };
 
 class Policy {

@@ -162,9 +162,11 @@ constexpr const char* kMonitorLua =
     "  return \"allow\"\nend\n";
 
 TEST(PolicyCompileTest, MonitorsRaiseAlertsAndNeverDecide) {
-  auto p = Policy::Compile(
-      MakeBundle({{"manifest.toml", Manifest(Monitor("m", "severity = \"high\"\n"))},
-                  {"monitors/m.lua", kMonitorLua}}));
+  // A second monitor that fails on every call: were monitors evaluated as rules, the
+  // decision would record its error and fall back to the bundle's on_rule_error (hold).
+  auto p = Policy::Compile(MakeBundle(
+      {{"manifest.toml", Manifest(Monitor("m", "severity = \"high\"\n") + Monitor("boom"))},
+       {"monitors/m.lua", std::string(kMonitorLua) + "function boom(x) error(\"no\") end\n"}}));
   ASSERT_TRUE(p.ok()) << p.status().ToString();
   EXPECT_TRUE((*p)->has_monitors());
   RiskInput in;
@@ -173,13 +175,18 @@ TEST(PolicyCompileTest, MonitorsRaiseAlertsAndNeverDecide) {
   const Verdict v = (*p)->Evaluate(in, f);
   EXPECT_EQ(v.outcome, Outcome::kAllow);  // a monitor is not a rule
   EXPECT_TRUE(v.rules_fired.empty());
+  EXPECT_TRUE(v.rule_errors.empty());
   const std::vector<MonitorHit> hits = (*p)->Monitor(in, f);
-  ASSERT_EQ(hits.size(), 1u);
+  ASSERT_EQ(hits.size(), 2u);
   EXPECT_EQ(hits[0].rule, "m");
   EXPECT_EQ(hits[0].reason, "big");
   EXPECT_EQ(hits[0].severity, Severity::kHigh);
+  EXPECT_EQ(hits[0].index, 0u);
+  EXPECT_EQ(hits[1].rule, "boom");
+  EXPECT_EQ(hits[1].reason, "rule_error");
+  EXPECT_EQ(hits[1].index, 1u);
   in.amount_minor = 999;
-  EXPECT_TRUE((*p)->Monitor(in, f).empty());
+  ASSERT_EQ((*p)->Monitor(in, f).size(), 1u);  // only the failing one
 }
 
 TEST(PolicyCompileTest, AMonitorAnsweringLikeARuleIsARuleError) {

@@ -200,13 +200,15 @@ std::vector<MonitorHit> Policy::Monitor(const RiskInput& in, const FeatureValues
                       .reason = std::string(kRuleErrorReason),
                       .error = std::move(a.error),
                       .severity = rule.severity,
-                      .payee_subject = rule.payee_subject});
+                      .payee_subject = rule.payee_subject,
+                      .index = i});
     } else if (a.alert) {
       hits.push_back({.rule = rule.name,
                       .reason = std::move(a.reason),
                       .error = {},
                       .severity = rule.severity,
-                      .payee_subject = rule.payee_subject});
+                      .payee_subject = rule.payee_subject,
+                      .index = i});
     }
   }
   return hits;

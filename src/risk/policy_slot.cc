@@ -92,6 +92,12 @@ void PolicySlot::Finalize(const RiskInput& in, Verdict* v) {
     v->outcome = Outcome::kHold;
     v->reasons.emplace_back("step_up_unavailable");
   }
+  // A customer matched on a sanctions list moves nothing without an analyst, whatever the
+  // bundle says (a deny stays a deny).
+  if (in.screening == "match" && v->outcome < Outcome::kHold) {
+    v->outcome = Outcome::kHold;
+    v->reasons.emplace_back("sanctions_match");
+  }
 }
 
 uint64_t PolicySlot::hold_timeout_s() const {

@@ -60,7 +60,8 @@ class PolicySlot {
   Verdict Evaluate(const RiskInput& in, const FeatureValues& f) const;
   // What the service does with a policy's verdict before it acts, in one place so a dry run
   // or a replay check does exactly the same: a step-up nobody can perform (an API key, an
-  // app's own token: no person behind it) becomes a hold, reason "step_up_unavailable".
+  // app's own token: no person behind it) becomes a hold, reason "step_up_unavailable"; a
+  // movement of a customer matched on a sanctions list is held, reason "sanctions_match".
   static void Finalize(const RiskInput& in, Verdict* v);
   // How long a hold waits for an analyst under the active bundle; 0 = the service default.
   uint64_t hold_timeout_s() const;

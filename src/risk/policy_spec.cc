@@ -391,8 +391,9 @@ Result<ManifestSpec> ParseManifest(std::string_view path, std::string_view text)
       if (rules == nullptr) return;
       const std::string table = std::string("[[") + key + "]]";
       if (!rules->is_array()) Fail(*rules, std::string(key) + "s are " + table + " tables");
-      if (rules->as_array().size() > kRulesMax) {
-        Fail(*rules, "more than " + std::to_string(kRulesMax) + " " + key + "s");
+      // One budget for both kinds: a movement runs at most kRulesMax functions of a bundle.
+      if (m.rules.size() + rules->as_array().size() > kRulesMax) {
+        Fail(*rules, "more than " + std::to_string(kRulesMax) + " rules and monitors together");
       }
       for (const Value& r : rules->as_array()) {
         if (monitor) {

@@ -1,5 +1,5 @@
 #pragma once
-// What the risk service's renderers share (handlers.cc, monitoring.cc, sar.cc): the public
+// What the risk service's renderers share (handlers.cc, monitoring.cc, case_render.cc): the public
 // id prefixes of its objects and small JSON pieces.
 #include <cstdint>
 #include <string>
@@ -26,6 +26,7 @@ void AppendTimestampOrNull(std::string* out, TimestampNs ts);
 void AppendActor(std::string* out, uint32_t kind, u128 id);
 // `detail`: a failed rule's error too (root admins).
 std::string RenderAlert(const Alert& a, bool detail);
-std::string RenderInvestigation(const Case& c);
+// `with_notes` false: "notes" is null (list pages stay small; GET the case for them).
+std::string RenderInvestigation(const Case& c, bool with_notes = true);
 
 }  // namespace cb::risk

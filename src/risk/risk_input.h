@@ -36,6 +36,9 @@ struct RiskInput {
                                        // "external" (payments, later)
   std::string_view counterparty_country;
   std::string_view device_trust;  // "trusted" | "new" | "unknown"
+  // The sanctions screening of the movement's customers: "" (clear or unscreened) |
+  // "review" (a possible match an analyst looks at) | "match" (held: sanctions_match).
+  std::string_view screening;
   std::string_view currency;      // ISO 4217, upper case ("EUR")
   uint8_t currency_exponent = 2;  // minor units per major unit = 10^exponent
   uint8_t kyc_tier = 0;           // payer customer's tier 0..3; 0 without a customer

@@ -33,6 +33,9 @@ Status RiskService::ApplySanctionsList(const pb::SanctionsListLoaded& e, uint64_
   r.loaded = e.loaded_ns();
   r.seq = seq;
   sanctions_lists_[e.name()] = std::move(r);
+  // A list changed: every customer is screened again (RunDue, a few a batch), in customer
+  // order so that live execution and replay queue exactly the same.
+  for (const auto& [customer, sc] : screened_) rescreen_.insert({sc.tenant, customer});
   return Status::Ok();
 }
 

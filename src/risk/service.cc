@@ -118,6 +118,7 @@ kernel::Decision RiskService::Decide(const kernel::Movement& m, runtime::Service
   in.customer_type = m.customer_type;
   in.counterparty_type = CounterpartyType(m);
   in.device_trust = "unknown";
+  in.screening = ScreeningOf(m.from_customer, m.to_customer);
   in.currency = m.currency;
   in.currency_exponent = m.currency_exponent;
   in.kyc_tier = m.kyc_tier;
@@ -177,6 +178,7 @@ void RiskService::Record(const kernel::Movement& m, const kernel::Decision& d,
   e.set_counterparty_type(std::string(in.counterparty_type));
   e.set_counterparty_country(std::string(in.counterparty_country));
   e.set_device_trust(std::string(in.device_trust));
+  if (!in.screening.empty()) e.set_screening(std::string(in.screening));
   e.set_currency(std::string(in.currency));
   e.set_currency_exponent(in.currency_exponent);
   e.set_kyc_tier(in.kyc_tier);
@@ -429,6 +431,11 @@ Status RiskService::ApplyEvent(const journal::EventView& ev, uint64_t seq,
       if (!e.ParseFromArray(bytes, size)) return Status::DataLoss("undecodable CaseUpdated");
       return ApplyCaseUpdate(e);
     }
+    case EventType::kCustomerScreened: {
+      pb::CustomerScreened e;
+      if (!e.ParseFromArray(bytes, size)) return Status::DataLoss("undecodable CustomerScreened");
+      return ApplyCustomerScreened(e);
+    }
   }
   return Status::DataLoss("unknown risk event type " + std::to_string(ev.type));
 }
@@ -444,7 +451,10 @@ void RiskService::Clear() {
   sanctions_lists_.clear();
   alerts_.clear();
   tenant_alerts_.clear();
-  open_investigation_.clear();
+  working_.clear();
+  screened_.clear();
+  cleared_.clear();
+  rescreen_.clear();
 }
 
 std::string RiskService::CaptureSnapshot() const {
@@ -564,10 +574,29 @@ std::string RiskService::CaptureSnapshot() const {
       e->set_error(a.error);
       e->set_policy_version(a.policy_version);
       e->set_movement_at_ns(a.movement_at);
+      for (const std::string& entry : a.entries) e->add_entries(entry);
     }
   }
-  for (const auto& [key, id] : open_investigation_) {
-    s.add_open_investigations(IdBytes(key.first) + IdBytes(key.second) + IdBytes(id));
+  std::vector<u128> screened_ids;
+  screened_ids.reserve(screened_.size());
+  for (const auto& [id, sc] : screened_) screened_ids.push_back(id);
+  std::sort(screened_ids.begin(), screened_ids.end());
+  for (u128 id : screened_ids) {
+    const ScreenedCustomer& sc = screened_.at(id);
+    pb::CustomerScreened* e = s.add_screened();
+    e->set_tenant_id(IdBytes(sc.tenant));
+    e->set_customer_id(IdBytes(id));
+    e->set_name(sc.name);
+    e->set_business(sc.business);
+    for (const pb::ScreeningHitRecord& h : sc.hits) *e->add_hits() = h;
+    e->set_status(static_cast<uint32_t>(sc.status));
+    e->set_at_ns(sc.at);
+  }
+  for (const auto& [tenant, customer, entry] : cleared_) {
+    s.add_cleared_hits(IdBytes(tenant) + IdBytes(customer) + entry);
+  }
+  for (const auto& [tenant, customer] : rescreen_) {
+    s.add_rescreen(IdBytes(tenant) + IdBytes(customer));
   }
   std::string features;
   features_.Encode(&features);
@@ -700,6 +729,7 @@ Status RiskService::LoadSnapshot(std::string_view bytes) {
     a.policy_version = e.policy_version();
     a.at = e.at_ns();
     a.movement_at = e.movement_at_ns();
+    a.entries.assign(e.entries().begin(), e.entries().end());
     auto c = cases_.find(a.case_id);
     if (c == cases_.end() || alerts_.contains(a.id)) return Status::DataLoss("snapshot alert case");
     c->second.alerts.push_back(a.id);
@@ -708,13 +738,31 @@ Status RiskService::LoadSnapshot(std::string_view bytes) {
     list.push_back(a.id);
     alerts_[a.id] = std::move(a);
   }
-  for (const std::string& b : s.open_investigations()) {
-    if (b.size() != 48) return Status::DataLoss("snapshot open investigation");
-    open_investigation_[{IdOr0(b.substr(0, 16)), IdOr0(b.substr(16, 16))}] = IdOr0(b.substr(32));
+  for (const auto& [id, c] : cases_) {
+    if (c.kind != CaseKind::kInvestigation) continue;
+    if (c.customer == 0 || (c.alerts.empty() && CaseIsOpen(c))) {
+      return Status::DataLoss("snapshot investigation without a customer or alerts");
+    }
+    if (c.status == CaseStatus::kOpen || c.status == CaseStatus::kInvestigating) {
+      SetWorking(c, true);
+    }
   }
   for (const pb::SanctionsListLoaded& l : s.sanctions_lists()) {
     // The snapshot keeps no seq for them: 0 (nothing reads it but tests and logs).
     if (Status st = ApplySanctionsList(l, 0); !st.ok()) return st;
+  }
+  for (const pb::CustomerScreened& e : s.screened()) {
+    if (Status st = ApplyCustomerScreened(e); !st.ok()) return st;
+  }
+  cleared_.clear();
+  for (const std::string& b : s.cleared_hits()) {
+    if (b.size() <= 32) return Status::DataLoss("snapshot cleared hit");
+    cleared_.insert({IdOr0(b.substr(0, 16)), IdOr0(b.substr(16, 16)), b.substr(32)});
+  }
+  rescreen_.clear();  // ApplySanctionsList above queued everyone: the snapshot says who is left
+  for (const std::string& b : s.rescreen()) {
+    if (b.size() != 32) return Status::DataLoss("snapshot rescreen");
+    rescreen_.insert({IdOr0(b.substr(0, 16)), IdOr0(b.substr(16, 16))});
   }
   return features_.Decode(s.features());
 }

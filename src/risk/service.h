@@ -11,6 +11,7 @@
 #include <optional>
 #include <set>
 #include <string>
+#include <tuple>
 #include <unordered_map>
 #include <unordered_set>
 #include <vector>
@@ -74,7 +75,18 @@ struct Alert {
   int64_t amount_minor = 0;
   uint32_t policy_version = 0;
   TimestampNs at = 0, movement_at = 0;
-  uint32_t order = 0;  // position in the tenant's list (cursor)
+  uint32_t order = 0;                // position in the tenant's list (cursor)
+  std::vector<std::string> entries;  // a screening alert: "list:entry_id"s
+};
+
+// A customer the risk core screens (CustomerScreened): its name, its latest hits.
+struct ScreenedCustomer {
+  u128 tenant = 0;
+  std::string name;
+  bool business = false;
+  ScreeningStatus status = ScreeningStatus::kUnscreened;
+  std::vector<corebank::risk::v1::ScreeningHitRecord> hits;
+  TimestampNs at = 0;
 };
 
 struct CaseNote {
@@ -167,6 +179,7 @@ class RiskService final : public runtime::Service,
   std::string CaptureSnapshot() const override;
   Status LoadSnapshot(std::string_view bytes) override;
   void RunDue(runtime::ServiceContext& ctx) override;
+  void OnCustomerCreated(const kernel::CustomerFacts& c, runtime::ServiceContext& ctx) override;
   std::optional<TimestampNs> NextDue() const override;
 
   // kernel::DecisionPort
@@ -194,6 +207,8 @@ class RiskService final : public runtime::Service,
   }
   const FeatureStore& features() const { return features_; }
   const Alert* FindAlert(u128 id) const;
+  const ScreenedCustomer* FindScreened(u128 customer) const;
+  size_t rescreens_pending() const { return rescreen_.size(); }
   // Shared with the monitor's subscriber (thread-safe).
   const BundleArchive* archive() const { return &archive_; }
   // By list name. Read it before the writer starts (serve) or on the writer.
@@ -224,9 +239,21 @@ class RiskService final : public runtime::Service,
                             runtime::ServiceContext& ctx);
   kernel::Answer ListAlerts(const RiskOp& op, const ListAlertsOp& l) const;
   std::string RenderSar(const Case& c, bool html, TimestampNs now) const;
+  // The investigation the customer's next alert joins, or 0: open a new one.
+  u128 InvestigationFor(u128 tenant, u128 customer) const;
   Status ApplyAlert(const corebank::risk::v1::AlertRaised& e);
   Status ApplyCaseUpdate(const corebank::risk::v1::CaseUpdated& e);
   void InstallPolicy(Bundle b);  // the slot and the archive
+  // Customer screening (customer_screening.cc).
+  void ScreenCustomer(u128 tenant, u128 customer, const std::string& name, bool business,
+                      bool rescreen, runtime::ServiceContext& ctx);
+  Status ApplyCustomerScreened(const corebank::risk::v1::CustomerScreened& e);
+  ScreeningStatus StatusOf(u128 tenant, u128 customer,
+                           const std::vector<corebank::risk::v1::ScreeningHitRecord>& hits) const;
+  void ClearFalsePositives(const Case& c);
+  void RaiseAlert(const AlertDraft& a, runtime::ServiceContext& ctx);
+  // The worse screening standing of a movement's two customers ("" | "review" | "match").
+  std::string_view ScreeningOf(u128 from_customer, u128 to_customer) const;
 
   kernel::EnvelopeRunner* envelope_;
   const kernel::FourEyes* four_eyes_ = nullptr;
@@ -243,8 +270,15 @@ class RiskService final : public runtime::Service,
   std::unordered_map<u128, Alert, kernel::U128Hash> alerts_;
   std::map<u128, std::vector<u128>> tenant_alerts_;  // tenant -> alert ids in raising order
   // (tenant, customer) -> the investigation new alerts join (open or investigating).
-  std::map<std::pair<u128, u128>, u128> open_investigation_;
+  // Derived from cases_ (not in snapshots): (tenant, customer) -> its investigations that take
+  // new alerts (open or investigating), by opening order. New alerts join the newest that
+  // is not full; a case waiting for its close to be approved takes none.
+  std::map<std::pair<u128, u128>, std::set<std::pair<uint32_t, u128>>> working_;
+  void SetWorking(const Case& c, bool working);
   BundleArchive archive_;
+  std::unordered_map<u128, ScreenedCustomer, kernel::U128Hash> screened_;  // by customer
+  std::set<std::tuple<u128, u128, std::string>> cleared_;  // (tenant, customer, list:entry)
+  std::set<std::pair<u128, u128>> rescreen_;  // (tenant, customer) to screen after a change
   // Built from the content-addressed files sanctions_lists_ names; immutable, installed by
   // LoadSanctionsOp. Not journal state (Clear keeps it): a cache of what the events name.
   std::shared_ptr<const screening::ScreeningIndex> screening_index_;

@@ -233,9 +233,15 @@ describe('investigations', () => {
     assert.equal(r.body.status, 'closed');
     assert.equal(r.body.disposition, 'no_action');
     expectError(await s.api('POST', `/v1/cases/${id}/assign`, { key: analyst, body: { assignee: 'x' } }), 409, 'case_closed');
+    // Nothing is added to a closed case: its SAR is the record.
+    expectError(await s.api('POST', `/v1/cases/${id}/notes`, { key: analyst, body: { text: 'afterthought' } }), 409, 'case_closed');
+    assert.equal((await s.api('GET', `/v1/cases/${id}`)).body.note_count, 2);
     expectError(await s.api('POST', `/v1/cases/${id}/close`, { key: analyst, body: { disposition: 'false_positive' } }), 409, 'case_closed');
     const closed = await s.api('GET', '/v1/cases?status=closed&type=investigation&limit=100');
-    assert.ok(closed.body.data.some((c) => c.id === id));
+    const listed = closed.body.data.find((c) => c.id === id);
+    assert.ok(listed);
+    assert.equal(listed.notes, null, 'list pages leave the notes out');
+    assert.equal(listed.note_count, 2);
     const open = await s.api('GET', '/v1/cases?status=open&type=investigation&limit=100');
     assert.ok(!open.body.data.some((c) => c.id === id));
   });
@@ -258,6 +264,18 @@ describe('investigations', () => {
     assert.equal(r.body.disposition, 'suspicious');
     assert.equal(r.body.resolved_by.type, 'api_key');
     expectError(await s.api('POST', `/v1/cases/${id}/approve`, { key: second }), 409, 'case_not_pending_approval');
+  });
+
+  test('four-eyes follows who made which key: no key made from the requester, however indirectly, approves', async () => {
+    const boss = await s.createKey('admin');
+    const deputy = await s.createKey('admin', { key: boss.secret });
+    const deputyOfDeputy = await s.createKey('operator', { key: deputy.secret });
+    const { id } = await freshCase();
+    assert.equal((await s.api('POST', `/v1/cases/${id}/close`, { key: boss.secret, body: { disposition: 'suspicious' } })).status, 202);
+    expectError(await s.api('POST', `/v1/cases/${id}/approve`, { key: deputyOfDeputy.secret }), 403, 'four_eyes_required');
+    expectError(await s.api('POST', `/v1/cases/${id}/approve`, { key: deputy.secret }), 403, 'four_eyes_required');
+    // Someone outside the requester's chain (made before the request) may.
+    assert.equal((await s.api('POST', `/v1/cases/${id}/approve`, { key: second })).status, 200);
   });
 
   test('a close sent back returns the case to investigating', async () => {
@@ -299,7 +317,7 @@ describe('investigations', () => {
       ['notes', { text: 'x'.repeat(1001) }, 'string_too_long', 'text'],
       ['notes', { text: 'ok', attachments: [{ name: 'a', uri: 'javascript:alert(1)' }] }, 'parameter_invalid', 'attachments[0].uri'],
       ['notes', { text: 'ok', attachments: [{ name: 'a', uri: 'https://x', sha256: 'XYZ' }] }, 'parameter_invalid', 'attachments[0].sha256'],
-      ['notes', { text: 'ok', attachments: Array(11).fill({ name: 'a', uri: 'https://x' }) }, 'parameter_invalid', 'attachments'],
+      ['notes', { text: 'ok', attachments: Array(6).fill({ name: 'a', uri: 'https://x' }) }, 'parameter_invalid', 'attachments'],
       ['close', { disposition: 'maybe' }, 'parameter_invalid', 'disposition'],
       ['close', { disposition: 'no_action', colour: 'red' }, 'unknown_field', 'colour'],
     ];

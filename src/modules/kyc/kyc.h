@@ -43,6 +43,7 @@ constexpr size_t kDirectorsMax = 50;
 constexpr size_t kHitsPerScreenMax = 5;  // hits recorded per screened name
 constexpr size_t kVerificationsPerCustomerMax = 1000;
 constexpr size_t kReasonCodesMax = 16;
+constexpr size_t kChecksMax = 8;  // checks one verification records
 
 // A date as given ("YYYY-MM-DD"); year 0: none.
 struct Date {

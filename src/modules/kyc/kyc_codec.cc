@@ -187,7 +187,8 @@ bool FromProto(const pb::VerificationCompleted& e, Verification* v) {
     return false;
   }
   if (e.status() != "verified" && e.status() != "rejected" && e.status() != "review") return false;
-  if (e.kyc_tier() > 3 || e.customer_kyc_tier() > 3 || e.checks_size() > 8 ||
+  if (e.kyc_tier() > 3 || e.customer_kyc_tier() > 3 ||
+      e.checks_size() > static_cast<int>(kChecksMax) ||
       static_cast<size_t>(e.reason_codes_size()) > kReasonCodesMax) {
     return false;
   }

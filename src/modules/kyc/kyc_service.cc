@@ -94,7 +94,9 @@ void KycService::Execute(const runtime::ServiceOp& base, runtime::ServiceContext
                              .idempotency_key = op.idempotency_key,
                              .request_sha256 = op.request_sha256,
                              .scope = write ? scope_write_ : scope_read_,
-                             .delegated_allowed = true};
+                             // A customer's own app may read its verifications; it never
+                             // verifies itself (that sets the tier its limits read).
+                             .delegated_allowed = !write};
   envelope_->RunEnveloped(env, ctx, reply, [&]() -> Answer {
     if (const auto* v = std::get_if<VerifyOp>(&op.body)) return Verify(op, *v, ctx);
     if (const auto* p = std::get_if<PutOwnershipOp>(&op.body)) return PutOwnership(op, *p, ctx);

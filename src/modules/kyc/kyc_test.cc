@@ -99,6 +99,7 @@ class KycServiceTest : public ::testing::Test {
   runtime::Reply Run(KycService& s, decltype(KycOp::body) body, u128 tenant = kTenant) {
     KycOp op;
     op.caller.tenant = kernel::TenantId(tenant);
+    op.caller.sandbox = true;  // the sandbox provider verifies sandbox tenants only
     op.body = std::move(body);
     runtime::ServiceContext ctx;
     ctx.out = &out;

@@ -140,6 +140,15 @@ Answer KycService::Verify(const KycOp& op, const VerifyOp& v, runtime::ServiceCo
     return ErrorAnswer(ErrorKind::kNotFound, "customer_not_found", "No such customer.", "id",
                        op.trace_id);
   }
+  // Only the sandbox provider exists yet: its answers are chosen by test data, so it must
+  // never verify a real customer (a verified record sets the tier the policy's limits
+  // read). A production tenant gets a provider when a real one is configured (ADR 0018).
+  if (!op.caller.sandbox && provider_->name() == std::string_view("sandbox")) {
+    return ErrorAnswer(ErrorKind::kUnavailable, "provider_unavailable",
+                       "No KYC provider is configured for production tenants (only the "
+                       "sandbox provider exists; it verifies sandbox tenants' customers).",
+                       "", op.trace_id);
+  }
   if (c->kind != kernel::CustomerKind::kIndividual) {
     return ErrorAnswer(ErrorKind::kUnprocessable, "customer_type_mismatch",
                        "KYC verifications are for individual customers; a business customer's "
@@ -229,6 +238,7 @@ Answer KycService::Verify(const KycOp& op, const VerifyOp& v, runtime::ServiceCo
   rec.status = StatusOf(result->outcome);
   rec.kyc_tier = static_cast<uint8_t>(rk::KycTierFor(*result));
   for (const rk::KycCheck& check : result->checks) {
+    if (rec.checks.size() == kChecksMax) break;  // what replay accepts (kyc_codec.cc)
     rec.checks.push_back(
         {rk::KycCheckKindName(check.kind), CheckStatusName(check.status), check.reason_code});
   }
