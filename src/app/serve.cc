@@ -437,8 +437,13 @@ int RunServe(const ServeConfig& config) {
   // The risk monitor (built in, docs/risk/monitoring.md): alerts on committed movements.
   if (stack.risk.deciding()) {
     subscribers.push_back(std::make_unique<risk::MonitorSubscriber>(stack.risk.archive()));
-    subscriber_runners.push_back(
-        std::make_unique<runtime::SubscriberRunner>(&executor, &reader, subscribers.back().get()));
+    runtime::SubscriberOptions monitor_options;
+    // Few movements a commit: each may raise an alert per monitor, all in one batch.
+    monitor_options.events_per_handle_max = risk::MonitorSubscriber::kMovementsPerCommitMax;
+    // Most movements raise no alert: those move its cursor without a commit each time.
+    monitor_options.commit_without_ops = false;
+    subscriber_runners.push_back(std::make_unique<runtime::SubscriberRunner>(
+        &executor, &reader, subscribers.back().get(), monitor_options));
     subscriber_runners.back()->Start();
   }
   for (const PlatformStack::Module& m : stack.modules) {

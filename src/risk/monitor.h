@@ -13,6 +13,8 @@
 #include <string_view>
 #include <vector>
 
+#include "base/time.h"
+#include "base/uint128.h"
 #include "runtime/subscribers.h"
 
 namespace cb::risk {
@@ -25,7 +27,7 @@ class MonitorSubscriber final : public runtime::Subscriber {
   static constexpr std::string_view kName = "risk.monitor";
   // Movements one commit monitors: each may raise an alert per monitor (64 at most, each
   // under ~1 KiB with its error text capped), all journaled in the commit's one batch.
-  static constexpr size_t kMovementsPerCommitMax = 32;
+  static constexpr size_t kMovementsPerCommitMax = 128;
   // Compiled bundle versions kept (a Lua state each, up to the bundle's memory cap).
   static constexpr size_t kPoliciesCachedMax = 4;
   // `archive` (not owned): the risk service's activated bundles by version.
@@ -50,6 +52,12 @@ class MonitorSubscriber final : public runtime::Subscriber {
   std::map<uint32_t, std::unique_ptr<Policy>> policies_;
   std::map<uint32_t, uint64_t> policy_used_;  // version -> use tick
   uint64_t tick_ = 0;
+  // (customer, monitor index) -> the movement time of the last alert drafted by a monitor
+  // with a quiet time (repeat_after_s): the writer applies the quiet time anyway; this
+  // spares it the drafts. Memory only (a restart may draft one again: the writer drops
+  // it). Cleared when it grows past kRecentMax.
+  static constexpr size_t kRecentMax = 1u << 18;
+  std::map<std::pair<u128, size_t>, TimestampNs> recent_;
   uint64_t movements_seen_ = 0;
   uint64_t movements_unmonitored_ = 0;
 };

@@ -90,15 +90,27 @@ const Alert* RiskService::FindAlert(u128 id) const {
 }
 
 Answer RiskService::RaiseAlerts(const RaiseAlertsOp& r, runtime::ServiceContext& ctx) {
-  size_t raised = 0;
+  size_t raised = 0, repeats = 0;
   for (const AlertDraft& a : r.alerts) {
-    // The subscriber's commit runs once per event range (its cursor moves in the same
-    // batch); an id seen before is a repeat all the same, and changes nothing.
+    // A repeat of a commit (the monitor hands movements again after a crash) changes
+    // nothing: the id is derived from the decision and the monitor.
     if (a.id == 0 || a.tenant == 0 || a.customer == 0 || alerts_.contains(a.id)) continue;
+    // A monitor with a quiet time (repeat_after_s: a busy account would otherwise put one
+    // alert per payment in front of the analyst, none of them new).
+    if (const u128 open = InvestigationFor(a.tenant, a.customer);
+        open != 0 && a.repeat_after_ns != 0) {
+      const auto& last = cases_.at(open).last_alert_by_rule;
+      auto it = last.find(a.rule);
+      if (it != last.end() && ctx.batch_timestamp < it->second + a.repeat_after_ns) {
+        repeats++;
+        continue;
+      }
+    }
     RaiseAlert(a, ctx);
     raised++;
   }
-  return {200, R"({"object":"alerts_raised","count":)" + std::to_string(raised) + "}"};
+  return {200, R"({"object":"alerts_raised","count":)" + std::to_string(raised) + R"(,"repeats":)" +
+                   std::to_string(repeats) + "}"};
 }
 
 void RiskService::RaiseAlert(const AlertDraft& a, runtime::ServiceContext& ctx) {
@@ -183,6 +195,7 @@ Status RiskService::ApplyAlert(const pb::AlertRaised& e) {
   Case& c = it->second;
   c.alerts.push_back(a.id);
   c.updated = a.at;
+  c.last_alert_by_rule[a.rule] = a.at;
   std::vector<u128>& list = tenant_alerts_[a.tenant];
   a.order = static_cast<uint32_t>(list.size()) + 1;
   list.push_back(a.id);

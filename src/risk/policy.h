@@ -32,8 +32,9 @@ struct MonitorHit {
   std::string rule, reason;  // reason "rule_error" when the rule failed (error says how)
   std::string error;
   Severity severity = Severity::kMedium;
-  bool payee_subject = false;  // against the payee's customer, not the payer's
-  size_t index = 0;            // the monitor's place among the manifest's rules
+  bool payee_subject = false;   // against the payee's customer, not the payer's
+  size_t index = 0;             // the monitor's place among the manifest's rules
+  uint64_t repeat_after_s = 0;  // RuleSpec::repeat_after_s
 };
 
 class Policy {

@@ -201,14 +201,16 @@ std::vector<MonitorHit> Policy::Monitor(const RiskInput& in, const FeatureValues
                       .error = std::move(a.error),
                       .severity = rule.severity,
                       .payee_subject = rule.payee_subject,
-                      .index = i});
+                      .index = i,
+                      .repeat_after_s = rule.repeat_after_s});
     } else if (a.alert) {
       hits.push_back({.rule = rule.name,
                       .reason = std::move(a.reason),
                       .error = {},
                       .severity = rule.severity,
                       .payee_subject = rule.payee_subject,
-                      .index = i});
+                      .index = i,
+                      .repeat_after_s = rule.repeat_after_s});
     }
   }
   return hits;

@@ -397,7 +397,9 @@ Result<ManifestSpec> ParseManifest(std::string_view path, std::string_view text)
       }
       for (const Value& r : rules->as_array()) {
         if (monitor) {
-          CheckKeys(r, {"name", "file", "function", "reads", "when", "severity", "subject"},
+          CheckKeys(r,
+                    {"name", "file", "function", "reads", "when", "severity", "subject",
+                     "repeat_after_s"},
                     "a " + table);
         } else {
           CheckKeys(r, {"name", "file", "function", "reads", "score", "when"}, "a " + table);
@@ -436,6 +438,10 @@ Result<ManifestSpec> ParseManifest(std::string_view path, std::string_view text)
           const std::string v = String(*s, what + ".subject");
           if (v != "payer" && v != "payee") Fail(*s, what + ".subject is payer or payee");
           rule.payee_subject = v == "payee";
+        }
+        if (const Value* t = Get(r, "repeat_after_s")) {
+          rule.repeat_after_s = static_cast<uint64_t>(
+              Integer(*t, what + ".repeat_after_s", 0, static_cast<int64_t>(kHoldTimeoutSMax)));
         }
         if (const Value* w = Get(r, "when")) rule.when = ParseSelector(*w, what + ".when", true);
         m.rules.push_back(std::move(rule));

@@ -46,6 +46,9 @@ struct RuleSpec {
   bool monitor = false;
   Severity severity = Severity::kMedium;
   bool payee_subject = false;
+  // A [[monitor]]'s quiet time: after it alerted about a customer, it raises no alert about
+  // that customer again for this long (0: every movement that matches is an alert).
+  uint64_t repeat_after_s = 0;
 };
 
 constexpr uint64_t kHoldTimeoutSMax = 30 * 86'400;  // a hold never reserves money longer

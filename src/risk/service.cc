@@ -733,6 +733,7 @@ Status RiskService::LoadSnapshot(std::string_view bytes) {
     auto c = cases_.find(a.case_id);
     if (c == cases_.end() || alerts_.contains(a.id)) return Status::DataLoss("snapshot alert case");
     c->second.alerts.push_back(a.id);
+    c->second.last_alert_by_rule[a.rule] = a.at;
     std::vector<u128>& list = tenant_alerts_[a.tenant];
     a.order = static_cast<uint32_t>(list.size()) + 1;
     list.push_back(a.id);

@@ -138,6 +138,8 @@ struct Case {
   uint32_t close_requested_by_kind = 0;  // kPendingApproval: who asked to close it
   u128 close_requested_by = 0;
   TimestampNs close_requested_at = 0, updated = 0;
+  // Monitoring alerts by rule: when the last was raised (derived from the alerts).
+  std::map<std::string, TimestampNs, std::less<>> last_alert_by_rule;
 };
 
 // Whether a case still needs someone (open hold; investigation not closed).

@@ -306,6 +306,14 @@ void SubscriberRunner::Loop() {
       continue;
     }
     std::vector<std::shared_ptr<const ServiceOp>> ops = subscriber_->Handle(events);
+    if (ops.empty() && !options_.commit_without_ops) {
+      cursor = scanned_to;  // as for unwanted events (SubscriberOptions::commit_without_ops)
+      if (scanned_to - committed_.load() >= options_.skipped_events_commit_min &&
+          !Commit(committed_.load(), scanned_to, {})) {
+        cursor = committed_.load();
+      }
+      continue;
+    }
     if (Commit(committed_.load(), scanned_to, std::move(ops))) {
       cursor = scanned_to;
     } else {

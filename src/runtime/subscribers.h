@@ -117,6 +117,13 @@ struct SubscriberOptions {
   size_t events_per_handle_max = 256;  // wanted events per Handle call
   size_t events_scanned_max = 16384;   // per journal read, wanted or not
   uint64_t retry_ms = 50;              // after a refused or failed commit
+  // False: a Handle that answers no ops moves the cursor in memory only, like a range of
+  // unwanted events (journaled after skipped_events_commit_min, or with the next ops). For
+  // subscribers whose Handle has no side effects (the risk monitor: most movements raise
+  // no alert): a crash hands them those events again, which changes nothing, and the
+  // writer is spared a commit per Handle. A subscriber with side effects (a webhook POST)
+  // keeps true: its repeats after a crash stay within one Handle.
+  bool commit_without_ops = true;
 };
 
 // Runs one subscriber on its own thread. Start after the executor started; Stop before it

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <chrono>
 #include <future>
 #include <memory>
@@ -130,6 +131,46 @@ TEST_F(SubscribersTest, ASubscriberSeesEveryWantedCommittedEventOnceInJournalOrd
   EXPECT_EQ(notes, node.FiredSeqs());
   EXPECT_EQ(sub.handled(), 60u);
   EXPECT_GE(runner.commits(), 60u / 7);
+}
+
+// Notes every fifth firing it is handed: most Handle calls answer no ops.
+class EveryFifth final : public Subscriber {
+ public:
+  std::string_view name() const override { return "every-fifth"; }
+  bool Wants(uint16_t type) const override { return type == kTickFired; }
+  std::vector<std::shared_ptr<const ServiceOp>> Handle(
+      std::span<const CommittedEvent> events) override {
+    std::vector<std::shared_ptr<const ServiceOp>> ops;
+    for (const CommittedEvent& e : events) {
+      if (++handled_ % 5 != 0) continue;
+      auto op = std::make_shared<TickNoteOp>();
+      op->value = e.seq;
+      ops.push_back(std::move(op));
+    }
+    return ops;
+  }
+  std::atomic<uint64_t> handled_{0};
+};
+
+TEST_F(SubscribersTest, WithoutCommitsForNoOpsOnlyHandlesWithOpsCommit) {
+  Node node(disk_.get(), Dir());
+  EveryFifth sub;
+  SubscriberOptions o;
+  o.from_beginning = true;
+  o.events_per_handle_max = 1;  // one event a Handle: a commit each, unless told otherwise
+  o.commit_without_ops = false;
+  SubscriberRunner runner(node.executor.get(), node.reader.get(), &sub, o);
+  runner.Start();
+  node.FireTimers("t", 50);
+  const std::vector<uint64_t> notes = node.WaitNotes(10);
+  runner.Stop();
+  const std::vector<uint64_t> fired = node.FiredSeqs();
+  ASSERT_EQ(fired.size(), 50u);
+  ASSERT_EQ(notes.size(), 10u);
+  for (size_t i = 0; i < notes.size(); i++) EXPECT_EQ(notes[i], fired[i * 5 + 4]);
+  // Its start, and one per Handle that answered ops: not one per event.
+  EXPECT_LE(runner.commits(), 11u);
+  EXPECT_EQ(sub.handled_.load(), 50u);
 }
 
 TEST_F(SubscribersTest, AfterARestartItResumesAtItsDurableCursorWithoutGapsOrRepeats) {

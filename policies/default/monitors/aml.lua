@@ -30,8 +30,9 @@ function pass_through(x)
   return "allow"
 end
 
--- The payee's account collects from many different payers in a day (against the payee).
+-- The payee's account collects from many different payers in a day (against the payee;
+-- the feature counts up to 16).
 function collection_account(x)
-  if x.payers_distinct_24h >= 5 then return "alert:many_distinct_payers" end
+  if x.payers_distinct_24h >= 10 then return "alert:many_distinct_payers" end
   return "allow"
 end
