@@ -442,6 +442,8 @@ int RunServe(const ServeConfig& config) {
     monitor_options.events_per_handle_max = risk::MonitorSubscriber::kMovementsPerCommitMax;
     // Most movements raise no alert: those move its cursor without a commit each time.
     monitor_options.commit_without_ops = false;
+    // Alerts may come 10 ms later; reading every group commit would cost the CPU it saves.
+    monitor_options.caught_up_delay_ms = 10;
     subscriber_runners.push_back(std::make_unique<runtime::SubscriberRunner>(
         &executor, &reader, subscribers.back().get(), monitor_options));
     subscriber_runners.back()->Start();

@@ -343,13 +343,14 @@ namespace {
 // key ends it). Bounded: a chain is as long as keys were made by keys.
 bool MadeBy(const PlatformState& st, Actor a, const Actor& maker) {
   constexpr int kDepthMax = 64;
-  for (int depth = 0; depth < kDepthMax && a.kind == ActorKind::kApiKey; depth++) {
+  for (int depth = 0; depth < kDepthMax; depth++) {
+    if (a.kind != ActorKind::kApiKey) return false;
     const ApiKey* key = st.FindKey(ApiKeyId(a.id));
     if (key == nullptr || key->created_by.id == 0) return false;
     if (key->created_by == maker) return true;
     a = key->created_by;
   }
-  return false;
+  return true;  // a chain this long is refused rather than walked (it only serves to hide)
 }
 
 }  // namespace

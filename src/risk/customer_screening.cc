@@ -9,6 +9,7 @@
 #include "base/check.h"
 #include "journal/format.h"
 #include "kernel/ids.h"
+#include "risk/ops.h"
 #include "risk/screening/screening.h"
 #include "risk/service.h"
 
@@ -94,9 +95,13 @@ void RiskService::ScreenCustomer(u128 tenant, u128 customer, const std::string& 
         .name = name,
         .type = business ? kernel::ScreenedParty::kOrganization : kernel::ScreenedParty::kPerson,
         .country_iso2 = {}};
-    Result<std::vector<kernel::ScreeningHit>> found = ScreenName(q, kCustomerHitsMax);
+    // Every hit the index gives (up to kScreenHitsMax), less the ones analysts cleared,
+    // then the best five: a cleared hit must not hide the ones below it.
+    Result<std::vector<kernel::ScreeningHit>> found = ScreenName(q, kScreenHitsMax);
     CB_CHECK(found.ok());  // the index is loaded
     for (const kernel::ScreeningHit& h : *found) {
+      if (hits.size() == kCustomerHitsMax) break;
+      if (cleared_.contains({tenant, customer, h.list + ":" + h.entry_id})) continue;
       pb::ScreeningHitRecord* r = e.add_hits();
       r->set_list(h.list);
       r->set_entry_id(h.entry_id);
@@ -132,8 +137,13 @@ void RiskService::ScreenCustomer(u128 tenant, u128 customer, const std::string& 
   a.customer = customer;
   a.kind = AlertKind::kScreening;
   a.rule = "sanctions_screening";
-  a.reason = status == ScreeningStatus::kMatch ? "sanctions_match" : "sanctions_possible_match";
-  a.severity = status == ScreeningStatus::kMatch ? Severity::kHigh : Severity::kMedium;
+  // What the new hits are (the customer may have been a match before them already).
+  const bool match = std::any_of(hits.begin(), hits.end(), [&](const pb::ScreeningHitRecord& h) {
+    return h.score_bp() >= screening_thresholds().block_bp &&
+           std::find(fresh.begin(), fresh.end(), EntryKey(h)) != fresh.end();
+  });
+  a.reason = match ? "sanctions_match" : "sanctions_possible_match";
+  a.severity = match ? Severity::kHigh : Severity::kMedium;
   a.entries = std::move(fresh);
   a.movement_at = 0;
   RaiseAlert(a, ctx);
@@ -159,19 +169,35 @@ Status RiskService::ApplyCustomerScreened(const pb::CustomerScreened& e) {
 }
 
 void RiskService::ClearFalsePositives(const Case& c) {
-  bool cleared_any = false;
   for (u128 id : c.alerts) {
     const Alert& a = alerts_.at(id);
     if (a.kind != AlertKind::kScreening) continue;
-    for (const std::string& entry : a.entries) {
-      cleared_any |= cleared_.insert({c.tenant, c.customer, entry}).second;
-    }
+    for (const std::string& entry : a.entries) cleared_.insert({c.tenant, c.customer, entry});
   }
-  if (!cleared_any) return;
-  auto it = screened_.find(c.customer);
-  if (it != screened_.end() && it->second.status != ScreeningStatus::kUnscreened) {
-    it->second.status = StatusOf(c.tenant, c.customer, it->second.hits);
+  // The standing changes by its own event (RecordScreeningStanding), not here: replay must
+  // not recompute it with thresholds the server may have changed since.
+}
+
+void RiskService::RecordScreeningStanding(u128 tenant, u128 customer,
+                                          runtime::ServiceContext& ctx) {
+  auto it = screened_.find(customer);
+  if (it == screened_.end() || it->second.tenant != tenant ||
+      it->second.status == ScreeningStatus::kUnscreened) {
+    return;
   }
+  const ScreeningStatus now = StatusOf(tenant, customer, it->second.hits);
+  if (now == it->second.status) return;
+  pb::CustomerScreened e;
+  e.set_tenant_id(IdBytes(tenant));
+  e.set_customer_id(IdBytes(customer));
+  e.set_name(it->second.name);
+  e.set_business(it->second.business);
+  for (const pb::ScreeningHitRecord& h : it->second.hits) *e.add_hits() = h;
+  e.set_status(static_cast<uint32_t>(now));
+  e.set_at_ns(ctx.batch_timestamp);
+  journal::AddMessageEvent(ctx.out, static_cast<uint16_t>(EventType::kCustomerScreened),
+                           kEventVersion, e);
+  CB_CHECK(ApplyCustomerScreened(e).ok());
 }
 
 }  // namespace cb::risk

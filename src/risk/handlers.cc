@@ -1,5 +1,6 @@
 // The risk service's REST ops (decisions, cases, policy activation), the resolution of
 // holds by analysts and by time-out.
+#include <chrono>
 #include <cstdio>
 
 #include "base/check.h"
@@ -427,7 +428,12 @@ void RiskService::Execute(const runtime::ServiceOp& base, runtime::ServiceContex
 
 void RiskService::RunDue(runtime::ServiceContext& ctx) {
   // Customers to screen again after a list change (none without lists to screen against).
-  for (size_t n = 0; n < kRescreensPerBatchMax && screening_index_ != nullptr && !rescreen_.empty();
+  // Bounded by count and by time (a long name costs milliseconds): a batch waits for this
+  // at most ~2 ms. Live only (replay applies the screens' events), so the clock is allowed.
+  const auto started = std::chrono::steady_clock::now();
+  for (size_t n = 0;
+       n < kRescreensPerBatchMax && screening_index_ != nullptr && !rescreen_.empty() &&
+       std::chrono::steady_clock::now() - started < std::chrono::milliseconds(2);
        n++) {
     const auto [tenant, customer] = *rescreen_.begin();
     const ScreenedCustomer& sc = screened_.at(customer);

@@ -90,12 +90,8 @@ std::vector<std::shared_ptr<const runtime::ServiceOp>> MonitorSubscriber::Handle
       MonitorHit& h = hits[i];
       const u128 customer = h.payee_subject ? payee : payer;
       if (customer == 0 || decision == 0 || tenant == 0) continue;  // alerts are per customer
+      // The quiet time is the writer's to apply (it knows the customer's open case).
       const uint64_t quiet_ns = h.repeat_after_s * kNsPerSecond;
-      if (quiet_ns != 0) {
-        TimestampNs& last = recent_[{customer, h.index}];
-        if (last != 0 && e.at_ns() < last + quiet_ns) continue;
-        last = e.at_ns();
-      }
       AlertDraft a;
       // By the monitor's place in the manifest: the same monitor on the same movement is the
       // same alert, whichever others fired.
@@ -117,7 +113,6 @@ std::vector<std::shared_ptr<const runtime::ServiceOp>> MonitorSubscriber::Handle
       raise.alerts.push_back(std::move(a));
     }
   }
-  if (recent_.size() > kRecentMax) recent_.clear();
   if (raise.alerts.empty()) return {};
   op->body = std::move(raise);
   return {std::move(op)};

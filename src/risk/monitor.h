@@ -52,12 +52,6 @@ class MonitorSubscriber final : public runtime::Subscriber {
   std::map<uint32_t, std::unique_ptr<Policy>> policies_;
   std::map<uint32_t, uint64_t> policy_used_;  // version -> use tick
   uint64_t tick_ = 0;
-  // (customer, monitor index) -> the movement time of the last alert drafted by a monitor
-  // with a quiet time (repeat_after_s): the writer applies the quiet time anyway; this
-  // spares it the drafts. Memory only (a restart may draft one again: the writer drops
-  // it). Cleared when it grows past kRecentMax.
-  static constexpr size_t kRecentMax = 1u << 18;
-  std::map<std::pair<u128, size_t>, TimestampNs> recent_;
   uint64_t movements_seen_ = 0;
   uint64_t movements_unmonitored_ = 0;
 };

@@ -84,6 +84,18 @@ u128 RiskService::InvestigationFor(u128 tenant, u128 customer) const {
   return 0;
 }
 
+std::string AlertQuietKey(std::string_view rule, std::string_view reason) {
+  // A failing monitor's alerts do not silence its real ones.
+  return std::string(rule) + (reason == "rule_error" ? "#error" : "");
+}
+
+bool RiskService::HasSanctionsMatch(const Case& c) const {
+  return std::any_of(c.alerts.begin(), c.alerts.end(), [&](u128 id) {
+    const Alert& a = alerts_.at(id);
+    return a.kind == AlertKind::kScreening && a.reason == "sanctions_match";
+  });
+}
+
 const Alert* RiskService::FindAlert(u128 id) const {
   auto it = alerts_.find(id);
   return it == alerts_.end() ? nullptr : &it->second;
@@ -100,8 +112,8 @@ Answer RiskService::RaiseAlerts(const RaiseAlertsOp& r, runtime::ServiceContext&
     if (const u128 open = InvestigationFor(a.tenant, a.customer);
         open != 0 && a.repeat_after_ns != 0) {
       const auto& last = cases_.at(open).last_alert_by_rule;
-      auto it = last.find(a.rule);
-      if (it != last.end() && ctx.batch_timestamp < it->second + a.repeat_after_ns) {
+      auto it = last.find(AlertQuietKey(a.rule, a.reason));
+      if (it != last.end() && a.movement_at < it->second + a.repeat_after_ns) {
         repeats++;
         continue;
       }
@@ -195,7 +207,8 @@ Status RiskService::ApplyAlert(const pb::AlertRaised& e) {
   Case& c = it->second;
   c.alerts.push_back(a.id);
   c.updated = a.at;
-  c.last_alert_by_rule[a.rule] = a.at;
+  if (a.kind == AlertKind::kMonitoring)
+    c.last_alert_by_rule[AlertQuietKey(a.rule, a.reason)] = a.movement_at;
   std::vector<u128>& list = tenant_alerts_[a.tenant];
   a.order = static_cast<uint32_t>(list.size()) + 1;
   list.push_back(a.id);
@@ -225,10 +238,12 @@ Status RiskService::ApplyCaseUpdate(const pb::CaseUpdated& e) {
       }
       break;
     case CaseAction::kCloseRequested:
-      if (!working || e.disposition() != static_cast<uint32_t>(CaseDisposition::kSuspicious)) {
+      if (!working || (e.disposition() != static_cast<uint32_t>(CaseDisposition::kSuspicious) &&
+                       e.disposition() != static_cast<uint32_t>(CaseDisposition::kFalsePositive))) {
         return Status::DataLoss("CaseUpdated: bad close request");
       }
       c.status = CaseStatus::kPendingApproval;
+      c.pending_disposition = static_cast<CaseDisposition>(e.disposition());
       c.close_requested_by_kind = e.actor_kind();
       c.close_requested_by = IdOr0(e.actor_id());
       c.close_requested_at = e.at_ns();
@@ -236,11 +251,14 @@ Status RiskService::ApplyCaseUpdate(const pb::CaseUpdated& e) {
       break;
     case CaseAction::kClosed: {
       const auto d = static_cast<CaseDisposition>(e.disposition());
-      const bool suspicious = d == CaseDisposition::kSuspicious;
+      // Either the second person confirms what was asked, or a close that needs no second
+      // person (not suspicious, not lifting a sanctions match) of a working case.
+      const bool confirmed = c.status == CaseStatus::kPendingApproval && d == c.pending_disposition;
       if (d == CaseDisposition::kNone || e.disposition() > 3 ||
-          (suspicious ? c.status != CaseStatus::kPendingApproval : !working)) {
+          !(confirmed || (working && d != CaseDisposition::kSuspicious))) {
         return Status::DataLoss("CaseUpdated: bad close");
       }
+      c.pending_disposition = CaseDisposition::kNone;
       c.status = CaseStatus::kClosed;
       c.disposition = d;
       c.resolved = e.at_ns();
@@ -257,6 +275,7 @@ Status RiskService::ApplyCaseUpdate(const pb::CaseUpdated& e) {
         return Status::DataLoss("CaseUpdated: rejects a close nobody asked for");
       }
       c.status = CaseStatus::kInvestigating;
+      c.pending_disposition = CaseDisposition::kNone;
       c.close_requested_by_kind = 0;
       c.close_requested_by = 0;
       c.close_requested_at = 0;
@@ -297,6 +316,12 @@ Answer RiskService::UpdateCase(const RiskOp& op, u128 id, pb::CaseUpdated e,
   journal::AddMessageEvent(ctx.out, static_cast<uint16_t>(EventType::kCaseUpdated), kEventVersion,
                            e);
   CB_CHECK(ApplyCaseUpdate(e).ok());  // the handler checked what Apply checks
+  const Case& c = cases_.at(id);
+  if (c.status == CaseStatus::kClosed && c.disposition == CaseDisposition::kFalsePositive) {
+    // The customer's standing without the cleared hits, journaled (replay reads it rather
+    // than recomputing it with whatever thresholds the server then has).
+    RecordScreeningStanding(c.tenant, c.customer, ctx);
+  }
   return {200, RenderCase(cases_.at(id))};
 }
 
@@ -354,22 +379,26 @@ Answer RiskService::HandleInvestigation(const RiskOp& op, runtime::ServiceContex
   }
   if (const auto* cl = std::get_if<CloseCaseOp>(&op.body)) {
     if (!working) return closed();
-    const bool suspicious = cl->disposition == CaseDisposition::kSuspicious;
+    // Reporting a customer is not one person's call, and neither is lifting a sanctions
+    // match (a false positive clears its hits and releases the customer's movements): the
+    // case waits for a second person.
+    const bool two_people =
+        cl->disposition == CaseDisposition::kSuspicious ||
+        (cl->disposition == CaseDisposition::kFalsePositive && HasSanctionsMatch(c));
     e.set_action(
-        static_cast<uint32_t>(suspicious ? CaseAction::kCloseRequested : CaseAction::kClosed));
+        static_cast<uint32_t>(two_people ? CaseAction::kCloseRequested : CaseAction::kClosed));
     e.set_disposition(static_cast<uint32_t>(cl->disposition));
     e.set_text(cl->note);
     Answer a = UpdateCase(op, id, std::move(e), ctx);
-    // Reporting a customer is not one person's call: the case waits for a second one.
-    if (suspicious) a.http_status = 202;
+    if (two_people) a.http_status = 202;
     return a;
   }
   const auto* r = std::get_if<ResolveCaseOp>(&op.body);
   CB_CHECK(r != nullptr);
   if (c.status != CaseStatus::kPendingApproval) {
     return ErrorAnswer(ErrorKind::kConflict, "case_not_pending_approval",
-                       "Only a case whose close as suspicious waits for a second person is "
-                       "approved or rejected; close it with POST /v1/cases/{id}/close.",
+                       "Only a case whose close waits for a second person is approved or "
+                       "rejected; close it with POST /v1/cases/{id}/close.",
                        "id", op.trace_id);
   }
   if (r->approve) {
@@ -384,7 +413,7 @@ Answer RiskService::HandleInvestigation(const RiskOp& op, runtime::ServiceContex
       return ErrorAnswer(ErrorKind::kPermissionDenied, "four_eyes_required", why, "", op.trace_id);
     }
     e.set_action(static_cast<uint32_t>(CaseAction::kClosed));
-    e.set_disposition(static_cast<uint32_t>(CaseDisposition::kSuspicious));
+    e.set_disposition(static_cast<uint32_t>(c.pending_disposition));
   } else {
     e.set_action(static_cast<uint32_t>(CaseAction::kCloseRejected));
   }

@@ -550,6 +550,7 @@ std::string RiskService::CaptureSnapshot() const {
       cs->set_close_requested_by_kind(c.close_requested_by_kind);
       if (c.close_requested_by != 0) cs->set_close_requested_by(IdBytes(c.close_requested_by));
       cs->set_close_requested_ns(c.close_requested_at);
+      cs->set_pending_disposition(static_cast<uint32_t>(c.pending_disposition));
       cs->set_updated_ns(c.updated);
     }
   }
@@ -690,6 +691,8 @@ Status RiskService::LoadSnapshot(std::string_view bytes) {
       c.close_requested_by_kind = cs.close_requested_by_kind();
       c.close_requested_by = IdOr0(cs.close_requested_by());
       c.close_requested_at = cs.close_requested_ns();
+      if (cs.pending_disposition() > 3) return Status::DataLoss("snapshot case disposition");
+      c.pending_disposition = static_cast<CaseDisposition>(cs.pending_disposition());
       c.updated = cs.updated_ns();
     } else if (c.status == CaseStatus::kOpen) {
       hold_expiry_.insert({c.expires, c.id});
@@ -733,7 +736,9 @@ Status RiskService::LoadSnapshot(std::string_view bytes) {
     auto c = cases_.find(a.case_id);
     if (c == cases_.end() || alerts_.contains(a.id)) return Status::DataLoss("snapshot alert case");
     c->second.alerts.push_back(a.id);
-    c->second.last_alert_by_rule[a.rule] = a.at;
+    if (a.kind == AlertKind::kMonitoring) {
+      c->second.last_alert_by_rule[AlertQuietKey(a.rule, a.reason)] = a.movement_at;
+    }
     std::vector<u128>& list = tenant_alerts_[a.tenant];
     a.order = static_cast<uint32_t>(list.size()) + 1;
     list.push_back(a.id);
@@ -763,7 +768,9 @@ Status RiskService::LoadSnapshot(std::string_view bytes) {
   rescreen_.clear();  // ApplySanctionsList above queued everyone: the snapshot says who is left
   for (const std::string& b : s.rescreen()) {
     if (b.size() != 32) return Status::DataLoss("snapshot rescreen");
-    rescreen_.insert({IdOr0(b.substr(0, 16)), IdOr0(b.substr(16, 16))});
+    const u128 customer = IdOr0(b.substr(16, 16));
+    if (!screened_.contains(customer)) return Status::DataLoss("snapshot rescreen of no customer");
+    rescreen_.insert({IdOr0(b.substr(0, 16)), customer});
   }
   return features_.Decode(s.features());
 }

@@ -138,9 +138,14 @@ struct Case {
   uint32_t close_requested_by_kind = 0;  // kPendingApproval: who asked to close it
   u128 close_requested_by = 0;
   TimestampNs close_requested_at = 0, updated = 0;
-  // Monitoring alerts by rule: when the last was raised (derived from the alerts).
+  // The disposition a pending close asks for (suspicious, or false_positive of a match).
+  CaseDisposition pending_disposition = CaseDisposition::kNone;
+  // Monitoring alerts by AlertQuietKey: the movement time of the last (derived from them).
   std::map<std::string, TimestampNs, std::less<>> last_alert_by_rule;
 };
+
+// The key a monitor's quiet time (repeat_after_s) is kept under in a case.
+std::string AlertQuietKey(std::string_view rule, std::string_view reason);
 
 // Whether a case still needs someone (open hold; investigation not closed).
 bool CaseIsOpen(const Case& c);
@@ -253,6 +258,9 @@ class RiskService final : public runtime::Service,
   ScreeningStatus StatusOf(u128 tenant, u128 customer,
                            const std::vector<corebank::risk::v1::ScreeningHitRecord>& hits) const;
   void ClearFalsePositives(const Case& c);
+  // Journals the customer's screening standing as it is now (after hits were cleared).
+  void RecordScreeningStanding(u128 tenant, u128 customer, runtime::ServiceContext& ctx);
+  bool HasSanctionsMatch(const Case& c) const;
   void RaiseAlert(const AlertDraft& a, runtime::ServiceContext& ctx);
   // The worse screening standing of a movement's two customers ("" | "review" | "match").
   std::string_view ScreeningOf(u128 from_customer, u128 to_customer) const;

@@ -251,6 +251,7 @@ void SubscriberRunner::Loop() {
     const uint64_t durable = executor_->stats().durable_seq_next.load();
     if (cursor >= durable) {
       executor_->WaitDurable(cursor, 100);
+      if (options_.caught_up_delay_ms > 0 && !Sleep(options_.caught_up_delay_ms)) return;
       continue;
     }
     events.clear();

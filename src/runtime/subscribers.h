@@ -124,6 +124,11 @@ struct SubscriberOptions {
   // writer is spared a commit per Handle. A subscriber with side effects (a webhook POST)
   // keeps true: its repeats after a crash stay within one Handle.
   bool commit_without_ops = true;
+  // Once caught up with the durable end, wait this long before reading again, so the next
+  // read covers many group commits instead of each one (a wake-up and a journal read per
+  // group commit cost more than the work for a subscriber that does little per event).
+  // Its events reach it this much later; 0: as soon as they are durable.
+  uint64_t caught_up_delay_ms = 0;
 };
 
 // Runs one subscriber on its own thread. Start after the executor started; Stop before it

@@ -386,4 +386,19 @@ describe('four-eyes on approving a hold', () => {
     assert.equal(a.status, 200, a.text);
     assert.equal(a.body.status, 'approved');
   });
+
+  test('no key made from the requester approves, however long the chain of keys between them', async () => {
+    const R = (await s.createKey('admin')).secret;
+    const chain = [R];
+    for (let i = 0; i < 66; i++) chain.push((await s.createKey('admin', { key: chain[chain.length - 1] })).secret);
+    const p = await payerAt(0, { key: R });
+    const r = await pay(p, amount(EUR[0].per_tx + 1), { key: R });
+    assert.equal(r.status, 202, r.text);
+    const caseId = (await decision(r.body.decision)).case;
+    for (const k of [chain[1], chain[2], chain[64], chain[65], chain[66]]) {
+      expectError(await s.api('POST', `/v1/cases/${caseId}/approve`, { key: k }), 403, 'four_eyes_required');
+    }
+    const other = (await s.api('GET', `/v1/cases/${caseId}`)).body;
+    assert.equal(other.status, 'open');
+  });
 });

@@ -78,11 +78,18 @@ describe('screening at onboarding (the full lists)', () => {
     const clean = await customerWithAccount(s, 'Katherine Johnson');
     const [a] = await screeningAlerts(s, listed.customer);
     assert.equal((await transfer(s, listed.account, clean.account, '5.00', analyst)).status, 202);
-    const closed = await s.api('POST', `/v1/cases/${a.case}/close`, { key: analyst, body: { disposition: 'false_positive', note: 'different date of birth' } });
+    // Lifting a match takes two people, like reporting one.
+    const asked = await s.api('POST', `/v1/cases/${a.case}/close`, { key: analyst, body: { disposition: 'false_positive', note: 'different date of birth' } });
+    assert.equal(asked.status, 202, asked.text);
+    assert.equal(asked.body.status, 'pending_approval');
+    assert.equal((await transfer(s, listed.account, clean.account, '5.00', analyst)).status, 202, 'still held while it waits');
+    expectError(await s.api('POST', `/v1/cases/${a.case}/approve`, { key: analyst }), 403, 'four_eyes_required');
+    const closed = await s.api('POST', `/v1/cases/${a.case}/approve`, { key: second });
     assert.equal(closed.status, 200, closed.text);
+    assert.equal(closed.body.disposition, 'false_positive');
     const ok = await transfer(s, listed.account, clean.account, '5.00', analyst);
     assert.equal(ok.status, 201, ok.text);
-    await s.crashAndRestart();
+    await s.crashAndRestart();  // the cleared hit and the customer's standing are journaled
     const again = await transfer(s, listed.account, clean.account, '5.00', analyst);
     assert.equal(again.status, 201, again.text);
     const alerts = await s.api('GET', `/v1/alerts?customer=${listed.customer}`);
