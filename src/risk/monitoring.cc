@@ -157,15 +157,14 @@ void RiskService::RaiseAlert(const AlertDraft& a, runtime::ServiceContext& ctx) 
   CB_CHECK(ApplyAlert(e).ok());
 }
 
-Status RiskService::ApplyAlert(const pb::AlertRaised& e) {
+std::optional<Alert> AlertOf(const pb::AlertRaised& e) {
   if (!Is16(e.id()) || !Is16(e.tenant_id()) || !Is16(e.customer_id()) || !Is16(e.case_id()) ||
       e.kind() < 1 || e.kind() > 2 || e.severity() < 1 || e.severity() > 3 ||
       e.currency_exponent() > 18) {
-    return Status::DataLoss("undecodable AlertRaised");
+    return std::nullopt;
   }
   Alert a;
   a.id = IdOr0(e.id());
-  if (alerts_.contains(a.id)) return Status::DataLoss("AlertRaised twice");
   a.tenant = IdOr0(e.tenant_id());
   a.customer = IdOr0(e.customer_id());
   a.case_id = IdOr0(e.case_id());
@@ -183,6 +182,14 @@ Status RiskService::ApplyAlert(const pb::AlertRaised& e) {
   a.at = e.at_ns();
   a.movement_at = e.movement_at_ns();
   a.entries.assign(e.entries().begin(), e.entries().end());
+  return a;
+}
+
+Status RiskService::ApplyAlert(const pb::AlertRaised& e) {
+  std::optional<Alert> parsed = AlertOf(e);
+  if (!parsed) return Status::DataLoss("undecodable AlertRaised");
+  Alert& a = *parsed;
+  if (alerts_.contains(a.id)) return Status::DataLoss("AlertRaised twice");
   if (e.case_opened()) {
     if (cases_.contains(a.case_id)) return Status::DataLoss("AlertRaised opens an existing case");
     Case c;

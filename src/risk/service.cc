@@ -710,29 +710,9 @@ Status RiskService::LoadSnapshot(std::string_view bytes) {
   for (const pb::AlertRaised& e : s.alerts()) {
     // The case exists (its own section): ApplyAlert's checks of case state are for events;
     // here the alert is only put back in its lists.
-    Alert a;
-    if (e.id().size() != 16 || e.tenant_id().size() != 16 || e.case_id().size() != 16 ||
-        e.kind() < 1 || e.kind() > 2 || e.severity() < 1 || e.severity() > 3) {
-      return Status::DataLoss("snapshot alert");
-    }
-    a.id = IdOr0(e.id());
-    a.tenant = IdOr0(e.tenant_id());
-    a.customer = IdOr0(e.customer_id());
-    a.case_id = IdOr0(e.case_id());
-    a.decision = IdOr0(e.decision_id());
-    a.transfer = IdOr0(e.transfer_id());
-    a.kind = static_cast<AlertKind>(e.kind());
-    a.severity = static_cast<Severity>(e.severity());
-    a.rule = e.rule();
-    a.reason = e.reason();
-    a.error = e.error();
-    a.currency = e.currency();
-    a.currency_exponent = static_cast<uint8_t>(e.currency_exponent());
-    a.amount_minor = e.amount_minor();
-    a.policy_version = e.policy_version();
-    a.at = e.at_ns();
-    a.movement_at = e.movement_at_ns();
-    a.entries.assign(e.entries().begin(), e.entries().end());
+    std::optional<Alert> parsed = AlertOf(e);
+    if (!parsed) return Status::DataLoss("snapshot alert");
+    Alert& a = *parsed;
     auto c = cases_.find(a.case_id);
     if (c == cases_.end() || alerts_.contains(a.id)) return Status::DataLoss("snapshot alert case");
     c->second.alerts.push_back(a.id);

@@ -144,6 +144,9 @@ struct Case {
   std::map<std::string, TimestampNs, std::less<>> last_alert_by_rule;
 };
 
+// An AlertRaised as the service keeps it; nullopt when its ids, kind or severity are bad.
+std::optional<Alert> AlertOf(const corebank::risk::v1::AlertRaised& e);
+
 // The key a monitor's quiet time (repeat_after_s) is kept under in a case.
 std::string AlertQuietKey(std::string_view rule, std::string_view reason);
 
