@@ -133,6 +133,19 @@ describe('KYC verifications', () => {
     assert.equal((await s.api('GET', `/v1/customers/${c.id}/verifications`, { key: ro.secret })).status, 200);
   });
 
+  test("a production tenant's customer is not verified by the sandbox provider", async () => {
+    // The sandbox provider's answers are chosen by test data: on real money it would let
+    // anyone with an operator key mint tier-3 customers.
+    const prod = await s.createTenant('kyc-production', false);
+    const key = prod.admin_api_key.secret;
+    const c = await s.createCustomer({ name: 'Andre Cacador de Araujo' }, { key });
+    const r = await verify(c.id, { document: { mrz: PORTUGUESE_ID }, address: { line1: '1 Rua Augusta', city: 'Lisboa', postal_code: '1100-053', country: 'PT', proof_ref: 'bill' } }, { key });
+    expectError(r, 503, 'provider_unavailable');
+    assert.equal((await s.api('GET', `/v1/customers/${c.id}`, { key })).body.kyc_tier, 0);
+    const list = await s.api('GET', `/v1/customers/${c.id}/verifications`, { key });
+    assert.deepEqual(list.body.data, []);
+  });
+
   test('malformed and oversized input is refused and changes nothing', async () => {
     const c = await s.createCustomer({ name: 'Andre Cacador de Araujo' });
     expectError(await verify(c.id, { document: { mrz: 'P'.repeat(139) } }), 400, 'string_too_long', 'document.mrz');
