@@ -10,6 +10,7 @@
 
 namespace cb::identity {
 
+using kernel::IdFromBytesOrZero;
 using platform::IdBytes;
 using platform::IdFromBytes;
 
@@ -27,11 +28,6 @@ bool IsId(const std::string& bytes) {
   return IdFromBytes(bytes, &v) && v != 0;
 }
 bool IsIdOrEmpty(const std::string& bytes) { return bytes.empty() || IsId(bytes); }
-u128 IdOf(const std::string& bytes) {
-  u128 v = 0;
-  (void)IdFromBytes(bytes, &v);
-  return v;
-}
 bool IsHash(const std::string& bytes) { return bytes.size() == 32; }
 Hash256 HashFrom(const std::string& bytes) {
   Hash256 h{};
@@ -81,7 +77,7 @@ Status IdentityState::ApplyChecked(const journal::EventView& ev) {
   switch (static_cast<EventType>(ev.type)) {
     case EventType::kAppCreated: {
       CB_PARSE(AppCreated);
-      if (!IsId(m.id()) || !IsId(m.tenant_id()) || apps_.contains(IdOf(m.id())) ||
+      if (!IsId(m.id()) || !IsId(m.tenant_id()) || apps_.contains(IdFromBytesOrZero(m.id())) ||
           !(m.secret_sha256().empty() || IsHash(m.secret_sha256())) || m.auth_method() < 1 ||
           m.auth_method() > 3) {
         return bad("bad app");
@@ -91,21 +87,22 @@ Status IdentityState::ApplyChecked(const journal::EventView& ev) {
     }
     case EventType::kAppSecretRotated: {
       CB_PARSE(AppSecretRotated);
-      if (!apps_.contains(IdOf(m.id())) || !IsHash(m.secret_sha256())) return bad("bad app");
+      if (!apps_.contains(IdFromBytesOrZero(m.id())) || !IsHash(m.secret_sha256()))
+        return bad("bad app");
       ApplyAppSecretRotated(m);
       return Status::Ok();
     }
     case EventType::kAppRevoked: {
       CB_PARSE(AppRevoked);
-      if (!apps_.contains(IdOf(m.id()))) return bad("unknown app");
+      if (!apps_.contains(IdFromBytesOrZero(m.id()))) return bad("unknown app");
       ApplyAppRevoked(m);
       return Status::Ok();
     }
     case EventType::kUserCreated: {
       CB_PARSE(UserCreated);
-      if (!IsId(m.id()) || !IsId(m.tenant_id()) || users_.contains(IdOf(m.id())) || m.kind() < 1 ||
-          m.kind() > 2 || !IsIdOrEmpty(m.customer_id()) || m.username().empty() ||
-          FindUserByName(TenantId(IdOf(m.tenant_id())), m.username()) != nullptr) {
+      if (!IsId(m.id()) || !IsId(m.tenant_id()) || users_.contains(IdFromBytesOrZero(m.id())) ||
+          m.kind() < 1 || m.kind() > 2 || !IsIdOrEmpty(m.customer_id()) || m.username().empty() ||
+          FindUserByName(TenantId(IdFromBytesOrZero(m.tenant_id())), m.username()) != nullptr) {
         return bad("bad user");
       }
       ApplyUserCreated(m);
@@ -114,7 +111,7 @@ Status IdentityState::ApplyChecked(const journal::EventView& ev) {
     case EventType::kLoginFailed: {
       CB_PARSE(LoginFailed);
       if (m.user_id().empty() ? !IsId(m.tenant_id()) || !IsHash(m.username_sha256())
-                              : !users_.contains(IdOf(m.user_id()))) {
+                              : !users_.contains(IdFromBytesOrZero(m.user_id()))) {
         return bad("unknown user");
       }
       ApplyLoginFailed(m);
@@ -122,8 +119,8 @@ Status IdentityState::ApplyChecked(const journal::EventView& ev) {
     }
     case EventType::kSessionStarted: {
       CB_PARSE(SessionStarted);
-      if (!IsId(m.id()) || sessions_.contains(IdOf(m.id())) ||
-          !users_.contains(IdOf(m.user_id())) || !IsHash(m.secret_sha256()) ||
+      if (!IsId(m.id()) || sessions_.contains(IdFromBytesOrZero(m.id())) ||
+          !users_.contains(IdFromBytesOrZero(m.user_id())) || !IsHash(m.secret_sha256()) ||
           !IsHash(m.device_sha256()) || m.acr() < 1 || m.acr() > 2) {
         return bad("bad session");
       }
@@ -132,14 +129,14 @@ Status IdentityState::ApplyChecked(const journal::EventView& ev) {
     }
     case EventType::kDeviceFirstSeen: {
       CB_PARSE(DeviceFirstSeen);
-      if (!users_.contains(IdOf(m.user_id())) || !IsHash(m.device_sha256()))
+      if (!users_.contains(IdFromBytesOrZero(m.user_id())) || !IsHash(m.device_sha256()))
         return bad("bad device");
       ApplyDeviceFirstSeen(m);
       return Status::Ok();
     }
     case EventType::kTotpEnrolled: {
       CB_PARSE(TotpEnrolled);
-      if (!users_.contains(IdOf(m.user_id())) || m.secret_ciphertext().empty()) {
+      if (!users_.contains(IdFromBytesOrZero(m.user_id())) || m.secret_ciphertext().empty()) {
         return bad("bad enrolment");
       }
       ApplyTotpEnrolled(m);
@@ -147,7 +144,7 @@ Status IdentityState::ApplyChecked(const journal::EventView& ev) {
     }
     case EventType::kTotpUsed: {
       CB_PARSE(TotpUsed);
-      if (!users_.contains(IdOf(m.user_id())) || !IsIdOrEmpty(m.session_id())) {
+      if (!users_.contains(IdFromBytesOrZero(m.user_id())) || !IsIdOrEmpty(m.session_id())) {
         return bad("bad totp use");
       }
       ApplyTotpUsed(m);
@@ -161,9 +158,9 @@ Status IdentityState::ApplyChecked(const journal::EventView& ev) {
     }
     case EventType::kAuthRequestCreated: {
       CB_PARSE(AuthRequestCreated);
-      if (!IsId(m.id()) || requests_.contains(IdOf(m.id())) ||
-          !apps_.contains(IdOf(m.client_id())) || !IsIdOrEmpty(m.consent_id()) || m.acr_min() < 1 ||
-          m.acr_min() > 2) {
+      if (!IsId(m.id()) || requests_.contains(IdFromBytesOrZero(m.id())) ||
+          !apps_.contains(IdFromBytesOrZero(m.client_id())) || !IsIdOrEmpty(m.consent_id()) ||
+          m.acr_min() < 1 || m.acr_min() > 2) {
         return bad("bad request");
       }
       ApplyAuthRequestCreated(m);
@@ -180,7 +177,7 @@ Status IdentityState::ApplyChecked(const journal::EventView& ev) {
     }
     case EventType::kAuthRequestDenied: {
       CB_PARSE(AuthRequestDenied);
-      if (!requests_.contains(IdOf(m.request_id()))) return bad("unknown request");
+      if (!requests_.contains(IdFromBytesOrZero(m.request_id()))) return bad("unknown request");
       ApplyAuthRequestDenied(m);
       return Status::Ok();
     }
@@ -195,9 +192,9 @@ Status IdentityState::ApplyChecked(const journal::EventView& ev) {
     }
     case EventType::kGrantCreated: {
       CB_PARSE(GrantCreated);
-      if (!IsId(m.id()) || grants_.contains(IdOf(m.id())) || !apps_.contains(IdOf(m.client_id())) ||
-          !IsIdOrEmpty(m.user_id()) || !IsIdOrEmpty(m.session_id()) ||
-          !IsIdOrEmpty(m.consent_id())) {
+      if (!IsId(m.id()) || grants_.contains(IdFromBytesOrZero(m.id())) ||
+          !apps_.contains(IdFromBytesOrZero(m.client_id())) || !IsIdOrEmpty(m.user_id()) ||
+          !IsIdOrEmpty(m.session_id()) || !IsIdOrEmpty(m.consent_id())) {
         return bad("bad grant");
       }
       ApplyGrantCreated(m);
@@ -205,14 +202,14 @@ Status IdentityState::ApplyChecked(const journal::EventView& ev) {
     }
     case EventType::kGrantRevoked: {
       CB_PARSE(GrantRevoked);
-      if (!grants_.contains(IdOf(m.id()))) return bad("unknown grant");
+      if (!grants_.contains(IdFromBytesOrZero(m.id()))) return bad("unknown grant");
       ApplyGrantRevoked(m);
       return Status::Ok();
     }
     case EventType::kRefreshTokenIssued: {
       CB_PARSE(RefreshTokenIssued);
       if (!IsHash(m.token_sha256()) || refresh_.contains(HashFrom(m.token_sha256())) ||
-          !grants_.contains(IdOf(m.grant_id())) ||
+          !grants_.contains(IdFromBytesOrZero(m.grant_id())) ||
           !(m.replaces_sha256().empty() || IsHash(m.replaces_sha256()))) {
         return bad("bad refresh token");
       }
@@ -227,8 +224,8 @@ Status IdentityState::ApplyChecked(const journal::EventView& ev) {
     }
     case EventType::kConsentCreated: {
       CB_PARSE(ConsentCreated);
-      if (!IsId(m.id()) || !IsId(m.tenant_id()) || consents_.contains(IdOf(m.id())) ||
-          !apps_.contains(IdOf(m.client_id())) || !IsIdOrEmpty(m.customer_id())) {
+      if (!IsId(m.id()) || !IsId(m.tenant_id()) || consents_.contains(IdFromBytesOrZero(m.id())) ||
+          !apps_.contains(IdFromBytesOrZero(m.client_id())) || !IsIdOrEmpty(m.customer_id())) {
         return bad("bad consent");
       }
       ApplyConsentCreated(m);
@@ -236,7 +233,8 @@ Status IdentityState::ApplyChecked(const journal::EventView& ev) {
     }
     case EventType::kConsentAuthorised: {
       CB_PARSE(ConsentAuthorised);
-      if (!consents_.contains(IdOf(m.id())) || !IsId(m.customer_id())) return bad("bad consent");
+      if (!consents_.contains(IdFromBytesOrZero(m.id())) || !IsId(m.customer_id()))
+        return bad("bad consent");
       for (const std::string& a : m.account_ids()) {
         if (!IsId(a)) return bad("bad consent account");
       }
@@ -245,13 +243,13 @@ Status IdentityState::ApplyChecked(const journal::EventView& ev) {
     }
     case EventType::kConsentRejected: {
       CB_PARSE(ConsentRejected);
-      if (!consents_.contains(IdOf(m.id()))) return bad("unknown consent");
+      if (!consents_.contains(IdFromBytesOrZero(m.id()))) return bad("unknown consent");
       ApplyConsentRejected(m);
       return Status::Ok();
     }
     case EventType::kConsentRevoked: {
       CB_PARSE(ConsentRevoked);
-      if (!consents_.contains(IdOf(m.id()))) return bad("unknown consent");
+      if (!consents_.contains(IdFromBytesOrZero(m.id()))) return bad("unknown consent");
       ApplyConsentRevoked(m);
       return Status::Ok();
     }
@@ -271,7 +269,8 @@ Status IdentityState::ApplyChecked(const journal::EventView& ev) {
     }
     case EventType::kUsageRecorded: {
       CB_PARSE(UsageRecorded);
-      if (!apps_.contains(IdOf(m.client_id())) || m.route().empty()) return bad("bad usage");
+      if (!apps_.contains(IdFromBytesOrZero(m.client_id())) || m.route().empty())
+        return bad("bad usage");
       ApplyUsageRecorded(m);
       return Status::Ok();
     }

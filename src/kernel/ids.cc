@@ -86,6 +86,12 @@ bool IdFromBytes(const std::string& bytes, u128* out) {
   return true;
 }
 
+u128 IdFromBytesOrZero(const std::string& bytes) {
+  u128 v = 0;
+  (void)IdFromBytes(bytes, &v);
+  return v;
+}
+
 u128 RandomU128() {
   // CSPRNG bytes fetched 4 KiB at a time per thread: one RAND_bytes call per request costs
   // more than the rest of decoding a transfer (OpenSSL's DRBG takes a lock and looks up

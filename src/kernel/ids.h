@@ -52,6 +52,9 @@ bool ParseId(std::string_view text, std::string_view prefix, u128* out);
 // Little-endian 16-byte ids in events.
 std::string IdBytes(u128 v);
 bool IdFromBytes(const std::string& bytes, u128* out);
+// The id, or 0 when `bytes` is empty or not 16 bytes (optional ids in events; callers that
+// must refuse a malformed one check with IdFromBytes).
+u128 IdFromBytesOrZero(const std::string& bytes);
 
 // 128 bits from the OS CSPRNG (OpenSSL RAND_bytes); never zero. Aborts if the CSPRNG fails:
 // an id we cannot make unguessable must not be made at all.

@@ -17,16 +17,11 @@ namespace cb::risk {
 
 namespace pb = corebank::risk::v1;
 using kernel::IdBytes;
+using kernel::IdFromBytesOrZero;
 
 namespace {
 
 constexpr size_t kCustomerHitsMax = 5;
-
-u128 IdOr0(const std::string& bytes) {
-  u128 v = 0;
-  if (!bytes.empty()) kernel::IdFromBytes(bytes, &v);
-  return v;
-}
 
 std::string EntryKey(const pb::ScreeningHitRecord& h) { return h.list() + ":" + h.entry_id(); }
 
@@ -146,12 +141,12 @@ void RiskService::ScreenCustomer(u128 tenant, u128 customer, const std::string& 
   a.severity = match ? Severity::kHigh : Severity::kMedium;
   a.entries = std::move(fresh);
   a.movement_at = 0;
-  RaiseAlert(a, ctx);
+  CB_CHECK(RaiseAlert(a, ctx));  // no quiet time for screening alerts
 }
 
 Status RiskService::ApplyCustomerScreened(const pb::CustomerScreened& e) {
-  const u128 tenant = IdOr0(e.tenant_id());
-  const u128 customer = IdOr0(e.customer_id());
+  const u128 tenant = IdFromBytesOrZero(e.tenant_id());
+  const u128 customer = IdFromBytesOrZero(e.customer_id());
   if (tenant == 0 || customer == 0 || e.status() > static_cast<uint32_t>(ScreeningStatus::kMatch) ||
       e.hits_size() > static_cast<int>(kCustomerHitsMax)) {
     return Status::DataLoss("undecodable CustomerScreened");

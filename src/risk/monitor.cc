@@ -24,16 +24,16 @@ bool MonitorSubscriber::Wants(uint16_t event_type) const {
 }
 
 Policy* MonitorSubscriber::PolicyFor(uint32_t version) {
-  policy_used_[version] = ++tick_;
+  ++tick_;
   auto it = policies_.find(version);
-  if (it != policies_.end()) return it->second.get();
+  if (it != policies_.end()) {
+    it->second.used = tick_;
+    return it->second.policy.get();
+  }
   if (policies_.size() >= kPoliciesCachedMax) {
-    auto lru =
-        std::min_element(policies_.begin(), policies_.end(), [&](const auto& a, const auto& b) {
-          return policy_used_[a.first] < policy_used_[b.first];
-        });
-    policy_used_.erase(lru->first);
-    policies_.erase(lru);
+    policies_.erase(std::min_element(
+        policies_.begin(), policies_.end(),
+        [](const auto& a, const auto& b) { return a.second.used < b.second.used; }));
   }
   std::unique_ptr<Policy> compiled;
   // A decision names the version that made it, activated before it: the archive has it.
@@ -49,7 +49,7 @@ Policy* MonitorSubscriber::PolicyFor(uint32_t version) {
     std::fprintf(stderr, "corebank: risk monitor: no bundle version %u in the archive\n", version);
   }
   // Null is cached too: a version that cannot monitor is not compiled again per movement.
-  return policies_.emplace(version, std::move(compiled)).first->second.get();
+  return policies_.emplace(version, Cached{tick_, std::move(compiled)}).first->second.policy.get();
 }
 
 std::vector<std::shared_ptr<const runtime::ServiceOp>> MonitorSubscriber::Handle(

@@ -48,9 +48,12 @@ class MonitorSubscriber final : public runtime::Subscriber {
   Policy* PolicyFor(uint32_t version);
 
   const BundleArchive* archive_;
+  struct Cached {
+    uint64_t used = 0;               // tick of the last use
+    std::unique_ptr<Policy> policy;  // null: the version cannot monitor (logged once)
+  };
   // Compiled on first use; the least recently used beyond kPoliciesCachedMax is dropped.
-  std::map<uint32_t, std::unique_ptr<Policy>> policies_;
-  std::map<uint32_t, uint64_t> policy_used_;  // version -> use tick
+  std::map<uint32_t, Cached> policies_;
   uint64_t tick_ = 0;
   uint64_t movements_seen_ = 0;
   uint64_t movements_unmonitored_ = 0;

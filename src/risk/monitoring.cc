@@ -20,14 +20,9 @@ using kernel::Answer;
 using kernel::ErrorAnswer;
 using kernel::ErrorKind;
 using kernel::IdBytes;
+using kernel::IdFromBytesOrZero;
 
 namespace {
-
-u128 IdOr0(const std::string& bytes) {
-  u128 v = 0;
-  if (!bytes.empty()) kernel::IdFromBytes(bytes, &v);
-  return v;
-}
 
 bool Is16(const std::string& b) { return b.size() == 16; }
 
@@ -107,31 +102,30 @@ Answer RiskService::RaiseAlerts(const RaiseAlertsOp& r, runtime::ServiceContext&
     // A repeat of a commit (the monitor hands movements again after a crash) changes
     // nothing: the id is derived from the decision and the monitor.
     if (a.id == 0 || a.tenant == 0 || a.customer == 0 || alerts_.contains(a.id)) continue;
-    // A monitor with a quiet time (repeat_after_s: a busy account would otherwise put one
-    // alert per payment in front of the analyst, none of them new).
-    if (const u128 open = InvestigationFor(a.tenant, a.customer);
-        open != 0 && a.repeat_after_ns != 0) {
-      const auto& last = cases_.at(open).last_alert_by_rule;
-      auto it = last.find(AlertQuietKey(a.rule, a.reason));
-      if (it != last.end() && a.movement_at < it->second + a.repeat_after_ns) {
-        repeats++;
-        continue;
-      }
+    if (RaiseAlert(a, ctx)) {
+      raised++;
+    } else {
+      repeats++;
     }
-    RaiseAlert(a, ctx);
-    raised++;
   }
   return {200, R"({"object":"alerts_raised","count":)" + std::to_string(raised) + R"(,"repeats":)" +
                    std::to_string(repeats) + "}"};
 }
 
-void RiskService::RaiseAlert(const AlertDraft& a, runtime::ServiceContext& ctx) {
+bool RiskService::RaiseAlert(const AlertDraft& a, runtime::ServiceContext& ctx) {
   CB_CHECK(a.id != 0 && a.tenant != 0 && a.customer != 0 && !alerts_.contains(a.id));
+  u128 case_id = InvestigationFor(a.tenant, a.customer);
+  // A monitor with a quiet time (repeat_after_s: a busy account would otherwise put one
+  // alert per payment in front of the analyst, none of them new).
+  if (case_id != 0 && a.repeat_after_ns != 0) {
+    const auto& last = cases_.at(case_id).last_alert_by_rule;
+    auto it = last.find(AlertQuietKey(a.rule, a.reason));
+    if (it != last.end() && a.movement_at < it->second + a.repeat_after_ns) return false;
+  }
   pb::AlertRaised e;
   e.set_id(IdBytes(a.id));
   e.set_tenant_id(IdBytes(a.tenant));
   e.set_customer_id(IdBytes(a.customer));
-  u128 case_id = InvestigationFor(a.tenant, a.customer);
   if (case_id == 0) {
     case_id = kernel::DerivedId(a.id, 'C');
     CB_CHECK(!cases_.contains(case_id));  // alert ids are unique, so are theirs
@@ -155,6 +149,7 @@ void RiskService::RaiseAlert(const AlertDraft& a, runtime::ServiceContext& ctx) 
   journal::AddMessageEvent(ctx.out, static_cast<uint16_t>(EventType::kAlertRaised), kEventVersion,
                            e);
   CB_CHECK(ApplyAlert(e).ok());
+  return true;
 }
 
 std::optional<Alert> AlertOf(const pb::AlertRaised& e) {
@@ -164,12 +159,12 @@ std::optional<Alert> AlertOf(const pb::AlertRaised& e) {
     return std::nullopt;
   }
   Alert a;
-  a.id = IdOr0(e.id());
-  a.tenant = IdOr0(e.tenant_id());
-  a.customer = IdOr0(e.customer_id());
-  a.case_id = IdOr0(e.case_id());
-  a.decision = IdOr0(e.decision_id());
-  a.transfer = IdOr0(e.transfer_id());
+  a.id = IdFromBytesOrZero(e.id());
+  a.tenant = IdFromBytesOrZero(e.tenant_id());
+  a.customer = IdFromBytesOrZero(e.customer_id());
+  a.case_id = IdFromBytesOrZero(e.case_id());
+  a.decision = IdFromBytesOrZero(e.decision_id());
+  a.transfer = IdFromBytesOrZero(e.transfer_id());
   a.kind = static_cast<AlertKind>(e.kind());
   a.severity = static_cast<Severity>(e.severity());
   a.rule = e.rule();
@@ -224,9 +219,9 @@ Status RiskService::ApplyAlert(const pb::AlertRaised& e) {
 }
 
 Status RiskService::ApplyCaseUpdate(const pb::CaseUpdated& e) {
-  auto it = cases_.find(IdOr0(e.case_id()));
+  auto it = cases_.find(IdFromBytesOrZero(e.case_id()));
   if (!Is16(e.case_id()) || it == cases_.end() || it->second.kind != CaseKind::kInvestigation ||
-      it->second.tenant != IdOr0(e.tenant_id())) {
+      it->second.tenant != IdFromBytesOrZero(e.tenant_id())) {
     return Status::DataLoss("CaseUpdated of no investigation");
   }
   Case& c = it->second;
@@ -252,7 +247,7 @@ Status RiskService::ApplyCaseUpdate(const pb::CaseUpdated& e) {
       c.status = CaseStatus::kPendingApproval;
       c.pending_disposition = static_cast<CaseDisposition>(e.disposition());
       c.close_requested_by_kind = e.actor_kind();
-      c.close_requested_by = IdOr0(e.actor_id());
+      c.close_requested_by = IdFromBytesOrZero(e.actor_id());
       c.close_requested_at = e.at_ns();
       forget_open();  // new alerts open a new case while this one waits
       break;
@@ -270,7 +265,7 @@ Status RiskService::ApplyCaseUpdate(const pb::CaseUpdated& e) {
       c.disposition = d;
       c.resolved = e.at_ns();
       c.resolved_by_kind = e.actor_kind();
-      c.resolved_by = IdOr0(e.actor_id());
+      c.resolved_by = IdFromBytesOrZero(e.actor_id());
       forget_open();
       // The analyst says its screening hits are not this customer: remembered, so the
       // same hit neither holds its movements nor raises an alert again.
@@ -296,7 +291,7 @@ Status RiskService::ApplyCaseUpdate(const pb::CaseUpdated& e) {
     CaseNote n;
     n.at = e.at_ns();
     n.actor_kind = e.actor_kind();
-    n.actor = IdOr0(e.actor_id());
+    n.actor = IdFromBytesOrZero(e.actor_id());
     n.text = e.text();
     for (const pb::CaseAttachment& a : e.attachments()) {
       n.attachments.push_back({a.name(), a.uri(), a.sha256()});

@@ -13,6 +13,7 @@ namespace cb::risk {
 namespace pb = corebank::risk::v1;
 using kernel::IdBytes;
 using kernel::IdFromBytes;
+using kernel::IdFromBytesOrZero;
 
 const char* CaseStatusName(CaseStatus s) {
   switch (s) {
@@ -252,20 +253,14 @@ const Case* RiskService::FindCase(u128 id) const {
 
 namespace {
 
-u128 IdOr0(const std::string& bytes) {
-  u128 v = 0;
-  if (!bytes.empty()) IdFromBytes(bytes, &v);
-  return v;
-}
-
 // What the service keeps of a decision (its event, or its snapshot entry).
 DecisionRec DecisionRecOf(const pb::DecisionRecorded& e, uint64_t seq) {
   DecisionRec r;
-  r.id = IdOr0(e.id());
-  r.tenant = IdOr0(e.tenant_id());
-  r.subject = IdOr0(e.subject_id());
-  r.transfer = IdOr0(e.transfer_id());
-  r.case_id = IdOr0(e.case_id());
+  r.id = IdFromBytesOrZero(e.id());
+  r.tenant = IdFromBytesOrZero(e.tenant_id());
+  r.subject = IdFromBytesOrZero(e.subject_id());
+  r.transfer = IdFromBytesOrZero(e.transfer_id());
+  r.case_id = IdFromBytesOrZero(e.case_id());
   r.seq = seq;
   r.at = e.at_ns();
   r.outcome = static_cast<Outcome>(e.outcome());
@@ -294,9 +289,9 @@ DecisionRec DecisionRecOf(const pb::DecisionRecorded& e, uint64_t seq) {
 // case. The event was validated by whoever wrote it (Record) or is checked by ApplyEvent.
 void RiskService::ApplyDecision(const pb::DecisionRecorded& e, uint64_t seq) {
   DecisionRec r = DecisionRecOf(e, seq);
-  const u128 from = IdOr0(e.from_account());
-  const u128 to = IdOr0(e.to_account());
-  const u128 customer = IdOr0(e.customer_id());
+  const u128 from = IdFromBytesOrZero(e.from_account());
+  const u128 to = IdFromBytesOrZero(e.to_account());
+  const u128 customer = IdFromBytesOrZero(e.customer_id());
   // A movement counts once, when its money is first moved or reserved: a post of a pending
   // transfer was counted when the reservation was made.
   if (r.disposition == kernel::Disposition::kExecuted && r.operation != "post_pending") {
@@ -325,7 +320,7 @@ void RiskService::ApplyDecision(const pb::DecisionRecorded& e, uint64_t seq) {
     c.customer = customer;
     c.ledger = e.ledger();
     c.requested_by_kind = e.actor_kind();
-    c.requested_by = IdOr0(e.actor_id());
+    c.requested_by = IdFromBytesOrZero(e.actor_id());
     hold_expiry_.insert({c.expires, c.id});
     held_.insert(c.held_transfer);
     cases_[c.id] = std::move(c);
@@ -334,7 +329,7 @@ void RiskService::ApplyDecision(const pb::DecisionRecorded& e, uint64_t seq) {
 }
 
 Status RiskService::ApplyResolution(const pb::HoldResolved& e) {
-  auto it = cases_.find(IdOr0(e.case_id()));
+  auto it = cases_.find(IdFromBytesOrZero(e.case_id()));
   if (it == cases_.end() || it->second.status != CaseStatus::kOpen) {
     return Status::DataLoss("HoldResolved of a case that is not open");
   }
@@ -355,7 +350,7 @@ Status RiskService::ApplyResolution(const pb::HoldResolved& e) {
   }
   c.resolved = e.at_ns();
   c.resolved_by_kind = e.actor_kind();
-  c.resolved_by = IdOr0(e.actor_id());
+  c.resolved_by = IdFromBytesOrZero(e.actor_id());
   c.note = e.note();
   hold_expiry_.erase({c.expires, c.id});
   held_.erase(c.held_transfer);
@@ -404,7 +399,7 @@ Status RiskService::ApplyEvent(const journal::EventView& ev, uint64_t seq,
         return Status::DataLoss("undecodable DecisionRecorded");
       }
       if (e.disposition() == static_cast<uint32_t>(kernel::Disposition::kHeld) &&
-          (e.case_id().size() != 16 || cases_.contains(IdOr0(e.case_id())))) {
+          (e.case_id().size() != 16 || cases_.contains(IdFromBytesOrZero(e.case_id())))) {
         return Status::DataLoss("DecisionRecorded hold without a new case");
       }
       ApplyDecision(e, seq);
@@ -651,10 +646,10 @@ Status RiskService::LoadSnapshot(std::string_view bytes) {
   }
   for (const pb::CaseSnapshot& cs : s.cases()) {
     Case c;
-    c.id = IdOr0(cs.id());
-    c.tenant = IdOr0(cs.tenant_id());
-    c.decision = IdOr0(cs.decision_id());
-    c.held_transfer = IdOr0(cs.held_transfer());
+    c.id = IdFromBytesOrZero(cs.id());
+    c.tenant = IdFromBytesOrZero(cs.tenant_id());
+    c.decision = IdFromBytesOrZero(cs.decision_id());
+    c.held_transfer = IdFromBytesOrZero(cs.held_transfer());
     c.action = static_cast<kernel::HoldAction>(cs.action());
     c.post_amount_minor = cs.post_amount_minor();
     c.order = cs.order();
@@ -663,14 +658,14 @@ Status RiskService::LoadSnapshot(std::string_view bytes) {
     c.expires = cs.expires_ns();
     c.resolved = cs.resolved_ns();
     c.resolved_by_kind = cs.resolved_by_kind();
-    c.resolved_by = IdOr0(cs.resolved_by());
+    c.resolved_by = IdFromBytesOrZero(cs.resolved_by());
     c.note = cs.note();
-    c.from_account = IdOr0(cs.from_account());
-    c.to_account = IdOr0(cs.to_account());
-    c.customer = IdOr0(cs.customer_id());
+    c.from_account = IdFromBytesOrZero(cs.from_account());
+    c.to_account = IdFromBytesOrZero(cs.to_account());
+    c.customer = IdFromBytesOrZero(cs.customer_id());
     c.ledger = cs.ledger();
     c.requested_by_kind = cs.requested_by_kind();
-    c.requested_by = IdOr0(cs.requested_by());
+    c.requested_by = IdFromBytesOrZero(cs.requested_by());
     c.kind = cs.kind() == static_cast<uint32_t>(CaseKind::kInvestigation) ? CaseKind::kInvestigation
                                                                           : CaseKind::kHold;
     if (c.kind == CaseKind::kInvestigation) {
@@ -678,7 +673,7 @@ Status RiskService::LoadSnapshot(std::string_view bytes) {
         CaseNote n;
         n.at = u.at_ns();
         n.actor_kind = u.actor_kind();
-        n.actor = IdOr0(u.actor_id());
+        n.actor = IdFromBytesOrZero(u.actor_id());
         n.text = u.text();
         for (const pb::CaseAttachment& a : u.attachments()) {
           n.attachments.push_back({a.name(), a.uri(), a.sha256()});
@@ -689,7 +684,7 @@ Status RiskService::LoadSnapshot(std::string_view bytes) {
       if (cs.disposition() > 3) return Status::DataLoss("snapshot case disposition");
       c.disposition = static_cast<CaseDisposition>(cs.disposition());
       c.close_requested_by_kind = cs.close_requested_by_kind();
-      c.close_requested_by = IdOr0(cs.close_requested_by());
+      c.close_requested_by = IdFromBytesOrZero(cs.close_requested_by());
       c.close_requested_at = cs.close_requested_ns();
       if (cs.pending_disposition() > 3) return Status::DataLoss("snapshot case disposition");
       c.pending_disposition = static_cast<CaseDisposition>(cs.pending_disposition());
@@ -743,14 +738,15 @@ Status RiskService::LoadSnapshot(std::string_view bytes) {
   cleared_.clear();
   for (const std::string& b : s.cleared_hits()) {
     if (b.size() <= 32) return Status::DataLoss("snapshot cleared hit");
-    cleared_.insert({IdOr0(b.substr(0, 16)), IdOr0(b.substr(16, 16)), b.substr(32)});
+    cleared_.insert(
+        {IdFromBytesOrZero(b.substr(0, 16)), IdFromBytesOrZero(b.substr(16, 16)), b.substr(32)});
   }
   rescreen_.clear();  // ApplySanctionsList above queued everyone: the snapshot says who is left
   for (const std::string& b : s.rescreen()) {
     if (b.size() != 32) return Status::DataLoss("snapshot rescreen");
-    const u128 customer = IdOr0(b.substr(16, 16));
+    const u128 customer = IdFromBytesOrZero(b.substr(16, 16));
     if (!screened_.contains(customer)) return Status::DataLoss("snapshot rescreen of no customer");
-    rescreen_.insert({IdOr0(b.substr(0, 16)), customer});
+    rescreen_.insert({IdFromBytesOrZero(b.substr(0, 16)), customer});
   }
   return features_.Decode(s.features());
 }

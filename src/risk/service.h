@@ -264,7 +264,9 @@ class RiskService final : public runtime::Service,
   // Journals the customer's screening standing as it is now (after hits were cleared).
   void RecordScreeningStanding(u128 tenant, u128 customer, runtime::ServiceContext& ctx);
   bool HasSanctionsMatch(const Case& c) const;
-  void RaiseAlert(const AlertDraft& a, runtime::ServiceContext& ctx);
+  // Journals `a` into the customer's working investigation (or a new one); false, and
+  // nothing journaled, inside its monitor's quiet time.
+  bool RaiseAlert(const AlertDraft& a, runtime::ServiceContext& ctx);
   // The worse screening standing of a movement's two customers ("" | "review" | "match").
   std::string_view ScreeningOf(u128 from_customer, u128 to_customer) const;
 
