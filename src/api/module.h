@@ -16,7 +16,9 @@
 #include "api/route_table.h"
 #include "journal/format.h"
 #include "kernel/customer_directory.h"
+#include "kernel/decision_port.h"
 #include "kernel/envelope.h"
+#include "kernel/money_port.h"
 #include "kernel/screener.h"
 #include "runtime/service.h"
 #include "runtime/subscribers.h"
@@ -31,6 +33,10 @@ struct ModuleDeps {
   kernel::CustomerDirectory* customers = nullptr;
   // Sanctions/PEP name screening against the lists the risk service loaded.
   const kernel::Screener* screener = nullptr;
+  // Moving customers' money as a transfer does (payer checks, risk decision, ledger).
+  kernel::MoneyPort* money = nullptr;
+  // The risk core: to follow holds (AddHoldObserver) of movements made through `money`.
+  kernel::DecisionPort* risk = nullptr;
 };
 
 // The public event feed's view of one of the module's events: its tenant (the edge shows an

@@ -32,8 +32,11 @@ struct PlatformStack {
     // Every registered module (api/module.h): its journal events need it to replay too.
     for (const api::ServiceModule* m : api::Modules()) {
       if (m->create == nullptr) continue;  // built-in: constructed above
-      modules.push_back({m, m->create(api::ModuleDeps{
-                                .envelope = &service, .customers = &service, .screener = &risk})});
+      modules.push_back({m, m->create(api::ModuleDeps{.envelope = &service,
+                                                      .customers = &service,
+                                                      .screener = &risk,
+                                                      .money = &service,
+                                                      .risk = &risk})});
       services.Add(m->service_id, modules.back().service.get(), m->event_type_first,
                    m->event_type_last);
     }

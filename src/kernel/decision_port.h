@@ -76,6 +76,16 @@ struct Decision {
   std::any detail;
 };
 
+// Told when a hold ends (approved, rejected or timed out), in the batch that ends it, after
+// the ledger posted or voided the reservation (or, for HoldAction::kRelease, left it
+// pending). A service that moved money through another's port (payments) follows its own
+// object here; what it does it journals, so replay needs no observer.
+class HoldObserver {
+ public:
+  virtual ~HoldObserver() = default;
+  virtual void OnHoldResolved(u128 held_transfer, bool approved, runtime::ServiceContext& ctx) = 0;
+};
+
 class DecisionPort {
  public:
   virtual ~DecisionPort() = default;
@@ -94,6 +104,8 @@ class DecisionPort {
   virtual u128 DecisionOf(u128 transfer) const = 0;
   // A customer was created in this batch: screen it (journaled in the same batch).
   virtual void OnCustomerCreated(const CustomerFacts& /*c*/, runtime::ServiceContext& /*ctx*/) {}
+  // Before the executor starts; the observer outlives the port.
+  virtual void AddHoldObserver(HoldObserver* /*observer*/) {}
 };
 
 // The decision id of a subject: derived, so the transfer can show it before it is recorded.

@@ -4,4 +4,5 @@
 set(CB_MODULES
   counter  # the example module: a route, a durable timer and a subscriber
   kyc      # KYC verifications and KYB ownership (ADR 0018)
+  payments # the payments orchestrator (ADR 0019)
 )

@@ -63,6 +63,9 @@ Answer HandleCustomerOp(HandlerContext& h);
 Answer HandleAccountOp(HandlerContext& h);
 Answer HandleTransferOp(HandlerContext& h);
 Answer HandleAdjustmentOp(HandlerContext& h);  // manual adjustments with four-eyes approval
+// One decided transfer for another service (kernel::MoneyPort::Move): the checks, the risk
+// decision and the ledger of POST /v1/transfers, answered as a MoveResult.
+kernel::MoveResult MoveForService(HandlerContext& h, const kernel::MoveRequest& r);
 
 // Appends "journal_seq" to the object that ends the answer's body.
 inline void AppendJournalSeq(Answer* a, uint64_t seq) {

@@ -765,6 +765,70 @@ Answer ListTransfers(HandlerContext& h, const ListTransfersOp& op) {
 
 }  // namespace
 
+kernel::MoveResult MoveForService(HandlerContext& h, const kernel::MoveRequest& r) {
+  using kernel::MoveOutcome;
+  kernel::MoveResult out;
+  auto failed = [&](MoveOutcome outcome, const ApiError& e) {
+    out.outcome = outcome;
+    out.error = ErrorOf(h, e);
+    out.code = std::string(e.code);
+    out.message = e.message;
+    return out;
+  };
+  TransferSpec spec;
+  spec.id = TransferId(r.transfer);
+  spec.from.id = AccountId(r.from_account);
+  spec.to.id = AccountId(r.to_account);
+  spec.amount_minor = r.amount_minor;
+  spec.currency = std::string(r.currency);
+  spec.description = std::string(r.description);
+  ledger::Transfer t;
+  if (ApiError e = Prepare(h, spec, &t); e.failed) return failed(MoveOutcome::kInvalid, e);
+  if (h.ledger().TransferRow(t.id) != ledger::kNoRow) {
+    return failed(MoveOutcome::kInvalid,
+                  {ErrorKind::kConflict, "resource_exists", "Id collision; retry.", "id"});
+  }
+  if (!Deciding(h)) {
+    if (TransferResult res = RunOne(h, t); res != TransferResult::kOk) {
+      return failed(MoveOutcome::kFailed, FromLedger(res));
+    }
+    Annotate(h, t.id, spec.description);
+    out.outcome = MoveOutcome::kExecuted;
+    return out;
+  }
+  const kernel::Movement m =
+      MovementOf(h, t, r.operation, t.id.value, AmountForRisk(r.amount_minor));
+  const kernel::Decision d = h.risk->Decide(m, h.sc);
+  out.decision = d.id;
+  out.reasons = d.reasons;
+  using kernel::Disposition;
+  using kernel::RiskOutcome;
+  if (d.outcome == RiskOutcome::kDeny || d.outcome == RiskOutcome::kStepUp) {
+    h.risk->Record(m, d, Disposition::kRefused, kernel::HoldAction::kPost, h.sc);
+    out.outcome = MoveOutcome::kRefused;
+    out.step_up = d.outcome == RiskOutcome::kStepUp;
+    out.error = RiskRefusal(h, d);
+    out.code = out.step_up ? "insufficient_user_authentication" : "risk_denied";
+    out.message =
+        out.step_up ? "The payment needs a second factor." : "Refused by the risk policy.";
+    return out;
+  }
+  const bool hold = d.outcome == RiskOutcome::kHold;
+  if (hold) {
+    t.flags |= ledger::kTransferPending;  // the case decides it, not a ledger time-out
+    t.timeout_s = 0;
+  }
+  if (TransferResult res = RunOne(h, t); res != TransferResult::kOk) {
+    h.risk->Record(m, d, Disposition::kFailed, kernel::HoldAction::kPost, h.sc);
+    return failed(MoveOutcome::kFailed, FromLedger(res));
+  }
+  Annotate(h, t.id, spec.description);
+  h.risk->Record(m, d, hold ? Disposition::kHeld : Disposition::kExecuted,
+                 kernel::HoldAction::kPost, h.sc);
+  out.outcome = hold ? MoveOutcome::kHeld : MoveOutcome::kExecuted;
+  return out;
+}
+
 Answer TransferRejected(HandlerContext& h, ledger::TransferResult r) {
   return ErrorOf(h, FromLedger(r));
 }

@@ -12,6 +12,7 @@
 #include "kernel/decision_port.h"
 #include "kernel/envelope.h"
 #include "kernel/four_eyes.h"
+#include "kernel/money_port.h"
 #include "platform/key_directory.h"
 #include "platform/ops.h"
 #include "platform/render.h"
@@ -47,7 +48,8 @@ using kernel::Envelope;
 class PlatformService final : public runtime::Service,
                               public kernel::EnvelopeRunner,
                               public kernel::FourEyes,
-                              public kernel::CustomerDirectory {
+                              public kernel::CustomerDirectory,
+                              public kernel::MoneyPort {
  public:
   PlatformService(KeyDirectory* keys, PlatformOptions options);
 
@@ -74,6 +76,11 @@ class PlatformService final : public runtime::Service,
                                                      kernel::CustomerId id) const override;
   Status SetKycTier(kernel::TenantId tenant, kernel::CustomerId id, uint8_t tier,
                     runtime::ServiceContext& ctx) override;
+  // kernel::MoneyPort (money_port.cc; writer thread).
+  std::optional<kernel::PayeeInfo> ResolvePayee(kernel::TenantId tenant, u128 account,
+                                                std::string_view alias,
+                                                const runtime::ServiceContext& ctx) const override;
+  kernel::MoveResult Move(const kernel::MoveRequest& r, runtime::ServiceContext& ctx) override;
   Status ApplyEvent(const journal::EventView& event, uint64_t seq,
                     TimestampNs record_timestamp) override;
   void Clear() override { state_.Clear(); }

@@ -196,6 +196,7 @@ Status RiskService::ResolveHold(Case& c, Resolution r, uint32_t actor_kind, u128
   journal::AddMessageEvent(ctx.out, static_cast<uint16_t>(EventType::kHoldResolved), kEventVersion,
                            e);
   CB_CHECK(ApplyResolution(e).ok());  // the case was open: checked above
+  for (kernel::HoldObserver* o : hold_observers_) o->OnHoldResolved(c.held_transfer, approve, ctx);
   return Status::Ok();
 }
 

@@ -199,6 +199,9 @@ class RiskService final : public runtime::Service,
   bool Held(u128 transfer) const override { return held_.contains(transfer); }
   u128 DecisionOf(u128 transfer) const override;
   bool deciding() const override { return deciding_; }
+  void AddHoldObserver(kernel::HoldObserver* observer) override {
+    hold_observers_.push_back(observer);
+  }
   // kernel::Screener (screener_port.cc; writer thread).
   Result<std::vector<kernel::ScreeningHit>> ScreenName(const kernel::ScreeningQuery& query,
                                                        size_t hits_max) const override;
@@ -272,6 +275,7 @@ class RiskService final : public runtime::Service,
 
   kernel::EnvelopeRunner* envelope_;
   const kernel::FourEyes* four_eyes_ = nullptr;
+  std::vector<kernel::HoldObserver*> hold_observers_;  // told as each hold ends
   bool deciding_ = true;
   RiskOptions options_;
   PolicySlot policies_;

@@ -1,0 +1,177 @@
+#pragma once
+// The payments orchestrator (issue 15, ADR 0019): one payment object and one status machine
+// for every rail, over the platform's money port (kernel/money_port.h: the payer's checks,
+// the risk decision, the ledger) in the payment's own batch. Every transition is a journal
+// event with a reason; the payment's history is those events.
+#include <map>
+#include <optional>
+#include <span>
+#include <string>
+#include <unordered_map>
+#include <variant>
+#include <vector>
+
+#include "api/route_table.h"
+#include "base/sha256.h"
+#include "kernel/decision_port.h"
+#include "kernel/envelope.h"
+#include "kernel/ids.h"
+#include "kernel/money_port.h"
+#include "runtime/service.h"
+
+namespace cb::modules::payments {
+
+constexpr uint32_t kServiceId = 102;
+constexpr uint16_t kEventTypeFirst = 1056;  // kyc has 1040..1055
+constexpr uint16_t kEventTypeLast = 1087;
+enum class EventType : uint16_t { kPaymentCreated = 1056, kPaymentStatusChanged = 1057 };
+constexpr uint16_t kEventVersion = 1;
+
+inline constexpr std::string_view kPaymentPrefix = "pay_";
+
+// Limits (the edge answers a clear 400; the service and replay assert them).
+constexpr size_t kNameBytesMax = 140;       // ISO 20022 Max140Text
+constexpr size_t kReferenceBytesMax = 140;  // remittance information, unstructured
+constexpr size_t kEndToEndIdBytesMax = 35;  // ISO 20022 Max35Text
+constexpr size_t kAliasBytesMax = 320;      // an email address at most
+constexpr size_t kHistoryMax = 16;          // transitions of one payment (the machine has fewer)
+constexpr size_t kReasonBytesMax = 256;
+constexpr size_t kListScanMax = 10000;  // payments one list page looks at before it answers
+
+// Stored in events: append only.
+enum class PaymentStatus : uint8_t {
+  kCreated = 1,
+  kRejected = 2,
+  kHeld = 3,
+  kFundsReserved = 4,
+  kSubmitted = 5,
+  kAccepted = 6,
+  kSettled = 7,
+  kReturned = 8,
+  kFailed = 9,
+  kCancelled = 10,
+};
+const char* StatusName(PaymentStatus s);
+bool ParseStatus(std::string_view s, PaymentStatus* out);
+bool IsFinal(PaymentStatus s);
+
+enum class Rail : uint8_t { kInternal = 1, kSepaInstant = 2, kSepa = 3, kFps = 4, kSwift = 5 };
+const char* RailName(Rail r);
+bool ParseRail(std::string_view s, Rail* out);
+
+enum class PayeeKind : uint8_t { kAccount = 1, kAlias = 2, kIban = 3, kUkAccount = 4 };
+const char* PayeeKindName(PayeeKind k);
+
+// Confirmation of payee, when the payer named an internal payee: stored in events.
+enum class CopResult : uint8_t { kNone = 0, kMatch = 1, kCloseMatch = 2, kNoMatch = 3 };
+
+struct Payee {
+  PayeeKind kind = PayeeKind::kAccount;
+  u128 account = 0;  // internal payees: resolved when created
+  std::string alias;
+  std::string name;  // as the payer gave it ("" if not)
+  std::string iban, bic, sort_code, account_number;
+  bool internal() const { return kind == PayeeKind::kAccount || kind == PayeeKind::kAlias; }
+};
+
+struct Transition {
+  PaymentStatus status = PaymentStatus::kCreated;
+  TimestampNs at = 0;
+  std::string reason_code;  // "" for the expected next step
+  std::string reason;
+};
+
+struct Payment {
+  u128 id = 0, tenant = 0;
+  u128 from_account = 0, from_customer = 0;
+  Payee to;
+  u128 amount_minor = 0;
+  std::string currency;
+  Rail rail = Rail::kInternal;
+  std::string reference, end_to_end_id;
+  u128 transfer = 0;  // the ledger transfer moving (or reserving) the money
+  u128 decision = 0;  // the risk decision on it, 0 if none
+  std::vector<std::string> decision_reasons;
+  CopResult cop = CopResult::kNone;
+  std::string cop_name;  // the holder's name, shown for a close match only
+  PaymentStatus status = PaymentStatus::kCreated;
+  std::vector<Transition> history;
+  TimestampNs created = 0;
+  uint32_t order = 0;  // position in the tenant's list
+};
+
+// --- Ops (decoded and shape-checked at the edge: payments_routes.cc) ------------------------
+
+struct CreatePaymentOp {
+  u128 id = 0;  // made at the edge
+  u128 from_account = 0;
+  Payee to;
+  u128 amount_minor = 0;
+  std::string currency;
+  std::optional<Rail> rail;  // nullopt: "auto"
+  std::string reference, end_to_end_id;
+};
+struct GetPaymentOp {
+  u128 id = 0;
+};
+struct ListPaymentsOp {
+  u128 account = 0;  // 0: every account
+  std::optional<PaymentStatus> status;
+  TimestampNs from = 0, to = UINT64_MAX;
+  uint32_t limit = 10;
+  uint32_t before = UINT32_MAX;  // cursor: list positions below this (newest first)
+};
+struct CancelPaymentOp {
+  u128 id = 0;
+};
+
+struct PaymentOp final : runtime::ServiceOp {
+  kernel::Principal caller;
+  std::string trace_id;
+  std::string idempotency_key;
+  Hash256 request_sha256{};
+  std::variant<CreatePaymentOp, GetPaymentOp, ListPaymentsOp, CancelPaymentOp> body;
+  uint32_t service_id() const override { return kServiceId; }
+};
+
+std::span<const api::RouteSpec> Routes();  // payments_routes.cc
+// The payment's JSON (payments_render.cc): every field, null when not set.
+std::string RenderPayment(const Payment& p);
+
+class PaymentsService final : public runtime::Service, public kernel::HoldObserver {
+ public:
+  PaymentsService(kernel::EnvelopeRunner* envelope, kernel::MoneyPort* money);
+
+  void Execute(const runtime::ServiceOp& op, runtime::ServiceContext& ctx,
+               runtime::Reply* reply) override;
+  Status ApplyEvent(const journal::EventView& event, uint64_t seq,
+                    TimestampNs record_timestamp) override;
+  void Clear() override;
+  std::string CaptureSnapshot() const override;
+  Status LoadSnapshot(std::string_view bytes) override;
+  // kernel::HoldObserver: a payment's held transfer was approved, rejected or timed out.
+  void OnHoldResolved(u128 held_transfer, bool approved, runtime::ServiceContext& ctx) override;
+
+  const Payment* Find(u128 id) const;  // writer thread (tests)
+
+ private:
+  kernel::Answer Create(const PaymentOp& op, const CreatePaymentOp& c,
+                        runtime::ServiceContext& ctx);
+  kernel::Answer Cancel(const PaymentOp& op, const CancelPaymentOp& c);
+  kernel::Answer List(const PaymentOp& op, const ListPaymentsOp& l) const;
+  // The payment as the caller may see it: its tenant's, and a delegated token's own.
+  const Payment* Visible(const PaymentOp& op, u128 id) const;
+  // Journals and applies a transition.
+  void Advance(Payment& p, PaymentStatus to, std::string_view reason_code, std::string_view reason,
+               runtime::ServiceContext& ctx);
+  void Insert(Payment p);
+  Status ApplyTransition(u128 id, const payments::Transition& t);
+
+  kernel::EnvelopeRunner* envelope_;
+  kernel::MoneyPort* money_;
+  std::map<u128, Payment> payments_;  // ordered: snapshots are stable
+  std::unordered_map<u128, u128, kernel::U128Hash> by_transfer_;
+  std::map<u128, std::vector<u128>> by_tenant_;  // creation order
+};
+
+}  // namespace cb::modules::payments

@@ -1,0 +1,151 @@
+// The payments module's names and the events' protobuf to and from payments.
+#include <array>
+
+#include "base/check.h"
+#include "kernel/ids.h"
+#include "modules/payments/payments_internal.h"
+
+namespace cb::modules::payments {
+
+namespace {
+
+constexpr std::array<const char*, 10> kStatusNames = {
+    "created",  "rejected", "held",     "funds_reserved", "submitted",
+    "accepted", "settled",  "returned", "failed",         "cancelled"};
+constexpr std::array<const char*, 5> kRailNames = {"internal", "sepa_instant", "sepa", "fps",
+                                                   "swift"};
+constexpr std::array<const char*, 4> kPayeeKindNames = {"account", "alias", "iban", "uk_account"};
+
+bool Id(const std::string& bytes, u128* out, bool required) {
+  if (bytes.empty()) {
+    *out = 0;
+    return !required;
+  }
+  return kernel::IdFromBytes(bytes, out);
+}
+
+}  // namespace
+
+const char* StatusName(PaymentStatus s) {
+  const auto i = static_cast<size_t>(s) - 1;
+  CB_CHECK(i < kStatusNames.size());
+  return kStatusNames[i];
+}
+
+bool ParseStatus(std::string_view s, PaymentStatus* out) {
+  for (size_t i = 0; i < kStatusNames.size(); i++) {
+    if (s == kStatusNames[i]) {
+      *out = static_cast<PaymentStatus>(i + 1);
+      return true;
+    }
+  }
+  return false;
+}
+
+bool IsFinal(PaymentStatus s) {
+  return s == PaymentStatus::kRejected || s == PaymentStatus::kSettled ||
+         s == PaymentStatus::kReturned || s == PaymentStatus::kFailed ||
+         s == PaymentStatus::kCancelled;
+}
+
+const char* RailName(Rail r) {
+  const auto i = static_cast<size_t>(r) - 1;
+  CB_CHECK(i < kRailNames.size());
+  return kRailNames[i];
+}
+
+bool ParseRail(std::string_view s, Rail* out) {
+  for (size_t i = 0; i < kRailNames.size(); i++) {
+    if (s == kRailNames[i]) {
+      *out = static_cast<Rail>(i + 1);
+      return true;
+    }
+  }
+  return false;
+}
+
+const char* PayeeKindName(PayeeKind k) {
+  const auto i = static_cast<size_t>(k) - 1;
+  CB_CHECK(i < kPayeeKindNames.size());
+  return kPayeeKindNames[i];
+}
+
+void ToProto(const Payment& p, pb::PaymentCreated* e) {
+  e->set_id(kernel::IdBytes(p.id));
+  e->set_tenant_id(kernel::IdBytes(p.tenant));
+  e->set_from_account(kernel::IdBytes(p.from_account));
+  if (p.from_customer != 0) e->set_from_customer(kernel::IdBytes(p.from_customer));
+  pb::Payee* to = e->mutable_to();
+  to->set_kind(static_cast<uint32_t>(p.to.kind));
+  if (p.to.account != 0) to->set_account(kernel::IdBytes(p.to.account));
+  to->set_alias(p.to.alias);
+  to->set_name(p.to.name);
+  to->set_iban(p.to.iban);
+  to->set_bic(p.to.bic);
+  to->set_sort_code(p.to.sort_code);
+  to->set_account_number(p.to.account_number);
+  e->set_amount_minor(kernel::IdBytes(p.amount_minor));
+  e->set_currency(p.currency);
+  e->set_rail(static_cast<uint32_t>(p.rail));
+  e->set_reference(p.reference);
+  e->set_end_to_end_id(p.end_to_end_id);
+  e->set_transfer_id(kernel::IdBytes(p.transfer));
+  if (p.decision != 0) e->set_decision_id(kernel::IdBytes(p.decision));
+  for (const std::string& r : p.decision_reasons) e->add_decision_reasons(r);
+  e->set_cop_result(static_cast<uint32_t>(p.cop));
+  e->set_cop_name(p.cop_name);
+  e->set_at_ns(p.created);
+}
+
+bool FromProto(const pb::PaymentCreated& e, Payment* p) {
+  *p = Payment{};
+  if (!Id(e.id(), &p->id, true) || !Id(e.tenant_id(), &p->tenant, true) ||
+      !Id(e.from_account(), &p->from_account, true) ||
+      !Id(e.from_customer(), &p->from_customer, false) ||
+      !Id(e.transfer_id(), &p->transfer, true) || !Id(e.decision_id(), &p->decision, false)) {
+    return false;
+  }
+  const pb::Payee& to = e.to();
+  if (to.kind() < 1 || to.kind() > kPayeeKindNames.size()) return false;
+  p->to.kind = static_cast<PayeeKind>(to.kind());
+  if (!Id(to.account(), &p->to.account, false)) return false;
+  if (p->to.internal() && p->to.account == 0) return false;
+  if (to.alias().size() > kAliasBytesMax || to.name().size() > kNameBytesMax) return false;
+  p->to.alias = to.alias();
+  p->to.name = to.name();
+  p->to.iban = to.iban();
+  p->to.bic = to.bic();
+  p->to.sort_code = to.sort_code();
+  p->to.account_number = to.account_number();
+  if (e.amount_minor().size() != 16) return false;
+  p->amount_minor = kernel::IdFromBytesOrZero(e.amount_minor());
+  if (p->amount_minor == 0 || e.currency().size() != 3) return false;
+  p->currency = e.currency();
+  if (e.rail() < 1 || e.rail() > kRailNames.size()) return false;
+  p->rail = static_cast<Rail>(e.rail());
+  if (e.reference().size() > kReferenceBytesMax || e.end_to_end_id().size() > kEndToEndIdBytesMax ||
+      e.cop_result() > 3 || e.cop_name().size() > kNameBytesMax) {
+    return false;
+  }
+  p->reference = e.reference();
+  p->end_to_end_id = e.end_to_end_id();
+  p->decision_reasons.assign(e.decision_reasons().begin(), e.decision_reasons().end());
+  p->cop = static_cast<CopResult>(e.cop_result());
+  p->cop_name = e.cop_name();
+  p->created = e.at_ns();
+  p->status = PaymentStatus::kCreated;
+  p->history.push_back({PaymentStatus::kCreated, p->created, "", ""});
+  return true;
+}
+
+bool FromProto(const pb::PaymentStatusChanged& e, Transition* t) {
+  if (e.status() < 1 || e.status() > kStatusNames.size()) return false;
+  if (e.reason_code().size() > 64 || e.reason().size() > kReasonBytesMax) return false;
+  t->status = static_cast<PaymentStatus>(e.status());
+  t->at = e.at_ns();
+  t->reason_code = e.reason_code();
+  t->reason = e.reason();
+  return true;
+}
+
+}  // namespace cb::modules::payments

@@ -1,0 +1,16 @@
+#pragma once
+// Inside the payments module only: the events' protobuf <-> Payment (payments_codec.cc),
+// shared by the service (apply, snapshot) and the event-feed renderer.
+#include "modules/payments/payments.h"
+#include "payments.pb.h"
+
+namespace cb::modules::payments {
+
+namespace pb = corebank::payments::v1;
+
+void ToProto(const Payment& p, pb::PaymentCreated* e);
+// False on anything a writer could not have produced (bad ids, enums, sizes).
+bool FromProto(const pb::PaymentCreated& e, Payment* p);
+bool FromProto(const pb::PaymentStatusChanged& e, Transition* t);
+
+}  // namespace cb::modules::payments

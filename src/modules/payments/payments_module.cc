@@ -1,0 +1,78 @@
+// The payments module's descriptor (api/module.h) and its public event-feed view.
+#include "api/module.h"
+#include "base/check.h"
+#include "kernel/ids.h"
+#include "kernel/json_out.h"
+#include "modules/payments/payments_internal.h"
+
+namespace cb::modules::payments {
+
+namespace {
+
+bool RenderEvent(const journal::EventView& ev, u128* tenant, std::string* type, std::string* data) {
+  const auto* bytes = ev.payload.data();
+  const int size = static_cast<int>(ev.payload.size());
+  switch (static_cast<EventType>(ev.type)) {
+    case EventType::kPaymentCreated: {
+      pb::PaymentCreated e;
+      Payment p;
+      if (!e.ParseFromArray(bytes, size) || !FromProto(e, &p)) return false;
+      *tenant = p.tenant;
+      *type = "payment.created";
+      *data = RenderPayment(p);
+      return true;
+    }
+    case EventType::kPaymentStatusChanged: {
+      pb::PaymentStatusChanged e;
+      Transition t;
+      u128 id = 0;
+      if (!e.ParseFromArray(bytes, size) || !FromProto(e, &t) ||
+          !kernel::IdFromBytes(e.id(), &id) || !kernel::IdFromBytes(e.tenant_id(), tenant)) {
+        return false;
+      }
+      // One type per status ("payment.settled"); the data is the transition.
+      *type = std::string("payment.") + StatusName(t.status);
+      std::string& d = *data;
+      d = R"({"id":")";
+      kernel::AppendId(&d, kPaymentPrefix, id);
+      d.append(R"(","status":")").append(StatusName(t.status)).append(R"(","previous_status":)");
+      if (e.previous_status() >= 1 && e.previous_status() <= 10) {
+        d.append("\"")
+            .append(StatusName(static_cast<PaymentStatus>(e.previous_status())))
+            .append("\"");
+      } else {
+        d.append("null");
+      }
+      d.append(R"(,"reason_code":)");
+      kernel::AppendJsonStringOrNull(&d, t.reason_code);
+      d.append(R"(,"reason":)");
+      kernel::AppendJsonStringOrNull(&d, t.reason);
+      d.append(R"(,"at":)");
+      kernel::AppendTimestamp(&d, t.at);
+      d.push_back('}');
+      return true;
+    }
+  }
+  return false;
+}
+
+std::unique_ptr<runtime::Service> Create(const api::ModuleDeps& deps) {
+  CB_CHECK(deps.money != nullptr && deps.risk != nullptr);
+  auto service = std::make_unique<PaymentsService>(deps.envelope, deps.money);
+  // A held payment follows its risk case (approve settles it, reject or time-out rejects it).
+  deps.risk->AddHoldObserver(service.get());
+  return service;
+}
+
+}  // namespace
+
+extern const api::ServiceModule kModule;
+const api::ServiceModule kModule{.name = "payments",
+                                 .service_id = kServiceId,
+                                 .event_type_first = kEventTypeFirst,
+                                 .event_type_last = kEventTypeLast,
+                                 .routes = Routes,
+                                 .render_event = RenderEvent,
+                                 .create = Create};
+
+}  // namespace cb::modules::payments

@@ -1,0 +1,118 @@
+// A payment as JSON: every field present, null when not set (the OpenAPI lists them all as
+// required), amounts as decimal strings at the currency's scale.
+#include "base/check.h"
+#include "kernel/ids.h"
+#include "kernel/json_out.h"
+#include "kernel/money.h"
+#include "ledger/currency.h"
+#include "modules/payments/payments.h"
+#include "platform/ids.h"
+
+namespace cb::modules::payments {
+
+namespace {
+
+using kernel::AppendJsonString;
+using kernel::AppendJsonStringOrNull;
+using kernel::AppendTimestamp;
+
+void IdOrNull(std::string* o, std::string_view prefix, u128 id) {
+  if (id == 0) {
+    o->append("null");
+    return;
+  }
+  o->push_back('"');
+  kernel::AppendId(o, prefix, id);
+  o->push_back('"');
+}
+
+const char* CopName(CopResult c) {
+  switch (c) {
+    case CopResult::kMatch:
+      return "match";
+    case CopResult::kCloseMatch:
+      return "close_match";
+    case CopResult::kNoMatch:
+      return "no_match";
+    case CopResult::kNone:
+      break;
+  }
+  return "";
+}
+
+}  // namespace
+
+std::string RenderPayment(const Payment& p) {
+  const auto currency = ledger::FindCurrency(p.currency);
+  CB_CHECK(currency.has_value());  // checked at the edge; events are checked on replay
+  std::string o = R"({"id":")";
+  kernel::AppendId(&o, kPaymentPrefix, p.id);
+  o.append(R"(","object":"payment","status":")").append(StatusName(p.status));
+  o.append(R"(","rail":")").append(RailName(p.rail));
+  o.append(R"(","from_account":")");
+  kernel::AppendId(&o, platform::prefix::kAccount, p.from_account);
+  o.append(R"(","to":{"type":")").append(PayeeKindName(p.to.kind)).append(R"(","account":)");
+  IdOrNull(&o, platform::prefix::kAccount, p.to.account);
+  o.append(R"(,"alias":)");
+  AppendJsonStringOrNull(&o, p.to.alias);
+  o.append(R"(,"name":)");
+  AppendJsonStringOrNull(&o, p.to.name);
+  o.append(R"(,"iban":)");
+  AppendJsonStringOrNull(&o, p.to.iban);
+  o.append(R"(,"bic":)");
+  AppendJsonStringOrNull(&o, p.to.bic);
+  o.append(R"(,"sort_code":)");
+  AppendJsonStringOrNull(&o, p.to.sort_code);
+  o.append(R"(,"account_number":)");
+  AppendJsonStringOrNull(&o, p.to.account_number);
+  o.append(R"(},"amount":")");
+  kernel::AppendAmount(&o, p.amount_minor, currency->scale);
+  o.append(R"(","currency":")").append(p.currency);
+  o.append(R"(","reference":)");
+  AppendJsonStringOrNull(&o, p.reference);
+  o.append(R"(,"end_to_end_id":)");
+  AppendJsonStringOrNull(&o, p.end_to_end_id);
+  o.append(R"(,"transfer":)");
+  IdOrNull(&o, platform::prefix::kTransfer, p.transfer);
+  o.append(R"(,"decision":)");
+  IdOrNull(&o, "dec_", p.decision);
+  o.append(R"(,"confirmation_of_payee":)");
+  if (p.cop == CopResult::kNone) {
+    o.append("null");
+  } else {
+    o.append(R"({"result":")").append(CopName(p.cop)).append(R"(","name":)");
+    AppendJsonStringOrNull(&o, p.cop_name);
+    o.push_back('}');
+  }
+  const Transition& last = p.history.back();
+  o.append(R"(,"status_reason":)");
+  if (last.reason_code.empty()) {
+    o.append("null");
+  } else {
+    o.append(R"({"code":)");
+    AppendJsonString(&o, last.reason_code);
+    o.append(R"(,"message":)");
+    AppendJsonStringOrNull(&o, last.reason);
+    o.push_back('}');
+  }
+  o.append(R"(,"history":[)");
+  for (size_t i = 0; i < p.history.size(); i++) {
+    const Transition& t = p.history[i];
+    if (i > 0) o.push_back(',');
+    o.append(R"({"status":")").append(StatusName(t.status)).append(R"(","reason_code":)");
+    AppendJsonStringOrNull(&o, t.reason_code);
+    o.append(R"(,"reason":)");
+    AppendJsonStringOrNull(&o, t.reason);
+    o.append(R"(,"at":)");
+    AppendTimestamp(&o, t.at);
+    o.push_back('}');
+  }
+  o.append(R"(],"created_at":)");
+  AppendTimestamp(&o, p.created);
+  o.append(R"(,"updated_at":)");
+  AppendTimestamp(&o, last.at);
+  o.push_back('}');
+  return o;
+}
+
+}  // namespace cb::modules::payments

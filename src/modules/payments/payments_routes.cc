@@ -1,0 +1,282 @@
+// The payments module's /v1 routes: JSON decoding (Boost.JSON stays at the edge) into
+// PaymentOp. Shapes, formats (IBAN, BIC, UK account) and limits here; the service checks
+// accounts, consent, risk and funds.
+#include <memory>
+
+#include "api/decode_util.h"
+#include "api/route_table.h"
+#include "kernel/ids.h"
+#include "kernel/scopes.h"
+#include "modules/payments/payments.h"
+#include "payments/iban.h"
+#include "platform/ids.h"
+
+namespace cb::modules::payments {
+
+namespace {
+
+using api::BuiltOp;
+using api::DecodeError;
+using api::RouteCall;
+using api::RouteSpec;
+using api::detail::Fail;
+using api::detail::ParseBody;
+using api::detail::Reader;
+namespace json = boost::json;
+
+std::shared_ptr<PaymentOp> NewOp(const RouteCall& c) {
+  auto op = std::make_shared<PaymentOp>();
+  op->caller = c.principal;
+  op->trace_id = c.trace_id;
+  op->idempotency_key = c.idempotency_key;
+  op->request_sha256 = c.request_sha256;
+  return op;
+}
+
+bool AllOf(std::string_view s, bool (*ok)(char)) {
+  for (char ch : s) {
+    if (!ok(ch)) return false;
+  }
+  return true;
+}
+bool Digit(char c) { return c >= '0' && c <= '9'; }
+bool UpperAlnum(char c) { return (c >= 'A' && c <= 'Z') || Digit(c); }
+// The SEPA character set for references and ids (EPC guidance): Latin letters, digits and
+// / - ? : ( ) . , ' + and space.
+bool SepaChar(char c) {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || Digit(c) ||
+         std::string_view("/-?:().,'+ ").find(c) != std::string_view::npos;
+}
+
+// ISO 9362: 4 letters (institution), 2 letters (country), 2 alphanumerics, optionally 3 more.
+bool ValidBic(std::string_view b) {
+  if (b.size() != 8 && b.size() != 11) return false;
+  for (size_t i = 0; i < 6; i++) {
+    if (b[i] < 'A' || b[i] > 'Z') return false;
+  }
+  return AllOf(b.substr(6), UpperAlnum);
+}
+
+bool DecodePayee(Reader& parent, DecodeError* err, Payee* out) {
+  const json::value* v = parent.Get("to");
+  if (v == nullptr) return Fail(err, "parameter_missing", "Missing required field.", "to");
+  if (!v->is_object()) return Fail(err, "parameter_invalid", "Must be an object.", "to");
+  Reader r(v->get_object(), "to.", err);
+  std::string account;
+  if (!r.String("account", false, 64, &account) ||
+      !r.String("alias", false, kAliasBytesMax, &out->alias) ||
+      !r.String("name", false, kNameBytesMax, &out->name) ||
+      !r.String("iban", false, 64, &out->iban) || !r.String("bic", false, 11, &out->bic) ||
+      !r.String("sort_code", false, 8, &out->sort_code) ||
+      !r.String("account_number", false, 8, &out->account_number) || !r.Finish()) {
+    return false;
+  }
+  const int named = !account.empty() + !out->alias.empty() + !out->iban.empty() +
+                    (!out->sort_code.empty() || !out->account_number.empty());
+  if (named != 1) {
+    return Fail(err, "parameter_invalid",
+                "Name the payee by exactly one of account, alias, iban, or sort_code with "
+                "account_number.",
+                "to");
+  }
+  if (!account.empty()) {
+    out->kind = PayeeKind::kAccount;
+    if (!kernel::ParseId(account, platform::prefix::kAccount, &out->account)) {
+      return Fail(err, "parameter_invalid", "Malformed account id.", "to.account");
+    }
+  } else if (!out->alias.empty()) {
+    out->kind = PayeeKind::kAlias;
+  } else if (!out->iban.empty()) {
+    out->kind = PayeeKind::kIban;
+    Result<::cb::payments::Iban> iban = ::cb::payments::ParseIban(out->iban);
+    if (!iban.ok()) return Fail(err, "iban_invalid", iban.status().message(), "to.iban");
+    out->iban = iban->electronic();
+  } else {
+    out->kind = PayeeKind::kUkAccount;
+    std::string sort;
+    for (char ch : out->sort_code) {
+      if (ch != '-') sort.push_back(ch);
+    }
+    if (sort.size() != 6 || !AllOf(sort, Digit)) {
+      return Fail(err, "parameter_invalid", "A UK sort code: 6 digits (\"40-47-84\").",
+                  "to.sort_code");
+    }
+    if (out->account_number.size() != 8 || !AllOf(out->account_number, Digit)) {
+      return Fail(err, "parameter_invalid", "A UK account number: 8 digits.", "to.account_number");
+    }
+    out->sort_code = sort;
+  }
+  if (!out->bic.empty()) {
+    if (out->kind != PayeeKind::kIban && out->kind != PayeeKind::kUkAccount) {
+      return Fail(err, "parameter_invalid", "A BIC is for external payees only.", "to.bic");
+    }
+    if (!ValidBic(out->bic)) {
+      return Fail(err, "parameter_invalid", "A BIC (ISO 9362): 8 or 11 characters.", "to.bic");
+    }
+  }
+  if (!out->internal() && out->name.empty()) {
+    return Fail(err, "parameter_missing", "An external payee needs the holder's name.", "to.name");
+  }
+  return true;
+}
+
+// POST /v1/payments
+bool BuildCreate(const RouteCall& c, BuiltOp* out, DecodeError* err) {
+  if (!api::detail::KnownQuery(c.in, {}, err)) return false;
+  if (c.in.body.empty()) return Fail(err, "invalid_json", "The body must be a JSON object.", "");
+  json::value body;
+  if (!ParseBody(c.in.body, &body, err)) return false;
+  Reader r(body.get_object(), "", err);
+  CreatePaymentOp p;
+  std::string from, rail;
+  if (!r.String("from_account", true, 64, &from)) return false;
+  if (!kernel::ParseId(from, platform::prefix::kAccount, &p.from_account)) {
+    return Fail(err, "parameter_invalid", "Malformed account id.", "from_account");
+  }
+  if (!DecodePayee(r, err, &p.to) || !r.Money(&p.amount_minor, &p.currency) ||
+      !r.String("rail", false, 16, &rail) ||
+      !r.String("reference", false, kReferenceBytesMax, &p.reference) ||
+      !r.String("end_to_end_id", false, kEndToEndIdBytesMax, &p.end_to_end_id) || !r.Finish()) {
+    return false;
+  }
+  if (p.amount_minor == 0) {
+    return Fail(err, "amount_invalid", "The amount must be above zero.", "amount");
+  }
+  if (!rail.empty() && rail != "auto") {
+    Rail parsed;
+    if (!ParseRail(rail, &parsed)) {
+      return Fail(err, "parameter_invalid", "auto, internal, sepa_instant, sepa, fps or swift.",
+                  "rail");
+    }
+    if ((parsed == Rail::kInternal) != p.to.internal()) {
+      return Fail(err, "rail_invalid",
+                  p.to.internal() ? "An account or alias of this bank is paid on the internal rail."
+                                  : "The internal rail pays accounts of this bank only.",
+                  "rail");
+    }
+    p.rail = parsed;
+  }
+  if (!AllOf(p.reference, SepaChar)) {
+    return Fail(err, "parameter_invalid",
+                "Letters, digits, spaces and / - ? : ( ) . , ' + only (the SEPA set).",
+                "reference");
+  }
+  p.id = kernel::RandomU128();
+  if (p.end_to_end_id.empty()) {
+    // The payment's own id, without its prefix: unique, 26 characters, in the SEPA set.
+    p.end_to_end_id = kernel::FormatId("", p.id);
+  } else if (!AllOf(p.end_to_end_id, SepaChar) || p.end_to_end_id.front() == '/' ||
+             p.end_to_end_id.back() == '/' || p.end_to_end_id.find("//") != std::string::npos) {
+    return Fail(err, "parameter_invalid",
+                "1-35 of letters, digits and / - ? : ( ) . , ' + (not starting or ending with "
+                "/, no //).",
+                "end_to_end_id");
+  }
+  if (p.to.kind == PayeeKind::kAccount && p.to.account == p.from_account) {
+    return Fail(err, "same_account", "Source and destination are the same account.", "to.account");
+  }
+  auto op = NewOp(c);
+  op->body = std::move(p);
+  out->op = std::move(op);
+  return true;
+}
+
+bool PaymentParam(const RouteCall& c, u128* out, DecodeError* err) {
+  if (!kernel::ParseId(c.in.path_params.at(0), kPaymentPrefix, out)) {
+    return Fail(err, "resource_not_found", "No such object.", "id", kernel::ErrorKind::kNotFound);
+  }
+  return true;
+}
+
+// GET /v1/payments/{id}
+bool BuildGet(const RouteCall& c, BuiltOp* out, DecodeError* err) {
+  GetPaymentOp g;
+  if (!PaymentParam(c, &g.id, err) || !api::detail::KnownQuery(c.in, {}, err)) return false;
+  auto op = NewOp(c);
+  op->body = g;
+  out->op = std::move(op);
+  return true;
+}
+
+// POST /v1/payments/{id}/cancel
+bool BuildCancel(const RouteCall& c, BuiltOp* out, DecodeError* err) {
+  CancelPaymentOp x;
+  if (!PaymentParam(c, &x.id, err) || !api::detail::KnownQuery(c.in, {}, err) ||
+      !api::detail::NoBody(c.in, err)) {
+    return false;
+  }
+  auto op = NewOp(c);
+  op->body = x;
+  out->op = std::move(op);
+  return true;
+}
+
+// GET /v1/payments?account=&status=&from=&to=&limit=&cursor=
+bool BuildList(const RouteCall& c, BuiltOp* out, DecodeError* err) {
+  ListPaymentsOp l;
+  if (!api::detail::KnownQuery(c.in, {"account", "status", "from", "to", "limit", "cursor"}, err) ||
+      !api::detail::Limit(c.in, &l.limit, err)) {
+    return false;
+  }
+  if (auto it = c.in.query.find("account"); it != c.in.query.end()) {
+    if (!kernel::ParseId(it->second, platform::prefix::kAccount, &l.account)) {
+      return Fail(err, "parameter_invalid", "Malformed account id.", "account");
+    }
+  }
+  if (auto it = c.in.query.find("status"); it != c.in.query.end()) {
+    PaymentStatus s;
+    if (!ParseStatus(it->second, &s)) {
+      return Fail(err, "parameter_invalid", "Not a payment status.", "status");
+    }
+    l.status = s;
+  }
+  std::optional<TimestampNs> from, to;
+  if (!api::detail::TimeParam(c.in, "from", &from, err) ||
+      !api::detail::TimeParam(c.in, "to", &to, err)) {
+    return false;
+  }
+  if (from) l.from = *from;
+  if (to) l.to = *to;
+  if (l.from > l.to) return Fail(err, "parameter_invalid", "from must not be after to.", "from");
+  if (auto it = c.in.query.find("cursor"); it != c.in.query.end()) {
+    const std::string& s = it->second;
+    const auto v = s.size() > 1 && s[0] == 'p' ? ParseU128(std::string_view(s).substr(1))
+                                               : std::optional<u128>();
+    if (!v || *v >= UINT32_MAX) return Fail(err, "cursor_invalid", "Unknown cursor.", "cursor");
+    l.before = static_cast<uint32_t>(*v);
+  }
+  auto op = NewOp(c);
+  op->body = l;
+  out->op = std::move(op);
+  return true;
+}
+
+constexpr RouteSpec kRoutes[] = {
+    {.method = "POST",
+     .pattern = "/v1/payments",
+     .service = "payments",
+     .scope = kernel::kScopePaymentsWrite,
+     .step_up = true,
+     .build = BuildCreate},
+    {.method = "GET",
+     .pattern = "/v1/payments",
+     .service = "payments",
+     .scope = kernel::kScopeTransactionsRead,
+     .build = BuildList},
+    {.method = "GET",
+     .pattern = "/v1/payments/{id}",
+     .service = "payments",
+     .scope = kernel::kScopeTransactionsRead,
+     .build = BuildGet},
+    {.method = "POST",
+     .pattern = "/v1/payments/{id}/cancel",
+     .service = "payments",
+     .scope = kernel::kScopePaymentsWrite,
+     .build = BuildCancel},
+};
+
+}  // namespace
+
+std::span<const api::RouteSpec> Routes() { return kRoutes; }
+
+}  // namespace cb::modules::payments

@@ -1,0 +1,249 @@
+// The payments service on the writer thread: the envelope around each op, reads, the
+// status machine's bookkeeping, replay and snapshots. Creating a payment is in
+// payments_create.cc.
+#include "base/check.h"
+#include "journal/format.h"
+#include "kernel/scopes.h"
+#include "modules/payments/payments_internal.h"
+#include "runtime/command.h"
+
+namespace cb::modules::payments {
+
+using kernel::Answer;
+using kernel::ErrorAnswer;
+using kernel::ErrorKind;
+
+namespace {
+
+// The status machine: which transition may follow which (replay refuses any other).
+bool Allowed(PaymentStatus from, PaymentStatus to) {
+  using S = PaymentStatus;
+  switch (from) {
+    case S::kCreated:
+      return to == S::kRejected || to == S::kHeld || to == S::kFundsReserved || to == S::kSettled ||
+             to == S::kCancelled;
+    case S::kHeld:
+      return to == S::kSettled || to == S::kFundsReserved || to == S::kRejected;
+    case S::kFundsReserved:
+      return to == S::kSubmitted || to == S::kCancelled || to == S::kFailed;
+    case S::kSubmitted:
+      return to == S::kAccepted || to == S::kSettled || to == S::kRejected || to == S::kFailed;
+    case S::kAccepted:
+      return to == S::kSettled || to == S::kFailed;
+    case S::kSettled:
+      return to == S::kReturned;
+    case S::kRejected:
+    case S::kReturned:
+    case S::kFailed:
+    case S::kCancelled:
+      return false;
+  }
+  return false;
+}
+
+}  // namespace
+
+PaymentsService::PaymentsService(kernel::EnvelopeRunner* envelope, kernel::MoneyPort* money)
+    : envelope_(envelope), money_(money) {
+  CB_CHECK(envelope_ != nullptr);
+  CB_CHECK(money_ != nullptr);
+}
+
+const Payment* PaymentsService::Find(u128 id) const {
+  auto it = payments_.find(id);
+  return it == payments_.end() ? nullptr : &it->second;
+}
+
+const Payment* PaymentsService::Visible(const PaymentOp& op, u128 id) const {
+  const Payment* p = Find(id);
+  if (p == nullptr || p->tenant != op.caller.tenant.value) return nullptr;
+  // A customer's own token sees the payments from its customer's accounts only.
+  if (op.caller.delegated() && p->from_customer != op.caller.customer.value) return nullptr;
+  return p;
+}
+
+void PaymentsService::Insert(Payment p) {
+  std::vector<u128>& list = by_tenant_[p.tenant];
+  p.order = static_cast<uint32_t>(list.size());
+  list.push_back(p.id);
+  CB_CHECK(by_transfer_.emplace(p.transfer, p.id).second);
+  const u128 id = p.id;
+  CB_CHECK(payments_.emplace(id, std::move(p)).second);
+}
+
+Status PaymentsService::ApplyTransition(u128 id, const payments::Transition& t) {
+  auto it = payments_.find(id);
+  if (it == payments_.end()) return Status::DataLoss("payment status change of no payment");
+  Payment& p = it->second;
+  if (!Allowed(p.status, t.status) || p.history.size() >= kHistoryMax) {
+    return Status::DataLoss(std::string("payment status change ") + StatusName(p.status) + " -> " +
+                            StatusName(t.status) + " is not in the status machine");
+  }
+  p.status = t.status;
+  p.history.push_back(t);
+  return Status::Ok();
+}
+
+void PaymentsService::Advance(Payment& p, PaymentStatus to, std::string_view reason_code,
+                              std::string_view reason, runtime::ServiceContext& ctx) {
+  pb::PaymentStatusChanged e;
+  e.set_id(kernel::IdBytes(p.id));
+  e.set_tenant_id(kernel::IdBytes(p.tenant));
+  e.set_status(static_cast<uint32_t>(to));
+  e.set_previous_status(static_cast<uint32_t>(p.status));
+  e.set_reason_code(std::string(reason_code));
+  e.set_reason(std::string(reason.substr(0, std::min(reason.size(), kReasonBytesMax))));
+  e.set_at_ns(ctx.batch_timestamp);
+  journal::AddMessageEvent(ctx.out, static_cast<uint16_t>(EventType::kPaymentStatusChanged),
+                           kEventVersion, e);
+  payments::Transition t;
+  CB_CHECK(FromProto(e, &t));
+  CB_CHECK(ApplyTransition(p.id, t).ok());  // callers move only along the machine
+}
+
+Answer PaymentsService::List(const PaymentOp& op, const ListPaymentsOp& l) const {
+  CB_CHECK(l.limit >= 1 && l.limit <= 100);
+  std::string o = R"({"object":"list","data":[)";
+  auto it = by_tenant_.find(op.caller.tenant.value);
+  bool more = false;
+  uint32_t next = 0;
+  if (it != by_tenant_.end()) {
+    const std::vector<u128>& ids = it->second;
+    uint32_t i = std::min<uint32_t>(l.before, static_cast<uint32_t>(ids.size()));
+    size_t n = 0, scanned = 0;
+    // Newest first. A page looks at kListScanMax payments at most: a filter matching few
+    // answers a short (even empty) page with a cursor to go on, never an unbounded scan.
+    while (i > 0) {
+      if (n == l.limit || scanned == kListScanMax) {
+        more = true;
+        break;
+      }
+      i--;
+      scanned++;
+      const Payment& p = payments_.at(ids[i]);
+      if (op.caller.delegated() && p.from_customer != op.caller.customer.value) continue;
+      if (l.account != 0 && p.from_account != l.account && p.to.account != l.account) continue;
+      if (l.status && p.status != *l.status) continue;
+      if (p.created < l.from || p.created > l.to) continue;
+      if (n > 0) o.push_back(',');
+      o.append(RenderPayment(p));
+      n++;
+    }
+    next = i;
+  }
+  o.append(R"(],"has_more":)").append(more ? "true" : "false");
+  o.append(R"(,"next_cursor":)");
+  o.append(more ? "\"p" + std::to_string(next) + "\"" : "null");
+  o.push_back('}');
+  return {200, std::move(o)};
+}
+
+void PaymentsService::Execute(const runtime::ServiceOp& base, runtime::ServiceContext& ctx,
+                              runtime::Reply* reply) {
+  const auto& op = static_cast<const PaymentOp&>(base);
+  const bool write = std::holds_alternative<CreatePaymentOp>(op.body) ||
+                     std::holds_alternative<CancelPaymentOp>(op.body);
+  const kernel::Envelope env{
+      .caller = op.caller,
+      .trace_id = op.trace_id,
+      .idempotency_key = op.idempotency_key,
+      .request_sha256 = op.request_sha256,
+      .scope = write ? kernel::kScopePaymentsWrite : kernel::kScopeTransactionsRead,
+      // Open banking: a payment initiation consent pays from the
+      // accounts it covers (the money port checks which).
+      .delegated_allowed = true};
+  envelope_->RunEnveloped(env, ctx, reply, [&]() -> Answer {
+    if (const auto* c = std::get_if<CreatePaymentOp>(&op.body)) return Create(op, *c, ctx);
+    if (const auto* c = std::get_if<CancelPaymentOp>(&op.body)) return Cancel(op, *c);
+    if (const auto* l = std::get_if<ListPaymentsOp>(&op.body)) return List(op, *l);
+    const Payment* p = Visible(op, std::get<GetPaymentOp>(op.body).id);
+    if (p == nullptr) {
+      return ErrorAnswer(ErrorKind::kNotFound, "payment_not_found", "payment not found", "id",
+                         op.trace_id);
+    }
+    return {200, RenderPayment(*p)};
+  });
+}
+
+Status PaymentsService::ApplyEvent(const journal::EventView& event, uint64_t /*seq*/,
+                                   TimestampNs /*record_timestamp*/) {
+  const auto* bytes = event.payload.data();
+  const int size = static_cast<int>(event.payload.size());
+  switch (static_cast<EventType>(event.type)) {
+    case EventType::kPaymentCreated: {
+      pb::PaymentCreated e;
+      Payment p;
+      if (!e.ParseFromArray(bytes, size) || !FromProto(e, &p)) {
+        return Status::DataLoss("malformed PaymentCreated");
+      }
+      if (payments_.contains(p.id) || by_transfer_.contains(p.transfer)) {
+        return Status::DataLoss("PaymentCreated of an existing payment");
+      }
+      Insert(std::move(p));
+      return Status::Ok();
+    }
+    case EventType::kPaymentStatusChanged: {
+      pb::PaymentStatusChanged e;
+      payments::Transition t;
+      u128 id = 0;
+      if (!e.ParseFromArray(bytes, size) || !FromProto(e, &t) ||
+          !kernel::IdFromBytes(e.id(), &id)) {
+        return Status::DataLoss("malformed PaymentStatusChanged");
+      }
+      return ApplyTransition(id, t);
+    }
+  }
+  return Status::DataLoss("unknown payments event type " + std::to_string(event.type));
+}
+
+void PaymentsService::Clear() {
+  payments_.clear();
+  by_transfer_.clear();
+  by_tenant_.clear();
+}
+
+std::string PaymentsService::CaptureSnapshot() const {
+  // In each tenant's creation order, so the lists' positions survive a snapshot.
+  pb::PaymentsSnapshot s;
+  for (const auto& [tenant, ids] : by_tenant_) {
+    for (u128 id : ids) {
+      const Payment& p = payments_.at(id);
+      pb::PaymentRecord* r = s.add_payments();
+      ToProto(p, r->mutable_created());
+      for (size_t i = 1; i < p.history.size(); i++) {
+        const payments::Transition& t = p.history[i];
+        pb::PaymentStatusChanged* c = r->add_transitions();
+        c->set_status(static_cast<uint32_t>(t.status));
+        c->set_reason_code(t.reason_code);
+        c->set_reason(t.reason);
+        c->set_at_ns(t.at);
+      }
+    }
+  }
+  return s.SerializeAsString();
+}
+
+Status PaymentsService::LoadSnapshot(std::string_view bytes) {
+  Clear();
+  pb::PaymentsSnapshot s;
+  if (!s.ParseFromArray(bytes.data(), static_cast<int>(bytes.size()))) {
+    return Status::DataLoss("malformed payments snapshot");
+  }
+  for (const pb::PaymentRecord& r : s.payments()) {
+    Payment p;
+    if (!FromProto(r.created(), &p) || payments_.contains(p.id) ||
+        by_transfer_.contains(p.transfer)) {
+      return Status::DataLoss("malformed payment in snapshot");
+    }
+    const u128 id = p.id;
+    Insert(std::move(p));
+    for (const pb::PaymentStatusChanged& c : r.transitions()) {
+      payments::Transition t;
+      if (!FromProto(c, &t)) return Status::DataLoss("malformed payment transition in snapshot");
+      if (Status st = ApplyTransition(id, t); !st.ok()) return st;
+    }
+  }
+  return Status::Ok();
+}
+
+}  // namespace cb::modules::payments
