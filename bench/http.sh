@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# HTTP benchmarks: bench/http.sh transfer|balance|batch|token
+# HTTP benchmarks: bench/http.sh transfer|balance|batch|token|payment
+#   payment: internal payments by alias (POST /v1/payments, payments module), risk on.
 #   token: OAuth client-credentials token issuance (POST /oauth2/token, Basic auth).
 #   AUTH=jwt: transfer/balance/batch authenticate with an OAuth access token, not the API key
 #   (the scenario prints as transfer_jwt, ...).
@@ -9,8 +10,8 @@
 # Env: COREBANK (binary), DURATION (20), CONNECTIONS (64), THREADS (2), ACCOUNTS (10000),
 #      ACCESS_LOG (file|off; default file, in the data dir, as production would run).
 set -euo pipefail
-SCENARIO=${1:?usage: bench/http.sh transfer|balance|batch|token}
-case "$SCENARIO" in transfer|balance|batch|token) ;; *) echo "unknown scenario $SCENARIO" >&2; exit 2 ;; esac
+SCENARIO=${1:?usage: bench/http.sh transfer|balance|batch|token|payment}
+case "$SCENARIO" in transfer|balance|batch|token|payment) ;; *) echo "unknown scenario $SCENARIO" >&2; exit 2 ;; esac
 AUTH=${AUTH:-key}
 case "$AUTH" in key|jwt) ;; *) echo "AUTH is key or jwt" >&2; exit 2 ;; esac
 HERE=$(cd "$(dirname "$0")" && pwd)

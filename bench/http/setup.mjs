@@ -1,5 +1,6 @@
-// Loads a fresh server for bench/http.sh: one customer, N funded EUR accounts. Writes the
-// account ids (one per line) to OUT. Node 20 built-ins only.
+// Loads a fresh server for bench/http.sh: one customer, N funded EUR accounts, the k-th with
+// the alias +4470000 and k in 6 digits. Writes the account ids (one per line) to OUT. Node 20
+// built-ins only.
 import { readFileSync, writeFileSync } from 'node:fs';
 
 // With AUTH=jwt the scenarios authenticate with an OAuth access token (client credentials)
@@ -28,7 +29,9 @@ const count = Number(countText);
 for (let i = 0; i < count; i += 50) {
   const chunk = [];
   for (let k = i; k < Math.min(count, i + 50); k++) {
-    chunk.push(post('/v1/accounts', { customer: customer.id, currency: 'EUR' }));
+    // Each account has a phone alias (+4470000 and 6 digits) for the `payment` scenario.
+    const alias = `+4470000${String(k).padStart(6, '0')}`;
+    chunk.push(post('/v1/accounts', { customer: customer.id, currency: 'EUR', aliases: [alias] }));
   }
   for (const a of await Promise.all(chunk)) ids.push(a.id);
 }

@@ -282,4 +282,19 @@ Result<Iban> ParseIban(std::string_view input) {
   return Iban(std::move(electronic), &country);
 }
 
+Result<Iban> MakeIban(std::string_view country, std::string_view bban) {
+  if (country.size() != 2 || !IsUpper(country[0]) || !IsUpper(country[1]) ||
+      bban.size() > kIbanInputBytesMax) {
+    return Refuse("IBAN country must be two upper-case letters");
+  }
+  for (char c : bban) {
+    if (!IsDigit(c) && !IsUpper(c)) return Refuse("a BBAN is upper-case letters and digits");
+  }
+  std::string electronic = std::string(country) + "00" + std::string(bban);
+  const uint32_t check = 98 - Mod97(electronic);
+  electronic[2] = static_cast<char>('0' + check / 10);
+  electronic[3] = static_cast<char>('0' + check % 10);
+  return ParseIban(electronic);
+}
+
 }  // namespace cb::payments

@@ -66,6 +66,11 @@ class Iban {
 
  private:
   friend Result<Iban> ParseIban(std::string_view input);
+
+  // The IBAN of `country` (two upper-case letters) and `bban`, its check digits computed
+  // (ISO 13616: 98 minus mod 97 of the rearranged IBAN with "00"), then parsed like any input:
+  // a BBAN not in the country's format is refused the same way.
+  Result<Iban> MakeIban(std::string_view country, std::string_view bban);
   Iban(std::string electronic, const IbanCountry* country)
       : electronic_(std::move(electronic)), country_(country) {}
   std::string_view BbanPart(BbanRange range) const {
@@ -82,5 +87,10 @@ class Iban {
 // the wrong length for the country, a BBAN not in the country's format, or check digits that
 // are not 02-98 or fail mod 97.
 Result<Iban> ParseIban(std::string_view input);
+
+// The IBAN of `country` (two upper-case letters) and `bban`, its check digits computed
+// (ISO 13616: 98 minus mod 97 of the rearranged IBAN with "00"), then parsed like any input:
+// a BBAN not in the country's format is refused the same way.
+Result<Iban> MakeIban(std::string_view country, std::string_view bban);
 
 }  // namespace cb::payments

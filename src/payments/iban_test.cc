@@ -220,5 +220,17 @@ TEST(IbanTest, RegistryHasEveryCountryOfTheTsv) {
   EXPECT_TRUE(pl->branch_code.empty());
 }
 
+TEST(MakeIban, ComputesCheckDigitsThatParse) {
+  Result<Iban> de = MakeIban("DE", "370400440532013000");
+  ASSERT_TRUE(de.ok()) << de.status().message();
+  EXPECT_EQ(de->electronic(), "DE89370400440532013000");  // the registry's example
+  Result<Iban> gb = MakeIban("GB", "NWBK60161331926819");
+  ASSERT_TRUE(gb.ok());
+  EXPECT_EQ(gb->electronic(), "GB29NWBK60161331926819");
+  EXPECT_FALSE(MakeIban("GB", "NWBK6016133192681").ok());  // one digit short
+  EXPECT_FALSE(MakeIban("gb", "NWBK60161331926819").ok());
+  EXPECT_FALSE(MakeIban("GB", "nwbk60161331926819").ok());
+}
+
 }  // namespace
 }  // namespace cb::payments

@@ -83,6 +83,8 @@ void EmitAccountOpened(HandlerContext& h, AccountId id, CustomerId customer, Acc
                        ledger::LedgerCode ledger, const std::vector<std::string>& aliases) {
   pb::AccountOpened m;
   m.set_ledger(ledger);
+  // Customer accounts get the next bank-wide number (their IBAN's); the bank's books none.
+  if (!IsInternalAccount(type)) m.set_number(h.st.next_account_number());
   m.set_id(IdBytes(id.value));
   m.set_tenant_id(IdBytes(h.tenant().value));
   if (!customer.zero()) m.set_customer_id(IdBytes(customer.value));

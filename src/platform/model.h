@@ -130,6 +130,7 @@ struct AccountMeta {
   TimestampNs created = 0;
   uint32_t order = 0;           // position in the tenant's list
   uint32_t customer_order = 0;  // position in its customer's list
+  uint64_t number = 0;          // bank-wide account number, 0 for none (account_iban.h)
 };
 
 // A manual adjustment: money moved between a customer account and the tenant's settlement

@@ -1,6 +1,7 @@
 #include "platform/render.h"
 
 #include "kernel/money.h"
+#include "platform/account_iban.h"
 #include "platform/ids.h"
 #include "platform/json_out.h"
 
@@ -108,7 +109,10 @@ void RenderAccount(std::string* out, const AccountMeta& meta, const ledger::Acco
     if (i > 0) out->push_back(',');
     AppendJsonString(out, meta.aliases[i]);
   }
-  out->append(R"(],"balances":)");
+  out->append(R"(],"iban":)");
+  const std::string iban = AccountIban(meta.number);
+  AppendJsonStringOrNull(out, iban);
+  out->append(R"(,"balances":)");
   RenderBalances(out, meta.id, account.balances, info, std::nullopt);
   out->append(R"(,"created_at":)");
   AppendTimestamp(out, meta.created);

@@ -1,5 +1,7 @@
 #include "platform/state.h"
 
+#include <algorithm>
+
 #include "platform/events.h"
 
 namespace cb::platform {
@@ -47,6 +49,12 @@ const std::vector<AccountId>& PlatformState::CustomerAccounts(CustomerId custome
   const auto* list = FindIn(customer_accounts_, customer.value);
   return list != nullptr ? *list : kNone;
 }
+std::optional<AccountId> PlatformState::FindAccountNumber(uint64_t number) const {
+  auto it = by_number_.find(number);
+  if (it == by_number_.end()) return std::nullopt;
+  return it->second;
+}
+
 const std::string* PlatformState::TransferDescription(TransferId id) const {
   return FindIn(descriptions_, id.value);
 }
@@ -148,6 +156,11 @@ void PlatformState::ApplyAccountOpened(const pb::AccountOpened& e) {
   a.aliases.assign(e.aliases().begin(), e.aliases().end());
   a.created = e.created_ns();
   a.ledger = e.ledger();
+  a.number = e.number();
+  if (a.number != 0) {
+    CB_CHECK(by_number_.emplace(a.number, a.id).second);  // Apply refuses a reused number
+    next_account_number_ = std::max(next_account_number_, a.number + 1);
+  }
   if (IsInternalAccount(a.type)) {
     if (a.ledger == 0) a.ledger = LegacySettlementLedger(a.id);
     CB_CHECK(a.ledger != 0);  // Apply refuses an internal account of no known ledger
@@ -296,6 +309,7 @@ Status PlatformState::Apply(const journal::EventView& ev, uint64_t seq) {
         return bad("undecodable");
       }
       if (accounts_.contains(id) || !tenants_.contains(other)) return bad("bad account");
+      if (m.number() != 0 && by_number_.contains(m.number())) return bad("account number reused");
       if (IsInternalAccount(static_cast<AccountType>(m.type()))) {
         const ledger::LedgerCode ledger =
             m.ledger() != 0 ? m.ledger() : LegacySettlementLedger(AccountId(id));
@@ -385,6 +399,8 @@ void PlatformState::Clear() {
   accounts_.clear();
   customer_accounts_.clear();
   aliases_.clear();
+  by_number_.clear();
+  next_account_number_ = 1;
   descriptions_.clear();
   adjustments_.clear();
   settlement_.clear();

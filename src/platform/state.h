@@ -41,6 +41,9 @@ class PlatformState {
   // A customer's accounts in opening order (AccountMeta::customer_order); empty if none.
   const std::vector<AccountId>& CustomerAccounts(CustomerId customer) const;
   std::optional<AccountId> FindAlias(TenantId tenant, std::string_view alias) const;
+  // The account with a bank-wide account number (any tenant's), and the next number to give.
+  std::optional<AccountId> FindAccountNumber(uint64_t number) const;
+  uint64_t next_account_number() const { return next_account_number_; }
   const std::string* TransferDescription(TransferId id) const;
   const Adjustment* FindAdjustment(AdjustmentId id) const;
   // The tenant's settlement account of a ledger (tenant and currency), if one is open.
@@ -101,6 +104,8 @@ class PlatformState {
   std::unordered_map<u128, AccountMeta, U128Hash> accounts_;
   std::unordered_map<u128, std::vector<AccountId>, U128Hash> customer_accounts_;
   std::unordered_map<std::string, AccountId> aliases_;
+  std::unordered_map<uint64_t, AccountId> by_number_;  // bank-wide account numbers
+  uint64_t next_account_number_ = 1;
   std::unordered_map<u128, std::string, U128Hash> descriptions_;
   std::unordered_map<u128, Adjustment, U128Hash> adjustments_;
   std::unordered_map<ledger::LedgerCode, AccountId> settlement_;  // ledger -> its settlement

@@ -72,6 +72,7 @@ std::string PlatformState::EncodeSnapshot() const {
       m.set_status(static_cast<uint32_t>(a.status));
       m.set_created_ns(a.created);
       m.set_ledger(a.ledger);
+      m.set_number(a.number);
       AppendSnapshotEvent(&out, EventType::kAccountOpened, m);
     }
     for (AdjustmentId adj_id : lists.adjustments) {

@@ -169,7 +169,8 @@ class PaymentsService final : public runtime::Service, public kernel::HoldObserv
 
   kernel::EnvelopeRunner* envelope_;
   kernel::MoneyPort* money_;
-  std::map<u128, Payment> payments_;  // ordered: snapshots are stable
+  // Snapshots walk by_tenant_ (creation order), so the payments' own map need not be ordered.
+  std::unordered_map<u128, Payment, kernel::U128Hash> payments_;
   std::unordered_map<u128, u128, kernel::U128Hash> by_transfer_;
   std::map<u128, std::vector<u128>> by_tenant_;  // creation order
 };
