@@ -27,6 +27,8 @@ if [[ $WITH_TESTS -eq 1 ]]; then
   PACKAGES+=(
     # promtool (serve_test), wrk and time (bench/)
     prometheus wrk time
+    # xmllint: iso20022_test checks every message we build against the XSD files with it
+    libxml2-utils
     # fuzz/ (tests/fuzz_test.sh): clang-14; its libFuzzer/ASan/UBSan runtimes, which are
     # only a Recommends (not installed here); llvm-14 for llvm-symbolizer (source lines).
     clang-14 libclang-rt-14-dev llvm-14
