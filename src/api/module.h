@@ -7,6 +7,7 @@
 // event feed, the shard's ServiceSet and `serve`'s subscribers all iterate Modules().
 // docs/adding-a-service.md says how to write one.
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <span>
 #include <string>
@@ -20,10 +21,15 @@
 #include "kernel/envelope.h"
 #include "kernel/money_port.h"
 #include "kernel/screener.h"
+#include "runtime/pollers.h"
 #include "runtime/service.h"
 #include "runtime/subscribers.h"
 
 namespace cb::api {
+
+// Settings a module reads from `serve`'s configuration, by name ("scheme_url"); empty for
+// the offline commands (replay, admin), which never run its routes, subscribers or pollers.
+using ModuleSettings = std::map<std::string, std::string, std::less<>>;
 
 // What a module's service may use of the core when it is created.
 struct ModuleDeps {
@@ -37,6 +43,7 @@ struct ModuleDeps {
   kernel::MoneyPort* money = nullptr;
   // The risk core: to follow holds (AddHoldObserver) of movements made through `money`.
   kernel::DecisionPort* risk = nullptr;
+  const ModuleSettings* settings = nullptr;  // never null
 };
 
 // The public event feed's view of one of the module's events: its tenant (the edge shows an
@@ -64,6 +71,8 @@ struct ServiceModule {
   // After-commit subscribers it runs beside the shard (`serve` only); may be null.
   std::vector<std::unique_ptr<runtime::Subscriber>> (*subscribers)(runtime::Service* service) =
       nullptr;
+  // Pollers of outside sources it runs beside the shard (`serve` only); may be null.
+  std::vector<std::unique_ptr<runtime::Poller>> (*pollers)(runtime::Service* service) = nullptr;
 };
 
 // Once, at start, before any route look-up (main does it from the generated list). Checks

@@ -41,6 +41,9 @@ int main(int argc, char** argv) {
           ->capture_default_str();
   auto* o_issuer = serve_cmd->add_option(
       "--issuer", serve_flags.issuer, "OAuth issuer: our public base URL (default: from --listen)");
+  auto* o_scheme = serve_cmd->add_option("--scheme-url", serve_flags.scheme_url,
+                                         "The clearing scheme external payments go to (e.g. "
+                                         "`corebank scheme`: http://127.0.0.1:8091)");
   serve_cmd->add_flag("--no-bootstrap", no_bootstrap,
                       "Production: never create the sandbox tenant and key on first start");
 
@@ -215,6 +218,7 @@ int main(int argc, char** argv) {
     if (o_key->count()) config.tls_key_file = serve_flags.tls_key_file;
     if (o_log->count()) config.access_log = serve_flags.access_log;
     if (o_issuer->count()) config.issuer = serve_flags.issuer;
+    if (o_scheme->count()) config.scheme_url = serve_flags.scheme_url;
     if (no_bootstrap) config.bootstrap = false;
     return cb::app::RunServe(config);
   }

@@ -18,8 +18,10 @@ namespace cb::app {
 struct PlatformStack {
   explicit PlatformStack(platform::PlatformOptions options = {},
                          identity::IdentityOptions identity_options = {},
-                         risk::RiskOptions risk_options = {})
-      : service(&keys, options),
+                         risk::RiskOptions risk_options = {},
+                         api::ModuleSettings module_settings = {})
+      : module_settings(std::move(module_settings)),
+        service(&keys, options),
         identity(&service, identity_options),
         risk(&service, risk_options) {
     services.Add(0, &service, runtime::kServiceEventTypeFirst, identity::kEventTypeFirst - 1);
@@ -36,7 +38,8 @@ struct PlatformStack {
                                                       .customers = &service,
                                                       .screener = &risk,
                                                       .money = &service,
-                                                      .risk = &risk})});
+                                                      .risk = &risk,
+                                                      .settings = &this->module_settings})});
       services.Add(m->service_id, modules.back().service.get(), m->event_type_first,
                    m->event_type_last);
     }
@@ -44,6 +47,7 @@ struct PlatformStack {
   PlatformStack(const PlatformStack&) = delete;
   PlatformStack& operator=(const PlatformStack&) = delete;
 
+  api::ModuleSettings module_settings;  // before the modules that point at it
   platform::KeyDirectory keys;
   platform::PlatformService service;
   identity::IdentityService identity;

@@ -228,7 +228,10 @@ int RunServe(const ServeConfig& config) {
   iopts.auth_requests_per_client_max = config.auth_requests_per_app_max;
   risk::RiskOptions ropts;
   ropts.screening_score_min = config.screening_review_threshold;
-  PlatformStack stack(popts, iopts, ropts);
+  api::ModuleSettings module_settings;
+  if (!config.scheme_url.empty()) module_settings["scheme_url"] = config.scheme_url;
+  module_settings["scheme_answer_timeout_ms"] = std::to_string(config.scheme_answer_timeout_ms);
+  PlatformStack stack(popts, iopts, ropts, std::move(module_settings));
   if (!config.risk_decisions) {
     stack.risk.set_deciding(false);
     std::fprintf(stderr,
@@ -459,6 +462,17 @@ int RunServe(const ServeConfig& config) {
       subscriber_runners.back()->Start();
     }
   }
+  // Modules' pollers of outside sources (a clearing scheme's feed).
+  std::vector<std::unique_ptr<runtime::Poller>> pollers;
+  std::vector<std::unique_ptr<runtime::PollerRunner>> poller_runners;
+  for (const PlatformStack::Module& m : stack.modules) {
+    if (m.module->pollers == nullptr) continue;
+    for (auto& p : m.module->pollers(m.service.get())) {
+      poller_runners.push_back(std::make_unique<runtime::PollerRunner>(&executor, p.get()));
+      pollers.push_back(std::move(p));
+      poller_runners.back()->Start();
+    }
+  }
   // Blocking journal reads (replays that miss the cache, the event feed) run here.
   api::ReadPool read_pool(kReadThreads, kReadQueueMax, kReadsPerTenantMax);
   handler.SetJournalReader(&reader, &read_pool);
@@ -498,6 +512,7 @@ int RunServe(const ServeConfig& config) {
   // then the read pool's; their answers go to the stopped server and are dropped.
   passwords.Stop();
   periodic.Stop();                                         // flushes what was counted
+  for (auto& runner : poller_runners) runner->Stop();      // waits for its op in flight
   for (auto& runner : subscriber_runners) runner->Stop();  // waits for a commit in flight
   handler.SetIdentity(nullptr);
   oauth_handler.SetExecutor(nullptr);

@@ -65,6 +65,8 @@ Status LoadServeConfigFile(const std::string& path, ServeConfig* c) {
                                                  "read_path_accounts_max",
                                                  "default_policy",
                                                  "sanctions_dir",
+                                                 "scheme_url",
+                                                 "scheme_answer_timeout_ms",
                                                  "screening_review_threshold"};
     for (const auto& [key, value] : t.as_table()) {
       if (!kKnown.contains(key))
@@ -106,6 +108,8 @@ Status LoadServeConfigFile(const std::string& path, ServeConfig* c) {
     Read(t, "read_path_accounts_max", &c->read_path_accounts_max);
     Read(t, "default_policy", &c->default_policy);
     Read(t, "sanctions_dir", &c->sanctions_dir);
+    Read(t, "scheme_url", &c->scheme_url);
+    Read(t, "scheme_answer_timeout_ms", &c->scheme_answer_timeout_ms);
     Read(t, "screening_review_threshold", &c->screening_review_threshold);
   } catch (const std::exception& e) {
     return Status::InvalidArgument(std::string("config: ") + e.what());
@@ -125,6 +129,7 @@ Status ApplyServeEnv(ServeConfig* c) {
   str("COREBANK_ACCESS_LOG", &c->access_log);
   str("COREBANK_ISSUER", &c->issuer);
   str("COREBANK_SANCTIONS_DIR", &c->sanctions_dir);
+  str("COREBANK_SCHEME_URL", &c->scheme_url);
   if (const char* v = std::getenv("COREBANK_SCREENING_REVIEW_THRESHOLD")) {
     char* end = nullptr;
     c->screening_review_threshold = std::strtod(v, &end);
@@ -145,7 +150,8 @@ Status ApplyServeEnv(ServeConfig* c) {
                       {"COREBANK_RATE_SIGN_IN_PER_IP_PER_S", &c->rate_sign_in_per_ip_per_s},
                       {"COREBANK_RATE_SIGN_IN_PER_IP_BURST", &c->rate_sign_in_per_ip_burst},
                       {"COREBANK_BODY_BYTES_MAX", &c->body_bytes_max},
-                      {"COREBANK_REQUEST_TIMEOUT_MS", &c->request_timeout_ms}};
+                      {"COREBANK_REQUEST_TIMEOUT_MS", &c->request_timeout_ms},
+                      {"COREBANK_SCHEME_ANSWER_TIMEOUT_MS", &c->scheme_answer_timeout_ms}};
   for (const U32& u : u32s) {
     const char* v = std::getenv(u.name);
     if (v == nullptr) continue;
@@ -211,6 +217,16 @@ Status ValidateServeConfig(const ServeConfig& c) {
   if (c.io_threads < 1 || c.io_threads > 16) return Status::InvalidArgument("io_threads: 1..16");
   if (c.access_token_ttl_s < 60 || c.access_token_ttl_s > 600) {
     return Status::InvalidArgument("access_token_ttl_s: 60 .. 600");
+  }
+  if (c.scheme_answer_timeout_ms < 1000 || c.scheme_answer_timeout_ms > 86'400'000) {
+    return Status::InvalidArgument("scheme_answer_timeout_ms: 1000 .. 86400000");
+  }
+  // The outbox and the feed poller speak plain HTTP to a scheme on a private network (or
+  // loopback, in the sandbox); the scheme's URL is the operator's, never a user's.
+  if (!c.scheme_url.empty() &&
+      (c.scheme_url.rfind("http://", 0) != 0 || c.scheme_url.find('?') != std::string::npos ||
+       c.scheme_url.find('#') != std::string::npos)) {
+    return Status::InvalidArgument("scheme_url: http://host:port");
   }
   if (!c.issuer.empty() &&
       ((c.issuer.rfind("https://", 0) != 0 && c.issuer.rfind("http://", 0) != 0) ||

@@ -56,6 +56,12 @@ struct ServeConfig {
   // data directory the binary was built beside. A directory that does not exist: no lists
   // (screening is off unless an earlier start journaled some).
   std::string sanctions_dir;
+  // The clearing scheme external payments are sent to (issue 15; `corebank scheme` in the
+  // sandbox), an http:// URL; "": none, external payments answer 422 rail_unavailable.
+  std::string scheme_url;
+  // A submitted external payment without the scheme's answer this long fails (`no_answer`)
+  // and its reservation is voided (1 s .. 1 day).
+  uint32_t scheme_answer_timeout_ms = 60'000;
   // POST /v1/screenings returns hits scoring at least this (0 < x <= 1).
   double screening_review_threshold = 0.80;
   // Benchmarks only (COREBANK_RISK_DECISIONS=0, no config-file key): movements skip the risk

@@ -19,10 +19,12 @@ namespace cb::kernel {
 
 // A customer-facing account of the tenant (never an internal one), as a payer sees it.
 struct PayeeInfo {
+  u128 tenant = 0;
   u128 account = 0;
   u128 customer = 0;        // 0: the account has no customer
   std::string holder_name;  // the customer's name ("" without one): confirmation of payee
   std::string currency;     // ISO 4217
+  std::string iban;         // electronic form; "" for accounts without one
   bool closed = false;
 };
 
@@ -35,6 +37,20 @@ struct MoveRequest {
   std::string_view currency;               // the amount's currency, checked against both accounts
   std::string_view description;            // annotated on the transfer (shown in its history)
   std::string_view operation = "payment";  // what the risk policy sees as `operation`
+  // An outbound payment: reserve the amount as a pending transfer to the tenant's clearing
+  // (settlement) account in the currency (`to_account` is ignored) until FinishReservation.
+  // A hold only waits for its case: approval leaves the reservation in place.
+  bool to_clearing = false;
+};
+
+// Money arriving from a rail (an inbound credit, a return): clearing -> `account`.
+struct CreditRequest {
+  TenantId tenant;
+  u128 transfer = 0;  // fresh; the module derives it
+  u128 account = 0;
+  u128 amount_minor = 0;
+  std::string_view currency;
+  std::string_view description;
 };
 
 enum class MoveOutcome : uint8_t {
@@ -70,6 +86,18 @@ class MoneyPort {
   // Moves `r.amount_minor` from the payer to the payee as one decided transfer, emitting the
   // ledger's, the platform's and the risk core's events into ctx.out. Writer thread.
   virtual MoveResult Move(const MoveRequest& r, runtime::ServiceContext& ctx) = 0;
+  // Posts (`post`: the rail settled it) or voids (rejected, failed, cancelled) a reservation
+  // Move made with to_clearing. FailedPrecondition when it is not pending any more.
+  virtual Status FinishReservation(TenantId tenant, u128 transfer, bool post,
+                                   runtime::ServiceContext& ctx) = 0;
+  // Books `r` in the caller's batch, annotated as a rail transfer. NotFound for an account
+  // that is not the tenant's customer account, FailedPrecondition for a closed one or another
+  // currency. No risk decision: the money has already arrived at the bank.
+  virtual Status CreditFromRail(const CreditRequest& r, runtime::ServiceContext& ctx) = 0;
+  // The customer account with this IBAN (electronic form), of any tenant: a rail names only
+  // the IBAN. Writer thread.
+  virtual std::optional<PayeeInfo> AccountByIban(std::string_view iban,
+                                                 const runtime::ServiceContext& ctx) const = 0;
 };
 
 }  // namespace cb::kernel

@@ -66,6 +66,9 @@ Answer HandleAdjustmentOp(HandlerContext& h);  // manual adjustments with four-e
 // One decided transfer for another service (kernel::MoneyPort::Move): the checks, the risk
 // decision and the ledger of POST /v1/transfers, answered as a MoveResult.
 kernel::MoveResult MoveForService(HandlerContext& h, const kernel::MoveRequest& r);
+// kernel::MoneyPort::FinishReservation and CreditFromRail, in the caller's tenant.
+Status FinishReservationForService(HandlerContext& h, TransferId pending, bool post);
+Status CreditFromRailForService(HandlerContext& h, const kernel::CreditRequest& r);
 
 // Appends "journal_seq" to the object that ends the answer's body.
 inline void AppendJournalSeq(Answer* a, uint64_t seq) {

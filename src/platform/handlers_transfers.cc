@@ -127,8 +127,10 @@ ApiError FromLedger(TransferResult r) {
 
 // Resolves and checks the accounts of a transfer and builds the ledger record. The payer
 // must be the caller's to pay from (its consent's, for a delegated token); the payee may be
-// any account of the tenant.
-ApiError Prepare(HandlerContext& h, const TransferSpec& spec, ledger::Transfer* out) {
+// any account of the tenant, or with `to_clearing` the tenant's settlement account in the
+// payer's currency (an outbound payment's reservation: spec.to is not read).
+ApiError Prepare(HandlerContext& h, const TransferSpec& spec, ledger::Transfer* out,
+                 bool to_clearing = false) {
   auto resolve = [&h](const AccountRef& ref, std::string_view param, bool payer,
                       const AccountMeta** meta) -> ApiError {
     AccountId id = ref.id;
@@ -153,13 +155,22 @@ ApiError Prepare(HandlerContext& h, const TransferSpec& spec, ledger::Transfer* 
   const AccountMeta* from = nullptr;
   const AccountMeta* to = nullptr;
   if (ApiError e = resolve(spec.from, "from_account", true, &from); e.failed) return e;
-  if (ApiError e = resolve(spec.to, "to_account", false, &to); e.failed) return e;
+  if (to_clearing) {
+    // The payer's own ledger's settlement account: opened with its first account.
+    const std::optional<AccountId> clearing =
+        h.st.SettlementAccount(h.ledger().account(h.ledger().AccountRow(from->id)).ledger);
+    CB_CHECK(clearing.has_value());
+    to = h.st.FindAccount(*clearing);
+    CB_CHECK(to != nullptr);
+  } else if (ApiError e = resolve(spec.to, "to_account", false, &to); e.failed) {
+    return e;
+  }
   // The ledger refuses this too (kAccountInternal); saying so here names the field.
   if (IsInternalAccount(from->type)) {
     return {ErrorKind::kTransferRejected, "internal_account", kInternalAccountMessage,
             "from_account"};
   }
-  if (IsInternalAccount(to->type)) {
+  if (IsInternalAccount(to->type) && !to_clearing) {
     return {ErrorKind::kTransferRejected, "internal_account", kInternalAccountMessage,
             "to_account"};
   }
@@ -215,12 +226,13 @@ ApiError Prepare(HandlerContext& h, const TransferSpec& spec, ledger::Transfer* 
 
 // `initiated_by`: who moved money into or out of the bank, recorded with the transfer.
 void Annotate(HandlerContext& h, TransferId id, const std::string& description,
-              const Actor* initiated_by = nullptr) {
-  if (description.empty()) return;
+              const Actor* initiated_by = nullptr, bool rail = false) {
+  if (description.empty() && !rail) return;  // a rail transfer is always marked (money audit)
   pb::TransferAnnotated m;
   m.set_id(IdBytes(id.value));
   m.set_description(description);
   m.set_tenant_id(IdBytes(h.tenant().value));
+  m.set_rail(rail);
   if (initiated_by != nullptr) ActorToProto(*initiated_by, m.mutable_initiated_by());
   EmitProto(h.sc.out, EventType::kTransferAnnotated, m);
   h.st.ApplyTransferAnnotated(m);
@@ -783,16 +795,26 @@ kernel::MoveResult MoveForService(HandlerContext& h, const kernel::MoveRequest& 
   spec.currency = std::string(r.currency);
   spec.description = std::string(r.description);
   ledger::Transfer t;
-  if (ApiError e = Prepare(h, spec, &t); e.failed) return failed(MoveOutcome::kInvalid, e);
+  if (ApiError e = Prepare(h, spec, &t, r.to_clearing); e.failed) {
+    return failed(MoveOutcome::kInvalid, e);
+  }
   if (h.ledger().TransferRow(t.id) != ledger::kNoRow) {
     return failed(MoveOutcome::kInvalid,
                   {ErrorKind::kConflict, "resource_exists", "Id collision; retry.", "id"});
   }
+  if (r.to_clearing) {
+    // Reserved until the rail answers; only the money port's FinishReservation ends it.
+    t.flags |= ledger::kTransferPending | ledger::kTransferInternal;
+    t.timeout_s = 0;
+    t.code = kTransferCodeRail;
+  }
+  const kernel::HoldAction hold_action =
+      r.to_clearing ? kernel::HoldAction::kRelease : kernel::HoldAction::kPost;
   if (!Deciding(h)) {
     if (TransferResult res = RunOne(h, t); res != TransferResult::kOk) {
       return failed(MoveOutcome::kFailed, FromLedger(res));
     }
-    Annotate(h, t.id, spec.description);
+    Annotate(h, t.id, spec.description, nullptr, r.to_clearing);
     out.outcome = MoveOutcome::kExecuted;
     return out;
   }
@@ -804,7 +826,7 @@ kernel::MoveResult MoveForService(HandlerContext& h, const kernel::MoveRequest& 
   using kernel::Disposition;
   using kernel::RiskOutcome;
   if (d.outcome == RiskOutcome::kDeny || d.outcome == RiskOutcome::kStepUp) {
-    h.risk->Record(m, d, Disposition::kRefused, kernel::HoldAction::kPost, h.sc);
+    h.risk->Record(m, d, Disposition::kRefused, hold_action, h.sc);
     out.outcome = MoveOutcome::kRefused;
     out.step_up = d.outcome == RiskOutcome::kStepUp;
     out.error = RiskRefusal(h, d);
@@ -819,14 +841,70 @@ kernel::MoveResult MoveForService(HandlerContext& h, const kernel::MoveRequest& 
     t.timeout_s = 0;
   }
   if (TransferResult res = RunOne(h, t); res != TransferResult::kOk) {
-    h.risk->Record(m, d, Disposition::kFailed, kernel::HoldAction::kPost, h.sc);
+    h.risk->Record(m, d, Disposition::kFailed, hold_action, h.sc);
     return failed(MoveOutcome::kFailed, FromLedger(res));
   }
-  Annotate(h, t.id, spec.description);
-  h.risk->Record(m, d, hold ? Disposition::kHeld : Disposition::kExecuted,
-                 kernel::HoldAction::kPost, h.sc);
+  Annotate(h, t.id, spec.description, nullptr, r.to_clearing);
+  h.risk->Record(m, d, hold ? Disposition::kHeld : Disposition::kExecuted, hold_action, h.sc);
   out.outcome = hold ? MoveOutcome::kHeld : MoveOutcome::kExecuted;
   return out;
+}
+
+Status FinishReservationForService(HandlerContext& h, TransferId pending, bool post) {
+  const uint32_t row = h.ledger().TransferRow(pending);
+  if (row == ledger::kNoRow) return Status::NotFound("no such reservation");
+  const ledger::Transfer& p = h.ledger().record(row);
+  if (LedgerTenantSeq(p.ledger) != h.op.caller.tenant_seq || p.code != kTransferCodeRail ||
+      !(p.flags & ledger::kTransferPending)) {
+    return Status::NotFound("no such reservation");
+  }
+  if (h.ledger().status(row) != ledger::PendingStatus::kPending) {
+    return Status::FailedPrecondition("the reservation is not pending any more");
+  }
+  ledger::Transfer t;
+  t.id = post ? PostRecordId(p.id) : VoidRecordId(p.id);
+  t.pending_id = p.id;
+  t.debit_account_id = p.debit_account_id;
+  t.credit_account_id = p.credit_account_id;
+  t.ledger = p.ledger;
+  t.code = p.code;
+  t.flags = post ? ledger::kTransferPostPending : ledger::kTransferVoidPending;
+  if (TransferResult res = RunOne(h, t); res != TransferResult::kOk) {
+    return Status::FailedPrecondition(std::string("ledger: ") + ledger::TransferResultName(res));
+  }
+  return Status::Ok();
+}
+
+Status CreditFromRailForService(HandlerContext& h, const kernel::CreditRequest& r) {
+  const AccountMeta* meta = h.st.FindAccount(AccountId(r.account));
+  if (meta == nullptr || !(meta->tenant == r.tenant) || IsInternalAccount(meta->type)) {
+    return Status::NotFound("no such account");
+  }
+  if (meta->status == AccountStatus::kClosed) return Status::FailedPrecondition("account closed");
+  const ledger::Account& la = h.ledger().account(h.ledger().AccountRow(meta->id));
+  const ledger::LedgerInfo* info = h.ledger().FindLedger(la.ledger);
+  CB_CHECK(info != nullptr);
+  if (std::string_view(info->currency) != r.currency) {
+    return Status::FailedPrecondition("the account holds " + std::string(info->currency));
+  }
+  const std::optional<AccountId> clearing = h.st.SettlementAccount(la.ledger);
+  CB_CHECK(clearing.has_value());
+  if (h.ledger().TransferRow(TransferId(r.transfer)) != ledger::kNoRow) {
+    return Status::AlreadyExists("transfer id in use");
+  }
+  ledger::Transfer t;
+  t.id = TransferId(r.transfer);
+  t.debit_account_id = *clearing;
+  t.credit_account_id = meta->id;
+  t.amount = r.amount_minor;
+  t.ledger = la.ledger;
+  t.code = kTransferCodeRail;
+  t.flags = ledger::kTransferInternal;
+  if (TransferResult res = RunOne(h, t); res != TransferResult::kOk) {
+    return Status::FailedPrecondition(std::string("ledger: ") + ledger::TransferResultName(res));
+  }
+  Annotate(h, t.id, std::string(r.description), nullptr, /*rail=*/true);
+  return Status::Ok();
 }
 
 Answer TransferRejected(HandlerContext& h, ledger::TransferResult r) {

@@ -63,6 +63,7 @@ constexpr uint16_t kGlSavings = 2100;     // liability: customer savings account
 constexpr uint16_t kTransferCodeTransfer = 1;
 constexpr uint16_t kTransferCodeDeposit = 2;     // sandbox deposit: settlement -> customer
 constexpr uint16_t kTransferCodeAdjustment = 3;  // four-eyes manual adjustment
+constexpr uint16_t kTransferCodeRail = 4;  // a payment rail: customer <-> clearing (settlement)
 
 // Ledgers are per tenant and currency: seq * 1000 + ISO 4217 numeric code.
 constexpr uint32_t kTenantSeqMax = 4'000'000;

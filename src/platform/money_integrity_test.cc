@@ -338,6 +338,36 @@ TEST_F(MoneyIntegrityTest, AuditCatchesSettlementMovedByAnOrdinaryTransferCode) 
   EXPECT_NE(st.message().find("settlement"), std::string::npos) << st.ToString();
 }
 
+// The rail code alone is not enough either: a rail transfer is one the money port annotated
+// (TransferAnnotated.rail); with the mark, the audit accepts it.
+TEST_F(MoneyIntegrityTest, AuditAcceptsSettlementMovedByARailOnlyWithItsMark) {
+  ExpectBooksAudit();
+  ledger::Transfer t;
+  t.id = TransferId(RandomU128());
+  t.debit_account_id = settlement_;
+  t.credit_account_id = a1_;
+  t.amount = 1;
+  t.ledger = TenantLedger(admin_.tenant_seq, kEurNumeric);
+  t.code = kTransferCodeRail;
+  t.flags = ledger::kTransferInternal;
+  t.timestamp = now_ + 1;
+  node_->shard->state().ApplyTransferCreated(t);
+  const Status unmarked = AuditMoney(state(), ledger());
+  EXPECT_FALSE(unmarked.ok());
+  EXPECT_NE(unmarked.message().find("code 4"), std::string::npos) << unmarked.ToString();
+  pb::TransferAnnotated m;
+  m.set_id(IdBytes(t.id.value));
+  m.set_description("inbound credit");
+  m.set_tenant_id(IdBytes(admin_.tenant.value));
+  m.set_rail(true);
+  const std::string payload = m.SerializeAsString();
+  const journal::EventView ev{static_cast<uint16_t>(EventType::kTransferAnnotated),
+                              kEventVersion,
+                              {reinterpret_cast<const uint8_t*>(payload.data()), payload.size()}};
+  ASSERT_TRUE(node_->service.ApplyEvent(ev, 1, now_).ok());
+  EXPECT_TRUE(AuditMoney(state(), ledger()).ok());
+}
+
 // An applied adjustment's id on a record is not enough: the audit checks the record moved
 // what was approved (account, direction, amount).
 TEST_F(MoneyIntegrityTest, AuditCatchesARecordThatClaimsAnAdjustmentButMovesMore) {
@@ -370,7 +400,7 @@ TEST_F(MoneyIntegrityTest, AuditCatchesARecordThatClaimsAnAdjustmentButMovesMore
   ASSERT_EQ(state().FindAdjustment(id)->status, AdjustmentStatus::kApplied);
   const Status st = AuditMoney(state(), ledger());
   EXPECT_FALSE(st.ok());
-  EXPECT_NE(st.message().find("outside sandbox deposits and applied adjustments"),
+  EXPECT_NE(st.message().find("outside sandbox deposits, applied adjustments and payment rails"),
             std::string::npos)
       << st.ToString();
 }

@@ -81,6 +81,11 @@ class PlatformService final : public runtime::Service,
                                                 std::string_view alias,
                                                 const runtime::ServiceContext& ctx) const override;
   kernel::MoveResult Move(const kernel::MoveRequest& r, runtime::ServiceContext& ctx) override;
+  Status FinishReservation(kernel::TenantId tenant, u128 transfer, bool post,
+                           runtime::ServiceContext& ctx) override;
+  Status CreditFromRail(const kernel::CreditRequest& r, runtime::ServiceContext& ctx) override;
+  std::optional<kernel::PayeeInfo> AccountByIban(std::string_view iban,
+                                                 const runtime::ServiceContext& ctx) const override;
   Status ApplyEvent(const journal::EventView& event, uint64_t seq,
                     TimestampNs record_timestamp) override;
   void Clear() override { state_.Clear(); }

@@ -190,6 +190,7 @@ void PlatformState::ApplyTransferAnnotated(const pb::TransferAnnotated& e) {
   u128 id = 0;
   CB_CHECK(IdFromBytes(e.id(), &id));
   descriptions_[id] = e.description();
+  if (e.rail()) rail_transfers_.insert(id);
 }
 
 void PlatformState::ApplyAdjustmentRequested(const pb::AdjustmentRequested& e) {
@@ -402,6 +403,7 @@ void PlatformState::Clear() {
   by_number_.clear();
   next_account_number_ = 1;
   descriptions_.clear();
+  rail_transfers_.clear();
   adjustments_.clear();
   settlement_.clear();
   idempotency_.Clear();

@@ -6,6 +6,7 @@
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 #include "base/status.h"
@@ -45,6 +46,8 @@ class PlatformState {
   std::optional<AccountId> FindAccountNumber(uint64_t number) const;
   uint64_t next_account_number() const { return next_account_number_; }
   const std::string* TransferDescription(TransferId id) const;
+  // Whether a payment rail made the transfer (TransferAnnotated.rail).
+  bool IsRailTransfer(TransferId id) const { return rail_transfers_.contains(id.value); }
   const Adjustment* FindAdjustment(AdjustmentId id) const;
   // The tenant's settlement account of a ledger (tenant and currency), if one is open.
   std::optional<AccountId> SettlementAccount(ledger::LedgerCode ledger) const;
@@ -107,6 +110,7 @@ class PlatformState {
   std::unordered_map<uint64_t, AccountId> by_number_;  // bank-wide account numbers
   uint64_t next_account_number_ = 1;
   std::unordered_map<u128, std::string, U128Hash> descriptions_;
+  std::unordered_set<u128, U128Hash> rail_transfers_;  // annotated `rail` (money audit)
   std::unordered_map<u128, Adjustment, U128Hash> adjustments_;
   std::unordered_map<ledger::LedgerCode, AccountId> settlement_;  // ledger -> its settlement
   kernel::IdempotencyStore idempotency_;

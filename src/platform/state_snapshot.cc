@@ -109,6 +109,7 @@ std::string PlatformState::EncodeSnapshot() const {
     pb::TransferAnnotated m;
     m.set_id(IdBytes(id));
     m.set_description(*text);
+    m.set_rail(rail_transfers_.contains(id));
     AppendSnapshotEvent(&out, EventType::kTransferAnnotated, m);
   }
   idempotency_.ForEachLive([&out](std::string_view tenant, std::string_view caller,

@@ -148,6 +148,7 @@ void SubscriberRunner::Stop() {
     stopping_ = true;
   }
   cv_.notify_all();
+  subscriber_->Stop();
   if (thread_.joinable()) thread_.join();
 }
 
@@ -307,6 +308,11 @@ void SubscriberRunner::Loop() {
       continue;
     }
     std::vector<std::shared_ptr<const ServiceOp>> ops = subscriber_->Handle(events);
+    {
+      // A Handle cut short by Stop may not have done what its events ask: not committed.
+      std::lock_guard<std::mutex> lock(mu_);
+      if (stopping_) break;
+    }
     if (ops.empty() && !options_.commit_without_ops) {
       cursor = scanned_to;  // as for unwanted events (SubscriberOptions::commit_without_ops)
       if (scanned_to - committed_.load() >= options_.skipped_events_commit_min &&

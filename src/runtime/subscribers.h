@@ -107,6 +107,10 @@ class Subscriber {
       std::span<const CommittedEvent> events) = 0;
   // After the commands of the last Handle committed with the cursor (their answers).
   virtual void Committed(const SubscriberCommitResult& /*result*/) {}
+  // From another thread when the runner stops: a Handle waiting on a side effect (a POST it
+  // retries until it is accepted) gives up promptly. Whatever a Handle returns after Stop is
+  // not committed: its events are handed over again after the next start.
+  virtual void Stop() {}
 };
 
 struct SubscriberOptions {

@@ -236,7 +236,11 @@ describe('bad input changes nothing', () => {
       [{ ...base, to: { account: p.from } }, 400, 'same_account', 'to.account'],
       [{ ...base, to: { alias: '+440000000000' } }, 404, 'account_not_found', 'to.alias'],
       [{ ...base, to: { iban: 'DE89 3704 0044 0532 0130 00', name: 'Max Muster' } }, 422, 'rail_unavailable', 'to'],
-      [{ ...base, to: { sort_code: '40-47-84', account_number: '70872490', name: 'Sam Smith' } }, 422, 'rail_unavailable', 'to'],
+      [{ ...base, currency: 'GBP', to: { sort_code: '40-47-84', account_number: '70872490', name: 'Sam Smith' } }, 422, 'rail_unavailable', 'to'],
+      [{ ...base, to: { sort_code: '40-47-84', account_number: '70872490', name: 'Sam Smith' } }, 400, 'rail_invalid', 'rail'], // UK accounts take GBP
+      [{ ...base, currency: 'USD', to: { iban: 'DE89370400440532013000', name: 'Max Muster' } }, 400, 'parameter_missing', 'to.bic'], // swift needs a BIC
+      [{ ...base, rail: 'sepa_instant', amount: '100000.01', to: { iban: 'DE89370400440532013000', name: 'Max Muster' } }, 400, 'rail_invalid', 'rail'],
+      [{ ...base, rail: 'fps', to: { iban: 'DE89370400440532013000', name: 'Max Muster' } }, 400, 'rail_invalid', 'rail'],
     ];
     for (const [body, status, code, param] of cases) {
       expectError(await pay(body), status, code, param);

@@ -24,7 +24,12 @@ namespace cb::modules::payments {
 constexpr uint32_t kServiceId = 102;
 constexpr uint16_t kEventTypeFirst = 1056;  // kyc has 1040..1055
 constexpr uint16_t kEventTypeLast = 1087;
-enum class EventType : uint16_t { kPaymentCreated = 1056, kPaymentStatusChanged = 1057 };
+enum class EventType : uint16_t {
+  kPaymentCreated = 1056,
+  kPaymentStatusChanged = 1057,
+  kPaymentMessage = 1058,
+  kFeedAdvanced = 1059,
+};
 constexpr uint16_t kEventVersion = 1;
 
 inline constexpr std::string_view kPaymentPrefix = "pay_";
@@ -37,6 +42,11 @@ constexpr size_t kAliasBytesMax = 320;      // an email address at most
 constexpr size_t kHistoryMax = 16;          // transitions of one payment (the machine has fewer)
 constexpr size_t kReasonBytesMax = 256;
 constexpr size_t kListScanMax = 10000;  // payments one list page looks at before it answers
+constexpr size_t kMessagesMax = 8;      // ISO 20022 messages kept per payment
+constexpr size_t kMessageBytesMax = 64 * 1024;
+// Routing of `rail: auto` (ADR 0019): SEPA Instant up to this many euro cents, then SEPA.
+constexpr u128 kSepaInstantMaxMinor = 100'000'00;
+constexpr u128 kFpsMaxMinor = 1'000'000'00;  // Faster Payments' limit, in pence
 
 // Stored in events: append only.
 enum class PaymentStatus : uint8_t {
@@ -74,6 +84,15 @@ struct Payee {
   bool internal() const { return kind == PayeeKind::kAccount || kind == PayeeKind::kAlias; }
 };
 
+enum class Direction : uint8_t { kOutbound = 1, kInbound = 2 };
+
+struct Message {
+  std::string type;  // "pacs.008.001.08", ...
+  Direction direction = Direction::kOutbound;
+  TimestampNs at = 0;
+  std::string xml;
+};
+
 struct Transition {
   PaymentStatus status = PaymentStatus::kCreated;
   TimestampNs at = 0;
@@ -96,6 +115,7 @@ struct Payment {
   std::string cop_name;  // the holder's name, shown for a close match only
   PaymentStatus status = PaymentStatus::kCreated;
   std::vector<Transition> history;
+  std::vector<Message> messages;  // oldest first
   TimestampNs created = 0;
   uint32_t order = 0;  // position in the tenant's list
 };
@@ -124,23 +144,51 @@ struct ListPaymentsOp {
 struct CancelPaymentOp {
   u128 id = 0;
 };
+struct GetMessagesOp {
+  u128 id = 0;
+};
+// From the outbox subscriber, never a route: the scheme refused our message for good.
+struct SchemeRefusedOp {
+  u128 id = 0;
+  std::string reason;
+};
+// From the feed poller, never a route: one message of the scheme's feed, in feed order.
+struct FeedMessageOp {
+  uint64_t seq = 0;
+  std::string message_type;
+  std::string xml;
+};
+// From the feed poller: where the feed was read up to (answer body: the number).
+struct FeedCursorOp {};
 
 struct PaymentOp final : runtime::ServiceOp {
   kernel::Principal caller;
   std::string trace_id;
   std::string idempotency_key;
   Hash256 request_sha256{};
-  std::variant<CreatePaymentOp, GetPaymentOp, ListPaymentsOp, CancelPaymentOp> body;
+  std::variant<CreatePaymentOp, GetPaymentOp, ListPaymentsOp, CancelPaymentOp, GetMessagesOp,
+               SchemeRefusedOp, FeedMessageOp, FeedCursorOp>
+      body;
   uint32_t service_id() const override { return kServiceId; }
 };
 
 std::span<const api::RouteSpec> Routes();  // payments_routes.cc
 // The payment's JSON (payments_render.cc): every field, null when not set.
 std::string RenderPayment(const Payment& p);
+std::string RenderMessages(const Payment& p);  // GET /v1/payments/{id}/messages
+// Our pacs.008's MsgId for a payment ("CB" and its id's 26 characters), and back.
+std::string MessageIdOf(u128 payment);
+u128 PaymentOfMessageId(std::string_view message_id);  // 0: not one of ours
+
+struct PaymentsConfig {
+  std::string scheme_url;  // "": no scheme; external payments answer 422 rail_unavailable
+  uint64_t answer_timeout_ms = 60'000;  // a submitted payment without an answer fails then
+};
 
 class PaymentsService final : public runtime::Service, public kernel::HoldObserver {
  public:
-  PaymentsService(kernel::EnvelopeRunner* envelope, kernel::MoneyPort* money);
+  PaymentsService(kernel::EnvelopeRunner* envelope, kernel::MoneyPort* money,
+                  PaymentsConfig config = {});
 
   void Execute(const runtime::ServiceOp& op, runtime::ServiceContext& ctx,
                runtime::Reply* reply) override;
@@ -151,8 +199,12 @@ class PaymentsService final : public runtime::Service, public kernel::HoldObserv
   Status LoadSnapshot(std::string_view bytes) override;
   // kernel::HoldObserver: a payment's held transfer was approved, rejected or timed out.
   void OnHoldResolved(u128 held_transfer, bool approved, runtime::ServiceContext& ctx) override;
+  bool HasTimers() const override { return true; }
+  // A submitted payment's answer deadline (payments_external.cc).
+  void OnTimer(const runtime::Timer& timer, runtime::ServiceContext& ctx) override;
 
   const Payment* Find(u128 id) const;  // writer thread (tests)
+  const PaymentsConfig& config() const { return config_; }
 
  private:
   kernel::Answer Create(const PaymentOp& op, const CreatePaymentOp& c,
@@ -166,9 +218,30 @@ class PaymentsService final : public runtime::Service, public kernel::HoldObserv
                runtime::ServiceContext& ctx);
   void Insert(Payment p);
   Status ApplyTransition(u128 id, const payments::Transition& t);
+  Status ApplyMessage(u128 id, Message m);
+
+  // payments_external.cc: the rails outside the bank.
+  // Why an external payment cannot be made here (no scheme, no IBAN to pay from, too large
+  // for the messages), or nullopt.
+  std::optional<kernel::Answer> RefuseExternal(const PaymentOp& op, const CreatePaymentOp& c,
+                                               const runtime::ServiceContext& ctx) const;
+  // funds_reserved -> submitted: builds and checks the pacs.008, records it for the outbox,
+  // and sets the answer deadline; a message that fails its XSD fails the payment instead.
+  void Submit(Payment& p, runtime::ServiceContext& ctx);
+  // Journals and applies a message of the payment.
+  void Record(Payment& p, std::string_view type, Direction direction, std::string xml,
+              runtime::ServiceContext& ctx);
+  // Ends the reservation (post or void) and moves the payment; false if the ledger refused.
+  void Finish(Payment& p, bool post, PaymentStatus to, std::string_view reason_code,
+              std::string_view reason, runtime::ServiceContext& ctx);
+  kernel::Answer OnFeedMessage(const FeedMessageOp& m, runtime::ServiceContext& ctx);
+  kernel::Answer OnSchemeRefused(const SchemeRefusedOp& r, runtime::ServiceContext& ctx);
+  void AdvanceFeed(uint64_t seq, runtime::ServiceContext& ctx);
 
   kernel::EnvelopeRunner* envelope_;
   kernel::MoneyPort* money_;
+  PaymentsConfig config_;
+  uint64_t feed_seq_ = 0;  // the scheme's feed, read up to here
   // Snapshots walk by_tenant_ (creation order), so the payments' own map need not be ordered.
   std::unordered_map<u128, Payment, kernel::U128Hash> payments_;
   std::unordered_map<u128, u128, kernel::U128Hash> by_transfer_;

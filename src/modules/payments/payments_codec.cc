@@ -138,6 +138,35 @@ bool FromProto(const pb::PaymentCreated& e, Payment* p) {
   return true;
 }
 
+void ToProto(u128 payment, u128 tenant, const Message& m, pb::PaymentMessage* e) {
+  e->set_id(kernel::IdBytes(payment));
+  e->set_tenant_id(kernel::IdBytes(tenant));
+  e->set_message_type(m.type);
+  e->set_direction(static_cast<uint32_t>(m.direction));
+  e->set_xml(m.xml);
+  e->set_at_ns(m.at);
+}
+
+bool FromProto(const pb::PaymentMessage& e, Message* m) {
+  if (e.direction() < 1 || e.direction() > 2 || e.message_type().empty() ||
+      e.message_type().size() > 32 || e.xml().size() > kMessageBytesMax) {
+    return false;
+  }
+  m->type = e.message_type();
+  m->direction = static_cast<Direction>(e.direction());
+  m->xml = e.xml();
+  m->at = e.at_ns();
+  return true;
+}
+
+std::string MessageIdOf(u128 payment) { return "CB" + kernel::FormatId("", payment); }
+
+u128 PaymentOfMessageId(std::string_view message_id) {
+  u128 id = 0;
+  if (!message_id.starts_with("CB") || !kernel::ParseId(message_id.substr(2), "", &id)) return 0;
+  return id;
+}
+
 bool FromProto(const pb::PaymentStatusChanged& e, Transition* t) {
   if (e.status() < 1 || e.status() > kStatusNames.size()) return false;
   if (e.reason_code().size() > 64 || e.reason().size() > kReasonBytesMax) return false;

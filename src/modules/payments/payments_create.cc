@@ -32,43 +32,41 @@ Answer PaymentsService::Create(const PaymentOp& op, const CreatePaymentOp& c,
     return ErrorAnswer(ErrorKind::kConflict, "resource_exists", "Id collision; retry.", "id",
                        op.trace_id);
   }
-  if (!c.to.internal()) {
-    // The edge validated the IBAN or UK account; no clearing scheme is connected yet.
-    return ErrorAnswer(ErrorKind::kUnprocessable, "rail_unavailable",
-                       "Payments to accounts outside this bank are not available yet: no "
-                       "clearing scheme is connected to this server.",
-                       "to", op.trace_id);
-  }
-  const std::optional<kernel::PayeeInfo> payee =
-      money_->ResolvePayee(tenant, c.to.account, c.to.alias, ctx);
-  if (!payee) {
-    return ErrorAnswer(
-        ErrorKind::kNotFound, "account_not_found",
-        c.to.kind == PayeeKind::kAlias ? "No account has this alias." : "account not found",
-        c.to.kind == PayeeKind::kAlias ? "to.alias" : "to.account", op.trace_id);
-  }
+  const bool internal = c.to.internal();
   Payment p;
   p.id = c.id;
   p.tenant = tenant.value;
   p.from_account = c.from_account;
   p.to = c.to;
-  p.to.account = payee->account;
   p.amount_minor = c.amount_minor;
   p.currency = c.currency;
-  p.rail = Rail::kInternal;
+  p.rail = c.rail.value_or(Rail::kInternal);  // the edge routed every external payee
   p.reference = c.reference;
   p.end_to_end_id = c.end_to_end_id;
   p.transfer = kernel::DerivedId(c.id, 'T');
   p.created = ctx.batch_timestamp;
-  if (!c.to.name.empty()) {
-    const ::cb::payments::PayeeMatch m =
-        ::cb::payments::MatchPayeeName(c.to.name, payee->holder_name);
-    p.cop = static_cast<CopResult>(m);
-    // The real name is shown for a close match only (as the UK scheme does): a payer who
-    // guessed wrong learns nothing, one who nearly knew it can check.
-    if (m == ::cb::payments::PayeeMatch::kCloseMatch) {
-      p.cop_name = payee->holder_name.substr(0, kNameBytesMax);
+  if (internal) {
+    const std::optional<kernel::PayeeInfo> payee =
+        money_->ResolvePayee(tenant, c.to.account, c.to.alias, ctx);
+    if (!payee) {
+      return ErrorAnswer(
+          ErrorKind::kNotFound, "account_not_found",
+          c.to.kind == PayeeKind::kAlias ? "No account has this alias." : "account not found",
+          c.to.kind == PayeeKind::kAlias ? "to.alias" : "to.account", op.trace_id);
     }
+    p.to.account = payee->account;
+    if (!c.to.name.empty()) {
+      const ::cb::payments::PayeeMatch m =
+          ::cb::payments::MatchPayeeName(c.to.name, payee->holder_name);
+      p.cop = static_cast<CopResult>(m);
+      // The real name is shown for a close match only (as the UK scheme does): a payer who
+      // guessed wrong learns nothing, one who nearly knew it can check.
+      if (m == ::cb::payments::PayeeMatch::kCloseMatch) {
+        p.cop_name = payee->holder_name.substr(0, kNameBytesMax);
+      }
+    }
+  } else if (std::optional<Answer> refused = RefuseExternal(op, c, ctx)) {
+    return *refused;
   }
   const std::string description =
       p.reference.empty() ? kernel::FormatId(kPaymentPrefix, p.id) : p.reference;
@@ -79,7 +77,8 @@ Answer PaymentsService::Create(const PaymentOp& op, const CreatePaymentOp& c,
                                  .to_account = p.to.account,
                                  .amount_minor = p.amount_minor,
                                  .currency = p.currency,
-                                 .description = description};
+                                 .description = description,
+                                 .to_clearing = !internal};
   const kernel::MoveResult r = money_->Move(move, ctx);
   // Wrong accounts, currency or consent, or a second factor wanted: no payment is made
   // (the client fixes the request, or authenticates, and sends it again).
@@ -103,7 +102,12 @@ Answer PaymentsService::Create(const PaymentOp& op, const CreatePaymentOp& c,
   uint16_t http_status = 201;
   switch (r.outcome) {
     case MoveOutcome::kExecuted:
-      Advance(live, PaymentStatus::kSettled, "", "Settled on the internal rail.", ctx);
+      if (internal) {
+        Advance(live, PaymentStatus::kSettled, "", "Settled on the internal rail.", ctx);
+      } else {
+        Advance(live, PaymentStatus::kFundsReserved, "", "Funds reserved for the rail.", ctx);
+        Submit(live, ctx);
+      }
       break;
     case MoveOutcome::kHeld:
       Advance(live, PaymentStatus::kHeld, "risk_review",
@@ -146,7 +150,11 @@ void PaymentsService::OnHoldResolved(u128 held_transfer, bool approved,
   if (it == by_transfer_.end()) return;  // a transfer's hold, not a payment's
   Payment& p = payments_.at(it->second);
   if (p.status != PaymentStatus::kHeld) return;
-  if (approved) {
+  if (approved && p.rail != Rail::kInternal) {
+    // HoldAction::kRelease: the reservation stays; the payment goes on to its rail.
+    Advance(p, PaymentStatus::kFundsReserved, "", "Approved by a risk review.", ctx);
+    Submit(p, ctx);
+  } else if (approved) {
     // The risk core posted the reservation (HoldAction::kPost): the money has moved.
     Advance(p, PaymentStatus::kSettled, "", "Approved by a risk review; settled.", ctx);
   } else {

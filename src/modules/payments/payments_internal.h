@@ -12,5 +12,7 @@ void ToProto(const Payment& p, pb::PaymentCreated* e);
 // False on anything a writer could not have produced (bad ids, enums, sizes).
 bool FromProto(const pb::PaymentCreated& e, Payment* p);
 bool FromProto(const pb::PaymentStatusChanged& e, Transition* t);
+void ToProto(u128 payment, u128 tenant, const Message& m, pb::PaymentMessage* e);
+bool FromProto(const pb::PaymentMessage& e, Message* m);
 
 }  // namespace cb::modules::payments

@@ -4,6 +4,7 @@
 #include "kernel/ids.h"
 #include "kernel/json_out.h"
 #include "modules/payments/payments_internal.h"
+#include "modules/payments/payments_rail.h"
 
 namespace cb::modules::payments {
 
@@ -57,11 +58,26 @@ bool RenderEvent(const journal::EventView& ev, u128* tenant, std::string* type, 
 }
 
 std::unique_ptr<runtime::Service> Create(const api::ModuleDeps& deps) {
-  CB_CHECK(deps.money != nullptr && deps.risk != nullptr);
-  auto service = std::make_unique<PaymentsService>(deps.envelope, deps.money);
+  CB_CHECK(deps.money != nullptr && deps.risk != nullptr && deps.settings != nullptr);
+  PaymentsConfig config;
+  if (auto it = deps.settings->find("scheme_url"); it != deps.settings->end()) {
+    config.scheme_url = it->second;
+  }
+  if (auto it = deps.settings->find("scheme_answer_timeout_ms"); it != deps.settings->end()) {
+    config.answer_timeout_ms = std::strtoull(it->second.c_str(), nullptr, 10);
+  }
+  auto service = std::make_unique<PaymentsService>(deps.envelope, deps.money, std::move(config));
   // A held payment follows its risk case (approve settles it, reject or time-out rejects it).
   deps.risk->AddHoldObserver(service.get());
   return service;
+}
+
+std::vector<std::unique_ptr<runtime::Subscriber>> Subscribers(runtime::Service* service) {
+  return RailSubscribers(static_cast<PaymentsService*>(service)->config());
+}
+
+std::vector<std::unique_ptr<runtime::Poller>> Pollers(runtime::Service* service) {
+  return RailPollers(static_cast<PaymentsService*>(service)->config());
 }
 
 }  // namespace
@@ -73,6 +89,8 @@ const api::ServiceModule kModule{.name = "payments",
                                  .event_type_last = kEventTypeLast,
                                  .routes = Routes,
                                  .render_event = RenderEvent,
-                                 .create = Create};
+                                 .create = Create,
+                                 .subscribers = Subscribers,
+                                 .pollers = Pollers};
 
 }  // namespace cb::modules::payments

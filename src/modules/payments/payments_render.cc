@@ -116,3 +116,28 @@ std::string RenderPayment(const Payment& p) {
 }
 
 }  // namespace cb::modules::payments
+
+namespace cb::modules::payments {
+
+std::string RenderMessages(const Payment& p) {
+  // The contract of issue 15, exactly: {"object":"list","data":[{message_type, direction,
+  // created_at, xml}]}, oldest first.
+  std::string o = R"({"object":"list","data":[)";
+  for (size_t i = 0; i < p.messages.size(); i++) {
+    const Message& m = p.messages[i];
+    if (i > 0) o.push_back(',');
+    o.append(R"({"message_type":)");
+    kernel::AppendJsonString(&o, m.type);
+    o.append(R"(,"direction":")")
+        .append(m.direction == Direction::kOutbound ? "outbound" : "inbound")
+        .append(R"(","created_at":)");
+    kernel::AppendTimestamp(&o, m.at);
+    o.append(R"(,"xml":)");
+    kernel::AppendJsonString(&o, m.xml);
+    o.push_back('}');
+  }
+  o.append("]}");
+  return o;
+}
+
+}  // namespace cb::modules::payments

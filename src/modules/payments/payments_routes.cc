@@ -5,6 +5,7 @@
 
 #include "api/decode_util.h"
 #include "api/route_table.h"
+#include "base/check.h"
 #include "kernel/ids.h"
 #include "kernel/scopes.h"
 #include "modules/payments/payments.h"
@@ -120,6 +121,67 @@ bool DecodePayee(Reader& parent, DecodeError* err, Payee* out) {
   return true;
 }
 
+// The rail of an external payee (ADR 0019's table): `asked` checked, or `auto` routed by
+// currency, the payee's country and the amount.
+bool RouteExternal(const Payee& to, std::string_view currency, u128 amount,
+                   std::optional<Rail> asked, DecodeError* err, Rail* out) {
+  auto invalid = [err](std::string message) {
+    return Fail(err, "rail_invalid", std::move(message), "rail");
+  };
+  auto swift = [&]() {
+    if (to.bic.empty()) {
+      return Fail(err, "parameter_missing", "SWIFT payments need the payee bank's BIC.", "to.bic");
+    }
+    *out = Rail::kSwift;
+    return true;
+  };
+  if (to.kind == PayeeKind::kUkAccount) {
+    if (currency != "GBP") return invalid("UK sort code accounts are paid in GBP, on fps.");
+    if (asked && *asked != Rail::kFps) return invalid("UK sort code accounts are paid on fps.");
+    if (amount > kFpsMaxMinor) {
+      return invalid("Faster Payments carry at most 1000000.00 GBP: pay the IBAN over swift.");
+    }
+    *out = Rail::kFps;
+    return true;
+  }
+  Result<::cb::payments::Iban> iban = ::cb::payments::ParseIban(to.iban);
+  CB_CHECK(iban.ok());  // DecodePayee checked it
+  const bool sepa = currency == "EUR" && iban->in_sepa();
+  const bool fps = currency == "GBP" && iban->country() == "GB";
+  if (!asked) {
+    if (sepa) {
+      *out = amount <= kSepaInstantMaxMinor ? Rail::kSepaInstant : Rail::kSepa;
+      return true;
+    }
+    if (fps && amount <= kFpsMaxMinor) {
+      *out = Rail::kFps;
+      return true;
+    }
+    return swift();
+  }
+  switch (*asked) {
+    case Rail::kSepaInstant:
+      if (!sepa) return invalid("SEPA pays EUR to IBANs of SEPA countries.");
+      if (amount > kSepaInstantMaxMinor) {
+        return invalid("SEPA Instant carries at most 100000.00 EUR: use sepa.");
+      }
+      break;
+    case Rail::kSepa:
+      if (!sepa) return invalid("SEPA pays EUR to IBANs of SEPA countries.");
+      break;
+    case Rail::kFps:
+      if (!fps) return invalid("Faster Payments pay GBP to UK accounts.");
+      if (amount > kFpsMaxMinor) return invalid("Faster Payments carry at most 1000000.00 GBP.");
+      break;
+    case Rail::kSwift:
+      return swift();
+    case Rail::kInternal:
+      return invalid("The internal rail pays accounts of this bank only.");
+  }
+  *out = *asked;
+  return true;
+}
+
 // POST /v1/payments
 bool BuildCreate(const RouteCall& c, BuiltOp* out, DecodeError* err) {
   if (!api::detail::KnownQuery(c.in, {}, err)) return false;
@@ -142,19 +204,25 @@ bool BuildCreate(const RouteCall& c, BuiltOp* out, DecodeError* err) {
   if (p.amount_minor == 0) {
     return Fail(err, "amount_invalid", "The amount must be above zero.", "amount");
   }
+  std::optional<Rail> asked;
   if (!rail.empty() && rail != "auto") {
     Rail parsed;
     if (!ParseRail(rail, &parsed)) {
       return Fail(err, "parameter_invalid", "auto, internal, sepa_instant, sepa, fps or swift.",
                   "rail");
     }
-    if ((parsed == Rail::kInternal) != p.to.internal()) {
+    if (p.to.internal() && parsed != Rail::kInternal) {
       return Fail(err, "rail_invalid",
-                  p.to.internal() ? "An account or alias of this bank is paid on the internal rail."
-                                  : "The internal rail pays accounts of this bank only.",
-                  "rail");
+                  "An account or alias of this bank is paid on the internal rail.", "rail");
     }
-    p.rail = parsed;
+    asked = parsed;
+  }
+  if (p.to.internal()) {
+    p.rail = Rail::kInternal;
+  } else {
+    Rail routed;
+    if (!RouteExternal(p.to, p.currency, p.amount_minor, asked, err, &routed)) return false;
+    p.rail = routed;
   }
   if (!AllOf(p.reference, SepaChar)) {
     return Fail(err, "parameter_invalid",
@@ -191,6 +259,16 @@ bool PaymentParam(const RouteCall& c, u128* out, DecodeError* err) {
 // GET /v1/payments/{id}
 bool BuildGet(const RouteCall& c, BuiltOp* out, DecodeError* err) {
   GetPaymentOp g;
+  if (!PaymentParam(c, &g.id, err) || !api::detail::KnownQuery(c.in, {}, err)) return false;
+  auto op = NewOp(c);
+  op->body = g;
+  out->op = std::move(op);
+  return true;
+}
+
+// GET /v1/payments/{id}/messages
+bool BuildMessages(const RouteCall& c, BuiltOp* out, DecodeError* err) {
+  GetMessagesOp g;
   if (!PaymentParam(c, &g.id, err) || !api::detail::KnownQuery(c.in, {}, err)) return false;
   auto op = NewOp(c);
   op->body = g;
@@ -268,6 +346,11 @@ constexpr RouteSpec kRoutes[] = {
      .service = "payments",
      .scope = kernel::kScopeTransactionsRead,
      .build = BuildGet},
+    {.method = "GET",
+     .pattern = "/v1/payments/{id}/messages",
+     .service = "payments",
+     .scope = kernel::kScopeTransactionsRead,
+     .build = BuildMessages},
     {.method = "POST",
      .pattern = "/v1/payments/{id}/cancel",
      .service = "payments",

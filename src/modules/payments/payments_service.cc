@@ -43,8 +43,9 @@ bool Allowed(PaymentStatus from, PaymentStatus to) {
 
 }  // namespace
 
-PaymentsService::PaymentsService(kernel::EnvelopeRunner* envelope, kernel::MoneyPort* money)
-    : envelope_(envelope), money_(money) {
+PaymentsService::PaymentsService(kernel::EnvelopeRunner* envelope, kernel::MoneyPort* money,
+                                 PaymentsConfig config)
+    : envelope_(envelope), money_(money), config_(std::move(config)) {
   CB_CHECK(envelope_ != nullptr);
   CB_CHECK(money_ != nullptr);
 }
@@ -81,6 +82,16 @@ Status PaymentsService::ApplyTransition(u128 id, const payments::Transition& t) 
   }
   p.status = t.status;
   p.history.push_back(t);
+  return Status::Ok();
+}
+
+Status PaymentsService::ApplyMessage(u128 id, Message m) {
+  auto it = payments_.find(id);
+  if (it == payments_.end()) return Status::DataLoss("payment message of no payment");
+  if (it->second.messages.size() >= kMessagesMax) {
+    return Status::DataLoss("a payment keeps at most 8 messages");
+  }
+  it->second.messages.push_back(std::move(m));
   return Status::Ok();
 }
 
@@ -141,6 +152,25 @@ Answer PaymentsService::List(const PaymentOp& op, const ListPaymentsOp& l) const
 void PaymentsService::Execute(const runtime::ServiceOp& base, runtime::ServiceContext& ctx,
                               runtime::Reply* reply) {
   const auto& op = static_cast<const PaymentOp&>(base);
+  // The rail's own ops (the outbox, the feed poller) have no caller and no envelope: no
+  // route builds them.
+  if (const auto* m = std::get_if<FeedMessageOp>(&op.body)) {
+    const Answer a = OnFeedMessage(*m, ctx);
+    reply->http_status = a.http_status;
+    reply->body = a.body;
+    return;
+  }
+  if (const auto* r = std::get_if<SchemeRefusedOp>(&op.body)) {
+    const Answer a = OnSchemeRefused(*r, ctx);
+    reply->http_status = a.http_status;
+    reply->body = a.body;
+    return;
+  }
+  if (std::holds_alternative<FeedCursorOp>(op.body)) {
+    reply->http_status = 200;
+    reply->body = std::to_string(feed_seq_);
+    return;
+  }
   const bool write = std::holds_alternative<CreatePaymentOp>(op.body) ||
                      std::holds_alternative<CancelPaymentOp>(op.body);
   const kernel::Envelope env{
@@ -156,12 +186,14 @@ void PaymentsService::Execute(const runtime::ServiceOp& base, runtime::ServiceCo
     if (const auto* c = std::get_if<CreatePaymentOp>(&op.body)) return Create(op, *c, ctx);
     if (const auto* c = std::get_if<CancelPaymentOp>(&op.body)) return Cancel(op, *c);
     if (const auto* l = std::get_if<ListPaymentsOp>(&op.body)) return List(op, *l);
-    const Payment* p = Visible(op, std::get<GetPaymentOp>(op.body).id);
+    const bool messages = std::holds_alternative<GetMessagesOp>(op.body);
+    const Payment* p = Visible(
+        op, messages ? std::get<GetMessagesOp>(op.body).id : std::get<GetPaymentOp>(op.body).id);
     if (p == nullptr) {
       return ErrorAnswer(ErrorKind::kNotFound, "payment_not_found", "payment not found", "id",
                          op.trace_id);
     }
-    return {200, RenderPayment(*p)};
+    return {200, messages ? RenderMessages(*p) : RenderPayment(*p)};
   });
 }
 
@@ -192,6 +224,24 @@ Status PaymentsService::ApplyEvent(const journal::EventView& event, uint64_t /*s
       }
       return ApplyTransition(id, t);
     }
+    case EventType::kPaymentMessage: {
+      pb::PaymentMessage e;
+      Message m;
+      u128 id = 0;
+      if (!e.ParseFromArray(bytes, size) || !FromProto(e, &m) ||
+          !kernel::IdFromBytes(e.id(), &id)) {
+        return Status::DataLoss("malformed PaymentMessage");
+      }
+      return ApplyMessage(id, std::move(m));
+    }
+    case EventType::kFeedAdvanced: {
+      pb::FeedAdvanced e;
+      if (!e.ParseFromArray(bytes, size) || e.seq() <= feed_seq_) {
+        return Status::DataLoss("FeedAdvanced not past the feed's position");
+      }
+      feed_seq_ = e.seq();
+      return Status::Ok();
+    }
   }
   return Status::DataLoss("unknown payments event type " + std::to_string(event.type));
 }
@@ -200,6 +250,7 @@ void PaymentsService::Clear() {
   payments_.clear();
   by_transfer_.clear();
   by_tenant_.clear();
+  feed_seq_ = 0;
 }
 
 std::string PaymentsService::CaptureSnapshot() const {
@@ -218,8 +269,10 @@ std::string PaymentsService::CaptureSnapshot() const {
         c->set_reason(t.reason);
         c->set_at_ns(t.at);
       }
+      for (const Message& m : p.messages) ToProto(p.id, p.tenant, m, r->add_messages());
     }
   }
+  s.set_feed_seq(feed_seq_);
   return s.SerializeAsString();
 }
 
@@ -242,7 +295,13 @@ Status PaymentsService::LoadSnapshot(std::string_view bytes) {
       if (!FromProto(c, &t)) return Status::DataLoss("malformed payment transition in snapshot");
       if (Status st = ApplyTransition(id, t); !st.ok()) return st;
     }
+    for (const pb::PaymentMessage& e : r.messages()) {
+      Message m;
+      if (!FromProto(e, &m)) return Status::DataLoss("malformed payment message in snapshot");
+      if (Status st = ApplyMessage(id, std::move(m)); !st.ok()) return st;
+    }
   }
+  feed_seq_ = s.feed_seq();
   return Status::Ok();
 }
 

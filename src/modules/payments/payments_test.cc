@@ -9,7 +9,10 @@
 #include "api/module.h"
 #include "journal/format.h"
 #include "modules/payments/payments_internal.h"
+#include "payments/iso20022.h"
+#include "platform/account_iban.h"
 #include "runtime/command.h"
+#include "runtime/timers.h"
 
 namespace cb::modules::payments {
 extern const api::ServiceModule kModule;
@@ -38,9 +41,11 @@ class FakeMoney final : public kernel::MoneyPort {
       const runtime::ServiceContext& /*ctx*/) const override {
     if (tenant.value != kTenant) return std::nullopt;
     if (alias == "+447700900123") account = kPayee;
-    if (account == kPayee) return kernel::PayeeInfo{kPayee, 12, "Jane Alice Doe", "EUR", false};
+    if (account == kPayee)
+      return kernel::PayeeInfo{kTenant, kPayee, 12, "Jane Alice Doe", "EUR", "", false};
     if (account == kPayer && alias.empty()) {
-      return kernel::PayeeInfo{kPayer, kPayerCustomer, "Pat Payer", "EUR", false};
+      return kernel::PayeeInfo{
+          kTenant, kPayer, kPayerCustomer, "Pat Payer", "EUR", platform::AccountIban(1), false};
     }
     return std::nullopt;
   }
@@ -60,6 +65,37 @@ class FakeMoney final : public kernel::MoneyPort {
     if (next == kernel::MoveOutcome::kInvalid) m.error = {422, "{\"error\":{}}"};
     return m;
   }
+  std::vector<std::pair<u128, bool>> finished;  // transfer, posted
+  std::vector<std::pair<u128, u128>> credited;  // account, amount
+  Status FinishReservation(kernel::TenantId /*tenant*/, u128 transfer, bool post,
+                           runtime::ServiceContext& /*ctx*/) override {
+    finished.emplace_back(transfer, post);
+    return Status::Ok();
+  }
+  Status CreditFromRail(const kernel::CreditRequest& r, runtime::ServiceContext& /*ctx*/) override {
+    credited.emplace_back(r.account, r.amount_minor);
+    return Status::Ok();
+  }
+  std::optional<kernel::PayeeInfo> AccountByIban(
+      std::string_view /*iban*/, const runtime::ServiceContext& /*ctx*/) const override {
+    return std::nullopt;
+  }
+};
+
+// The durable timers as a map: what is scheduled, and when.
+class FakeTimers final : public runtime::Timers {
+ public:
+  std::map<std::string, runtime::Timer> timers;
+  Status Schedule(std::string_view key, TimestampNs when, std::string_view payload) override {
+    timers[std::string(key)] =
+        runtime::Timer{kServiceId, std::string(key), when, 0, std::string(payload)};
+    return Status::Ok();
+  }
+  bool Cancel(std::string_view key) override { return timers.erase(std::string(key)) > 0; }
+  const runtime::Timer* Find(std::string_view key) const override {
+    auto it = timers.find(std::string(key));
+    return it == timers.end() ? nullptr : &it->second;
+  }
 };
 
 class PaymentsServiceTest : public ::testing::Test {
@@ -70,14 +106,61 @@ class PaymentsServiceTest : public ::testing::Test {
   }
 
   std::unique_ptr<PaymentsService> NewService() {
-    return std::make_unique<PaymentsService>(&envelope, &money);
+    return std::make_unique<PaymentsService>(
+        &envelope, &money,
+        PaymentsConfig{.scheme_url = "http://127.0.0.1:1", .answer_timeout_ms = 2000});
   }
 
   runtime::ServiceContext Ctx() {
     runtime::ServiceContext ctx;
     ctx.out = &out;
     ctx.batch_timestamp = kNow;
+    ctx.timers = &timers;
     return ctx;
+  }
+
+  runtime::Reply PayExternal(PaymentsService& s, u128 id) {
+    CreatePaymentOp c;
+    c.id = id;
+    c.from_account = kPayer;
+    c.to.kind = PayeeKind::kIban;
+    c.to.iban = "DE89370400440532013000";
+    c.to.name = "Max Muster";
+    c.amount_minor = 2500;
+    c.currency = "EUR";
+    c.rail = Rail::kSepaInstant;
+    c.end_to_end_id = "E2E-" + std::to_string(static_cast<uint64_t>(id));
+    PaymentOp op;
+    op.caller.tenant = kernel::TenantId(kTenant);
+    op.body = c;
+    runtime::ServiceContext ctx = Ctx();
+    runtime::Reply reply;
+    s.Execute(op, ctx, &reply);
+    return reply;
+  }
+
+  runtime::Reply Feed(PaymentsService& s, uint64_t seq, std::string type, std::string xml) {
+    PaymentOp op;
+    op.body = FeedMessageOp{seq, std::move(type), std::move(xml)};
+    runtime::ServiceContext ctx = Ctx();
+    runtime::Reply reply;
+    s.Execute(op, ctx, &reply);
+    return reply;
+  }
+
+  static std::string Pacs002(u128 payment, ::cb::payments::iso::TxStatus status,
+                             std::string reason = "") {
+    ::cb::payments::iso::PaymentStatusReport r;
+    r.message_id = "SCHEME-" + std::to_string(static_cast<uint64_t>(payment));
+    r.created = kNow;
+    r.original_message_id = MessageIdOf(payment);
+    r.original_end_to_end_id = "E2E";
+    r.original_tx_id = MessageIdOf(payment);
+    r.status = status;
+    r.reason_code = std::move(reason);
+    Result<std::string> xml = ::cb::payments::iso::BuildPacs002(r);
+    EXPECT_TRUE(xml.ok()) << xml.status().ToString();
+    return xml.ok() ? *xml : "";
   }
 
   runtime::Reply Pay(PaymentsService& s, u128 id, std::string name = "", std::string alias = "") {
@@ -123,6 +206,7 @@ class PaymentsServiceTest : public ::testing::Test {
 
   FakeEnvelope envelope;
   FakeMoney money;
+  FakeTimers timers;
   journal::RecordBuilder out;
 };
 
@@ -245,6 +329,104 @@ TEST_F(PaymentsServiceTest, MalformedEventsAreDataLoss) {
   pb::PaymentCreated internal_without_account = e;
   internal_without_account.mutable_to()->clear_account();
   EXPECT_FALSE(FromProto(internal_without_account, &back));
+}
+
+namespace iso = ::cb::payments::iso;
+
+TEST_F(PaymentsServiceTest, AnExternalPaymentIsReservedAndLeavesAsAValidPacs008) {
+  auto s = NewService();
+  money.next = kernel::MoveOutcome::kExecuted;
+  EXPECT_EQ(PayExternal(*s, 1).http_status, 201);
+  const Payment* p = s->Find(1);
+  EXPECT_EQ(History(*s, 1), (std::vector{S::kCreated, S::kFundsReserved, S::kSubmitted}))
+      << p->history.back().reason;
+  EXPECT_TRUE(money.moves[0].to_clearing);
+  ASSERT_EQ(p->messages.size(), 1u);
+  EXPECT_EQ(p->messages[0].type, "pacs.008.001.08");
+  EXPECT_EQ(p->messages[0].direction, Direction::kOutbound);
+  Result<iso::CreditTransfer> ct = iso::ParsePacs008(p->messages[0].xml);  // validates first
+  ASSERT_TRUE(ct.ok()) << ct.status().ToString();
+  EXPECT_EQ(ct->message_id, MessageIdOf(1));
+  EXPECT_EQ(ct->end_to_end_id, "E2E-1");
+  EXPECT_EQ(ct->amount.amount_minor, 2500);
+  EXPECT_EQ(ct->debtor.iban, platform::AccountIban(1));
+  EXPECT_EQ(ct->creditor.iban, "DE89370400440532013000");
+  EXPECT_EQ(ct->creditor.name, "Max Muster");
+  // Its answer deadline is set.
+  ASSERT_EQ(timers.timers.size(), 1u);
+  EXPECT_EQ(timers.timers.begin()->second.when, kNow + 2000 * 1'000'000ull);
+}
+
+TEST_F(PaymentsServiceTest, TheFeedSettlesRejectsAndReturnsEachOnce) {
+  auto s = NewService();
+  money.next = kernel::MoveOutcome::kExecuted;
+  PayExternal(*s, 1);
+  PayExternal(*s, 2);
+  EXPECT_EQ(Feed(*s, 1, "pacs.002.001.10", Pacs002(1, iso::TxStatus::kAcsc)).body, "booked");
+  EXPECT_EQ(Feed(*s, 2, "pacs.002.001.10", Pacs002(2, iso::TxStatus::kRjct, "AC04")).body,
+            "booked");
+  EXPECT_EQ(Feed(*s, 2, "pacs.002.001.10", Pacs002(2, iso::TxStatus::kRjct, "AC04")).body,
+            "duplicate");
+  EXPECT_EQ(History(*s, 1),
+            (std::vector{S::kCreated, S::kFundsReserved, S::kSubmitted, S::kSettled}));
+  EXPECT_EQ(History(*s, 2),
+            (std::vector{S::kCreated, S::kFundsReserved, S::kSubmitted, S::kRejected}));
+  EXPECT_EQ(s->Find(2)->history.back().reason_code, "AC04");
+  const std::vector<std::pair<u128, bool>> finished = {{kernel::DerivedId(1, 'T'), true},
+                                                       {kernel::DerivedId(2, 'T'), false}};
+  EXPECT_EQ(money.finished, finished) << "settled: posted; rejected: voided";
+  EXPECT_TRUE(timers.timers.empty()) << "answered payments have no deadline left";
+  // A return of the settled one credits the payer back, linked by its derived id.
+  iso::PaymentReturn ret;
+  ret.message_id = "RET-1";
+  ret.created = kNow;
+  ret.original_message_id = MessageIdOf(1);
+  ret.original_end_to_end_id = "E2E-1";
+  ret.original_tx_id = MessageIdOf(1);
+  ret.returned_amount = {2500, "EUR", 2};
+  ret.settlement_date = iso::DateOf(kNow);
+  ret.reason_code = "AC04";
+  Result<std::string> xml = iso::BuildPacs004(ret);
+  ASSERT_TRUE(xml.ok());
+  EXPECT_EQ(Feed(*s, 3, "pacs.004.001.09", *xml).body, "booked");
+  EXPECT_EQ(s->Find(1)->status, S::kReturned);
+  EXPECT_EQ(money.credited, (std::vector<std::pair<u128, u128>>{{kPayer, 2500}}));
+  // A message for no payment of ours, or not ISO at all, only moves the feed on.
+  EXPECT_EQ(Feed(*s, 4, "pacs.002.001.10", Pacs002(99, iso::TxStatus::kAcsc)).body, "ignored");
+  EXPECT_EQ(Feed(*s, 5, "pacs.002.001.10", "<not xml").body, "ignored");
+  auto replayed = NewService();
+  ASSERT_TRUE(Replay(replayed.get()).ok());
+  EXPECT_EQ(replayed->CaptureSnapshot(), s->CaptureSnapshot());
+  EXPECT_EQ(RenderMessages(*replayed->Find(1)), RenderMessages(*s->Find(1)));
+}
+
+TEST_F(PaymentsServiceTest, NoAnswerBeforeTheDeadlineFailsAndVoids) {
+  auto s = NewService();
+  money.next = kernel::MoveOutcome::kExecuted;
+  PayExternal(*s, 1);
+  ASSERT_EQ(timers.timers.size(), 1u);
+  const runtime::Timer t = timers.timers.begin()->second;
+  runtime::ServiceContext ctx = Ctx();
+  s->OnTimer(t, ctx);
+  EXPECT_EQ(s->Find(1)->status, S::kFailed);
+  EXPECT_EQ(s->Find(1)->history.back().reason_code, "no_answer");
+  EXPECT_EQ(money.finished,
+            (std::vector<std::pair<u128, bool>>{{kernel::DerivedId(1, 'T'), false}}));
+  // A late answer changes nothing.
+  Feed(*s, 1, "pacs.002.001.10", Pacs002(1, iso::TxStatus::kAcsc));
+  EXPECT_EQ(s->Find(1)->status, S::kFailed);
+  EXPECT_EQ(money.finished.size(), 1u);
+}
+
+TEST_F(PaymentsServiceTest, AHeldExternalPaymentGoesOnToItsRailWhenApproved) {
+  auto s = NewService();
+  money.next = kernel::MoveOutcome::kHeld;
+  EXPECT_EQ(PayExternal(*s, 1).http_status, 202);
+  EXPECT_TRUE(s->Find(1)->messages.empty()) << "nothing leaves before the review";
+  runtime::ServiceContext ctx = Ctx();
+  s->OnHoldResolved(kernel::DerivedId(1, 'T'), true, ctx);
+  EXPECT_EQ(History(*s, 1), (std::vector{S::kCreated, S::kHeld, S::kFundsReserved, S::kSubmitted}));
+  EXPECT_EQ(s->Find(1)->messages.size(), 1u);
 }
 
 }  // namespace
