@@ -29,10 +29,12 @@ enum class EventType : uint16_t {
   kPaymentStatusChanged = 1057,
   kPaymentMessage = 1058,
   kFeedAdvanced = 1059,
+  kReceivedPaymentBooked = 1060,
 };
 constexpr uint16_t kEventVersion = 1;
 
 inline constexpr std::string_view kPaymentPrefix = "pay_";
+inline constexpr std::string_view kReceivedPaymentPrefix = "rpy_";
 
 // Limits (the edge answers a clear 400; the service and replay assert them).
 constexpr size_t kNameBytesMax = 140;       // ISO 20022 Max140Text
@@ -120,6 +122,17 @@ struct Payment {
   uint32_t order = 0;  // position in the tenant's list
 };
 
+// Money another bank sent to one of our accounts (an inbound pacs.008), booked once.
+struct ReceivedPayment {
+  u128 id = 0, tenant = 0, account = 0, customer = 0;
+  u128 amount_minor = 0;
+  std::string currency;
+  std::string debtor_name, debtor_iban, debtor_bic;
+  std::string end_to_end_id, message_id, reference;
+  u128 transfer = 0;
+  TimestampNs created = 0;
+};
+
 // --- Ops (decoded and shape-checked at the edge: payments_routes.cc) ------------------------
 
 struct CreatePaymentOp {
@@ -147,6 +160,14 @@ struct CancelPaymentOp {
 struct GetMessagesOp {
   u128 id = 0;
 };
+struct GetReceivedOp {
+  u128 id = 0;
+};
+struct ListReceivedOp {
+  u128 account = 0;  // 0: every account
+  uint32_t limit = 10;
+  uint32_t before = UINT32_MAX;  // cursor: list positions below this (newest first)
+};
 // From the outbox subscriber, never a route: the scheme refused our message for good.
 struct SchemeRefusedOp {
   u128 id = 0;
@@ -167,7 +188,7 @@ struct PaymentOp final : runtime::ServiceOp {
   std::string idempotency_key;
   Hash256 request_sha256{};
   std::variant<CreatePaymentOp, GetPaymentOp, ListPaymentsOp, CancelPaymentOp, GetMessagesOp,
-               SchemeRefusedOp, FeedMessageOp, FeedCursorOp>
+               GetReceivedOp, ListReceivedOp, SchemeRefusedOp, FeedMessageOp, FeedCursorOp>
       body;
   uint32_t service_id() const override { return kServiceId; }
 };
@@ -176,6 +197,7 @@ std::span<const api::RouteSpec> Routes();  // payments_routes.cc
 // The payment's JSON (payments_render.cc): every field, null when not set.
 std::string RenderPayment(const Payment& p);
 std::string RenderMessages(const Payment& p);  // GET /v1/payments/{id}/messages
+std::string RenderReceived(const ReceivedPayment& r);
 // Our pacs.008's MsgId for a payment ("CB" and its id's 26 characters), and back.
 std::string MessageIdOf(u128 payment);
 u128 PaymentOfMessageId(std::string_view message_id);  // 0: not one of ours
@@ -204,6 +226,7 @@ class PaymentsService final : public runtime::Service, public kernel::HoldObserv
   void OnTimer(const runtime::Timer& timer, runtime::ServiceContext& ctx) override;
 
   const Payment* Find(u128 id) const;  // writer thread (tests)
+  const ReceivedPayment* FindReceived(u128 id) const;
   const PaymentsConfig& config() const { return config_; }
 
  private:
@@ -235,6 +258,11 @@ class PaymentsService final : public runtime::Service, public kernel::HoldObserv
   void Finish(Payment& p, bool post, PaymentStatus to, std::string_view reason_code,
               std::string_view reason, runtime::ServiceContext& ctx);
   kernel::Answer OnFeedMessage(const FeedMessageOp& m, runtime::ServiceContext& ctx);
+  // An inbound pacs.008: booked to the IBAN's account once per MsgId; "booked", "duplicate"
+  // or why it was not (an IBAN not ours, a closed account, another currency).
+  std::string BookInbound(const std::string& xml, runtime::ServiceContext& ctx);
+  void InsertReceived(ReceivedPayment r);
+  kernel::Answer ListReceived(const PaymentOp& op, const ListReceivedOp& l) const;
   kernel::Answer OnSchemeRefused(const SchemeRefusedOp& r, runtime::ServiceContext& ctx);
   void AdvanceFeed(uint64_t seq, runtime::ServiceContext& ctx);
 
@@ -242,6 +270,9 @@ class PaymentsService final : public runtime::Service, public kernel::HoldObserv
   kernel::MoneyPort* money_;
   PaymentsConfig config_;
   uint64_t feed_seq_ = 0;  // the scheme's feed, read up to here
+  std::unordered_map<u128, ReceivedPayment, kernel::U128Hash> received_;
+  std::unordered_map<std::string, u128> received_by_message_;  // scheme MsgId -> id
+  std::map<u128, std::vector<u128>> received_by_tenant_;       // booking order
   // Snapshots walk by_tenant_ (creation order), so the payments' own map need not be ordered.
   std::unordered_map<u128, Payment, kernel::U128Hash> payments_;
   std::unordered_map<u128, u128, kernel::U128Hash> by_transfer_;

@@ -159,6 +159,47 @@ bool FromProto(const pb::PaymentMessage& e, Message* m) {
   return true;
 }
 
+void ToProto(const ReceivedPayment& r, pb::ReceivedPaymentBooked* e) {
+  e->set_id(kernel::IdBytes(r.id));
+  e->set_tenant_id(kernel::IdBytes(r.tenant));
+  e->set_account(kernel::IdBytes(r.account));
+  if (r.customer != 0) e->set_customer_id(kernel::IdBytes(r.customer));
+  e->set_amount_minor(kernel::IdBytes(r.amount_minor));
+  e->set_currency(r.currency);
+  e->set_debtor_name(r.debtor_name);
+  e->set_debtor_iban(r.debtor_iban);
+  e->set_debtor_bic(r.debtor_bic);
+  e->set_end_to_end_id(r.end_to_end_id);
+  e->set_message_id(r.message_id);
+  e->set_reference(r.reference);
+  e->set_transfer_id(kernel::IdBytes(r.transfer));
+  e->set_at_ns(r.created);
+}
+
+bool FromProto(const pb::ReceivedPaymentBooked& e, ReceivedPayment* r) {
+  *r = ReceivedPayment{};
+  if (!Id(e.id(), &r->id, true) || !Id(e.tenant_id(), &r->tenant, true) ||
+      !Id(e.account(), &r->account, true) || !Id(e.customer_id(), &r->customer, false) ||
+      !Id(e.transfer_id(), &r->transfer, true) || e.amount_minor().size() != 16 ||
+      e.currency().size() != 3 || e.message_id().empty() || e.message_id().size() > 35 ||
+      e.end_to_end_id().size() > kEndToEndIdBytesMax || e.debtor_name().size() > kNameBytesMax ||
+      e.reference().size() > kReferenceBytesMax || e.debtor_iban().size() > 64 ||
+      e.debtor_bic().size() > 11) {
+    return false;
+  }
+  r->amount_minor = kernel::IdFromBytesOrZero(e.amount_minor());
+  if (r->amount_minor == 0) return false;
+  r->currency = e.currency();
+  r->debtor_name = e.debtor_name();
+  r->debtor_iban = e.debtor_iban();
+  r->debtor_bic = e.debtor_bic();
+  r->end_to_end_id = e.end_to_end_id();
+  r->message_id = e.message_id();
+  r->reference = e.reference();
+  r->created = e.at_ns();
+  return true;
+}
+
 std::string MessageIdOf(u128 payment) { return "CB" + kernel::FormatId("", payment); }
 
 u128 PaymentOfMessageId(std::string_view message_id) {

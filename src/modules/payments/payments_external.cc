@@ -5,6 +5,7 @@
 #include <cstdio>
 
 #include "base/check.h"
+#include "base/sha256.h"
 #include "kernel/ids.h"
 #include "ledger/currency.h"
 #include "modules/payments/payments_internal.h"
@@ -167,6 +168,61 @@ Answer PaymentsService::OnSchemeRefused(const SchemeRefusedOp& r, runtime::Servi
   return {200, "ok"};
 }
 
+std::string PaymentsService::BookInbound(const std::string& xml, runtime::ServiceContext& ctx) {
+  Result<iso::CreditTransfer> ct = iso::ParsePacs008(xml);
+  if (!ct.ok()) return "ignored";
+  // The scheme may deliver a credit twice (its feed, a retry): one booking per MsgId.
+  if (received_by_message_.contains(ct->message_id)) return "duplicate";
+  const std::optional<kernel::PayeeInfo> account = money_->AccountByIban(ct->creditor.iban, ctx);
+  if (!account) {
+    // Not one of our accounts (or not an IBAN): nothing to book. A real scheme would have
+    // it returned (pacs.004); reconciliation shows it as an unknown entry.
+    std::fprintf(stderr,
+                 "corebank: payments: an inbound credit to an unknown account was not booked\n");
+    return "unknown_account";
+  }
+  if (ct->amount.amount_minor <= 0 || ct->amount.currency != account->currency) {
+    return "currency_mismatch";
+  }
+  ReceivedPayment r;
+  // Derived from the scheme's MsgId: the same message always makes the same id.
+  const std::string seed = "received:" + ct->message_id;
+  const Hash256 h = Sha256Of(seed.data(), seed.size());
+  for (int i = 0; i < 16; i++) r.id = (r.id << 8) | h[i];
+  if (r.id == 0 || received_.contains(r.id)) return "duplicate";
+  r.tenant = account->tenant;
+  r.account = account->account;
+  r.customer = account->customer;
+  r.amount_minor = static_cast<u128>(ct->amount.amount_minor);
+  r.currency = ct->amount.currency;
+  r.debtor_name = ct->debtor.name.substr(0, kNameBytesMax);
+  r.debtor_iban = ct->debtor.iban;
+  r.debtor_bic = ct->debtor.bic;
+  r.end_to_end_id = ct->end_to_end_id;
+  r.message_id = ct->message_id;
+  r.reference = ct->remittance.substr(0, kReferenceBytesMax);
+  r.transfer = kernel::DerivedId(r.id, 'T');
+  r.created = ctx.batch_timestamp;
+  const std::string description = r.reference.empty() ? "from " + r.debtor_name : r.reference;
+  const kernel::CreditRequest credit{.tenant = kernel::TenantId(r.tenant),
+                                     .transfer = r.transfer,
+                                     .account = r.account,
+                                     .amount_minor = r.amount_minor,
+                                     .currency = r.currency,
+                                     .description = description};
+  if (Status st = money_->CreditFromRail(credit, ctx); !st.ok()) {
+    std::fprintf(stderr, "corebank: payments: an inbound credit was not booked: %s\n",
+                 st.ToString().c_str());
+    return "not_booked";
+  }
+  pb::ReceivedPaymentBooked e;
+  ToProto(r, &e);
+  journal::AddMessageEvent(ctx.out, static_cast<uint16_t>(EventType::kReceivedPaymentBooked),
+                           kEventVersion, e);
+  InsertReceived(std::move(r));
+  return "booked";
+}
+
 void PaymentsService::AdvanceFeed(uint64_t seq, runtime::ServiceContext& ctx) {
   pb::FeedAdvanced e;
   e.set_seq(seq);
@@ -233,7 +289,8 @@ Answer PaymentsService::OnFeedMessage(const FeedMessageOp& m, runtime::ServiceCo
       outcome = "booked";
     }
   }
-  // Inbound credits (pacs.008 to us) and notifications: not booked yet (issue 15 continues).
+  if (type == iso::MessageType::kPacs008) outcome = BookInbound(m.xml, ctx);
+  // Notifications (camt.054) are for reconciliation, which reads statements: only counted.
   AdvanceFeed(m.seq, ctx);
   return {200, outcome};
 }

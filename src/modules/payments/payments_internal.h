@@ -13,6 +13,8 @@ void ToProto(const Payment& p, pb::PaymentCreated* e);
 bool FromProto(const pb::PaymentCreated& e, Payment* p);
 bool FromProto(const pb::PaymentStatusChanged& e, Transition* t);
 void ToProto(u128 payment, u128 tenant, const Message& m, pb::PaymentMessage* e);
+void ToProto(const ReceivedPayment& r, pb::ReceivedPaymentBooked* e);
+bool FromProto(const pb::ReceivedPaymentBooked& e, ReceivedPayment* r);
 bool FromProto(const pb::PaymentMessage& e, Message* m);
 
 }  // namespace cb::modules::payments

@@ -23,6 +23,18 @@ bool RenderEvent(const journal::EventView& ev, u128* tenant, std::string* type, 
       *data = RenderPayment(p);
       return true;
     }
+    case EventType::kReceivedPaymentBooked: {
+      pb::ReceivedPaymentBooked e;
+      ReceivedPayment r;
+      if (!e.ParseFromArray(bytes, size) || !FromProto(e, &r)) return false;
+      *tenant = r.tenant;
+      *type = "received_payment.booked";
+      *data = RenderReceived(r);
+      return true;
+    }
+    case EventType::kPaymentMessage:
+    case EventType::kFeedAdvanced:
+      return false;  // the messages are read per payment; the feed's position is internal
     case EventType::kPaymentStatusChanged: {
       pb::PaymentStatusChanged e;
       Transition t;

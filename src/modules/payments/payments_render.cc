@@ -141,3 +141,36 @@ std::string RenderMessages(const Payment& p) {
 }
 
 }  // namespace cb::modules::payments
+
+namespace cb::modules::payments {
+
+std::string RenderReceived(const ReceivedPayment& r) {
+  const auto currency = ledger::FindCurrency(r.currency);
+  CB_CHECK(currency.has_value());
+  std::string o = R"({"id":")";
+  kernel::AppendId(&o, kReceivedPaymentPrefix, r.id);
+  o.append(R"(","object":"received_payment","account":")");
+  kernel::AppendId(&o, platform::prefix::kAccount, r.account);
+  o.append(R"(","amount":")");
+  kernel::AppendAmount(&o, r.amount_minor, currency->scale);
+  o.append(R"(","currency":")").append(r.currency).append(R"(","debtor":{"name":)");
+  kernel::AppendJsonStringOrNull(&o, r.debtor_name);
+  o.append(R"(,"iban":)");
+  kernel::AppendJsonStringOrNull(&o, r.debtor_iban);
+  o.append(R"(,"bic":)");
+  kernel::AppendJsonStringOrNull(&o, r.debtor_bic);
+  o.append(R"(},"end_to_end_id":)");
+  kernel::AppendJsonStringOrNull(&o, r.end_to_end_id);
+  o.append(R"(,"message_id":)");
+  kernel::AppendJsonString(&o, r.message_id);
+  o.append(R"(,"reference":)");
+  kernel::AppendJsonStringOrNull(&o, r.reference);
+  o.append(R"(,"transfer":")");
+  kernel::AppendId(&o, platform::prefix::kTransfer, r.transfer);
+  o.append(R"(","created_at":)");
+  kernel::AppendTimestamp(&o, r.created);
+  o.push_back('}');
+  return o;
+}
+
+}  // namespace cb::modules::payments

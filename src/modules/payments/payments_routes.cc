@@ -276,6 +276,44 @@ bool BuildMessages(const RouteCall& c, BuiltOp* out, DecodeError* err) {
   return true;
 }
 
+// GET /v1/received_payments/{id}
+bool BuildGetReceived(const RouteCall& c, BuiltOp* out, DecodeError* err) {
+  GetReceivedOp g;
+  if (!kernel::ParseId(c.in.path_params.at(0), kReceivedPaymentPrefix, &g.id)) {
+    return Fail(err, "resource_not_found", "No such object.", "id", kernel::ErrorKind::kNotFound);
+  }
+  if (!api::detail::KnownQuery(c.in, {}, err)) return false;
+  auto op = NewOp(c);
+  op->body = g;
+  out->op = std::move(op);
+  return true;
+}
+
+// GET /v1/received_payments?account=&limit=&cursor=
+bool BuildListReceived(const RouteCall& c, BuiltOp* out, DecodeError* err) {
+  ListReceivedOp l;
+  if (!api::detail::KnownQuery(c.in, {"account", "limit", "cursor"}, err) ||
+      !api::detail::Limit(c.in, &l.limit, err)) {
+    return false;
+  }
+  if (auto it = c.in.query.find("account"); it != c.in.query.end()) {
+    if (!kernel::ParseId(it->second, platform::prefix::kAccount, &l.account)) {
+      return Fail(err, "parameter_invalid", "Malformed account id.", "account");
+    }
+  }
+  if (auto it = c.in.query.find("cursor"); it != c.in.query.end()) {
+    const std::string& s = it->second;
+    const auto v = s.size() > 1 && s[0] == 'r' ? ParseU128(std::string_view(s).substr(1))
+                                               : std::optional<u128>();
+    if (!v || *v >= UINT32_MAX) return Fail(err, "cursor_invalid", "Unknown cursor.", "cursor");
+    l.before = static_cast<uint32_t>(*v);
+  }
+  auto op = NewOp(c);
+  op->body = l;
+  out->op = std::move(op);
+  return true;
+}
+
 // POST /v1/payments/{id}/cancel
 bool BuildCancel(const RouteCall& c, BuiltOp* out, DecodeError* err) {
   CancelPaymentOp x;
@@ -351,6 +389,16 @@ constexpr RouteSpec kRoutes[] = {
      .service = "payments",
      .scope = kernel::kScopeTransactionsRead,
      .build = BuildMessages},
+    {.method = "GET",
+     .pattern = "/v1/received_payments",
+     .service = "payments",
+     .scope = kernel::kScopeTransactionsRead,
+     .build = BuildListReceived},
+    {.method = "GET",
+     .pattern = "/v1/received_payments/{id}",
+     .service = "payments",
+     .scope = kernel::kScopeTransactionsRead,
+     .build = BuildGetReceived},
     {.method = "POST",
      .pattern = "/v1/payments/{id}/cancel",
      .service = "payments",

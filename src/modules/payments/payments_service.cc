@@ -85,6 +85,51 @@ Status PaymentsService::ApplyTransition(u128 id, const payments::Transition& t) 
   return Status::Ok();
 }
 
+const ReceivedPayment* PaymentsService::FindReceived(u128 id) const {
+  auto it = received_.find(id);
+  return it == received_.end() ? nullptr : &it->second;
+}
+
+void PaymentsService::InsertReceived(ReceivedPayment r) {
+  CB_CHECK(received_by_message_.emplace(r.message_id, r.id).second);
+  received_by_tenant_[r.tenant].push_back(r.id);
+  const u128 id = r.id;
+  CB_CHECK(received_.emplace(id, std::move(r)).second);
+}
+
+Answer PaymentsService::ListReceived(const PaymentOp& op, const ListReceivedOp& l) const {
+  CB_CHECK(l.limit >= 1 && l.limit <= 100);
+  std::string o = R"({"object":"list","data":[)";
+  auto it = received_by_tenant_.find(op.caller.tenant.value);
+  bool more = false;
+  uint32_t next = 0;
+  if (it != received_by_tenant_.end()) {
+    const std::vector<u128>& ids = it->second;
+    uint32_t i = std::min<uint32_t>(l.before, static_cast<uint32_t>(ids.size()));
+    size_t n = 0, scanned = 0;
+    while (i > 0) {  // newest first, a bounded scan per page (as List)
+      if (n == l.limit || scanned == kListScanMax) {
+        more = true;
+        break;
+      }
+      i--;
+      scanned++;
+      const ReceivedPayment& r = received_.at(ids[i]);
+      if (op.caller.delegated() && r.customer != op.caller.customer.value) continue;
+      if (l.account != 0 && r.account != l.account) continue;
+      if (n > 0) o.push_back(',');
+      o.append(RenderReceived(r));
+      n++;
+    }
+    next = i;
+  }
+  o.append(R"(],"has_more":)").append(more ? "true" : "false");
+  o.append(R"(,"next_cursor":)");
+  o.append(more ? "\"r" + std::to_string(next) + "\"" : "null");
+  o.push_back('}');
+  return {200, std::move(o)};
+}
+
 Status PaymentsService::ApplyMessage(u128 id, Message m) {
   auto it = payments_.find(id);
   if (it == payments_.end()) return Status::DataLoss("payment message of no payment");
@@ -186,6 +231,16 @@ void PaymentsService::Execute(const runtime::ServiceOp& base, runtime::ServiceCo
     if (const auto* c = std::get_if<CreatePaymentOp>(&op.body)) return Create(op, *c, ctx);
     if (const auto* c = std::get_if<CancelPaymentOp>(&op.body)) return Cancel(op, *c);
     if (const auto* l = std::get_if<ListPaymentsOp>(&op.body)) return List(op, *l);
+    if (const auto* l = std::get_if<ListReceivedOp>(&op.body)) return ListReceived(op, *l);
+    if (const auto* g = std::get_if<GetReceivedOp>(&op.body)) {
+      const ReceivedPayment* r = FindReceived(g->id);
+      if (r == nullptr || r->tenant != op.caller.tenant.value ||
+          (op.caller.delegated() && r->customer != op.caller.customer.value)) {
+        return ErrorAnswer(ErrorKind::kNotFound, "received_payment_not_found",
+                           "received payment not found", "id", op.trace_id);
+      }
+      return {200, RenderReceived(*r)};
+    }
     const bool messages = std::holds_alternative<GetMessagesOp>(op.body);
     const Payment* p = Visible(
         op, messages ? std::get<GetMessagesOp>(op.body).id : std::get<GetPaymentOp>(op.body).id);
@@ -234,6 +289,16 @@ Status PaymentsService::ApplyEvent(const journal::EventView& event, uint64_t /*s
       }
       return ApplyMessage(id, std::move(m));
     }
+    case EventType::kReceivedPaymentBooked: {
+      pb::ReceivedPaymentBooked e;
+      ReceivedPayment r;
+      if (!e.ParseFromArray(bytes, size) || !FromProto(e, &r) || received_.contains(r.id) ||
+          received_by_message_.contains(r.message_id)) {
+        return Status::DataLoss("malformed ReceivedPaymentBooked");
+      }
+      InsertReceived(std::move(r));
+      return Status::Ok();
+    }
     case EventType::kFeedAdvanced: {
       pb::FeedAdvanced e;
       if (!e.ParseFromArray(bytes, size) || e.seq() <= feed_seq_) {
@@ -251,6 +316,9 @@ void PaymentsService::Clear() {
   by_transfer_.clear();
   by_tenant_.clear();
   feed_seq_ = 0;
+  received_.clear();
+  received_by_message_.clear();
+  received_by_tenant_.clear();
 }
 
 std::string PaymentsService::CaptureSnapshot() const {
@@ -273,6 +341,9 @@ std::string PaymentsService::CaptureSnapshot() const {
     }
   }
   s.set_feed_seq(feed_seq_);
+  for (const auto& [tenant, ids] : received_by_tenant_) {
+    for (u128 id : ids) ToProto(received_.at(id), s.add_received());
+  }
   return s.SerializeAsString();
 }
 
@@ -302,6 +373,14 @@ Status PaymentsService::LoadSnapshot(std::string_view bytes) {
     }
   }
   feed_seq_ = s.feed_seq();
+  for (const pb::ReceivedPaymentBooked& e : s.received()) {
+    ReceivedPayment r;
+    if (!FromProto(e, &r) || received_.contains(r.id) ||
+        received_by_message_.contains(r.message_id)) {
+      return Status::DataLoss("malformed received payment in snapshot");
+    }
+    InsertReceived(std::move(r));
+  }
   return Status::Ok();
 }
 

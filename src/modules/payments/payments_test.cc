@@ -77,8 +77,9 @@ class FakeMoney final : public kernel::MoneyPort {
     return Status::Ok();
   }
   std::optional<kernel::PayeeInfo> AccountByIban(
-      std::string_view /*iban*/, const runtime::ServiceContext& /*ctx*/) const override {
-    return std::nullopt;
+      std::string_view iban, const runtime::ServiceContext& ctx) const override {
+    if (iban != platform::AccountIban(1)) return std::nullopt;
+    return ResolvePayee(kernel::TenantId(kTenant), kPayer, "", ctx);
   }
 };
 
@@ -427,6 +428,38 @@ TEST_F(PaymentsServiceTest, AHeldExternalPaymentGoesOnToItsRailWhenApproved) {
   s->OnHoldResolved(kernel::DerivedId(1, 'T'), true, ctx);
   EXPECT_EQ(History(*s, 1), (std::vector{S::kCreated, S::kHeld, S::kFundsReserved, S::kSubmitted}));
   EXPECT_EQ(s->Find(1)->messages.size(), 1u);
+}
+
+TEST_F(PaymentsServiceTest, AnInboundCreditIsBookedOncePerMessageId) {
+  auto s = NewService();
+  iso::CreditTransfer ct;
+  ct.message_id = "SCHEME-IN-1";
+  ct.created = kNow;
+  ct.end_to_end_id = "INV-77";
+  ct.tx_id = "SCHEME-IN-1";
+  ct.settlement_date = iso::DateOf(kNow);
+  ct.amount = {4200, "EUR", 2};
+  ct.debtor = {"Erika Mustermann", "DE89370400440532013000", "", "", ""};
+  ct.creditor = {"Pat Payer", platform::AccountIban(1), "", "", std::string(platform::kBankBic)};
+  ct.remittance = "Rent";
+  Result<std::string> xml = iso::BuildPacs008(ct);
+  ASSERT_TRUE(xml.ok()) << xml.status().ToString();
+  EXPECT_EQ(Feed(*s, 1, "pacs.008.001.08", *xml).body, "booked");
+  EXPECT_EQ(Feed(*s, 2, "pacs.008.001.08", *xml).body, "duplicate");  // sent twice
+  EXPECT_EQ(money.credited, (std::vector<std::pair<u128, u128>>{{kPayer, 4200}}));
+  ct.message_id = "SCHEME-IN-2";
+  ct.creditor.iban = "GB29NWBK60161331926819";  // another bank's
+  Result<std::string> other = iso::BuildPacs008(ct);
+  ASSERT_TRUE(other.ok());
+  EXPECT_EQ(Feed(*s, 3, "pacs.008.001.08", *other).body, "unknown_account");
+  EXPECT_EQ(money.credited.size(), 1u);
+  auto replayed = NewService();
+  ASSERT_TRUE(Replay(replayed.get()).ok());
+  const std::string snap = s->CaptureSnapshot();
+  EXPECT_EQ(replayed->CaptureSnapshot(), snap);
+  auto loaded = NewService();
+  ASSERT_TRUE(loaded->LoadSnapshot(snap).ok());
+  EXPECT_EQ(loaded->CaptureSnapshot(), snap);
 }
 
 }  // namespace
