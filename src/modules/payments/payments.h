@@ -30,11 +30,13 @@ enum class EventType : uint16_t {
   kPaymentMessage = 1058,
   kFeedAdvanced = 1059,
   kReceivedPaymentBooked = 1060,
+  kReconciliationCompleted = 1061,
 };
 constexpr uint16_t kEventVersion = 1;
 
 inline constexpr std::string_view kPaymentPrefix = "pay_";
 inline constexpr std::string_view kReceivedPaymentPrefix = "rpy_";
+inline constexpr std::string_view kReconciliationPrefix = "rec_";
 
 // Limits (the edge answers a clear 400; the service and replay assert them).
 constexpr size_t kNameBytesMax = 140;       // ISO 20022 Max140Text
@@ -133,6 +135,37 @@ struct ReceivedPayment {
   TimestampNs created = 0;
 };
 
+// Reconciliation (payments_reconcile.cc): a camt.053 of the bank's settlement account at
+// the scheme, matched entry by entry (end-to-end id, amount, direction) against settled
+// payments and received payments.
+enum class ReconExceptionType : uint8_t {
+  kMissingEntry = 1,    // settled here, absent from the statement
+  kAmountMismatch = 2,  // on both, amounts differ
+  kUnknownEntry = 3,    // on the statement, nothing here
+  kStatusMismatch = 4,  // on the statement as settled, here rejected, failed or pending
+};
+const char* ReconExceptionName(ReconExceptionType t);
+constexpr size_t kReconExceptionsMax = 10'000;   // recorded per reconciliation (all counted)
+constexpr size_t kReconciliationsMax = 10'000;   // kept; the oldest are forgotten
+constexpr size_t kStatementBytesMax = 4u << 20;  // a camt.053 posted for reconciliation
+
+struct ReconItem {
+  ReconExceptionType type = ReconExceptionType::kUnknownEntry;
+  std::string end_to_end_id;
+  u128 amount_minor = 0;
+  bool credit = false;
+  u128 object = 0;  // a payment (pay_) for debits, a received payment (rpy_) for credits
+  std::string detail;
+};
+
+struct Reconciliation {
+  u128 id = 0;
+  std::string statement_id, account_iban, currency;
+  TimestampNs from = 0, to = 0, created = 0;
+  uint32_t entries = 0, matched = 0, exceptions_total = 0;
+  std::vector<ReconItem> exceptions;
+};
+
 // --- Ops (decoded and shape-checked at the edge: payments_routes.cc) ------------------------
 
 struct CreatePaymentOp {
@@ -158,6 +191,13 @@ struct CancelPaymentOp {
   u128 id = 0;
 };
 struct GetMessagesOp {
+  u128 id = 0;
+};
+struct ReconcileOp {
+  u128 id = 0;  // made at the edge
+  std::string camt053;
+};
+struct GetReconciliationOp {
   u128 id = 0;
 };
 struct GetReceivedOp {
@@ -188,7 +228,8 @@ struct PaymentOp final : runtime::ServiceOp {
   std::string idempotency_key;
   Hash256 request_sha256{};
   std::variant<CreatePaymentOp, GetPaymentOp, ListPaymentsOp, CancelPaymentOp, GetMessagesOp,
-               GetReceivedOp, ListReceivedOp, SchemeRefusedOp, FeedMessageOp, FeedCursorOp>
+               GetReceivedOp, ListReceivedOp, ReconcileOp, GetReconciliationOp, SchemeRefusedOp,
+               FeedMessageOp, FeedCursorOp>
       body;
   uint32_t service_id() const override { return kServiceId; }
 };
@@ -198,6 +239,7 @@ std::span<const api::RouteSpec> Routes();  // payments_routes.cc
 std::string RenderPayment(const Payment& p);
 std::string RenderMessages(const Payment& p);  // GET /v1/payments/{id}/messages
 std::string RenderReceived(const ReceivedPayment& r);
+std::string RenderReconciliation(const Reconciliation& r);
 // Our pacs.008's MsgId for a payment ("CB" and its id's 26 characters), and back.
 std::string MessageIdOf(u128 payment);
 u128 PaymentOfMessageId(std::string_view message_id);  // 0: not one of ours
@@ -263,6 +305,8 @@ class PaymentsService final : public runtime::Service, public kernel::HoldObserv
   std::string BookInbound(const std::string& xml, runtime::ServiceContext& ctx);
   void InsertReceived(ReceivedPayment r);
   kernel::Answer ListReceived(const PaymentOp& op, const ListReceivedOp& l) const;
+  kernel::Answer Reconcile(const PaymentOp& op, const ReconcileOp& r, runtime::ServiceContext& ctx);
+  Status ApplyReconciliation(Reconciliation r);
   kernel::Answer OnSchemeRefused(const SchemeRefusedOp& r, runtime::ServiceContext& ctx);
   void AdvanceFeed(uint64_t seq, runtime::ServiceContext& ctx);
 
@@ -273,6 +317,12 @@ class PaymentsService final : public runtime::Service, public kernel::HoldObserv
   std::unordered_map<u128, ReceivedPayment, kernel::U128Hash> received_;
   std::unordered_map<std::string, u128> received_by_message_;  // scheme MsgId -> id
   std::map<u128, std::vector<u128>> received_by_tenant_;       // booking order
+  std::map<u128, Reconciliation> reconciliations_;             // at most kReconciliationsMax
+  std::vector<u128> reconciliation_order_;
+  // Bank-wide, for reconciliation: external payments and received payments in creation
+  // order, and by end-to-end id.
+  std::vector<u128> external_order_, received_order_;
+  std::unordered_multimap<std::string, u128> external_by_e2e_, received_by_e2e_;
   // Snapshots walk by_tenant_ (creation order), so the payments' own map need not be ordered.
   std::unordered_map<u128, Payment, kernel::U128Hash> payments_;
   std::unordered_map<u128, u128, kernel::U128Hash> by_transfer_;

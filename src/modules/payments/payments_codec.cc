@@ -200,6 +200,75 @@ bool FromProto(const pb::ReceivedPaymentBooked& e, ReceivedPayment* r) {
   return true;
 }
 
+const char* ReconExceptionName(ReconExceptionType t) {
+  switch (t) {
+    case ReconExceptionType::kMissingEntry:
+      return "missing_entry";
+    case ReconExceptionType::kAmountMismatch:
+      return "amount_mismatch";
+    case ReconExceptionType::kUnknownEntry:
+      return "unknown_entry";
+    case ReconExceptionType::kStatusMismatch:
+      return "status_mismatch";
+  }
+  return "unknown_entry";
+}
+
+void ToProto(const Reconciliation& r, pb::ReconciliationCompleted* e) {
+  e->set_id(kernel::IdBytes(r.id));
+  e->set_statement_id(r.statement_id);
+  e->set_account_iban(r.account_iban);
+  e->set_currency(r.currency);
+  e->set_from_ns(r.from);
+  e->set_to_ns(r.to);
+  e->set_entries(r.entries);
+  e->set_matched(r.matched);
+  e->set_exceptions_total(r.exceptions_total);
+  for (const ReconItem& x : r.exceptions) {
+    pb::ReconException* p = e->add_exceptions();
+    p->set_type(static_cast<uint32_t>(x.type));
+    p->set_end_to_end_id(x.end_to_end_id);
+    p->set_amount_minor(kernel::IdBytes(x.amount_minor));
+    p->set_credit(x.credit);
+    if (x.object != 0) p->set_object_id(kernel::IdBytes(x.object));
+    p->set_detail(x.detail);
+  }
+  e->set_at_ns(r.created);
+}
+
+bool FromProto(const pb::ReconciliationCompleted& e, Reconciliation* r) {
+  *r = Reconciliation{};
+  if (!Id(e.id(), &r->id, true) || e.currency().size() != 3 ||
+      static_cast<size_t>(e.exceptions_size()) > kReconExceptionsMax ||
+      e.statement_id().size() > 35 || e.account_iban().size() > 64) {
+    return false;
+  }
+  r->statement_id = e.statement_id();
+  r->account_iban = e.account_iban();
+  r->currency = e.currency();
+  r->from = e.from_ns();
+  r->to = e.to_ns();
+  r->entries = e.entries();
+  r->matched = e.matched();
+  r->exceptions_total = e.exceptions_total();
+  r->created = e.at_ns();
+  for (const pb::ReconException& p : e.exceptions()) {
+    ReconItem x;
+    if (p.type() < 1 || p.type() > 4 || p.amount_minor().size() != 16 ||
+        !Id(p.object_id(), &x.object, false) || p.end_to_end_id().size() > 35 ||
+        p.detail().size() > 256) {
+      return false;
+    }
+    x.type = static_cast<ReconExceptionType>(p.type());
+    x.end_to_end_id = p.end_to_end_id();
+    x.amount_minor = kernel::IdFromBytesOrZero(p.amount_minor());
+    x.credit = p.credit();
+    x.detail = p.detail();
+    r->exceptions.push_back(std::move(x));
+  }
+  return true;
+}
+
 std::string MessageIdOf(u128 payment) { return "CB" + kernel::FormatId("", payment); }
 
 u128 PaymentOfMessageId(std::string_view message_id) {

@@ -15,6 +15,8 @@ bool FromProto(const pb::PaymentStatusChanged& e, Transition* t);
 void ToProto(u128 payment, u128 tenant, const Message& m, pb::PaymentMessage* e);
 void ToProto(const ReceivedPayment& r, pb::ReceivedPaymentBooked* e);
 bool FromProto(const pb::ReceivedPaymentBooked& e, ReceivedPayment* r);
+void ToProto(const Reconciliation& r, pb::ReconciliationCompleted* e);
+bool FromProto(const pb::ReconciliationCompleted& e, Reconciliation* r);
 bool FromProto(const pb::PaymentMessage& e, Message* m);
 
 }  // namespace cb::modules::payments

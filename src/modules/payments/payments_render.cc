@@ -174,3 +174,46 @@ std::string RenderReceived(const ReceivedPayment& r) {
 }
 
 }  // namespace cb::modules::payments
+
+namespace cb::modules::payments {
+
+std::string RenderReconciliation(const Reconciliation& r) {
+  const auto currency = ledger::FindCurrency(r.currency);
+  CB_CHECK(currency.has_value());
+  std::string o = R"({"id":")";
+  kernel::AppendId(&o, kReconciliationPrefix, r.id);
+  o.append(R"(","object":"reconciliation","statement_id":)");
+  kernel::AppendJsonStringOrNull(&o, r.statement_id);
+  o.append(R"(,"account_iban":)");
+  kernel::AppendJsonStringOrNull(&o, r.account_iban);
+  o.append(R"(,"currency":")").append(r.currency).append(R"(","from":)");
+  kernel::AppendTimestamp(&o, r.from);
+  o.append(R"(,"to":)");
+  kernel::AppendTimestamp(&o, r.to);
+  o.append(R"(,"entries":)").append(std::to_string(r.entries));
+  o.append(R"(,"matched":)").append(std::to_string(r.matched));
+  o.append(R"(,"exceptions_total":)").append(std::to_string(r.exceptions_total));
+  o.append(R"(,"exceptions":[)");
+  for (size_t i = 0; i < r.exceptions.size(); i++) {
+    const ReconItem& x = r.exceptions[i];
+    if (i > 0) o.push_back(',');
+    o.append(R"({"type":")").append(ReconExceptionName(x.type)).append(R"(","end_to_end_id":)");
+    kernel::AppendJsonStringOrNull(&o, x.end_to_end_id);
+    o.append(R"(,"amount":")");
+    kernel::AppendAmount(&o, x.amount_minor, currency->scale);
+    o.append(R"(","direction":")").append(x.credit ? "credit" : "debit");
+    o.append(R"(","payment":)");
+    IdOrNull(&o, kPaymentPrefix, x.credit ? 0 : x.object);
+    o.append(R"(,"received_payment":)");
+    IdOrNull(&o, kReceivedPaymentPrefix, x.credit ? x.object : 0);
+    o.append(R"(,"detail":)");
+    kernel::AppendJsonStringOrNull(&o, x.detail);
+    o.push_back('}');
+  }
+  o.append(R"(],"created_at":)");
+  kernel::AppendTimestamp(&o, r.created);
+  o.push_back('}');
+  return o;
+}
+
+}  // namespace cb::modules::payments

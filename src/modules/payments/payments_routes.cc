@@ -314,6 +314,36 @@ bool BuildListReceived(const RouteCall& c, BuiltOp* out, DecodeError* err) {
   return true;
 }
 
+// POST /v1/reconciliations {"camt053": "<?xml ..."}
+bool BuildReconcile(const RouteCall& c, BuiltOp* out, DecodeError* err) {
+  if (!api::detail::KnownQuery(c.in, {}, err)) return false;
+  if (c.in.body.empty()) return Fail(err, "invalid_json", "The body must be a JSON object.", "");
+  json::value body;
+  if (!ParseBody(c.in.body, &body, err)) return false;
+  Reader r(body.get_object(), "", err);
+  ReconcileOp x;
+  // Within the request body limit; the XML is validated against the camt.053 XSD.
+  if (!r.String("camt053", true, kStatementBytesMax, &x.camt053) || !r.Finish()) return false;
+  x.id = kernel::RandomU128();
+  auto op = NewOp(c);
+  op->body = std::move(x);
+  out->op = std::move(op);
+  return true;
+}
+
+// GET /v1/reconciliations/{id}
+bool BuildGetReconciliation(const RouteCall& c, BuiltOp* out, DecodeError* err) {
+  GetReconciliationOp g;
+  if (!kernel::ParseId(c.in.path_params.at(0), kReconciliationPrefix, &g.id)) {
+    return Fail(err, "resource_not_found", "No such object.", "id", kernel::ErrorKind::kNotFound);
+  }
+  if (!api::detail::KnownQuery(c.in, {}, err)) return false;
+  auto op = NewOp(c);
+  op->body = g;
+  out->op = std::move(op);
+  return true;
+}
+
 // POST /v1/payments/{id}/cancel
 bool BuildCancel(const RouteCall& c, BuiltOp* out, DecodeError* err) {
   CancelPaymentOp x;
@@ -399,6 +429,16 @@ constexpr RouteSpec kRoutes[] = {
      .service = "payments",
      .scope = kernel::kScopeTransactionsRead,
      .build = BuildGetReceived},
+    {.method = "POST",
+     .pattern = "/v1/reconciliations",
+     .service = "payments",
+     .scope = kernel::kScopeAdmin,
+     .build = BuildReconcile},
+    {.method = "GET",
+     .pattern = "/v1/reconciliations/{id}",
+     .service = "payments",
+     .scope = kernel::kScopeAdmin,
+     .build = BuildGetReconciliation},
     {.method = "POST",
      .pattern = "/v1/payments/{id}/cancel",
      .service = "payments",

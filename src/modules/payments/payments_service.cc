@@ -68,6 +68,10 @@ void PaymentsService::Insert(Payment p) {
   p.order = static_cast<uint32_t>(list.size());
   list.push_back(p.id);
   CB_CHECK(by_transfer_.emplace(p.transfer, p.id).second);
+  if (p.rail != Rail::kInternal) {
+    external_order_.push_back(p.id);
+    external_by_e2e_.emplace(p.end_to_end_id, p.id);
+  }
   const u128 id = p.id;
   CB_CHECK(payments_.emplace(id, std::move(p)).second);
 }
@@ -93,6 +97,8 @@ const ReceivedPayment* PaymentsService::FindReceived(u128 id) const {
 void PaymentsService::InsertReceived(ReceivedPayment r) {
   CB_CHECK(received_by_message_.emplace(r.message_id, r.id).second);
   received_by_tenant_[r.tenant].push_back(r.id);
+  received_order_.push_back(r.id);
+  received_by_e2e_.emplace(r.end_to_end_id, r.id);
   const u128 id = r.id;
   CB_CHECK(received_.emplace(id, std::move(r)).second);
 }
@@ -218,20 +224,35 @@ void PaymentsService::Execute(const runtime::ServiceOp& base, runtime::ServiceCo
   }
   const bool write = std::holds_alternative<CreatePaymentOp>(op.body) ||
                      std::holds_alternative<CancelPaymentOp>(op.body);
+  // Reconciliation is the bank's books: an admin's (and the handler requires the root tenant).
+  const bool books = std::holds_alternative<ReconcileOp>(op.body) ||
+                     std::holds_alternative<GetReconciliationOp>(op.body);
   const kernel::Envelope env{
       .caller = op.caller,
       .trace_id = op.trace_id,
       .idempotency_key = op.idempotency_key,
       .request_sha256 = op.request_sha256,
-      .scope = write ? kernel::kScopePaymentsWrite : kernel::kScopeTransactionsRead,
-      // Open banking: a payment initiation consent pays from the
-      // accounts it covers (the money port checks which).
-      .delegated_allowed = true};
+      .scope = books   ? kernel::kScopeAdmin
+               : write ? kernel::kScopePaymentsWrite
+                       : kernel::kScopeTransactionsRead,
+      // Open banking: a payment initiation consent pays from the accounts it covers (the
+      // money port checks which); the bank's books are never a customer's.
+      .delegated_allowed = !books};
   envelope_->RunEnveloped(env, ctx, reply, [&]() -> Answer {
     if (const auto* c = std::get_if<CreatePaymentOp>(&op.body)) return Create(op, *c, ctx);
     if (const auto* c = std::get_if<CancelPaymentOp>(&op.body)) return Cancel(op, *c);
     if (const auto* l = std::get_if<ListPaymentsOp>(&op.body)) return List(op, *l);
     if (const auto* l = std::get_if<ListReceivedOp>(&op.body)) return ListReceived(op, *l);
+    if (const auto* r = std::get_if<ReconcileOp>(&op.body)) return Reconcile(op, *r, ctx);
+    if (const auto* g = std::get_if<GetReconciliationOp>(&op.body)) {
+      auto it = reconciliations_.find(g->id);
+      // The bank's own books: root admins only, like the statement itself.
+      if (!op.caller.root || it == reconciliations_.end()) {
+        return ErrorAnswer(ErrorKind::kNotFound, "reconciliation_not_found",
+                           "reconciliation not found", "id", op.trace_id);
+      }
+      return {200, RenderReconciliation(it->second)};
+    }
     if (const auto* g = std::get_if<GetReceivedOp>(&op.body)) {
       const ReceivedPayment* r = FindReceived(g->id);
       if (r == nullptr || r->tenant != op.caller.tenant.value ||
@@ -299,6 +320,14 @@ Status PaymentsService::ApplyEvent(const journal::EventView& event, uint64_t /*s
       InsertReceived(std::move(r));
       return Status::Ok();
     }
+    case EventType::kReconciliationCompleted: {
+      pb::ReconciliationCompleted e;
+      Reconciliation r;
+      if (!e.ParseFromArray(bytes, size) || !FromProto(e, &r)) {
+        return Status::DataLoss("malformed ReconciliationCompleted");
+      }
+      return ApplyReconciliation(std::move(r));
+    }
     case EventType::kFeedAdvanced: {
       pb::FeedAdvanced e;
       if (!e.ParseFromArray(bytes, size) || e.seq() <= feed_seq_) {
@@ -319,6 +348,12 @@ void PaymentsService::Clear() {
   received_.clear();
   received_by_message_.clear();
   received_by_tenant_.clear();
+  reconciliations_.clear();
+  reconciliation_order_.clear();
+  external_order_.clear();
+  received_order_.clear();
+  external_by_e2e_.clear();
+  received_by_e2e_.clear();
 }
 
 std::string PaymentsService::CaptureSnapshot() const {
@@ -344,6 +379,7 @@ std::string PaymentsService::CaptureSnapshot() const {
   for (const auto& [tenant, ids] : received_by_tenant_) {
     for (u128 id : ids) ToProto(received_.at(id), s.add_received());
   }
+  for (u128 id : reconciliation_order_) ToProto(reconciliations_.at(id), s.add_reconciliations());
   return s.SerializeAsString();
 }
 
@@ -380,6 +416,11 @@ Status PaymentsService::LoadSnapshot(std::string_view bytes) {
       return Status::DataLoss("malformed received payment in snapshot");
     }
     InsertReceived(std::move(r));
+  }
+  for (const pb::ReconciliationCompleted& e : s.reconciliations()) {
+    Reconciliation r;
+    if (!FromProto(e, &r)) return Status::DataLoss("malformed reconciliation in snapshot");
+    if (Status st = ApplyReconciliation(std::move(r)); !st.ok()) return st;
   }
   return Status::Ok();
 }

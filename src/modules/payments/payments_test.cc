@@ -462,5 +462,78 @@ TEST_F(PaymentsServiceTest, AnInboundCreditIsBookedOncePerMessageId) {
   EXPECT_EQ(loaded->CaptureSnapshot(), snap);
 }
 
+TEST_F(PaymentsServiceTest, ReconciliationFindsEverySeededDriftAndNothingFalse) {
+  auto s = NewService();
+  money.next = kernel::MoveOutcome::kExecuted;
+  for (u128 id : {1, 2, 3, 4}) PayExternal(*s, id);  // E2E-1..4, 25.00 EUR each
+  uint64_t seq = 0;
+  for (u128 id : {1, 2, 3}) Feed(*s, ++seq, "pacs.002.001.10", Pacs002(id, iso::TxStatus::kAcsc));
+  Feed(*s, ++seq, "pacs.002.001.10", Pacs002(4, iso::TxStatus::kRjct, "AC04"));
+  auto entry = [](std::string e2e, int64_t amount, bool credit) {
+    iso::Entry x;
+    x.end_to_end_id = std::move(e2e);
+    x.amount_minor = amount;
+    x.credit = credit;
+    x.booking_date = iso::DateOf(kNow);
+    return x;
+  };
+  iso::Statement st;
+  st.message_id = "STMT-1";
+  st.created = kNow;
+  st.statement_id = "STMT-1";
+  st.account_iban = platform::AccountIban(1);
+  st.currency = "EUR";
+  st.from = kNow - 3600 * kNsPerSecond;
+  st.to = kNow + 3600 * kNsPerSecond;
+  st.entries = {
+      entry("E2E-1", 2500, false),  // matches payment 1
+      entry("E2E-2", 2600, false),  // payment 2, a changed amount
+      entry("E2E-4", 2500, false),  // payment 4 was rejected here
+      entry("E2E-9", 100, false),   // nobody's
+      entry("E2E-1", 2500, false),  // payment 1 again: it matches once only
+                                    // payment 3 is missing
+  };
+  Result<std::string> xml = iso::BuildCamt053(st);
+  ASSERT_TRUE(xml.ok()) << xml.status().ToString();
+  PaymentOp op;
+  op.caller.tenant = kernel::TenantId(kTenant);
+  op.caller.root = true;
+  op.body = ReconcileOp{.id = 500, .camt053 = *xml};
+  runtime::ServiceContext ctx = Ctx();
+  runtime::Reply reply;
+  s->Execute(op, ctx, &reply);
+  ASSERT_EQ(reply.http_status, 201) << reply.body;
+  auto count = [&](std::string_view needle) {
+    size_t n = 0;
+    for (size_t at = reply.body.find(needle); at != std::string::npos;
+         at = reply.body.find(needle, at + 1)) {
+      n++;
+    }
+    return n;
+  };
+  EXPECT_NE(reply.body.find(R"("entries":5,"matched":1,"exceptions_total":5)"), std::string::npos)
+      << reply.body;
+  EXPECT_EQ(count(R"({"type":"amount_mismatch","end_to_end_id":"E2E-2")"), 1u) << reply.body;
+  EXPECT_EQ(count(R"({"type":"status_mismatch","end_to_end_id":"E2E-4")"), 1u) << reply.body;
+  EXPECT_EQ(count(R"({"type":"unknown_entry","end_to_end_id":"E2E-9")"), 1u) << reply.body;
+  EXPECT_EQ(count(R"({"type":"unknown_entry","end_to_end_id":"E2E-1")"), 1u) << reply.body;
+  EXPECT_EQ(count(R"({"type":"missing_entry","end_to_end_id":"E2E-3")"), 1u) << reply.body;
+  // Only root admins reconcile the bank's books.
+  op.caller.root = false;
+  op.body = ReconcileOp{.id = 501, .camt053 = *xml};
+  runtime::Reply refused;
+  s->Execute(op, ctx, &refused);
+  EXPECT_EQ(refused.http_status, 403);
+  // A statement that is not a camt.053 changes nothing.
+  op.caller.root = true;
+  op.body = ReconcileOp{.id = 502, .camt053 = "<Document/>"};
+  runtime::Reply bad;
+  s->Execute(op, ctx, &bad);
+  EXPECT_EQ(bad.http_status, 422);
+  auto replayed = NewService();
+  ASSERT_TRUE(Replay(replayed.get()).ok());
+  EXPECT_EQ(replayed->CaptureSnapshot(), s->CaptureSnapshot());
+}
+
 }  // namespace
 }  // namespace cb::modules::payments

@@ -1,0 +1,201 @@
+// Reconciliation (issue 15, ADR 0019): a camt.053 statement of the bank's settlement account
+// at the scheme, matched entry by entry against what we booked. A debit matches one external
+// payment we settled (end-to-end id, currency, amount); a credit one received payment, or
+// the return of a payment. Whatever does not match is an exception: an entry we do not
+// know, an amount or a status that differs, or a payment settled in the statement's period
+// that the statement lacks. Each object matches at most once, so nothing matches falsely.
+#include <algorithm>
+#include <unordered_set>
+
+#include "base/check.h"
+#include "kernel/ids.h"
+#include "kernel/money.h"
+#include "ledger/currency.h"
+#include "modules/payments/payments_internal.h"
+#include "payments/iso20022.h"
+
+namespace cb::modules::payments {
+
+namespace iso = ::cb::payments::iso;
+using kernel::Answer;
+using kernel::ErrorAnswer;
+using kernel::ErrorKind;
+
+namespace {
+
+// When the payment settled (its `settled` transition), or 0.
+TimestampNs SettledAt(const Payment& p) {
+  for (const Transition& t : p.history) {
+    if (t.status == PaymentStatus::kSettled) return t.at;
+  }
+  return 0;
+}
+
+bool Booked(const Payment& p) { return SettledAt(p) != 0; }  // settled, maybe returned since
+
+std::string Amounts(u128 statement, u128 ours, uint8_t scale) {
+  return "statement " + kernel::FormatAmount(statement, scale) + ", booked " +
+         kernel::FormatAmount(ours, scale);
+}
+
+}  // namespace
+
+Status PaymentsService::ApplyReconciliation(Reconciliation r) {
+  if (reconciliations_.contains(r.id)) return Status::DataLoss("reconciliation recorded twice");
+  if (reconciliation_order_.size() >= kReconciliationsMax) {
+    reconciliations_.erase(reconciliation_order_.front());
+    reconciliation_order_.erase(reconciliation_order_.begin());
+  }
+  reconciliation_order_.push_back(r.id);
+  const u128 id = r.id;
+  reconciliations_.emplace(id, std::move(r));
+  return Status::Ok();
+}
+
+Answer PaymentsService::Reconcile(const PaymentOp& op, const ReconcileOp& req,
+                                  runtime::ServiceContext& ctx) {
+  // The statement is of the bank's own settlement account, across every tenant.
+  if (!op.caller.root) {
+    return ErrorAnswer(ErrorKind::kPermissionDenied, "root_admin_required",
+                       "Reconciliation reads the bank's own settlement account: root tenant "
+                       "admins only.",
+                       "", op.trace_id);
+  }
+  if (reconciliations_.contains(req.id)) {
+    return ErrorAnswer(ErrorKind::kConflict, "resource_exists", "Id collision; retry.", "id",
+                       op.trace_id);
+  }
+  Result<iso::Statement> st = iso::ParseCamt053(req.camt053);
+  if (!st.ok()) {
+    return ErrorAnswer(ErrorKind::kUnprocessable, "statement_invalid",
+                       std::string(st.status().message()), "camt053", op.trace_id);
+  }
+  const auto currency = ledger::FindCurrency(st->currency);
+  CB_CHECK(currency.has_value());  // the parser knows only ISO 4217 currencies
+  Reconciliation r;
+  r.id = req.id;
+  r.statement_id = st->statement_id;
+  r.account_iban = st->account_iban;
+  r.currency = st->currency;
+  r.from = st->from;
+  r.to = st->to;
+  r.created = ctx.batch_timestamp;
+  auto add = [&r](ReconItem x) {
+    r.exceptions_total++;
+    if (r.exceptions.size() < kReconExceptionsMax) r.exceptions.push_back(std::move(x));
+  };
+  std::unordered_set<u128, kernel::U128Hash> debits, returns, credits;  // matched once each
+  for (const iso::Entry& e : st->entries) {
+    r.entries++;
+    const u128 amount = static_cast<u128>(e.amount_minor);
+    ReconItem x{.end_to_end_id = e.end_to_end_id, .amount_minor = amount, .credit = e.credit};
+    if (!e.credit) {
+      const Payment* exact = nullptr;
+      const Payment* other_amount = nullptr;
+      const Payment* other_status = nullptr;
+      auto [b, end] = external_by_e2e_.equal_range(e.end_to_end_id);
+      for (auto it = b; it != end && exact == nullptr; ++it) {
+        const Payment& p = payments_.at(it->second);
+        if (debits.contains(p.id) || p.currency != st->currency) continue;
+        if (Booked(p) && p.amount_minor == amount) exact = &p;
+        if (Booked(p) && other_amount == nullptr) other_amount = &p;
+        if (!Booked(p) && other_status == nullptr) other_status = &p;
+      }
+      if (exact != nullptr) {
+        debits.insert(exact->id);
+        r.matched++;
+      } else if (other_amount != nullptr) {
+        debits.insert(other_amount->id);  // reported here, not again as missing
+        x.type = ReconExceptionType::kAmountMismatch;
+        x.object = other_amount->id;
+        x.detail = Amounts(amount, other_amount->amount_minor, currency->scale);
+        add(std::move(x));
+      } else if (other_status != nullptr) {
+        x.type = ReconExceptionType::kStatusMismatch;
+        x.object = other_status->id;
+        x.detail =
+            std::string("settled on the statement, ") + StatusName(other_status->status) + " here";
+        add(std::move(x));
+      } else {
+        x.type = ReconExceptionType::kUnknownEntry;
+        x.detail = "a debit we have no payment for";
+        add(std::move(x));
+      }
+      continue;
+    }
+    // A credit: money received, or a payment of ours coming back.
+    const ReceivedPayment* received = nullptr;
+    const ReceivedPayment* received_other = nullptr;
+    auto [rb, rend] = received_by_e2e_.equal_range(e.end_to_end_id);
+    for (auto it = rb; it != rend && received == nullptr; ++it) {
+      const ReceivedPayment& p = received_.at(it->second);
+      if (credits.contains(p.id) || p.currency != st->currency) continue;
+      if (p.amount_minor == amount) received = &p;
+      if (received_other == nullptr) received_other = &p;
+    }
+    if (received != nullptr) {
+      credits.insert(received->id);
+      r.matched++;
+      continue;
+    }
+    const Payment* returned = nullptr;
+    auto [pb_, pend] = external_by_e2e_.equal_range(e.end_to_end_id);
+    for (auto it = pb_; it != pend && returned == nullptr; ++it) {
+      const Payment& p = payments_.at(it->second);
+      if (!returns.contains(p.id) && p.currency == st->currency &&
+          p.status == PaymentStatus::kReturned && p.amount_minor >= amount) {
+        returned = &p;
+      }
+    }
+    if (returned != nullptr) {
+      returns.insert(returned->id);
+      r.matched++;
+    } else if (received_other != nullptr) {
+      credits.insert(received_other->id);
+      x.type = ReconExceptionType::kAmountMismatch;
+      x.object = received_other->id;
+      x.detail = Amounts(amount, received_other->amount_minor, currency->scale);
+      add(std::move(x));
+    } else {
+      x.type = ReconExceptionType::kUnknownEntry;
+      x.detail = "a credit we booked nothing for";
+      add(std::move(x));
+    }
+  }
+  // What we booked in the statement's period that the statement lacks. Creation order is
+  // time order, so only the period (and a day before it, for payments settled later than
+  // they were made) is walked.
+  constexpr TimestampNs kDayNs = 86400ull * kNsPerSecond;
+  const TimestampNs since = r.from > kDayNs ? r.from - kDayNs : 0;
+  auto first = std::partition_point(external_order_.begin(), external_order_.end(),
+                                    [&](u128 id) { return payments_.at(id).created < since; });
+  for (auto it = first; it != external_order_.end(); ++it) {
+    const Payment& p = payments_.at(*it);
+    if (p.created > r.to) break;
+    const TimestampNs settled = SettledAt(p);
+    if (settled == 0 || settled < r.from || settled > r.to || debits.contains(p.id) ||
+        p.currency != st->currency) {
+      continue;
+    }
+    add({ReconExceptionType::kMissingEntry, p.end_to_end_id, p.amount_minor, false, p.id,
+         "settled here, not on the statement"});
+  }
+  auto rfirst = std::partition_point(received_order_.begin(), received_order_.end(),
+                                     [&](u128 id) { return received_.at(id).created < r.from; });
+  for (auto it = rfirst; it != received_order_.end(); ++it) {
+    const ReceivedPayment& p = received_.at(*it);
+    if (p.created > r.to) break;
+    if (credits.contains(p.id) || p.currency != st->currency) continue;
+    add({ReconExceptionType::kMissingEntry, p.end_to_end_id, p.amount_minor, true, p.id,
+         "received here, not on the statement"});
+  }
+  pb::ReconciliationCompleted e;
+  ToProto(r, &e);
+  journal::AddMessageEvent(ctx.out, static_cast<uint16_t>(EventType::kReconciliationCompleted),
+                           kEventVersion, e);
+  std::string body = RenderReconciliation(r);
+  CB_CHECK(ApplyReconciliation(std::move(r)).ok());
+  return {201, std::move(body)};
+}
+
+}  // namespace cb::modules::payments
