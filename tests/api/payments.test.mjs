@@ -322,3 +322,101 @@ describe('lists and durability', () => {
     assert.equal(await available(p.to), '1203.00');
   });
 });
+
+describe('standing orders', () => {
+  async function until(path, done, timeoutMs = 15000) {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const g = await s.api('GET', path);
+      assert.equal(g.status, 200, g.text);
+      if (done(g.body)) return g.body;
+      if (Date.now() > deadline) assert.fail(`${path}: ${g.text}`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
+
+  test('a scheduled payment fires exactly once, across a kill -9 before and after it', async () => {
+    const p = await pair();
+    const start = new Date(Date.now() + 1500).toISOString();
+    const r = await s.api('POST', '/v1/standing_orders', {
+      key: payer,
+      body: { from_account: p.from, to: { account: p.to }, amount: '7.00', currency: 'EUR', reference: 'Pocket money', frequency: 'once', start_at: start },
+    });
+    assert.equal(r.status, 201, r.text);
+    assert.match(r.body.id, /^so_/);
+    assert.equal(r.body.status, 'active');
+    assert.equal(Date.parse(r.body.next_run_at), Date.parse(start));
+    await s.crashAndRestart(); // before it is due
+    const done = await until(`/v1/standing_orders/${r.body.id}`, (o) => o.status === 'completed');
+    assert.equal(done.occurrences, 1);
+    assert.equal(done.next_run_at, null);
+    const pay = await s.api('GET', `/v1/payments/${done.last_payment}`);
+    assert.equal(pay.body.status, 'settled');
+    assert.equal(pay.body.reference, 'Pocket money');
+    await s.crashAndRestart(); // after: nothing fires again
+    await new Promise((res) => setTimeout(res, 500));
+    assert.equal(await available(p.to), '7.00');
+    const list = await s.api('GET', `/v1/payments?account=${p.to}`);
+    assert.equal(list.body.data.length, 1);
+  });
+
+  test('a monthly order on the 31st: next run, pause, resume, cancel', async () => {
+    const p = await pair();
+    // The next month with a 31st, at 10:00 UTC (within a year of any date).
+    const now = new Date();
+    let y = now.getUTCFullYear();
+    let m = now.getUTCMonth();
+    let start;
+    for (let i = 0; i < 13; i++) {
+      const d = new Date(Date.UTC(y, m, 31, 10));
+      if (d.getUTCDate() === 31 && d > now) {
+        start = d;
+        break;
+      }
+      m++;
+      if (m === 12) { m = 0; y++; }
+    }
+    const r = await s.api('POST', '/v1/standing_orders', {
+      key: payer,
+      body: { from_account: p.from, to: { alias: p.alias }, amount: '100.00', currency: 'EUR', frequency: 'monthly', day_of_month: 31, start_at: start.toISOString(), count: 12 },
+    });
+    assert.equal(r.status, 201, r.text);
+    assert.equal(r.body.day_of_month, 31);
+    assert.equal(r.body.count, 12);
+    assert.equal(r.body.to.account, p.to, 'the alias resolved when the order was made');
+    assert.equal(Date.parse(r.body.next_run_at), start.getTime());
+    const paused = await s.api('POST', `/v1/standing_orders/${r.body.id}/pause`, { key: payer });
+    assert.equal(paused.body.status, 'paused');
+    assert.equal(paused.body.next_run_at, null);
+    expectError(await s.api('POST', `/v1/standing_orders/${r.body.id}/pause`, { key: payer }), 409, 'standing_order_state');
+    const resumed = await s.api('POST', `/v1/standing_orders/${r.body.id}/resume`, { key: payer });
+    assert.equal(resumed.body.status, 'active');
+    assert.equal(Date.parse(resumed.body.next_run_at), start.getTime());
+    const cancelled = await s.api('POST', `/v1/standing_orders/${r.body.id}/cancel`, { key: payer });
+    assert.equal(cancelled.body.status, 'cancelled');
+    const other = await s.createTenant('orders-other');
+    expectError(await s.api('GET', `/v1/standing_orders/${r.body.id}`, { key: other.admin_api_key.secret }), 404, 'standing_order_not_found');
+    const list = await s.api('GET', '/v1/standing_orders?limit=100', { key: payer });
+    assert.ok(list.body.data.some((o) => o.id === r.body.id));
+  });
+
+  test('bad schedules change nothing', async () => {
+    const p = await pair();
+    const base = { from_account: p.from, to: { account: p.to }, amount: '1.00', currency: 'EUR' };
+    const soon = new Date(Date.now() + 3600e3).toISOString();
+    const cases = [
+      [{ ...base, frequency: 'once', start_at: new Date(Date.now() - 3600e3).toISOString() }, 422, 'schedule_invalid', 'start_at'],
+      [{ ...base, frequency: 'once', start_at: new Date(Date.now() + 400 * 86400e3).toISOString() }, 422, 'schedule_invalid', 'start_at'],
+      [{ ...base, frequency: 'daily', start_at: soon, end_at: new Date(Date.now() + 60e3).toISOString() }, 422, 'schedule_invalid', 'end_at'],
+      [{ ...base, frequency: 'daily', start_at: soon, day_of_month: 3 }, 400, 'parameter_invalid', 'day_of_month'],
+      [{ ...base, frequency: 'once', start_at: soon, count: 2 }, 400, 'parameter_invalid', 'count'],
+      [{ ...base, frequency: 'hourly', start_at: soon }, 400, 'parameter_invalid', 'frequency'],
+      [{ ...base, frequency: 'once', start_at: 'tomorrow' }, 400, 'parameter_invalid', 'start_at'],
+      [{ ...base, frequency: 'monthly', start_at: soon, day_of_month: 32 }, 400, 'parameter_invalid', 'day_of_month'],
+      [{ ...base, to: { alias: '+449999999999' }, frequency: 'once', start_at: soon }, 404, 'account_not_found', 'to.alias'],
+    ];
+    for (const [body, status, code, param] of cases) {
+      expectError(await s.api('POST', '/v1/standing_orders', { key: payer, body }), status, code, param);
+    }
+  });
+});

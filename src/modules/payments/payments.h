@@ -31,12 +31,15 @@ enum class EventType : uint16_t {
   kFeedAdvanced = 1059,
   kReceivedPaymentBooked = 1060,
   kReconciliationCompleted = 1061,
+  kStandingOrderCreated = 1062,
+  kStandingOrderChanged = 1063,
 };
 constexpr uint16_t kEventVersion = 1;
 
 inline constexpr std::string_view kPaymentPrefix = "pay_";
 inline constexpr std::string_view kReceivedPaymentPrefix = "rpy_";
 inline constexpr std::string_view kReconciliationPrefix = "rec_";
+inline constexpr std::string_view kStandingOrderPrefix = "so_";
 
 // Limits (the edge answers a clear 400; the service and replay assert them).
 constexpr size_t kNameBytesMax = 140;       // ISO 20022 Max140Text
@@ -166,6 +169,38 @@ struct Reconciliation {
   std::vector<ReconItem> exceptions;
 };
 
+// Scheduled and recurring payments (payments_schedule.cc): each occurrence is a payment made
+// by a durable timer, exactly once (its id derives from the order's and the occurrence's).
+enum class Frequency : uint8_t { kOnce = 1, kDaily = 2, kWeekly = 3, kMonthly = 4 };
+enum class OrderStatus : uint8_t { kActive = 1, kPaused = 2, kCancelled = 3, kCompleted = 4 };
+const char* FrequencyName(Frequency f);
+bool ParseFrequency(std::string_view s, Frequency* out);
+const char* OrderStatusName(OrderStatus s);
+constexpr uint32_t kOccurrencesMax = 100'000;  // count at most; an order ends by then
+constexpr TimestampNs kScheduleHorizonNs = 366ull * 86400 * 1'000'000'000;  // first run within
+
+struct StandingOrder {
+  u128 id = 0, tenant = 0, customer = 0;
+  kernel::Principal creator;  // its occurrences pay as this caller
+  u128 from_account = 0;
+  Payee to;
+  u128 amount_minor = 0;
+  std::string currency;
+  Rail rail = Rail::kInternal;
+  std::string reference;
+  Frequency frequency = Frequency::kOnce;
+  TimestampNs start = 0;
+  uint32_t day_of_month = 0;
+  TimestampNs end = 0;     // 0: none
+  uint32_t count_max = 0;  // 0: none
+  OrderStatus status = OrderStatus::kActive;
+  uint32_t runs = 0;
+  u128 last_payment = 0;
+  TimestampNs created = 0, updated = 0;
+};
+// When occurrence `n` (from 0) of `o` is due; 0 when there is none (past its count or end).
+TimestampNs OccurrenceAt(const StandingOrder& o, uint32_t n);
+
 // --- Ops (decoded and shape-checked at the edge: payments_routes.cc) ------------------------
 
 struct CreatePaymentOp {
@@ -192,6 +227,27 @@ struct CancelPaymentOp {
 };
 struct GetMessagesOp {
   u128 id = 0;
+};
+struct CreateStandingOrderOp {
+  u128 id = 0;              // made at the edge
+  CreatePaymentOp payment;  // what each occurrence pays (its id unused)
+  Frequency frequency = Frequency::kOnce;
+  TimestampNs start = 0;
+  uint32_t day_of_month = 0;  // 0: the start's day
+  TimestampNs end = 0;
+  uint32_t count_max = 0;
+};
+enum class OrderAction : uint8_t { kPause = 1, kResume = 2, kCancel = 3 };
+struct StandingOrderActionOp {
+  u128 id = 0;
+  OrderAction action = OrderAction::kPause;
+};
+struct GetStandingOrderOp {
+  u128 id = 0;
+};
+struct ListStandingOrdersOp {
+  uint32_t limit = 10;
+  uint32_t before = UINT32_MAX;
 };
 struct ReconcileOp {
   u128 id = 0;  // made at the edge
@@ -228,8 +284,9 @@ struct PaymentOp final : runtime::ServiceOp {
   std::string idempotency_key;
   Hash256 request_sha256{};
   std::variant<CreatePaymentOp, GetPaymentOp, ListPaymentsOp, CancelPaymentOp, GetMessagesOp,
-               GetReceivedOp, ListReceivedOp, ReconcileOp, GetReconciliationOp, SchemeRefusedOp,
-               FeedMessageOp, FeedCursorOp>
+               GetReceivedOp, ListReceivedOp, ReconcileOp, GetReconciliationOp,
+               CreateStandingOrderOp, StandingOrderActionOp, GetStandingOrderOp,
+               ListStandingOrdersOp, SchemeRefusedOp, FeedMessageOp, FeedCursorOp>
       body;
   uint32_t service_id() const override { return kServiceId; }
 };
@@ -240,6 +297,7 @@ std::string RenderPayment(const Payment& p);
 std::string RenderMessages(const Payment& p);  // GET /v1/payments/{id}/messages
 std::string RenderReceived(const ReceivedPayment& r);
 std::string RenderReconciliation(const Reconciliation& r);
+std::string RenderStandingOrder(const StandingOrder& o);
 // Our pacs.008's MsgId for a payment ("CB" and its id's 26 characters), and back.
 std::string MessageIdOf(u128 payment);
 u128 PaymentOfMessageId(std::string_view message_id);  // 0: not one of ours
@@ -306,6 +364,18 @@ class PaymentsService final : public runtime::Service, public kernel::HoldObserv
   void InsertReceived(ReceivedPayment r);
   kernel::Answer ListReceived(const PaymentOp& op, const ListReceivedOp& l) const;
   kernel::Answer Reconcile(const PaymentOp& op, const ReconcileOp& r, runtime::ServiceContext& ctx);
+  // payments_schedule.cc
+  kernel::Answer CreateOrder(const PaymentOp& op, const CreateStandingOrderOp& c,
+                             runtime::ServiceContext& ctx);
+  kernel::Answer ActOnOrder(const PaymentOp& op, const StandingOrderActionOp& a,
+                            runtime::ServiceContext& ctx);
+  kernel::Answer ListOrders(const PaymentOp& op, const ListStandingOrdersOp& l) const;
+  const StandingOrder* VisibleOrder(const PaymentOp& op, u128 id) const;
+  // Journals the order's new status/runs and (re)arms or drops its timer.
+  void ChangeOrder(StandingOrder& o, runtime::ServiceContext& ctx);
+  void RunOccurrence(StandingOrder& o, runtime::ServiceContext& ctx);
+  Status ApplyOrderChanged(u128 id, OrderStatus status, uint32_t runs, u128 last_payment,
+                           TimestampNs at);
   Status ApplyReconciliation(Reconciliation r);
   kernel::Answer OnSchemeRefused(const SchemeRefusedOp& r, runtime::ServiceContext& ctx);
   void AdvanceFeed(uint64_t seq, runtime::ServiceContext& ctx);
@@ -322,6 +392,8 @@ class PaymentsService final : public runtime::Service, public kernel::HoldObserv
   // Bank-wide, for reconciliation: external payments and received payments in creation
   // order, and by end-to-end id.
   std::vector<u128> external_order_, received_order_;
+  std::unordered_map<u128, StandingOrder, kernel::U128Hash> orders_;
+  std::map<u128, std::vector<u128>> orders_by_tenant_;
   std::unordered_multimap<std::string, u128> external_by_e2e_, received_by_e2e_;
   // Snapshots walk by_tenant_ (creation order), so the payments' own map need not be ordered.
   std::unordered_map<u128, Payment, kernel::U128Hash> payments_;

@@ -70,20 +70,141 @@ const char* PayeeKindName(PayeeKind k) {
   return kPayeeKindNames[i];
 }
 
+void ToProto(const Payee& p, pb::Payee* to) {
+  to->set_kind(static_cast<uint32_t>(p.kind));
+  if (p.account != 0) to->set_account(kernel::IdBytes(p.account));
+  to->set_alias(p.alias);
+  to->set_name(p.name);
+  to->set_iban(p.iban);
+  to->set_bic(p.bic);
+  to->set_sort_code(p.sort_code);
+  to->set_account_number(p.account_number);
+}
+
+bool FromProto(const pb::Payee& to, Payee* p) {
+  if (to.kind() < 1 || to.kind() > kPayeeKindNames.size()) return false;
+  p->kind = static_cast<PayeeKind>(to.kind());
+  if (!Id(to.account(), &p->account, false)) return false;
+  if (to.alias().size() > kAliasBytesMax || to.name().size() > kNameBytesMax ||
+      to.iban().size() > 64 || to.bic().size() > 11 || to.sort_code().size() > 8 ||
+      to.account_number().size() > 8) {
+    return false;
+  }
+  p->alias = to.alias();
+  p->name = to.name();
+  p->iban = to.iban();
+  p->bic = to.bic();
+  p->sort_code = to.sort_code();
+  p->account_number = to.account_number();
+  return true;
+}
+
+void ToProto(const StandingOrder& o, pb::StandingOrderCreated* e) {
+  e->set_id(kernel::IdBytes(o.id));
+  e->set_tenant_id(kernel::IdBytes(o.tenant));
+  if (o.customer != 0) e->set_customer_id(kernel::IdBytes(o.customer));
+  pb::Creator* c = e->mutable_creator();
+  c->set_kind(static_cast<uint32_t>(o.creator.kind));
+  if (!o.creator.key.zero()) c->set_key(kernel::IdBytes(o.creator.key.value));
+  if (!o.creator.client.zero()) c->set_client(kernel::IdBytes(o.creator.client.value));
+  if (!o.creator.user.zero()) c->set_user(kernel::IdBytes(o.creator.user.value));
+  c->set_role(static_cast<uint32_t>(o.creator.role));
+  c->set_tenant_seq(o.creator.tenant_seq);
+  c->set_sandbox(o.creator.sandbox);
+  c->set_acr(static_cast<uint32_t>(o.creator.acr));
+  e->set_from_account(kernel::IdBytes(o.from_account));
+  ToProto(o.to, e->mutable_to());
+  e->set_amount_minor(kernel::IdBytes(o.amount_minor));
+  e->set_currency(o.currency);
+  e->set_rail(static_cast<uint32_t>(o.rail));
+  e->set_reference(o.reference);
+  e->set_frequency(static_cast<uint32_t>(o.frequency));
+  e->set_start_ns(o.start);
+  e->set_day_of_month(o.day_of_month);
+  e->set_end_ns(o.end);
+  e->set_count_max(o.count_max);
+  e->set_at_ns(o.created);
+}
+
+bool FromProto(const pb::StandingOrderCreated& e, StandingOrder* o) {
+  *o = StandingOrder{};
+  const pb::Creator& c = e.creator();
+  if (!Id(e.id(), &o->id, true) || !Id(e.tenant_id(), &o->tenant, true) ||
+      !Id(e.customer_id(), &o->customer, false) || !Id(e.from_account(), &o->from_account, true) ||
+      !FromProto(e.to(), &o->to) || !Id(c.key(), &o->creator.key.value, false) ||
+      !Id(c.client(), &o->creator.client.value, false) ||
+      !Id(c.user(), &o->creator.user.value, false) || c.kind() < 1 || c.kind() > 2 ||
+      c.role() < 1 || c.role() > 3 || c.acr() > 2 || e.amount_minor().size() != 16 ||
+      e.currency().size() != 3 || e.rail() < 1 || e.rail() > kRailNames.size() ||
+      e.frequency() < 1 || e.frequency() > 4 || e.day_of_month() > 31 ||
+      e.count_max() > kOccurrencesMax || e.reference().size() > kReferenceBytesMax) {
+    return false;
+  }
+  o->creator.tenant = kernel::TenantId(o->tenant);
+  o->creator.kind = static_cast<kernel::PrincipalKind>(c.kind());
+  o->creator.role = static_cast<kernel::Role>(c.role());
+  o->creator.tenant_seq = c.tenant_seq();
+  o->creator.sandbox = c.sandbox();
+  o->creator.acr = static_cast<kernel::AuthLevel>(c.acr());
+  o->amount_minor = kernel::IdFromBytesOrZero(e.amount_minor());
+  if (o->amount_minor == 0) return false;
+  o->currency = e.currency();
+  o->rail = static_cast<Rail>(e.rail());
+  o->reference = e.reference();
+  o->frequency = static_cast<Frequency>(e.frequency());
+  o->start = e.start_ns();
+  o->day_of_month = e.day_of_month();
+  o->end = e.end_ns();
+  o->count_max = e.count_max();
+  o->created = o->updated = e.at_ns();
+  return true;
+}
+
+const char* FrequencyName(Frequency f) {
+  switch (f) {
+    case Frequency::kOnce:
+      return "once";
+    case Frequency::kDaily:
+      return "daily";
+    case Frequency::kWeekly:
+      return "weekly";
+    case Frequency::kMonthly:
+      return "monthly";
+  }
+  return "once";
+}
+
+bool ParseFrequency(std::string_view s, Frequency* out) {
+  for (Frequency f :
+       {Frequency::kOnce, Frequency::kDaily, Frequency::kWeekly, Frequency::kMonthly}) {
+    if (s == FrequencyName(f)) {
+      *out = f;
+      return true;
+    }
+  }
+  return false;
+}
+
+const char* OrderStatusName(OrderStatus s) {
+  switch (s) {
+    case OrderStatus::kActive:
+      return "active";
+    case OrderStatus::kPaused:
+      return "paused";
+    case OrderStatus::kCancelled:
+      return "cancelled";
+    case OrderStatus::kCompleted:
+      return "completed";
+  }
+  return "active";
+}
+
 void ToProto(const Payment& p, pb::PaymentCreated* e) {
   e->set_id(kernel::IdBytes(p.id));
   e->set_tenant_id(kernel::IdBytes(p.tenant));
   e->set_from_account(kernel::IdBytes(p.from_account));
   if (p.from_customer != 0) e->set_from_customer(kernel::IdBytes(p.from_customer));
-  pb::Payee* to = e->mutable_to();
-  to->set_kind(static_cast<uint32_t>(p.to.kind));
-  if (p.to.account != 0) to->set_account(kernel::IdBytes(p.to.account));
-  to->set_alias(p.to.alias);
-  to->set_name(p.to.name);
-  to->set_iban(p.to.iban);
-  to->set_bic(p.to.bic);
-  to->set_sort_code(p.to.sort_code);
-  to->set_account_number(p.to.account_number);
+  ToProto(p.to, e->mutable_to());
   e->set_amount_minor(kernel::IdBytes(p.amount_minor));
   e->set_currency(p.currency);
   e->set_rail(static_cast<uint32_t>(p.rail));
@@ -105,18 +226,7 @@ bool FromProto(const pb::PaymentCreated& e, Payment* p) {
       !Id(e.transfer_id(), &p->transfer, true) || !Id(e.decision_id(), &p->decision, false)) {
     return false;
   }
-  const pb::Payee& to = e.to();
-  if (to.kind() < 1 || to.kind() > kPayeeKindNames.size()) return false;
-  p->to.kind = static_cast<PayeeKind>(to.kind());
-  if (!Id(to.account(), &p->to.account, false)) return false;
-  if (p->to.internal() && p->to.account == 0) return false;
-  if (to.alias().size() > kAliasBytesMax || to.name().size() > kNameBytesMax) return false;
-  p->to.alias = to.alias();
-  p->to.name = to.name();
-  p->to.iban = to.iban();
-  p->to.bic = to.bic();
-  p->to.sort_code = to.sort_code();
-  p->to.account_number = to.account_number();
+  if (!FromProto(e.to(), &p->to) || (p->to.internal() && p->to.account == 0)) return false;
   if (e.amount_minor().size() != 16) return false;
   p->amount_minor = kernel::IdFromBytesOrZero(e.amount_minor());
   if (p->amount_minor == 0 || e.currency().size() != 3) return false;

@@ -149,6 +149,13 @@ void PaymentsService::Submit(Payment& p, runtime::ServiceContext& ctx) {
 void PaymentsService::OnTimer(const runtime::Timer& timer, runtime::ServiceContext& ctx) {
   u128 id = 0;
   if (!kernel::IdFromBytes(timer.payload, &id)) return;
+  if (timer.key.starts_with("order:")) {
+    auto order = orders_.find(id);
+    if (order != orders_.end() && order->second.status == OrderStatus::kActive) {
+      RunOccurrence(order->second, ctx);
+    }
+    return;
+  }
   auto it = payments_.find(id);
   if (it == payments_.end()) return;
   Payment& p = it->second;

@@ -17,6 +17,10 @@ void ToProto(const ReceivedPayment& r, pb::ReceivedPaymentBooked* e);
 bool FromProto(const pb::ReceivedPaymentBooked& e, ReceivedPayment* r);
 void ToProto(const Reconciliation& r, pb::ReconciliationCompleted* e);
 bool FromProto(const pb::ReconciliationCompleted& e, Reconciliation* r);
+void ToProto(const StandingOrder& o, pb::StandingOrderCreated* e);
+bool FromProto(const pb::StandingOrderCreated& e, StandingOrder* o);
+void ToProto(const Payee& p, pb::Payee* e);
+bool FromProto(const pb::Payee& e, Payee* p);
 bool FromProto(const pb::PaymentMessage& e, Message* m);
 
 }  // namespace cb::modules::payments

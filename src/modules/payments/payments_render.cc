@@ -26,6 +26,24 @@ void IdOrNull(std::string* o, std::string_view prefix, u128 id) {
   o->push_back('"');
 }
 
+void AppendPayee(std::string* o, const Payee& to) {
+  o->append(R"({"type":")").append(PayeeKindName(to.kind)).append(R"(","account":)");
+  IdOrNull(o, platform::prefix::kAccount, to.account);
+  o->append(R"(,"alias":)");
+  AppendJsonStringOrNull(o, to.alias);
+  o->append(R"(,"name":)");
+  AppendJsonStringOrNull(o, to.name);
+  o->append(R"(,"iban":)");
+  AppendJsonStringOrNull(o, to.iban);
+  o->append(R"(,"bic":)");
+  AppendJsonStringOrNull(o, to.bic);
+  o->append(R"(,"sort_code":)");
+  AppendJsonStringOrNull(o, to.sort_code);
+  o->append(R"(,"account_number":)");
+  AppendJsonStringOrNull(o, to.account_number);
+  o->push_back('}');
+}
+
 const char* CopName(CopResult c) {
   switch (c) {
     case CopResult::kMatch:
@@ -51,21 +69,9 @@ std::string RenderPayment(const Payment& p) {
   o.append(R"(","rail":")").append(RailName(p.rail));
   o.append(R"(","from_account":")");
   kernel::AppendId(&o, platform::prefix::kAccount, p.from_account);
-  o.append(R"(","to":{"type":")").append(PayeeKindName(p.to.kind)).append(R"(","account":)");
-  IdOrNull(&o, platform::prefix::kAccount, p.to.account);
-  o.append(R"(,"alias":)");
-  AppendJsonStringOrNull(&o, p.to.alias);
-  o.append(R"(,"name":)");
-  AppendJsonStringOrNull(&o, p.to.name);
-  o.append(R"(,"iban":)");
-  AppendJsonStringOrNull(&o, p.to.iban);
-  o.append(R"(,"bic":)");
-  AppendJsonStringOrNull(&o, p.to.bic);
-  o.append(R"(,"sort_code":)");
-  AppendJsonStringOrNull(&o, p.to.sort_code);
-  o.append(R"(,"account_number":)");
-  AppendJsonStringOrNull(&o, p.to.account_number);
-  o.append(R"(},"amount":")");
+  o.append(R"(","to":)");
+  AppendPayee(&o, p.to);
+  o.append(R"(,"amount":")");
   kernel::AppendAmount(&o, p.amount_minor, currency->scale);
   o.append(R"(","currency":")").append(p.currency);
   o.append(R"(","reference":)");
@@ -212,6 +218,57 @@ std::string RenderReconciliation(const Reconciliation& r) {
   }
   o.append(R"(],"created_at":)");
   kernel::AppendTimestamp(&o, r.created);
+  o.push_back('}');
+  return o;
+}
+
+}  // namespace cb::modules::payments
+
+namespace cb::modules::payments {
+
+std::string RenderStandingOrder(const StandingOrder& x) {
+  const auto currency = ledger::FindCurrency(x.currency);
+  CB_CHECK(currency.has_value());
+  std::string o = R"({"id":")";
+  kernel::AppendId(&o, kStandingOrderPrefix, x.id);
+  o.append(R"(","object":"standing_order","status":")").append(OrderStatusName(x.status));
+  o.append(R"(","from_account":")");
+  kernel::AppendId(&o, platform::prefix::kAccount, x.from_account);
+  o.append(R"(","to":)");
+  AppendPayee(&o, x.to);
+  o.append(R"(,"amount":")");
+  kernel::AppendAmount(&o, x.amount_minor, currency->scale);
+  o.append(R"(","currency":")").append(x.currency);
+  o.append(R"(","rail":")").append(RailName(x.rail));
+  o.append(R"(","reference":)");
+  AppendJsonStringOrNull(&o, x.reference);
+  o.append(R"(,"frequency":")").append(FrequencyName(x.frequency)).append(R"(","start_at":)");
+  AppendTimestamp(&o, x.start);
+  o.append(R"(,"day_of_month":)");
+  o.append(x.frequency == Frequency::kMonthly && x.day_of_month != 0
+               ? std::to_string(x.day_of_month)
+               : "null");
+  o.append(R"(,"end_at":)");
+  if (x.end == 0) {
+    o.append("null");
+  } else {
+    AppendTimestamp(&o, x.end);
+  }
+  o.append(R"(,"count":)").append(x.count_max == 0 ? "null" : std::to_string(x.count_max));
+  o.append(R"(,"occurrences":)").append(std::to_string(x.runs));
+  o.append(R"(,"last_payment":)");
+  IdOrNull(&o, kPaymentPrefix, x.last_payment);
+  o.append(R"(,"next_run_at":)");
+  const TimestampNs next = x.status == OrderStatus::kActive ? OccurrenceAt(x, x.runs) : 0;
+  if (next == 0) {
+    o.append("null");
+  } else {
+    AppendTimestamp(&o, next);
+  }
+  o.append(R"(,"created_at":)");
+  AppendTimestamp(&o, x.created);
+  o.append(R"(,"updated_at":)");
+  AppendTimestamp(&o, x.updated);
   o.push_back('}');
   return o;
 }

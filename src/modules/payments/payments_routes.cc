@@ -182,14 +182,10 @@ bool RouteExternal(const Payee& to, std::string_view currency, u128 amount,
   return true;
 }
 
-// POST /v1/payments
-bool BuildCreate(const RouteCall& c, BuiltOp* out, DecodeError* err) {
-  if (!api::detail::KnownQuery(c.in, {}, err)) return false;
-  if (c.in.body.empty()) return Fail(err, "invalid_json", "The body must be a JSON object.", "");
-  json::value body;
-  if (!ParseBody(c.in.body, &body, err)) return false;
-  Reader r(body.get_object(), "", err);
-  CreatePaymentOp p;
+// The fields of a payment (POST /v1/payments, and what a standing order pays) from `r` (the
+// caller reads its own fields and finishes it): the payee checked, the rail routed.
+bool DecodePaymentFields(Reader& r, DecodeError* err, CreatePaymentOp* out) {
+  CreatePaymentOp& p = *out;
   std::string from, rail;
   if (!r.String("from_account", true, 64, &from)) return false;
   if (!kernel::ParseId(from, platform::prefix::kAccount, &p.from_account)) {
@@ -197,8 +193,7 @@ bool BuildCreate(const RouteCall& c, BuiltOp* out, DecodeError* err) {
   }
   if (!DecodePayee(r, err, &p.to) || !r.Money(&p.amount_minor, &p.currency) ||
       !r.String("rail", false, 16, &rail) ||
-      !r.String("reference", false, kReferenceBytesMax, &p.reference) ||
-      !r.String("end_to_end_id", false, kEndToEndIdBytesMax, &p.end_to_end_id) || !r.Finish()) {
+      !r.String("reference", false, kReferenceBytesMax, &p.reference)) {
     return false;
   }
   if (p.amount_minor == 0) {
@@ -229,6 +224,24 @@ bool BuildCreate(const RouteCall& c, BuiltOp* out, DecodeError* err) {
                 "Letters, digits, spaces and / - ? : ( ) . , ' + only (the SEPA set).",
                 "reference");
   }
+  if (p.to.kind == PayeeKind::kAccount && p.to.account == p.from_account) {
+    return Fail(err, "same_account", "Source and destination are the same account.", "to.account");
+  }
+  return true;
+}
+
+// POST /v1/payments
+bool BuildCreate(const RouteCall& c, BuiltOp* out, DecodeError* err) {
+  if (!api::detail::KnownQuery(c.in, {}, err)) return false;
+  if (c.in.body.empty()) return Fail(err, "invalid_json", "The body must be a JSON object.", "");
+  json::value body;
+  if (!ParseBody(c.in.body, &body, err)) return false;
+  Reader r(body.get_object(), "", err);
+  CreatePaymentOp p;
+  if (!DecodePaymentFields(r, err, &p) ||
+      !r.String("end_to_end_id", false, kEndToEndIdBytesMax, &p.end_to_end_id) || !r.Finish()) {
+    return false;
+  }
   p.id = kernel::RandomU128();
   if (p.end_to_end_id.empty()) {
     // The payment's own id, without its prefix: unique, 26 characters, in the SEPA set.
@@ -240,11 +253,102 @@ bool BuildCreate(const RouteCall& c, BuiltOp* out, DecodeError* err) {
                 "/, no //).",
                 "end_to_end_id");
   }
-  if (p.to.kind == PayeeKind::kAccount && p.to.account == p.from_account) {
-    return Fail(err, "same_account", "Source and destination are the same account.", "to.account");
-  }
   auto op = NewOp(c);
   op->body = std::move(p);
+  out->op = std::move(op);
+  return true;
+}
+
+// POST /v1/standing_orders: a payment's fields, and frequency, start_at, day_of_month,
+// end_at, count.
+bool BuildCreateOrder(const RouteCall& c, BuiltOp* out, DecodeError* err) {
+  if (!api::detail::KnownQuery(c.in, {}, err)) return false;
+  if (c.in.body.empty()) return Fail(err, "invalid_json", "The body must be a JSON object.", "");
+  json::value body;
+  if (!ParseBody(c.in.body, &body, err)) return false;
+  Reader r(body.get_object(), "", err);
+  CreateStandingOrderOp o;
+  std::string frequency, start, end;
+  bool has_day = false, has_count = false;
+  uint64_t day = 0, count = 0;
+  if (!DecodePaymentFields(r, err, &o.payment) || !r.String("frequency", true, 16, &frequency) ||
+      !r.String("start_at", true, 40, &start) || !r.String("end_at", false, 40, &end) ||
+      !r.Uint("day_of_month", &has_day, 31, &day) ||
+      !r.Uint("count", &has_count, kOccurrencesMax, &count) || !r.Finish()) {
+    return false;
+  }
+  if (!ParseFrequency(frequency, &o.frequency)) {
+    return Fail(err, "parameter_invalid", "once, daily, weekly or monthly.", "frequency");
+  }
+  const std::optional<TimestampNs> s = ParseRfc3339(start);
+  if (!s) return Fail(err, "parameter_invalid", "Must be an RFC 3339 timestamp.", "start_at");
+  o.start = *s;
+  if (!end.empty()) {
+    const std::optional<TimestampNs> e = ParseRfc3339(end);
+    if (!e) return Fail(err, "parameter_invalid", "Must be an RFC 3339 timestamp.", "end_at");
+    o.end = *e;
+  }
+  if (has_day && (o.frequency != Frequency::kMonthly || day == 0)) {
+    return Fail(err, "parameter_invalid", "day_of_month (1-31) is for monthly orders.",
+                "day_of_month");
+  }
+  if (has_count && (count == 0 || o.frequency == Frequency::kOnce)) {
+    return Fail(err, "parameter_invalid", "count (1-100000) is for recurring orders.", "count");
+  }
+  o.day_of_month = static_cast<uint32_t>(day);
+  o.count_max = static_cast<uint32_t>(count);
+  o.id = kernel::RandomU128();
+  auto op = NewOp(c);
+  op->body = std::move(o);
+  out->op = std::move(op);
+  return true;
+}
+
+bool OrderParam(const RouteCall& c, u128* out, DecodeError* err) {
+  if (!kernel::ParseId(c.in.path_params.at(0), kStandingOrderPrefix, out)) {
+    return Fail(err, "resource_not_found", "No such object.", "id", kernel::ErrorKind::kNotFound);
+  }
+  return api::detail::KnownQuery(c.in, {}, err);
+}
+
+// GET /v1/standing_orders/{id}
+bool BuildGetOrder(const RouteCall& c, BuiltOp* out, DecodeError* err) {
+  GetStandingOrderOp g;
+  if (!OrderParam(c, &g.id, err)) return false;
+  auto op = NewOp(c);
+  op->body = g;
+  out->op = std::move(op);
+  return true;
+}
+
+// POST /v1/standing_orders/{id}/pause|resume|cancel
+template <OrderAction kAction>
+bool BuildOrderAction(const RouteCall& c, BuiltOp* out, DecodeError* err) {
+  StandingOrderActionOp a;
+  a.action = kAction;
+  if (!OrderParam(c, &a.id, err) || !api::detail::NoBody(c.in, err)) return false;
+  auto op = NewOp(c);
+  op->body = a;
+  out->op = std::move(op);
+  return true;
+}
+
+// GET /v1/standing_orders?limit=&cursor=
+bool BuildListOrders(const RouteCall& c, BuiltOp* out, DecodeError* err) {
+  ListStandingOrdersOp l;
+  if (!api::detail::KnownQuery(c.in, {"limit", "cursor"}, err) ||
+      !api::detail::Limit(c.in, &l.limit, err)) {
+    return false;
+  }
+  if (auto it = c.in.query.find("cursor"); it != c.in.query.end()) {
+    const std::string& s = it->second;
+    const auto v = s.size() > 1 && s[0] == 's' ? ParseU128(std::string_view(s).substr(1))
+                                               : std::optional<u128>();
+    if (!v || *v >= UINT32_MAX) return Fail(err, "cursor_invalid", "Unknown cursor.", "cursor");
+    l.before = static_cast<uint32_t>(*v);
+  }
+  auto op = NewOp(c);
+  op->body = l;
   out->op = std::move(op);
   return true;
 }
@@ -439,6 +543,37 @@ constexpr RouteSpec kRoutes[] = {
      .service = "payments",
      .scope = kernel::kScopeAdmin,
      .build = BuildGetReconciliation},
+    {.method = "POST",
+     .pattern = "/v1/standing_orders",
+     .service = "payments",
+     .scope = kernel::kScopePaymentsWrite,
+     .step_up = true,
+     .build = BuildCreateOrder},
+    {.method = "GET",
+     .pattern = "/v1/standing_orders",
+     .service = "payments",
+     .scope = kernel::kScopeTransactionsRead,
+     .build = BuildListOrders},
+    {.method = "GET",
+     .pattern = "/v1/standing_orders/{id}",
+     .service = "payments",
+     .scope = kernel::kScopeTransactionsRead,
+     .build = BuildGetOrder},
+    {.method = "POST",
+     .pattern = "/v1/standing_orders/{id}/pause",
+     .service = "payments",
+     .scope = kernel::kScopePaymentsWrite,
+     .build = BuildOrderAction<OrderAction::kPause>},
+    {.method = "POST",
+     .pattern = "/v1/standing_orders/{id}/resume",
+     .service = "payments",
+     .scope = kernel::kScopePaymentsWrite,
+     .build = BuildOrderAction<OrderAction::kResume>},
+    {.method = "POST",
+     .pattern = "/v1/standing_orders/{id}/cancel",
+     .service = "payments",
+     .scope = kernel::kScopePaymentsWrite,
+     .build = BuildOrderAction<OrderAction::kCancel>},
     {.method = "POST",
      .pattern = "/v1/payments/{id}/cancel",
      .service = "payments",

@@ -222,8 +222,10 @@ void PaymentsService::Execute(const runtime::ServiceOp& base, runtime::ServiceCo
     reply->body = std::to_string(feed_seq_);
     return;
   }
+  const bool order_write = std::holds_alternative<CreateStandingOrderOp>(op.body) ||
+                           std::holds_alternative<StandingOrderActionOp>(op.body);
   const bool write = std::holds_alternative<CreatePaymentOp>(op.body) ||
-                     std::holds_alternative<CancelPaymentOp>(op.body);
+                     std::holds_alternative<CancelPaymentOp>(op.body) || order_write;
   // Reconciliation is the bank's books: an admin's (and the handler requires the root tenant).
   const bool books = std::holds_alternative<ReconcileOp>(op.body) ||
                      std::holds_alternative<GetReconciliationOp>(op.body);
@@ -237,13 +239,30 @@ void PaymentsService::Execute(const runtime::ServiceOp& base, runtime::ServiceCo
                        : kernel::kScopeTransactionsRead,
       // Open banking: a payment initiation consent pays from the accounts it covers (the
       // money port checks which); the bank's books are never a customer's.
-      .delegated_allowed = !books};
+      // Standing orders pay later as their maker: an operator's or an app's, not a
+      // customer's token (whose consent may lapse before the last occurrence).
+      .delegated_allowed = !books && !order_write};
   envelope_->RunEnveloped(env, ctx, reply, [&]() -> Answer {
     if (const auto* c = std::get_if<CreatePaymentOp>(&op.body)) return Create(op, *c, ctx);
     if (const auto* c = std::get_if<CancelPaymentOp>(&op.body)) return Cancel(op, *c);
     if (const auto* l = std::get_if<ListPaymentsOp>(&op.body)) return List(op, *l);
     if (const auto* l = std::get_if<ListReceivedOp>(&op.body)) return ListReceived(op, *l);
     if (const auto* r = std::get_if<ReconcileOp>(&op.body)) return Reconcile(op, *r, ctx);
+    if (const auto* c = std::get_if<CreateStandingOrderOp>(&op.body)) {
+      return CreateOrder(op, *c, ctx);
+    }
+    if (const auto* a = std::get_if<StandingOrderActionOp>(&op.body)) {
+      return ActOnOrder(op, *a, ctx);
+    }
+    if (const auto* l = std::get_if<ListStandingOrdersOp>(&op.body)) return ListOrders(op, *l);
+    if (const auto* g = std::get_if<GetStandingOrderOp>(&op.body)) {
+      const StandingOrder* o = VisibleOrder(op, g->id);
+      if (o == nullptr) {
+        return ErrorAnswer(ErrorKind::kNotFound, "standing_order_not_found",
+                           "standing order not found", "id", op.trace_id);
+      }
+      return {200, RenderStandingOrder(*o)};
+    }
     if (const auto* g = std::get_if<GetReconciliationOp>(&op.body)) {
       auto it = reconciliations_.find(g->id);
       // The bank's own books: root admins only, like the statement itself.
@@ -328,6 +347,26 @@ Status PaymentsService::ApplyEvent(const journal::EventView& event, uint64_t /*s
       }
       return ApplyReconciliation(std::move(r));
     }
+    case EventType::kStandingOrderCreated: {
+      pb::StandingOrderCreated e;
+      StandingOrder o;
+      if (!e.ParseFromArray(bytes, size) || !FromProto(e, &o) || orders_.contains(o.id)) {
+        return Status::DataLoss("malformed StandingOrderCreated");
+      }
+      orders_by_tenant_[o.tenant].push_back(o.id);
+      orders_.emplace(o.id, std::move(o));
+      return Status::Ok();
+    }
+    case EventType::kStandingOrderChanged: {
+      pb::StandingOrderChanged e;
+      u128 id = 0;
+      if (!e.ParseFromArray(bytes, size) || !kernel::IdFromBytes(e.id(), &id) || e.status() < 1 ||
+          e.status() > 4) {
+        return Status::DataLoss("malformed StandingOrderChanged");
+      }
+      return ApplyOrderChanged(id, static_cast<OrderStatus>(e.status()), e.runs(),
+                               kernel::IdFromBytesOrZero(e.last_payment()), e.at_ns());
+    }
     case EventType::kFeedAdvanced: {
       pb::FeedAdvanced e;
       if (!e.ParseFromArray(bytes, size) || e.seq() <= feed_seq_) {
@@ -354,6 +393,8 @@ void PaymentsService::Clear() {
   received_order_.clear();
   external_by_e2e_.clear();
   received_by_e2e_.clear();
+  orders_.clear();
+  orders_by_tenant_.clear();
 }
 
 std::string PaymentsService::CaptureSnapshot() const {
@@ -380,6 +421,19 @@ std::string PaymentsService::CaptureSnapshot() const {
     for (u128 id : ids) ToProto(received_.at(id), s.add_received());
   }
   for (u128 id : reconciliation_order_) ToProto(reconciliations_.at(id), s.add_reconciliations());
+  for (const auto& [tenant, ids] : orders_by_tenant_) {
+    for (u128 id : ids) {
+      const StandingOrder& o = orders_.at(id);
+      pb::StandingOrderSnapshot* x = s.add_standing_orders();
+      ToProto(o, x->mutable_created());
+      pb::StandingOrderChanged* c = x->mutable_state();
+      c->set_id(kernel::IdBytes(o.id));
+      c->set_status(static_cast<uint32_t>(o.status));
+      c->set_runs(o.runs);
+      if (o.last_payment != 0) c->set_last_payment(kernel::IdBytes(o.last_payment));
+      c->set_at_ns(o.updated);
+    }
+  }
   return s.SerializeAsString();
 }
 
@@ -421,6 +475,22 @@ Status PaymentsService::LoadSnapshot(std::string_view bytes) {
     Reconciliation r;
     if (!FromProto(e, &r)) return Status::DataLoss("malformed reconciliation in snapshot");
     if (Status st = ApplyReconciliation(std::move(r)); !st.ok()) return st;
+  }
+  for (const pb::StandingOrderSnapshot& x : s.standing_orders()) {
+    StandingOrder o;
+    if (!FromProto(x.created(), &o) || orders_.contains(o.id) || x.state().status() < 1 ||
+        x.state().status() > 4) {
+      return Status::DataLoss("malformed standing order in snapshot");
+    }
+    const u128 id = o.id;
+    orders_by_tenant_[o.tenant].push_back(id);
+    orders_.emplace(id, std::move(o));
+    if (Status st = ApplyOrderChanged(
+            id, static_cast<OrderStatus>(x.state().status()), x.state().runs(),
+            kernel::IdFromBytesOrZero(x.state().last_payment()), x.state().at_ns());
+        !st.ok()) {
+      return st;
+    }
   }
   return Status::Ok();
 }

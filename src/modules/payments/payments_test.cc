@@ -535,5 +535,127 @@ TEST_F(PaymentsServiceTest, ReconciliationFindsEverySeededDriftAndNothingFalse) 
   EXPECT_EQ(replayed->CaptureSnapshot(), s->CaptureSnapshot());
 }
 
+TEST(StandingOrderDates, MonthlyOnThe31stKeepsItsDayThroughShortMonths) {
+  StandingOrder o;
+  o.frequency = Frequency::kMonthly;
+  // 2027-01-31T09:30:00Z
+  o.start = (1'801'353'600ull + 9 * 3600 + 1800) * kNsPerSecond;
+  auto date = [&](uint32_t n) { return FormatRfc3339(OccurrenceAt(o, n)).substr(0, 19); };
+  EXPECT_EQ(date(0), "2027-01-31T09:30:00");
+  EXPECT_EQ(date(1), "2027-02-28T09:30:00");
+  EXPECT_EQ(date(2), "2027-03-31T09:30:00");
+  EXPECT_EQ(date(3), "2027-04-30T09:30:00");
+  EXPECT_EQ(date(13), "2028-02-29T09:30:00");  // a leap year
+  EXPECT_EQ(date(23), "2028-12-31T09:30:00");
+  o.count_max = 3;
+  EXPECT_EQ(OccurrenceAt(o, 2) != 0, true);
+  EXPECT_EQ(OccurrenceAt(o, 3), 0u);
+  o.count_max = 0;
+  o.end = OccurrenceAt(o, 1);
+  EXPECT_NE(OccurrenceAt(o, 1), 0u);
+  EXPECT_EQ(OccurrenceAt(o, 2), 0u);
+  o.frequency = Frequency::kOnce;
+  o.end = 0;
+  EXPECT_EQ(OccurrenceAt(o, 1), 0u);
+  o.frequency = Frequency::kWeekly;
+  EXPECT_EQ(OccurrenceAt(o, 2) - OccurrenceAt(o, 0), 14ull * 86400 * kNsPerSecond);
+}
+
+TEST_F(PaymentsServiceTest, AStandingOrderPaysEachOccurrenceOnceByItsTimer) {
+  auto s = NewService();
+  CreateStandingOrderOp c;
+  c.id = 900;
+  c.payment.from_account = kPayer;
+  c.payment.to.kind = PayeeKind::kAccount;
+  c.payment.to.account = kPayee;
+  c.payment.amount_minor = 500;
+  c.payment.currency = "EUR";
+  c.payment.rail = Rail::kInternal;
+  c.frequency = Frequency::kDaily;
+  c.start = kNow + 3600 * kNsPerSecond;
+  c.count_max = 2;
+  PaymentOp op;
+  op.caller.tenant = kernel::TenantId(kTenant);
+  op.caller.role = kernel::Role::kOperator;
+  op.body = c;
+  runtime::ServiceContext ctx = Ctx();
+  runtime::Reply reply;
+  s->Execute(op, ctx, &reply);
+  ASSERT_EQ(reply.http_status, 201) << reply.body;
+  ASSERT_EQ(timers.timers.size(), 1u);
+  EXPECT_EQ(timers.timers.begin()->second.when, c.start);
+  EXPECT_NE(reply.body.find(R"("next_run_at":")"), std::string::npos);
+  // The timer fires: occurrence 0 pays, the timer re-arms a day later.
+  runtime::Timer t = timers.timers.begin()->second;
+  s->OnTimer(t, ctx);
+  ASSERT_EQ(money.moves.size(), 1u);
+  const u128 first = kernel::DerivedId(900 + 1, 'O');
+  ASSERT_NE(s->Find(first), nullptr);
+  EXPECT_EQ(s->Find(first)->status, S::kSettled);
+  EXPECT_EQ(timers.timers.begin()->second.when, c.start + 86400 * kNsPerSecond);
+  // Occurrence 1, then the order is complete and has no timer.
+  t = timers.timers.begin()->second;
+  s->OnTimer(t, ctx);
+  EXPECT_EQ(money.moves.size(), 2u);
+  EXPECT_TRUE(timers.timers.empty());
+  PaymentOp get;
+  get.caller = op.caller;
+  get.body = GetStandingOrderOp{900};
+  runtime::Reply g;
+  s->Execute(get, ctx, &g);
+  EXPECT_NE(g.body.find(R"("status":"completed")"), std::string::npos) << g.body;
+  EXPECT_NE(g.body.find(R"("occurrences":2)"), std::string::npos) << g.body;
+  // A stale firing of a completed order pays nothing.
+  s->OnTimer(t, ctx);
+  EXPECT_EQ(money.moves.size(), 2u);
+  auto replayed = NewService();
+  ASSERT_TRUE(Replay(replayed.get()).ok());
+  EXPECT_EQ(replayed->CaptureSnapshot(), s->CaptureSnapshot());
+  auto loaded = NewService();
+  ASSERT_TRUE(loaded->LoadSnapshot(s->CaptureSnapshot()).ok());
+  EXPECT_EQ(loaded->CaptureSnapshot(), s->CaptureSnapshot());
+}
+
+TEST_F(PaymentsServiceTest, APausedOrderSkipsWhatFellDueAndResumesOnSchedule) {
+  auto s = NewService();
+  CreateStandingOrderOp c;
+  c.id = 901;
+  c.payment.from_account = kPayer;
+  c.payment.to.kind = PayeeKind::kAccount;
+  c.payment.to.account = kPayee;
+  c.payment.amount_minor = 100;
+  c.payment.currency = "EUR";
+  c.payment.rail = Rail::kInternal;
+  c.frequency = Frequency::kDaily;
+  c.start = kNow;
+  PaymentOp op;
+  op.caller.tenant = kernel::TenantId(kTenant);
+  op.body = c;
+  runtime::ServiceContext ctx = Ctx();
+  runtime::Reply r;
+  s->Execute(op, ctx, &r);
+  ASSERT_EQ(r.http_status, 201) << r.body;
+  op.body = StandingOrderActionOp{901, OrderAction::kPause};
+  s->Execute(op, ctx, &r);
+  ASSERT_EQ(r.http_status, 200) << r.body;
+  EXPECT_TRUE(timers.timers.empty());
+  op.body = StandingOrderActionOp{901, OrderAction::kPause};
+  s->Execute(op, ctx, &r);
+  EXPECT_EQ(r.http_status, 409);
+  // Resumed three days and an hour later: the three missed days are skipped.
+  runtime::ServiceContext later = Ctx();
+  later.batch_timestamp = kNow + (3 * 86400 + 3600) * kNsPerSecond;
+  op.body = StandingOrderActionOp{901, OrderAction::kResume};
+  s->Execute(op, later, &r);
+  ASSERT_EQ(r.http_status, 200) << r.body;
+  EXPECT_NE(r.body.find(R"("occurrences":4)"), std::string::npos) << r.body;
+  EXPECT_EQ(timers.timers.begin()->second.when, kNow + 4 * 86400 * kNsPerSecond);
+  EXPECT_TRUE(money.moves.empty());
+  op.body = StandingOrderActionOp{901, OrderAction::kCancel};
+  s->Execute(op, later, &r);
+  EXPECT_EQ(r.http_status, 200);
+  EXPECT_TRUE(timers.timers.empty());
+}
+
 }  // namespace
 }  // namespace cb::modules::payments
