@@ -420,3 +420,63 @@ describe('standing orders', () => {
     }
   });
 });
+
+describe('bulk payouts', () => {
+  async function settledBatch(id) {
+    const deadline = Date.now() + 15000;
+    for (;;) {
+      const g = await s.api('GET', `/v1/payment_batches/${id}`);
+      assert.equal(g.status, 200, g.text);
+      if (g.body.status === 'processed') return g.body;
+      if (Date.now() > deadline) assert.fail(g.text);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
+
+  test('JSON items: a bad row is reported by index and field, the rest are paid once', async () => {
+    const p = await pair({ funds: '100.00' });
+    const items = [
+      { to: { account: p.to }, amount: '1.00', currency: 'EUR', reference: 'row 0' },
+      { to: { alias: p.alias }, amount: '2.00', currency: 'EUR' },
+      { to: { iban: 'DE89370400440532013001', name: 'Bad Check' }, amount: '3.00', currency: 'EUR' },
+      { to: { account: p.to }, amount: '4.001', currency: 'EUR' },
+      { to: { account: p.to }, amount: '500.00', currency: 'EUR' }, // no funds: a rejected payment
+    ];
+    const r = await s.api('POST', '/v1/payment_batches', { key: payer, body: { from_account: p.from, items } });
+    assert.equal(r.status, 202, r.text);
+    assert.match(r.body.id, /^pbt_/);
+    const b = await settledBatch(r.body.id);
+    assert.deepEqual(b.items.map((x) => x.status), ['settled', 'settled', 'invalid', 'invalid', 'rejected']);
+    assert.equal(b.items[2].error.code, 'iban_invalid');
+    assert.equal(b.items[2].error.param, 'items[2].to.iban');
+    assert.equal(b.items[3].error.param, 'items[3].amount');
+    assert.deepEqual(b.summary, { items: 5, settled: 2, invalid: 2, rejected: 1 });
+    assert.equal(await available(p.from), '97.00');
+    const one = await s.api('GET', `/v1/payments/${b.items[0].payment}`);
+    assert.equal(one.body.reference, 'row 0');
+    // Across a kill -9 nothing is paid again.
+    await s.crashAndRestart();
+    const again = await s.api('GET', `/v1/payment_batches/${r.body.id}`);
+    assert.deepEqual(again.body, b);
+    assert.equal(await available(p.from), '97.00');
+  });
+
+  test('CSV: refused lines named by line number; all_or_nothing refuses the whole file', async () => {
+    const p = await pair({ funds: '100.00' });
+    const csv = `alias,name,amount,currency,reference\n${p.alias},Jane Doe,1.50,EUR,csv one\n${p.alias},Jane Doe,abc,EUR,bad amount\n"${p.alias}","Doe, Jane",2.50,EUR,"quoted, fine"\n`;
+    const r = await s.api('POST', '/v1/payment_batches', { key: payer, body: { from_account: p.from, csv } });
+    assert.equal(r.status, 202, r.text);
+    const b = await settledBatch(r.body.id);
+    assert.deepEqual(b.items.map((x) => [x.line, x.status]), [[2, 'settled'], [3, 'invalid'], [4, 'settled']]);
+    assert.match(b.items[1].error.message, /^line 3: amount/);
+    assert.equal(await available(p.to), '4.00');
+    const strict = await s.api('POST', '/v1/payment_batches', { key: payer, body: { from_account: p.from, csv, all_or_nothing: true } });
+    expectError(strict, 400, 'amount_invalid');
+    assert.match(strict.body.error.message, /line 3/);
+    assert.equal(await available(p.to), '4.00', 'all_or_nothing made nothing');
+    expectError(await s.api('POST', '/v1/payment_batches', { key: payer, body: { from_account: p.from, csv: 'colour,amount\nred,1.00\n' } }), 400, 'parameter_invalid', 'csv');
+    expectError(await s.api('POST', '/v1/payment_batches', { key: payer, body: { from_account: p.from } }), 400, 'parameter_invalid', 'items');
+    const other = await s.createTenant('batch-other');
+    expectError(await s.api('GET', `/v1/payment_batches/${r.body.id}`, { key: other.admin_api_key.secret }), 404, 'payment_batch_not_found');
+  });
+});

@@ -33,6 +33,8 @@ enum class EventType : uint16_t {
   kReconciliationCompleted = 1061,
   kStandingOrderCreated = 1062,
   kStandingOrderChanged = 1063,
+  kBatchCreated = 1064,
+  kBatchProgressed = 1065,
 };
 constexpr uint16_t kEventVersion = 1;
 
@@ -40,6 +42,7 @@ inline constexpr std::string_view kPaymentPrefix = "pay_";
 inline constexpr std::string_view kReceivedPaymentPrefix = "rpy_";
 inline constexpr std::string_view kReconciliationPrefix = "rec_";
 inline constexpr std::string_view kStandingOrderPrefix = "so_";
+inline constexpr std::string_view kBatchPrefix = "pbt_";
 
 // Limits (the edge answers a clear 400; the service and replay assert them).
 constexpr size_t kNameBytesMax = 140;       // ISO 20022 Max140Text
@@ -249,6 +252,35 @@ struct ListStandingOrdersOp {
   uint32_t limit = 10;
   uint32_t before = UINT32_MAX;
 };
+// Bulk payouts (payments_batch.cc): rows checked at the edge, valid ones made into payments
+// by the writer a slice per batch (RunDue), each with an id fixed by the batch and its index.
+constexpr size_t kBatchItemsMax = 10'000;
+constexpr size_t kBatchItemsPerRun = 512;  // payments a writer batch makes for bulk payouts
+struct BatchRow {
+  uint32_t index = 0, line = 0;
+  CreatePaymentOp payment;                             // id unused; from_account the batch's
+  std::string error_code, error_field, error_message;  // set: refused
+};
+struct PaymentBatch {
+  u128 id = 0, tenant = 0, customer = 0;
+  kernel::Principal creator;
+  u128 from_account = 0;
+  std::string source;
+  std::vector<BatchRow> rows;
+  uint32_t next = 0;  // rows below it were worked
+  TimestampNs created = 0;
+};
+u128 BatchPaymentId(u128 batch, uint32_t index);
+
+struct CreateBatchOp {
+  u128 id = 0;
+  u128 from_account = 0;
+  std::string source;
+  std::vector<BatchRow> rows;
+};
+struct GetBatchOp {
+  u128 id = 0;
+};
 struct ReconcileOp {
   u128 id = 0;  // made at the edge
   std::string camt053;
@@ -286,7 +318,8 @@ struct PaymentOp final : runtime::ServiceOp {
   std::variant<CreatePaymentOp, GetPaymentOp, ListPaymentsOp, CancelPaymentOp, GetMessagesOp,
                GetReceivedOp, ListReceivedOp, ReconcileOp, GetReconciliationOp,
                CreateStandingOrderOp, StandingOrderActionOp, GetStandingOrderOp,
-               ListStandingOrdersOp, SchemeRefusedOp, FeedMessageOp, FeedCursorOp>
+               ListStandingOrdersOp, CreateBatchOp, GetBatchOp, SchemeRefusedOp, FeedMessageOp,
+               FeedCursorOp>
       body;
   uint32_t service_id() const override { return kServiceId; }
 };
@@ -298,6 +331,9 @@ std::string RenderMessages(const Payment& p);  // GET /v1/payments/{id}/messages
 std::string RenderReceived(const ReceivedPayment& r);
 std::string RenderReconciliation(const Reconciliation& r);
 std::string RenderStandingOrder(const StandingOrder& o);
+// A batch with each row's status (the payment's now) and a summary by status.
+std::string RenderBatch(const PaymentBatch& b,
+                        const std::unordered_map<u128, Payment, kernel::U128Hash>& payments);
 // Our pacs.008's MsgId for a payment ("CB" and its id's 26 characters), and back.
 std::string MessageIdOf(u128 payment);
 u128 PaymentOfMessageId(std::string_view message_id);  // 0: not one of ours
@@ -324,6 +360,9 @@ class PaymentsService final : public runtime::Service, public kernel::HoldObserv
   bool HasTimers() const override { return true; }
   // A submitted payment's answer deadline (payments_external.cc).
   void OnTimer(const runtime::Timer& timer, runtime::ServiceContext& ctx) override;
+  // Works bulk payouts through, kBatchItemsPerRun payments a batch (payments_batch.cc).
+  void RunDue(runtime::ServiceContext& ctx) override;
+  std::optional<TimestampNs> NextDue() const override;
 
   const Payment* Find(u128 id) const;  // writer thread (tests)
   const ReceivedPayment* FindReceived(u128 id) const;
@@ -370,6 +409,9 @@ class PaymentsService final : public runtime::Service, public kernel::HoldObserv
   kernel::Answer ActOnOrder(const PaymentOp& op, const StandingOrderActionOp& a,
                             runtime::ServiceContext& ctx);
   kernel::Answer ListOrders(const PaymentOp& op, const ListStandingOrdersOp& l) const;
+  kernel::Answer CreateBatch(const PaymentOp& op, const CreateBatchOp& c,
+                             runtime::ServiceContext& ctx);
+  void InsertBatch(PaymentBatch b);
   const StandingOrder* VisibleOrder(const PaymentOp& op, u128 id) const;
   // Journals the order's new status/runs and (re)arms or drops its timer.
   void ChangeOrder(StandingOrder& o, runtime::ServiceContext& ctx);
@@ -394,6 +436,9 @@ class PaymentsService final : public runtime::Service, public kernel::HoldObserv
   std::vector<u128> external_order_, received_order_;
   std::unordered_map<u128, StandingOrder, kernel::U128Hash> orders_;
   std::map<u128, std::vector<u128>> orders_by_tenant_;
+  std::unordered_map<u128, PaymentBatch, kernel::U128Hash> batches_;
+  std::vector<u128> batch_order_;   // creation order (snapshots)
+  std::vector<u128> batches_open_;  // with rows still to work, oldest first
   std::unordered_multimap<std::string, u128> external_by_e2e_, received_by_e2e_;
   // Snapshots walk by_tenant_ (creation order), so the payments' own map need not be ordered.
   std::unordered_map<u128, Payment, kernel::U128Hash> payments_;

@@ -103,15 +103,7 @@ void ToProto(const StandingOrder& o, pb::StandingOrderCreated* e) {
   e->set_id(kernel::IdBytes(o.id));
   e->set_tenant_id(kernel::IdBytes(o.tenant));
   if (o.customer != 0) e->set_customer_id(kernel::IdBytes(o.customer));
-  pb::Creator* c = e->mutable_creator();
-  c->set_kind(static_cast<uint32_t>(o.creator.kind));
-  if (!o.creator.key.zero()) c->set_key(kernel::IdBytes(o.creator.key.value));
-  if (!o.creator.client.zero()) c->set_client(kernel::IdBytes(o.creator.client.value));
-  if (!o.creator.user.zero()) c->set_user(kernel::IdBytes(o.creator.user.value));
-  c->set_role(static_cast<uint32_t>(o.creator.role));
-  c->set_tenant_seq(o.creator.tenant_seq);
-  c->set_sandbox(o.creator.sandbox);
-  c->set_acr(static_cast<uint32_t>(o.creator.acr));
+  ToProto(o.creator, e->mutable_creator());
   e->set_from_account(kernel::IdBytes(o.from_account));
   ToProto(o.to, e->mutable_to());
   e->set_amount_minor(kernel::IdBytes(o.amount_minor));
@@ -128,24 +120,15 @@ void ToProto(const StandingOrder& o, pb::StandingOrderCreated* e) {
 
 bool FromProto(const pb::StandingOrderCreated& e, StandingOrder* o) {
   *o = StandingOrder{};
-  const pb::Creator& c = e.creator();
   if (!Id(e.id(), &o->id, true) || !Id(e.tenant_id(), &o->tenant, true) ||
       !Id(e.customer_id(), &o->customer, false) || !Id(e.from_account(), &o->from_account, true) ||
-      !FromProto(e.to(), &o->to) || !Id(c.key(), &o->creator.key.value, false) ||
-      !Id(c.client(), &o->creator.client.value, false) ||
-      !Id(c.user(), &o->creator.user.value, false) || c.kind() < 1 || c.kind() > 2 ||
-      c.role() < 1 || c.role() > 3 || c.acr() > 2 || e.amount_minor().size() != 16 ||
-      e.currency().size() != 3 || e.rail() < 1 || e.rail() > kRailNames.size() ||
-      e.frequency() < 1 || e.frequency() > 4 || e.day_of_month() > 31 ||
-      e.count_max() > kOccurrencesMax || e.reference().size() > kReferenceBytesMax) {
+      !FromProto(e.to(), &o->to) || !FromProto(e.creator(), o->tenant, &o->creator) ||
+      e.amount_minor().size() != 16 || e.currency().size() != 3 || e.rail() < 1 ||
+      e.rail() > kRailNames.size() || e.frequency() < 1 || e.frequency() > 4 ||
+      e.day_of_month() > 31 || e.count_max() > kOccurrencesMax ||
+      e.reference().size() > kReferenceBytesMax) {
     return false;
   }
-  o->creator.tenant = kernel::TenantId(o->tenant);
-  o->creator.kind = static_cast<kernel::PrincipalKind>(c.kind());
-  o->creator.role = static_cast<kernel::Role>(c.role());
-  o->creator.tenant_seq = c.tenant_seq();
-  o->creator.sandbox = c.sandbox();
-  o->creator.acr = static_cast<kernel::AuthLevel>(c.acr());
   o->amount_minor = kernel::IdFromBytesOrZero(e.amount_minor());
   if (o->amount_minor == 0) return false;
   o->currency = e.currency();
@@ -157,6 +140,106 @@ bool FromProto(const pb::StandingOrderCreated& e, StandingOrder* o) {
   o->end = e.end_ns();
   o->count_max = e.count_max();
   o->created = o->updated = e.at_ns();
+  return true;
+}
+
+void ToProto(const kernel::Principal& p, pb::Creator* c) {
+  c->set_kind(static_cast<uint32_t>(p.kind));
+  if (!p.key.zero()) c->set_key(kernel::IdBytes(p.key.value));
+  if (!p.client.zero()) c->set_client(kernel::IdBytes(p.client.value));
+  if (!p.user.zero()) c->set_user(kernel::IdBytes(p.user.value));
+  c->set_role(static_cast<uint32_t>(p.role));
+  c->set_tenant_seq(p.tenant_seq);
+  c->set_sandbox(p.sandbox);
+  c->set_acr(static_cast<uint32_t>(p.acr));
+}
+
+bool FromProto(const pb::Creator& c, u128 tenant, kernel::Principal* p) {
+  *p = kernel::Principal{};
+  if (!Id(c.key(), &p->key.value, false) || !Id(c.client(), &p->client.value, false) ||
+      !Id(c.user(), &p->user.value, false) || c.kind() < 1 || c.kind() > 2 || c.role() < 1 ||
+      c.role() > 3 || c.acr() > 2) {
+    return false;
+  }
+  p->tenant = kernel::TenantId(tenant);
+  p->kind = static_cast<kernel::PrincipalKind>(c.kind());
+  p->role = static_cast<kernel::Role>(c.role());
+  p->tenant_seq = c.tenant_seq();
+  p->sandbox = c.sandbox();
+  p->acr = static_cast<kernel::AuthLevel>(c.acr());
+  return true;
+}
+
+u128 BatchPaymentId(u128 batch, uint32_t index) {
+  return kernel::DerivedId(batch + index + 1, 'B');
+}
+
+void ToProto(const PaymentBatch& b, pb::BatchCreated* e) {
+  e->set_id(kernel::IdBytes(b.id));
+  e->set_tenant_id(kernel::IdBytes(b.tenant));
+  if (b.customer != 0) e->set_customer_id(kernel::IdBytes(b.customer));
+  ToProto(b.creator, e->mutable_creator());
+  e->set_from_account(kernel::IdBytes(b.from_account));
+  e->set_source(b.source);
+  for (const BatchRow& r : b.rows) {
+    pb::BatchItem* x = e->add_items();
+    x->set_index(r.index);
+    x->set_line(r.line);
+    if (r.error_code.empty()) {
+      ToProto(r.payment.to, x->mutable_to());
+      x->set_amount_minor(kernel::IdBytes(r.payment.amount_minor));
+      x->set_currency(r.payment.currency);
+      x->set_rail(static_cast<uint32_t>(r.payment.rail.value_or(Rail::kInternal)));
+      x->set_reference(r.payment.reference);
+      x->set_end_to_end_id(r.payment.end_to_end_id);
+    } else {
+      x->set_error_code(r.error_code);
+      x->set_error_field(r.error_field);
+      x->set_error_message(r.error_message);
+    }
+  }
+  e->set_at_ns(b.created);
+}
+
+bool FromProto(const pb::BatchCreated& e, PaymentBatch* b) {
+  *b = PaymentBatch{};
+  if (!Id(e.id(), &b->id, true) || !Id(e.tenant_id(), &b->tenant, true) ||
+      !Id(e.customer_id(), &b->customer, false) || !Id(e.from_account(), &b->from_account, true) ||
+      !FromProto(e.creator(), b->tenant, &b->creator) ||
+      static_cast<size_t>(e.items_size()) > kBatchItemsMax || e.source().size() > 16) {
+    return false;
+  }
+  b->source = e.source();
+  b->created = e.at_ns();
+  for (const pb::BatchItem& x : e.items()) {
+    BatchRow r;
+    r.index = x.index();
+    r.line = x.line();
+    if (!x.error_code().empty()) {
+      if (x.error_code().size() > 64 || x.error_field().size() > 128 ||
+          x.error_message().size() > 512) {
+        return false;
+      }
+      r.error_code = x.error_code();
+      r.error_field = x.error_field();
+      r.error_message = x.error_message();
+    } else {
+      if (!FromProto(x.to(), &r.payment.to) || x.amount_minor().size() != 16 ||
+          x.currency().size() != 3 || x.rail() < 1 || x.rail() > kRailNames.size() ||
+          x.reference().size() > kReferenceBytesMax ||
+          x.end_to_end_id().size() > kEndToEndIdBytesMax) {
+        return false;
+      }
+      r.payment.from_account = b->from_account;
+      r.payment.amount_minor = kernel::IdFromBytesOrZero(x.amount_minor());
+      if (r.payment.amount_minor == 0) return false;
+      r.payment.currency = x.currency();
+      r.payment.rail = static_cast<Rail>(x.rail());
+      r.payment.reference = x.reference();
+      r.payment.end_to_end_id = x.end_to_end_id();
+    }
+    b->rows.push_back(std::move(r));
+  }
   return true;
 }
 

@@ -20,6 +20,10 @@ bool FromProto(const pb::ReconciliationCompleted& e, Reconciliation* r);
 void ToProto(const StandingOrder& o, pb::StandingOrderCreated* e);
 bool FromProto(const pb::StandingOrderCreated& e, StandingOrder* o);
 void ToProto(const Payee& p, pb::Payee* e);
+void ToProto(const PaymentBatch& b, pb::BatchCreated* e);
+bool FromProto(const pb::BatchCreated& e, PaymentBatch* b);
+void ToProto(const kernel::Principal& p, pb::Creator* c);
+bool FromProto(const pb::Creator& c, u128 tenant, kernel::Principal* p);
 bool FromProto(const pb::Payee& e, Payee* p);
 bool FromProto(const pb::PaymentMessage& e, Message* m);
 

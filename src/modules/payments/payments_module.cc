@@ -37,6 +37,8 @@ bool RenderEvent(const journal::EventView& ev, u128* tenant, std::string* type, 
     case EventType::kReconciliationCompleted:  // the bank's books: never a tenant's feed
     case EventType::kStandingOrderCreated:     // read over the API; occurrences are payments
     case EventType::kStandingOrderChanged:
+    case EventType::kBatchCreated:  // read over the API; its rows become payments
+    case EventType::kBatchProgressed:
       return false;  // the messages are read per payment; the feed's position is internal
     case EventType::kPaymentStatusChanged: {
       pb::PaymentStatusChanged e;

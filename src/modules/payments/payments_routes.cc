@@ -9,6 +9,7 @@
 #include "kernel/ids.h"
 #include "kernel/scopes.h"
 #include "modules/payments/payments.h"
+#include "modules/payments/payments_decode.h"
 #include "payments/iban.h"
 #include "platform/ids.h"
 
@@ -182,6 +183,8 @@ bool RouteExternal(const Payee& to, std::string_view currency, u128 amount,
   return true;
 }
 
+}  // namespace
+
 // The fields of a payment (POST /v1/payments, and what a standing order pays) from `r` (the
 // caller reads its own fields and finishes it): the payee checked, the rail routed.
 bool DecodePaymentFields(Reader& r, DecodeError* err, CreatePaymentOp* out) {
@@ -229,6 +232,8 @@ bool DecodePaymentFields(Reader& r, DecodeError* err, CreatePaymentOp* out) {
   }
   return true;
 }
+
+namespace {
 
 // POST /v1/payments
 bool BuildCreate(const RouteCall& c, BuiltOp* out, DecodeError* err) {
@@ -543,6 +548,17 @@ constexpr RouteSpec kRoutes[] = {
      .service = "payments",
      .scope = kernel::kScopeAdmin,
      .build = BuildGetReconciliation},
+    {.method = "POST",
+     .pattern = "/v1/payment_batches",
+     .service = "payments",
+     .scope = kernel::kScopePaymentsWrite,
+     .step_up = true,
+     .build = BuildCreateBatch},
+    {.method = "GET",
+     .pattern = "/v1/payment_batches/{id}",
+     .service = "payments",
+     .scope = kernel::kScopeTransactionsRead,
+     .build = BuildGetBatch},
     {.method = "POST",
      .pattern = "/v1/standing_orders",
      .service = "payments",

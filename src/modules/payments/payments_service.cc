@@ -223,7 +223,8 @@ void PaymentsService::Execute(const runtime::ServiceOp& base, runtime::ServiceCo
     return;
   }
   const bool order_write = std::holds_alternative<CreateStandingOrderOp>(op.body) ||
-                           std::holds_alternative<StandingOrderActionOp>(op.body);
+                           std::holds_alternative<StandingOrderActionOp>(op.body) ||
+                           std::holds_alternative<CreateBatchOp>(op.body);
   const bool write = std::holds_alternative<CreatePaymentOp>(op.body) ||
                      std::holds_alternative<CancelPaymentOp>(op.body) || order_write;
   // Reconciliation is the bank's books: an admin's (and the handler requires the root tenant).
@@ -248,6 +249,16 @@ void PaymentsService::Execute(const runtime::ServiceOp& base, runtime::ServiceCo
     if (const auto* l = std::get_if<ListPaymentsOp>(&op.body)) return List(op, *l);
     if (const auto* l = std::get_if<ListReceivedOp>(&op.body)) return ListReceived(op, *l);
     if (const auto* r = std::get_if<ReconcileOp>(&op.body)) return Reconcile(op, *r, ctx);
+    if (const auto* c = std::get_if<CreateBatchOp>(&op.body)) return CreateBatch(op, *c, ctx);
+    if (const auto* g = std::get_if<GetBatchOp>(&op.body)) {
+      auto it = batches_.find(g->id);
+      if (it == batches_.end() || it->second.tenant != op.caller.tenant.value ||
+          (op.caller.delegated() && it->second.customer != op.caller.customer.value)) {
+        return ErrorAnswer(ErrorKind::kNotFound, "payment_batch_not_found",
+                           "payment batch not found", "id", op.trace_id);
+      }
+      return {200, RenderBatch(it->second, payments_)};
+    }
     if (const auto* c = std::get_if<CreateStandingOrderOp>(&op.body)) {
       return CreateOrder(op, *c, ctx);
     }
@@ -367,6 +378,30 @@ Status PaymentsService::ApplyEvent(const journal::EventView& event, uint64_t /*s
       return ApplyOrderChanged(id, static_cast<OrderStatus>(e.status()), e.runs(),
                                kernel::IdFromBytesOrZero(e.last_payment()), e.at_ns());
     }
+    case EventType::kBatchCreated: {
+      pb::BatchCreated e;
+      PaymentBatch b;
+      if (!e.ParseFromArray(bytes, size) || !FromProto(e, &b) || batches_.contains(b.id)) {
+        return Status::DataLoss("malformed BatchCreated");
+      }
+      InsertBatch(std::move(b));
+      return Status::Ok();
+    }
+    case EventType::kBatchProgressed: {
+      pb::BatchProgressed e;
+      u128 id = 0;
+      if (!e.ParseFromArray(bytes, size) || !kernel::IdFromBytes(e.id(), &id) ||
+          !batches_.contains(id)) {
+        return Status::DataLoss("malformed BatchProgressed");
+      }
+      PaymentBatch& b = batches_.at(id);
+      if (e.next() < b.next || e.next() > b.rows.size()) {
+        return Status::DataLoss("a batch progressed backwards");
+      }
+      b.next = e.next();
+      if (b.next >= b.rows.size()) std::erase(batches_open_, id);
+      return Status::Ok();
+    }
     case EventType::kFeedAdvanced: {
       pb::FeedAdvanced e;
       if (!e.ParseFromArray(bytes, size) || e.seq() <= feed_seq_) {
@@ -395,6 +430,9 @@ void PaymentsService::Clear() {
   received_by_e2e_.clear();
   orders_.clear();
   orders_by_tenant_.clear();
+  batches_.clear();
+  batch_order_.clear();
+  batches_open_.clear();
 }
 
 std::string PaymentsService::CaptureSnapshot() const {
@@ -421,6 +459,11 @@ std::string PaymentsService::CaptureSnapshot() const {
     for (u128 id : ids) ToProto(received_.at(id), s.add_received());
   }
   for (u128 id : reconciliation_order_) ToProto(reconciliations_.at(id), s.add_reconciliations());
+  for (u128 id : batch_order_) {
+    pb::BatchSnapshot* x = s.add_batches();
+    ToProto(batches_.at(id), x->mutable_created());
+    x->set_next(batches_.at(id).next);
+  }
   for (const auto& [tenant, ids] : orders_by_tenant_) {
     for (u128 id : ids) {
       const StandingOrder& o = orders_.at(id);
@@ -475,6 +518,14 @@ Status PaymentsService::LoadSnapshot(std::string_view bytes) {
     Reconciliation r;
     if (!FromProto(e, &r)) return Status::DataLoss("malformed reconciliation in snapshot");
     if (Status st = ApplyReconciliation(std::move(r)); !st.ok()) return st;
+  }
+  for (const pb::BatchSnapshot& x : s.batches()) {
+    PaymentBatch b;
+    if (!FromProto(x.created(), &b) || batches_.contains(b.id) || x.next() > b.rows.size()) {
+      return Status::DataLoss("malformed payment batch in snapshot");
+    }
+    b.next = x.next();
+    InsertBatch(std::move(b));
   }
   for (const pb::StandingOrderSnapshot& x : s.standing_orders()) {
     StandingOrder o;
