@@ -7,6 +7,7 @@
 #include "app/commands.h"
 #include "app/modules.h"
 #include "app/serve_config.h"
+#include "scheme/scheme.h"
 
 int main(int argc, char** argv) {
   // The modules of src/modules/modules.cmake, before anything looks up a route or opens a
@@ -46,6 +47,31 @@ int main(int argc, char** argv) {
                                          "`corebank scheme`: http://127.0.0.1:8091)");
   serve_cmd->add_flag("--no-bootstrap", no_bootstrap,
                       "Production: never create the sandbox tenant and key on first start");
+
+  // scheme: the sandbox ISO 20022 clearing scheme, a process of its own
+  // (docs/payments/scheme.md).
+  cb::scheme::SchemeOptions scheme_options;
+  auto* scheme_cmd = app.add_subcommand(
+      "scheme", "Run the sandbox ISO 20022 clearing scheme (docs/payments/scheme.md)");
+  scheme_cmd->add_option("--listen", scheme_options.listen, "host:port (port 0: a free one)")
+      ->capture_default_str();
+  scheme_cmd->add_option("--data", scheme_options.data_dir, "Data directory")->required();
+  scheme_cmd
+      ->add_option("--delay-ms", scheme_options.delay_ms,
+                   "Receipt of a credit transfer to its pacs.002")
+      ->capture_default_str()
+      ->check(CLI::Range(uint32_t{0}, uint32_t{86'400'000}));
+  scheme_cmd
+      ->add_option("--reject-permille", scheme_options.reject_permille,
+                   "Share of credit transfers rejected at random (AC01, AC04, AM04, RR04)")
+      ->capture_default_str()
+      ->check(CLI::Range(uint32_t{0}, uint32_t{1000}));
+  scheme_cmd->add_option("--seed", scheme_options.seed, "Seed of the random rejections")
+      ->capture_default_str();
+  scheme_cmd->add_option("--settlement-iban", scheme_options.settlement_iban,
+                         "Our bank's settlement account at the scheme (camt.053/054)");
+  scheme_cmd->add_option("--currency", scheme_options.currency, "The settlement currency")
+      ->capture_default_str();
 
   auto* admin_cmd = app.add_subcommand("admin", "Administration (run while the server is stopped)");
   std::string key_data = "./var", key_tenant, key_role = "admin", key_name = "cli";
@@ -222,6 +248,7 @@ int main(int argc, char** argv) {
     if (no_bootstrap) config.bootstrap = false;
     return cb::app::RunServe(config);
   }
+  if (scheme_cmd->parsed()) return cb::scheme::RunScheme(scheme_options);
   if (create_key_cmd->parsed()) {
     return cb::app::RunCreateKey(key_data, key_tenant, key_role, key_name);
   }
