@@ -5,6 +5,7 @@
 // event with a reason; the payment's history is those events.
 #include <map>
 #include <optional>
+#include <set>
 #include <span>
 #include <string>
 #include <unordered_map>
@@ -360,7 +361,8 @@ class PaymentsService final : public runtime::Service, public kernel::HoldObserv
   bool HasTimers() const override { return true; }
   // A submitted payment's answer deadline (payments_external.cc).
   void OnTimer(const runtime::Timer& timer, runtime::ServiceContext& ctx) override;
-  // Works bulk payouts through, kBatchItemsPerRun payments a batch (payments_batch.cc).
+  // Fails submitted payments past their answer deadline, then works bulk payouts through,
+  // kBatchItemsPerRun payments a batch (payments_batch.cc).
   void RunDue(runtime::ServiceContext& ctx) override;
   std::optional<TimestampNs> NextDue() const override;
 
@@ -421,6 +423,7 @@ class PaymentsService final : public runtime::Service, public kernel::HoldObserv
   Status ApplyReconciliation(Reconciliation r);
   kernel::Answer OnSchemeRefused(const SchemeRefusedOp& r, runtime::ServiceContext& ctx);
   void AdvanceFeed(uint64_t seq, runtime::ServiceContext& ctx);
+  void FailOverdue(runtime::ServiceContext& ctx);
 
   kernel::EnvelopeRunner* envelope_;
   kernel::MoneyPort* money_;
@@ -439,6 +442,8 @@ class PaymentsService final : public runtime::Service, public kernel::HoldObserv
   std::unordered_map<u128, PaymentBatch, kernel::U128Hash> batches_;
   std::vector<u128> batch_order_;   // creation order (snapshots)
   std::vector<u128> batches_open_;  // with rows still to work, oldest first
+  // Submitted (or accepted) payments by answer deadline: submitted at + answer_timeout_ms.
+  std::set<std::pair<TimestampNs, u128>> deadlines_;
   std::unordered_multimap<std::string, u128> external_by_e2e_, received_by_e2e_;
   // Snapshots walk by_tenant_ (creation order), so the payments' own map need not be ordered.
   std::unordered_map<u128, Payment, kernel::U128Hash> payments_;

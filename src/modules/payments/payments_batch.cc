@@ -66,11 +66,13 @@ Answer PaymentsService::CreateBatch(const PaymentOp& op, const CreateBatchOp& c,
 }
 
 std::optional<TimestampNs> PaymentsService::NextDue() const {
-  if (batches_open_.empty()) return std::nullopt;
-  return TimestampNs{0};  // due now
+  if (!batches_open_.empty()) return TimestampNs{0};  // due now
+  if (!deadlines_.empty()) return deadlines_.begin()->first;
+  return std::nullopt;
 }
 
 void PaymentsService::RunDue(runtime::ServiceContext& ctx) {
+  FailOverdue(ctx);
   size_t budget = kBatchItemsPerRun;
   while (budget > 0 && !batches_open_.empty()) {
     PaymentBatch& b = batches_.at(batches_open_.front());

@@ -185,20 +185,8 @@ bool BuildCreateBatch(const RouteCall& c, BuiltOp* out, DecodeError* err) {
     return Fail(err, "parameter_invalid", "Malformed account id.", "from_account");
   }
   const json::value* items = r.Get("items");
-  // Files keep their line breaks (Reader::String refuses control characters): a string of
-  // bounded size, its rows checked one by one below.
-  auto file = [&](std::string_view key, size_t bytes_max, std::string* out) {
-    const json::value* v = r.Get(key);
-    if (v == nullptr) return true;
-    if (!v->is_string())
-      return Fail(err, "parameter_invalid", "Must be a string.", std::string(key));
-    if (v->get_string().size() > bytes_max) {
-      return Fail(err, "string_too_long", "Too large.", std::string(key));
-    }
-    out->assign(v->get_string().data(), v->get_string().size());
-    return true;
-  };
-  if (!file("csv", kCsvBytesMax, &csv) || !file("pain001", iso::kXmlBytesMax, &pain001) ||
+  if (!FileField(r, "csv", false, kCsvBytesMax, &csv, err) ||
+      !FileField(r, "pain001", false, iso::kXmlBytesMax, &pain001, err) ||
       !r.Bool("all_or_nothing", &all_or_nothing) || !r.Finish()) {
     return false;
   }

@@ -24,8 +24,6 @@ namespace {
 
 constexpr std::string_view kPacs008 = "pacs.008.001.08";
 
-std::string DeadlineKey(u128 payment) { return "deadline:" + kernel::FormatId("", payment); }
-
 // A UUID v4 (RFC 4122) from the payment's 128 random bits: the UETR travels with the payment.
 std::string UetrOf(u128 id) {
   uint8_t b[16];
@@ -96,7 +94,6 @@ void PaymentsService::Finish(Payment& p, bool post, PaymentStatus to, std::strin
                  s.ToString().c_str());
     return;
   }
-  if (ctx.timers != nullptr) ctx.timers->Cancel(DeadlineKey(p.id));
   Advance(p, to, reason_code, reason, ctx);
 }
 
@@ -136,34 +133,33 @@ void PaymentsService::Submit(Payment& p, runtime::ServiceContext& ctx) {
   Record(p, kPacs008, Direction::kOutbound, std::move(*xml), ctx);
   Advance(p, PaymentStatus::kSubmitted, "", "Sent to the scheme as pacs.008 " + MessageIdOf(p.id),
           ctx);
-  CB_CHECK(ctx.timers != nullptr);  // HasTimers()
-  const Status st = ctx.timers->Schedule(
-      DeadlineKey(p.id), ctx.batch_timestamp + config_.answer_timeout_ms * 1'000'000ull,
-      kernel::IdBytes(p.id));
-  if (!st.ok()) {
-    std::fprintf(stderr, "corebank: payments: no answer deadline for %s: %s\n",
-                 kernel::FormatId(kPaymentPrefix, p.id).c_str(), st.ToString().c_str());
-  }
 }
 
 void PaymentsService::OnTimer(const runtime::Timer& timer, runtime::ServiceContext& ctx) {
   u128 id = 0;
-  if (!kernel::IdFromBytes(timer.payload, &id)) return;
-  if (timer.key.starts_with("order:")) {
-    auto order = orders_.find(id);
-    if (order != orders_.end() && order->second.status == OrderStatus::kActive) {
-      RunOccurrence(order->second, ctx);
-    }
-    return;
+  if (!timer.key.starts_with("order:") || !kernel::IdFromBytes(timer.payload, &id)) return;
+  auto order = orders_.find(id);
+  if (order != orders_.end() && order->second.status == OrderStatus::kActive) {
+    RunOccurrence(order->second, ctx);
   }
-  auto it = payments_.find(id);
-  if (it == payments_.end()) return;
-  Payment& p = it->second;
-  if (p.status != PaymentStatus::kSubmitted && p.status != PaymentStatus::kAccepted) return;
-  Finish(p, false, PaymentStatus::kFailed, "no_answer",
-         "The scheme did not answer within " + std::to_string(config_.answer_timeout_ms / 1000) +
-             " s; the reservation was voided.",
-         ctx);
+}
+
+void PaymentsService::FailOverdue(runtime::ServiceContext& ctx) {
+  // Deadlines are state (the submitted transition's time and the configured timeout), not
+  // timers: a payment is submitted from contexts that have no timers of ours (a risk
+  // case's approval, a bulk payout's slice), and the transition to failed is journaled.
+  for (size_t n = 0; n < kBatchItemsPerRun && !deadlines_.empty(); n++) {
+    const auto [due, id] = *deadlines_.begin();
+    if (due > ctx.batch_timestamp) return;
+    Payment& p = payments_.at(id);
+    Finish(p, false, PaymentStatus::kFailed, "no_answer",
+           "The scheme did not answer within " + std::to_string(config_.answer_timeout_ms / 1000) +
+               " s; the reservation was voided.",
+           ctx);
+    if (!deadlines_.empty() && *deadlines_.begin() == std::make_pair(due, id)) {
+      deadlines_.erase(deadlines_.begin());  // the ledger refused: do not retry it forever
+    }
+  }
 }
 
 Answer PaymentsService::OnSchemeRefused(const SchemeRefusedOp& r, runtime::ServiceContext& ctx) {

@@ -185,6 +185,21 @@ bool RouteExternal(const Payee& to, std::string_view currency, u128 amount,
 
 }  // namespace
 
+bool FileField(Reader& r, std::string_view key, bool required, size_t bytes_max, std::string* out,
+               DecodeError* err) {
+  const json::value* v = r.Get(key);
+  if (v == nullptr) {
+    return !required || Fail(err, "parameter_missing", "Missing required field.", r.Param(key));
+  }
+  if (!v->is_string()) return Fail(err, "parameter_invalid", "Must be a string.", r.Param(key));
+  if (v->get_string().size() > bytes_max) {
+    return Fail(err, "string_too_long", "Must be at most " + std::to_string(bytes_max) + " bytes.",
+                r.Param(key));
+  }
+  out->assign(v->get_string().data(), v->get_string().size());
+  return true;
+}
+
 // The fields of a payment (POST /v1/payments, and what a standing order pays) from `r` (the
 // caller reads its own fields and finishes it): the payee checked, the rail routed.
 bool DecodePaymentFields(Reader& r, DecodeError* err, CreatePaymentOp* out) {
@@ -432,7 +447,9 @@ bool BuildReconcile(const RouteCall& c, BuiltOp* out, DecodeError* err) {
   Reader r(body.get_object(), "", err);
   ReconcileOp x;
   // Within the request body limit; the XML is validated against the camt.053 XSD.
-  if (!r.String("camt053", true, kStatementBytesMax, &x.camt053) || !r.Finish()) return false;
+  if (!FileField(r, "camt053", true, kStatementBytesMax, &x.camt053, err) || !r.Finish()) {
+    return false;
+  }
   x.id = kernel::RandomU128();
   auto op = NewOp(c);
   op->body = std::move(x);

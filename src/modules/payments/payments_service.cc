@@ -84,6 +84,20 @@ Status PaymentsService::ApplyTransition(u128 id, const payments::Transition& t) 
     return Status::DataLoss(std::string("payment status change ") + StatusName(p.status) + " -> " +
                             StatusName(t.status) + " is not in the status machine");
   }
+  // The answer deadline lives while the payment waits for the scheme.
+  const bool waiting =
+      p.status == PaymentStatus::kSubmitted || p.status == PaymentStatus::kAccepted;
+  const bool waits = t.status == PaymentStatus::kSubmitted || t.status == PaymentStatus::kAccepted;
+  if (waiting && !waits) {
+    for (const payments::Transition& h : p.history) {
+      if (h.status == PaymentStatus::kSubmitted) {
+        deadlines_.erase({h.at + config_.answer_timeout_ms * 1'000'000ull, p.id});
+      }
+    }
+  }
+  if (t.status == PaymentStatus::kSubmitted) {
+    deadlines_.insert({t.at + config_.answer_timeout_ms * 1'000'000ull, p.id});
+  }
   p.status = t.status;
   p.history.push_back(t);
   return Status::Ok();
@@ -433,6 +447,7 @@ void PaymentsService::Clear() {
   batches_.clear();
   batch_order_.clear();
   batches_open_.clear();
+  deadlines_.clear();
 }
 
 std::string PaymentsService::CaptureSnapshot() const {

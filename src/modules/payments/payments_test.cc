@@ -353,9 +353,8 @@ TEST_F(PaymentsServiceTest, AnExternalPaymentIsReservedAndLeavesAsAValidPacs008)
   EXPECT_EQ(ct->debtor.iban, platform::AccountIban(1));
   EXPECT_EQ(ct->creditor.iban, "DE89370400440532013000");
   EXPECT_EQ(ct->creditor.name, "Max Muster");
-  // Its answer deadline is set.
-  ASSERT_EQ(timers.timers.size(), 1u);
-  EXPECT_EQ(timers.timers.begin()->second.when, kNow + 2000 * 1'000'000ull);
+  // Its answer deadline is set: the service wakes the writer for it.
+  EXPECT_EQ(s->NextDue(), std::optional<TimestampNs>(kNow + 2000 * 1'000'000ull));
 }
 
 TEST_F(PaymentsServiceTest, TheFeedSettlesRejectsAndReturnsEachOnce) {
@@ -376,7 +375,7 @@ TEST_F(PaymentsServiceTest, TheFeedSettlesRejectsAndReturnsEachOnce) {
   const std::vector<std::pair<u128, bool>> finished = {{kernel::DerivedId(1, 'T'), true},
                                                        {kernel::DerivedId(2, 'T'), false}};
   EXPECT_EQ(money.finished, finished) << "settled: posted; rejected: voided";
-  EXPECT_TRUE(timers.timers.empty()) << "answered payments have no deadline left";
+  EXPECT_EQ(s->NextDue(), std::nullopt) << "answered payments have no deadline left";
   // A return of the settled one credits the payer back, linked by its derived id.
   iso::PaymentReturn ret;
   ret.message_id = "RET-1";
@@ -405,10 +404,14 @@ TEST_F(PaymentsServiceTest, NoAnswerBeforeTheDeadlineFailsAndVoids) {
   auto s = NewService();
   money.next = kernel::MoveOutcome::kExecuted;
   PayExternal(*s, 1);
-  ASSERT_EQ(timers.timers.size(), 1u);
-  const runtime::Timer t = timers.timers.begin()->second;
+  runtime::ServiceContext early = Ctx();
+  early.batch_timestamp = kNow + 1999 * 1'000'000ull;
+  s->RunDue(early);
+  EXPECT_EQ(s->Find(1)->status, S::kSubmitted);
   runtime::ServiceContext ctx = Ctx();
-  s->OnTimer(t, ctx);
+  ctx.batch_timestamp = kNow + 2000 * 1'000'000ull;
+  ctx.timers = nullptr;  // RunDue gets no timers: the deadline needs none
+  s->RunDue(ctx);
   EXPECT_EQ(s->Find(1)->status, S::kFailed);
   EXPECT_EQ(s->Find(1)->history.back().reason_code, "no_answer");
   EXPECT_EQ(money.finished,
