@@ -1,6 +1,9 @@
 # Thin wrapper over scripts/setup.sh, CMake and ctest. CMake stays the source of truth.
 LISTEN ?= 127.0.0.1:8080
 DATA ?= ./var
+# The sandbox clearing scheme `make run` starts beside the server (docs/payments/scheme.md).
+SCHEME_LISTEN ?= 127.0.0.1:8091
+SCHEME_DATA ?= ./var-scheme
 JOBS ?= 2
 BUILD_DIR ?= build
 ASAN_DIR ?= build-asan
@@ -25,8 +28,12 @@ build: deps
 test: build test-deps
 	ctest --test-dir $(BUILD_DIR) --output-on-failure --no-tests=error -j$(JOBS)
 
+# The server, and the sandbox scheme its external payments go to (stopped with it).
 run: build
-	./$(BUILD_DIR)/corebank serve --data $(DATA) --listen $(LISTEN)
+	@./$(BUILD_DIR)/corebank scheme --listen $(SCHEME_LISTEN) --data $(SCHEME_DATA) & \
+	  scheme=$$!; trap 'kill $$scheme 2>/dev/null' EXIT INT TERM; \
+	  ./$(BUILD_DIR)/corebank serve --data $(DATA) --listen $(LISTEN) \
+	    --scheme-url http://$(SCHEME_LISTEN)
 
 # Debug build with ASan/UBSan and the expensive invariant checks.
 debug: deps
