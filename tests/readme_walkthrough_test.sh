@@ -32,7 +32,7 @@ grep -q '"object":"balances".*"current":"12.34","available":"12.34"' walk.out ||
   fail "balance after the walkthrough: $(cat walk.out)"
 grep -q '"type":"transfer.created"' walk.out || fail "no transfer event: $(cat walk.out)"
 # The external payment settled through the scheme, with its two messages; the inbound credit.
-grep -qx '\["settled","sepa_instant",\["created","funds_reserved","submitted","settled"\]\]' walk.out ||
+grep -qx '\["settled","sepa_instant"\]' walk.out ||
   fail "external payment not settled: $(cat walk.out)"
 grep -qx 'pacs.002.001.10' walk.out || fail "no pacs.002: $(cat walk.out)"
 grep -qx '\["20.00","Erika Mustermann"\]' walk.out || fail "no received payment: $(cat walk.out)"

@@ -4,6 +4,8 @@
 #include <set>
 #include <toml.hpp>
 
+#include "http/client.h"
+
 namespace cb::app {
 
 namespace {
@@ -223,10 +225,8 @@ Status ValidateServeConfig(const ServeConfig& c) {
   }
   // The outbox and the feed poller speak plain HTTP to a scheme on a private network (or
   // loopback, in the sandbox); the scheme's URL is the operator's, never a user's.
-  if (!c.scheme_url.empty() &&
-      (c.scheme_url.rfind("http://", 0) != 0 || c.scheme_url.find('?') != std::string::npos ||
-       c.scheme_url.find('#') != std::string::npos)) {
-    return Status::InvalidArgument("scheme_url: http://host:port");
+  if (!c.scheme_url.empty() && !http::HttpClient::Create(c.scheme_url).ok()) {
+    return Status::InvalidArgument("scheme_url: http://host:port, without a path");
   }
   if (!c.issuer.empty() &&
       ((c.issuer.rfind("https://", 0) != 0 && c.issuer.rfind("http://", 0) != 0) ||

@@ -28,6 +28,22 @@ size_t Utf8SequenceLength(std::string_view s, size_t i) {
   return len;
 }
 
+std::string TruncateUtf8(std::string_view s, size_t bytes_max) {
+  std::string out;
+  for (size_t i = 0; i < s.size();) {
+    const auto c = static_cast<unsigned char>(s[i]);
+    const size_t len = c < 0x80 ? 1 : Utf8SequenceLength(s, i);
+    if (len == 0) {  // not UTF-8: skipped
+      i++;
+      continue;
+    }
+    if (out.size() + len > bytes_max) break;
+    out.append(s.substr(i, len));
+    i += len;
+  }
+  return out;
+}
+
 void AppendJsonString(std::string* out, std::string_view s) {
   static constexpr char kHex[] = "0123456789abcdef";
   out->push_back('"');

@@ -32,5 +32,14 @@ TEST(Utf8, StrictValidation) {
   EXPECT_FALSE(IsValidUtf8("\x80"));              // continuation byte alone
 }
 
+TEST(TruncateUtf8, NeverCutsACharacterAndDropsInvalidBytes) {
+  EXPECT_EQ(TruncateUtf8("abcdef", 3), "abc");
+  EXPECT_EQ(TruncateUtf8("a\xc3\xa9b", 2), "a");  // é is two bytes: not cut in half
+  EXPECT_EQ(TruncateUtf8("a\xc3\xa9b", 3), "a\xc3\xa9");
+  EXPECT_EQ(TruncateUtf8("a\xffb", 10), "ab");
+  EXPECT_EQ(TruncateUtf8("\xf0\x9f\x98\x80x", 3), "");
+  EXPECT_TRUE(IsValidUtf8(TruncateUtf8(std::string(300, '\xe9'), 100)));
+}
+
 }  // namespace
 }  // namespace cb

@@ -461,6 +461,9 @@ uint32_t TenantTransferRow(HandlerContext& h, TransferId id, ScopeSet scope) {
                  ledger::kTransferExpiryRecord)) {
     return ledger::kNoRow;
   }
+  // A payment rail's reservation is the payments service's to end (when the scheme answers):
+  // a client that voided it after the message left would keep the money the scheme pays out.
+  if (t.code == kTransferCodeRail && scope == kernel::kScopePaymentsWrite) return ledger::kNoRow;
   if (h.caller().delegated()) {
     bool denied = false;
     const bool payer = ConsentedAccount(h, t.debit_account_id, scope, &denied) != nullptr;

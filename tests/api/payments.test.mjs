@@ -476,6 +476,11 @@ describe('bulk payouts', () => {
     assert.equal(await available(p.to), '4.00', 'all_or_nothing made nothing');
     expectError(await s.api('POST', '/v1/payment_batches', { key: payer, body: { from_account: p.from, csv: 'colour,amount\nred,1.00\n' } }), 400, 'parameter_invalid', 'csv');
     expectError(await s.api('POST', '/v1/payment_batches', { key: payer, body: { from_account: p.from } }), 400, 'parameter_invalid', 'items');
+    // A row with an unknown key of any length is a refused row, bounded; the server stays up.
+    const odd = await s.api('POST', '/v1/payment_batches', { key: payer, body: { from_account: p.from, items: [{ to: { account: p.to }, amount: '1.00', currency: 'EUR', ['k'.repeat(5000)]: 1 }] } });
+    assert.equal(odd.status, 202, odd.text);
+    assert.equal(odd.body.items[0].status, 'invalid');
+    assert.ok(odd.body.items[0].error.param.length <= 128);
     const other = await s.createTenant('batch-other');
     expectError(await s.api('GET', `/v1/payment_batches/${r.body.id}`, { key: other.admin_api_key.secret }), 404, 'payment_batch_not_found');
   });

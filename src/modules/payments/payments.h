@@ -46,11 +46,12 @@ inline constexpr std::string_view kStandingOrderPrefix = "so_";
 inline constexpr std::string_view kBatchPrefix = "pbt_";
 
 // Limits (the edge answers a clear 400; the service and replay assert them).
-constexpr size_t kNameBytesMax = 140;       // ISO 20022 Max140Text
-constexpr size_t kReferenceBytesMax = 140;  // remittance information, unstructured
-constexpr size_t kEndToEndIdBytesMax = 35;  // ISO 20022 Max35Text
-constexpr size_t kAliasBytesMax = 320;      // an email address at most
-constexpr size_t kHistoryMax = 16;          // transitions of one payment (the machine has fewer)
+constexpr size_t kNameBytesMax = 140;        // ISO 20022 Max140Text
+constexpr size_t kReferenceBytesMax = 140;   // remittance information, unstructured
+constexpr size_t kEndToEndIdBytesMax = 35;   // ISO 20022 Max35Text (ours: the SEPA set, ASCII)
+constexpr size_t kIsoId35BytesMax = 4 * 35;  // another bank's Max35Text: 35 UTF-8 characters
+constexpr size_t kAliasBytesMax = 320;       // an email address at most
+constexpr size_t kHistoryMax = 16;           // transitions of one payment (the machine has fewer)
 constexpr size_t kReasonBytesMax = 256;
 constexpr size_t kListScanMax = 10000;  // payments one list page looks at before it answers
 constexpr size_t kMessagesMax = 8;      // ISO 20022 messages kept per payment
@@ -109,6 +110,7 @@ struct Transition {
   TimestampNs at = 0;
   std::string reason_code;  // "" for the expected next step
   std::string reason;
+  TimestampNs deadline = 0;  // `accepted`: no answer by then fails the payment
 };
 
 struct Payment {
@@ -138,9 +140,14 @@ struct ReceivedPayment {
   std::string currency;
   std::string debtor_name, debtor_iban, debtor_bic;
   std::string end_to_end_id, message_id, reference;
+  std::string dedup_key;  // DedupKey: booked once per key
   u128 transfer = 0;
   TimestampNs created = 0;
 };
+// A MsgId is unique per sending bank only: the key of an inbound message is both.
+inline std::string DedupKey(std::string_view debtor_bic, std::string_view message_id) {
+  return std::string(debtor_bic) + "/" + std::string(message_id);
+}
 
 // Reconciliation (payments_reconcile.cc): a camt.053 of the bank's settlement account at
 // the scheme, matched entry by entry (end-to-end id, amount, direction) against settled
@@ -297,6 +304,10 @@ struct ListReceivedOp {
   uint32_t limit = 10;
   uint32_t before = UINT32_MAX;  // cursor: list positions below this (newest first)
 };
+// From the outbox subscriber, never a route: the scheme has our message (a 2xx).
+struct SchemeDeliveredOp {
+  u128 id = 0;
+};
 // From the outbox subscriber, never a route: the scheme refused our message for good.
 struct SchemeRefusedOp {
   u128 id = 0;
@@ -319,8 +330,8 @@ struct PaymentOp final : runtime::ServiceOp {
   std::variant<CreatePaymentOp, GetPaymentOp, ListPaymentsOp, CancelPaymentOp, GetMessagesOp,
                GetReceivedOp, ListReceivedOp, ReconcileOp, GetReconciliationOp,
                CreateStandingOrderOp, StandingOrderActionOp, GetStandingOrderOp,
-               ListStandingOrdersOp, CreateBatchOp, GetBatchOp, SchemeRefusedOp, FeedMessageOp,
-               FeedCursorOp>
+               ListStandingOrdersOp, CreateBatchOp, GetBatchOp, SchemeDeliveredOp, SchemeRefusedOp,
+               FeedMessageOp, FeedCursorOp>
       body;
   uint32_t service_id() const override { return kServiceId; }
 };
@@ -379,7 +390,7 @@ class PaymentsService final : public runtime::Service, public kernel::HoldObserv
   const Payment* Visible(const PaymentOp& op, u128 id) const;
   // Journals and applies a transition.
   void Advance(Payment& p, PaymentStatus to, std::string_view reason_code, std::string_view reason,
-               runtime::ServiceContext& ctx);
+               runtime::ServiceContext& ctx, TimestampNs deadline = 0);
   void Insert(Payment p);
   Status ApplyTransition(u128 id, const payments::Transition& t);
   Status ApplyMessage(u128 id, Message m);
@@ -422,6 +433,7 @@ class PaymentsService final : public runtime::Service, public kernel::HoldObserv
                            TimestampNs at);
   Status ApplyReconciliation(Reconciliation r);
   kernel::Answer OnSchemeRefused(const SchemeRefusedOp& r, runtime::ServiceContext& ctx);
+  kernel::Answer OnSchemeDelivered(const SchemeDeliveredOp& d, runtime::ServiceContext& ctx);
   void AdvanceFeed(uint64_t seq, runtime::ServiceContext& ctx);
   void FailOverdue(runtime::ServiceContext& ctx);
 
@@ -430,7 +442,7 @@ class PaymentsService final : public runtime::Service, public kernel::HoldObserv
   PaymentsConfig config_;
   uint64_t feed_seq_ = 0;  // the scheme's feed, read up to here
   std::unordered_map<u128, ReceivedPayment, kernel::U128Hash> received_;
-  std::unordered_map<std::string, u128> received_by_message_;  // scheme MsgId -> id
+  std::unordered_map<std::string, u128> received_by_message_;  // DedupKey -> id
   std::map<u128, std::vector<u128>> received_by_tenant_;       // booking order
   std::map<u128, Reconciliation> reconciliations_;             // at most kReconciliationsMax
   std::vector<u128> reconciliation_order_;
@@ -442,7 +454,7 @@ class PaymentsService final : public runtime::Service, public kernel::HoldObserv
   std::unordered_map<u128, PaymentBatch, kernel::U128Hash> batches_;
   std::vector<u128> batch_order_;   // creation order (snapshots)
   std::vector<u128> batches_open_;  // with rows still to work, oldest first
-  // Submitted (or accepted) payments by answer deadline: submitted at + answer_timeout_ms.
+  // Accepted payments (the scheme has the message) by their journaled answer deadline.
   std::set<std::pair<TimestampNs, u128>> deadlines_;
   std::unordered_multimap<std::string, u128> external_by_e2e_, received_by_e2e_;
   // Snapshots walk by_tenant_ (creation order), so the payments' own map need not be ordered.

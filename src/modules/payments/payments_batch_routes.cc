@@ -3,6 +3,7 @@
 // with `all_or_nothing` one refused row refuses the whole batch.
 #include <memory>
 
+#include "base/json_string.h"
 #include "kernel/ids.h"
 #include "modules/payments/payments_decode.h"
 #include "payments/iso20022.h"
@@ -21,6 +22,8 @@ namespace json = boost::json;
 namespace iso = ::cb::payments::iso;
 
 constexpr size_t kCsvBytesMax = 4u << 20;
+constexpr size_t kRowFieldBytesMax = 100;    // with "items[9999]." it stays under 128
+constexpr size_t kRowMessageBytesMax = 500;  // the event keeps at most 512
 
 // One row as a JSON object (the fields of a payment, `to` nested), checked like a payment.
 BatchRow DecodeRow(const json::object& row, std::string_view from, uint32_t index, uint32_t line,
@@ -35,9 +38,11 @@ BatchRow DecodeRow(const json::object& row, std::string_view from, uint32_t inde
   if (!DecodePaymentFields(r, &err, &out.payment) ||
       !r.String("end_to_end_id", false, kEndToEndIdBytesMax, &out.payment.end_to_end_id) ||
       !r.Finish()) {
+    // Bounded and valid UTF-8 whatever the row held (an unknown key of any length is echoed).
     out.error_code = err.code.empty() ? "parameter_invalid" : err.code;
-    out.error_field = err.param;
-    out.error_message = std::string(where) + ": " + err.param + ": " + err.message;
+    out.error_field = TruncateUtf8(err.param, kRowFieldBytesMax);
+    out.error_message = TruncateUtf8(std::string(where) + ": " + err.param + ": " + err.message,
+                                     kRowMessageBytesMax);
   }
   return out;
 }
@@ -214,7 +219,7 @@ bool BuildCreateBatch(const RouteCall& c, BuiltOp* out, DecodeError* err) {
         continue;
       }
       BatchRow row = DecodeRow(a[i].get_object(), from, static_cast<uint32_t>(i), 0, at);
-      if (!row.error_code.empty()) row.error_field = at + "." + row.error_field;
+      if (!row.error_code.empty()) row.error_field = at + "." + row.error_field;  // <= 128 bytes
       op.rows.push_back(std::move(row));
     }
   } else if (!csv.empty()) {
@@ -223,6 +228,10 @@ bool BuildCreateBatch(const RouteCall& c, BuiltOp* out, DecodeError* err) {
   } else {
     op.source = "pain.001";
     if (!Pain001Rows(pain001, from, &op, err)) return false;
+  }
+  for (BatchRow& row : op.rows) {  // the file's own findings are not ours to trust for size
+    row.error_field = TruncateUtf8(row.error_field, 128);
+    row.error_message = TruncateUtf8(row.error_message, 512);
   }
   for (const BatchRow& row : op.rows) {
     if (row.error_code.empty()) continue;

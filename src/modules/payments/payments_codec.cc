@@ -364,6 +364,7 @@ void ToProto(const ReceivedPayment& r, pb::ReceivedPaymentBooked* e) {
   e->set_debtor_bic(r.debtor_bic);
   e->set_end_to_end_id(r.end_to_end_id);
   e->set_message_id(r.message_id);
+  e->set_dedup_key(r.dedup_key);
   e->set_reference(r.reference);
   e->set_transfer_id(kernel::IdBytes(r.transfer));
   e->set_at_ns(r.created);
@@ -374,10 +375,11 @@ bool FromProto(const pb::ReceivedPaymentBooked& e, ReceivedPayment* r) {
   if (!Id(e.id(), &r->id, true) || !Id(e.tenant_id(), &r->tenant, true) ||
       !Id(e.account(), &r->account, true) || !Id(e.customer_id(), &r->customer, false) ||
       !Id(e.transfer_id(), &r->transfer, true) || e.amount_minor().size() != 16 ||
-      e.currency().size() != 3 || e.message_id().empty() || e.message_id().size() > 35 ||
-      e.end_to_end_id().size() > kEndToEndIdBytesMax || e.debtor_name().size() > kNameBytesMax ||
-      e.reference().size() > kReferenceBytesMax || e.debtor_iban().size() > 64 ||
-      e.debtor_bic().size() > 11) {
+      e.currency().size() != 3 || e.message_id().empty() ||
+      e.message_id().size() > kIsoId35BytesMax || e.end_to_end_id().size() > kIsoId35BytesMax ||
+      e.debtor_name().size() > kNameBytesMax || e.reference().size() > kReferenceBytesMax ||
+      e.debtor_iban().size() > 64 || e.debtor_bic().size() > 11 ||
+      e.dedup_key().size() > 12 + kIsoId35BytesMax) {
     return false;
   }
   r->amount_minor = kernel::IdFromBytesOrZero(e.amount_minor());
@@ -388,6 +390,7 @@ bool FromProto(const pb::ReceivedPaymentBooked& e, ReceivedPayment* r) {
   r->debtor_bic = e.debtor_bic();
   r->end_to_end_id = e.end_to_end_id();
   r->message_id = e.message_id();
+  r->dedup_key = e.dedup_key().empty() ? DedupKey(e.debtor_bic(), e.message_id()) : e.dedup_key();
   r->reference = e.reference();
   r->created = e.at_ns();
   return true;
@@ -433,7 +436,7 @@ bool FromProto(const pb::ReconciliationCompleted& e, Reconciliation* r) {
   *r = Reconciliation{};
   if (!Id(e.id(), &r->id, true) || e.currency().size() != 3 ||
       static_cast<size_t>(e.exceptions_size()) > kReconExceptionsMax ||
-      e.statement_id().size() > 35 || e.account_iban().size() > 64) {
+      e.statement_id().size() > kIsoId35BytesMax || e.account_iban().size() > 64) {
     return false;
   }
   r->statement_id = e.statement_id();
@@ -448,7 +451,7 @@ bool FromProto(const pb::ReconciliationCompleted& e, Reconciliation* r) {
   for (const pb::ReconException& p : e.exceptions()) {
     ReconItem x;
     if (p.type() < 1 || p.type() > 4 || p.amount_minor().size() != 16 ||
-        !Id(p.object_id(), &x.object, false) || p.end_to_end_id().size() > 35 ||
+        !Id(p.object_id(), &x.object, false) || p.end_to_end_id().size() > kIsoId35BytesMax ||
         p.detail().size() > 256) {
       return false;
     }
@@ -477,6 +480,7 @@ bool FromProto(const pb::PaymentStatusChanged& e, Transition* t) {
   t->at = e.at_ns();
   t->reason_code = e.reason_code();
   t->reason = e.reason();
+  t->deadline = e.deadline_ns();
   return true;
 }
 

@@ -2,6 +2,7 @@
 // money port (payer checks, risk decision, ledger), and the first transition, all in the
 // request's batch. Also cancel, and the end of a risk hold (kernel::HoldObserver).
 #include "base/check.h"
+#include "base/json_string.h"
 #include "kernel/ids.h"
 #include "modules/payments/payments_internal.h"
 #include "payments/payee_match.h"
@@ -62,7 +63,7 @@ Answer PaymentsService::Create(const PaymentOp& op, const CreatePaymentOp& c,
       // The real name is shown for a close match only (as the UK scheme does): a payer who
       // guessed wrong learns nothing, one who nearly knew it can check.
       if (m == ::cb::payments::PayeeMatch::kCloseMatch) {
-        p.cop_name = payee->holder_name.substr(0, kNameBytesMax);
+        p.cop_name = TruncateUtf8(payee->holder_name, kNameBytesMax);
       }
     }
   } else if (std::optional<Answer> refused = RefuseExternal(op, c, ctx)) {

@@ -5,6 +5,7 @@
 #include <cstdio>
 
 #include "base/check.h"
+#include "base/json_string.h"
 #include "base/sha256.h"
 #include "kernel/ids.h"
 #include "ledger/currency.h"
@@ -36,6 +37,15 @@ std::string UetrOf(u128 id) {
                 b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12], b[13], b[14],
                 b[15]);
   return out;
+}
+
+// Whether an answer names a message we sent for `p`: an external payment that left as a
+// pacs.008, under the end-to-end id the answer quotes (a forged answer for an internal
+// payment, or one quoting another payment's id, moves nothing).
+bool Sent(const Payment& p, std::string_view original_end_to_end_id) {
+  return p.rail != Rail::kInternal && !p.messages.empty() &&
+         p.messages.front().direction == Direction::kOutbound &&
+         p.end_to_end_id == original_end_to_end_id;
 }
 
 }  // namespace
@@ -86,14 +96,9 @@ void PaymentsService::Record(Payment& p, std::string_view type, Direction direct
 void PaymentsService::Finish(Payment& p, bool post, PaymentStatus to, std::string_view reason_code,
                              std::string_view reason, runtime::ServiceContext& ctx) {
   const Status s = money_->FinishReservation(kernel::TenantId(p.tenant), p.transfer, post, ctx);
-  // Only this service ends its reservations, once: a refusal is a bug, and the payment keeps
-  // its status so that reconciliation shows it rather than a state the ledger does not have.
-  if (!s.ok()) {
-    std::fprintf(stderr, "corebank: payments: %s: the reservation could not be %s: %s\n",
-                 kernel::FormatId(kPaymentPrefix, p.id).c_str(), post ? "posted" : "voided",
-                 s.ToString().c_str());
-    return;
-  }
+  // Only this service ends its reservations, each once, while the payment waits for its
+  // rail: a refusal is a broken invariant, not an expected failure.
+  CB_CHECK(s.ok());
   Advance(p, to, reason_code, reason, ctx);
 }
 
@@ -112,7 +117,7 @@ void PaymentsService::Submit(Payment& p, runtime::ServiceContext& ctx) {
   ct.uetr = UetrOf(p.id);
   ct.settlement_date = iso::DateOf(ctx.batch_timestamp);
   ct.amount = {static_cast<int64_t>(p.amount_minor), p.currency, currency->scale};
-  ct.debtor.name = payer->holder_name.substr(0, kNameBytesMax);
+  ct.debtor.name = TruncateUtf8(payer->holder_name, kNameBytesMax);
   ct.debtor.iban = payer->iban;
   ct.debtor.bic = std::string(platform::kBankBic);
   ct.creditor.name = p.to.name;
@@ -145,9 +150,10 @@ void PaymentsService::OnTimer(const runtime::Timer& timer, runtime::ServiceConte
 }
 
 void PaymentsService::FailOverdue(runtime::ServiceContext& ctx) {
-  // Deadlines are state (the submitted transition's time and the configured timeout), not
-  // timers: a payment is submitted from contexts that have no timers of ours (a risk
-  // case's approval, a bulk payout's slice), and the transition to failed is journaled.
+  // Deadlines are state (journaled with `accepted`, when the scheme has the message), not
+  // timers: a payment reaches its rail from contexts that have no timers of ours (a risk
+  // case's approval, a bulk payout's slice). Before the scheme has the message nothing can
+  // fail it: the outbox may still deliver it, and the scheme would then pay.
   for (size_t n = 0; n < kBatchItemsPerRun && !deadlines_.empty(); n++) {
     const auto [due, id] = *deadlines_.begin();
     if (due > ctx.batch_timestamp) return;
@@ -156,9 +162,6 @@ void PaymentsService::FailOverdue(runtime::ServiceContext& ctx) {
            "The scheme did not answer within " + std::to_string(config_.answer_timeout_ms / 1000) +
                " s; the reservation was voided.",
            ctx);
-    if (!deadlines_.empty() && *deadlines_.begin() == std::make_pair(due, id)) {
-      deadlines_.erase(deadlines_.begin());  // the ledger refused: do not retry it forever
-    }
   }
 }
 
@@ -167,15 +170,17 @@ Answer PaymentsService::OnSchemeRefused(const SchemeRefusedOp& r, runtime::Servi
   if (it == payments_.end()) return {404, "no such payment"};
   Payment& p = it->second;
   if (p.status != PaymentStatus::kSubmitted) return {409, "not submitted"};
-  Finish(p, false, PaymentStatus::kFailed, "scheme_refused", r.reason.substr(0, 200), ctx);
+  Finish(p, false, PaymentStatus::kFailed, "scheme_refused", TruncateUtf8(r.reason, 200), ctx);
   return {200, "ok"};
 }
 
 std::string PaymentsService::BookInbound(const std::string& xml, runtime::ServiceContext& ctx) {
   Result<iso::CreditTransfer> ct = iso::ParsePacs008(xml);
   if (!ct.ok()) return "ignored";
-  // The scheme may deliver a credit twice (its feed, a retry): one booking per MsgId.
-  if (received_by_message_.contains(ct->message_id)) return "duplicate";
+  // The scheme may deliver a credit twice (its feed, a retry): one booking per message. A
+  // MsgId is unique only per sending bank, so the key is the debtor's bank and the MsgId.
+  const std::string key = DedupKey(ct->debtor.bic, ct->message_id);
+  if (received_by_message_.contains(key)) return "duplicate";
   const std::optional<kernel::PayeeInfo> account = money_->AccountByIban(ct->creditor.iban, ctx);
   if (!account) {
     // Not one of our accounts (or not an IBAN): nothing to book. A real scheme would have
@@ -184,12 +189,11 @@ std::string PaymentsService::BookInbound(const std::string& xml, runtime::Servic
                  "corebank: payments: an inbound credit to an unknown account was not booked\n");
     return "unknown_account";
   }
-  if (ct->amount.amount_minor <= 0 || ct->amount.currency != account->currency) {
-    return "currency_mismatch";
-  }
+  if (ct->amount.amount_minor <= 0) return "amount_invalid";
+  if (ct->amount.currency != account->currency) return "currency_mismatch";
   ReceivedPayment r;
   // Derived from the scheme's MsgId: the same message always makes the same id.
-  const std::string seed = "received:" + ct->message_id;
+  const std::string seed = "received:" + key;
   const Hash256 h = Sha256Of(seed.data(), seed.size());
   for (int i = 0; i < 16; i++) r.id = (r.id << 8) | h[i];
   if (r.id == 0 || received_.contains(r.id)) return "duplicate";
@@ -198,12 +202,13 @@ std::string PaymentsService::BookInbound(const std::string& xml, runtime::Servic
   r.customer = account->customer;
   r.amount_minor = static_cast<u128>(ct->amount.amount_minor);
   r.currency = ct->amount.currency;
-  r.debtor_name = ct->debtor.name.substr(0, kNameBytesMax);
+  r.debtor_name = TruncateUtf8(ct->debtor.name, kNameBytesMax);
   r.debtor_iban = ct->debtor.iban;
   r.debtor_bic = ct->debtor.bic;
   r.end_to_end_id = ct->end_to_end_id;
   r.message_id = ct->message_id;
-  r.reference = ct->remittance.substr(0, kReferenceBytesMax);
+  r.dedup_key = key;
+  r.reference = TruncateUtf8(ct->remittance, kReferenceBytesMax);
   r.transfer = kernel::DerivedId(r.id, 'T');
   r.created = ctx.batch_timestamp;
   const std::string description = r.reference.empty() ? "from " + r.debtor_name : r.reference;
@@ -226,6 +231,18 @@ std::string PaymentsService::BookInbound(const std::string& xml, runtime::Servic
   return "booked";
 }
 
+Answer PaymentsService::OnSchemeDelivered(const SchemeDeliveredOp& d,
+                                          runtime::ServiceContext& ctx) {
+  auto it = payments_.find(d.id);
+  if (it == payments_.end()) return {404, "no such payment"};
+  Payment& p = it->second;
+  // An answer may have come first (the feed and the outbox race): then there is nothing to do.
+  if (p.status != PaymentStatus::kSubmitted) return {200, "answered"};
+  Advance(p, PaymentStatus::kAccepted, "", "The scheme has the message.", ctx,
+          ctx.batch_timestamp + config_.answer_timeout_ms * 1'000'000ull);
+  return {200, "ok"};
+}
+
 void PaymentsService::AdvanceFeed(uint64_t seq, runtime::ServiceContext& ctx) {
   pb::FeedAdvanced e;
   e.set_seq(seq);
@@ -243,7 +260,7 @@ Answer PaymentsService::OnFeedMessage(const FeedMessageOp& m, runtime::ServiceCo
   if (type == iso::MessageType::kPacs002) {
     Result<iso::PaymentStatusReport> r = iso::ParsePacs002(m.xml);
     auto it = r.ok() ? payments_.find(PaymentOfMessageId(r->original_message_id)) : payments_.end();
-    if (it != payments_.end()) {
+    if (it != payments_.end() && Sent(it->second, r->original_end_to_end_id)) {
       Payment& p = it->second;
       Record(p, m.message_type, Direction::kInbound, m.xml, ctx);
       const bool open =
@@ -255,14 +272,20 @@ Answer PaymentsService::OnFeedMessage(const FeedMessageOp& m, runtime::ServiceCo
         if (!r->reason_text.empty()) why += ": " + r->reason_text;
         Finish(p, false, PaymentStatus::kRejected, r->reason_code, why, ctx);
       } else if (p.status == PaymentStatus::kSubmitted && r->status == iso::TxStatus::kAccp) {
-        Advance(p, PaymentStatus::kAccepted, "", "Accepted by the scheme (ACCP).", ctx);
+        Advance(p, PaymentStatus::kAccepted, "", "Accepted by the scheme (ACCP).", ctx,
+                ctx.batch_timestamp + config_.answer_timeout_ms * 1'000'000ull);
+      } else if (p.status == PaymentStatus::kFailed && r->status == iso::TxStatus::kAcsc) {
+        // Settled at the scheme after we gave up on it and gave the payer the money back:
+        // reconciliation shows it (status_mismatch); the message is kept with the payment.
+        std::fprintf(stderr, "corebank: payments: %s settled at the scheme after it failed here\n",
+                     kernel::FormatId(kPaymentPrefix, p.id).c_str());
       }
       outcome = "booked";
     }
   } else if (type == iso::MessageType::kPacs004) {
     Result<iso::PaymentReturn> r = iso::ParsePacs004(m.xml);
     auto it = r.ok() ? payments_.find(PaymentOfMessageId(r->original_message_id)) : payments_.end();
-    if (it != payments_.end()) {
+    if (it != payments_.end() && Sent(it->second, r->original_end_to_end_id)) {
       Payment& p = it->second;
       Record(p, m.message_type, Direction::kInbound, m.xml, ctx);
       const bool same_money = r->returned_amount.currency == p.currency &&

@@ -12,6 +12,7 @@
 #include <mutex>
 #include <random>
 
+#include "base/json_string.h"
 #include "http/client.h"
 #include "modules/payments/payments_internal.h"
 
@@ -22,7 +23,8 @@ namespace {
 constexpr uint32_t kCallTimeoutMs = 5'000;
 constexpr uint64_t kBackoffFirstMs = 50;
 constexpr uint64_t kBackoffMaxMs = 5'000;
-constexpr uint32_t kFeedWaitMs = 500;  // the long poll; also bounds how long Stop waits
+constexpr uint32_t kFeedWaitMs = 500;   // the long poll; also bounds how long Stop waits
+constexpr uint32_t kFeedSlackMs = 500;  // beyond the long poll, before a feed call gives up
 constexpr size_t kFeedPageMax = 200;
 
 std::shared_ptr<PaymentOp> SystemOp() { return std::make_shared<PaymentOp>(); }
@@ -56,11 +58,14 @@ class Outbox final : public runtime::Subscriber {
       }
       std::string refusal;
       if (!Deliver(m.xml(), &refusal)) return {};  // stopping: handed over again at start
-      if (!refusal.empty()) {
-        auto op = SystemOp();
+      auto op = SystemOp();
+      if (refusal.empty()) {
+        // The scheme has it: from now the payment's answer deadline runs (`accepted`).
+        op->body = SchemeDeliveredOp{id};
+      } else {
         op->body = SchemeRefusedOp{id, "The scheme refused the message: " + refusal};
-        ops.push_back(std::move(op));
       }
+      ops.push_back(std::move(op));
     }
     return ops;
   }
@@ -85,7 +90,7 @@ class Outbox final : public runtime::Subscriber {
             "POST", "/v1/messages", xml, "application/xml", kCallTimeoutMs, 64 * 1024);
         if (r.ok() && r->status >= 200 && r->status < 300) return true;
         if (r.ok() && r->status >= 400 && r->status < 500 && r->status != 408 && r->status != 429) {
-          *refusal = std::to_string(r->status) + " " + r->body.substr(0, 200);
+          *refusal = std::to_string(r->status) + " " + TruncateUtf8(r->body, 200);
           return true;
         }
         if (attempt % 20 == 0) {
@@ -146,7 +151,7 @@ class FeedPoller final : public runtime::Poller {
                                  "&limit=" + std::to_string(kFeedPageMax) +
                                  "&wait_ms=" + std::to_string(kFeedWaitMs);
       Result<http::ClientResponse> res =
-          client->Call("GET", target, "", "", kFeedWaitMs + kCallTimeoutMs, 64u << 20);
+          client->Call("GET", target, "", "", kFeedWaitMs + kFeedSlackMs, 64u << 20);
       if (!res.ok() || res->status != 200 || !Book(ctx, res->body, &after)) {
         if (failures % 20 == 0) {
           std::fprintf(
@@ -177,11 +182,12 @@ class FeedPoller final : public runtime::Poller {
       const boost::json::value* seq = o->if_contains("seq");
       const boost::json::value* type = o->if_contains("message_type");
       const boost::json::value* xml = o->if_contains("xml");
-      if (seq == nullptr || !seq->is_number() || type == nullptr || !type->is_string() ||
-          xml == nullptr || !xml->is_string()) {
+      if (seq == nullptr || !(seq->is_uint64() || (seq->is_int64() && seq->get_int64() > 0)) ||
+          type == nullptr || !type->is_string() || xml == nullptr || !xml->is_string()) {
         return false;
       }
-      const uint64_t s = seq->to_number<uint64_t>();
+      const uint64_t s =
+          seq->is_uint64() ? seq->get_uint64() : static_cast<uint64_t>(seq->get_int64());
       if (s <= *after) continue;
       auto op = SystemOp();
       op->body = FeedMessageOp{s, std::string(type->get_string()), std::string(xml->get_string())};

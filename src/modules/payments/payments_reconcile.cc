@@ -33,6 +33,17 @@ TimestampNs SettledAt(const Payment& p) {
 
 bool Booked(const Payment& p) { return SettledAt(p) != 0; }  // settled, maybe returned since
 
+// The objects booked under an end-to-end id, in id order: the match must not depend on a hash
+// map's order (it is journaled, and replay and the live run must make the same).
+std::vector<u128> Candidates(const std::unordered_multimap<std::string, u128>& index,
+                             const std::string& end_to_end_id) {
+  std::vector<u128> ids;
+  auto [b, e] = index.equal_range(end_to_end_id);
+  for (auto it = b; it != e; ++it) ids.push_back(it->second);
+  std::sort(ids.begin(), ids.end());
+  return ids;
+}
+
 std::string Amounts(u128 statement, u128 ours, uint8_t scale) {
   return "statement " + kernel::FormatAmount(statement, scale) + ", booked " +
          kernel::FormatAmount(ours, scale);
@@ -93,9 +104,9 @@ Answer PaymentsService::Reconcile(const PaymentOp& op, const ReconcileOp& req,
       const Payment* exact = nullptr;
       const Payment* other_amount = nullptr;
       const Payment* other_status = nullptr;
-      auto [b, end] = external_by_e2e_.equal_range(e.end_to_end_id);
-      for (auto it = b; it != end && exact == nullptr; ++it) {
-        const Payment& p = payments_.at(it->second);
+      for (u128 id : Candidates(external_by_e2e_, e.end_to_end_id)) {
+        if (exact != nullptr) break;
+        const Payment& p = payments_.at(id);
         if (debits.contains(p.id) || p.currency != st->currency) continue;
         if (Booked(p) && p.amount_minor == amount) exact = &p;
         if (Booked(p) && other_amount == nullptr) other_amount = &p;
@@ -126,9 +137,9 @@ Answer PaymentsService::Reconcile(const PaymentOp& op, const ReconcileOp& req,
     // A credit: money received, or a payment of ours coming back.
     const ReceivedPayment* received = nullptr;
     const ReceivedPayment* received_other = nullptr;
-    auto [rb, rend] = received_by_e2e_.equal_range(e.end_to_end_id);
-    for (auto it = rb; it != rend && received == nullptr; ++it) {
-      const ReceivedPayment& p = received_.at(it->second);
+    for (u128 id : Candidates(received_by_e2e_, e.end_to_end_id)) {
+      if (received != nullptr) break;
+      const ReceivedPayment& p = received_.at(id);
       if (credits.contains(p.id) || p.currency != st->currency) continue;
       if (p.amount_minor == amount) received = &p;
       if (received_other == nullptr) received_other = &p;
@@ -139,9 +150,9 @@ Answer PaymentsService::Reconcile(const PaymentOp& op, const ReconcileOp& req,
       continue;
     }
     const Payment* returned = nullptr;
-    auto [pb_, pend] = external_by_e2e_.equal_range(e.end_to_end_id);
-    for (auto it = pb_; it != pend && returned == nullptr; ++it) {
-      const Payment& p = payments_.at(it->second);
+    for (u128 id : Candidates(external_by_e2e_, e.end_to_end_id)) {
+      if (returned != nullptr) break;
+      const Payment& p = payments_.at(id);
       if (!returns.contains(p.id) && p.currency == st->currency &&
           p.status == PaymentStatus::kReturned && p.amount_minor >= amount) {
         returned = &p;

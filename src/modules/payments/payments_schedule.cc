@@ -74,12 +74,17 @@ TimestampNs OccurrenceAt(const StandingOrder& o, uint32_t n) {
       int64_t y;
       unsigned m, d;
       CivilFromDays(static_cast<int64_t>(o.start / kDayNs), &y, &m, &d);
-      const uint64_t months = (m - 1) + static_cast<uint64_t>(n);
-      const int64_t y2 = y + static_cast<int64_t>(months / 12);
-      const unsigned m2 = static_cast<unsigned>(months % 12) + 1;
       const unsigned anchor = o.day_of_month != 0 ? o.day_of_month : d;
-      const unsigned d2 = std::min(anchor, DaysInMonth(y2, m2));
-      at = static_cast<TimestampNs>(DaysFromCivil(y2, m2, d2)) * kDayNs + o.start % kDayNs;
+      auto in_month = [&](uint64_t k) {  // the anchor day of the k-th month from the start's
+        const uint64_t months = (m - 1) + k;
+        const int64_t y2 = y + static_cast<int64_t>(months / 12);
+        const unsigned m2 = static_cast<unsigned>(months % 12) + 1;
+        const unsigned d2 = std::min(anchor, DaysInMonth(y2, m2));
+        return static_cast<TimestampNs>(DaysFromCivil(y2, m2, d2)) * kDayNs + o.start % kDayNs;
+      };
+      // An anchor day before the start's day begins next month: nothing pays before start_at.
+      const uint64_t first = in_month(0) < o.start ? 1 : 0;
+      at = in_month(first + n);
       break;
     }
   }
@@ -215,14 +220,20 @@ void PaymentsService::RunOccurrence(StandingOrder& o, runtime::ServiceContext& c
   c.id = kernel::DerivedId(o.id + o.runs + 1, 'O');
   c.from_account = o.from_account;
   c.to = o.to;
-  if (c.to.kind == PayeeKind::kAlias) c.to.kind = PayeeKind::kAccount;  // resolved at creation
+  if (c.to.kind == PayeeKind::kAlias) {
+    // Paid to the account the alias named when the order was made, not where it points now.
+    c.to.kind = PayeeKind::kAccount;
+    c.to.alias.clear();
+  }
   c.amount_minor = o.amount_minor;
   c.currency = o.currency;
   c.rail = o.rail;
   c.reference = o.reference;
   c.end_to_end_id = kernel::FormatId("", c.id);
   if (!payments_.contains(c.id)) Create(op, c, ctx);  // its answer goes to no one
-  o.last_payment = payments_.contains(c.id) ? c.id : 0;
+  // A refused occurrence (an account closed since, a step-up) leaves no payment: the order
+  // goes on, and last_payment names the last one made.
+  if (payments_.contains(c.id)) o.last_payment = c.id;
   o.runs++;
   ChangeOrder(o, ctx);
 }

@@ -1,7 +1,10 @@
 // The payments service on the writer thread: the envelope around each op, reads, the
 // status machine's bookkeeping, replay and snapshots. Creating a payment is in
 // payments_create.cc.
+#include <algorithm>
+
 #include "base/check.h"
+#include "base/json_string.h"
 #include "journal/format.h"
 #include "kernel/scopes.h"
 #include "modules/payments/payments_internal.h"
@@ -29,7 +32,7 @@ bool Allowed(PaymentStatus from, PaymentStatus to) {
     case S::kSubmitted:
       return to == S::kAccepted || to == S::kSettled || to == S::kRejected || to == S::kFailed;
     case S::kAccepted:
-      return to == S::kSettled || to == S::kFailed;
+      return to == S::kSettled || to == S::kRejected || to == S::kFailed;
     case S::kSettled:
       return to == S::kReturned;
     case S::kRejected:
@@ -84,19 +87,14 @@ Status PaymentsService::ApplyTransition(u128 id, const payments::Transition& t) 
     return Status::DataLoss(std::string("payment status change ") + StatusName(p.status) + " -> " +
                             StatusName(t.status) + " is not in the status machine");
   }
-  // The answer deadline lives while the payment waits for the scheme.
-  const bool waiting =
-      p.status == PaymentStatus::kSubmitted || p.status == PaymentStatus::kAccepted;
-  const bool waits = t.status == PaymentStatus::kSubmitted || t.status == PaymentStatus::kAccepted;
-  if (waiting && !waits) {
+  // The answer deadline (journaled with `accepted`) lives while the scheme has the message.
+  if (p.status == PaymentStatus::kAccepted && t.status != PaymentStatus::kAccepted) {
     for (const payments::Transition& h : p.history) {
-      if (h.status == PaymentStatus::kSubmitted) {
-        deadlines_.erase({h.at + config_.answer_timeout_ms * 1'000'000ull, p.id});
-      }
+      if (h.status == PaymentStatus::kAccepted) deadlines_.erase({h.deadline, p.id});
     }
   }
-  if (t.status == PaymentStatus::kSubmitted) {
-    deadlines_.insert({t.at + config_.answer_timeout_ms * 1'000'000ull, p.id});
+  if (t.status == PaymentStatus::kAccepted && t.deadline != 0) {
+    deadlines_.insert({t.deadline, p.id});
   }
   p.status = t.status;
   p.history.push_back(t);
@@ -109,7 +107,7 @@ const ReceivedPayment* PaymentsService::FindReceived(u128 id) const {
 }
 
 void PaymentsService::InsertReceived(ReceivedPayment r) {
-  CB_CHECK(received_by_message_.emplace(r.message_id, r.id).second);
+  CB_CHECK(received_by_message_.emplace(r.dedup_key, r.id).second);
   received_by_tenant_[r.tenant].push_back(r.id);
   received_order_.push_back(r.id);
   received_by_e2e_.emplace(r.end_to_end_id, r.id);
@@ -161,15 +159,17 @@ Status PaymentsService::ApplyMessage(u128 id, Message m) {
 }
 
 void PaymentsService::Advance(Payment& p, PaymentStatus to, std::string_view reason_code,
-                              std::string_view reason, runtime::ServiceContext& ctx) {
+                              std::string_view reason, runtime::ServiceContext& ctx,
+                              TimestampNs deadline) {
   pb::PaymentStatusChanged e;
   e.set_id(kernel::IdBytes(p.id));
   e.set_tenant_id(kernel::IdBytes(p.tenant));
   e.set_status(static_cast<uint32_t>(to));
   e.set_previous_status(static_cast<uint32_t>(p.status));
   e.set_reason_code(std::string(reason_code));
-  e.set_reason(std::string(reason.substr(0, std::min(reason.size(), kReasonBytesMax))));
+  e.set_reason(TruncateUtf8(reason, kReasonBytesMax));
   e.set_at_ns(ctx.batch_timestamp);
+  e.set_deadline_ns(deadline);
   journal::AddMessageEvent(ctx.out, static_cast<uint16_t>(EventType::kPaymentStatusChanged),
                            kEventVersion, e);
   payments::Transition t;
@@ -221,6 +221,12 @@ void PaymentsService::Execute(const runtime::ServiceOp& base, runtime::ServiceCo
   // route builds them.
   if (const auto* m = std::get_if<FeedMessageOp>(&op.body)) {
     const Answer a = OnFeedMessage(*m, ctx);
+    reply->http_status = a.http_status;
+    reply->body = a.body;
+    return;
+  }
+  if (const auto* d = std::get_if<SchemeDeliveredOp>(&op.body)) {
+    const Answer a = OnSchemeDelivered(*d, ctx);
     reply->http_status = a.http_status;
     reply->body = a.body;
     return;
@@ -358,7 +364,7 @@ Status PaymentsService::ApplyEvent(const journal::EventView& event, uint64_t /*s
       pb::ReceivedPaymentBooked e;
       ReceivedPayment r;
       if (!e.ParseFromArray(bytes, size) || !FromProto(e, &r) || received_.contains(r.id) ||
-          received_by_message_.contains(r.message_id)) {
+          received_by_message_.contains(r.dedup_key)) {
         return Status::DataLoss("malformed ReceivedPaymentBooked");
       }
       InsertReceived(std::move(r));
@@ -465,6 +471,7 @@ std::string PaymentsService::CaptureSnapshot() const {
         c->set_reason_code(t.reason_code);
         c->set_reason(t.reason);
         c->set_at_ns(t.at);
+        c->set_deadline_ns(t.deadline);
       }
       for (const Message& m : p.messages) ToProto(p.id, p.tenant, m, r->add_messages());
     }
@@ -521,14 +528,24 @@ Status PaymentsService::LoadSnapshot(std::string_view bytes) {
     }
   }
   feed_seq_ = s.feed_seq();
+  // Reconciliation walks these in time order; a snapshot lists payments tenant by tenant.
+  auto by_time = [this](bool received) {
+    return [this, received](u128 a, u128 b) {
+      const TimestampNs ta = received ? received_.at(a).created : payments_.at(a).created;
+      const TimestampNs tb = received ? received_.at(b).created : payments_.at(b).created;
+      return ta != tb ? ta < tb : a < b;
+    };
+  };
   for (const pb::ReceivedPaymentBooked& e : s.received()) {
     ReceivedPayment r;
     if (!FromProto(e, &r) || received_.contains(r.id) ||
-        received_by_message_.contains(r.message_id)) {
+        received_by_message_.contains(r.dedup_key)) {
       return Status::DataLoss("malformed received payment in snapshot");
     }
     InsertReceived(std::move(r));
   }
+  std::sort(external_order_.begin(), external_order_.end(), by_time(false));
+  std::sort(received_order_.begin(), received_order_.end(), by_time(true));
   for (const pb::ReconciliationCompleted& e : s.reconciliations()) {
     Reconciliation r;
     if (!FromProto(e, &r)) return Status::DataLoss("malformed reconciliation in snapshot");

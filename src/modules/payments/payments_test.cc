@@ -149,13 +149,22 @@ class PaymentsServiceTest : public ::testing::Test {
     return reply;
   }
 
+  void Deliver(PaymentsService& s, u128 id) {
+    PaymentOp op;
+    op.body = SchemeDeliveredOp{id};
+    runtime::ServiceContext ctx = Ctx();
+    runtime::Reply reply;
+    s.Execute(op, ctx, &reply);
+    EXPECT_EQ(reply.http_status, 200);
+  }
+
   static std::string Pacs002(u128 payment, ::cb::payments::iso::TxStatus status,
                              std::string reason = "") {
     ::cb::payments::iso::PaymentStatusReport r;
     r.message_id = "SCHEME-" + std::to_string(static_cast<uint64_t>(payment));
     r.created = kNow;
     r.original_message_id = MessageIdOf(payment);
-    r.original_end_to_end_id = "E2E";
+    r.original_end_to_end_id = "E2E-" + std::to_string(static_cast<uint64_t>(payment));
     r.original_tx_id = MessageIdOf(payment);
     r.status = status;
     r.reason_code = std::move(reason);
@@ -353,7 +362,11 @@ TEST_F(PaymentsServiceTest, AnExternalPaymentIsReservedAndLeavesAsAValidPacs008)
   EXPECT_EQ(ct->debtor.iban, platform::AccountIban(1));
   EXPECT_EQ(ct->creditor.iban, "DE89370400440532013000");
   EXPECT_EQ(ct->creditor.name, "Max Muster");
-  // Its answer deadline is set: the service wakes the writer for it.
+  // Nothing can fail it before the scheme has it (the outbox may still deliver it); once
+  // delivered, its answer deadline runs and the service wakes the writer for it.
+  EXPECT_EQ(s->NextDue(), std::nullopt);
+  Deliver(*s, 1);
+  EXPECT_EQ(s->Find(1)->status, S::kAccepted);
   EXPECT_EQ(s->NextDue(), std::optional<TimestampNs>(kNow + 2000 * 1'000'000ull));
 }
 
@@ -404,10 +417,15 @@ TEST_F(PaymentsServiceTest, NoAnswerBeforeTheDeadlineFailsAndVoids) {
   auto s = NewService();
   money.next = kernel::MoveOutcome::kExecuted;
   PayExternal(*s, 1);
+  runtime::ServiceContext undelivered = Ctx();
+  undelivered.batch_timestamp = kNow + 3600 * kNsPerSecond;
+  s->RunDue(undelivered);
+  EXPECT_EQ(s->Find(1)->status, S::kSubmitted) << "not failed before the scheme has it";
+  Deliver(*s, 1);
   runtime::ServiceContext early = Ctx();
   early.batch_timestamp = kNow + 1999 * 1'000'000ull;
   s->RunDue(early);
-  EXPECT_EQ(s->Find(1)->status, S::kSubmitted);
+  EXPECT_EQ(s->Find(1)->status, S::kAccepted);
   runtime::ServiceContext ctx = Ctx();
   ctx.batch_timestamp = kNow + 2000 * 1'000'000ull;
   ctx.timers = nullptr;  // RunDue gets no timers: the deadline needs none
@@ -658,6 +676,38 @@ TEST_F(PaymentsServiceTest, APausedOrderSkipsWhatFellDueAndResumesOnSchedule) {
   s->Execute(op, later, &r);
   EXPECT_EQ(r.http_status, 200);
   EXPECT_TRUE(timers.timers.empty());
+}
+
+TEST_F(PaymentsServiceTest, AcceptedThenRejectedAndForgedAnswersAreHandled) {
+  auto s = NewService();
+  money.next = kernel::MoveOutcome::kExecuted;
+  PayExternal(*s, 1);
+  Feed(*s, 1, "pacs.002.001.10", Pacs002(1, iso::TxStatus::kAccp));
+  EXPECT_EQ(s->Find(1)->status, S::kAccepted);
+  EXPECT_EQ(s->NextDue(), std::optional<TimestampNs>(kNow + 2000 * 1'000'000ull));
+  Feed(*s, 2, "pacs.002.001.10", Pacs002(1, iso::TxStatus::kRjct, "AM04"));
+  EXPECT_EQ(s->Find(1)->status, S::kRejected);
+  EXPECT_EQ(s->NextDue(), std::nullopt);
+  // An answer for an internal payment (never sent) moves nothing.
+  Pay(*s, 2);
+  ASSERT_EQ(s->Find(2)->status, S::kSettled);
+  EXPECT_EQ(Feed(*s, 3, "pacs.002.001.10", Pacs002(2, iso::TxStatus::kRjct, "AC04")).body,
+            "ignored");
+  EXPECT_EQ(s->Find(2)->status, S::kSettled);
+  auto replayed = NewService();
+  ASSERT_TRUE(Replay(replayed.get()).ok());
+  EXPECT_EQ(replayed->CaptureSnapshot(), s->CaptureSnapshot());
+}
+
+TEST(StandingOrderDates, AnAnchorDayBeforeTheStartBeginsNextMonth) {
+  StandingOrder o;
+  o.frequency = Frequency::kMonthly;
+  o.start = (1'801'353'600ull - 16 * 86400) * kNsPerSecond;  // 2027-01-15T00:00:00Z
+  o.day_of_month = 5;
+  EXPECT_EQ(FormatRfc3339(OccurrenceAt(o, 0)).substr(0, 10), "2027-02-05");
+  EXPECT_EQ(FormatRfc3339(OccurrenceAt(o, 1)).substr(0, 10), "2027-03-05");
+  o.day_of_month = 20;
+  EXPECT_EQ(FormatRfc3339(OccurrenceAt(o, 0)).substr(0, 10), "2027-01-20");
 }
 
 }  // namespace
