@@ -34,9 +34,19 @@ TEST(Utf8, StrictValidation) {
 
 TEST(TruncateUtf8, NeverCutsACharacterAndDropsInvalidBytes) {
   EXPECT_EQ(TruncateUtf8("abcdef", 3), "abc");
-  EXPECT_EQ(TruncateUtf8("a\xc3\xa9b", 2), "a");  // é is two bytes: not cut in half
-  EXPECT_EQ(TruncateUtf8("a\xc3\xa9b", 3), "a\xc3\xa9");
-  EXPECT_EQ(TruncateUtf8("a\xffb", 10), "ab");
+  // (A hex escape takes every hex digit after it: "\xa9" "b" keeps the b a letter.)
+  EXPECT_EQ(TruncateUtf8("a\xc3\xa9"
+                         "b",
+                         2),
+            "a");  // é is two bytes: not cut in half
+  EXPECT_EQ(TruncateUtf8("a\xc3\xa9"
+                         "b",
+                         3),
+            "a\xc3\xa9");
+  EXPECT_EQ(TruncateUtf8("a\xff"
+                         "b",
+                         10),
+            "ab");
   EXPECT_EQ(TruncateUtf8("\xf0\x9f\x98\x80x", 3), "");
   EXPECT_TRUE(IsValidUtf8(TruncateUtf8(std::string(300, '\xe9'), 100)));
 }
