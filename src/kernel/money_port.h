@@ -24,7 +24,7 @@ struct PayeeInfo {
   u128 customer = 0;        // 0: the account has no customer
   std::string holder_name;  // the customer's name ("" without one): confirmation of payee
   std::string currency;     // ISO 4217
-  std::string iban;         // electronic form; "" for accounts without one
+  uint64_t number = 0;      // bank-wide account number (its IBAN's), 0 for none
   bool closed = false;
 };
 
@@ -66,11 +66,12 @@ struct MoveResult {
   // kInvalid and kRefused: the error the platform would answer for a transfer (its code,
   // message and field; a refusal carries the decision and its reasons). kFailed: the ledger's.
   Answer error;
-  std::string code;      // kRefused / kFailed: "risk_denied", "insufficient_user_authentication",
-                         // "insufficient_funds", ...
-  std::string message;   // for the payment's history
-  bool step_up = false;  // kRefused for want of a second factor
-  u128 decision = 0;     // 0 when no decision was made
+  std::string code;        // kRefused / kFailed: "risk_denied", "insufficient_user_authentication",
+                           // "insufficient_funds", ...
+  std::string message;     // for the payment's history
+  bool step_up = false;    // kRefused for want of a second factor
+  u128 decision = 0;       // 0 when no decision was made
+  u128 from_customer = 0;  // the payer account's customer (0: none, or kInvalid)
   std::vector<std::string> reasons;  // the decision's reasons
 };
 

@@ -805,6 +805,7 @@ kernel::MoveResult MoveForService(HandlerContext& h, const kernel::MoveRequest& 
     return failed(MoveOutcome::kInvalid,
                   {ErrorKind::kConflict, "resource_exists", "Id collision; retry.", "id"});
   }
+  out.from_customer = h.st.FindAccount(t.debit_account_id)->customer.value;
   if (r.to_clearing) {
     // Reserved until the rail answers; only the money port's FinishReservation ends it.
     t.flags |= ledger::kTransferPending | ledger::kTransferInternal;

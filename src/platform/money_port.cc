@@ -23,7 +23,7 @@ std::optional<kernel::PayeeInfo> PlatformService::ResolvePayee(
   kernel::PayeeInfo p;
   p.tenant = a->tenant.value;
   p.account = a->id.value;
-  p.iban = AccountIban(a->number);
+  p.number = a->number;
   p.customer = a->customer.value;
   if (!a->customer.zero()) {
     const Customer* c = state_.FindCustomer(a->customer);

@@ -86,10 +86,7 @@ Answer PaymentsService::Create(const PaymentOp& op, const CreatePaymentOp& c,
   if (r.outcome == MoveOutcome::kInvalid || (r.outcome == MoveOutcome::kRefused && r.step_up)) {
     return r.error;
   }
-  const std::optional<kernel::PayeeInfo> payer =
-      money_->ResolvePayee(tenant, p.from_account, "", ctx);
-  CB_CHECK(payer.has_value());  // the money port accepted it as the payer
-  p.from_customer = payer->customer;
+  p.from_customer = r.from_customer;
   p.decision = r.decision;
   p.decision_reasons = r.reasons;
   pb::PaymentCreated e;

@@ -66,7 +66,7 @@ std::optional<Answer> PaymentsService::RefuseExternal(const PaymentOp& op, const
   // Not found or not the caller's: the money port answers that with the transfer's errors.
   const std::optional<kernel::PayeeInfo> payer =
       money_->ResolvePayee(op.caller.tenant, c.from_account, "", ctx);
-  if (payer && payer->iban.empty()) {
+  if (payer && platform::AccountIban(payer->number).empty()) {
     return ErrorAnswer(ErrorKind::kUnprocessable, "account_has_no_iban",
                        "This account was opened before accounts had IBANs: it cannot pay outside "
                        "the bank.",
@@ -118,7 +118,7 @@ void PaymentsService::Submit(Payment& p, runtime::ServiceContext& ctx) {
   ct.settlement_date = iso::DateOf(ctx.batch_timestamp);
   ct.amount = {static_cast<int64_t>(p.amount_minor), p.currency, currency->scale};
   ct.debtor.name = TruncateUtf8(payer->holder_name, kNameBytesMax);
-  ct.debtor.iban = payer->iban;
+  ct.debtor.iban = platform::AccountIban(payer->number);
   ct.debtor.bic = std::string(platform::kBankBic);
   ct.creditor.name = p.to.name;
   ct.creditor.iban = p.to.iban;

@@ -97,6 +97,7 @@ Status PaymentsService::ApplyTransition(u128 id, const payments::Transition& t) 
     deadlines_.insert({t.deadline, p.id});
   }
   p.status = t.status;
+  if (p.history.capacity() < 4) p.history.reserve(4);  // most payments have 2-5 transitions
   p.history.push_back(t);
   return Status::Ok();
 }

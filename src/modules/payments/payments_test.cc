@@ -42,10 +42,9 @@ class FakeMoney final : public kernel::MoneyPort {
     if (tenant.value != kTenant) return std::nullopt;
     if (alias == "+447700900123") account = kPayee;
     if (account == kPayee)
-      return kernel::PayeeInfo{kTenant, kPayee, 12, "Jane Alice Doe", "EUR", "", false};
+      return kernel::PayeeInfo{kTenant, kPayee, 12, "Jane Alice Doe", "EUR", 0, false};
     if (account == kPayer && alias.empty()) {
-      return kernel::PayeeInfo{
-          kTenant, kPayer, kPayerCustomer, "Pat Payer", "EUR", platform::AccountIban(1), false};
+      return kernel::PayeeInfo{kTenant, kPayer, kPayerCustomer, "Pat Payer", "EUR", 1, false};
     }
     return std::nullopt;
   }
@@ -54,6 +53,7 @@ class FakeMoney final : public kernel::MoneyPort {
     kernel::MoveResult m;
     m.outcome = next;
     m.decision = 77;
+    m.from_customer = kPayerCustomer;
     if (next == kernel::MoveOutcome::kFailed) {
       m.code = "insufficient_funds";
       m.message = "Insufficient funds.";
