@@ -3,6 +3,7 @@
 // for every rail, over the platform's money port (kernel/money_port.h: the payer's checks,
 // the risk decision, the ledger) in the payment's own batch. Every transition is a journal
 // event with a reason; the payment's history is those events.
+#include <algorithm>
 #include <map>
 #include <optional>
 #include <set>
@@ -319,6 +320,10 @@ struct FeedMessageOp {
   std::string message_type;
   std::string xml;
 };
+// From the feed poller: a page of the feed, booked in order in one command.
+struct FeedPageOp {
+  std::vector<FeedMessageOp> messages;
+};
 // From the feed poller: where the feed was read up to (answer body: the number).
 struct FeedCursorOp {};
 
@@ -331,9 +336,13 @@ struct PaymentOp final : runtime::ServiceOp {
                GetReceivedOp, ListReceivedOp, ReconcileOp, GetReconciliationOp,
                CreateStandingOrderOp, StandingOrderActionOp, GetStandingOrderOp,
                ListStandingOrdersOp, CreateBatchOp, GetBatchOp, SchemeDeliveredOp, SchemeRefusedOp,
-               FeedMessageOp, FeedCursorOp>
+               FeedMessageOp, FeedPageOp, FeedCursorOp>
       body;
   uint32_t service_id() const override { return kServiceId; }
+  size_t item_count() const override {
+    const auto* page = std::get_if<FeedPageOp>(&body);
+    return page != nullptr ? std::max<size_t>(1, page->messages.size()) : 1;
+  }
 };
 
 std::span<const api::RouteSpec> Routes();  // payments_routes.cc

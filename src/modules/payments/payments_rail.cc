@@ -5,12 +5,14 @@
 // service, which books it and moves its cursor in one batch.
 #include "modules/payments/payments_rail.h"
 
+#include <atomic>
 #include <boost/json.hpp>
 #include <chrono>
 #include <condition_variable>
 #include <cstdio>
 #include <mutex>
 #include <random>
+#include <thread>
 
 #include "base/json_string.h"
 #include "http/client.h"
@@ -47,7 +49,12 @@ class Outbox final : public runtime::Subscriber {
 
   std::vector<std::shared_ptr<const runtime::ServiceOp>> Handle(
       std::span<const runtime::CommittedEvent> events) override {
-    std::vector<std::shared_ptr<const runtime::ServiceOp>> ops;
+    struct Job {
+      u128 id = 0;
+      std::string xml, refusal;
+      bool done = false;
+    };
+    std::vector<Job> jobs;
     for (const runtime::CommittedEvent& ev : events) {
       pb::PaymentMessage m;
       u128 id = 0;
@@ -56,14 +63,31 @@ class Outbox final : public runtime::Subscriber {
           !kernel::IdFromBytes(m.id(), &id)) {
         continue;
       }
-      std::string refusal;
-      if (!Deliver(m.xml(), &refusal)) return {};  // stopping: handed over again at start
+      jobs.push_back(Job{id, m.xml(), "", false});
+    }
+    // Messages are independent: up to kSenders go at once, each sender on its own kept-alive
+    // connection (one at a time would be bound by the scheme's durable receipt of each).
+    std::atomic<size_t> next{0};
+    auto send = [&](size_t sender) {
+      for (size_t i = next++; i < jobs.size(); i = next++) {
+        jobs[i].done = Deliver(sender, jobs[i].xml, &jobs[i].refusal);
+        if (!jobs[i].done) return;  // stopping
+      }
+    };
+    const size_t senders = std::min(kSenders, jobs.size());
+    std::vector<std::thread> threads;
+    for (size_t k = 1; k < senders; k++) threads.emplace_back(send, k);
+    if (senders > 0) send(0);
+    for (std::thread& t : threads) t.join();
+    std::vector<std::shared_ptr<const runtime::ServiceOp>> ops;
+    for (Job& j : jobs) {
+      if (!j.done) return {};  // stopping: handed over again at start
       auto op = SystemOp();
-      if (refusal.empty()) {
+      if (j.refusal.empty()) {
         // The scheme has it: from now the payment's answer deadline runs (`accepted`).
-        op->body = SchemeDeliveredOp{id};
+        op->body = SchemeDeliveredOp{j.id};
       } else {
-        op->body = SchemeRefusedOp{id, "The scheme refused the message: " + refusal};
+        op->body = SchemeRefusedOp{j.id, "The scheme refused the message: " + j.refusal};
       }
       ops.push_back(std::move(op));
     }
@@ -77,39 +101,44 @@ class Outbox final : public runtime::Subscriber {
   }
 
  private:
+  static constexpr size_t kSenders = 16;
+
   // Until the scheme has it (2xx, also for a duplicate) or refuses it for good (4xx: the
-  // reason in *refusal). False when stopping.
-  bool Deliver(const std::string& xml, std::string* refusal) {
+  // reason in *refusal). False when stopping. `sender` owns clients_[sender].
+  bool Deliver(size_t sender, const std::string& xml, std::string* refusal) {
+    std::unique_ptr<http::HttpClient>& client = clients_[sender];
     for (uint32_t attempt = 0;; attempt++) {
-      if (client_ == nullptr) {
+      if (client == nullptr) {
         Result<std::unique_ptr<http::HttpClient>> c = http::HttpClient::Create(url_);
-        if (c.ok()) client_ = std::move(*c);
+        if (c.ok()) client = std::move(*c);
       }
-      if (client_ != nullptr) {
-        Result<http::ClientResponse> r = client_->Call(
-            "POST", "/v1/messages", xml, "application/xml", kCallTimeoutMs, 64 * 1024);
+      Status failure = Status::Unavailable("no client");
+      if (client != nullptr) {
+        Result<http::ClientResponse> r =
+            client->Call("POST", "/v1/messages", xml, "application/xml", kCallTimeoutMs, 64 * 1024);
         if (r.ok() && r->status >= 200 && r->status < 300) return true;
         if (r.ok() && r->status >= 400 && r->status < 500 && r->status != 408 && r->status != 429) {
           *refusal = std::to_string(r->status) + " " + TruncateUtf8(r->body, 200);
           return true;
         }
-        if (attempt % 20 == 0) {
-          std::fprintf(
-              stderr,
-              "corebank: payments outbox: the scheme did not take a message (%s); retrying\n",
-              r.ok() ? std::to_string(r->status).c_str() : r.status().ToString().c_str());
-        }
+        failure = r.ok() ? Status::Unavailable(std::to_string(r->status)) : r.status();
+      }
+      if (attempt % 20 == 0) {
+        std::fprintf(stderr,
+                     "corebank: payments outbox: the scheme did not take a message (%s); "
+                     "retrying\n",
+                     failure.ToString().c_str());
       }
       std::unique_lock<std::mutex> lock(mu_);
-      cv_.wait_for(lock, std::chrono::milliseconds(BackoffMs(attempt, rng_)),
-                   [this] { return stopping_; });
+      const uint64_t wait_ms = BackoffMs(attempt, rng_);
+      cv_.wait_for(lock, std::chrono::milliseconds(wait_ms), [this] { return stopping_; });
       if (stopping_) return false;
     }
   }
 
   std::string url_;
-  std::unique_ptr<http::HttpClient> client_;
-  std::mt19937_64 rng_;
+  std::unique_ptr<http::HttpClient> clients_[kSenders];
+  std::mt19937_64 rng_;  // under mu_
   std::mutex mu_;
   std::condition_variable cv_;
   bool stopping_ = false;
@@ -176,6 +205,9 @@ class FeedPoller final : public runtime::Poller {
       if (const boost::json::value* d = v.as_object().if_contains("data")) data = d->if_array();
     }
     if (data == nullptr) return false;
+    auto page = SystemOp();
+    FeedPageOp ops;
+    uint64_t last = *after;
     for (const boost::json::value& item : *data) {
       const boost::json::object* o = item.if_object();
       if (o == nullptr) return false;
@@ -188,13 +220,17 @@ class FeedPoller final : public runtime::Poller {
       }
       const uint64_t s =
           seq->is_uint64() ? seq->get_uint64() : static_cast<uint64_t>(seq->get_int64());
-      if (s <= *after) continue;
-      auto op = SystemOp();
-      op->body = FeedMessageOp{s, std::string(type->get_string()), std::string(xml->get_string())};
-      runtime::Reply r = ctx.SubmitAndWait(op);
-      if (!r.status.ok() || r.http_status != 200) return false;
-      *after = s;
+      if (s <= last) continue;
+      ops.messages.push_back(
+          FeedMessageOp{s, std::string(type->get_string()), std::string(xml->get_string())});
+      last = s;
     }
+    if (ops.messages.empty()) return true;
+    // One command for the page: one commit instead of one per message.
+    page->body = std::move(ops);
+    runtime::Reply r = ctx.SubmitAndWait(page);
+    if (!r.status.ok() || r.http_status != 200) return false;
+    *after = last;
     return true;
   }
 

@@ -220,6 +220,12 @@ void PaymentsService::Execute(const runtime::ServiceOp& base, runtime::ServiceCo
   const auto& op = static_cast<const PaymentOp&>(base);
   // The rail's own ops (the outbox, the feed poller) have no caller and no envelope: no
   // route builds them.
+  if (const auto* page = std::get_if<FeedPageOp>(&op.body)) {
+    for (const FeedMessageOp& m : page->messages) OnFeedMessage(m, ctx);
+    reply->http_status = 200;
+    reply->body = "ok";
+    return;
+  }
   if (const auto* m = std::get_if<FeedMessageOp>(&op.body)) {
     const Answer a = OnFeedMessage(*m, ctx);
     reply->http_status = a.http_status;
