@@ -8,7 +8,7 @@ import { execFileSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
-import { COREBANK, REPO, spec } from './lib.mjs';
+import { COREBANK, REPO, requestSchemaErrors, spec } from './lib.mjs';
 
 const OPERATIONAL = ['GET /healthz', 'GET /readyz', 'GET /metrics', 'GET /v1/openapi.yaml'];
 // The OAuth 2.0 / OIDC endpoints and pages (src/oauth/handler.cc): their own request and error
@@ -265,6 +265,24 @@ describe('api/openapi.yaml', () => {
     walk(spec.components.schemas, '#/components/schemas');
     // Event's per-type `then` clauses only narrow `data`; Event itself is closed.
     assert.deepEqual(open.filter((w) => !/\/(if|then)$/.test(w)), []);
+  });
+
+  test('every request example validates against its request schema', () => {
+    let checked = 0;
+    for (const [route, ops] of Object.entries(spec.paths)) {
+      for (const [method, op] of Object.entries(ops)) {
+        const media = op?.requestBody?.content?.['application/json'];
+        if (!media) continue;
+        const examples = Object.entries(media.examples ?? {}).map(([k, e]) => [k, e.value]);
+        if (media.example !== undefined) examples.push(['example', media.example]);
+        for (const [name, value] of examples) {
+          const errors = requestSchemaErrors(route, method, value);
+          assert.equal(errors, null, `${method.toUpperCase()} ${route} example ${name}: ${errors}`);
+          checked++;
+        }
+      }
+    }
+    assert.ok(checked >= 4, `only ${checked} request examples`);
   });
 
   test('JSON answers list every property as required (fields are null, never absent)', () => {

@@ -78,6 +78,13 @@ export function validateError(body) {
 // (a response documented without content must have no body), headers declared required must
 // be there and match their schemas, and a header the response does not declare among
 // Idempotent-Replayed/Retry-After/WWW-Authenticate/Location/Set-Cookie must not appear.
+// The errors of a request body `value` against the JSON request schema of an operation, or
+// null when it validates (the documented examples are checked with it).
+export function requestSchemaErrors(route, method, value) {
+  const v = validatorAt(pointer('paths', route, method, 'requestBody', 'content', 'application/json', 'schema'));
+  return v(value) ? null : schemaErrors(v);
+}
+
 export function validate(route, method, status, body, { headers, contentType } = {}) {
   const m = method.toLowerCase();
   const op = spec.paths[route]?.[m];
