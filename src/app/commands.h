@@ -49,6 +49,8 @@ int RunLedgerBench(const LedgerBenchOptions& options);
 // stdout (the server's matcher, type-agnostic). A line without a tab or longer than 8192
 // bytes: an error naming the line on stderr, exit 2.
 int RunScreenPairs();
+// reconcile_cmd.cc: POST a camt.053 to a running server's /v1/reconciliations.
+int RunReconcile(const std::string& url, const std::string& key, const std::string& file);
 struct ScreeningBenchOptions {
   std::string lists_dir;  // "": the shared data's sanctions directory
   uint64_t names = 10000;

@@ -140,6 +140,12 @@ int main(int argc, char** argv) {
       bench_cmd->add_subcommand("recovery", "Time a restart: newest snapshot + journal tail");
   recovery_cmd->add_option("--data", recovery_dir)->required();
 
+  std::string reconcile_url = "http://127.0.0.1:8080", reconcile_key, reconcile_file;
+  auto* reconcile_cmd = app.add_subcommand(
+      "reconcile", "Reconcile a camt.053 statement on a running server (root admin key)");
+  reconcile_cmd->add_option("--url", reconcile_url, "The server")->capture_default_str();
+  reconcile_cmd->add_option("--key", reconcile_key, "API key (default: $COREBANK_API_KEY)");
+  reconcile_cmd->add_option("--file", reconcile_file, "The camt.053.001.08 XML")->required();
   auto* screen_cmd = app.add_subcommand("screen", "Sanctions/PEP name screening");
   screen_cmd->require_subcommand(1);
   auto* screen_pairs_cmd = screen_cmd->add_subcommand(
@@ -249,6 +255,9 @@ int main(int argc, char** argv) {
     return cb::app::RunServe(config);
   }
   if (scheme_cmd->parsed()) return cb::scheme::RunScheme(scheme_options);
+  if (reconcile_cmd->parsed()) {
+    return cb::app::RunReconcile(reconcile_url, reconcile_key, reconcile_file);
+  }
   if (create_key_cmd->parsed()) {
     return cb::app::RunCreateKey(key_data, key_tenant, key_role, key_name);
   }

@@ -70,9 +70,10 @@ Result<std::unique_ptr<HttpClient>> HttpClient::Create(std::string_view base_url
   return std::unique_ptr<HttpClient>(new HttpClient(std::move(impl)));
 }
 
-Result<ClientResponse> HttpClient::Call(std::string_view method, std::string_view target,
-                                        std::string_view body, std::string_view content_type,
-                                        uint32_t timeout_ms, size_t body_bytes_max) {
+Result<ClientResponse> HttpClient::Call(
+    std::string_view method, std::string_view target, std::string_view body,
+    std::string_view content_type, uint32_t timeout_ms, size_t body_bytes_max,
+    const std::vector<std::pair<std::string, std::string>>& headers) {
   Impl& m = *impl_;
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
   beast::error_code ec;
@@ -100,6 +101,7 @@ Result<ClientResponse> HttpClient::Call(std::string_view method, std::string_vie
   req.set(bhttp::field::host, m.host + ":" + m.port);
   req.set(bhttp::field::user_agent, "corebank");
   if (!content_type.empty()) req.set(bhttp::field::content_type, content_type);
+  for (const auto& [name, value] : headers) req.set(name, value);
   req.body() = std::string(body);
   req.prepare_payload();
   m.stream->expires_at(deadline);

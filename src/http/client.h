@@ -7,6 +7,8 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 #include "base/status.h"
 
@@ -26,9 +28,11 @@ class HttpClient {
   // One request on the kept-alive connection (reconnecting when it was closed). Unavailable
   // for connection failures and DeadlineExceeded past `timeout_ms`; then the connection is
   // dropped. Answers longer than `body_bytes_max` are ResourceExhausted.
+  // `headers`: more request headers (name, value), e.g. Authorization.
   Result<ClientResponse> Call(std::string_view method, std::string_view target,
                               std::string_view body, std::string_view content_type,
-                              uint32_t timeout_ms, size_t body_bytes_max = 4u << 20);
+                              uint32_t timeout_ms, size_t body_bytes_max = 4u << 20,
+                              const std::vector<std::pair<std::string, std::string>>& headers = {});
 
  private:
   struct Impl;

@@ -11,7 +11,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-import { REPO, expectError, sleep, startServer } from './lib.mjs';
+import { COREBANK, REPO, expectError, sleep, startServer } from './lib.mjs';
 import { startScheme } from './scheme.mjs';
 
 // Amounts of 1000.00 and more are held for review (so the held path is testable).
@@ -302,6 +302,25 @@ describe('external payments through the scheme process', () => {
     assert.equal(r.body.exceptions.find((x) => x.end_to_end_id === 'RECON-A').payment, made['RECON-A']);
     const got = await s.api('GET', `/v1/reconciliations/${r.body.id}`);
     assert.deepEqual(got.body, r.body);
+    // The same statement through the CLI: exit 1 with exceptions, 0 for the clean one.
+    const dir = mkdtempSync(join(tmpdir(), 'cb-recon-'));
+    try {
+      writeFileSync(join(dir, 'drifted.xml'), drifted);
+      writeFileSync(join(dir, 'clean.xml'), st.text);
+      const cli = (file) => spawnSync(COREBANK, ['reconcile', '--url', s.url, '--file', join(dir, file)], {
+        encoding: 'utf8', env: { ...process.env, COREBANK_API_KEY: s.adminKey },
+      });
+      const bad = cli('drifted.xml');
+      assert.equal(bad.status, 1, bad.stderr);
+      assert.match(bad.stdout, /^reconcile: entries=\d+ matched=\d+ exceptions=3$/m);
+      const ok = cli('clean.xml');
+      assert.equal(ok.status, 0, ok.stderr);
+      assert.match(ok.stdout, /exceptions=0$/m);
+      const nokey = spawnSync(COREBANK, ['reconcile', '--url', s.url, '--file', join(dir, 'clean.xml')], { encoding: 'utf8', env: { PATH: process.env.PATH } });
+      assert.equal(nokey.status, 2);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
     // Not a tenant admin's business, and not a statement: refused, nothing recorded.
     const other = await s.createTenant('recon-other');
     expectError(await s.api('POST', '/v1/reconciliations', { key: other.admin_api_key.secret, body: { camt053: st.text } }), 403, 'root_admin_required');
