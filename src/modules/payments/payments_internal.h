@@ -1,12 +1,56 @@
 #pragma once
 // Inside the payments module only: the events' protobuf <-> Payment (payments_codec.cc),
 // shared by the service (apply, snapshot) and the event-feed renderer.
+#include <algorithm>
+#include <string>
+#include <vector>
+
+#include "base/check.h"
 #include "modules/payments/payments.h"
 #include "payments.pb.h"
 
 namespace cb::modules::payments {
 
 namespace pb = corebank::payments::v1;
+
+// A newest-first page of `ids` (list positions below `before`): `render(id, out)` appends an
+// object's JSON and returns true, or returns false to leave it out (a filter). A page looks
+// at kListScanMax ids at most, so a filter matching few answers a short (even empty) page
+// with a cursor to go on, never an unbounded scan on the writer. The cursor is
+// `cursor_prefix` and the position to continue below.
+template <typename Render>
+kernel::Answer PageNewestFirst(const std::vector<u128>* ids, uint32_t limit, uint32_t before,
+                               char cursor_prefix, Render render) {
+  CB_CHECK(limit >= 1 && limit <= 100);
+  std::string o = R"({"object":"list","data":[)";
+  bool more = false;
+  uint32_t next = 0;
+  if (ids != nullptr) {
+    uint32_t i = std::min<uint32_t>(before, static_cast<uint32_t>(ids->size()));
+    size_t n = 0, scanned = 0;
+    while (i > 0) {
+      if (n == limit || scanned == kListScanMax) {
+        more = true;
+        break;
+      }
+      i--;
+      scanned++;
+      const size_t mark = o.size();
+      if (n > 0) o.push_back(',');
+      if (!render((*ids)[i], &o)) {
+        o.resize(mark);
+        continue;
+      }
+      n++;
+    }
+    next = i;
+  }
+  o.append(R"(],"has_more":)").append(more ? "true" : "false");
+  o.append(R"(,"next_cursor":)");
+  o.append(more ? std::string("\"") + cursor_prefix + std::to_string(next) + "\"" : "null");
+  o.push_back('}');
+  return {200, std::move(o)};
+}
 
 void ToProto(const Payment& p, pb::PaymentCreated* e);
 // False on anything a writer could not have produced (bad ids, enums, sizes).

@@ -35,6 +35,18 @@ std::shared_ptr<PaymentOp> NewOp(const RouteCall& c) {
   return op;
 }
 
+// A list cursor: `prefix` and the list position to continue below (PageNewestFirst).
+bool PositionCursor(const RouteCall& c, char prefix, uint32_t* before, DecodeError* err) {
+  auto it = c.in.query.find("cursor");
+  if (it == c.in.query.end()) return true;
+  const std::string& s = it->second;
+  const auto v = s.size() > 1 && s[0] == prefix ? ParseU128(std::string_view(s).substr(1))
+                                                : std::optional<u128>();
+  if (!v || *v >= UINT32_MAX) return Fail(err, "cursor_invalid", "Unknown cursor.", "cursor");
+  *before = static_cast<uint32_t>(*v);
+  return true;
+}
+
 bool AllOf(std::string_view s, bool (*ok)(char)) {
   for (char ch : s) {
     if (!ok(ch)) return false;
@@ -360,13 +372,7 @@ bool BuildListOrders(const RouteCall& c, BuiltOp* out, DecodeError* err) {
       !api::detail::Limit(c.in, &l.limit, err)) {
     return false;
   }
-  if (auto it = c.in.query.find("cursor"); it != c.in.query.end()) {
-    const std::string& s = it->second;
-    const auto v = s.size() > 1 && s[0] == 's' ? ParseU128(std::string_view(s).substr(1))
-                                               : std::optional<u128>();
-    if (!v || *v >= UINT32_MAX) return Fail(err, "cursor_invalid", "Unknown cursor.", "cursor");
-    l.before = static_cast<uint32_t>(*v);
-  }
+  if (!PositionCursor(c, 's', &l.before, err)) return false;
   auto op = NewOp(c);
   op->body = l;
   out->op = std::move(op);
@@ -425,13 +431,7 @@ bool BuildListReceived(const RouteCall& c, BuiltOp* out, DecodeError* err) {
       return Fail(err, "parameter_invalid", "Malformed account id.", "account");
     }
   }
-  if (auto it = c.in.query.find("cursor"); it != c.in.query.end()) {
-    const std::string& s = it->second;
-    const auto v = s.size() > 1 && s[0] == 'r' ? ParseU128(std::string_view(s).substr(1))
-                                               : std::optional<u128>();
-    if (!v || *v >= UINT32_MAX) return Fail(err, "cursor_invalid", "Unknown cursor.", "cursor");
-    l.before = static_cast<uint32_t>(*v);
-  }
+  if (!PositionCursor(c, 'r', &l.before, err)) return false;
   auto op = NewOp(c);
   op->body = l;
   out->op = std::move(op);
@@ -510,13 +510,7 @@ bool BuildList(const RouteCall& c, BuiltOp* out, DecodeError* err) {
   if (from) l.from = *from;
   if (to) l.to = *to;
   if (l.from > l.to) return Fail(err, "parameter_invalid", "from must not be after to.", "from");
-  if (auto it = c.in.query.find("cursor"); it != c.in.query.end()) {
-    const std::string& s = it->second;
-    const auto v = s.size() > 1 && s[0] == 'p' ? ParseU128(std::string_view(s).substr(1))
-                                               : std::optional<u128>();
-    if (!v || *v >= UINT32_MAX) return Fail(err, "cursor_invalid", "Unknown cursor.", "cursor");
-    l.before = static_cast<uint32_t>(*v);
-  }
+  if (!PositionCursor(c, 'p', &l.before, err)) return false;
   auto op = NewOp(c);
   op->body = l;
   out->op = std::move(op);

@@ -269,34 +269,16 @@ Answer PaymentsService::ActOnOrder(const PaymentOp& op, const StandingOrderActio
 }
 
 Answer PaymentsService::ListOrders(const PaymentOp& op, const ListStandingOrdersOp& l) const {
-  std::string o = R"({"object":"list","data":[)";
   auto it = orders_by_tenant_.find(op.caller.tenant.value);
-  bool more = false;
-  uint32_t next = 0;
-  if (it != orders_by_tenant_.end()) {
-    const std::vector<u128>& ids = it->second;
-    uint32_t i = std::min<uint32_t>(l.before, static_cast<uint32_t>(ids.size()));
-    size_t n = 0, scanned = 0;
-    while (i > 0) {
-      if (n == l.limit || scanned == kListScanMax) {
-        more = true;
-        break;
-      }
-      i--;
-      scanned++;
-      const StandingOrder& x = orders_.at(ids[i]);
-      if (op.caller.delegated() && x.customer != op.caller.customer.value) continue;
-      if (n > 0) o.push_back(',');
-      o.append(RenderStandingOrder(x));
-      n++;
-    }
-    next = i;
-  }
-  o.append(R"(],"has_more":)").append(more ? "true" : "false");
-  o.append(R"(,"next_cursor":)");
-  o.append(more ? "\"s" + std::to_string(next) + "\"" : "null");
-  o.push_back('}');
-  return {200, std::move(o)};
+  return PageNewestFirst(it == orders_by_tenant_.end() ? nullptr : &it->second, l.limit, l.before,
+                         's', [&](u128 id, std::string* out) {
+                           const StandingOrder& x = orders_.at(id);
+                           if (op.caller.delegated() && x.customer != op.caller.customer.value) {
+                             return false;
+                           }
+                           out->append(RenderStandingOrder(x));
+                           return true;
+                         });
 }
 
 }  // namespace cb::modules::payments

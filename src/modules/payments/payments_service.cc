@@ -117,36 +117,17 @@ void PaymentsService::InsertReceived(ReceivedPayment r) {
 }
 
 Answer PaymentsService::ListReceived(const PaymentOp& op, const ListReceivedOp& l) const {
-  CB_CHECK(l.limit >= 1 && l.limit <= 100);
-  std::string o = R"({"object":"list","data":[)";
   auto it = received_by_tenant_.find(op.caller.tenant.value);
-  bool more = false;
-  uint32_t next = 0;
-  if (it != received_by_tenant_.end()) {
-    const std::vector<u128>& ids = it->second;
-    uint32_t i = std::min<uint32_t>(l.before, static_cast<uint32_t>(ids.size()));
-    size_t n = 0, scanned = 0;
-    while (i > 0) {  // newest first, a bounded scan per page (as List)
-      if (n == l.limit || scanned == kListScanMax) {
-        more = true;
-        break;
-      }
-      i--;
-      scanned++;
-      const ReceivedPayment& r = received_.at(ids[i]);
-      if (op.caller.delegated() && r.customer != op.caller.customer.value) continue;
-      if (l.account != 0 && r.account != l.account) continue;
-      if (n > 0) o.push_back(',');
-      o.append(RenderReceived(r));
-      n++;
-    }
-    next = i;
-  }
-  o.append(R"(],"has_more":)").append(more ? "true" : "false");
-  o.append(R"(,"next_cursor":)");
-  o.append(more ? "\"r" + std::to_string(next) + "\"" : "null");
-  o.push_back('}');
-  return {200, std::move(o)};
+  return PageNewestFirst(it == received_by_tenant_.end() ? nullptr : &it->second, l.limit, l.before,
+                         'r', [&](u128 id, std::string* out) {
+                           const ReceivedPayment& r = received_.at(id);
+                           if (op.caller.delegated() && r.customer != op.caller.customer.value) {
+                             return false;
+                           }
+                           if (l.account != 0 && r.account != l.account) return false;
+                           out->append(RenderReceived(r));
+                           return true;
+                         });
 }
 
 Status PaymentsService::ApplyMessage(u128 id, Message m) {
@@ -179,40 +160,21 @@ void PaymentsService::Advance(Payment& p, PaymentStatus to, std::string_view rea
 }
 
 Answer PaymentsService::List(const PaymentOp& op, const ListPaymentsOp& l) const {
-  CB_CHECK(l.limit >= 1 && l.limit <= 100);
-  std::string o = R"({"object":"list","data":[)";
   auto it = by_tenant_.find(op.caller.tenant.value);
-  bool more = false;
-  uint32_t next = 0;
-  if (it != by_tenant_.end()) {
-    const std::vector<u128>& ids = it->second;
-    uint32_t i = std::min<uint32_t>(l.before, static_cast<uint32_t>(ids.size()));
-    size_t n = 0, scanned = 0;
-    // Newest first. A page looks at kListScanMax payments at most: a filter matching few
-    // answers a short (even empty) page with a cursor to go on, never an unbounded scan.
-    while (i > 0) {
-      if (n == l.limit || scanned == kListScanMax) {
-        more = true;
-        break;
-      }
-      i--;
-      scanned++;
-      const Payment& p = payments_.at(ids[i]);
-      if (op.caller.delegated() && p.from_customer != op.caller.customer.value) continue;
-      if (l.account != 0 && p.from_account != l.account && p.to.account != l.account) continue;
-      if (l.status && p.status != *l.status) continue;
-      if (p.created < l.from || p.created > l.to) continue;
-      if (n > 0) o.push_back(',');
-      o.append(RenderPayment(p));
-      n++;
-    }
-    next = i;
-  }
-  o.append(R"(],"has_more":)").append(more ? "true" : "false");
-  o.append(R"(,"next_cursor":)");
-  o.append(more ? "\"p" + std::to_string(next) + "\"" : "null");
-  o.push_back('}');
-  return {200, std::move(o)};
+  return PageNewestFirst(
+      it == by_tenant_.end() ? nullptr : &it->second, l.limit, l.before, 'p',
+      [&](u128 id, std::string* out) {
+        const Payment& p = payments_.at(id);
+        if (op.caller.delegated() && p.from_customer != op.caller.customer.value) return false;
+        if (l.account != 0 && p.from_account != l.account && p.to.account != l.account) {
+          return false;
+        }
+        if ((l.status && p.status != *l.status) || p.created < l.from || p.created > l.to) {
+          return false;
+        }
+        out->append(RenderPayment(p));
+        return true;
+      });
 }
 
 void PaymentsService::Execute(const runtime::ServiceOp& base, runtime::ServiceContext& ctx,
