@@ -64,6 +64,18 @@ function pay(body, opts = {}) {
   return s.api('POST', '/v1/payments', { body: { currency: 'EUR', ...body }, key: payer, ...opts });
 }
 
+// The feed's events about one object, in journal order.
+async function eventsOf(id) {
+  const mine = [];
+  for (let after = 0; ;) {
+    const page = await s.api('GET', `/v1/events?after=${after}&limit=100`);
+    assert.equal(page.status, 200, page.text);
+    for (const e of page.body.data) if (e.data.id === id) mine.push(e);
+    if (page.body.data.length < 100) return mine;
+    after = page.body.last_seq;
+  }
+}
+
 async function available(account) {
   return (await s.balances(account)).available;
 }
@@ -104,16 +116,7 @@ describe('internal payments', () => {
     assert.equal(g.status, 200, g.text);
     assert.deepEqual(g.body, r.body);
     // The feed has payment.created then payment.settled, in journal order.
-    const feed = await s.api('GET', '/v1/events?limit=100&after=0');
-    const mine = [];
-    let after = 0;
-    for (;;) {
-      const page = await s.api('GET', `/v1/events?after=${after}&limit=100`);
-      for (const e of page.body.data) if (e.data.id === r.body.id) mine.push(e);
-      if (page.body.data.length < 100) break;
-      after = page.body.last_seq;
-    }
-    assert.ok(feed.status === 200);
+    const mine = await eventsOf(r.body.id);
     assert.deepEqual(mine.map((e) => e.type), ['payment.created', 'payment.settled']);
     assert.equal(mine[1].data.previous_status, 'created');
   });
@@ -418,6 +421,105 @@ describe('standing orders', () => {
     for (const [body, status, code, param] of cases) {
       expectError(await s.api('POST', '/v1/standing_orders', { key: payer, body }), status, code, param);
     }
+  });
+});
+
+describe('scheduled payments (scheduled_for)', () => {
+  async function until(path, done, timeoutMs = 15000) {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const g = await s.api('GET', path);
+      assert.equal(g.status, 200, g.text);
+      if (done(g.body)) return g.body;
+      if (Date.now() > deadline) assert.fail(`${path}: ${g.text}`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
+
+  test('waits as created with nothing moved, pays once when due, across a kill -9 before and after', async () => {
+    const p = await pair({ funds: '50.00' });
+    const at = new Date(Date.now() + 1500).toISOString();
+    const r = await pay({ from_account: p.from, to: { alias: p.alias, name: 'Jane Doe' }, amount: '12.34', reference: 'Rent', scheduled_for: at });
+    assert.equal(r.status, 201, r.text);
+    assert.equal(r.body.status, 'created');
+    assert.equal(Date.parse(r.body.scheduled_for), Date.parse(at));
+    assert.equal(r.body.decision, null);
+    assert.equal(r.body.confirmation_of_payee.result, 'match');
+    assert.equal(r.body.to.account, p.to, 'the alias resolved when it was scheduled');
+    assert.equal(await available(p.from), '50.00', 'nothing reserved while it waits');
+    const waiting = await s.api('GET', `/v1/payments?account=${p.from}&status=created`);
+    assert.deepEqual(waiting.body.data.map((x) => x.id), [r.body.id]);
+    await s.crashAndRestart(); // before it is due
+    const done = await until(`/v1/payments/${r.body.id}`, (x) => x.status !== 'created');
+    assert.equal(done.status, 'settled', JSON.stringify(done));
+    assert.deepEqual(done.history.map((h) => h.status), ['created', 'settled']);
+    assert.match(done.decision, /^dec_/, 'the risk decision is made when it falls due');
+    assert.equal(await available(p.from), '37.66');
+    assert.equal(await available(p.to), '12.34');
+    await s.crashAndRestart(); // after: it never pays again
+    await new Promise((res) => setTimeout(res, 500));
+    assert.deepEqual((await s.api('GET', `/v1/payments/${r.body.id}`)).body, done);
+    assert.equal(await available(p.to), '12.34');
+    assert.deepEqual((await eventsOf(r.body.id)).map((e) => e.type), ['payment.created', 'payment.settled']);
+  });
+
+  test('cancel before it is due: cancelled, the timer dropped, nothing ever moves; then 409', async () => {
+    const p = await pair({ funds: '20.00' });
+    const r = await pay({ from_account: p.from, to: { account: p.to }, amount: '5.00', scheduled_for: new Date(Date.now() + 1500).toISOString() });
+    assert.equal(r.body.status, 'created', r.text);
+    const other = await s.createTenant('scheduled-other');
+    expectError(await s.api('POST', `/v1/payments/${r.body.id}/cancel`, { key: other.admin_api_key.secret }), 404, 'payment_not_found');
+    const c = await s.api('POST', `/v1/payments/${r.body.id}/cancel`, { key: payer });
+    assert.equal(c.status, 200, c.text);
+    assert.equal(c.body.status, 'cancelled');
+    assert.deepEqual(c.body.history.map((h) => [h.status, h.reason_code]), [['created', null], ['cancelled', 'cancelled']]);
+    expectError(await s.api('POST', `/v1/payments/${r.body.id}/cancel`, { key: payer }), 409, 'payment_not_cancellable');
+    await new Promise((res) => setTimeout(res, 2500)); // past when it was due
+    await s.crashAndRestart();
+    assert.deepEqual((await s.api('GET', `/v1/payments/${r.body.id}`)).body, c.body);
+    assert.equal(await available(p.from), '20.00');
+    assert.equal(await available(p.to), '0.00');
+    assert.deepEqual((await eventsOf(r.body.id)).map((e) => e.type), ['payment.created', 'payment.cancelled']);
+  });
+
+  test('refused when it falls due: rejected with the reason (funds, risk), nothing moved', async () => {
+    const p = await pair({ funds: '5.00' });
+    const soon = () => new Date(Date.now() + 800).toISOString();
+    const poor = await pay({ from_account: p.from, to: { account: p.to }, amount: '6.00', scheduled_for: soon() });
+    await s.deposit(p.from, '9000.00');
+    const denied = await pay({ from_account: p.from, to: { account: p.to }, amount: '7000.00', scheduled_for: soon() });
+    assert.deepEqual([poor.status, denied.status], [201, 201], poor.text + denied.text);
+    await s.deposit(p.from, '1.00'); // 9006.00 when they fall due
+    const a = await until(`/v1/payments/${poor.body.id}`, (x) => x.status !== 'created');
+    const b = await until(`/v1/payments/${denied.body.id}`, (x) => x.status !== 'created');
+    // The balance when it fell due decides: 6.00 is there by then.
+    assert.equal(a.status, 'settled', JSON.stringify(a));
+    assert.equal(b.status, 'rejected', JSON.stringify(b));
+    assert.equal(b.status_reason.code, 'risk_denied');
+    assert.match(b.decision, /^dec_/);
+    assert.equal(await available(p.from), '9000.00');
+    const poorer = await pair({ funds: '1.00' });
+    const c = await pay({ from_account: poorer.from, to: { account: poorer.to }, amount: '2.00', scheduled_for: soon() });
+    const cd = await until(`/v1/payments/${c.body.id}`, (x) => x.status !== 'created');
+    assert.deepEqual([cd.status, cd.status_reason.code], ['rejected', 'insufficient_funds']);
+    assert.equal(await available(poorer.from), '1.00');
+  });
+
+  test('bad scheduled_for changes nothing', async () => {
+    const p = await pair();
+    const base = { from_account: p.from, to: { account: p.to }, amount: '1.00' };
+    const cases = [
+      [{ ...base, scheduled_for: new Date(Date.now() - 3600e3).toISOString() }, 422, 'schedule_invalid', 'scheduled_for'],
+      [{ ...base, scheduled_for: new Date(Date.now() + 400 * 86400e3).toISOString() }, 422, 'schedule_invalid', 'scheduled_for'],
+      [{ ...base, scheduled_for: 'tomorrow' }, 400, 'parameter_invalid', 'scheduled_for'],
+      [{ ...base, scheduled_for: 17 }, 400, 'parameter_invalid', 'scheduled_for'],
+      [{ ...base, currency: 'GBP', scheduled_for: new Date(Date.now() + 3600e3).toISOString() }, 422, 'currency_mismatch', 'currency'],
+    ];
+    for (const [body, status, code, param] of cases) {
+      expectError(await pay(body), status, code, param);
+    }
+    const list = await s.api('GET', `/v1/payments?account=${p.from}`);
+    assert.deepEqual(list.body.data, []);
   });
 });
 

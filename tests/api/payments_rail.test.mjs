@@ -147,6 +147,22 @@ describe('external payments through the scheme process', () => {
     assert.ok(st.text.includes(r.body.end_to_end_id), 'the statement names our end-to-end id');
   });
 
+  test('scheduled for later: nothing reserved or sent until due, then reserved, sent and settled once', async () => {
+    const a = await funded('100.00');
+    const r = await pay(a.id, 'Max Muster', '30.00', { scheduled_for: new Date(Date.now() + 1200).toISOString() });
+    assert.equal(r.status, 201, r.text);
+    assert.equal(r.body.status, 'created');
+    assert.equal(r.body.transfer !== null, true);
+    assert.equal(await available(a.id), '100.00');
+    assert.deepEqual(await messagesOf(r.body.id), [], 'no message leaves before it is due');
+    const p = await until(r.body.id, final);
+    assert.equal(p.status, 'settled', JSON.stringify(p.history));
+    assert.deepEqual(p.history.map((h) => h.status), ['created', 'funds_reserved', 'submitted', 'accepted', 'settled']);
+    assert.equal(await available(a.id), '70.00');
+    const msgs = await messagesOf(r.body.id);
+    assert.deepEqual(msgs.map((m) => [m.message_type, m.direction]), [['pacs.008.001.08', 'outbound'], ['pacs.002.001.10', 'inbound']]);
+  });
+
   test('rejected by the scheme: the ISO reason code, the reservation voided', async () => {
     const a = await funded();
     const r = await pay(a.id, 'REJECT AC04 Closed Account', '40.00');

@@ -37,6 +37,7 @@ enum class EventType : uint16_t {
   kStandingOrderChanged = 1063,
   kBatchCreated = 1064,
   kBatchProgressed = 1065,
+  kScheduledPaymentRan = 1066,
 };
 constexpr uint16_t kEventVersion = 1;
 
@@ -132,6 +133,11 @@ struct Payment {
   std::vector<Message> messages;  // oldest first
   TimestampNs created = 0;
   uint32_t order = 0;  // position in the tenant's list
+  // `scheduled_for` (0: none). While it waits the payment is `created` and nothing moved;
+  // its timer then pays it as `creator` (the caller who scheduled it).
+  TimestampNs scheduled_for = 0;
+  kernel::Principal creator;
+  bool waiting() const { return status == PaymentStatus::kCreated && scheduled_for != 0; }
 };
 
 // Money another bank sent to one of our accounts (an inbound pacs.008), booked once.
@@ -223,6 +229,7 @@ struct CreatePaymentOp {
   std::string currency;
   std::optional<Rail> rail;  // nullopt: "auto"
   std::string reference, end_to_end_id;
+  TimestampNs scheduled_for = 0;  // 0: now
 };
 struct GetPaymentOp {
   u128 id = 0;
@@ -393,7 +400,19 @@ class PaymentsService final : public runtime::Service, public kernel::HoldObserv
  private:
   kernel::Answer Create(const PaymentOp& op, const CreatePaymentOp& c,
                         runtime::ServiceContext& ctx);
-  kernel::Answer Cancel(const PaymentOp& op, const CancelPaymentOp& c);
+  kernel::Answer Cancel(const PaymentOp& op, const CancelPaymentOp& c,
+                        runtime::ServiceContext& ctx);
+  // A payment scheduled for later: checked and recorded now, its timer armed.
+  kernel::Answer Schedule(const PaymentOp& op, Payment p, runtime::ServiceContext& ctx);
+  // Moves the money of a payment just created (or fallen due) as `caller`.
+  kernel::MoveResult MoveMoney(const Payment& p, const kernel::Principal& caller,
+                               std::string_view trace_id, runtime::ServiceContext& ctx);
+  // The payment's first transition after its money moved, was held or refused; the answer's
+  // HTTP status (201, or 202 when held).
+  uint16_t AdvanceAfterMove(Payment& p, const kernel::MoveResult& r, runtime::ServiceContext& ctx);
+  // A scheduled payment's timer fired: its money moves now (payments_create.cc).
+  void RunScheduled(Payment& p, runtime::ServiceContext& ctx);
+  Status ApplyScheduledRan(u128 id, u128 decision, std::vector<std::string> reasons);
   kernel::Answer List(const PaymentOp& op, const ListPaymentsOp& l) const;
   // The payment as the caller may see it: its tenant's, and a delegated token's own.
   const Payment* Visible(const PaymentOp& op, u128 id) const;

@@ -299,6 +299,10 @@ void ToProto(const Payment& p, pb::PaymentCreated* e) {
   e->set_cop_result(static_cast<uint32_t>(p.cop));
   e->set_cop_name(p.cop_name);
   e->set_at_ns(p.created);
+  if (p.scheduled_for != 0) {
+    e->set_scheduled_for_ns(p.scheduled_for);
+    ToProto(p.creator, e->mutable_creator());
+  }
 }
 
 bool FromProto(const pb::PaymentCreated& e, Payment* p) {
@@ -326,6 +330,8 @@ bool FromProto(const pb::PaymentCreated& e, Payment* p) {
   p->cop = static_cast<CopResult>(e.cop_result());
   p->cop_name = e.cop_name();
   p->created = e.at_ns();
+  p->scheduled_for = e.scheduled_for_ns();
+  if (p->scheduled_for != 0 && !FromProto(e.creator(), p->tenant, &p->creator)) return false;
   p->status = PaymentStatus::kCreated;
   p->history.push_back({PaymentStatus::kCreated, p->created, "", ""});
   return true;

@@ -6,6 +6,7 @@
 #include "kernel/ids.h"
 #include "modules/payments/payments_internal.h"
 #include "payments/payee_match.h"
+#include "runtime/timers.h"
 
 namespace cb::modules::payments {
 
@@ -32,6 +33,11 @@ Answer PaymentsService::Create(const PaymentOp& op, const CreatePaymentOp& c,
   if (payments_.contains(c.id)) {
     return ErrorAnswer(ErrorKind::kConflict, "resource_exists", "Id collision; retry.", "id",
                        op.trace_id);
+  }
+  // A minute of slack for a clock read by the client; the horizon is checked by Schedule.
+  if (c.scheduled_for != 0 && c.scheduled_for + 60 * kNsPerSecond < ctx.batch_timestamp) {
+    return ErrorAnswer(ErrorKind::kUnprocessable, "schedule_invalid",
+                       "scheduled_for must not be in the past.", "scheduled_for", op.trace_id);
   }
   const bool internal = c.to.internal();
   Payment p;
@@ -69,18 +75,13 @@ Answer PaymentsService::Create(const PaymentOp& op, const CreatePaymentOp& c,
   } else if (std::optional<Answer> refused = RefuseExternal(op, c, ctx)) {
     return *refused;
   }
-  const std::string description =
-      p.reference.empty() ? kernel::FormatId(kPaymentPrefix, p.id) : p.reference;
-  const kernel::MoveRequest move{.caller = &op.caller,
-                                 .trace_id = op.trace_id,
-                                 .transfer = p.transfer,
-                                 .from_account = p.from_account,
-                                 .to_account = p.to.account,
-                                 .amount_minor = p.amount_minor,
-                                 .currency = p.currency,
-                                 .description = description,
-                                 .to_clearing = !internal};
-  const kernel::MoveResult r = money_->Move(move, ctx);
+  if (c.scheduled_for > ctx.batch_timestamp) {
+    p.scheduled_for = c.scheduled_for;
+    p.creator = op.caller;
+    return Schedule(op, std::move(p), ctx);
+  }
+  p.scheduled_for = c.scheduled_for;  // due already (within the edge's minute of slack)
+  const kernel::MoveResult r = MoveMoney(p, op.caller, op.trace_id, ctx);
   // Wrong accounts, currency or consent, or a second factor wanted: no payment is made
   // (the client fixes the request, or authenticates, and sends it again).
   if (r.outcome == MoveOutcome::kInvalid || (r.outcome == MoveOutcome::kRefused && r.step_up)) {
@@ -97,46 +98,145 @@ Answer PaymentsService::Create(const PaymentOp& op, const CreatePaymentOp& c,
   CB_CHECK(FromProto(e, &stored));
   Insert(std::move(stored));
   Payment& live = payments_.at(c.id);
-  uint16_t http_status = 201;
-  switch (r.outcome) {
-    case MoveOutcome::kExecuted:
-      if (internal) {
-        Advance(live, PaymentStatus::kSettled, "", "Settled on the internal rail.", ctx);
-      } else {
-        Advance(live, PaymentStatus::kFundsReserved, "", "Funds reserved for the rail.", ctx);
-        Submit(live, ctx);
-      }
-      break;
-    case MoveOutcome::kHeld:
-      Advance(live, PaymentStatus::kHeld, "risk_review",
-              Reasons("Held for review by the risk policy", r.reasons), ctx);
-      http_status = 202;
-      break;
-    case MoveOutcome::kRefused:
-      Advance(live, PaymentStatus::kRejected, r.code,
-              Reasons("Refused by the risk policy", r.reasons), ctx);
-      break;
-    case MoveOutcome::kFailed:
-      Advance(live, PaymentStatus::kRejected, r.code, r.message, ctx);
-      break;
-    case MoveOutcome::kInvalid:
-      CB_CHECK(false);  // answered above
-  }
+  const uint16_t http_status = AdvanceAfterMove(live, r, ctx);
   return {http_status, RenderPayment(live)};
 }
 
-Answer PaymentsService::Cancel(const PaymentOp& op, const CancelPaymentOp& c) {
-  const Payment* p = Visible(op, c.id);
-  if (p == nullptr) {
+kernel::MoveResult PaymentsService::MoveMoney(const Payment& p, const kernel::Principal& caller,
+                                              std::string_view trace_id,
+                                              runtime::ServiceContext& ctx) {
+  const std::string description =
+      p.reference.empty() ? kernel::FormatId(kPaymentPrefix, p.id) : p.reference;
+  const kernel::MoveRequest move{.caller = &caller,
+                                 .trace_id = trace_id,
+                                 .transfer = p.transfer,
+                                 .from_account = p.from_account,
+                                 .to_account = p.to.account,
+                                 .amount_minor = p.amount_minor,
+                                 .currency = p.currency,
+                                 .description = description,
+                                 .to_clearing = !p.to.internal()};
+  return money_->Move(move, ctx);
+}
+
+uint16_t PaymentsService::AdvanceAfterMove(Payment& p, const kernel::MoveResult& r,
+                                           runtime::ServiceContext& ctx) {
+  switch (r.outcome) {
+    case MoveOutcome::kExecuted:
+      if (p.to.internal()) {
+        Advance(p, PaymentStatus::kSettled, "", "Settled on the internal rail.", ctx);
+      } else {
+        Advance(p, PaymentStatus::kFundsReserved, "", "Funds reserved for the rail.", ctx);
+        Submit(p, ctx);
+      }
+      return 201;
+    case MoveOutcome::kHeld:
+      Advance(p, PaymentStatus::kHeld, "risk_review",
+              Reasons("Held for review by the risk policy", r.reasons), ctx);
+      return 202;
+    case MoveOutcome::kRefused:
+      Advance(p, PaymentStatus::kRejected, r.code,
+              r.step_up ? r.message : Reasons("Refused by the risk policy", r.reasons), ctx);
+      return 201;
+    case MoveOutcome::kFailed:
+    case MoveOutcome::kInvalid:  // a scheduled payment's: nobody to answer, so it is rejected
+      Advance(p, PaymentStatus::kRejected, r.code, r.message, ctx);
+      return 201;
+  }
+  CB_CHECK(false);
+  return 500;
+}
+
+Answer PaymentsService::Schedule(const PaymentOp& op, Payment p, runtime::ServiceContext& ctx) {
+  if (p.scheduled_for > ctx.batch_timestamp + kScheduleHorizonNs) {
+    return ErrorAnswer(ErrorKind::kUnprocessable, "schedule_invalid",
+                       "scheduled_for must be within a year.", "scheduled_for", op.trace_id);
+  }
+  // The payer's account is checked now (as a standing order's is) and again, with the risk
+  // decision and the balance, when the payment falls due.
+  const std::optional<kernel::PayeeInfo> payer =
+      money_->ResolvePayee(op.caller.tenant, p.from_account, "", ctx);
+  if (!payer || payer->closed) {
+    return ErrorAnswer(ErrorKind::kNotFound, "account_not_found", "account not found",
+                       "from_account", op.trace_id);
+  }
+  if (payer->currency != p.currency) {
+    return ErrorAnswer(ErrorKind::kTransferRejected, "currency_mismatch",
+                       "The source account holds " + payer->currency + ".", "currency",
+                       op.trace_id);
+  }
+  if (p.to.internal() && p.to.account == p.from_account) {
+    return ErrorAnswer(ErrorKind::kTransferRejected, "same_account",
+                       "Source and destination are the same account.", "to", op.trace_id);
+  }
+  p.from_customer = payer->customer;
+  CB_CHECK(ctx.timers != nullptr);
+  // Armed before anything is journaled: a full timer table refuses the payment whole.
+  if (const Status st =
+          ctx.timers->Schedule(ScheduledKey(p.id), p.scheduled_for, kernel::IdBytes(p.id));
+      !st.ok()) {
+    return ErrorAnswer(ErrorKind::kUnavailable, "schedule_capacity_exceeded",
+                       "Too many scheduled payments and standing orders wait; retry later.",
+                       "scheduled_for", op.trace_id);
+  }
+  pb::PaymentCreated e;
+  ToProto(p, &e);
+  journal::AddMessageEvent(ctx.out, static_cast<uint16_t>(EventType::kPaymentCreated),
+                           kEventVersion, e);
+  Payment stored;
+  CB_CHECK(FromProto(e, &stored));
+  const u128 id = stored.id;
+  Insert(std::move(stored));
+  return {201, RenderPayment(payments_.at(id))};
+}
+
+void PaymentsService::RunScheduled(Payment& p, runtime::ServiceContext& ctx) {
+  if (!p.waiting()) return;  // cancelled before it fell due
+  const kernel::MoveResult r = MoveMoney(p, p.creator, "scheduled-payment", ctx);
+  pb::ScheduledPaymentRan e;
+  e.set_id(kernel::IdBytes(p.id));
+  e.set_tenant_id(kernel::IdBytes(p.tenant));
+  if (r.decision != 0) e.set_decision_id(kernel::IdBytes(r.decision));
+  for (const std::string& reason : r.reasons) e.add_decision_reasons(reason);
+  e.set_at_ns(ctx.batch_timestamp);
+  journal::AddMessageEvent(ctx.out, static_cast<uint16_t>(EventType::kScheduledPaymentRan),
+                           kEventVersion, e);
+  CB_CHECK(ApplyScheduledRan(p.id, r.decision, r.reasons).ok());
+  AdvanceAfterMove(p, r, ctx);
+}
+
+Status PaymentsService::ApplyScheduledRan(u128 id, u128 decision,
+                                          std::vector<std::string> reasons) {
+  auto it = payments_.find(id);
+  if (it == payments_.end() || !it->second.waiting()) {
+    return Status::DataLoss("ScheduledPaymentRan of no waiting payment");
+  }
+  it->second.decision = decision;
+  it->second.decision_reasons = std::move(reasons);
+  return Status::Ok();
+}
+
+Answer PaymentsService::Cancel(const PaymentOp& op, const CancelPaymentOp& c,
+                               runtime::ServiceContext& ctx) {
+  const Payment* visible = Visible(op, c.id);
+  if (visible == nullptr) {
     return ErrorAnswer(ErrorKind::kNotFound, "payment_not_found", "payment not found", "id",
                        op.trace_id);
   }
+  Payment& p = payments_.at(c.id);
+  if (p.waiting()) {
+    // Nothing moved yet: dropping the timer and the transition are the whole of it.
+    CB_CHECK(ctx.timers != nullptr);
+    ctx.timers->Cancel(ScheduledKey(p.id));
+    Advance(p, PaymentStatus::kCancelled, "cancelled", "Cancelled before it fell due.", ctx);
+    return {200, RenderPayment(p)};
+  }
   // Only a payment that has not left for its rail can be cancelled. An internal payment
-  // settles in the request that makes it, and a held one is its risk case's to decide, so
-  // neither ever can (scheduled payments will).
-  std::string why = std::string("A ") + StatusName(p->status) +
-                    " payment cannot be cancelled: only one not yet submitted can.";
-  if (p->status == PaymentStatus::kHeld) {
+  // settles in the request that makes it, an external one is submitted in it, and a held
+  // one is its risk case's to decide.
+  std::string why = std::string("A ") + StatusName(p.status) +
+                    " payment cannot be cancelled: only a scheduled one not yet due can.";
+  if (p.status == PaymentStatus::kHeld) {
     why = "The payment is held for review: its risk case approves or rejects it.";
   }
   return ErrorAnswer(ErrorKind::kConflict, "payment_not_cancellable", why, "id", op.trace_id);

@@ -142,7 +142,13 @@ void PaymentsService::Submit(Payment& p, runtime::ServiceContext& ctx) {
 
 void PaymentsService::OnTimer(const runtime::Timer& timer, runtime::ServiceContext& ctx) {
   u128 id = 0;
-  if (!timer.key.starts_with("order:") || !kernel::IdFromBytes(timer.payload, &id)) return;
+  if (!kernel::IdFromBytes(timer.payload, &id)) return;
+  if (timer.key.starts_with("payment:")) {
+    auto payment = payments_.find(id);
+    if (payment != payments_.end()) RunScheduled(payment->second, ctx);
+    return;
+  }
+  if (!timer.key.starts_with("order:")) return;
   auto order = orders_.find(id);
   if (order != orders_.end() && order->second.status == OrderStatus::kActive) {
     RunOccurrence(order->second, ctx);

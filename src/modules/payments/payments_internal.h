@@ -52,6 +52,9 @@ kernel::Answer PageNewestFirst(const std::vector<u128>* ids, uint32_t limit, uin
   return {200, std::move(o)};
 }
 
+// The durable timer of a payment scheduled for later.
+inline std::string ScheduledKey(u128 payment) { return "payment:" + kernel::FormatId("", payment); }
+
 void ToProto(const Payment& p, pb::PaymentCreated* e);
 // False on anything a writer could not have produced (bad ids, enums, sizes).
 bool FromProto(const pb::PaymentCreated& e, Payment* p);

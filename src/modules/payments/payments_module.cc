@@ -39,6 +39,7 @@ bool RenderEvent(const journal::EventView& ev, u128* tenant, std::string* type, 
     case EventType::kStandingOrderChanged:
     case EventType::kBatchCreated:  // read over the API; its rows become payments
     case EventType::kBatchProgressed:
+    case EventType::kScheduledPaymentRan:  // its transition that follows is in the feed
       return false;  // the messages are read per payment; the feed's position is internal
     case EventType::kPaymentStatusChanged: {
       pb::PaymentStatusChanged e;

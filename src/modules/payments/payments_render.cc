@@ -113,7 +113,13 @@ std::string RenderPayment(const Payment& p) {
     AppendTimestamp(&o, t.at);
     o.push_back('}');
   }
-  o.append(R"(],"created_at":)");
+  o.append(R"(],"scheduled_for":)");
+  if (p.scheduled_for == 0) {
+    o.append("null");
+  } else {
+    AppendTimestamp(&o, p.scheduled_for);
+  }
+  o.append(R"(,"created_at":)");
   AppendTimestamp(&o, p.created);
   o.append(R"(,"updated_at":)");
   AppendTimestamp(&o, last.at);

@@ -270,9 +270,18 @@ bool BuildCreate(const RouteCall& c, BuiltOp* out, DecodeError* err) {
   if (!ParseBody(c.in.body, &body, err)) return false;
   Reader r(body.get_object(), "", err);
   CreatePaymentOp p;
+  std::string scheduled_for;
   if (!DecodePaymentFields(r, err, &p) ||
-      !r.String("end_to_end_id", false, kEndToEndIdBytesMax, &p.end_to_end_id) || !r.Finish()) {
+      !r.String("end_to_end_id", false, kEndToEndIdBytesMax, &p.end_to_end_id) ||
+      !r.String("scheduled_for", false, 40, &scheduled_for) || !r.Finish()) {
     return false;
+  }
+  if (!scheduled_for.empty()) {
+    const std::optional<TimestampNs> at = ParseRfc3339(scheduled_for);
+    if (!at || *at == 0) {
+      return Fail(err, "parameter_invalid", "Must be an RFC 3339 timestamp.", "scheduled_for");
+    }
+    p.scheduled_for = *at;
   }
   p.id = kernel::RandomU128();
   if (p.end_to_end_id.empty()) {

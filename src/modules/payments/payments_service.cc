@@ -216,6 +216,8 @@ void PaymentsService::Execute(const runtime::ServiceOp& base, runtime::ServiceCo
                            std::holds_alternative<CreateBatchOp>(op.body);
   const bool write = std::holds_alternative<CreatePaymentOp>(op.body) ||
                      std::holds_alternative<CancelPaymentOp>(op.body) || order_write;
+  const auto* create = std::get_if<CreatePaymentOp>(&op.body);
+  const bool scheduled = create != nullptr && create->scheduled_for != 0;
   // Reconciliation is the bank's books: an admin's (and the handler requires the root tenant).
   const bool books = std::holds_alternative<ReconcileOp>(op.body) ||
                      std::holds_alternative<GetReconciliationOp>(op.body);
@@ -231,10 +233,11 @@ void PaymentsService::Execute(const runtime::ServiceOp& base, runtime::ServiceCo
       // money port checks which); the bank's books are never a customer's.
       // Standing orders pay later as their maker: an operator's or an app's, not a
       // customer's token (whose consent may lapse before the last occurrence).
-      .delegated_allowed = !books && !order_write};
+      // A payment scheduled for later is paid as its maker too.
+      .delegated_allowed = !books && !order_write && !scheduled};
   envelope_->RunEnveloped(env, ctx, reply, [&]() -> Answer {
     if (const auto* c = std::get_if<CreatePaymentOp>(&op.body)) return Create(op, *c, ctx);
-    if (const auto* c = std::get_if<CancelPaymentOp>(&op.body)) return Cancel(op, *c);
+    if (const auto* c = std::get_if<CancelPaymentOp>(&op.body)) return Cancel(op, *c, ctx);
     if (const auto* l = std::get_if<ListPaymentsOp>(&op.body)) return List(op, *l);
     if (const auto* l = std::get_if<ListReceivedOp>(&op.body)) return ListReceived(op, *l);
     if (const auto* r = std::get_if<ReconcileOp>(&op.body)) return Reconcile(op, *r, ctx);
@@ -308,6 +311,16 @@ Status PaymentsService::ApplyEvent(const journal::EventView& event, uint64_t /*s
       }
       Insert(std::move(p));
       return Status::Ok();
+    }
+    case EventType::kScheduledPaymentRan: {
+      pb::ScheduledPaymentRan e;
+      u128 id = 0, decision = 0;
+      if (!e.ParseFromArray(bytes, size) || !kernel::IdFromBytes(e.id(), &id) ||
+          (!e.decision_id().empty() && !kernel::IdFromBytes(e.decision_id(), &decision))) {
+        return Status::DataLoss("malformed ScheduledPaymentRan");
+      }
+      return ApplyScheduledRan(id, decision,
+                               {e.decision_reasons().begin(), e.decision_reasons().end()});
     }
     case EventType::kPaymentStatusChanged: {
       pb::PaymentStatusChanged e;

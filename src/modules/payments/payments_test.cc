@@ -87,7 +87,9 @@ class FakeMoney final : public kernel::MoneyPort {
 class FakeTimers final : public runtime::Timers {
  public:
   std::map<std::string, runtime::Timer> timers;
+  bool full = false;  // Schedule answers ResourceExhausted
   Status Schedule(std::string_view key, TimestampNs when, std::string_view payload) override {
+    if (full) return Status::ResourceExhausted("timer table full");
     timers[std::string(key)] =
         runtime::Timer{kServiceId, std::string(key), when, 0, std::string(payload)};
     return Status::Ok();
@@ -635,6 +637,89 @@ TEST_F(PaymentsServiceTest, AStandingOrderPaysEachOccurrenceOnceByItsTimer) {
   auto loaded = NewService();
   ASSERT_TRUE(loaded->LoadSnapshot(s->CaptureSnapshot()).ok());
   EXPECT_EQ(loaded->CaptureSnapshot(), s->CaptureSnapshot());
+}
+
+TEST_F(PaymentsServiceTest, AScheduledPaymentWaitsThenPaysOnceAsItsMakerOrIsCancelled) {
+  auto s = NewService();
+  auto schedule = [&](u128 id, TimestampNs at, runtime::Reply* reply) {
+    CreatePaymentOp c;
+    c.id = id;
+    c.from_account = kPayer;
+    c.to.kind = PayeeKind::kAccount;
+    c.to.account = kPayee;
+    c.amount_minor = 700;
+    c.currency = "EUR";
+    c.rail = Rail::kInternal;
+    c.end_to_end_id = "E2E";
+    c.scheduled_for = at;
+    PaymentOp op;
+    op.caller.tenant = kernel::TenantId(kTenant);
+    op.caller.role = kernel::Role::kOperator;
+    op.caller.kind = kernel::PrincipalKind::kApiKey;
+    op.caller.key = kernel::ApiKeyId(4242);
+    op.body = c;
+    runtime::ServiceContext ctx = Ctx();
+    s->Execute(op, ctx, reply);
+  };
+  const TimestampNs due = kNow + 3600 * kNsPerSecond;
+  runtime::Reply r;
+  schedule(1, due, &r);
+  ASSERT_EQ(r.http_status, 201) << r.body;
+  EXPECT_NE(r.body.find(R"("status":"created")"), std::string::npos) << r.body;
+  EXPECT_TRUE(money.moves.empty());  // nothing moves while it waits
+  ASSERT_EQ(timers.timers.count(ScheduledKey(1)), 1u);
+  EXPECT_EQ(timers.timers.at(ScheduledKey(1)).when, due);
+  // A second one, cancelled: its timer goes, and a stale firing pays nothing.
+  schedule(2, due, &r);
+  ASSERT_EQ(r.http_status, 201) << r.body;
+  const runtime::Timer stale = timers.timers.at(ScheduledKey(2));
+  PaymentOp cancel;
+  cancel.caller.tenant = kernel::TenantId(kTenant);
+  cancel.body = CancelPaymentOp{2};
+  runtime::ServiceContext ctx = Ctx();
+  s->Execute(cancel, ctx, &r);
+  EXPECT_EQ(r.http_status, 200) << r.body;
+  EXPECT_EQ(History(*s, 2), (std::vector<S>{S::kCreated, S::kCancelled}));
+  EXPECT_EQ(timers.timers.count(ScheduledKey(2)), 0u);
+  s->OnTimer(stale, ctx);
+  EXPECT_TRUE(money.moves.empty());
+  // The timer fires: the money moves as the maker, once.
+  ctx.batch_timestamp = due;
+  const runtime::Timer t = timers.timers.at(ScheduledKey(1));
+  s->OnTimer(t, ctx);
+  ASSERT_EQ(money.moves.size(), 1u);
+  EXPECT_EQ(money.moves[0].caller->key, kernel::ApiKeyId(4242));
+  EXPECT_EQ(History(*s, 1), (std::vector<S>{S::kCreated, S::kSettled}));
+  EXPECT_EQ(s->Find(1)->decision, 77u);
+  s->OnTimer(t, ctx);  // fired again (a batch lost before it was durable): nothing more
+  EXPECT_EQ(money.moves.size(), 1u);
+  // Refused when it falls due (the payer's account gone since): rejected, for nobody to hear.
+  schedule(3, due, &r);
+  money.next = kernel::MoveOutcome::kInvalid;
+  s->OnTimer(timers.timers.at(ScheduledKey(3)), ctx);
+  EXPECT_EQ(History(*s, 3), (std::vector<S>{S::kCreated, S::kRejected}));
+  // A full timer table refuses the payment whole.
+  timers.full = true;
+  schedule(4, due, &r);
+  EXPECT_EQ(r.http_status, 503) << r.body;
+  EXPECT_EQ(s->Find(4), nullptr);
+  // In the past, or past the horizon: refused.
+  timers.full = false;
+  schedule(5, kNow - 3600 * kNsPerSecond, &r);
+  EXPECT_EQ(r.http_status, 422) << r.body;
+  schedule(6, kNow + kScheduleHorizonNs + kNsPerSecond, &r);
+  EXPECT_EQ(r.http_status, 422) << r.body;
+  EXPECT_EQ(s->Find(5), nullptr);
+  EXPECT_EQ(s->Find(6), nullptr);
+  // Replay and snapshots rebuild the same payments, the decision made when due included.
+  auto replayed = NewService();
+  ASSERT_TRUE(Replay(replayed.get()).ok());
+  EXPECT_EQ(replayed->CaptureSnapshot(), s->CaptureSnapshot());
+  EXPECT_EQ(replayed->Find(1)->decision, 77u);
+  auto loaded = NewService();
+  ASSERT_TRUE(loaded->LoadSnapshot(s->CaptureSnapshot()).ok());
+  EXPECT_EQ(loaded->CaptureSnapshot(), s->CaptureSnapshot());
+  EXPECT_EQ(loaded->Find(1)->creator.key, kernel::ApiKeyId(4242));
 }
 
 TEST_F(PaymentsServiceTest, APausedOrderSkipsWhatFellDueAndResumesOnSchedule) {
