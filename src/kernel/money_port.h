@@ -41,6 +41,11 @@ struct MoveRequest {
   // (settlement) account in the currency (`to_account` is ignored) until FinishReservation.
   // A hold only waits for its case: approval leaves the reservation in place.
   bool to_clearing = false;
+  // A fee on an outbound payment (to_clearing only): `fee_minor` from the payer to
+  // `fee_account` (a customer account of the same tenant and currency: the tenant's fee
+  // income) as transfer `fee_transfer`, reserved like the payment and linked with it in the
+  // ledger, so both are made or neither. FinishReservation ends it. 0: no fee.
+  u128 fee_transfer = 0, fee_account = 0, fee_minor = 0;
 };
 
 // Money arriving from a rail (an inbound credit, a return): clearing -> `account`.

@@ -1,4 +1,6 @@
 // Transfers: single, batch (with linked chains), pending post/void, sandbox deposits, reads.
+#include <array>
+#include <optional>
 #include <unordered_set>
 
 #include "ledger/currency.h"
@@ -780,6 +782,44 @@ Answer ListTransfers(HandlerContext& h, const ListTransfersOp& op) {
 
 }  // namespace
 
+namespace {
+
+// The fee of an outbound payment `t` (MoveRequest::fee_*): a pending rail transfer from the
+// payer to the tenant's fee account, which must be a customer account of the tenant, open,
+// in the payment's ledger. A fee account that cannot take it refuses the payment (the
+// tenant's set-up, named as such), rather than sending it without its fee.
+ApiError PrepareFee(HandlerContext& h, const kernel::MoveRequest& r, const ledger::Transfer& t,
+                    std::optional<ledger::Transfer>* out) {
+  const ApiError unavailable{ErrorKind::kUnprocessable, "fee_account_unavailable",
+                             "The fee account set for this rail and currency cannot take the fee "
+                             "(closed, frozen, another currency or not the tenant's); the tenant "
+                             "must set another.",
+                             "rail"};
+  const AccountMeta* meta = h.st.FindAccount(AccountId(r.fee_account));
+  if (meta == nullptr || !(meta->tenant == h.tenant()) || IsInternalAccount(meta->type) ||
+      meta->status != AccountStatus::kOpen || meta->id == t.debit_account_id) {
+    return unavailable;
+  }
+  const uint32_t row = h.ledger().AccountRow(meta->id);
+  if (row == ledger::kNoRow || h.ledger().account(row).ledger != t.ledger) return unavailable;
+  if (h.ledger().TransferRow(TransferId(r.fee_transfer)) != ledger::kNoRow) {
+    return {ErrorKind::kConflict, "resource_exists", "Id collision; retry.", "id"};
+  }
+  ledger::Transfer f;
+  f.id = TransferId(r.fee_transfer);
+  f.debit_account_id = t.debit_account_id;
+  f.credit_account_id = meta->id;
+  f.amount = r.fee_minor;
+  f.ledger = t.ledger;
+  f.code = kTransferCodeRail;  // ended only by the money port, like the reservation
+  f.flags = ledger::kTransferPending;
+  f.timeout_s = 0;
+  *out = f;
+  return {};
+}
+
+}  // namespace
+
 kernel::MoveResult MoveForService(HandlerContext& h, const kernel::MoveRequest& r) {
   using kernel::MoveOutcome;
   kernel::MoveResult out;
@@ -812,13 +852,35 @@ kernel::MoveResult MoveForService(HandlerContext& h, const kernel::MoveRequest& 
     t.timeout_s = 0;
     t.code = kTransferCodeRail;
   }
+  std::optional<ledger::Transfer> fee;
+  if (r.fee_minor != 0) {
+    CB_CHECK(r.to_clearing);
+    ApiError e = PrepareFee(h, r, t, &fee);
+    if (e.failed) return failed(MoveOutcome::kInvalid, e);
+  }
+  // The payment and its fee as one linked chain: both are made, or neither.
+  auto run = [&]() {
+    if (!fee) return RunOne(h, t);
+    std::array<ledger::Transfer, 2> chain{t, *fee};
+    chain[0].flags |= ledger::kTransferLinked;
+    std::vector<TransferResult> results;
+    ledger::CreateTransfers(&h.ledger(), chain, h.sc.ts_next, h.sc.out, &results);
+    for (TransferResult res : results) {
+      if (res != TransferResult::kOk && res != TransferResult::kLinkedEventFailed) return res;
+    }
+    return results.at(0);
+  };
+  auto annotate = [&]() {
+    Annotate(h, t.id, spec.description, nullptr, r.to_clearing);
+    if (fee) Annotate(h, fee->id, "Fee: " + spec.description, nullptr, true);
+  };
   const kernel::HoldAction hold_action =
       r.to_clearing ? kernel::HoldAction::kRelease : kernel::HoldAction::kPost;
   if (!Deciding(h)) {
-    if (TransferResult res = RunOne(h, t); res != TransferResult::kOk) {
+    if (TransferResult res = run(); res != TransferResult::kOk) {
       return failed(MoveOutcome::kFailed, FromLedger(res));
     }
-    Annotate(h, t.id, spec.description, nullptr, r.to_clearing);
+    annotate();
     out.outcome = MoveOutcome::kExecuted;
     return out;
   }
@@ -844,11 +906,11 @@ kernel::MoveResult MoveForService(HandlerContext& h, const kernel::MoveRequest& 
     t.flags |= ledger::kTransferPending;  // the case decides it, not a ledger time-out
     t.timeout_s = 0;
   }
-  if (TransferResult res = RunOne(h, t); res != TransferResult::kOk) {
+  if (TransferResult res = run(); res != TransferResult::kOk) {
     h.risk->Record(m, d, Disposition::kFailed, hold_action, h.sc);
     return failed(MoveOutcome::kFailed, FromLedger(res));
   }
-  Annotate(h, t.id, spec.description, nullptr, r.to_clearing);
+  annotate();
   h.risk->Record(m, d, hold ? Disposition::kHeld : Disposition::kExecuted, hold_action, h.sc);
   out.outcome = hold ? MoveOutcome::kHeld : MoveOutcome::kExecuted;
   return out;

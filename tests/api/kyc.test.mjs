@@ -27,7 +27,7 @@ after(async () => s && (await s.stop()));
 
 const verify = (customer, body, opts = {}) => s.api('POST', `/v1/customers/${customer}/verifications`, { body, ...opts });
 const putOwnership = (customer, body, opts = {}) =>
-  s.api('PUT', `/v1/customers/${customer}/ownership`, { body, headers: { 'Idempotency-Key': idemKey() }, ...opts });
+  s.api('PUT', `/v1/customers/${customer}/ownership`, { body, ...opts });
 
 // Acme <- 100% h1 <- 60% h2 <- 50% Pat, three levels; h1 <-> h3 a cycle (h1 holds 20% of
 // h3, h3 40% of h1), and Daniel Moreno (on the OFAC list) holds 80% of h3.
@@ -236,7 +236,7 @@ describe('KYB ownership', () => {
     const float = { parties: [{ ref: 'p', type: 'person', name: 'P' }], holdings: [{ owner: 'p', owned: biz.id, share_percent: 33.3 }] };
     expectError(await putOwnership(biz.id, float), 400, 'parameter_invalid', 'holdings[0].share_percent');
     expectError(await putOwnership(biz.id, { parties: [{ ref: 'bad ref', type: 'person', name: 'P' }] }), 400, 'parameter_invalid', 'parties[0].ref');
-    expectError(await putOwnership(biz.id, { parties: [] }, { headers: {} }), 400, 'idempotency_key_missing');
+    expectError(await putOwnership(biz.id, { parties: [] }, { idem: null }), 400, 'idempotency_key_missing');
     expectError(await s.api('GET', `/v1/customers/${biz.id}/ownership`), 404, 'resource_not_found');
     const other = (await s.createTenant('kyb-other')).admin_api_key.secret;
     expectError(await putOwnership(biz.id, { parties: [] }, { key: other }), 404, 'customer_not_found');

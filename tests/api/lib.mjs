@@ -262,7 +262,7 @@ export class Server {
   // One request; the answer is validated against the contract before it is returned.
   //   body:   object (sent as JSON) or string (sent as is)
   //   key:    bearer token (default: the root admin key); null sends no Authorization
-  //   idem:   Idempotency-Key for POST (default: a fresh one); null sends none
+  //   idem:   Idempotency-Key for POST and PUT (default: a fresh one); null sends none
   //   headers: extra request headers
   //   undocumented: true for requests outside the contract (unknown route, wrong method):
   //           the body is then checked against the Error schema only
@@ -271,7 +271,7 @@ export class Server {
     const h = { ...headers };
     const token = key === undefined ? this.adminKey : key;
     if (token !== null) h['Authorization'] = `Bearer ${token}`;
-    if (method === 'POST') {
+    if (method === 'POST' || method === 'PUT') {
       const k = idem === undefined ? idemKey() : idem;
       if (k !== null) h['Idempotency-Key'] = k;
     }

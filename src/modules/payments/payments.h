@@ -38,6 +38,7 @@ enum class EventType : uint16_t {
   kBatchCreated = 1064,
   kBatchProgressed = 1065,
   kScheduledPaymentRan = 1066,
+  kFeeScheduleSet = 1067,
 };
 constexpr uint16_t kEventVersion = 1;
 
@@ -137,8 +138,26 @@ struct Payment {
   // its timer then pays it as `creator` (the caller who scheduled it).
   TimestampNs scheduled_for = 0;
   kernel::Principal creator;
+  // The tenant's fee for the rail (0: none), reserved with the payment in a linked transfer
+  // (FeeTransferOf) to fee_account: posted when it settles, voided when it does not; a
+  // return credits back the amount only (the rail was used).
+  u128 fee_minor = 0, fee_account = 0;
   bool waiting() const { return status == PaymentStatus::kCreated && scheduled_for != 0; }
 };
+
+// Fees (payments_fees.cc): per tenant, rail and currency, replaced whole by the tenant.
+constexpr size_t kFeeRulesMax = 32;
+struct FeeRule {
+  Rail rail = Rail::kSepa;
+  std::string currency;
+  u128 amount_minor = 0;
+  u128 account = 0;  // the tenant's own customer account the fees go to
+};
+struct FeeSchedule {
+  std::vector<FeeRule> rules;
+  TimestampNs updated = 0;
+};
+inline u128 FeeTransferOf(u128 payment) { return kernel::DerivedId(payment, 'F'); }
 
 // Money another bank sent to one of our accounts (an inbound pacs.008), booked once.
 struct ReceivedPayment {
@@ -312,6 +331,10 @@ struct ListReceivedOp {
   uint32_t limit = 10;
   uint32_t before = UINT32_MAX;  // cursor: list positions below this (newest first)
 };
+struct GetFeesOp {};
+struct SetFeesOp {
+  std::vector<FeeRule> rules;  // shape-checked at the edge (unique rail+currency, amounts > 0)
+};
 // From the outbox subscriber, never a route: the scheme has our message (a 2xx).
 struct SchemeDeliveredOp {
   u128 id = 0;
@@ -343,7 +366,7 @@ struct PaymentOp final : runtime::ServiceOp {
                GetReceivedOp, ListReceivedOp, ReconcileOp, GetReconciliationOp,
                CreateStandingOrderOp, StandingOrderActionOp, GetStandingOrderOp,
                ListStandingOrdersOp, CreateBatchOp, GetBatchOp, SchemeDeliveredOp, SchemeRefusedOp,
-               FeedMessageOp, FeedPageOp, FeedCursorOp>
+               FeedMessageOp, FeedPageOp, FeedCursorOp, GetFeesOp, SetFeesOp>
       body;
   uint32_t service_id() const override { return kServiceId; }
   size_t item_count() const override {
@@ -359,6 +382,7 @@ std::string RenderMessages(const Payment& p);  // GET /v1/payments/{id}/messages
 std::string RenderReceived(const ReceivedPayment& r);
 std::string RenderReconciliation(const Reconciliation& r);
 std::string RenderStandingOrder(const StandingOrder& o);
+std::string RenderFees(const FeeSchedule& f);
 // A batch with each row's status (the payment's now) and a summary by status.
 std::string RenderBatch(const PaymentBatch& b,
                         const std::unordered_map<u128, Payment, kernel::U128Hash>& payments);
@@ -463,6 +487,14 @@ class PaymentsService final : public runtime::Service, public kernel::HoldObserv
   kernel::Answer OnSchemeRefused(const SchemeRefusedOp& r, runtime::ServiceContext& ctx);
   kernel::Answer OnSchemeDelivered(const SchemeDeliveredOp& d, runtime::ServiceContext& ctx);
   void AdvanceFeed(uint64_t seq, runtime::ServiceContext& ctx);
+  // payments_fees.cc
+  kernel::Answer SetFees(const PaymentOp& op, const SetFeesOp& s, runtime::ServiceContext& ctx);
+  kernel::Answer GetFees(const PaymentOp& op) const;
+  Status ApplyFees(u128 tenant, FeeSchedule f);
+  // The fee rule for an external payment of `p` (its tenant, rail, currency), or null.
+  const FeeRule* FeeFor(const Payment& p) const;
+  // Ends the fee reservation of `p` with the payment's (no-op without a fee).
+  void FinishFee(const Payment& p, bool post, runtime::ServiceContext& ctx);
   void FailOverdue(runtime::ServiceContext& ctx);
 
   kernel::EnvelopeRunner* envelope_;
@@ -489,6 +521,7 @@ class PaymentsService final : public runtime::Service, public kernel::HoldObserv
   std::unordered_map<u128, Payment, kernel::U128Hash> payments_;
   std::unordered_map<u128, u128, kernel::U128Hash> by_transfer_;
   std::map<u128, std::vector<u128>> by_tenant_;  // creation order
+  std::map<u128, FeeSchedule> fees_;             // by tenant
 };
 
 }  // namespace cb::modules::payments

@@ -6,6 +6,7 @@
 #include "base/json_string.h"
 #include "kernel/ids.h"
 #include "modules/payments/payments_decode.h"
+#include "modules/payments/payments_internal.h"
 #include "payments/iso20022.h"
 #include "platform/ids.h"
 
@@ -241,11 +242,7 @@ bool BuildCreateBatch(const RouteCall& c, BuiltOp* out, DecodeError* err) {
     }
   }
   op.id = kernel::RandomU128();
-  auto built = std::make_shared<PaymentOp>();
-  built->caller = c.principal;
-  built->trace_id = c.trace_id;
-  built->idempotency_key = c.idempotency_key;
-  built->request_sha256 = c.request_sha256;
+  auto built = NewPaymentOp(c);
   built->body = std::move(op);
   out->op = std::move(built);
   return true;
@@ -257,9 +254,7 @@ bool BuildGetBatch(const RouteCall& c, BuiltOp* out, DecodeError* err) {
     return Fail(err, "resource_not_found", "No such object.", "id", kernel::ErrorKind::kNotFound);
   }
   if (!api::detail::KnownQuery(c.in, {}, err)) return false;
-  auto built = std::make_shared<PaymentOp>();
-  built->caller = c.principal;
-  built->trace_id = c.trace_id;
+  auto built = NewPaymentOp(c);
   built->body = g;
   out->op = std::move(built);
   return true;

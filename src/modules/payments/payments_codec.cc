@@ -303,6 +303,10 @@ void ToProto(const Payment& p, pb::PaymentCreated* e) {
     e->set_scheduled_for_ns(p.scheduled_for);
     ToProto(p.creator, e->mutable_creator());
   }
+  if (p.fee_minor != 0) {
+    e->set_fee_minor(kernel::IdBytes(p.fee_minor));
+    e->set_fee_account(kernel::IdBytes(p.fee_account));
+  }
 }
 
 bool FromProto(const pb::PaymentCreated& e, Payment* p) {
@@ -332,6 +336,15 @@ bool FromProto(const pb::PaymentCreated& e, Payment* p) {
   p->created = e.at_ns();
   p->scheduled_for = e.scheduled_for_ns();
   if (p->scheduled_for != 0 && !FromProto(e.creator(), p->tenant, &p->creator)) return false;
+  if (!e.fee_minor().empty()) {
+    // A fee only on an external payment, to an account, never zero.
+    if (e.fee_minor().size() != 16 || p->to.internal() ||
+        !kernel::IdFromBytes(e.fee_account(), &p->fee_account)) {
+      return false;
+    }
+    p->fee_minor = kernel::IdFromBytesOrZero(e.fee_minor());
+    if (p->fee_minor == 0) return false;
+  }
   p->status = PaymentStatus::kCreated;
   p->history.push_back({PaymentStatus::kCreated, p->created, "", ""});
   return true;

@@ -74,6 +74,9 @@ Answer PaymentsService::Create(const PaymentOp& op, const CreatePaymentOp& c,
     }
   } else if (std::optional<Answer> refused = RefuseExternal(op, c, ctx)) {
     return *refused;
+  } else if (const FeeRule* fee = FeeFor(p)) {
+    p.fee_minor = fee->amount_minor;
+    p.fee_account = fee->account;
   }
   if (c.scheduled_for > ctx.batch_timestamp) {
     p.scheduled_for = c.scheduled_for;
@@ -115,7 +118,10 @@ kernel::MoveResult PaymentsService::MoveMoney(const Payment& p, const kernel::Pr
                                  .amount_minor = p.amount_minor,
                                  .currency = p.currency,
                                  .description = description,
-                                 .to_clearing = !p.to.internal()};
+                                 .to_clearing = !p.to.internal(),
+                                 .fee_transfer = p.fee_minor != 0 ? FeeTransferOf(p.id) : 0,
+                                 .fee_account = p.fee_account,
+                                 .fee_minor = p.fee_minor};
   return money_->Move(move, ctx);
 }
 
@@ -256,6 +262,7 @@ void PaymentsService::OnHoldResolved(u128 held_transfer, bool approved,
     // The risk core posted the reservation (HoldAction::kPost): the money has moved.
     Advance(p, PaymentStatus::kSettled, "", "Approved by a risk review; settled.", ctx);
   } else {
+    FinishFee(p, false, ctx);  // the risk core voided the payment's reservation
     Advance(p, PaymentStatus::kRejected, "risk_review_rejected",
             "The risk review rejected it, or its case timed out; the reservation was voided.", ctx);
   }

@@ -99,6 +99,7 @@ void PaymentsService::Finish(Payment& p, bool post, PaymentStatus to, std::strin
   // Only this service ends its reservations, each once, while the payment waits for its
   // rail: a refusal is a broken invariant, not an expected failure.
   CB_CHECK(s.ok());
+  FinishFee(p, post, ctx);
   Advance(p, to, reason_code, reason, ctx);
 }
 

@@ -2,6 +2,7 @@
 // Inside the payments module only: the events' protobuf <-> Payment (payments_codec.cc),
 // shared by the service (apply, snapshot) and the event-feed renderer.
 #include <algorithm>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -51,6 +52,15 @@ kernel::Answer PageNewestFirst(const std::vector<u128>* ids, uint32_t limit, uin
   o.push_back('}');
   return {200, std::move(o)};
 }
+
+// A PaymentOp for a route call: the caller, trace, idempotency key and request hash
+// (payments_routes.cc).
+std::shared_ptr<PaymentOp> NewPaymentOp(const api::RouteCall& c);
+// The fee schedule's routes (payments_fees.cc).
+bool BuildGetFees(const api::RouteCall& c, api::BuiltOp* out, api::DecodeError* err);
+bool BuildSetFees(const api::RouteCall& c, api::BuiltOp* out, api::DecodeError* err);
+void ToProto(u128 tenant, const FeeSchedule& f, pb::FeeScheduleSet* e);
+bool FromProto(const pb::FeeScheduleSet& e, u128* tenant, FeeSchedule* f);
 
 // The durable timer of a payment scheduled for later.
 inline std::string ScheduledKey(u128 payment) { return "payment:" + kernel::FormatId("", payment); }

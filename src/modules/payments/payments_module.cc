@@ -40,6 +40,7 @@ bool RenderEvent(const journal::EventView& ev, u128* tenant, std::string* type, 
     case EventType::kBatchCreated:  // read over the API; its rows become payments
     case EventType::kBatchProgressed:
     case EventType::kScheduledPaymentRan:  // its transition that follows is in the feed
+    case EventType::kFeeScheduleSet:       // the tenant's set-up, read over the API
       return false;  // the messages are read per payment; the feed's position is internal
     case EventType::kPaymentStatusChanged: {
       pb::PaymentStatusChanged e;

@@ -113,7 +113,20 @@ std::string RenderPayment(const Payment& p) {
     AppendTimestamp(&o, t.at);
     o.push_back('}');
   }
-  o.append(R"(],"scheduled_for":)");
+  o.append(R"(],"fee":)");
+  if (p.fee_minor == 0) {
+    o.append("null");
+  } else {
+    o.append(R"({"amount":")");
+    kernel::AppendAmount(&o, p.fee_minor, currency->scale);
+    o.append(R"(","currency":")").append(p.currency);
+    o.append(R"(","account":")");
+    kernel::AppendId(&o, platform::prefix::kAccount, p.fee_account);
+    o.append(R"(","transfer":")");
+    kernel::AppendId(&o, platform::prefix::kTransfer, FeeTransferOf(p.id));
+    o.append(R"("})");
+  }
+  o.append(R"(,"scheduled_for":)");
   if (p.scheduled_for == 0) {
     o.append("null");
   } else {

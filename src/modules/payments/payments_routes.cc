@@ -10,10 +10,20 @@
 #include "kernel/scopes.h"
 #include "modules/payments/payments.h"
 #include "modules/payments/payments_decode.h"
+#include "modules/payments/payments_internal.h"
 #include "payments/iban.h"
 #include "platform/ids.h"
 
 namespace cb::modules::payments {
+
+std::shared_ptr<PaymentOp> NewPaymentOp(const api::RouteCall& c) {
+  auto op = std::make_shared<PaymentOp>();
+  op->caller = c.principal;
+  op->trace_id = c.trace_id;
+  op->idempotency_key = c.idempotency_key;
+  op->request_sha256 = c.request_sha256;
+  return op;
+}
 
 namespace {
 
@@ -26,14 +36,7 @@ using api::detail::ParseBody;
 using api::detail::Reader;
 namespace json = boost::json;
 
-std::shared_ptr<PaymentOp> NewOp(const RouteCall& c) {
-  auto op = std::make_shared<PaymentOp>();
-  op->caller = c.principal;
-  op->trace_id = c.trace_id;
-  op->idempotency_key = c.idempotency_key;
-  op->request_sha256 = c.request_sha256;
-  return op;
-}
+std::shared_ptr<PaymentOp> NewOp(const RouteCall& c) { return NewPaymentOp(c); }
 
 // A list cursor: `prefix` and the list position to continue below (PageNewestFirst).
 bool PositionCursor(const RouteCall& c, char prefix, uint32_t* before, DecodeError* err) {
@@ -615,6 +618,16 @@ constexpr RouteSpec kRoutes[] = {
      .service = "payments",
      .scope = kernel::kScopePaymentsWrite,
      .build = BuildCancel},
+    {.method = "GET",
+     .pattern = "/v1/payment_fees",
+     .service = "payments",
+     .scope = kernel::kScopeTransactionsRead,
+     .build = BuildGetFees},
+    {.method = "PUT",
+     .pattern = "/v1/payment_fees",
+     .service = "payments",
+     .scope = kernel::kScopeAdmin,
+     .build = BuildSetFees},
 };
 
 }  // namespace

@@ -211,6 +211,7 @@ void PaymentsService::Execute(const runtime::ServiceOp& base, runtime::ServiceCo
     reply->body = std::to_string(feed_seq_);
     return;
   }
+  const bool fees_write = std::holds_alternative<SetFeesOp>(op.body);
   const bool order_write = std::holds_alternative<CreateStandingOrderOp>(op.body) ||
                            std::holds_alternative<StandingOrderActionOp>(op.body) ||
                            std::holds_alternative<CreateBatchOp>(op.body);
@@ -226,18 +227,20 @@ void PaymentsService::Execute(const runtime::ServiceOp& base, runtime::ServiceCo
       .trace_id = op.trace_id,
       .idempotency_key = op.idempotency_key,
       .request_sha256 = op.request_sha256,
-      .scope = books   ? kernel::kScopeAdmin
-               : write ? kernel::kScopePaymentsWrite
-                       : kernel::kScopeTransactionsRead,
+      .scope = books || fees_write ? kernel::kScopeAdmin
+               : write             ? kernel::kScopePaymentsWrite
+                                   : kernel::kScopeTransactionsRead,
       // Open banking: a payment initiation consent pays from the accounts it covers (the
       // money port checks which); the bank's books are never a customer's.
       // Standing orders pay later as their maker: an operator's or an app's, not a
       // customer's token (whose consent may lapse before the last occurrence).
       // A payment scheduled for later is paid as its maker too.
-      .delegated_allowed = !books && !order_write && !scheduled};
+      .delegated_allowed = !books && !order_write && !scheduled && !fees_write};
   envelope_->RunEnveloped(env, ctx, reply, [&]() -> Answer {
     if (const auto* c = std::get_if<CreatePaymentOp>(&op.body)) return Create(op, *c, ctx);
     if (const auto* c = std::get_if<CancelPaymentOp>(&op.body)) return Cancel(op, *c, ctx);
+    if (const auto* f = std::get_if<SetFeesOp>(&op.body)) return SetFees(op, *f, ctx);
+    if (std::holds_alternative<GetFeesOp>(op.body)) return GetFees(op);
     if (const auto* l = std::get_if<ListPaymentsOp>(&op.body)) return List(op, *l);
     if (const auto* l = std::get_if<ListReceivedOp>(&op.body)) return ListReceived(op, *l);
     if (const auto* r = std::get_if<ReconcileOp>(&op.body)) return Reconcile(op, *r, ctx);
@@ -311,6 +314,15 @@ Status PaymentsService::ApplyEvent(const journal::EventView& event, uint64_t /*s
       }
       Insert(std::move(p));
       return Status::Ok();
+    }
+    case EventType::kFeeScheduleSet: {
+      pb::FeeScheduleSet e;
+      u128 tenant = 0;
+      FeeSchedule f;
+      if (!e.ParseFromArray(bytes, size) || !FromProto(e, &tenant, &f)) {
+        return Status::DataLoss("malformed FeeScheduleSet");
+      }
+      return ApplyFees(tenant, std::move(f));
     }
     case EventType::kScheduledPaymentRan: {
       pb::ScheduledPaymentRan e;
@@ -418,6 +430,7 @@ Status PaymentsService::ApplyEvent(const journal::EventView& event, uint64_t /*s
 
 void PaymentsService::Clear() {
   payments_.clear();
+  fees_.clear();
   by_transfer_.clear();
   by_tenant_.clear();
   feed_seq_ = 0;
@@ -463,6 +476,7 @@ std::string PaymentsService::CaptureSnapshot() const {
     for (u128 id : ids) ToProto(received_.at(id), s.add_received());
   }
   for (u128 id : reconciliation_order_) ToProto(reconciliations_.at(id), s.add_reconciliations());
+  for (const auto& [tenant, f] : fees_) ToProto(tenant, f, s.add_fee_schedules());
   for (u128 id : batch_order_) {
     pb::BatchSnapshot* x = s.add_batches();
     ToProto(batches_.at(id), x->mutable_created());
@@ -532,6 +546,12 @@ Status PaymentsService::LoadSnapshot(std::string_view bytes) {
     Reconciliation r;
     if (!FromProto(e, &r)) return Status::DataLoss("malformed reconciliation in snapshot");
     if (Status st = ApplyReconciliation(std::move(r)); !st.ok()) return st;
+  }
+  for (const pb::FeeScheduleSet& e : s.fee_schedules()) {
+    u128 tenant = 0;
+    FeeSchedule f;
+    if (!FromProto(e, &tenant, &f)) return Status::DataLoss("malformed fee schedule in snapshot");
+    if (Status st = ApplyFees(tenant, std::move(f)); !st.ok()) return st;
   }
   for (const pb::BatchSnapshot& x : s.batches()) {
     PaymentBatch b;

@@ -442,6 +442,41 @@ TEST_F(PaymentsServiceTest, NoAnswerBeforeTheDeadlineFailsAndVoids) {
   EXPECT_EQ(money.finished.size(), 1u);
 }
 
+TEST_F(PaymentsServiceTest, AFeeIsReservedWithItsPaymentAndEndsWithIt) {
+  auto s = NewService();
+  SetFeesOp set;
+  set.rules.push_back({Rail::kSepaInstant, "EUR", 30, kPayee});
+  PaymentOp op;
+  op.caller.tenant = kernel::TenantId(kTenant);
+  op.body = set;
+  runtime::ServiceContext ctx = Ctx();
+  runtime::Reply reply;
+  s->Execute(op, ctx, &reply);
+  ASSERT_EQ(reply.http_status, 200) << reply.body;
+  money.next = kernel::MoveOutcome::kExecuted;
+  PayExternal(*s, 1);  // settles: both posted
+  ASSERT_EQ(money.moves.size(), 1u);
+  EXPECT_EQ(money.moves[0].fee_minor, 30u);
+  EXPECT_EQ(money.moves[0].fee_account, kPayee);
+  EXPECT_EQ(money.moves[0].fee_transfer, FeeTransferOf(1));
+  EXPECT_NE(RenderPayment(*s->Find(1)).find(R"("fee":{"amount":"0.30")"), std::string::npos);
+  Feed(*s, 1, "pacs.002.001.10", Pacs002(1, iso::TxStatus::kAcsc));
+  money.next = kernel::MoveOutcome::kHeld;
+  PayExternal(*s, 2);  // held, then rejected by its case: the fee voided with it
+  s->OnHoldResolved(kernel::DerivedId(2, 'T'), false, ctx);
+  EXPECT_EQ(s->Find(2)->status, S::kRejected);
+  const std::vector<std::pair<u128, bool>> finished = {
+      {kernel::DerivedId(1, 'T'), true}, {FeeTransferOf(1), true}, {FeeTransferOf(2), false}};
+  EXPECT_EQ(money.finished, finished);
+  auto replayed = NewService();
+  ASSERT_TRUE(Replay(replayed.get()).ok());
+  EXPECT_EQ(replayed->CaptureSnapshot(), s->CaptureSnapshot());
+  auto loaded = NewService();
+  ASSERT_TRUE(loaded->LoadSnapshot(s->CaptureSnapshot()).ok());
+  EXPECT_EQ(loaded->CaptureSnapshot(), s->CaptureSnapshot());
+  EXPECT_EQ(loaded->Find(1)->fee_minor, 30u);
+}
+
 TEST_F(PaymentsServiceTest, AHeldExternalPaymentGoesOnToItsRailWhenApproved) {
   auto s = NewService();
   money.next = kernel::MoveOutcome::kHeld;
