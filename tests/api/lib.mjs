@@ -236,11 +236,13 @@ export class Server {
     this.port = Number(u.port);
   }
 
-  // kill -9, then `corebank serve` again on the same data directory (on a new port).
-  async crashAndRestart() {
+  // kill -9, then `corebank serve` again on the same data directory (on a new port), after
+  // `downMs` of downtime.
+  async crashAndRestart({ downMs = 0 } = {}) {
     const exited = new Promise((r) => this.child.once('exit', r));
     this.child.kill('SIGKILL');
     await exited;
+    if (downMs > 0) await new Promise((r) => setTimeout(r, downMs));
     const { child, url, log } = await spawnServe(join(this.dir, 'data'), { env: this.env });
     this.child = child;
     this.url = url;

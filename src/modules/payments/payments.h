@@ -353,6 +353,9 @@ struct FeedMessageOp {
 // From the feed poller: a page of the feed, booked in order in one command.
 struct FeedPageOp {
   std::vector<FeedMessageOp> messages;
+  // When the page was asked for (our clock) if it holds everything the scheme had then (not
+  // a full page); 0 otherwise. Sent even for an empty page: it is how a deadline passes.
+  TimestampNs read_through_ns = 0;
 };
 // From the feed poller: where the feed was read up to (answer body: the number).
 struct FeedCursorOp {};
@@ -487,6 +490,10 @@ class PaymentsService final : public runtime::Service, public kernel::HoldObserv
   kernel::Answer OnSchemeRefused(const SchemeRefusedOp& r, runtime::ServiceContext& ctx);
   kernel::Answer OnSchemeDelivered(const SchemeDeliveredOp& d, runtime::ServiceContext& ctx);
   void AdvanceFeed(uint64_t seq, runtime::ServiceContext& ctx);
+  // The feed was read through `at`: journaled (and overdue payments failed) only when an
+  // answer deadline has passed by then.
+  void MarkFeedRead(TimestampNs at, runtime::ServiceContext& ctx);
+  Status ApplyFeedAdvanced(uint64_t seq, TimestampNs read_through);
   // payments_fees.cc
   kernel::Answer SetFees(const PaymentOp& op, const SetFeesOp& s, runtime::ServiceContext& ctx);
   kernel::Answer GetFees(const PaymentOp& op) const;
@@ -501,6 +508,8 @@ class PaymentsService final : public runtime::Service, public kernel::HoldObserv
   kernel::MoneyPort* money_;
   PaymentsConfig config_;
   uint64_t feed_seq_ = 0;  // the scheme's feed, read up to here
+  // ... and read through this time (ours): a deadline before it passed without an answer.
+  TimestampNs feed_read_through_ = 0;
   std::unordered_map<u128, ReceivedPayment, kernel::U128Hash> received_;
   std::unordered_map<std::string, u128> received_by_message_;  // DedupKey -> id
   std::map<u128, std::vector<u128>> received_by_tenant_;       // booking order

@@ -2,6 +2,7 @@
 // deadline for its answer, and what the scheme's feed says (pacs.002 settles or rejects,
 // pacs.004 returns). Delivery itself is the outbox subscriber's (payments_rail.cc): nothing
 // here does I/O, so replay and the live run agree.
+#include <algorithm>
 #include <cstdio>
 
 #include "base/check.h"
@@ -160,10 +161,12 @@ void PaymentsService::FailOverdue(runtime::ServiceContext& ctx) {
   // Deadlines are state (journaled with `accepted`, when the scheme has the message), not
   // timers: a payment reaches its rail from contexts that have no timers of ours (a risk
   // case's approval, a bulk payout's slice). Before the scheme has the message nothing can
-  // fail it: the outbox may still deliver it, and the scheme would then pay.
+  // fail it: the outbox may still deliver it, and the scheme would then pay. And a deadline
+  // passes only when the scheme's feed was read through it: the clock alone would fail, say
+  // after a restart, payments whose answers wait unread in the feed (the scheme paid them).
   for (size_t n = 0; n < kBatchItemsPerRun && !deadlines_.empty(); n++) {
     const auto [due, id] = *deadlines_.begin();
-    if (due > ctx.batch_timestamp) return;
+    if (due > ctx.batch_timestamp || due > feed_read_through_) return;
     Payment& p = payments_.at(id);
     Finish(p, false, PaymentStatus::kFailed, "no_answer",
            "The scheme did not answer within " + std::to_string(config_.answer_timeout_ms / 1000) +
@@ -255,8 +258,30 @@ void PaymentsService::AdvanceFeed(uint64_t seq, runtime::ServiceContext& ctx) {
   e.set_seq(seq);
   journal::AddMessageEvent(ctx.out, static_cast<uint16_t>(EventType::kFeedAdvanced), kEventVersion,
                            e);
-  CB_CHECK(seq > feed_seq_);
+  CB_CHECK(ApplyFeedAdvanced(seq, 0).ok());
+}
+
+void PaymentsService::MarkFeedRead(TimestampNs at, runtime::ServiceContext& ctx) {
+  at = std::min(at, ctx.batch_timestamp);  // a poller cannot have read the future
+  // Only a passed deadline makes it worth a journal event; otherwise nothing depends on it.
+  if (at <= feed_read_through_ || deadlines_.empty() || deadlines_.begin()->first > at) return;
+  pb::FeedAdvanced e;
+  e.set_seq(feed_seq_);
+  e.set_read_through_ns(at);
+  journal::AddMessageEvent(ctx.out, static_cast<uint16_t>(EventType::kFeedAdvanced), kEventVersion,
+                           e);
+  CB_CHECK(ApplyFeedAdvanced(feed_seq_, at).ok());
+  FailOverdue(ctx);
+}
+
+Status PaymentsService::ApplyFeedAdvanced(uint64_t seq, TimestampNs read_through) {
+  if (seq < feed_seq_ || (seq == feed_seq_ && read_through <= feed_read_through_) ||
+      (read_through != 0 && read_through < feed_read_through_)) {
+    return Status::DataLoss("FeedAdvanced not past the feed's position");
+  }
   feed_seq_ = seq;
+  if (read_through != 0) feed_read_through_ = read_through;
+  return Status::Ok();
 }
 
 Answer PaymentsService::OnFeedMessage(const FeedMessageOp& m, runtime::ServiceContext& ctx) {

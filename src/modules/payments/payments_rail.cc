@@ -15,6 +15,7 @@
 #include <thread>
 
 #include "base/json_string.h"
+#include "base/time.h"
 #include "http/client.h"
 #include "modules/payments/payments_internal.h"
 
@@ -179,9 +180,12 @@ class FeedPoller final : public runtime::Poller {
       const std::string target = "/v1/messages?after=" + std::to_string(after) +
                                  "&limit=" + std::to_string(kFeedPageMax) +
                                  "&wait_ms=" + std::to_string(kFeedWaitMs);
+      // The scheme answers with every message it had by then (at least): a page that is not
+      // full reads the feed through this time, which is how an answer deadline passes.
+      const TimestampNs asked = clock_.NowNs();  // the executor's clock: batch timestamps
       Result<http::ClientResponse> res =
           client->Call("GET", target, "", "", kFeedWaitMs + kFeedSlackMs, 64u << 20);
-      if (!res.ok() || res->status != 200 || !Book(ctx, res->body, &after)) {
+      if (!res.ok() || res->status != 200 || !Book(ctx, res->body, asked, &after)) {
         if (failures % 20 == 0) {
           std::fprintf(
               stderr, "corebank: payments feed: reading the scheme failed (%s); retrying\n",
@@ -197,7 +201,8 @@ class FeedPoller final : public runtime::Poller {
  private:
   // Hands each message of a page to the service in order; false on a malformed page or a
   // refused op (read again from *after).
-  bool Book(runtime::PollerContext& ctx, const std::string& body, uint64_t* after) {
+  bool Book(runtime::PollerContext& ctx, const std::string& body, TimestampNs asked,
+            uint64_t* after) {
     boost::system::error_code ec;
     const boost::json::value v = boost::json::parse(body, ec);
     const boost::json::array* data = nullptr;
@@ -225,7 +230,10 @@ class FeedPoller final : public runtime::Poller {
           FeedMessageOp{s, std::string(type->get_string()), std::string(xml->get_string())});
       last = s;
     }
-    if (ops.messages.empty()) return true;
+    if (data->size() < kFeedPageMax) ops.read_through_ns = asked;
+    // An empty page is still sent when it reads the feed through a time: the service
+    // journals it only if an answer deadline has passed by then.
+    if (ops.messages.empty() && ops.read_through_ns == 0) return true;
     // One command for the page: one commit instead of one per message.
     page->body = std::move(ops);
     runtime::Reply r = ctx.SubmitAndWait(page);
@@ -236,6 +244,7 @@ class FeedPoller final : public runtime::Poller {
 
   std::string url_;
   std::mt19937_64 rng_;
+  SystemClock clock_;
 };
 
 }  // namespace

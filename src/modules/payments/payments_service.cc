@@ -184,6 +184,7 @@ void PaymentsService::Execute(const runtime::ServiceOp& base, runtime::ServiceCo
   // route builds them.
   if (const auto* page = std::get_if<FeedPageOp>(&op.body)) {
     for (const FeedMessageOp& m : page->messages) OnFeedMessage(m, ctx);
+    if (page->read_through_ns != 0) MarkFeedRead(page->read_through_ns, ctx);
     reply->http_status = 200;
     reply->body = "ok";
     return;
@@ -418,11 +419,8 @@ Status PaymentsService::ApplyEvent(const journal::EventView& event, uint64_t /*s
     }
     case EventType::kFeedAdvanced: {
       pb::FeedAdvanced e;
-      if (!e.ParseFromArray(bytes, size) || e.seq() <= feed_seq_) {
-        return Status::DataLoss("FeedAdvanced not past the feed's position");
-      }
-      feed_seq_ = e.seq();
-      return Status::Ok();
+      if (!e.ParseFromArray(bytes, size)) return Status::DataLoss("malformed FeedAdvanced");
+      return ApplyFeedAdvanced(e.seq(), e.read_through_ns());
     }
   }
   return Status::DataLoss("unknown payments event type " + std::to_string(event.type));
@@ -434,6 +432,7 @@ void PaymentsService::Clear() {
   by_transfer_.clear();
   by_tenant_.clear();
   feed_seq_ = 0;
+  feed_read_through_ = 0;
   received_.clear();
   received_by_message_.clear();
   received_by_tenant_.clear();
@@ -472,6 +471,7 @@ std::string PaymentsService::CaptureSnapshot() const {
     }
   }
   s.set_feed_seq(feed_seq_);
+  s.set_feed_read_through_ns(feed_read_through_);
   for (const auto& [tenant, ids] : received_by_tenant_) {
     for (u128 id : ids) ToProto(received_.at(id), s.add_received());
   }
@@ -524,6 +524,7 @@ Status PaymentsService::LoadSnapshot(std::string_view bytes) {
     }
   }
   feed_seq_ = s.feed_seq();
+  feed_read_through_ = s.feed_read_through_ns();
   // Reconciliation walks these in time order; a snapshot lists payments tenant by tenant.
   auto by_time = [this](bool received) {
     return [this, received](u128 a, u128 b) {

@@ -365,11 +365,10 @@ TEST_F(PaymentsServiceTest, AnExternalPaymentIsReservedAndLeavesAsAValidPacs008)
   EXPECT_EQ(ct->creditor.iban, "DE89370400440532013000");
   EXPECT_EQ(ct->creditor.name, "Max Muster");
   // Nothing can fail it before the scheme has it (the outbox may still deliver it); once
-  // delivered, its answer deadline runs and the service wakes the writer for it.
-  EXPECT_EQ(s->NextDue(), std::nullopt);
+  // delivered, its answer deadline is journaled with `accepted` (feed pages pass it).
   Deliver(*s, 1);
   EXPECT_EQ(s->Find(1)->status, S::kAccepted);
-  EXPECT_EQ(s->NextDue(), std::optional<TimestampNs>(kNow + 2000 * 1'000'000ull));
+  EXPECT_EQ(s->Find(1)->history.back().deadline, kNow + 2000 * 1'000'000ull);
 }
 
 TEST_F(PaymentsServiceTest, TheFeedSettlesRejectsAndReturnsEachOnce) {
@@ -430,8 +429,20 @@ TEST_F(PaymentsServiceTest, NoAnswerBeforeTheDeadlineFailsAndVoids) {
   EXPECT_EQ(s->Find(1)->status, S::kAccepted);
   runtime::ServiceContext ctx = Ctx();
   ctx.batch_timestamp = kNow + 2000 * 1'000'000ull;
-  ctx.timers = nullptr;  // RunDue gets no timers: the deadline needs none
+  ctx.timers = nullptr;  // the deadline needs no timers
   s->RunDue(ctx);
+  EXPECT_EQ(s->Find(1)->status, S::kAccepted) << "the clock alone: the answer may wait unread";
+  EXPECT_EQ(s->NextDue(), std::nullopt);
+  auto read_through = [&](TimestampNs at) {
+    PaymentOp op;
+    op.body = FeedPageOp{{}, at};
+    runtime::Reply reply;
+    s->Execute(op, ctx, &reply);
+    EXPECT_EQ(reply.http_status, 200);
+  };
+  read_through(kNow + 1999 * 1'000'000ull);  // read before the deadline: nothing
+  EXPECT_EQ(s->Find(1)->status, S::kAccepted);
+  read_through(kNow + 2000 * 1'000'000ull);  // read through it, and no answer
   EXPECT_EQ(s->Find(1)->status, S::kFailed);
   EXPECT_EQ(s->Find(1)->history.back().reason_code, "no_answer");
   EXPECT_EQ(money.finished,
@@ -440,6 +451,12 @@ TEST_F(PaymentsServiceTest, NoAnswerBeforeTheDeadlineFailsAndVoids) {
   Feed(*s, 1, "pacs.002.001.10", Pacs002(1, iso::TxStatus::kAcsc));
   EXPECT_EQ(s->Find(1)->status, S::kFailed);
   EXPECT_EQ(money.finished.size(), 1u);
+  auto replayed = NewService();
+  ASSERT_TRUE(Replay(replayed.get()).ok());
+  EXPECT_EQ(replayed->CaptureSnapshot(), s->CaptureSnapshot());
+  auto loaded = NewService();
+  ASSERT_TRUE(loaded->LoadSnapshot(s->CaptureSnapshot()).ok());
+  EXPECT_EQ(loaded->CaptureSnapshot(), s->CaptureSnapshot());
 }
 
 TEST_F(PaymentsServiceTest, AFeeIsReservedWithItsPaymentAndEndsWithIt) {
@@ -804,7 +821,7 @@ TEST_F(PaymentsServiceTest, AcceptedThenRejectedAndForgedAnswersAreHandled) {
   PayExternal(*s, 1);
   Feed(*s, 1, "pacs.002.001.10", Pacs002(1, iso::TxStatus::kAccp));
   EXPECT_EQ(s->Find(1)->status, S::kAccepted);
-  EXPECT_EQ(s->NextDue(), std::optional<TimestampNs>(kNow + 2000 * 1'000'000ull));
+  EXPECT_EQ(s->Find(1)->history.back().deadline, kNow + 2000 * 1'000'000ull);
   Feed(*s, 2, "pacs.002.001.10", Pacs002(1, iso::TxStatus::kRjct, "AM04"));
   EXPECT_EQ(s->Find(1)->status, S::kRejected);
   EXPECT_EQ(s->NextDue(), std::nullopt);
