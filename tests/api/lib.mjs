@@ -363,6 +363,19 @@ export class Server {
     return r.body;
   }
 
+  // GETs `path` until `done(body)` holds (asynchronous work: a scheme's answer, a timer),
+  // failing the test after `timeoutMs`. Returns the body that satisfied it.
+  async until(path, done, { timeoutMs = 15000, intervalMs = 25 } = {}) {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const g = await this.api('GET', path);
+      assert.equal(g.status, 200, g.text);
+      if (done(g.body)) return g.body;
+      if (Date.now() > deadline) assert.fail(`${path} still not done after ${timeoutMs} ms: ${g.text}`);
+      await new Promise((r) => setTimeout(r, intervalMs));
+    }
+  }
+
   async balances(account, opts = {}) {
     const r = await this.api('GET', `/v1/accounts/${account}/balances`, opts);
     assert.equal(r.status, 200, r.text);

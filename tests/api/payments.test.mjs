@@ -327,17 +327,6 @@ describe('lists and durability', () => {
 });
 
 describe('standing orders', () => {
-  async function until(path, done, timeoutMs = 15000) {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const g = await s.api('GET', path);
-      assert.equal(g.status, 200, g.text);
-      if (done(g.body)) return g.body;
-      if (Date.now() > deadline) assert.fail(`${path}: ${g.text}`);
-      await new Promise((r) => setTimeout(r, 50));
-    }
-  }
-
   test('a scheduled payment fires exactly once, across a kill -9 before and after it', async () => {
     const p = await pair();
     const start = new Date(Date.now() + 1500).toISOString();
@@ -350,7 +339,7 @@ describe('standing orders', () => {
     assert.equal(r.body.status, 'active');
     assert.equal(Date.parse(r.body.next_run_at), Date.parse(start));
     await s.crashAndRestart(); // before it is due
-    const done = await until(`/v1/standing_orders/${r.body.id}`, (o) => o.status === 'completed');
+    const done = await s.until(`/v1/standing_orders/${r.body.id}`, (o) => o.status === 'completed');
     assert.equal(done.occurrences, 1);
     assert.equal(done.next_run_at, null);
     const pay = await s.api('GET', `/v1/payments/${done.last_payment}`);
@@ -425,17 +414,6 @@ describe('standing orders', () => {
 });
 
 describe('scheduled payments (scheduled_for)', () => {
-  async function until(path, done, timeoutMs = 15000) {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const g = await s.api('GET', path);
-      assert.equal(g.status, 200, g.text);
-      if (done(g.body)) return g.body;
-      if (Date.now() > deadline) assert.fail(`${path}: ${g.text}`);
-      await new Promise((r) => setTimeout(r, 50));
-    }
-  }
-
   test('waits as created with nothing moved, pays once when due, across a kill -9 before and after', async () => {
     const p = await pair({ funds: '50.00' });
     const at = new Date(Date.now() + 1500).toISOString();
@@ -450,7 +428,7 @@ describe('scheduled payments (scheduled_for)', () => {
     const waiting = await s.api('GET', `/v1/payments?account=${p.from}&status=created`);
     assert.deepEqual(waiting.body.data.map((x) => x.id), [r.body.id]);
     await s.crashAndRestart(); // before it is due
-    const done = await until(`/v1/payments/${r.body.id}`, (x) => x.status !== 'created');
+    const done = await s.until(`/v1/payments/${r.body.id}`, (x) => x.status !== 'created');
     assert.equal(done.status, 'settled', JSON.stringify(done));
     assert.deepEqual(done.history.map((h) => h.status), ['created', 'settled']);
     assert.match(done.decision, /^dec_/, 'the risk decision is made when it falls due');
@@ -490,8 +468,8 @@ describe('scheduled payments (scheduled_for)', () => {
     const denied = await pay({ from_account: p.from, to: { account: p.to }, amount: '7000.00', scheduled_for: soon() });
     assert.deepEqual([poor.status, denied.status], [201, 201], poor.text + denied.text);
     await s.deposit(p.from, '1.00'); // 9006.00 when they fall due
-    const a = await until(`/v1/payments/${poor.body.id}`, (x) => x.status !== 'created');
-    const b = await until(`/v1/payments/${denied.body.id}`, (x) => x.status !== 'created');
+    const a = await s.until(`/v1/payments/${poor.body.id}`, (x) => x.status !== 'created');
+    const b = await s.until(`/v1/payments/${denied.body.id}`, (x) => x.status !== 'created');
     // The balance when it fell due decides: 6.00 is there by then.
     assert.equal(a.status, 'settled', JSON.stringify(a));
     assert.equal(b.status, 'rejected', JSON.stringify(b));
@@ -500,7 +478,7 @@ describe('scheduled payments (scheduled_for)', () => {
     assert.equal(await available(p.from), '9000.00');
     const poorer = await pair({ funds: '1.00' });
     const c = await pay({ from_account: poorer.from, to: { account: poorer.to }, amount: '2.00', scheduled_for: soon() });
-    const cd = await until(`/v1/payments/${c.body.id}`, (x) => x.status !== 'created');
+    const cd = await s.until(`/v1/payments/${c.body.id}`, (x) => x.status !== 'created');
     assert.deepEqual([cd.status, cd.status_reason.code], ['rejected', 'insufficient_funds']);
     assert.equal(await available(poorer.from), '1.00');
   });

@@ -7,7 +7,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 
-import { expectError, sleep, startServer } from './lib.mjs';
+import { expectError, startServer } from './lib.mjs';
 import { startScheme } from './scheme.mjs';
 
 const PAYEE_IBAN = 'DE89370400440532013000';
@@ -44,15 +44,8 @@ async function available(account) {
   return (await s.balances(account)).available;
 }
 
-async function until(id, done, timeoutMs = 10000) {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const g = await s.api('GET', `/v1/payments/${id}`);
-    assert.equal(g.status, 200, g.text);
-    if (done(g.body)) return g.body;
-    if (Date.now() > deadline) assert.fail(`payment ${id} stuck in ${g.body.status}: ${g.text}`);
-    await sleep(25);
-  }
+function until(id, done) {
+  return s.until(`/v1/payments/${id}`, done, { timeoutMs: 10000 });
 }
 const final = (p) => ['settled', 'rejected', 'failed', 'returned', 'cancelled'].includes(p.status);
 

@@ -429,6 +429,12 @@ class PaymentsService final : public runtime::Service, public kernel::HoldObserv
                         runtime::ServiceContext& ctx);
   kernel::Answer Cancel(const PaymentOp& op, const CancelPaymentOp& c,
                         runtime::ServiceContext& ctx);
+  // The payer's account of something paid later (a scheduled payment, a standing order):
+  // the tenant's, open, in `currency`; the error to answer, or nullopt and *payer.
+  std::optional<kernel::Answer> CheckPayerLater(const PaymentOp& op, u128 from_account,
+                                                std::string_view currency,
+                                                const runtime::ServiceContext& ctx,
+                                                kernel::PayeeInfo* payer) const;
   // A payment scheduled for later: checked and recorded now, its timer armed.
   kernel::Answer Schedule(const PaymentOp& op, Payment p, runtime::ServiceContext& ctx);
   // Moves the money of a payment just created (or fallen due) as `caller`.

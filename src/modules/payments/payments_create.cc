@@ -153,6 +153,25 @@ uint16_t PaymentsService::AdvanceAfterMove(Payment& p, const kernel::MoveResult&
   return 500;
 }
 
+std::optional<Answer> PaymentsService::CheckPayerLater(const PaymentOp& op, u128 from_account,
+                                                       std::string_view currency,
+                                                       const runtime::ServiceContext& ctx,
+                                                       kernel::PayeeInfo* payer) const {
+  std::optional<kernel::PayeeInfo> found =
+      money_->ResolvePayee(op.caller.tenant, from_account, "", ctx);
+  if (!found || found->closed) {
+    return ErrorAnswer(ErrorKind::kNotFound, "account_not_found", "account not found",
+                       "from_account", op.trace_id);
+  }
+  if (found->currency != currency) {
+    return ErrorAnswer(ErrorKind::kTransferRejected, "currency_mismatch",
+                       "The source account holds " + found->currency + ".", "currency",
+                       op.trace_id);
+  }
+  *payer = std::move(*found);
+  return std::nullopt;
+}
+
 Answer PaymentsService::Schedule(const PaymentOp& op, Payment p, runtime::ServiceContext& ctx) {
   if (p.scheduled_for > ctx.batch_timestamp + kScheduleHorizonNs) {
     return ErrorAnswer(ErrorKind::kUnprocessable, "schedule_invalid",
@@ -160,22 +179,16 @@ Answer PaymentsService::Schedule(const PaymentOp& op, Payment p, runtime::Servic
   }
   // The payer's account is checked now (as a standing order's is) and again, with the risk
   // decision and the balance, when the payment falls due.
-  const std::optional<kernel::PayeeInfo> payer =
-      money_->ResolvePayee(op.caller.tenant, p.from_account, "", ctx);
-  if (!payer || payer->closed) {
-    return ErrorAnswer(ErrorKind::kNotFound, "account_not_found", "account not found",
-                       "from_account", op.trace_id);
-  }
-  if (payer->currency != p.currency) {
-    return ErrorAnswer(ErrorKind::kTransferRejected, "currency_mismatch",
-                       "The source account holds " + payer->currency + ".", "currency",
-                       op.trace_id);
+  kernel::PayeeInfo payer;
+  if (std::optional<Answer> refused =
+          CheckPayerLater(op, p.from_account, p.currency, ctx, &payer)) {
+    return *refused;
   }
   if (p.to.internal() && p.to.account == p.from_account) {
     return ErrorAnswer(ErrorKind::kTransferRejected, "same_account",
                        "Source and destination are the same account.", "to", op.trace_id);
   }
-  p.from_customer = payer->customer;
+  p.from_customer = payer.customer;
   CB_CHECK(ctx.timers != nullptr);
   // Armed before anything is journaled: a full timer table refuses the payment whole.
   if (const Status st =

@@ -154,16 +154,10 @@ Answer PaymentsService::CreateOrder(const PaymentOp& op, const CreateStandingOrd
                        "end_at must not be before start_at.", "end_at", op.trace_id);
   }
   const CreatePaymentOp& p = c.payment;
-  const std::optional<kernel::PayeeInfo> payer =
-      money_->ResolvePayee(op.caller.tenant, p.from_account, "", ctx);
-  if (!payer || payer->closed) {
-    return ErrorAnswer(ErrorKind::kNotFound, "account_not_found", "account not found",
-                       "from_account", op.trace_id);
-  }
-  if (payer->currency != p.currency) {
-    return ErrorAnswer(ErrorKind::kTransferRejected, "currency_mismatch",
-                       "The source account holds " + payer->currency + ".", "currency",
-                       op.trace_id);
+  kernel::PayeeInfo payer;
+  if (std::optional<Answer> refused =
+          CheckPayerLater(op, p.from_account, p.currency, ctx, &payer)) {
+    return *refused;
   }
   StandingOrder o;
   o.to = p.to;
@@ -186,7 +180,7 @@ Answer PaymentsService::CreateOrder(const PaymentOp& op, const CreateStandingOrd
   }
   o.id = c.id;
   o.tenant = op.caller.tenant.value;
-  o.customer = payer->customer;
+  o.customer = payer.customer;
   o.creator = op.caller;
   o.from_account = p.from_account;
   o.amount_minor = p.amount_minor;
