@@ -19,6 +19,7 @@
 #include "kernel/envelope.h"
 #include "kernel/ids.h"
 #include "kernel/money_port.h"
+#include "kernel/screener.h"
 #include "runtime/service.h"
 
 namespace cb::modules::payments {
@@ -400,8 +401,10 @@ struct PaymentsConfig {
 
 class PaymentsService final : public runtime::Service, public kernel::HoldObserver {
  public:
+  // `screener` (may be null: no screening) checks external payees against the sanctions
+  // lists the risk service loaded.
   PaymentsService(kernel::EnvelopeRunner* envelope, kernel::MoneyPort* money,
-                  PaymentsConfig config = {});
+                  PaymentsConfig config = {}, const kernel::Screener* screener = nullptr);
 
   void Execute(const runtime::ServiceOp& op, runtime::ServiceContext& ctx,
                runtime::Reply* reply) override;
@@ -443,6 +446,9 @@ class PaymentsService final : public runtime::Service, public kernel::HoldObserv
   // The payment's first transition after its money moved, was held or refused; the answer's
   // HTTP status (201, or 202 when held).
   uint16_t AdvanceAfterMove(Payment& p, const kernel::MoveResult& r, runtime::ServiceContext& ctx);
+  // Why an external payee may not be paid: its name matches a sanctions list entry at the
+  // block threshold ("" when not, or when no lists are loaded).
+  std::string SanctionsMatch(const Payment& p) const;
   // A scheduled payment's timer fired: its money moves now (payments_create.cc).
   void RunScheduled(Payment& p, runtime::ServiceContext& ctx);
   Status ApplyScheduledRan(u128 id, u128 decision, std::vector<std::string> reasons);
@@ -453,6 +459,8 @@ class PaymentsService final : public runtime::Service, public kernel::HoldObserv
   void Advance(Payment& p, PaymentStatus to, std::string_view reason_code, std::string_view reason,
                runtime::ServiceContext& ctx, TimestampNs deadline = 0);
   void Insert(Payment p);
+  // Journals `p` as created and keeps it; the kept payment.
+  Payment& RecordCreated(Payment p, runtime::ServiceContext& ctx);
   Status ApplyTransition(u128 id, const payments::Transition& t);
   Status ApplyMessage(u128 id, Message m);
 
@@ -513,6 +521,7 @@ class PaymentsService final : public runtime::Service, public kernel::HoldObserv
   kernel::EnvelopeRunner* envelope_;
   kernel::MoneyPort* money_;
   PaymentsConfig config_;
+  const kernel::Screener* screener_;
   uint64_t feed_seq_ = 0;  // the scheme's feed, read up to here
   // ... and read through this time (ours): a deadline before it passed without an answer.
   TimestampNs feed_read_through_ = 0;

@@ -78,12 +78,15 @@ Answer PaymentsService::Create(const PaymentOp& op, const CreatePaymentOp& c,
     p.fee_minor = fee->amount_minor;
     p.fee_account = fee->account;
   }
-  if (c.scheduled_for > ctx.batch_timestamp) {
-    p.scheduled_for = c.scheduled_for;
-    p.creator = op.caller;
-    return Schedule(op, std::move(p), ctx);
+  p.scheduled_for = c.scheduled_for;  // (if not later, due already: the edge's minute of slack)
+  if (p.scheduled_for != 0) p.creator = op.caller;
+  if (std::string match = SanctionsMatch(p); !match.empty()) {
+    // Refused by the bank, not a wrong request: a rejected payment, and no money moved.
+    Payment& live = RecordCreated(std::move(p), ctx);
+    Advance(live, PaymentStatus::kRejected, "sanctions_match", match, ctx);
+    return {201, RenderPayment(live)};
   }
-  p.scheduled_for = c.scheduled_for;  // due already (within the edge's minute of slack)
+  if (p.scheduled_for > ctx.batch_timestamp) return Schedule(op, std::move(p), ctx);
   const kernel::MoveResult r = MoveMoney(p, op.caller, op.trace_id, ctx);
   // Wrong accounts, currency or consent, or a second factor wanted: no payment is made
   // (the client fixes the request, or authenticates, and sends it again).
@@ -93,14 +96,7 @@ Answer PaymentsService::Create(const PaymentOp& op, const CreatePaymentOp& c,
   p.from_customer = r.from_customer;
   p.decision = r.decision;
   p.decision_reasons = r.reasons;
-  pb::PaymentCreated e;
-  ToProto(p, &e);
-  journal::AddMessageEvent(ctx.out, static_cast<uint16_t>(EventType::kPaymentCreated),
-                           kEventVersion, e);
-  Payment stored;
-  CB_CHECK(FromProto(e, &stored));
-  Insert(std::move(stored));
-  Payment& live = payments_.at(c.id);
+  Payment& live = RecordCreated(std::move(p), ctx);
   const uint16_t http_status = AdvanceAfterMove(live, r, ctx);
   return {http_status, RenderPayment(live)};
 }
@@ -198,19 +194,44 @@ Answer PaymentsService::Schedule(const PaymentOp& op, Payment p, runtime::Servic
                        "Too many scheduled payments and standing orders wait; retry later.",
                        "scheduled_for", op.trace_id);
   }
+  return {201, RenderPayment(RecordCreated(std::move(p), ctx))};
+}
+
+Payment& PaymentsService::RecordCreated(Payment p, runtime::ServiceContext& ctx) {
   pb::PaymentCreated e;
   ToProto(p, &e);
   journal::AddMessageEvent(ctx.out, static_cast<uint16_t>(EventType::kPaymentCreated),
                            kEventVersion, e);
   Payment stored;
-  CB_CHECK(FromProto(e, &stored));
+  CB_CHECK(FromProto(e, &stored));  // what replay will read is what is kept
   const u128 id = stored.id;
   Insert(std::move(stored));
-  return {201, RenderPayment(payments_.at(id))};
+  return payments_.at(id);
+}
+
+std::string PaymentsService::SanctionsMatch(const Payment& p) const {
+  if (screener_ == nullptr || p.to.internal() || p.to.name.empty()) return "";
+  kernel::ScreeningQuery q;
+  q.name = p.to.name;
+  // The payee's kind is not known: screened as a person, whose matching is the stricter
+  // (an organisation's name also matches person entries closely enough to be found).
+  q.type = kernel::ScreenedParty::kPerson;
+  Result<std::vector<kernel::ScreeningHit>> hits = screener_->ScreenName(q, 1);
+  // No lists loaded (a server without sanctions_dir): nothing to screen against.
+  if (!hits.ok() || hits->empty()) return "";
+  const kernel::ScreeningHit& best = hits->front();
+  if (best.score_bp < screener_->screening_thresholds().block_bp) return "";
+  return TruncateUtf8("The payee's name matches " + best.list + " entry " + best.entry_id + " (" +
+                          best.matched_name + ").",
+                      kReasonBytesMax);
 }
 
 void PaymentsService::RunScheduled(Payment& p, runtime::ServiceContext& ctx) {
-  if (!p.waiting()) return;  // cancelled before it fell due
+  if (!p.waiting()) return;                                     // cancelled before it fell due
+  if (std::string match = SanctionsMatch(p); !match.empty()) {  // the lists as they are now
+    Advance(p, PaymentStatus::kRejected, "sanctions_match", match, ctx);
+    return;
+  }
   const kernel::MoveResult r = MoveMoney(p, p.creator, "scheduled-payment", ctx);
   pb::ScheduledPaymentRan e;
   e.set_id(kernel::IdBytes(p.id));

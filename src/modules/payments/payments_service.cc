@@ -47,8 +47,8 @@ bool Allowed(PaymentStatus from, PaymentStatus to) {
 }  // namespace
 
 PaymentsService::PaymentsService(kernel::EnvelopeRunner* envelope, kernel::MoneyPort* money,
-                                 PaymentsConfig config)
-    : envelope_(envelope), money_(money), config_(std::move(config)) {
+                                 PaymentsConfig config, const kernel::Screener* screener)
+    : envelope_(envelope), money_(money), config_(std::move(config)), screener_(screener) {
   CB_CHECK(envelope_ != nullptr);
   CB_CHECK(money_ != nullptr);
 }
