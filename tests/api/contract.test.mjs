@@ -8,7 +8,7 @@ import { execFileSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
-import { COREBANK, REPO, requestSchemaErrors, spec } from './lib.mjs';
+import { COREBANK, REPO, requestSchemaErrors, responseSchemaErrors, spec } from './lib.mjs';
 
 const OPERATIONAL = ['GET /healthz', 'GET /readyz', 'GET /metrics', 'GET /v1/openapi.yaml'];
 // The OAuth 2.0 / OIDC endpoints and pages (src/oauth/handler.cc): their own request and error
@@ -36,6 +36,9 @@ const OAUTH = [
 ];
 
 const read = (...p) => readFileSync(join(REPO, ...p), 'utf8');
+// A local "#/components/..." $ref (a shared response) resolved against the spec.
+const deref = (obj) =>
+  obj?.$ref ? deref(obj.$ref.slice(2).split('/').map((p) => p.replaceAll('~1', '/').replaceAll('~0', '~')).reduce((o, k) => o?.[k], spec)) : obj;
 const norm = (p) => p.replace(/\{[^}]*\}/g, '{}');
 
 // What the binary says it serves: `corebank routes` prints the route registry (every
@@ -283,6 +286,53 @@ describe('api/openapi.yaml', () => {
       }
     }
     assert.ok(checked >= 4, `only ${checked} request examples`);
+  });
+
+  test('every response example validates against its response schema', () => {
+    let checked = 0;
+    for (const [route, ops] of Object.entries(spec.paths)) {
+      for (const [method, op] of Object.entries(ops)) {
+        for (const [status, raw] of Object.entries(op?.responses ?? {})) {
+          for (const [mediaType, media] of Object.entries(deref(raw).content ?? {})) {
+            const examples = Object.entries(media.examples ?? {}).map(([k, e]) => [k, e.value]);
+            if (media.example !== undefined) examples.push(['example', media.example]);
+            if (examples.length) assert.ok(media.schema, `${method.toUpperCase()} ${route} ${status} ${mediaType}: examples without a schema`);
+            for (const [name, value] of examples) {
+              const errors = responseSchemaErrors(route, method, status, mediaType, value);
+              assert.equal(errors, null, `${method.toUpperCase()} ${route} ${status} example ${name}: ${errors}`);
+              checked++;
+            }
+          }
+        }
+      }
+    }
+    assert.ok(checked >= 20, `only ${checked} response examples`);
+  });
+
+  test('every payments operation has a request example (when it takes a body) and a success-response example', () => {
+    const missing = [];
+    let ops = 0;
+    for (const { key, op } of documented()) {
+      if (!(op.tags ?? []).includes('payments')) continue;
+      ops++;
+      const examplesOf = (media) => Object.keys(media?.examples ?? {}).length + (media?.example !== undefined ? 1 : 0);
+      for (const [mediaType, media] of Object.entries(op.requestBody?.content ?? {})) {
+        if (!examplesOf(media)) missing.push(`${key}: request ${mediaType}`);
+      }
+      // The main success answer: the first 2xx the operation documents.
+      const success = Object.keys(op.responses).filter((s) => /^2\d\d$/.test(s)).sort()[0];
+      if (!success) {
+        missing.push(`${key}: no 2xx response`);
+        continue;
+      }
+      const content = deref(op.responses[success]).content ?? {};
+      if (!Object.keys(content).length) continue; // documented without a body
+      for (const [mediaType, media] of Object.entries(content)) {
+        if (!examplesOf(media)) missing.push(`${key}: ${success} ${mediaType}`);
+      }
+    }
+    assert.ok(ops >= 19, `only ${ops} operations tagged payments`);
+    assert.deepEqual(missing, []);
   });
 
   test('JSON answers list every property as required (fields are null, never absent)', () => {

@@ -85,6 +85,18 @@ export function requestSchemaErrors(route, method, value) {
   return v(value) ? null : schemaErrors(v);
 }
 
+// The errors of a response body `value` against the schema of `mediaType` in the response
+// `status` of an operation (a $ref response resolved as validate() does), or null when it
+// validates (the documented response examples are checked with it).
+export function responseSchemaErrors(route, method, status, mediaType, value) {
+  const raw = spec.paths[route][method].responses[String(status)];
+  const ptr = raw.$ref
+    ? raw.$ref + pointer('content', mediaType, 'schema').slice(1)
+    : pointer('paths', route, method, 'responses', String(status), 'content', mediaType, 'schema');
+  const v = validatorAt(ptr);
+  return v(value) ? null : schemaErrors(v);
+}
+
 export function validate(route, method, status, body, { headers, contentType } = {}) {
   const m = method.toLowerCase();
   const op = spec.paths[route]?.[m];
