@@ -521,16 +521,20 @@ describe('bulk payouts', () => {
       { to: { iban: 'DE89370400440532013001', name: 'Bad Check' }, amount: '3.00', currency: 'EUR' },
       { to: { account: p.to }, amount: '4.001', currency: 'EUR' },
       { to: { account: p.to }, amount: '500.00', currency: 'EUR' }, // no funds: a rejected payment
+      { to: { account: p.to }, amount: '1.00', currency: 'GBP' }, // valid here, refused when made
     ];
     const r = await s.api('POST', '/v1/payment_batches', { key: payer, body: { from_account: p.from, items } });
     assert.equal(r.status, 202, r.text);
     assert.match(r.body.id, /^pbt_/);
     const b = await settledBatch(r.body.id);
-    assert.deepEqual(b.items.map((x) => x.status), ['settled', 'settled', 'invalid', 'invalid', 'rejected']);
+    assert.deepEqual(b.items.map((x) => x.status), ['settled', 'settled', 'invalid', 'invalid', 'rejected', 'not_made']);
     assert.equal(b.items[2].error.code, 'iban_invalid');
     assert.equal(b.items[2].error.param, 'items[2].to.iban');
     assert.equal(b.items[3].error.param, 'items[3].amount');
-    assert.deepEqual(b.summary, { items: 5, settled: 2, invalid: 2, rejected: 1 });
+    // A row the platform refused when its payment was made says why.
+    assert.equal(b.items[5].payment, null);
+    assert.equal(b.items[5].error.code, 'currency_mismatch', JSON.stringify(b.items[5]));
+    assert.deepEqual(b.summary, { items: 6, settled: 2, invalid: 2, rejected: 1, not_made: 1 });
     assert.equal(await available(p.from), '97.00');
     const one = await s.api('GET', `/v1/payments/${b.items[0].payment}`);
     assert.equal(one.body.reference, 'row 0');

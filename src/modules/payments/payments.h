@@ -296,6 +296,7 @@ struct BatchRow {
   uint32_t index = 0, line = 0;
   CreatePaymentOp payment;                             // id unused; from_account the batch's
   std::string error_code, error_field, error_message;  // set: refused
+  bool refused_when_made = false;  // valid at the edge; the platform refused its payment
 };
 struct PaymentBatch {
   u128 id = 0, tenant = 0, customer = 0;

@@ -3,6 +3,7 @@
 // each payment's id fixed by the batch and the row's index: a crash between slices resumes
 // at the first row not yet made, and no row is paid twice.
 #include <algorithm>
+#include <boost/json.hpp>
 #include <map>
 
 #include "base/check.h"
@@ -72,6 +73,30 @@ std::optional<TimestampNs> PaymentsService::NextDue() const {
   return std::nullopt;
 }
 
+namespace {
+
+// Why Create made no payment for a batch row: the error its answer carries.
+void RowRefused(uint32_t index, const Answer& a, pb::BatchRowRefused* out) {
+  out->set_index(index);
+  boost::system::error_code ec;
+  const boost::json::value v = boost::json::parse(a.body, ec);
+  const boost::json::object* error = nullptr;
+  if (!ec && v.is_object()) {
+    if (const boost::json::value* e = v.as_object().if_contains("error")) error = e->if_object();
+  }
+  auto field = [&](std::string_view key, size_t bytes_max) {
+    const boost::json::value* x = error != nullptr ? error->if_contains(key) : nullptr;
+    return x != nullptr && x->is_string() ? TruncateUtf8(std::string(x->get_string()), bytes_max)
+                                          : std::string();
+  };
+  out->set_code(field("code", 64));
+  out->set_param(field("param", 64));
+  out->set_message(field("message", kReasonBytesMax));
+  if (out->code().empty()) out->set_code("payment_refused");  // every refusal names a code
+}
+
+}  // namespace
+
 void PaymentsService::RunDue(runtime::ServiceContext& ctx) {
   FailOverdue(ctx);
   size_t budget = kBatchItemsPerRun;
@@ -80,6 +105,7 @@ void PaymentsService::RunDue(runtime::ServiceContext& ctx) {
     PaymentOp op;
     op.caller = b.creator;
     op.trace_id = "payment-batch";
+    pb::BatchProgressed e;
     while (budget > 0 && b.next < b.rows.size()) {
       const BatchRow& r = b.rows[b.next];
       if (r.error_code.empty()) {
@@ -87,18 +113,38 @@ void PaymentsService::RunDue(runtime::ServiceContext& ctx) {
         c.id = BatchPaymentId(b.id, r.index);
         c.from_account = b.from_account;
         if (c.end_to_end_id.empty()) c.end_to_end_id = kernel::FormatId("", c.id);
-        if (!payments_.contains(c.id)) Create(op, c, ctx);  // answers go to the batch's reads
+        if (!payments_.contains(c.id)) {
+          // The answer goes to the batch's reads: a payment, or the reason there is none.
+          const Answer a = Create(op, c, ctx);
+          if (!payments_.contains(c.id)) RowRefused(r.index, a, e.add_refused());
+        }
         budget--;
       }
       b.next++;
     }
-    pb::BatchProgressed e;
     e.set_id(kernel::IdBytes(b.id));
     e.set_next(b.next);
     journal::AddMessageEvent(ctx.out, static_cast<uint16_t>(EventType::kBatchProgressed),
                              kEventVersion, e);
+    CB_CHECK(ApplyRowsRefused(e.refused(), &b).ok());
     if (b.next >= b.rows.size()) batches_open_.erase(batches_open_.begin());
   }
+}
+
+Status ApplyRowsRefused(const google::protobuf::RepeatedPtrField<pb::BatchRowRefused>& rows,
+                        PaymentBatch* b) {
+  for (const pb::BatchRowRefused& x : rows) {
+    if (x.index() >= b->rows.size() || !b->rows[x.index()].error_code.empty() || x.code().empty() ||
+        x.code().size() > 64 || x.param().size() > 64 || x.message().size() > kReasonBytesMax) {
+      return Status::DataLoss("malformed BatchRowRefused");
+    }
+    BatchRow& r = b->rows[x.index()];
+    r.error_code = x.code();
+    r.error_field = x.param();
+    r.error_message = x.message();
+    r.refused_when_made = true;
+  }
+  return Status::Ok();
 }
 
 std::string RenderBatch(const PaymentBatch& b,
@@ -110,7 +156,7 @@ std::string RenderBatch(const PaymentBatch& b,
     if (i > 0) items.push_back(',');
     items.append(R"({"index":)").append(std::to_string(r.index)).append(R"(,"line":)");
     items.append(r.line == 0 ? "null" : std::to_string(r.line));
-    std::string status = "invalid";
+    std::string status = r.refused_when_made ? "not_made" : "invalid";
     u128 payment = 0;
     if (r.error_code.empty()) {
       payment = BatchPaymentId(b.id, r.index);
@@ -119,6 +165,7 @@ std::string RenderBatch(const PaymentBatch& b,
         status = StatusName(it->second.status);
       } else {
         status = i < b.next ? "not_made" : "pending";  // not_made: refused before a payment
+                                                       // (made before reasons were kept)
         if (i >= b.next) payment = 0;
       }
     }

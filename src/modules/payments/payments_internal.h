@@ -62,6 +62,11 @@ bool BuildSetFees(const api::RouteCall& c, api::BuiltOp* out, api::DecodeError* 
 void ToProto(u128 tenant, const FeeSchedule& f, pb::FeeScheduleSet* e);
 bool FromProto(const pb::FeeScheduleSet& e, u128* tenant, FeeSchedule* f);
 
+// Rows whose payments the platform refused when made (BatchRowRefused), kept on `b` with
+// their reasons; DataLoss for a row that is not one of b's valid ones.
+Status ApplyRowsRefused(const google::protobuf::RepeatedPtrField<pb::BatchRowRefused>& rows,
+                        PaymentBatch* b);
+
 // The durable timer of a payment scheduled for later.
 inline std::string ScheduledKey(u128 payment) { return "payment:" + kernel::FormatId("", payment); }
 

@@ -415,7 +415,7 @@ Status PaymentsService::ApplyEvent(const journal::EventView& event, uint64_t /*s
       }
       b.next = e.next();
       if (b.next >= b.rows.size()) std::erase(batches_open_, id);
-      return Status::Ok();
+      return ApplyRowsRefused(e.refused(), &b);
     }
     case EventType::kFeedAdvanced: {
       pb::FeedAdvanced e;
@@ -479,8 +479,17 @@ std::string PaymentsService::CaptureSnapshot() const {
   for (const auto& [tenant, f] : fees_) ToProto(tenant, f, s.add_fee_schedules());
   for (u128 id : batch_order_) {
     pb::BatchSnapshot* x = s.add_batches();
-    ToProto(batches_.at(id), x->mutable_created());
-    x->set_next(batches_.at(id).next);
+    const PaymentBatch& b = batches_.at(id);
+    ToProto(b, x->mutable_created());
+    x->set_next(b.next);
+    for (const BatchRow& r : b.rows) {
+      if (!r.refused_when_made) continue;
+      pb::BatchRowRefused* y = x->add_refused();
+      y->set_index(r.index);
+      y->set_code(r.error_code);
+      y->set_param(r.error_field);
+      y->set_message(r.error_message);
+    }
   }
   for (const auto& [tenant, ids] : orders_by_tenant_) {
     for (u128 id : ids) {
@@ -560,6 +569,7 @@ Status PaymentsService::LoadSnapshot(std::string_view bytes) {
       return Status::DataLoss("malformed payment batch in snapshot");
     }
     b.next = x.next();
+    if (Status st = ApplyRowsRefused(x.refused(), &b); !st.ok()) return st;
     InsertBatch(std::move(b));
   }
   for (const pb::StandingOrderSnapshot& x : s.standing_orders()) {
