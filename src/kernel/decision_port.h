@@ -8,6 +8,7 @@
 // in the same op.
 #include <any>
 #include <cstdint>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -76,6 +77,20 @@ struct Decision {
   std::any detail;
 };
 
+// A break in the bank's own books that a reconciliation found (its exceptions): not about
+// any customer, so the risk core raises it as a bank-level alert (no customer) into the
+// root tenant's bank-level investigation, journaled in the caller's batch (replay rebuilds
+// it from that record, with no callback).
+struct ReconciliationAlert {
+  u128 id = 0;      // derived by the caller from the reconciliation: raised at most once
+  u128 tenant = 0;  // the root tenant, whose admins reconcile and read the alert
+  std::string_view reconciliation;       // its public id ("rec_..."), shown with the alert
+  std::string_view reason;               // a stable snake_case code
+  bool severe = false;                   // severity high, else medium
+  std::span<const std::string> entries;  // the exceptions' public ids, at most kEntriesMax
+  static constexpr size_t kEntriesMax = 20;
+};
+
 // Told when a hold ends (approved, rejected or timed out), in the batch that ends it, after
 // the ledger posted or voided the reservation (or, for HoldAction::kRelease, left it
 // pending). A service that moved money through another's port (payments) follows its own
@@ -104,6 +119,9 @@ class DecisionPort {
   virtual u128 DecisionOf(u128 transfer) const = 0;
   // A customer was created in this batch: screen it (journaled in the same batch).
   virtual void OnCustomerCreated(const CustomerFacts& /*c*/, runtime::ServiceContext& /*ctx*/) {}
+  // Journals a reconciliation's alert in the caller's batch (a repeat of its id is a no-op).
+  virtual void RaiseReconciliationAlert(const ReconciliationAlert& a,
+                                        runtime::ServiceContext& ctx) = 0;
   // Before the executor starts; the observer outlives the port.
   virtual void AddHoldObserver(HoldObserver* /*observer*/) {}
 };

@@ -13,8 +13,6 @@
 
 namespace cb::risk {
 
-namespace {
-
 void AppendIdOrNull(std::string* out, std::string_view prefix, u128 id) {
   if (id == 0) {
     out->append("null");
@@ -24,6 +22,8 @@ void AppendIdOrNull(std::string* out, std::string_view prefix, u128 id) {
   kernel::AppendId(out, prefix, id);
   out->push_back('"');
 }
+
+namespace {
 
 void AppendNotes(std::string* o, const Case& c) {
   o->append(R"("notes":[)");
@@ -95,9 +95,9 @@ std::string RenderInvestigation(const Case& c, bool with_notes) {
   std::string o = R"({"object":"case","id":")";
   kernel::AppendId(&o, kCasePrefix, c.id);
   o.append(R"(","type":"investigation","status":")").append(CaseStatusName(c.status));
-  o.append(R"(","customer":")");
-  kernel::AppendId(&o, kernel::prefix::kCustomer, c.customer);
-  o.append(R"(","disposition":)");
+  o.append(R"(","customer":)");
+  AppendIdOrNull(&o, kernel::prefix::kCustomer, c.customer);  // null: the bank's own books
+  o.append(R"(,"disposition":)");
   if (c.disposition == CaseDisposition::kNone) {
     o.append("null");
   } else {
@@ -141,9 +141,9 @@ std::string RiskService::RenderSar(const Case& c, bool html, TimestampNs now) co
   if (!html) {
     std::string o = R"({"object":"sar_draft","case":)";
     o.append(RenderInvestigation(c));
-    o.append(R"(,"subject":{"customer":")");
-    kernel::AppendId(&o, kernel::prefix::kCustomer, c.customer);
-    o.append(R"("},"alerts":[)");
+    o.append(R"(,"subject":{"customer":)");
+    AppendIdOrNull(&o, kernel::prefix::kCustomer, c.customer);
+    o.append(R"(},"alerts":[)");
     for (size_t i = 0; i < alerts.size(); i++) {
       if (i > 0) o.push_back(',');
       o.append(RenderAlert(*alerts[i], false));
@@ -175,7 +175,11 @@ std::string RiskService::RenderSar(const Case& c, bool html, TimestampNs now) co
   }
   std::string case_id, customer;
   kernel::AppendId(&case_id, kCasePrefix, c.id);
-  kernel::AppendId(&customer, kernel::prefix::kCustomer, c.customer);
+  if (c.customer == 0) {
+    customer = "(none: the bank's own books)";
+  } else {
+    kernel::AppendId(&customer, kernel::prefix::kCustomer, c.customer);
+  }
   std::string h =
       "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
       "<title>SAR draft ";

@@ -27,8 +27,9 @@ enum class Resolution : uint8_t {
 };
 const char* ResolutionName(Resolution r);
 
-// Where an alert came from (stored in AlertRaised: append only).
-enum class AlertKind : uint8_t { kMonitoring = 1, kScreening = 2 };
+// Where an alert came from (stored in AlertRaised: append only). A reconciliation alert is
+// the bank's own books (kernel::ReconciliationAlert): it has no customer.
+enum class AlertKind : uint8_t { kMonitoring = 1, kScreening = 2, kReconciliation = 3 };
 const char* AlertKindName(AlertKind k);
 
 // What happened to an investigation case (CaseUpdated.action: append only).

@@ -29,7 +29,15 @@ bool Is16(const std::string& b) { return b.size() == 16; }
 }  // namespace
 
 const char* AlertKindName(AlertKind k) {
-  return k == AlertKind::kScreening ? "screening" : "monitoring";
+  switch (k) {
+    case AlertKind::kMonitoring:
+      return "monitoring";
+    case AlertKind::kScreening:
+      return "screening";
+    case AlertKind::kReconciliation:
+      return "reconciliation";
+  }
+  return "monitoring";
 }
 
 const char* CaseDispositionName(CaseDisposition d) {
@@ -112,8 +120,28 @@ Answer RiskService::RaiseAlerts(const RaiseAlertsOp& r, runtime::ServiceContext&
                    std::to_string(repeats) + "}"};
 }
 
+void RiskService::RaiseReconciliationAlert(const kernel::ReconciliationAlert& r,
+                                           runtime::ServiceContext& ctx) {
+  CB_CHECK(r.id != 0);
+  CB_CHECK(r.tenant != 0);
+  CB_CHECK(r.entries.size() <= kernel::ReconciliationAlert::kEntriesMax);
+  if (alerts_.contains(r.id)) return;
+  AlertDraft a;
+  a.id = r.id;
+  a.tenant = r.tenant;
+  a.kind = AlertKind::kReconciliation;  // customer 0: the bank's own books
+  a.rule = "reconciliation";
+  a.reason = std::string(r.reason);
+  a.severity = r.severe ? Severity::kHigh : Severity::kMedium;
+  a.reconciliation = std::string(r.reconciliation);
+  a.entries.assign(r.entries.begin(), r.entries.end());
+  CB_CHECK(RaiseAlert(a, ctx));  // no quiet time: every reconciliation's breaks are new
+}
+
 bool RiskService::RaiseAlert(const AlertDraft& a, runtime::ServiceContext& ctx) {
-  CB_CHECK(a.id != 0 && a.tenant != 0 && a.customer != 0 && !alerts_.contains(a.id));
+  CB_CHECK(a.id != 0 && a.tenant != 0 && !alerts_.contains(a.id));
+  // Only the bank's own books have no customer.
+  CB_CHECK((a.customer == 0) == (a.kind == AlertKind::kReconciliation));
   u128 case_id = InvestigationFor(a.tenant, a.customer);
   // A monitor with a quiet time (repeat_after_s: a busy account would otherwise put one
   // alert per payment in front of the analyst, none of them new).
@@ -125,7 +153,7 @@ bool RiskService::RaiseAlert(const AlertDraft& a, runtime::ServiceContext& ctx) 
   pb::AlertRaised e;
   e.set_id(IdBytes(a.id));
   e.set_tenant_id(IdBytes(a.tenant));
-  e.set_customer_id(IdBytes(a.customer));
+  if (a.customer != 0) e.set_customer_id(IdBytes(a.customer));
   if (case_id == 0) {
     case_id = kernel::DerivedId(a.id, 'C');
     CB_CHECK(!cases_.contains(case_id));  // alert ids are unique, so are theirs
@@ -146,6 +174,7 @@ bool RiskService::RaiseAlert(const AlertDraft& a, runtime::ServiceContext& ctx) 
   e.set_policy_version(a.policy_version);
   e.set_movement_at_ns(a.movement_at);
   for (const std::string& entry : a.entries) e.add_entries(entry);
+  e.set_reconciliation(a.reconciliation);
   journal::AddMessageEvent(ctx.out, static_cast<uint16_t>(EventType::kAlertRaised), kEventVersion,
                            e);
   CB_CHECK(ApplyAlert(e).ok());
@@ -153,9 +182,14 @@ bool RiskService::RaiseAlert(const AlertDraft& a, runtime::ServiceContext& ctx) 
 }
 
 std::optional<Alert> AlertOf(const pb::AlertRaised& e) {
-  if (!Is16(e.id()) || !Is16(e.tenant_id()) || !Is16(e.customer_id()) || !Is16(e.case_id()) ||
-      e.kind() < 1 || e.kind() > 2 || e.severity() < 1 || e.severity() > 3 ||
-      e.currency_exponent() > 18) {
+  if (!Is16(e.id()) || !Is16(e.tenant_id()) || !Is16(e.case_id()) || e.kind() < 1 || e.kind() > 3 ||
+      e.severity() < 1 || e.severity() > 3 || e.currency_exponent() > 18) {
+    return std::nullopt;
+  }
+  // A customer's alert names it; a reconciliation alert (the bank's books) names none.
+  const bool books = e.kind() == static_cast<uint32_t>(AlertKind::kReconciliation);
+  if (books ? !e.customer_id().empty() || e.reconciliation().empty()
+            : !Is16(e.customer_id()) || !e.reconciliation().empty()) {
     return std::nullopt;
   }
   Alert a;
@@ -177,6 +211,7 @@ std::optional<Alert> AlertOf(const pb::AlertRaised& e) {
   a.at = e.at_ns();
   a.movement_at = e.movement_at_ns();
   a.entries.assign(e.entries().begin(), e.entries().end());
+  a.reconciliation = e.reconciliation();
   return a;
 }
 
@@ -381,6 +416,13 @@ Answer RiskService::HandleInvestigation(const RiskOp& op, runtime::ServiceContex
   }
   if (const auto* cl = std::get_if<CloseCaseOp>(&op.body)) {
     if (!working) return closed();
+    // A SAR reports a customer; the bank's own books (reconciliation breaks) have none.
+    if (c.customer == 0 && cl->disposition == CaseDisposition::kSuspicious) {
+      return ErrorAnswer(ErrorKind::kConflict, "case_no_subject",
+                         "This case is about the bank's own books, not a customer: there is "
+                         "nobody to report. Close it as no_action or false_positive.",
+                         "disposition", op.trace_id);
+    }
     // Reporting a customer is not one person's call, and neither is lifting a sanctions
     // match (a false positive clears its hits and releases the customer's movements): the
     // case waits for a second person.
@@ -484,11 +526,13 @@ std::string RenderAlert(const Alert& a, bool detail) {
   o.append(R"(,"reason":)");
   AppendJsonString(&o, a.reason);
   o.append(R"(,"severity":")").append(SeverityName(a.severity));
-  o.append(R"(","customer":")");
-  kernel::AppendId(&o, kernel::prefix::kCustomer, a.customer);
-  o.append(R"(","case":")");
+  o.append(R"(","customer":)");
+  AppendIdOrNull(&o, kernel::prefix::kCustomer, a.customer);  // null: the bank's own books
+  o.append(R"(,"case":")");
   kernel::AppendId(&o, kCasePrefix, a.case_id);
-  o.append(R"(","decision":)");
+  o.append(R"(","reconciliation":)");
+  kernel::AppendJsonStringOrNull(&o, a.reconciliation);
+  o.append(R"(,"decision":)");
   if (a.decision == 0) {
     o.append("null");
   } else {

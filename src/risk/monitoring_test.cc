@@ -17,6 +17,7 @@
 #include "risk/events.h"
 #include "risk/monitor.h"
 #include "risk/policy_slot.h"
+#include "risk/render_util.h"
 #include "risk/service.h"
 #include "runtime/service_set.h"
 #include "runtime/shard.h"
@@ -250,6 +251,54 @@ TEST_F(CaseEventsTest, UnknownActionsAndOtherTenantsAreDataLoss) {
   u.set_tenant_id(IdBytes(kTenant + 1));
   u.set_action(static_cast<uint32_t>(CaseAction::kAssigned));
   EXPECT_FALSE(Apply(EventType::kCaseUpdated, u).ok());
+}
+
+TEST_F(CaseEventsTest, AReconciliationAlertHasNoCustomerAndJoinsTheBankLevelCase) {
+  constexpr u128 kBooks = 0xB00C5;
+  auto books_alert = [&](u128 id, bool opens) {
+    pb::AlertRaised e;
+    e.set_id(IdBytes(id));
+    e.set_tenant_id(IdBytes(kTenant));
+    e.set_case_id(IdBytes(kBooks));
+    e.set_case_opened(opens);
+    e.set_kind(static_cast<uint32_t>(AlertKind::kReconciliation));
+    e.set_severity(3);
+    e.set_rule("reconciliation");
+    e.set_reason("reconciliation_exceptions");
+    e.set_reconciliation("rec_00000000000000000000000001");
+    e.add_entries("rex_00000000000000000000000002");
+    e.set_at_ns(20 + id);
+    return e;
+  };
+  ASSERT_TRUE(Apply(EventType::kAlertRaised, books_alert(10, true)).ok());
+  ASSERT_TRUE(Apply(EventType::kAlertRaised, books_alert(11, false)).ok());
+  const Case* c = node_.risk.FindCase(kBooks);
+  ASSERT_NE(c, nullptr);
+  EXPECT_EQ(c->customer, 0u);
+  EXPECT_EQ(c->alerts, (std::vector<u128>{10, 11}));
+  const std::string json = RenderAlert(*node_.risk.FindAlert(10), false);
+  EXPECT_NE(json.find(R"("type":"reconciliation")"), std::string::npos) << json;
+  EXPECT_NE(json.find(R"("customer":null)"), std::string::npos) << json;
+  EXPECT_NE(json.find(R"("reconciliation":"rec_00000000000000000000000001")"), std::string::npos);
+  EXPECT_NE(RenderCase(*c).find(R"("customer":null)"), std::string::npos);
+  // A customer's alert cannot join it, nor a reconciliation alert name a customer or lack
+  // its reconciliation, nor any other alert lack a customer.
+  pb::AlertRaised bad = books_alert(12, false);
+  bad.set_customer_id(IdBytes(kAda));
+  EXPECT_FALSE(Apply(EventType::kAlertRaised, bad).ok());
+  bad = books_alert(12, false);
+  bad.clear_reconciliation();
+  EXPECT_FALSE(Apply(EventType::kAlertRaised, bad).ok());
+  bad = books_alert(12, false);
+  bad.set_kind(static_cast<uint32_t>(AlertKind::kMonitoring));
+  EXPECT_FALSE(Apply(EventType::kAlertRaised, bad).ok());
+  // Snapshots keep the case without a customer, and its alerts.
+  const std::string snap = node_.risk.CaptureSnapshot();
+  Node loaded;
+  const Status st = loaded.risk.LoadSnapshot(snap);
+  ASSERT_TRUE(st.ok()) << st.ToString();
+  EXPECT_EQ(loaded.risk.CaptureSnapshot(), snap);
+  EXPECT_EQ(loaded.risk.FindAlert(11)->reconciliation, "rec_00000000000000000000000001");
 }
 
 // The subscriber: a committed decision in, the alerts of its bundle version out.

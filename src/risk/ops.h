@@ -98,6 +98,7 @@ struct AlertDraft {
   uint32_t policy_version = 0;
   TimestampNs movement_at = 0;
   std::vector<std::string> entries;  // a screening alert: "list:entry_id"s
+  std::string reconciliation;        // a reconciliation alert (customer 0): its "rec_" id
   // The monitor's repeat_after_s: no alert if it raised one about the customer within it
   // (into the customer's working investigation).
   uint64_t repeat_after_ns = 0;

@@ -22,6 +22,8 @@ inline constexpr std::string_view kTransferPrefix = "tr_";
 inline constexpr size_t kCasesScannedMax = 10'000;
 
 void AppendTimestampOrNull(std::string* out, TimestampNs ts);
+// `"<prefix><id>"`, or null for 0 (a bank-level alert's or case's customer).
+void AppendIdOrNull(std::string* out, std::string_view prefix, u128 id);
 // {"type":"api_key"|"user"|"app","id":...} or null (kind 0: nobody, the timer).
 void AppendActor(std::string* out, uint32_t kind, u128 id);
 // `detail`: a failed rule's error too (root admins).

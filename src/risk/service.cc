@@ -555,7 +555,7 @@ std::string RiskService::CaptureSnapshot() const {
       pb::AlertRaised* e = s.add_alerts();
       e->set_id(IdBytes(a.id));
       e->set_tenant_id(IdBytes(a.tenant));
-      e->set_customer_id(IdBytes(a.customer));
+      if (a.customer != 0) e->set_customer_id(IdBytes(a.customer));  // 0: the bank's books
       e->set_case_id(IdBytes(a.case_id));
       e->set_kind(static_cast<uint32_t>(a.kind));
       e->set_rule(a.rule);
@@ -570,6 +570,7 @@ std::string RiskService::CaptureSnapshot() const {
       e->set_error(a.error);
       e->set_policy_version(a.policy_version);
       e->set_movement_at_ns(a.movement_at);
+      e->set_reconciliation(a.reconciliation);
       for (const std::string& entry : a.entries) e->add_entries(entry);
     }
   }
@@ -721,7 +722,12 @@ Status RiskService::LoadSnapshot(std::string_view bytes) {
   }
   for (const auto& [id, c] : cases_) {
     if (c.kind != CaseKind::kInvestigation) continue;
-    if (c.customer == 0 || (c.alerts.empty() && CaseIsOpen(c))) {
+    // Only the bank's own books (reconciliation alerts) make a case without a customer.
+    const bool books =
+        !c.alerts.empty() && std::all_of(c.alerts.begin(), c.alerts.end(), [&](u128 a) {
+          return alerts_.at(a).kind == AlertKind::kReconciliation;
+        });
+    if ((c.customer == 0 && !books) || (c.alerts.empty() && CaseIsOpen(c))) {
       return Status::DataLoss("snapshot investigation without a customer or alerts");
     }
     if (c.status == CaseStatus::kOpen || c.status == CaseStatus::kInvestigating) {

@@ -76,7 +76,8 @@ struct Alert {
   uint32_t policy_version = 0;
   TimestampNs at = 0, movement_at = 0;
   uint32_t order = 0;                // position in the tenant's list (cursor)
-  std::vector<std::string> entries;  // a screening alert: "list:entry_id"s
+  std::vector<std::string> entries;  // a screening alert: "list:entry_id"s; reconciliation: rex_
+  std::string reconciliation;        // a reconciliation alert: its "rec_" id; customer is 0
 };
 
 // A customer the risk core screens (CustomerScreened): its name, its latest hits.
@@ -202,6 +203,8 @@ class RiskService final : public runtime::Service,
   void AddHoldObserver(kernel::HoldObserver* observer) override {
     hold_observers_.push_back(observer);
   }
+  void RaiseReconciliationAlert(const kernel::ReconciliationAlert& a,
+                                runtime::ServiceContext& ctx) override;
   // kernel::Screener (screener_port.cc; writer thread).
   Result<std::vector<kernel::ScreeningHit>> ScreenName(const kernel::ScreeningQuery& query,
                                                        size_t hits_max) const override;

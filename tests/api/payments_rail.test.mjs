@@ -337,5 +337,82 @@ describe('external payments through the scheme process', () => {
     expectError(await s.api('POST', '/v1/reconciliations', { key: other.admin_api_key.secret, body: { camt053: st.text } }), 403, 'root_admin_required');
     expectError(await s.api('GET', `/v1/reconciliations/${r.body.id}`, { key: other.admin_api_key.secret }), 404, 'reconciliation_not_found');
     expectError(await s.api('POST', '/v1/reconciliations', { body: { camt053: '<Document/>' } }), 422, 'statement_invalid', 'camt053');
+
+    // The exceptions, across reconciliations: the CLI's drifted run is the newest, then r's.
+    const all = await s.api('GET', '/v1/reconciliation_exceptions?limit=100');
+    assert.equal(all.status, 200, all.text);
+    const ours = all.body.data.filter((x) => x.reconciliation === r.body.id);
+    assert.deepEqual(ours.map((x) => x.id), r.body.exceptions.map((x) => x.id).reverse(), 'newest first, the ids the reconciliation shows');
+    const cliRun = all.body.data[0].reconciliation;
+    assert.notEqual(cliRun, r.body.id);
+    assert.equal(all.body.data.filter((x) => x.reconciliation === cliRun).length, 3);
+    const byE2e = Object.fromEntries(ours.map((x) => [x.end_to_end_id, x]));
+    assert.equal(byE2e['RECON-B'].type, 'amount_mismatch');
+    assert.equal(byE2e['RECON-B'].statement_amount, '2.50');
+    assert.equal(byE2e['RECON-B'].booked_amount, '2.00');
+    assert.equal(byE2e['RECON-B'].payment, made['RECON-B']);
+    assert.equal(byE2e['RECON-A'].type, 'missing_entry');
+    assert.equal(byE2e['RECON-A'].statement_amount, null);
+    assert.equal(byE2e['RECON-A'].booked_amount, '1.00');
+    assert.equal(byE2e['RECON-X'].type, 'unknown_entry');
+    assert.equal(byE2e['RECON-X'].booked_amount, null);
+    // Filters and cursors: one reconciliation's, one type, a page at a time.
+    const one = await s.api('GET', `/v1/reconciliation_exceptions?reconciliation=${r.body.id}&limit=2`);
+    assert.equal(one.status, 200, one.text);
+    assert.equal(one.body.data.length, 2);
+    assert.equal(one.body.has_more, true);
+    const rest = await s.api('GET', `/v1/reconciliation_exceptions?reconciliation=${r.body.id}&limit=2&cursor=${one.body.next_cursor}`);
+    assert.deepEqual([...one.body.data, ...rest.body.data].map((x) => x.id), ours.map((x) => x.id));
+    assert.equal(rest.body.has_more, false);
+    const unknowns = await s.api('GET', '/v1/reconciliation_exceptions?type=unknown_entry');
+    assert.ok(unknowns.body.data.length >= 2 && unknowns.body.data.every((x) => x.type === 'unknown_entry'), unknowns.text);
+    const single = await s.api('GET', `/v1/reconciliation_exceptions/${byE2e['RECON-B'].id}`);
+    assert.equal(single.status, 200, single.text);
+    assert.deepEqual(single.body, byE2e['RECON-B']);
+    expectError(await s.api('GET', '/v1/reconciliation_exceptions?type=late'), 400, 'parameter_invalid', 'type');
+    expectError(await s.api('GET', '/v1/reconciliation_exceptions?reconciliation=pay_123'), 400, 'parameter_invalid', 'reconciliation');
+    expectError(await s.api('GET', '/v1/reconciliation_exceptions?limit=101'), 400, 'limit_invalid', 'limit');
+    expectError(await s.api('GET', '/v1/reconciliation_exceptions?cursor=p1'), 400, 'cursor_invalid', 'cursor');
+    expectError(await s.api('GET', '/v1/reconciliation_exceptions?color=red'), 400, 'unknown_field', 'color');
+    expectError(await s.api('GET', `/v1/reconciliation_exceptions?reconciliation=${made['RECON-A'].replace('pay_', 'rec_')}`), 404, 'reconciliation_not_found', 'reconciliation');
+    expectError(await s.api('GET', '/v1/reconciliation_exceptions/rex_00000000000000000000000001'), 404, 'reconciliation_exception_not_found', 'id');
+    // Another tenant's admin, and an operator of the root tenant: none of theirs to see.
+    expectError(await s.api('GET', '/v1/reconciliation_exceptions', { key: other.admin_api_key.secret }), 403, 'root_admin_required');
+    expectError(await s.api('GET', `/v1/reconciliation_exceptions/${byE2e['RECON-B'].id}`, { key: other.admin_api_key.secret }), 404, 'reconciliation_exception_not_found', 'id');
+    expectError(await s.api('GET', '/v1/reconciliation_exceptions', { key: payer }), 403, 'insufficient_permissions');
+
+    // One alert for the risk core per reconciliation with exceptions, in the bank-level case.
+    const alertsOf = async (key) => {
+      const a = await s.api('GET', '/v1/alerts?limit=100', { key });
+      assert.equal(a.status, 200, a.text);
+      return a.body.data.filter((x) => x.type === 'reconciliation');
+    };
+    const alerts = await alertsOf();
+    assert.equal(alerts.length, 2, JSON.stringify(alerts));
+    const alert = alerts.find((x) => x.reconciliation === r.body.id);
+    assert.ok(alert, 'an alert names the reconciliation');
+    assert.equal(alert.customer, null);
+    assert.equal(alert.rule, 'reconciliation');
+    assert.equal(alert.reason, 'reconciliation_exceptions');
+    assert.equal(alert.severity, 'high');
+    assert.deepEqual(alert.entries, r.body.exceptions.map((x) => x.id));
+    assert.equal(alerts[0].case, alerts[1].case, 'both join the one bank-level investigation');
+    assert.deepEqual(await alertsOf(other.admin_api_key.secret), [], "the bank's books are no tenant's alerts");
+    const kase = await s.api('GET', `/v1/cases/${alert.case}`);
+    assert.equal(kase.status, 200, kase.text);
+    assert.equal(kase.body.type, 'investigation');
+    assert.equal(kase.body.customer, null);
+    assert.equal(kase.body.alert_count, 2);
+    const sar = await s.api('GET', `/v1/cases/${alert.case}/sar`);
+    assert.equal(sar.status, 200, sar.text);
+    assert.equal(sar.body.subject.customer, null);
+    expectError(await s.api('POST', `/v1/cases/${alert.case}/close`, { body: { disposition: 'suspicious' } }), 409, 'case_no_subject', 'disposition');
+
+    // kill -9 and restart: replay rebuilds the exceptions and the alerts as they were.
+    await s.crashAndRestart();
+    const again = await s.api('GET', '/v1/reconciliation_exceptions?limit=100');
+    assert.deepEqual(again.body, all.body);
+    assert.deepEqual(await alertsOf(), alerts);
+    assert.deepEqual((await s.api('GET', `/v1/cases/${alert.case}`)).body, kase.body);
   });
 });

@@ -4,6 +4,7 @@
 // the risk decision, the ledger) in the payment's own batch. Every transition is a journal
 // event with a reason; the payment's history is those events.
 #include <algorithm>
+#include <deque>
 #include <map>
 #include <optional>
 #include <set>
@@ -46,6 +47,7 @@ constexpr uint16_t kEventVersion = 1;
 inline constexpr std::string_view kPaymentPrefix = "pay_";
 inline constexpr std::string_view kReceivedPaymentPrefix = "rpy_";
 inline constexpr std::string_view kReconciliationPrefix = "rec_";
+inline constexpr std::string_view kReconExceptionPrefix = "rex_";
 inline constexpr std::string_view kStandingOrderPrefix = "so_";
 inline constexpr std::string_view kBatchPrefix = "pbt_";
 
@@ -186,6 +188,7 @@ enum class ReconExceptionType : uint8_t {
   kStatusMismatch = 4,  // on the statement as settled, here rejected, failed or pending
 };
 const char* ReconExceptionName(ReconExceptionType t);
+bool ParseReconException(std::string_view s, ReconExceptionType* out);
 constexpr size_t kReconExceptionsMax = 10'000;   // recorded per reconciliation (all counted)
 constexpr size_t kReconciliationsMax = 10'000;   // kept; the oldest are forgotten
 constexpr size_t kStatementBytesMax = 4u << 20;  // a camt.053 posted for reconciliation
@@ -205,7 +208,14 @@ struct Reconciliation {
   TimestampNs from = 0, to = 0, created = 0;
   uint32_t entries = 0, matched = 0, exceptions_total = 0;
   std::vector<ReconItem> exceptions;
+  // Derived, not journaled: the bank-wide list position of exceptions[0] (positions grow
+  // in recording order and are never reused, so a cursor outlives forgotten reconciliations).
+  uint64_t position_first = 0;
 };
+// Exception `index` of a reconciliation: its id is fixed by both (replay makes the same).
+u128 ReconExceptionId(u128 reconciliation, uint32_t index);
+// The alert for the risk core (kernel::ReconciliationAlert) lists this many exception ids.
+constexpr size_t kReconAlertExceptionsMax = kernel::ReconciliationAlert::kEntriesMax;
 
 // Scheduled and recurring payments (payments_schedule.cc): each occurrence is a payment made
 // by a durable timer, exactly once (its id derives from the order's and the occurrence's).
@@ -325,6 +335,16 @@ struct ReconcileOp {
 struct GetReconciliationOp {
   u128 id = 0;
 };
+// GET /v1/reconciliation_exceptions: bank-wide, newest first.
+struct ListReconExceptionsOp {
+  u128 reconciliation = 0;  // 0: every reconciliation kept
+  std::optional<ReconExceptionType> type;
+  uint32_t limit = 10;
+  uint64_t before = UINT64_MAX;  // cursor: list positions below this
+};
+struct GetReconExceptionOp {
+  u128 id = 0;
+};
 struct GetReceivedOp {
   u128 id = 0;
 };
@@ -369,9 +389,10 @@ struct PaymentOp final : runtime::ServiceOp {
   Hash256 request_sha256{};
   std::variant<CreatePaymentOp, GetPaymentOp, ListPaymentsOp, CancelPaymentOp, GetMessagesOp,
                GetReceivedOp, ListReceivedOp, ReconcileOp, GetReconciliationOp,
-               CreateStandingOrderOp, StandingOrderActionOp, GetStandingOrderOp,
-               ListStandingOrdersOp, CreateBatchOp, GetBatchOp, SchemeDeliveredOp, SchemeRefusedOp,
-               FeedMessageOp, FeedPageOp, FeedCursorOp, GetFeesOp, SetFeesOp>
+               ListReconExceptionsOp, GetReconExceptionOp, CreateStandingOrderOp,
+               StandingOrderActionOp, GetStandingOrderOp, ListStandingOrdersOp, CreateBatchOp,
+               GetBatchOp, SchemeDeliveredOp, SchemeRefusedOp, FeedMessageOp, FeedPageOp,
+               FeedCursorOp, GetFeesOp, SetFeesOp>
       body;
   uint32_t service_id() const override { return kServiceId; }
   size_t item_count() const override {
@@ -386,6 +407,9 @@ std::string RenderPayment(const Payment& p);
 std::string RenderMessages(const Payment& p);  // GET /v1/payments/{id}/messages
 std::string RenderReceived(const ReceivedPayment& r);
 std::string RenderReconciliation(const Reconciliation& r);
+// Exception `index` of `r`; `booked_minor` is what we booked for it (nullopt: nothing).
+std::string RenderReconException(const Reconciliation& r, uint32_t index,
+                                 std::optional<u128> booked_minor);
 std::string RenderStandingOrder(const StandingOrder& o);
 std::string RenderFees(const FeeSchedule& f);
 // A batch with each row's status (the payment's now) and a summary by status.
@@ -402,10 +426,12 @@ struct PaymentsConfig {
 
 class PaymentsService final : public runtime::Service, public kernel::HoldObserver {
  public:
-  // `screener` (may be null: no screening) checks external payees against the sanctions
-  // lists the risk service loaded.
+  // `risk` takes the reconciliations' alerts (kernel::ReconciliationAlert); `screener` (may
+  // be null: no screening) checks external payees against the sanctions lists the risk
+  // service loaded.
   PaymentsService(kernel::EnvelopeRunner* envelope, kernel::MoneyPort* money,
-                  PaymentsConfig config = {}, const kernel::Screener* screener = nullptr);
+                  kernel::DecisionPort* risk, PaymentsConfig config = {},
+                  const kernel::Screener* screener = nullptr);
 
   void Execute(const runtime::ServiceOp& op, runtime::ServiceContext& ctx,
                runtime::Reply* reply) override;
@@ -486,6 +512,12 @@ class PaymentsService final : public runtime::Service, public kernel::HoldObserv
   void InsertReceived(ReceivedPayment r);
   kernel::Answer ListReceived(const PaymentOp& op, const ListReceivedOp& l) const;
   kernel::Answer Reconcile(const PaymentOp& op, const ReconcileOp& r, runtime::ServiceContext& ctx);
+  // payments_reconcile.cc: the exceptions across reconciliations (root admins).
+  kernel::Answer ListReconExceptions(const PaymentOp& op, const ListReconExceptionsOp& l) const;
+  kernel::Answer GetReconException(const PaymentOp& op, const GetReconExceptionOp& g) const;
+  std::string RenderException(const Reconciliation& r, uint32_t index) const;
+  // Raises the reconciliation's alert for the risk core (to `tenant`, the root), in this batch.
+  void RaiseAlert(const Reconciliation& r, u128 tenant, runtime::ServiceContext& ctx);
   // payments_schedule.cc
   kernel::Answer CreateOrder(const PaymentOp& op, const CreateStandingOrderOp& c,
                              runtime::ServiceContext& ctx);
@@ -521,6 +553,7 @@ class PaymentsService final : public runtime::Service, public kernel::HoldObserv
 
   kernel::EnvelopeRunner* envelope_;
   kernel::MoneyPort* money_;
+  kernel::DecisionPort* risk_;
   PaymentsConfig config_;
   const kernel::Screener* screener_;
   uint64_t feed_seq_ = 0;  // the scheme's feed, read up to here
@@ -531,6 +564,11 @@ class PaymentsService final : public runtime::Service, public kernel::HoldObserv
   std::map<u128, std::vector<u128>> received_by_tenant_;       // booking order
   std::map<u128, Reconciliation> reconciliations_;             // at most kReconciliationsMax
   std::vector<u128> reconciliation_order_;
+  // Derived from reconciliations_: every kept exception as (reconciliation, index) by list
+  // position (the front is position exceptions_forgotten_), and by id.
+  std::deque<std::pair<u128, uint32_t>> exception_positions_;
+  uint64_t exceptions_forgotten_ = 0;
+  std::unordered_map<u128, std::pair<u128, uint32_t>, kernel::U128Hash> exceptions_by_id_;
   // Bank-wide, for reconciliation: external payments and received payments in creation
   // order, and by end-to-end id.
   std::vector<u128> external_order_, received_order_;

@@ -174,6 +174,10 @@ u128 BatchPaymentId(u128 batch, uint32_t index) {
   return kernel::DerivedId(batch + index + 1, 'B');
 }
 
+u128 ReconExceptionId(u128 reconciliation, uint32_t index) {
+  return kernel::DerivedId(reconciliation + index + 1, 'X');
+}
+
 void ToProto(const PaymentBatch& b, pb::BatchCreated* e) {
   e->set_id(kernel::IdBytes(b.id));
   e->set_tenant_id(kernel::IdBytes(b.tenant));
@@ -427,6 +431,18 @@ const char* ReconExceptionName(ReconExceptionType t) {
       return "status_mismatch";
   }
   return "unknown_entry";
+}
+
+bool ParseReconException(std::string_view s, ReconExceptionType* out) {
+  for (ReconExceptionType t :
+       {ReconExceptionType::kMissingEntry, ReconExceptionType::kAmountMismatch,
+        ReconExceptionType::kUnknownEntry, ReconExceptionType::kStatusMismatch}) {
+    if (s == ReconExceptionName(t)) {
+      *out = t;
+      return true;
+    }
+  }
+  return false;
 }
 
 void ToProto(const Reconciliation& r, pb::ReconciliationCompleted* e) {

@@ -14,43 +14,48 @@ namespace cb::modules::payments {
 
 namespace pb = corebank::payments::v1;
 
-// A newest-first page of `ids` (list positions below `before`): `render(id, out)` appends an
-// object's JSON and returns true, or returns false to leave it out (a filter). A page looks
-// at kListScanMax ids at most, so a filter matching few answers a short (even empty) page
-// with a cursor to go on, never an unbounded scan on the writer. The cursor is
-// `cursor_prefix` and the position to continue below.
+// A newest-first page of the list positions [first, end) below `before`: `render(position,
+// out)` appends an object's JSON and returns true, or returns false to leave it out (a
+// filter). A page looks at kListScanMax positions at most, so a filter matching few answers
+// a short (even empty) page with a cursor to go on, never an unbounded scan on the writer.
+// The cursor is `cursor_prefix` and the position to continue below.
 template <typename Render>
-kernel::Answer PageNewestFirst(const std::vector<u128>* ids, uint32_t limit, uint32_t before,
-                               char cursor_prefix, Render render) {
+kernel::Answer PagePositions(uint64_t first, uint64_t end, uint32_t limit, uint64_t before,
+                             char cursor_prefix, Render render) {
   CB_CHECK(limit >= 1 && limit <= 100);
+  CB_CHECK(first <= end);
   std::string o = R"({"object":"list","data":[)";
   bool more = false;
-  uint32_t next = 0;
-  if (ids != nullptr) {
-    uint32_t i = std::min<uint32_t>(before, static_cast<uint32_t>(ids->size()));
-    size_t n = 0, scanned = 0;
-    while (i > 0) {
-      if (n == limit || scanned == kListScanMax) {
-        more = true;
-        break;
-      }
-      i--;
-      scanned++;
-      const size_t mark = o.size();
-      if (n > 0) o.push_back(',');
-      if (!render((*ids)[i], &o)) {
-        o.resize(mark);
-        continue;
-      }
-      n++;
+  uint64_t i = std::min(before, end);
+  size_t n = 0, scanned = 0;
+  while (i > first) {
+    if (n == limit || scanned == kListScanMax) {
+      more = true;
+      break;
     }
-    next = i;
+    i--;
+    scanned++;
+    const size_t mark = o.size();
+    if (n > 0) o.push_back(',');
+    if (!render(i, &o)) {
+      o.resize(mark);
+      continue;
+    }
+    n++;
   }
   o.append(R"(],"has_more":)").append(more ? "true" : "false");
   o.append(R"(,"next_cursor":)");
-  o.append(more ? std::string("\"") + cursor_prefix + std::to_string(next) + "\"" : "null");
+  o.append(more ? std::string("\"") + cursor_prefix + std::to_string(i) + "\"" : "null");
   o.push_back('}');
   return {200, std::move(o)};
+}
+
+// The same over `ids` (positions are indexes; null: an empty list), rendering by id.
+template <typename Render>
+kernel::Answer PageNewestFirst(const std::vector<u128>* ids, uint32_t limit, uint32_t before,
+                               char cursor_prefix, Render render) {
+  return PagePositions(0, ids == nullptr ? 0 : ids->size(), limit, before, cursor_prefix,
+                       [&](uint64_t i, std::string* out) { return render((*ids)[i], out); });
 }
 
 // A PaymentOp for a route call: the caller, trace, idempotency key and request hash

@@ -85,8 +85,8 @@ std::unique_ptr<runtime::Service> Create(const api::ModuleDeps& deps) {
   if (auto it = deps.settings->find("scheme_answer_timeout_ms"); it != deps.settings->end()) {
     config.answer_timeout_ms = std::strtoull(it->second.c_str(), nullptr, 10);
   }
-  auto service = std::make_unique<PaymentsService>(deps.envelope, deps.money, std::move(config),
-                                                   deps.screener);
+  auto service = std::make_unique<PaymentsService>(deps.envelope, deps.money, deps.risk,
+                                                   std::move(config), deps.screener);
   // A held payment follows its risk case (approve settles it, reject or time-out rejects it).
   deps.risk->AddHoldObserver(service.get());
   return service;

@@ -23,6 +23,13 @@ using kernel::ErrorKind;
 
 namespace {
 
+Answer RootOnly(const PaymentOp& op) {
+  return ErrorAnswer(ErrorKind::kPermissionDenied, "root_admin_required",
+                     "Reconciliation reads the bank's own settlement account: root tenant "
+                     "admins only.",
+                     "", op.trace_id);
+}
+
 // When the payment settled (its `settled` transition), or 0.
 TimestampNs SettledAt(const Payment& p) {
   for (const Transition& t : p.history) {
@@ -53,9 +60,28 @@ std::string Amounts(u128 statement, u128 ours, uint8_t scale) {
 
 Status PaymentsService::ApplyReconciliation(Reconciliation r) {
   if (reconciliations_.contains(r.id)) return Status::DataLoss("reconciliation recorded twice");
+  if (r.exceptions.size() > kReconExceptionsMax) {
+    return Status::DataLoss("reconciliation with too many exceptions");
+  }
   if (reconciliation_order_.size() >= kReconciliationsMax) {
-    reconciliations_.erase(reconciliation_order_.front());
+    // The oldest goes, and its exceptions (the front of the bank-wide list) with it.
+    const Reconciliation& old = reconciliations_.at(reconciliation_order_.front());
+    CB_CHECK(old.position_first == exceptions_forgotten_);
+    for (uint32_t i = 0; i < old.exceptions.size(); i++) {
+      CB_CHECK(exception_positions_.front() == std::make_pair(old.id, i));
+      exception_positions_.pop_front();
+      CB_CHECK(exceptions_by_id_.erase(ReconExceptionId(old.id, i)) == 1);
+    }
+    exceptions_forgotten_ += old.exceptions.size();
+    reconciliations_.erase(old.id);
     reconciliation_order_.erase(reconciliation_order_.begin());
+  }
+  r.position_first = exceptions_forgotten_ + exception_positions_.size();
+  for (uint32_t i = 0; i < r.exceptions.size(); i++) {
+    exception_positions_.emplace_back(r.id, i);
+    if (!exceptions_by_id_.emplace(ReconExceptionId(r.id, i), std::make_pair(r.id, i)).second) {
+      return Status::DataLoss("reconciliation exception id collides");
+    }
   }
   reconciliation_order_.push_back(r.id);
   const u128 id = r.id;
@@ -63,15 +89,81 @@ Status PaymentsService::ApplyReconciliation(Reconciliation r) {
   return Status::Ok();
 }
 
+std::string PaymentsService::RenderException(const Reconciliation& r, uint32_t index) const {
+  const ReconItem& x = r.exceptions.at(index);
+  // What we booked: the matched object's amount (it is never deleted), or nothing.
+  std::optional<u128> booked;
+  if (x.object != 0 && x.credit) {
+    if (const ReceivedPayment* p = FindReceived(x.object)) booked = p->amount_minor;
+  } else if (x.object != 0) {
+    if (const Payment* p = Find(x.object)) booked = p->amount_minor;
+  }
+  return RenderReconException(r, index, booked);
+}
+
+Answer PaymentsService::ListReconExceptions(const PaymentOp& op,
+                                            const ListReconExceptionsOp& l) const {
+  if (!op.caller.root) return RootOnly(op);
+  // One reconciliation's exceptions are a window of the bank-wide positions.
+  uint64_t first = exceptions_forgotten_;
+  uint64_t end = exceptions_forgotten_ + exception_positions_.size();
+  if (l.reconciliation != 0) {
+    auto it = reconciliations_.find(l.reconciliation);
+    if (it == reconciliations_.end()) {
+      return ErrorAnswer(ErrorKind::kNotFound, "reconciliation_not_found",
+                         "reconciliation not found", "reconciliation", op.trace_id);
+    }
+    first = it->second.position_first;
+    end = first + it->second.exceptions.size();
+  }
+  return PagePositions(first, end, l.limit, l.before, 'x', [&](uint64_t pos, std::string* out) {
+    const auto& [rec, index] = exception_positions_.at(pos - exceptions_forgotten_);
+    const Reconciliation& r = reconciliations_.at(rec);
+    if (l.type && r.exceptions[index].type != *l.type) return false;
+    out->append(RenderException(r, index));
+    return true;
+  });
+}
+
+Answer PaymentsService::GetReconException(const PaymentOp& op, const GetReconExceptionOp& g) const {
+  auto it = exceptions_by_id_.find(g.id);
+  // The bank's own books: root admins only, like the reconciliation (others see nothing).
+  if (!op.caller.root || it == exceptions_by_id_.end()) {
+    return ErrorAnswer(ErrorKind::kNotFound, "reconciliation_exception_not_found",
+                       "reconciliation exception not found", "id", op.trace_id);
+  }
+  const auto& [rec, index] = it->second;
+  return {200, RenderException(reconciliations_.at(rec), index)};
+}
+
+void PaymentsService::RaiseAlert(const Reconciliation& r, u128 tenant,
+                                 runtime::ServiceContext& ctx) {
+  // One alert per reconciliation with exceptions, not one per exception: a statement of
+  // thousands of breaks is one thing for an analyst to look at, and the list route has
+  // them all. It names the first kReconAlertExceptionsMax.
+  if (r.exceptions_total == 0) return;
+  std::vector<std::string> ids;
+  bool severe = false;  // anything but a missing entry (which may only be late)
+  for (uint32_t i = 0; i < r.exceptions.size(); i++) {
+    if (r.exceptions[i].type != ReconExceptionType::kMissingEntry) severe = true;
+    if (ids.size() < kReconAlertExceptionsMax) {
+      ids.push_back(kernel::FormatId(kReconExceptionPrefix, ReconExceptionId(r.id, i)));
+    }
+  }
+  const std::string rec = kernel::FormatId(kReconciliationPrefix, r.id);
+  risk_->RaiseReconciliationAlert({.id = kernel::DerivedId(r.id, 'A'),
+                                   .tenant = tenant,
+                                   .reconciliation = rec,
+                                   .reason = "reconciliation_exceptions",
+                                   .severe = severe,
+                                   .entries = ids},
+                                  ctx);
+}
+
 Answer PaymentsService::Reconcile(const PaymentOp& op, const ReconcileOp& req,
                                   runtime::ServiceContext& ctx) {
   // The statement is of the bank's own settlement account, across every tenant.
-  if (!op.caller.root) {
-    return ErrorAnswer(ErrorKind::kPermissionDenied, "root_admin_required",
-                       "Reconciliation reads the bank's own settlement account: root tenant "
-                       "admins only.",
-                       "", op.trace_id);
-  }
+  if (!op.caller.root) return RootOnly(op);
   if (reconciliations_.contains(req.id)) {
     return ErrorAnswer(ErrorKind::kConflict, "resource_exists", "Id collision; retry.", "id",
                        op.trace_id);
@@ -205,7 +297,10 @@ Answer PaymentsService::Reconcile(const PaymentOp& op, const ReconcileOp& req,
   journal::AddMessageEvent(ctx.out, static_cast<uint16_t>(EventType::kReconciliationCompleted),
                            kEventVersion, e);
   std::string body = RenderReconciliation(r);
+  const u128 id = r.id;
   CB_CHECK(ApplyReconciliation(std::move(r)).ok());
+  // In this batch, after the reconciliation's event: both commit, and replay, together.
+  RaiseAlert(reconciliations_.at(id), op.caller.tenant.value, ctx);
   return {201, std::move(body)};
 }
 

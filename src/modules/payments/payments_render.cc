@@ -222,7 +222,9 @@ std::string RenderReconciliation(const Reconciliation& r) {
   for (size_t i = 0; i < r.exceptions.size(); i++) {
     const ReconItem& x = r.exceptions[i];
     if (i > 0) o.push_back(',');
-    o.append(R"({"type":")").append(ReconExceptionName(x.type)).append(R"(","end_to_end_id":)");
+    o.append(R"({"id":")");
+    kernel::AppendId(&o, kReconExceptionPrefix, ReconExceptionId(r.id, static_cast<uint32_t>(i)));
+    o.append(R"(","type":")").append(ReconExceptionName(x.type)).append(R"(","end_to_end_id":)");
     kernel::AppendJsonStringOrNull(&o, x.end_to_end_id);
     o.append(R"(,"amount":")");
     kernel::AppendAmount(&o, x.amount_minor, currency->scale);
@@ -236,6 +238,51 @@ std::string RenderReconciliation(const Reconciliation& r) {
     o.push_back('}');
   }
   o.append(R"(],"created_at":)");
+  kernel::AppendTimestamp(&o, r.created);
+  o.push_back('}');
+  return o;
+}
+
+std::string RenderReconException(const Reconciliation& r, uint32_t index,
+                                 std::optional<u128> booked_minor) {
+  CB_CHECK(index < r.exceptions.size());
+  const auto currency = ledger::FindCurrency(r.currency);
+  CB_CHECK(currency.has_value());
+  const ReconItem& x = r.exceptions[index];
+  std::string o = R"({"object":"reconciliation_exception","id":")";
+  kernel::AppendId(&o, kReconExceptionPrefix, ReconExceptionId(r.id, index));
+  o.append(R"(","reconciliation":")");
+  kernel::AppendId(&o, kReconciliationPrefix, r.id);
+  o.append(R"(","statement_id":)");
+  kernel::AppendJsonStringOrNull(&o, r.statement_id);
+  o.append(R"(,"type":")").append(ReconExceptionName(x.type)).append(R"(","end_to_end_id":)");
+  kernel::AppendJsonStringOrNull(&o, x.end_to_end_id);
+  // A missing entry is not on the statement: its amount is ours.
+  o.append(R"(,"statement_amount":)");
+  if (x.type == ReconExceptionType::kMissingEntry) {
+    o.append("null");
+  } else {
+    o.push_back('"');
+    kernel::AppendAmount(&o, x.amount_minor, currency->scale);
+    o.push_back('"');
+  }
+  o.append(R"(,"booked_amount":)");
+  if (booked_minor) {
+    o.push_back('"');
+    kernel::AppendAmount(&o, *booked_minor, currency->scale);
+    o.push_back('"');
+  } else {
+    o.append("null");
+  }
+  o.append(R"(,"currency":")").append(r.currency);
+  o.append(R"(","direction":")").append(x.credit ? "credit" : "debit");
+  o.append(R"(","payment":)");
+  IdOrNull(&o, kPaymentPrefix, x.credit ? 0 : x.object);
+  o.append(R"(,"received_payment":)");
+  IdOrNull(&o, kReceivedPaymentPrefix, x.credit ? x.object : 0);
+  o.append(R"(,"detail":)");
+  kernel::AppendJsonStringOrNull(&o, x.detail);
+  o.append(R"(,"created_at":)");
   kernel::AppendTimestamp(&o, r.created);
   o.push_back('}');
   return o;

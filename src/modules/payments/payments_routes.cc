@@ -1,6 +1,7 @@
 // The payments module's /v1 routes: JSON decoding (Boost.JSON stays at the edge) into
 // PaymentOp. Shapes, formats (IBAN, BIC, UK account) and limits here; the service checks
 // accounts, consent, risk and funds.
+#include <limits>
 #include <memory>
 
 #include "api/decode_util.h"
@@ -38,15 +39,19 @@ namespace json = boost::json;
 
 std::shared_ptr<PaymentOp> NewOp(const RouteCall& c) { return NewPaymentOp(c); }
 
-// A list cursor: `prefix` and the list position to continue below (PageNewestFirst).
-bool PositionCursor(const RouteCall& c, char prefix, uint32_t* before, DecodeError* err) {
+// A list cursor: `prefix` and the list position to continue below (PagePositions), below
+// the type's maximum (which means "from the newest").
+template <typename Position>
+bool PositionCursor(const RouteCall& c, char prefix, Position* before, DecodeError* err) {
   auto it = c.in.query.find("cursor");
   if (it == c.in.query.end()) return true;
   const std::string& s = it->second;
   const auto v = s.size() > 1 && s[0] == prefix ? ParseU128(std::string_view(s).substr(1))
                                                 : std::optional<u128>();
-  if (!v || *v >= UINT32_MAX) return Fail(err, "cursor_invalid", "Unknown cursor.", "cursor");
-  *before = static_cast<uint32_t>(*v);
+  if (!v || *v >= std::numeric_limits<Position>::max()) {
+    return Fail(err, "cursor_invalid", "Unknown cursor.", "cursor");
+  }
+  *before = static_cast<Position>(*v);
   return true;
 }
 
@@ -482,6 +487,48 @@ bool BuildGetReconciliation(const RouteCall& c, BuiltOp* out, DecodeError* err) 
   return true;
 }
 
+// GET /v1/reconciliation_exceptions?reconciliation=&type=&limit=&cursor=
+bool BuildListReconExceptions(const RouteCall& c, BuiltOp* out, DecodeError* err) {
+  ListReconExceptionsOp l;
+  if (!api::detail::KnownQuery(c.in, {"reconciliation", "type", "limit", "cursor"}, err) ||
+      !api::detail::Limit(c.in, &l.limit, err)) {
+    return false;
+  }
+  if (auto it = c.in.query.find("reconciliation"); it != c.in.query.end()) {
+    if (!kernel::ParseId(it->second, kReconciliationPrefix, &l.reconciliation)) {
+      return Fail(err, "parameter_invalid", "Malformed reconciliation id.", "reconciliation");
+    }
+  }
+  if (auto it = c.in.query.find("type"); it != c.in.query.end()) {
+    ReconExceptionType t;
+    if (!ParseReconException(it->second, &t)) {
+      return Fail(err, "parameter_invalid",
+                  "Not an exception type: unknown_entry, amount_mismatch, status_mismatch or "
+                  "missing_entry.",
+                  "type");
+    }
+    l.type = t;
+  }
+  if (!PositionCursor(c, 'x', &l.before, err)) return false;
+  auto op = NewOp(c);
+  op->body = l;
+  out->op = std::move(op);
+  return true;
+}
+
+// GET /v1/reconciliation_exceptions/{id}
+bool BuildGetReconException(const RouteCall& c, BuiltOp* out, DecodeError* err) {
+  GetReconExceptionOp g;
+  if (!kernel::ParseId(c.in.path_params.at(0), kReconExceptionPrefix, &g.id)) {
+    return Fail(err, "resource_not_found", "No such object.", "id", kernel::ErrorKind::kNotFound);
+  }
+  if (!api::detail::KnownQuery(c.in, {}, err)) return false;
+  auto op = NewOp(c);
+  op->body = g;
+  out->op = std::move(op);
+  return true;
+}
+
 // POST /v1/payments/{id}/cancel
 bool BuildCancel(const RouteCall& c, BuiltOp* out, DecodeError* err) {
   CancelPaymentOp x;
@@ -571,6 +618,16 @@ constexpr RouteSpec kRoutes[] = {
      .service = "payments",
      .scope = kernel::kScopeAdmin,
      .build = BuildGetReconciliation},
+    {.method = "GET",
+     .pattern = "/v1/reconciliation_exceptions",
+     .service = "payments",
+     .scope = kernel::kScopeAdmin,
+     .build = BuildListReconExceptions},
+    {.method = "GET",
+     .pattern = "/v1/reconciliation_exceptions/{id}",
+     .service = "payments",
+     .scope = kernel::kScopeAdmin,
+     .build = BuildGetReconException},
     {.method = "POST",
      .pattern = "/v1/payment_batches",
      .service = "payments",

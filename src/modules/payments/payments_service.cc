@@ -47,10 +47,16 @@ bool Allowed(PaymentStatus from, PaymentStatus to) {
 }  // namespace
 
 PaymentsService::PaymentsService(kernel::EnvelopeRunner* envelope, kernel::MoneyPort* money,
-                                 PaymentsConfig config, const kernel::Screener* screener)
-    : envelope_(envelope), money_(money), config_(std::move(config)), screener_(screener) {
+                                 kernel::DecisionPort* risk, PaymentsConfig config,
+                                 const kernel::Screener* screener)
+    : envelope_(envelope),
+      money_(money),
+      risk_(risk),
+      config_(std::move(config)),
+      screener_(screener) {
   CB_CHECK(envelope_ != nullptr);
   CB_CHECK(money_ != nullptr);
+  CB_CHECK(risk_ != nullptr);
 }
 
 const Payment* PaymentsService::Find(u128 id) const {
@@ -222,7 +228,9 @@ void PaymentsService::Execute(const runtime::ServiceOp& base, runtime::ServiceCo
   const bool scheduled = create != nullptr && create->scheduled_for != 0;
   // Reconciliation is the bank's books: an admin's (and the handler requires the root tenant).
   const bool books = std::holds_alternative<ReconcileOp>(op.body) ||
-                     std::holds_alternative<GetReconciliationOp>(op.body);
+                     std::holds_alternative<GetReconciliationOp>(op.body) ||
+                     std::holds_alternative<ListReconExceptionsOp>(op.body) ||
+                     std::holds_alternative<GetReconExceptionOp>(op.body);
   const kernel::Envelope env{
       .caller = op.caller,
       .trace_id = op.trace_id,
@@ -245,6 +253,12 @@ void PaymentsService::Execute(const runtime::ServiceOp& base, runtime::ServiceCo
     if (const auto* l = std::get_if<ListPaymentsOp>(&op.body)) return List(op, *l);
     if (const auto* l = std::get_if<ListReceivedOp>(&op.body)) return ListReceived(op, *l);
     if (const auto* r = std::get_if<ReconcileOp>(&op.body)) return Reconcile(op, *r, ctx);
+    if (const auto* l = std::get_if<ListReconExceptionsOp>(&op.body)) {
+      return ListReconExceptions(op, *l);
+    }
+    if (const auto* g = std::get_if<GetReconExceptionOp>(&op.body)) {
+      return GetReconException(op, *g);
+    }
     if (const auto* c = std::get_if<CreateBatchOp>(&op.body)) return CreateBatch(op, *c, ctx);
     if (const auto* g = std::get_if<GetBatchOp>(&op.body)) {
       auto it = batches_.find(g->id);
@@ -438,6 +452,9 @@ void PaymentsService::Clear() {
   received_by_tenant_.clear();
   reconciliations_.clear();
   reconciliation_order_.clear();
+  exception_positions_.clear();
+  exceptions_forgotten_ = 0;
+  exceptions_by_id_.clear();
   external_order_.clear();
   received_order_.clear();
   external_by_e2e_.clear();
@@ -477,6 +494,7 @@ std::string PaymentsService::CaptureSnapshot() const {
   }
   for (u128 id : reconciliation_order_) ToProto(reconciliations_.at(id), s.add_reconciliations());
   for (const auto& [tenant, f] : fees_) ToProto(tenant, f, s.add_fee_schedules());
+  s.set_exceptions_forgotten(exceptions_forgotten_);
   for (u128 id : batch_order_) {
     pb::BatchSnapshot* x = s.add_batches();
     const PaymentBatch& b = batches_.at(id);
@@ -552,6 +570,7 @@ Status PaymentsService::LoadSnapshot(std::string_view bytes) {
   }
   std::sort(external_order_.begin(), external_order_.end(), by_time(false));
   std::sort(received_order_.begin(), received_order_.end(), by_time(true));
+  exceptions_forgotten_ = s.exceptions_forgotten();
   for (const pb::ReconciliationCompleted& e : s.reconciliations()) {
     Reconciliation r;
     if (!FromProto(e, &r)) return Status::DataLoss("malformed reconciliation in snapshot");

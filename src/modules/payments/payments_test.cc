@@ -83,6 +83,32 @@ class FakeMoney final : public kernel::MoneyPort {
   }
 };
 
+// The risk core as payments sees it: reconciliation alerts (the money port decides the rest).
+class FakeRisk final : public kernel::DecisionPort {
+ public:
+  struct Raised {
+    u128 id = 0, tenant = 0;
+    std::string reconciliation, reason;
+    bool severe = false;
+    std::vector<std::string> entries;
+  };
+  std::vector<Raised> alerts;
+  kernel::Decision Decide(const kernel::Movement& /*m*/,
+                          runtime::ServiceContext& /*ctx*/) override {
+    return {};
+  }
+  void Record(const kernel::Movement& /*m*/, const kernel::Decision& /*d*/,
+              kernel::Disposition /*disposition*/, kernel::HoldAction /*action*/,
+              runtime::ServiceContext& /*ctx*/) override {}
+  bool Held(u128 /*transfer*/) const override { return false; }
+  u128 DecisionOf(u128 /*transfer*/) const override { return 0; }
+  void RaiseReconciliationAlert(const kernel::ReconciliationAlert& a,
+                                runtime::ServiceContext& /*ctx*/) override {
+    alerts.push_back({a.id, a.tenant, std::string(a.reconciliation), std::string(a.reason),
+                      a.severe, std::vector<std::string>(a.entries.begin(), a.entries.end())});
+  }
+};
+
 // The durable timers as a map: what is scheduled, and when.
 class FakeTimers final : public runtime::Timers {
  public:
@@ -110,7 +136,7 @@ class PaymentsServiceTest : public ::testing::Test {
 
   std::unique_ptr<PaymentsService> NewService() {
     return std::make_unique<PaymentsService>(
-        &envelope, &money,
+        &envelope, &money, &risk,
         PaymentsConfig{.scheme_url = "http://127.0.0.1:1", .answer_timeout_ms = 2000});
   }
 
@@ -218,6 +244,7 @@ class PaymentsServiceTest : public ::testing::Test {
 
   FakeEnvelope envelope;
   FakeMoney money;
+  FakeRisk risk;
   FakeTimers timers;
   journal::RecordBuilder out;
 };
@@ -588,11 +615,53 @@ TEST_F(PaymentsServiceTest, ReconciliationFindsEverySeededDriftAndNothingFalse) 
   };
   EXPECT_NE(reply.body.find(R"("entries":5,"matched":1,"exceptions_total":5)"), std::string::npos)
       << reply.body;
-  EXPECT_EQ(count(R"({"type":"amount_mismatch","end_to_end_id":"E2E-2")"), 1u) << reply.body;
-  EXPECT_EQ(count(R"({"type":"status_mismatch","end_to_end_id":"E2E-4")"), 1u) << reply.body;
-  EXPECT_EQ(count(R"({"type":"unknown_entry","end_to_end_id":"E2E-9")"), 1u) << reply.body;
-  EXPECT_EQ(count(R"({"type":"unknown_entry","end_to_end_id":"E2E-1")"), 1u) << reply.body;
-  EXPECT_EQ(count(R"({"type":"missing_entry","end_to_end_id":"E2E-3")"), 1u) << reply.body;
+  EXPECT_EQ(count(R"(","type":"amount_mismatch","end_to_end_id":"E2E-2")"), 1u) << reply.body;
+  EXPECT_EQ(count(R"(","type":"status_mismatch","end_to_end_id":"E2E-4")"), 1u) << reply.body;
+  EXPECT_EQ(count(R"(","type":"unknown_entry","end_to_end_id":"E2E-9")"), 1u) << reply.body;
+  EXPECT_EQ(count(R"(","type":"unknown_entry","end_to_end_id":"E2E-1")"), 1u) << reply.body;
+  EXPECT_EQ(count(R"(","type":"missing_entry","end_to_end_id":"E2E-3")"), 1u) << reply.body;
+  // One alert for the risk core names the reconciliation and each exception.
+  ASSERT_EQ(risk.alerts.size(), 1u);
+  EXPECT_EQ(risk.alerts[0].tenant, kTenant);
+  EXPECT_EQ(risk.alerts[0].reconciliation, kernel::FormatId(kReconciliationPrefix, 500));
+  EXPECT_EQ(risk.alerts[0].reason, "reconciliation_exceptions");
+  EXPECT_TRUE(risk.alerts[0].severe);
+  ASSERT_EQ(risk.alerts[0].entries.size(), 5u);
+  for (uint32_t i = 0; i < 5; i++) {
+    const std::string id = kernel::FormatId(kReconExceptionPrefix, ReconExceptionId(500, i));
+    EXPECT_EQ(risk.alerts[0].entries[i], id);
+    EXPECT_NE(reply.body.find(R"({"id":")" + id + R"(","type":")"), std::string::npos);
+  }
+  // The list route: bank-wide, newest first, filtered by type; exceptions by id.
+  auto run = [&](decltype(PaymentOp::body) body, bool root = true) {
+    PaymentOp q;
+    q.caller.tenant = kernel::TenantId(kTenant);
+    q.caller.root = root;
+    q.body = std::move(body);
+    runtime::Reply r;
+    s->Execute(q, ctx, &r);
+    return r;
+  };
+  ListReconExceptionsOp two;
+  two.limit = 2;
+  runtime::Reply page = run(two);
+  ASSERT_EQ(page.http_status, 200) << page.body;
+  EXPECT_NE(page.body.find(R"("has_more":true,"next_cursor":"x3")"), std::string::npos)
+      << page.body;
+  EXPECT_LT(page.body.find(R"("type":"missing_entry")"),
+            page.body.find(R"("type":"unknown_entry")"));
+  runtime::Reply mismatches =
+      run(ListReconExceptionsOp{.type = ReconExceptionType::kAmountMismatch});
+  EXPECT_NE(mismatches.body.find(R"("statement_amount":"26.00","booked_amount":"25.00")"),
+            std::string::npos)
+      << mismatches.body;
+  EXPECT_EQ(mismatches.body.find("unknown_entry"), std::string::npos);
+  EXPECT_EQ(run(ListReconExceptionsOp{}, false).http_status, 403);
+  ListReconExceptionsOp unknown;
+  unknown.reconciliation = 9;
+  EXPECT_EQ(run(unknown).http_status, 404);
+  EXPECT_EQ(run(GetReconExceptionOp{.id = ReconExceptionId(500, 4)}).http_status, 200);
+  EXPECT_EQ(run(GetReconExceptionOp{.id = ReconExceptionId(500, 4)}, false).http_status, 404);
   // Only root admins reconcile the bank's books.
   op.caller.root = false;
   op.body = ReconcileOp{.id = 501, .camt053 = *xml};
@@ -605,9 +674,22 @@ TEST_F(PaymentsServiceTest, ReconciliationFindsEverySeededDriftAndNothingFalse) 
   runtime::Reply bad;
   s->Execute(op, ctx, &bad);
   EXPECT_EQ(bad.http_status, 422);
+  EXPECT_EQ(risk.alerts.size(), 1u);  // nothing reconciled, nothing raised
   auto replayed = NewService();
   ASSERT_TRUE(Replay(replayed.get()).ok());
   EXPECT_EQ(replayed->CaptureSnapshot(), s->CaptureSnapshot());
+  // Replay and a snapshot answer the list alike (positions and cursors included).
+  auto from_snapshot = NewService();
+  ASSERT_TRUE(from_snapshot->LoadSnapshot(s->CaptureSnapshot()).ok());
+  for (PaymentsService* other : {replayed.get(), from_snapshot.get()}) {
+    PaymentOp q;
+    q.caller.tenant = kernel::TenantId(kTenant);
+    q.caller.root = true;
+    q.body = two;
+    runtime::Reply r;
+    other->Execute(q, ctx, &r);
+    EXPECT_EQ(r.body, page.body);
+  }
 }
 
 TEST(StandingOrderDates, MonthlyOnThe31stKeepsItsDayThroughShortMonths) {
