@@ -6,7 +6,8 @@
 # Starts a fresh durable `corebank serve` and `corebank scheme` on loopback. Last lines:
 #   payments bench: scenario=rail rate=R sent=N settled=N p50_ms=A p99_ms=B
 #   payments bench: scenario=batch items=N seconds=S
-# Env: COREBANK, RATE (1000), DURATION (30), ITEMS (10000).
+# Env: COREBANK, RATE (1000), DURATION (30), ITEMS (10000; 0 skips the batch), LOGS (a
+# directory to keep the server's and the scheme's logs in).
 set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
 COREBANK=${COREBANK:-$HERE/../build/corebank}
@@ -17,6 +18,7 @@ WORK=$(mktemp -d /tmp/cb-payments-bench.XXXXXX)
 PIDS=()
 cleanup() {
   for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null && wait "$p" 2>/dev/null; done
+  if [[ -n "${LOGS:-}" ]]; then mkdir -p "$LOGS" && cp "$WORK"/*.log "$LOGS"/; fi
   rm -rf "$WORK"
 }
 trap cleanup EXIT

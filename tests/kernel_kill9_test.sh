@@ -3,6 +3,7 @@
 # again at random moments; after every crash the recovered state must hold: no timer fired
 # twice, the subscriber's results are exactly the firings' seqs in journal order (a prefix
 # of them), and after a final run to the end, every timer fired once and was noted once.
+# Rounds alternate SubscriberOptions::overlap_commit.
 source "$(dirname "$0")/lib.sh"
 HELPER=${KERNEL_HELPER:?KERNEL_HELPER must point at kernel_crash_helper}
 
@@ -12,7 +13,8 @@ SPREAD_MS=4000
 mid_run_kills=0
 for round in 1 2 3 4 5 6 7 8; do
   LOG="$WORK/run$round.log"
-  "$HELPER" run "$DATA" "$N" "$SPREAD_MS" >"$LOG" 2>&1 &
+  # Odd rounds commit the subscriber's results overlapped with its next Handle.
+  CB_SUBSCRIBER_OVERLAP_COMMIT=$((round % 2)) "$HELPER" run "$DATA" "$N" "$SPREAD_MS" >"$LOG" 2>&1 &
   PID=$!
   PIDS+=("$PID")
   sleep "0.$((RANDOM % 6 + 2))"
@@ -29,7 +31,7 @@ done
 # The kills must have landed while timers were firing, or this test proves nothing.
 [[ "$mid_run_kills" -ge 2 ]] || fail "only $mid_run_kills kills landed mid-run; adjust the timing"
 
-timeout 120 "$HELPER" run "$DATA" "$N" "$SPREAD_MS" >"$WORK/final.log" 2>&1 ||
+CB_SUBSCRIBER_OVERLAP_COMMIT=1 timeout 120 "$HELPER" run "$DATA" "$N" "$SPREAD_MS" >"$WORK/final.log" 2>&1 ||
   fail "final run did not finish: $(tail -3 "$WORK/final.log")"
 grep -q '^done' "$WORK/final.log" || fail "final run: $(tail -3 "$WORK/final.log")"
 check=$("$HELPER" check "$DATA" "$N" --complete) || fail "final: $check"

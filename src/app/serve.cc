@@ -456,8 +456,8 @@ int RunServe(const ServeConfig& config) {
     for (auto& sub : m.module->subscribers(m.service.get())) {
       // A name is a durable cursor: two subscribers sharing one would split its events.
       for (const auto& other : subscribers) CB_CHECK(other->name() != sub->name());
-      subscriber_runners.push_back(
-          std::make_unique<runtime::SubscriberRunner>(&executor, &reader, sub.get()));
+      subscriber_runners.push_back(std::make_unique<runtime::SubscriberRunner>(
+          &executor, &reader, sub.get(), sub->Options()));
       subscribers.push_back(std::move(sub));
       subscriber_runners.back()->Start();
     }

@@ -103,6 +103,9 @@ int Run(const std::string& dir, size_t n, uint64_t spread_ms) {
   SubscriberOptions so;
   so.from_beginning = true;
   so.events_per_handle_max = 16;
+  // The test alternates both ways of committing (a Handle behind the commit in flight, or not).
+  const char* overlap = std::getenv("CB_SUBSCRIBER_OVERLAP_COMMIT");
+  so.overlap_commit = overlap != nullptr && std::string(overlap) == "1";
   SubscriberRunner runner(&executor, &reader, &subscriber, so);
   runner.Start();
   SystemClock clock;

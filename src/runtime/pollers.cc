@@ -31,6 +31,10 @@ void PollerRunner::Stop() {
 }
 
 Reply PollerRunner::SubmitAndWait(std::shared_ptr<const ServiceOp> op) {
+  return Submit(std::move(op)).get();
+}
+
+std::future<Reply> PollerRunner::Submit(std::shared_ptr<const ServiceOp> op) {
   auto promise = std::make_shared<std::promise<Reply>>();
   std::future<Reply> done = promise->get_future();
   Status st = executor_->Submit(ServiceCmd{std::move(op)},
@@ -38,9 +42,9 @@ Reply PollerRunner::SubmitAndWait(std::shared_ptr<const ServiceOp> op) {
   if (!st.ok()) {
     Reply r;
     r.status = st;
-    return r;
+    promise->set_value(std::move(r));
   }
-  return done.get();  // the executor answers every queued command, also when it stops
+  return done;  // the executor answers every queued command, also when it stops
 }
 
 bool PollerRunner::Sleep(uint64_t ms) {

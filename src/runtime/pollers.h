@@ -7,6 +7,7 @@
 // refuses what it already has. Start after the executor started; Stop before it stops.
 #include <atomic>
 #include <condition_variable>
+#include <future>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -27,6 +28,9 @@ class PollerContext {
   // Runs `op` on the shard and waits for its answer (status Unavailable when the executor
   // is stopping).
   virtual Reply SubmitAndWait(std::shared_ptr<const ServiceOp> op) = 0;
+  // Queues `op` without waiting; the future holds its answer (status Unavailable when it
+  // could not be queued). Commands run in the order they were queued.
+  virtual std::future<Reply> Submit(std::shared_ptr<const ServiceOp> op) = 0;
   // Waits `ms` or until Stop; false when stopping.
   virtual bool Sleep(uint64_t ms) = 0;
   virtual bool stopping() const = 0;
@@ -52,6 +56,7 @@ class PollerRunner final : public PollerContext {
   void Stop();
 
   Reply SubmitAndWait(std::shared_ptr<const ServiceOp> op) override;
+  std::future<Reply> Submit(std::shared_ptr<const ServiceOp> op) override;
   bool Sleep(uint64_t ms) override;
   bool stopping() const override { return stopping_.load(); }
 

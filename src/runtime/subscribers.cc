@@ -121,6 +121,11 @@ size_t SubscriberCommitOp::item_count() const {
 
 // --- SubscriberRunner --------------------------------------------------------------------
 
+struct SubscriberRunner::InFlight {
+  std::shared_ptr<const SubscriberCommitOp> op;
+  std::future<Reply> reply;
+};
+
 SubscriberRunner::SubscriberRunner(Executor* executor, journal::JournalReader* reader,
                                    Subscriber* subscriber, SubscriberOptions options)
     : executor_(executor),
@@ -159,6 +164,10 @@ bool SubscriberRunner::Sleep(uint64_t ms) {
 }
 
 Reply SubscriberRunner::SubmitAndWait(std::shared_ptr<const ServiceOp> op) {
+  return Submit(std::move(op)).get();
+}
+
+std::future<Reply> SubscriberRunner::Submit(std::shared_ptr<const ServiceOp> op) {
   auto promise = std::make_shared<std::promise<Reply>>();
   std::future<Reply> done = promise->get_future();
   Status st = executor_->Submit(ServiceCmd{std::move(op)},
@@ -166,28 +175,35 @@ Reply SubscriberRunner::SubmitAndWait(std::shared_ptr<const ServiceOp> op) {
   if (!st.ok()) {
     Reply r;
     r.status = st;
-    return r;
+    promise->set_value(std::move(r));
   }
   // The executor answers every queued command, also when it stops or fails.
-  return done.get();
+  return done;
 }
 
-bool SubscriberRunner::Commit(uint64_t from, uint64_t to,
-                              std::vector<std::shared_ptr<const ServiceOp>> ops) {
+std::shared_ptr<const SubscriberCommitOp> SubscriberRunner::MakeCommit(
+    uint64_t from, uint64_t to, std::vector<std::shared_ptr<const ServiceOp>> ops) {
   auto op = std::make_shared<SubscriberCommitOp>();
   op->name = name_;
   op->from = from;
   op->to = to;
   op->ops = std::move(ops);
   for (const auto& o : op->ops) {
-    if (o == nullptr) return Park("Handle returned a null op");
+    if (o == nullptr) {
+      Park("Handle returned a null op");
+      return nullptr;
+    }
   }
   if (op->item_count() > ledger::kItemsPerCommandMax) {
-    return Park("Handle returned ops with more items than one command holds (" +
-                std::to_string(op->item_count()) + ")");
+    Park("Handle returned ops with more items than one command holds (" +
+         std::to_string(op->item_count()) + ")");
+    return nullptr;
   }
+  return op;
+}
+
+bool SubscriberRunner::FinishCommit(const std::shared_ptr<const SubscriberCommitOp>& op, Reply r) {
   while (true) {
-    Reply r = SubmitAndWait(op);
     const auto* result = std::any_cast<SubscriberCommitResult>(&r.service_result);
     if (r.status.ok() && result != nullptr) {
       committed_.store(result->cursor);
@@ -210,7 +226,22 @@ bool SubscriberRunner::Commit(uint64_t from, uint64_t to,
                    r.status.ToString().c_str());
     }
     if (!Sleep(options_.retry_ms)) return false;
+    r = SubmitAndWait(op);
   }
+}
+
+bool SubscriberRunner::Commit(uint64_t from, uint64_t to,
+                              std::vector<std::shared_ptr<const ServiceOp>> ops) {
+  CB_CHECK(in_flight_ == nullptr);  // commits go one at a time, in order
+  std::shared_ptr<const SubscriberCommitOp> op = MakeCommit(from, to, std::move(ops));
+  if (op == nullptr) return false;
+  return FinishCommit(op, SubmitAndWait(op));
+}
+
+bool SubscriberRunner::FinishInFlight() {
+  if (in_flight_ == nullptr) return true;
+  std::unique_ptr<InFlight> f = std::move(in_flight_);
+  return FinishCommit(f->op, f->reply.get());
 }
 
 bool SubscriberRunner::Park(const std::string& why) {
@@ -247,12 +278,17 @@ void SubscriberRunner::Loop() {
   while (true) {
     {
       std::lock_guard<std::mutex> lock(mu_);
-      if (stopping_) return;
+      if (stopping_) break;
     }
     const uint64_t durable = executor_->stats().durable_seq_next.load();
+    if (cursor >= durable && in_flight_ != nullptr) {
+      // Caught up: nothing to overlap the commit with.
+      if (!FinishInFlight()) cursor = committed_.load();
+      continue;
+    }
     if (cursor >= durable) {
       executor_->WaitDurable(cursor, 100);
-      if (options_.caught_up_delay_ms > 0 && !Sleep(options_.caught_up_delay_ms)) return;
+      if (options_.caught_up_delay_ms > 0 && !Sleep(options_.caught_up_delay_ms)) break;
       continue;
     }
     events.clear();
@@ -286,14 +322,14 @@ void SubscriberRunner::Loop() {
     if (!st.ok()) {
       std::fprintf(stderr, "corebank: subscriber %s: journal read failed: %s\n", name_.c_str(),
                    st.ToString().c_str());
-      if (!Sleep(options_.retry_ms * 20)) return;
+      if (!Sleep(options_.retry_ms * 20)) break;
       continue;
     }
     for (size_t i = 0; i < events.size(); i++) events[i].payload = payloads[i];
     if (scanned_to == cursor) {
       // Below the durable end yet nothing read (a reader that cannot see the records yet):
       // wait rather than spin.
-      if (!Sleep(options_.retry_ms)) return;
+      if (!Sleep(options_.retry_ms)) break;
       continue;
     }
     if (events.empty()) {
@@ -302,7 +338,7 @@ void SubscriberRunner::Loop() {
       // the next commit its own; after a long run, one event is far below the next run.
       cursor = scanned_to;
       if (scanned_to - committed_.load() >= options_.skipped_events_commit_min &&
-          !Commit(committed_.load(), scanned_to, {})) {
+          (!FinishInFlight() || !Commit(committed_.load(), scanned_to, {}))) {
         cursor = committed_.load();
       }
       continue;
@@ -316,17 +352,35 @@ void SubscriberRunner::Loop() {
     if (ops.empty() && !options_.commit_without_ops) {
       cursor = scanned_to;  // as for unwanted events (SubscriberOptions::commit_without_ops)
       if (scanned_to - committed_.load() >= options_.skipped_events_commit_min &&
-          !Commit(committed_.load(), scanned_to, {})) {
+          (!FinishInFlight() || !Commit(committed_.load(), scanned_to, {}))) {
         cursor = committed_.load();
       }
       continue;
     }
-    if (Commit(committed_.load(), scanned_to, std::move(ops))) {
-      cursor = scanned_to;
-    } else {
-      cursor = committed_.load();  // refused (or stopping): read again from the durable cursor
+    // The commit before this Handle's, if still in flight: a refused one drops these ops
+    // (their events come again from the durable cursor).
+    if (!FinishInFlight()) {
+      cursor = committed_.load();
+      continue;
     }
+    if (!options_.overlap_commit) {
+      if (Commit(committed_.load(), scanned_to, std::move(ops))) {
+        cursor = scanned_to;
+      } else {
+        cursor = committed_.load();  // refused (or stopping): read again from the durable cursor
+      }
+      continue;
+    }
+    std::shared_ptr<const SubscriberCommitOp> op =
+        MakeCommit(committed_.load(), scanned_to, std::move(ops));
+    if (op == nullptr) break;  // parked
+    std::future<Reply> reply = Submit(op);
+    in_flight_ = std::make_unique<InFlight>(InFlight{std::move(op), std::move(reply)});
+    cursor = scanned_to;  // read on while it commits
   }
+  // Stopping: the commit in flight is answered (the executor answers every queued command)
+  // before Stop returns, so cursor() is where the journal has it; not retried.
+  FinishInFlight();
 }
 
 }  // namespace cb::runtime

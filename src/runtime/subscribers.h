@@ -8,6 +8,7 @@
 #include <atomic>
 #include <condition_variable>
 #include <cstdint>
+#include <future>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -94,25 +95,6 @@ struct CommittedEvent {
   std::span<const uint8_t> payload;     // valid during Handle only
 };
 
-class Subscriber {
- public:
-  virtual ~Subscriber() = default;
-  // Names its durable cursor: 1..64 bytes, stable across releases.
-  virtual std::string_view name() const = 0;
-  // Kernel events (timers, cursors) are never delivered.
-  virtual bool Wants(uint16_t event_type) const = 0;
-  // On the subscriber's thread: wanted events, committed, in journal order, never seen by a
-  // commit that succeeded. Returns the commands they cause (maybe none).
-  virtual std::vector<std::shared_ptr<const ServiceOp>> Handle(
-      std::span<const CommittedEvent> events) = 0;
-  // After the commands of the last Handle committed with the cursor (their answers).
-  virtual void Committed(const SubscriberCommitResult& /*result*/) {}
-  // From another thread when the runner stops: a Handle waiting on a side effect (a POST it
-  // retries until it is accepted) gives up promptly. Whatever a Handle returns after Stop is
-  // not committed: its events are handed over again after the next start.
-  virtual void Stop() {}
-};
-
 struct SubscriberOptions {
   bool from_beginning = false;  // a new cursor starts at seq 1, not at the durable end
   // A run of unwanted events this long moves the durable cursor anyway (one commit with no
@@ -133,6 +115,35 @@ struct SubscriberOptions {
   // group commit cost more than the work for a subscriber that does little per event).
   // Its events reach it this much later; 0: as soon as they are durable.
   uint64_t caught_up_delay_ms = 0;
+  // True: the next Handle runs while the last one's commit is in flight (the commit is
+  // waited for before the next is submitted, so commits stay in order, one at a time). For a
+  // subscriber whose Handle waits on a slow side effect (the payments outbox POSTs to a
+  // scheme that answers after its own fdatasync): its events wait for one Handle, not for a
+  // Handle and a commit. A refused commit drops the Handle that ran behind it; its events
+  // are handed over again (a side effect may repeat, as after a crash). Committed() for a
+  // commit may come after the next Handle started.
+  bool overlap_commit = false;
+};
+
+class Subscriber {
+ public:
+  virtual ~Subscriber() = default;
+  // Names its durable cursor: 1..64 bytes, stable across releases.
+  virtual std::string_view name() const = 0;
+  // How it wants to be run (module subscribers have no other way to say it).
+  virtual SubscriberOptions Options() const { return {}; }
+  // Kernel events (timers, cursors) are never delivered.
+  virtual bool Wants(uint16_t event_type) const = 0;
+  // On the subscriber's thread: wanted events, committed, in journal order, never seen by a
+  // commit that succeeded. Returns the commands they cause (maybe none).
+  virtual std::vector<std::shared_ptr<const ServiceOp>> Handle(
+      std::span<const CommittedEvent> events) = 0;
+  // After the commands of the last Handle committed with the cursor (their answers).
+  virtual void Committed(const SubscriberCommitResult& /*result*/) {}
+  // From another thread when the runner stops: a Handle waiting on a side effect (a POST it
+  // retries until it is accepted) gives up promptly. Whatever a Handle returns after Stop is
+  // not committed: its events are handed over again after the next start.
+  virtual void Stop() {}
 };
 
 // Runs one subscriber on its own thread. Start after the executor started; Stop before it
@@ -161,9 +172,18 @@ class SubscriberRunner {
  private:
   void Loop();
   bool Sleep(uint64_t ms);  // false when stopping
-  // Submits and waits; the reply (status Unavailable if it could not be queued).
+  // Submits; the future holds the reply (status Unavailable if it could not be queued).
+  std::future<Reply> Submit(std::shared_ptr<const ServiceOp> op);
   Reply SubmitAndWait(std::shared_ptr<const ServiceOp> op);
+  // Null (after Park) when the ops cannot be one command.
+  std::shared_ptr<const SubscriberCommitOp> MakeCommit(
+      uint64_t from, uint64_t to, std::vector<std::shared_ptr<const ServiceOp>> ops);
+  // Handles the reply of `op`, resubmitting it while it is not durable; true once it
+  // committed, false if refused, parked or stopping.
+  bool FinishCommit(const std::shared_ptr<const SubscriberCommitOp>& op, Reply reply);
   bool Commit(uint64_t from, uint64_t to, std::vector<std::shared_ptr<const ServiceOp>> ops);
+  // Waits for the commit in flight (overlap_commit), if any; false if it did not commit.
+  bool FinishInFlight();
   bool Park(const std::string& why);  // false, always
 
   Executor* executor_;
@@ -175,6 +195,9 @@ class SubscriberRunner {
   std::atomic<uint64_t> commits_{0};
   std::atomic<bool> parked_{false};
   uint64_t failures_ = 0;  // retried commit failures (logged now and then)
+  // overlap_commit: the commit submitted and not yet answered (its op and reply).
+  struct InFlight;
+  std::unique_ptr<InFlight> in_flight_;
   std::mutex mu_;
   std::condition_variable cv_;
   bool stopping_ = false;

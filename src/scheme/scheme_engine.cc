@@ -252,7 +252,15 @@ void SchemeEngine::Run(SubmitCommand& c, TimestampNs now, Group* group) {
       return;
     }
     Add(*d.record, group);
-    if (d.record->outcome.kind != OutcomeKind::kNoAnswer) {
+    if (d.record->outcome.kind == OutcomeKind::kNoAnswer) {
+      // Never answered.
+    } else if (DelayNs() == 0) {
+      // Due now: the pacs.002 goes in this group, durable with the receipt by the same
+      // fdatasync and published with it, instead of a timer's round and a group of its own
+      // (a second fdatasync on every answer's path).
+      AnswerCommand answer{d.record->message_id};
+      Run(answer, now, group);
+    } else {
       const uint64_t due = c.submission.received_steady_ns + DelayNs();
       group->after_sync.push_back(
           [this, id = d.record->message_id, due] { ScheduleAnswer(id, due); });

@@ -139,6 +139,38 @@ TEST_F(SchemeEngineTest, ATransferIsAnsweredOnceAndADuplicateGetsTheOriginalAnsw
   EXPECT_EQ(later->last_seq, 1u);
 }
 
+// --delay-ms 0: the pacs.002 is durable with the receipt (one group): it is on the feed
+// before the 2xx, and a restart owes nothing.
+TEST_F(SchemeEngineTest, WithNoDelayTheAnswerIsPublishedWithTheReceipt) {
+  Open(0);
+  Result<SubmitAnswer> a = Submit(Submission("MSG-NOW", "Bob"));
+  ASSERT_TRUE(a.ok()) << a.status().ToString();
+  Result<FeedPage> page = Feed(0);  // no waiting: already there
+  ASSERT_TRUE(page.ok());
+  ASSERT_EQ(page->messages.size(), 1u);
+  EXPECT_EQ(page->messages[0].type, iso::MessageType::kPacs002);
+  Result<iso::PaymentStatusReport> r = iso::ParsePacs002(page->messages[0].xml);
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->original_message_id, "MSG-NOW");
+  EXPECT_EQ(r->status, iso::TxStatus::kAcsc);
+  // A REJECT is answered in its group too; NOANSWER never.
+  ASSERT_TRUE(Submit(Submission("MSG-REJ", "REJECT AC04 Bob")).ok());
+  ASSERT_TRUE(Submit(Submission("MSG-NONE", "NOANSWER Bob")).ok());
+  page = Feed(0);
+  ASSERT_TRUE(page.ok());
+  ASSERT_EQ(page->messages.size(), 2u);
+  r = iso::ParsePacs002(page->messages[1].xml);
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->status, iso::TxStatus::kRjct);
+  EXPECT_EQ(r->reason_code, "AC04");
+  Open(0);  // recovery: both answers were durable with their receipts
+  EXPECT_NE(report_.find("answers owed 0"), std::string::npos) << report_;
+  page = Feed(0, 200);
+  ASSERT_TRUE(page.ok());
+  EXPECT_EQ(page->messages.size(), 2u);
+  EXPECT_EQ(page->last_seq, 2u);
+}
+
 TEST_F(SchemeEngineTest, ARestartPublishesTheAnswersOwedAndKeepsTheSequence) {
   Open(3'600'000);  // an hour: nothing is answered before the restart
   ASSERT_TRUE(Submit(Submission("MSG-1", "Bob")).ok());

@@ -372,12 +372,16 @@ struct FeedMessageOp {
   std::string message_type;
   std::string xml;
 };
-// From the feed poller: a page of the feed, booked in order in one command.
+// From the feed poller: a page of the feed, booked in order in one command. Booked only
+// when the feed has been booked up to `read_after` (where the page was read from; 409 and
+// nothing booked otherwise): the poller sends a page before the last one's answer, and one
+// that failed must not be skipped by the next.
 struct FeedPageOp {
   std::vector<FeedMessageOp> messages;
   // When the page was asked for (our clock) if it holds everything the scheme had then (not
   // a full page); 0 otherwise. Sent even for an empty page: it is how a deadline passes.
   TimestampNs read_through_ns = 0;
+  std::optional<uint64_t> read_after;  // unset: no check
 };
 // From the feed poller: where the feed was read up to (answer body: the number).
 struct FeedCursorOp {};

@@ -10,6 +10,8 @@
 #include <chrono>
 #include <condition_variable>
 #include <cstdio>
+#include <deque>
+#include <future>
 #include <mutex>
 #include <random>
 #include <thread>
@@ -44,17 +46,19 @@ class Outbox final : public runtime::Subscriber {
   explicit Outbox(std::string scheme_url)
       : url_(std::move(scheme_url)), rng_(std::random_device{}()) {}
   std::string_view name() const override { return "payments.outbox"; }
+  runtime::SubscriberOptions Options() const override {
+    runtime::SubscriberOptions o;
+    // Each Handle waits for the scheme's durable receipts: the next one runs while this
+    // one's `accepted` commits, so a message waits for one Handle, not a Handle and a commit.
+    o.overlap_commit = true;
+    return o;
+  }
   bool Wants(uint16_t type) const override {
     return type == static_cast<uint16_t>(EventType::kPaymentMessage);
   }
 
   std::vector<std::shared_ptr<const runtime::ServiceOp>> Handle(
       std::span<const runtime::CommittedEvent> events) override {
-    struct Job {
-      u128 id = 0;
-      std::string xml, refusal;
-      bool done = false;
-    };
     std::vector<Job> jobs;
     for (const runtime::CommittedEvent& ev : events) {
       pb::PaymentMessage m;
@@ -66,20 +70,21 @@ class Outbox final : public runtime::Subscriber {
       }
       jobs.push_back(Job{id, m.xml(), "", false});
     }
-    // Messages are independent: up to kSenders go at once, each sender on its own kept-alive
-    // connection (one at a time would be bound by the scheme's durable receipt of each).
-    std::atomic<size_t> next{0};
-    auto send = [&](size_t sender) {
-      for (size_t i = next++; i < jobs.size(); i = next++) {
-        jobs[i].done = Deliver(sender, jobs[i].xml, &jobs[i].refusal);
-        if (!jobs[i].done) return;  // stopping
-      }
-    };
-    const size_t senders = std::min(kSenders, jobs.size());
-    std::vector<std::thread> threads;
-    for (size_t k = 1; k < senders; k++) threads.emplace_back(send, k);
-    if (senders > 0) send(0);
-    for (std::thread& t : threads) t.join();
+    // Messages are independent: up to kSenders go at once, each sender a thread of its own
+    // kept for the next Handle, on its own kept-alive connection (one at a time would be
+    // bound by the scheme's durable receipt of each).
+    {
+      std::unique_lock<std::mutex> lock(mu_);
+      StartSendersLocked();
+      for (Job& j : jobs) queue_.push_back(&j);
+      jobs_left_ = jobs.size();
+      work_cv_.notify_all();
+      done_cv_.wait(lock, [this] { return jobs_left_ == 0 || stopping_; });
+      // Stopping: a sender may still hold a job; it ends with done = false, and nothing of
+      // this Handle is committed. Wait for those before `jobs` goes away.
+      queue_.clear();
+      done_cv_.wait(lock, [this] { return busy_ == 0; });
+    }
     std::vector<std::shared_ptr<const runtime::ServiceOp>> ops;
     for (Job& j : jobs) {
       if (!j.done) return {};  // stopping: handed over again at start
@@ -99,10 +104,47 @@ class Outbox final : public runtime::Subscriber {
     std::lock_guard<std::mutex> lock(mu_);
     stopping_ = true;
     cv_.notify_all();
+    work_cv_.notify_all();
+    done_cv_.notify_all();
+  }
+
+  ~Outbox() override {
+    Stop();
+    for (std::thread& t : senders_) t.join();
   }
 
  private:
   static constexpr size_t kSenders = 16;
+
+  struct Job {
+    u128 id = 0;
+    std::string xml, refusal;
+    bool done = false;
+  };
+
+  void StartSendersLocked() {
+    if (!senders_.empty()) return;
+    for (size_t k = 0; k < kSenders; k++) senders_.emplace_back([this, k] { SenderLoop(k); });
+  }
+
+  // Takes jobs until Stop; `sender` picks its connection (clients_[sender]).
+  void SenderLoop(size_t sender) {
+    std::unique_lock<std::mutex> lock(mu_);
+    while (true) {
+      work_cv_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
+      if (stopping_) return;
+      Job* job = queue_.front();
+      queue_.pop_front();
+      busy_++;
+      lock.unlock();
+      const bool done = Deliver(sender, job->xml, &job->refusal);
+      lock.lock();
+      job->done = done;
+      busy_--;
+      if (done) jobs_left_--;
+      if (jobs_left_ == 0 || busy_ == 0) done_cv_.notify_all();
+    }
+  }
 
   // Until the scheme has it (2xx, also for a duplicate) or refuses it for good (4xx: the
   // reason in *refusal). False when stopping. `sender` owns clients_[sender].
@@ -141,7 +183,13 @@ class Outbox final : public runtime::Subscriber {
   std::unique_ptr<http::HttpClient> clients_[kSenders];
   std::mt19937_64 rng_;  // under mu_
   std::mutex mu_;
-  std::condition_variable cv_;
+  std::condition_variable cv_;       // a sender's backoff: Stop ends it
+  std::condition_variable work_cv_;  // a job queued, or stop
+  std::condition_variable done_cv_;  // a job done, or stop
+  std::deque<Job*> queue_;           // this Handle's jobs not yet taken; under mu_
+  size_t jobs_left_ = 0;             // this Handle's jobs not yet done; under mu_
+  size_t busy_ = 0;                  // senders inside Deliver; under mu_
+  std::vector<std::thread> senders_;
   bool stopping_ = false;
 };
 
@@ -152,32 +200,40 @@ class FeedPoller final : public runtime::Poller {
   std::string_view name() const override { return "payments.scheme_feed"; }
 
   void Run(runtime::PollerContext& ctx) override {
-    uint64_t after = 0;
-    uint32_t failures = 0;
     // Where the service has booked up to: the cursor is its state, journaled with what it
     // booked, so a restart reads on from exactly there.
-    for (;;) {
-      auto op = SystemOp();
-      op->body = FeedCursorOp{};
-      runtime::Reply r = ctx.SubmitAndWait(op);
-      if (r.status.ok() && r.http_status == 200) {
-        after = std::strtoull(r.body.c_str(), nullptr, 10);
-        break;
-      }
-      if (!ctx.Sleep(BackoffMs(failures++, rng_))) return;
-    }
+    uint64_t booked = 0;
+    if (!ReadCursor(ctx, &booked)) return;
+    // Pages are read on while the last ones are booked (a page booked only on top of the
+    // one before it: FeedPageOp::read_after), so an answer does not wait for the booking of
+    // the page before it. `read`: every message up to it is booked or being booked.
+    uint64_t read = booked;
+    std::deque<Booking> bookings;  // in flight, oldest first
     std::unique_ptr<http::HttpClient> client;
-    failures = 0;
+    uint32_t failures = 0;       // reading the scheme
+    uint32_t book_failures = 0;  // booking what was read
     while (!ctx.stopping()) {
+      if (!TakeAnswers(&bookings, &booked, &book_failures)) {
+        // Refused or not durable, and every page behind it with it: read again from what
+        // the service has.
+        for (Booking& b : bookings) b.reply.wait();
+        bookings.clear();
+        if (book_failures % 20 == 0) {
+          std::fprintf(stderr, "corebank: payments feed: a page was not booked; reading again\n");
+        }
+        if (!ctx.Sleep(BackoffMs(book_failures++, rng_)) || !ReadCursor(ctx, &booked)) break;
+        read = booked;
+        continue;
+      }
       if (client == nullptr) {
         Result<std::unique_ptr<http::HttpClient>> c = http::HttpClient::Create(url_);
         if (!c.ok()) {
           std::fprintf(stderr, "corebank: payments feed: %s\n", c.status().ToString().c_str());
-          return;  // a malformed URL does not mend itself
+          break;  // a malformed URL does not mend itself
         }
         client = std::move(*c);
       }
-      const std::string target = "/v1/messages?after=" + std::to_string(after) +
+      const std::string target = "/v1/messages?after=" + std::to_string(read) +
                                  "&limit=" + std::to_string(kFeedPageMax) +
                                  "&wait_ms=" + std::to_string(kFeedWaitMs);
       // The scheme answers with every message it had by then (at least): a page that is not
@@ -185,24 +241,78 @@ class FeedPoller final : public runtime::Poller {
       const TimestampNs asked = clock_.NowNs();  // the executor's clock: batch timestamps
       Result<http::ClientResponse> res =
           client->Call("GET", target, "", "", kFeedWaitMs + kFeedSlackMs, 64u << 20);
-      if (!res.ok() || res->status != 200 || !Book(ctx, res->body, asked, &after)) {
+      FeedPageOp page;
+      uint64_t last = read;
+      if (!res.ok() || res->status != 200 || !ParsePage(res->body, read, asked, &page, &last)) {
         if (failures % 20 == 0) {
           std::fprintf(
               stderr, "corebank: payments feed: reading the scheme failed (%s); retrying\n",
               res.ok() ? std::to_string(res->status).c_str() : res.status().ToString().c_str());
         }
-        if (!ctx.Sleep(BackoffMs(failures++, rng_))) return;
+        if (!ctx.Sleep(BackoffMs(failures++, rng_))) break;
         continue;
       }
       failures = 0;
+      // An empty page is still sent when it reads the feed through a time: the service
+      // journals it only if an answer deadline has passed by then.
+      if (page.messages.empty() && page.read_through_ns == 0) continue;
+      // One command for the page: one commit instead of one per message.
+      page.read_after = read;
+      auto op = SystemOp();
+      op->body = std::move(page);
+      bookings.push_back(Booking{ctx.Submit(std::move(op)), last});
+      read = last;
     }
+    // Stopping: the executor answers what was queued; wait for it before the runner goes.
+    for (Booking& b : bookings) b.reply.wait();
   }
 
  private:
-  // Hands each message of a page to the service in order; false on a malformed page or a
-  // refused op (read again from *after).
-  bool Book(runtime::PollerContext& ctx, const std::string& body, TimestampNs asked,
-            uint64_t* after) {
+  static constexpr size_t kBookingsInFlightMax = 4;
+
+  struct Booking {
+    std::future<runtime::Reply> reply;
+    uint64_t last = 0;  // the page's last seq: booked up to here once it answers 200
+  };
+
+  // The service's feed position into *booked; false when stopping.
+  bool ReadCursor(runtime::PollerContext& ctx, uint64_t* booked) {
+    for (uint32_t failures = 0;; failures++) {
+      auto op = SystemOp();
+      op->body = FeedCursorOp{};
+      runtime::Reply r = ctx.SubmitAndWait(op);
+      if (r.status.ok() && r.http_status == 200) {
+        *booked = std::strtoull(r.body.c_str(), nullptr, 10);
+        return true;
+      }
+      if (!ctx.Sleep(BackoffMs(failures, rng_))) return false;
+    }
+  }
+
+  // Takes the answers of the bookings that have one (waiting for the oldest when
+  // kBookingsInFlightMax are out); false when one was not booked.
+  static bool TakeAnswers(std::deque<Booking>* bookings, uint64_t* booked,
+                          uint32_t* book_failures) {
+    while (!bookings->empty()) {
+      std::future<runtime::Reply>& f = bookings->front().reply;
+      if (bookings->size() < kBookingsInFlightMax &&
+          f.wait_for(std::chrono::seconds(0)) != std::future_status::ready) {
+        return true;
+      }
+      const runtime::Reply r = f.get();
+      if (!r.status.ok() || r.http_status != 200) return false;
+      *booked = bookings->front().last;
+      *book_failures = 0;
+      bookings->pop_front();
+    }
+    return true;
+  }
+
+  // The messages of a feed page past `after`, in order, into *page and their last seq into
+  // *last (and `asked`, when the page is not full, as what it reads the feed through); false
+  // on a malformed page.
+  static bool ParsePage(const std::string& body, uint64_t after, TimestampNs asked,
+                        FeedPageOp* page, uint64_t* last) {
     boost::system::error_code ec;
     const boost::json::value v = boost::json::parse(body, ec);
     const boost::json::array* data = nullptr;
@@ -210,9 +320,7 @@ class FeedPoller final : public runtime::Poller {
       if (const boost::json::value* d = v.as_object().if_contains("data")) data = d->if_array();
     }
     if (data == nullptr) return false;
-    auto page = SystemOp();
-    FeedPageOp ops;
-    uint64_t last = *after;
+    *last = after;
     for (const boost::json::value& item : *data) {
       const boost::json::object* o = item.if_object();
       if (o == nullptr) return false;
@@ -225,20 +333,12 @@ class FeedPoller final : public runtime::Poller {
       }
       const uint64_t s =
           seq->is_uint64() ? seq->get_uint64() : static_cast<uint64_t>(seq->get_int64());
-      if (s <= last) continue;
-      ops.messages.push_back(
+      if (s <= *last) continue;
+      page->messages.push_back(
           FeedMessageOp{s, std::string(type->get_string()), std::string(xml->get_string())});
-      last = s;
+      *last = s;
     }
-    if (data->size() < kFeedPageMax) ops.read_through_ns = asked;
-    // An empty page is still sent when it reads the feed through a time: the service
-    // journals it only if an answer deadline has passed by then.
-    if (ops.messages.empty() && ops.read_through_ns == 0) return true;
-    // One command for the page: one commit instead of one per message.
-    page->body = std::move(ops);
-    runtime::Reply r = ctx.SubmitAndWait(page);
-    if (!r.status.ok() || r.http_status != 200) return false;
-    *after = last;
+    if (data->size() < kFeedPageMax) page->read_through_ns = asked;
     return true;
   }
 

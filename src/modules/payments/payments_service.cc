@@ -189,6 +189,11 @@ void PaymentsService::Execute(const runtime::ServiceOp& base, runtime::ServiceCo
   // The rail's own ops (the outbox, the feed poller) have no caller and no envelope: no
   // route builds them.
   if (const auto* page = std::get_if<FeedPageOp>(&op.body)) {
+    if (page->read_after && *page->read_after != feed_seq_) {
+      reply->http_status = 409;
+      reply->body = std::to_string(feed_seq_);  // where to read from instead
+      return;
+    }
     for (const FeedMessageOp& m : page->messages) OnFeedMessage(m, ctx);
     if (page->read_through_ns != 0) MarkFeedRead(page->read_through_ns, ctx);
     reply->http_status = 200;

@@ -398,6 +398,35 @@ TEST_F(PaymentsServiceTest, AnExternalPaymentIsReservedAndLeavesAsAValidPacs008)
   EXPECT_EQ(s->Find(1)->history.back().deadline, kNow + 2000 * 1'000'000ull);
 }
 
+// The poller sends a page before the one before it is answered: a page read from a position
+// the service has not booked up to (the page before it failed) books nothing.
+TEST_F(PaymentsServiceTest, AFeedPageReadFromAnotherPositionThanTheBookedOneBooksNothing) {
+  auto s = NewService();
+  money.next = kernel::MoveOutcome::kExecuted;
+  PayExternal(*s, 1);
+  PayExternal(*s, 2);
+  auto page = [&](uint64_t read_after, uint64_t seq, u128 payment) {
+    PaymentOp op;
+    FeedPageOp p;
+    p.read_after = read_after;
+    p.messages.push_back(
+        FeedMessageOp{seq, "pacs.002.001.10", Pacs002(payment, iso::TxStatus::kAcsc)});
+    op.body = std::move(p);
+    runtime::ServiceContext ctx = Ctx();
+    runtime::Reply reply;
+    s->Execute(op, ctx, &reply);
+    return reply;
+  };
+  runtime::Reply skipped = page(1, 2, 2);  // seq 1 was never booked
+  EXPECT_EQ(skipped.http_status, 409);
+  EXPECT_EQ(skipped.body, "0");  // where to read from
+  EXPECT_EQ(s->Find(2)->status, S::kSubmitted);
+  EXPECT_EQ(page(0, 1, 1).http_status, 200);
+  EXPECT_EQ(page(1, 2, 2).http_status, 200);
+  EXPECT_EQ(s->Find(1)->status, S::kSettled);
+  EXPECT_EQ(s->Find(2)->status, S::kSettled);
+}
+
 TEST_F(PaymentsServiceTest, TheFeedSettlesRejectsAndReturnsEachOnce) {
   auto s = NewService();
   money.next = kernel::MoveOutcome::kExecuted;
