@@ -26,6 +26,7 @@ struct PayeeInfo {
   std::string currency;     // ISO 4217
   uint64_t number = 0;      // bank-wide account number (its IBAN's), 0 for none
   bool closed = false;
+  bool frozen = false;
 };
 
 struct MoveRequest {

@@ -36,6 +36,7 @@ std::optional<kernel::PayeeInfo> PlatformService::ResolvePayee(
   CB_CHECK(info != nullptr);
   p.currency = info->currency;
   p.closed = a->status == AccountStatus::kClosed;
+  p.frozen = a->status == AccountStatus::kFrozen;
   return p;
 }
 

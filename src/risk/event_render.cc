@@ -94,6 +94,12 @@ bool RenderRiskEvent(const journal::EventView& ev, u128* tenant, std::string* ty
       AppendIdField(&d, "customer", "cus_", e.customer_id());
       AppendIdField(&d, "case", "case_", e.case_id());
       AppendIdField(&d, "transfer", "tr_", e.transfer_id());
+      d.append(R"(,"reconciliation":)");
+      if (e.reconciliation().empty()) {
+        d.append("null");
+      } else {
+        AppendJsonString(&d, e.reconciliation());  // "rec_...", journaled as shown
+      }
       d.append(R"(,"case_opened":)").append(e.case_opened() ? "true" : "false");
       d.push_back('}');
       *data = std::move(d);

@@ -216,6 +216,7 @@ describe('bad input changes nothing', () => {
     const p = await pair();
     const base = { from_account: p.from, to: { account: p.to }, amount: '1.00' };
     const cases = [
+      [{ ...base, to: { iban: 'DE89370400440532013000', name: ' . ' } }, 400, 'parameter_invalid', 'to.name'], // names nobody
       [{ ...base, to: { iban: 'DE89370400440532013001', name: 'X' } }, 400, 'iban_invalid', 'to.iban'], // check digits
       [{ ...base, to: { iban: 'DE8937040044053201300', name: 'X' } }, 400, 'iban_invalid', 'to.iban'], // length
       [{ ...base, to: { iban: 'XX89370400440532013000', name: 'X' } }, 400, 'iban_invalid', 'to.iban'], // country
@@ -491,6 +492,8 @@ describe('scheduled payments (scheduled_for)', () => {
       [{ ...base, scheduled_for: new Date(Date.now() + 400 * 86400e3).toISOString() }, 422, 'schedule_invalid', 'scheduled_for'],
       [{ ...base, scheduled_for: 'tomorrow' }, 400, 'parameter_invalid', 'scheduled_for'],
       [{ ...base, scheduled_for: 17 }, 400, 'parameter_invalid', 'scheduled_for'],
+      [{ ...base, scheduled_for: '' }, 400, 'parameter_invalid', 'scheduled_for'],
+      [{ ...base, scheduled_for: '2554-07-21T23:34:33.709551615Z' }, 422, 'schedule_invalid', 'scheduled_for'],
       [{ ...base, currency: 'GBP', scheduled_for: new Date(Date.now() + 3600e3).toISOString() }, 422, 'currency_mismatch', 'currency'],
     ];
     for (const [body, status, code, param] of cases) {

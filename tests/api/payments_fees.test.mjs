@@ -126,6 +126,8 @@ describe('fees on external payments', () => {
     assert.equal(put.status, 200, put.text);
     const f = await s.api('POST', `/v1/accounts/${frozen.id}/freeze`);
     assert.equal(f.status, 200, f.text);
+    // Set again now it is frozen: refused, naming the field.
+    expectError(await s.api('PUT', '/v1/payment_fees', { body: { fees: [{ rail: 'sepa', currency: 'EUR', amount: '0.50', account: frozen.id }] } }), 422, 'fee_account_unavailable', 'fees[0].account');
     const from = await funded('100.00');
     expectError(await pay(from, 'Max Muster', '1.00'), 422, 'fee_account_unavailable', 'rail');
     assert.equal(await available(from), '100.00');

@@ -226,6 +226,9 @@ bool ParseFrequency(std::string_view s, Frequency* out);
 const char* OrderStatusName(OrderStatus s);
 constexpr uint32_t kOccurrencesMax = 100'000;  // count at most; an order ends by then
 constexpr TimestampNs kScheduleHorizonNs = 366ull * 86400 * 1'000'000'000;  // first run within
+// Scheduled payments one tenant may have waiting: the durable timers are shared by every
+// tenant (TimerTable::kTimersPerServiceMax), so one cannot take them all.
+constexpr uint32_t kScheduledWaitingPerTenantMax = 10'000;
 
 struct StandingOrder {
   u128 id = 0, tenant = 0, customer = 0;
@@ -477,9 +480,9 @@ class PaymentsService final : public runtime::Service, public kernel::HoldObserv
   // The payment's first transition after its money moved, was held or refused; the answer's
   // HTTP status (201, or 202 when held).
   uint16_t AdvanceAfterMove(Payment& p, const kernel::MoveResult& r, runtime::ServiceContext& ctx);
-  // Why an external payee may not be paid: its name matches a sanctions list entry at the
-  // block threshold ("" when not, or when no lists are loaded).
-  std::string SanctionsMatch(const Payment& p) const;
+  // Whether an external payee may not be paid: its name matches a sanctions list entry at
+  // the block threshold (false when no lists are loaded).
+  bool SanctionsMatch(const Payment& p) const;
   // A scheduled payment's timer fired: its money moves now (payments_create.cc).
   void RunScheduled(Payment& p, runtime::ServiceContext& ctx);
   Status ApplyScheduledRan(u128 id, u128 decision, std::vector<std::string> reasons);
@@ -589,6 +592,7 @@ class PaymentsService final : public runtime::Service, public kernel::HoldObserv
   std::unordered_map<u128, u128, kernel::U128Hash> by_transfer_;
   std::map<u128, std::vector<u128>> by_tenant_;  // creation order
   std::map<u128, FeeSchedule> fees_;             // by tenant
+  std::unordered_map<u128, uint32_t, kernel::U128Hash> scheduled_waiting_;  // by tenant
 };
 
 }  // namespace cb::modules::payments

@@ -17,6 +17,11 @@ using kernel::MoveOutcome;
 
 namespace {
 
+// What the payer is told of a sanctions match: nothing that would tip anyone off (which
+// list, which entry). No alert for analysts is raised yet (ADR 0019, "Not yet").
+constexpr std::string_view kComplianceRefused =
+    "Refused by the bank's compliance checks; the payer's bank can say no more.";
+
 std::string Reasons(std::string_view lead, const std::vector<std::string>& reasons) {
   std::string s(lead);
   if (reasons.empty()) return s + ".";
@@ -35,7 +40,8 @@ Answer PaymentsService::Create(const PaymentOp& op, const CreatePaymentOp& c,
                        op.trace_id);
   }
   // A minute of slack for a clock read by the client; the horizon is checked by Schedule.
-  if (c.scheduled_for != 0 && c.scheduled_for + 60 * kNsPerSecond < ctx.batch_timestamp) {
+  if (c.scheduled_for != 0 &&
+      c.scheduled_for < ctx.batch_timestamp - std::min(ctx.batch_timestamp, 60 * kNsPerSecond)) {
     return ErrorAnswer(ErrorKind::kUnprocessable, "schedule_invalid",
                        "scheduled_for must not be in the past.", "scheduled_for", op.trace_id);
   }
@@ -80,10 +86,26 @@ Answer PaymentsService::Create(const PaymentOp& op, const CreatePaymentOp& c,
   }
   p.scheduled_for = c.scheduled_for;  // (if not later, due already: the edge's minute of slack)
   if (p.scheduled_for != 0) p.creator = op.caller;
-  if (std::string match = SanctionsMatch(p); !match.empty()) {
-    // Refused by the bank, not a wrong request: a rejected payment, and no money moved.
+  if (SanctionsMatch(p)) {
+    // Refused by the bank, not a wrong request: a rejected payment, and no money moved. What
+    // the money port would have checked first is checked here, so a wrong request is still
+    // a 4xx and the payment is the payer's to see.
+    kernel::PayeeInfo payer;
+    if (std::optional<Answer> refused =
+            CheckPayerLater(op, p.from_account, p.currency, ctx, &payer)) {
+      return *refused;
+    }
+    if (op.caller.delegated() && payer.customer != op.caller.customer.value) {
+      return ErrorAnswer(ErrorKind::kNotFound, "account_not_found", "account not found",
+                         "from_account", op.trace_id);
+    }
+    if (p.scheduled_for > ctx.batch_timestamp + kScheduleHorizonNs) {
+      return ErrorAnswer(ErrorKind::kUnprocessable, "schedule_invalid",
+                         "scheduled_for must be within a year.", "scheduled_for", op.trace_id);
+    }
+    p.from_customer = payer.customer;
     Payment& live = RecordCreated(std::move(p), ctx);
-    Advance(live, PaymentStatus::kRejected, "sanctions_match", match, ctx);
+    Advance(live, PaymentStatus::kRejected, "compliance_refused", kComplianceRefused, ctx);
     return {201, RenderPayment(live)};
   }
   if (p.scheduled_for > ctx.batch_timestamp) return Schedule(op, std::move(p), ctx);
@@ -185,6 +207,13 @@ Answer PaymentsService::Schedule(const PaymentOp& op, Payment p, runtime::Servic
                        "Source and destination are the same account.", "to", op.trace_id);
   }
   p.from_customer = payer.customer;
+  if (auto waiting = scheduled_waiting_.find(p.tenant);
+      waiting != scheduled_waiting_.end() && waiting->second >= kScheduledWaitingPerTenantMax) {
+    return ErrorAnswer(ErrorKind::kUnavailable, "schedule_capacity_exceeded",
+                       "The tenant has " + std::to_string(kScheduledWaitingPerTenantMax) +
+                           " scheduled payments waiting; retry when some have fallen due.",
+                       "scheduled_for", op.trace_id);
+  }
   CB_CHECK(ctx.timers != nullptr);
   // Armed before anything is journaled: a full timer table refuses the payment whole.
   if (const Status st =
@@ -209,8 +238,8 @@ Payment& PaymentsService::RecordCreated(Payment p, runtime::ServiceContext& ctx)
   return payments_.at(id);
 }
 
-std::string PaymentsService::SanctionsMatch(const Payment& p) const {
-  if (screener_ == nullptr || p.to.internal() || p.to.name.empty()) return "";
+bool PaymentsService::SanctionsMatch(const Payment& p) const {
+  if (screener_ == nullptr || p.to.internal() || p.to.name.empty()) return false;
   kernel::ScreeningQuery q;
   q.name = p.to.name;
   // The payee's kind is not known: screened as a person, whose matching is the stricter
@@ -218,18 +247,19 @@ std::string PaymentsService::SanctionsMatch(const Payment& p) const {
   q.type = kernel::ScreenedParty::kPerson;
   Result<std::vector<kernel::ScreeningHit>> hits = screener_->ScreenName(q, 1);
   // No lists loaded (a server without sanctions_dir): nothing to screen against.
-  if (!hits.ok() || hits->empty()) return "";
-  const kernel::ScreeningHit& best = hits->front();
-  if (best.score_bp < screener_->screening_thresholds().block_bp) return "";
-  return TruncateUtf8("The payee's name matches " + best.list + " entry " + best.entry_id + " (" +
-                          best.matched_name + ").",
-                      kReasonBytesMax);
+  if (!hits.ok() || hits->empty()) return false;
+  return hits->front().score_bp >= screener_->screening_thresholds().block_bp;
 }
 
 void PaymentsService::RunScheduled(Payment& p, runtime::ServiceContext& ctx) {
-  if (!p.waiting()) return;                                     // cancelled before it fell due
-  if (std::string match = SanctionsMatch(p); !match.empty()) {  // the lists as they are now
-    Advance(p, PaymentStatus::kRejected, "sanctions_match", match, ctx);
+  if (!p.waiting()) return;  // cancelled before it fell due
+  if (SanctionsMatch(p)) {   // the lists as they are now
+    Advance(p, PaymentStatus::kRejected, "compliance_refused", kComplianceRefused, ctx);
+    return;
+  }
+  if (!p.to.internal() && config_.scheme_url.empty()) {  // restarted without its scheme
+    Advance(p, PaymentStatus::kRejected, "rail_unavailable",
+            "No clearing scheme is connected for external payments.", ctx);
     return;
   }
   const kernel::MoveResult r = MoveMoney(p, p.creator, "scheduled-payment", ctx);

@@ -123,9 +123,10 @@ Answer PaymentsService::SetFees(const PaymentOp& op, const SetFeesOp& s,
       return ErrorAnswer(ErrorKind::kNotFound, "account_not_found", "account not found",
                          at + "account", op.trace_id);
     }
-    if (account->closed) {
+    if (account->closed || account->frozen) {  // as the money port refuses it (PrepareFee)
       return ErrorAnswer(ErrorKind::kUnprocessable, "fee_account_unavailable",
-                         "The account is closed.", at + "account", op.trace_id);
+                         account->closed ? "The account is closed." : "The account is frozen.",
+                         at + "account", op.trace_id);
     }
     if (account->currency != r.currency) {
       return ErrorAnswer(ErrorKind::kTransferRejected, "currency_mismatch",

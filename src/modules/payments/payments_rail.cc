@@ -238,7 +238,7 @@ class FeedPoller final : public runtime::Poller {
                                  "&wait_ms=" + std::to_string(kFeedWaitMs);
       // The scheme answers with every message it had by then (at least): a page that is not
       // full reads the feed through this time, which is how an answer deadline passes.
-      const TimestampNs asked = clock_.NowNs();  // the executor's clock: batch timestamps
+      const TimestampNs asked = clock_.NowNs();  // wall clock, as batch timestamps are
       Result<http::ClientResponse> res =
           client->Call("GET", target, "", "", kFeedWaitMs + kFeedSlackMs, 64u << 20);
       FeedPageOp page;
@@ -309,8 +309,8 @@ class FeedPoller final : public runtime::Poller {
   }
 
   // The messages of a feed page past `after`, in order, into *page and their last seq into
-  // *last (and `asked`, when the page is not full, as what it reads the feed through); false
-  // on a malformed page.
+  // *last (and `asked`, when the page holds all the scheme had published, as what it reads
+  // the feed through); false on a malformed page.
   static bool ParsePage(const std::string& body, uint64_t after, TimestampNs asked,
                         FeedPageOp* page, uint64_t* last) {
     boost::system::error_code ec;
@@ -338,13 +338,22 @@ class FeedPoller final : public runtime::Poller {
           FeedMessageOp{s, std::string(type->get_string()), std::string(xml->get_string())});
       *last = s;
     }
-    if (data->size() < kFeedPageMax) page->read_through_ns = asked;
+    // Everything the scheme had published when it answered (`last_seq`) is in this page or
+    // booked before it: only then does the page read the feed through `asked`. A page cut by
+    // the scheme's count or byte cap does not, nor does an answer without `last_seq`.
+    const boost::json::value* published = v.as_object().if_contains("last_seq");
+    if (published != nullptr && published->is_uint64() && *last >= published->get_uint64()) {
+      page->read_through_ns = asked;
+    } else if (published != nullptr && published->is_int64() && published->get_int64() >= 0 &&
+               *last >= static_cast<uint64_t>(published->get_int64())) {
+      page->read_through_ns = asked;
+    }
     return true;
   }
 
   std::string url_;
   std::mt19937_64 rng_;
-  SystemClock clock_;
+  SystemClock clock_;  // the wall clock, as the executor's batch timestamps (MarkFeedRead clamps)
 };
 
 }  // namespace

@@ -1,6 +1,8 @@
 // The payments module's /v1 routes: JSON decoding (Boost.JSON stays at the edge) into
 // PaymentOp. Shapes, formats (IBAN, BIC, UK account) and limits here; the service checks
 // accounts, consent, risk and funds.
+#include <algorithm>
+#include <cctype>
 #include <limits>
 #include <memory>
 
@@ -138,6 +140,15 @@ bool DecodePayee(Reader& parent, DecodeError* err, Payee* out) {
   }
   if (!out->internal() && out->name.empty()) {
     return Fail(err, "parameter_missing", "An external payee needs the holder's name.", "to.name");
+  }
+  // A name of spaces or punctuation names nobody, and nothing to screen against the lists.
+  if (!out->internal() && std::count_if(out->name.begin(), out->name.end(), [](char ch) {
+                            const auto c = static_cast<unsigned char>(ch);
+                            return std::isalnum(c) != 0 ||
+                                   c >= 0x80;  // a non-ASCII letter's bytes count
+                          }) == 0) {
+    return Fail(err, "parameter_invalid", "The holder's name needs a letter or a digit.",
+                "to.name");
   }
   return true;
 }
@@ -284,7 +295,9 @@ bool BuildCreate(const RouteCall& c, BuiltOp* out, DecodeError* err) {
       !r.String("scheduled_for", false, 40, &scheduled_for) || !r.Finish()) {
     return false;
   }
-  if (!scheduled_for.empty()) {
+  if (body.get_object().contains("scheduled_for") &&
+      !body.get_object().at("scheduled_for").is_null()) {
+    // Present, it must name a time: "" paying at once would be a client's bug moving money.
     const std::optional<TimestampNs> at = ParseRfc3339(scheduled_for);
     if (!at || *at == 0) {
       return Fail(err, "parameter_invalid", "Must be an RFC 3339 timestamp.", "scheduled_for");

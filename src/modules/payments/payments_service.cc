@@ -81,6 +81,7 @@ void PaymentsService::Insert(Payment p) {
     external_order_.push_back(p.id);
     external_by_e2e_.emplace(p.end_to_end_id, p.id);
   }
+  if (p.waiting()) scheduled_waiting_[p.tenant]++;
   const u128 id = p.id;
   CB_CHECK(payments_.emplace(id, std::move(p)).second);
 }
@@ -101,6 +102,11 @@ Status PaymentsService::ApplyTransition(u128 id, const payments::Transition& t) 
   }
   if (t.status == PaymentStatus::kAccepted && t.deadline != 0) {
     deadlines_.insert({t.deadline, p.id});
+  }
+  if (p.waiting() && t.status != PaymentStatus::kCreated) {
+    auto waiting = scheduled_waiting_.find(p.tenant);
+    CB_CHECK(waiting != scheduled_waiting_.end() && waiting->second > 0);
+    if (--waiting->second == 0) scheduled_waiting_.erase(waiting);
   }
   p.status = t.status;
   if (p.history.capacity() < 4) p.history.reserve(4);  // most payments have 2-5 transitions
@@ -249,7 +255,8 @@ void PaymentsService::Execute(const runtime::ServiceOp& base, runtime::ServiceCo
       // Standing orders pay later as their maker: an operator's or an app's, not a
       // customer's token (whose consent may lapse before the last occurrence).
       // A payment scheduled for later is paid as its maker too.
-      .delegated_allowed = !books && !order_write && !scheduled && !fees_write};
+      .delegated_allowed = !books && !order_write && !scheduled && !fees_write &&
+                           !std::holds_alternative<GetFeesOp>(op.body)};
   envelope_->RunEnveloped(env, ctx, reply, [&]() -> Answer {
     if (const auto* c = std::get_if<CreatePaymentOp>(&op.body)) return Create(op, *c, ctx);
     if (const auto* c = std::get_if<CancelPaymentOp>(&op.body)) return Cancel(op, *c, ctx);
@@ -447,6 +454,7 @@ Status PaymentsService::ApplyEvent(const journal::EventView& event, uint64_t /*s
 
 void PaymentsService::Clear() {
   payments_.clear();
+  scheduled_waiting_.clear();
   fees_.clear();
   by_transfer_.clear();
   by_tenant_.clear();

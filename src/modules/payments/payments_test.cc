@@ -470,7 +470,7 @@ TEST_F(PaymentsServiceTest, TheFeedSettlesRejectsAndReturnsEachOnce) {
   EXPECT_EQ(RenderMessages(*replayed->Find(1)), RenderMessages(*s->Find(1)));
 }
 
-TEST_F(PaymentsServiceTest, NoAnswerBeforeTheDeadlineFailsAndVoids) {
+TEST_F(PaymentsServiceTest, NoAnswerFailsAndVoidsOnlyOnceTheFeedIsReadThroughTheDeadline) {
   auto s = NewService();
   money.next = kernel::MoveOutcome::kExecuted;
   PayExternal(*s, 1);
@@ -883,6 +883,42 @@ TEST_F(PaymentsServiceTest, AScheduledPaymentWaitsThenPaysOnceAsItsMakerOrIsCanc
   ASSERT_TRUE(loaded->LoadSnapshot(s->CaptureSnapshot()).ok());
   EXPECT_EQ(loaded->CaptureSnapshot(), s->CaptureSnapshot());
   EXPECT_EQ(loaded->Find(1)->creator.key, kernel::ApiKeyId(4242));
+}
+
+TEST_F(PaymentsServiceTest, ATenantKeepsAtMostItsShareOfScheduledPaymentsWaiting) {
+  auto s = NewService();
+  PaymentOp op;
+  op.caller.tenant = kernel::TenantId(kTenant);
+  op.caller.role = kernel::Role::kOperator;
+  runtime::ServiceContext ctx = Ctx();
+  auto schedule = [&](u128 id) {
+    CreatePaymentOp c;
+    c.id = id;
+    c.from_account = kPayer;
+    c.to.kind = PayeeKind::kAccount;
+    c.to.account = kPayee;
+    c.amount_minor = 1;
+    c.currency = "EUR";
+    c.rail = Rail::kInternal;
+    c.end_to_end_id = "E2E";
+    c.scheduled_for = kNow + 3600 * kNsPerSecond;
+    op.body = c;
+    runtime::Reply reply;
+    s->Execute(op, ctx, &reply);
+    return reply.http_status;
+  };
+  for (u128 id = 1; id <= kScheduledWaitingPerTenantMax; id++) ASSERT_EQ(schedule(id), 201);
+  EXPECT_EQ(schedule(kScheduledWaitingPerTenantMax + 1), 503);
+  op.body = CancelPaymentOp{1};
+  runtime::Reply reply;
+  s->Execute(op, ctx, &reply);
+  ASSERT_EQ(reply.http_status, 200);
+  EXPECT_EQ(schedule(kScheduledWaitingPerTenantMax + 2), 201) << "a cancelled one frees its place";
+  // The count is state rebuilt by replay: the share holds after a restart too.
+  auto replayed = NewService();
+  ASSERT_TRUE(Replay(replayed.get()).ok());
+  s = std::move(replayed);
+  EXPECT_EQ(schedule(kScheduledWaitingPerTenantMax + 3), 503);
 }
 
 TEST_F(PaymentsServiceTest, APausedOrderSkipsWhatFellDueAndResumesOnSchedule) {
