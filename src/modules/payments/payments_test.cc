@@ -538,8 +538,29 @@ TEST_F(PaymentsServiceTest, AFeeIsReservedWithItsPaymentAndEndsWithIt) {
   PayExternal(*s, 2);  // held, then rejected by its case: the fee voided with it
   s->OnHoldResolved(kernel::DerivedId(2, 'T'), false, ctx);
   EXPECT_EQ(s->Find(2)->status, S::kRejected);
+  // The scheme refuses one for good; another gets no answer by its deadline: both voided.
+  money.next = kernel::MoveOutcome::kExecuted;
+  PayExternal(*s, 3);
+  PaymentOp refused;
+  refused.body = SchemeRefusedOp{3, "400: malformed"};
+  runtime::Reply reply3;
+  s->Execute(refused, ctx, &reply3);
+  EXPECT_EQ(s->Find(3)->status, S::kFailed);
+  PayExternal(*s, 4);
+  Deliver(*s, 4);
+  PaymentOp page;
+  page.body = FeedPageOp{{}, kNow + 2000 * 1'000'000ull};
+  runtime::ServiceContext late = Ctx();
+  late.batch_timestamp = kNow + 2000 * 1'000'000ull;
+  runtime::Reply reply4;
+  s->Execute(page, late, &reply4);
+  EXPECT_EQ(s->Find(4)->status, S::kFailed);
+  EXPECT_EQ(s->Find(4)->history.back().reason_code, "no_answer");
   const std::vector<std::pair<u128, bool>> finished = {
-      {kernel::DerivedId(1, 'T'), true}, {FeeTransferOf(1), true}, {FeeTransferOf(2), false}};
+      {kernel::DerivedId(1, 'T'), true}, {FeeTransferOf(1), true},
+      {FeeTransferOf(2), false},         {kernel::DerivedId(3, 'T'), false},
+      {FeeTransferOf(3), false},         {kernel::DerivedId(4, 'T'), false},
+      {FeeTransferOf(4), false}};
   EXPECT_EQ(money.finished, finished);
   auto replayed = NewService();
   ASSERT_TRUE(Replay(replayed.get()).ok());
