@@ -590,8 +590,8 @@ class PaymentsService final : public runtime::Service, public kernel::HoldObserv
   // Snapshots walk by_tenant_ (creation order), so the payments' own map need not be ordered.
   std::unordered_map<u128, Payment, kernel::U128Hash> payments_;
   std::unordered_map<u128, u128, kernel::U128Hash> by_transfer_;
-  std::map<u128, std::vector<u128>> by_tenant_;  // creation order
-  std::map<u128, FeeSchedule> fees_;             // by tenant
+  std::map<u128, std::vector<u128>> by_tenant_;                             // creation order
+  std::map<u128, FeeSchedule> fees_;                                        // by tenant
   std::unordered_map<u128, uint32_t, kernel::U128Hash> scheduled_waiting_;  // by tenant
 };
 

@@ -242,22 +242,7 @@ bool BuildCreateBatch(const RouteCall& c, BuiltOp* out, DecodeError* err) {
     }
   }
   op.id = kernel::RandomU128();
-  auto built = NewPaymentOp(c);
-  built->body = std::move(op);
-  out->op = std::move(built);
-  return true;
-}
-
-bool BuildGetBatch(const RouteCall& c, BuiltOp* out, DecodeError* err) {
-  GetBatchOp g;
-  if (!kernel::ParseId(c.in.path_params.at(0), kBatchPrefix, &g.id)) {
-    return Fail(err, "resource_not_found", "No such object.", "id", kernel::ErrorKind::kNotFound);
-  }
-  if (!api::detail::KnownQuery(c.in, {}, err)) return false;
-  auto built = NewPaymentOp(c);
-  built->body = g;
-  out->op = std::move(built);
-  return true;
+  return Emit(c, std::move(op), out);
 }
 
 }  // namespace cb::modules::payments

@@ -19,6 +19,5 @@ bool FileField(api::detail::Reader& r, std::string_view key, bool required, size
 
 // payments_batch_routes.cc
 bool BuildCreateBatch(const api::RouteCall& c, api::BuiltOp* out, api::DecodeError* err);
-bool BuildGetBatch(const api::RouteCall& c, api::BuiltOp* out, api::DecodeError* err);
 
 }  // namespace cb::modules::payments

@@ -154,11 +154,7 @@ namespace json = boost::json;
 
 // GET /v1/payment_fees
 bool BuildGetFees(const api::RouteCall& c, api::BuiltOp* out, api::DecodeError* err) {
-  if (!api::detail::KnownQuery(c.in, {}, err)) return false;
-  auto op = NewPaymentOp(c);
-  op->body = GetFeesOp{};
-  out->op = std::move(op);
-  return true;
+  return NoQuery(c, err) && Emit(c, GetFeesOp{}, out);
 }
 
 // PUT /v1/payment_fees {"fees":[{"rail","currency","amount","account"}...]}: the whole schedule.
@@ -205,11 +201,7 @@ bool BuildSetFees(const api::RouteCall& c, api::BuiltOp* out, api::DecodeError* 
     }
     s.rules.push_back(std::move(rule));
   }
-  if (!r.Finish()) return false;
-  auto op = NewPaymentOp(c);
-  op->body = std::move(s);
-  out->op = std::move(op);
-  return true;
+  return r.Finish() && Emit(c, std::move(s), out);
 }
 
 }  // namespace cb::modules::payments

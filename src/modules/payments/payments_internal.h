@@ -61,6 +61,25 @@ kernel::Answer PageNewestFirst(const std::vector<u128>* ids, uint32_t limit, uin
 // A PaymentOp for a route call: the caller, trace, idempotency key and request hash
 // (payments_routes.cc).
 std::shared_ptr<PaymentOp> NewPaymentOp(const api::RouteCall& c);
+// The route call's op carrying `body`, handed to the executor; true (a builder's answer).
+template <typename Body>
+bool Emit(const api::RouteCall& c, Body body, api::BuiltOp* out) {
+  auto op = NewPaymentOp(c);
+  op->body = std::move(body);
+  out->op = std::move(op);
+  return true;
+}
+// The {id} path parameter as an id with `prefix`; 404 resource_not_found when it is not one.
+bool PathId(const api::RouteCall& c, std::string_view prefix, u128* out, api::DecodeError* err);
+// No query parameters (each one is refused by name).
+bool NoQuery(const api::RouteCall& c, api::DecodeError* err);
+// GET of one object by its prefixed id: `Op{id}` for the service (which answers 404 for an
+// id that is not the caller's).
+template <typename Op, const std::string_view& kPrefix>
+bool BuildGetById(const api::RouteCall& c, api::BuiltOp* out, api::DecodeError* err) {
+  Op get;
+  return PathId(c, kPrefix, &get.id, err) && NoQuery(c, err) && Emit(c, get, out);
+}
 // The fee schedule's routes (payments_fees.cc).
 bool BuildGetFees(const api::RouteCall& c, api::BuiltOp* out, api::DecodeError* err);
 bool BuildSetFees(const api::RouteCall& c, api::BuiltOp* out, api::DecodeError* err);

@@ -202,6 +202,23 @@ std::string RenderReceived(const ReceivedPayment& r) {
 
 namespace cb::modules::payments {
 
+namespace {
+
+// An exception's `","direction":...,"payment","received_payment","detail"` (its string
+// before it left open), shared by the reconciliation's list and the exception's own object.
+void AppendExceptionLinks(const ReconItem& x, std::string* out) {
+  std::string& o = *out;
+  o.append(R"(","direction":")").append(x.credit ? "credit" : "debit");
+  o.append(R"(","payment":)");
+  IdOrNull(&o, kPaymentPrefix, x.credit ? 0 : x.object);
+  o.append(R"(,"received_payment":)");
+  IdOrNull(&o, kReceivedPaymentPrefix, x.credit ? x.object : 0);
+  o.append(R"(,"detail":)");
+  kernel::AppendJsonStringOrNull(&o, x.detail);
+}
+
+}  // namespace
+
 std::string RenderReconciliation(const Reconciliation& r) {
   const auto currency = ledger::FindCurrency(r.currency);
   CB_CHECK(currency.has_value());
@@ -228,13 +245,7 @@ std::string RenderReconciliation(const Reconciliation& r) {
     kernel::AppendJsonStringOrNull(&o, x.end_to_end_id);
     o.append(R"(,"amount":")");
     kernel::AppendAmount(&o, x.amount_minor, currency->scale);
-    o.append(R"(","direction":")").append(x.credit ? "credit" : "debit");
-    o.append(R"(","payment":)");
-    IdOrNull(&o, kPaymentPrefix, x.credit ? 0 : x.object);
-    o.append(R"(,"received_payment":)");
-    IdOrNull(&o, kReceivedPaymentPrefix, x.credit ? x.object : 0);
-    o.append(R"(,"detail":)");
-    kernel::AppendJsonStringOrNull(&o, x.detail);
+    AppendExceptionLinks(x, &o);
     o.push_back('}');
   }
   o.append(R"(],"created_at":)");
@@ -275,13 +286,7 @@ std::string RenderReconException(const Reconciliation& r, uint32_t index,
     o.append("null");
   }
   o.append(R"(,"currency":")").append(r.currency);
-  o.append(R"(","direction":")").append(x.credit ? "credit" : "debit");
-  o.append(R"(","payment":)");
-  IdOrNull(&o, kPaymentPrefix, x.credit ? 0 : x.object);
-  o.append(R"(,"received_payment":)");
-  IdOrNull(&o, kReceivedPaymentPrefix, x.credit ? x.object : 0);
-  o.append(R"(,"detail":)");
-  kernel::AppendJsonStringOrNull(&o, x.detail);
+  AppendExceptionLinks(x, &o);
   o.append(R"(,"created_at":)");
   kernel::AppendTimestamp(&o, r.created);
   o.push_back('}');

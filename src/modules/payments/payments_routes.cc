@@ -28,6 +28,18 @@ std::shared_ptr<PaymentOp> NewPaymentOp(const api::RouteCall& c) {
   return op;
 }
 
+bool PathId(const api::RouteCall& c, std::string_view prefix, u128* out, api::DecodeError* err) {
+  if (!kernel::ParseId(c.in.path_params.at(0), prefix, out)) {
+    return api::detail::Fail(err, "resource_not_found", "No such object.", "id",
+                             kernel::ErrorKind::kNotFound);
+  }
+  return true;
+}
+
+bool NoQuery(const api::RouteCall& c, api::DecodeError* err) {
+  return api::detail::KnownQuery(c.in, {}, err);
+}
+
 namespace {
 
 using api::BuiltOp;
@@ -38,8 +50,6 @@ using api::detail::Fail;
 using api::detail::ParseBody;
 using api::detail::Reader;
 namespace json = boost::json;
-
-std::shared_ptr<PaymentOp> NewOp(const RouteCall& c) { return NewPaymentOp(c); }
 
 // A list cursor: `prefix` and the list position to continue below (PagePositions), below
 // the type's maximum (which means "from the newest").
@@ -315,10 +325,7 @@ bool BuildCreate(const RouteCall& c, BuiltOp* out, DecodeError* err) {
                 "/, no //).",
                 "end_to_end_id");
   }
-  auto op = NewOp(c);
-  op->body = std::move(p);
-  out->op = std::move(op);
-  return true;
+  return Emit(c, std::move(p), out);
 }
 
 // POST /v1/standing_orders: a payment's fields, and frequency, start_at, day_of_month,
@@ -360,27 +367,7 @@ bool BuildCreateOrder(const RouteCall& c, BuiltOp* out, DecodeError* err) {
   o.day_of_month = static_cast<uint32_t>(day);
   o.count_max = static_cast<uint32_t>(count);
   o.id = kernel::RandomU128();
-  auto op = NewOp(c);
-  op->body = std::move(o);
-  out->op = std::move(op);
-  return true;
-}
-
-bool OrderParam(const RouteCall& c, u128* out, DecodeError* err) {
-  if (!kernel::ParseId(c.in.path_params.at(0), kStandingOrderPrefix, out)) {
-    return Fail(err, "resource_not_found", "No such object.", "id", kernel::ErrorKind::kNotFound);
-  }
-  return api::detail::KnownQuery(c.in, {}, err);
-}
-
-// GET /v1/standing_orders/{id}
-bool BuildGetOrder(const RouteCall& c, BuiltOp* out, DecodeError* err) {
-  GetStandingOrderOp g;
-  if (!OrderParam(c, &g.id, err)) return false;
-  auto op = NewOp(c);
-  op->body = g;
-  out->op = std::move(op);
-  return true;
+  return Emit(c, std::move(o), out);
 }
 
 // POST /v1/standing_orders/{id}/pause|resume|cancel
@@ -388,11 +375,11 @@ template <OrderAction kAction>
 bool BuildOrderAction(const RouteCall& c, BuiltOp* out, DecodeError* err) {
   StandingOrderActionOp a;
   a.action = kAction;
-  if (!OrderParam(c, &a.id, err) || !api::detail::NoBody(c.in, err)) return false;
-  auto op = NewOp(c);
-  op->body = a;
-  out->op = std::move(op);
-  return true;
+  if (!PathId(c, kStandingOrderPrefix, &a.id, err) || !NoQuery(c, err) ||
+      !api::detail::NoBody(c.in, err)) {
+    return false;
+  }
+  return Emit(c, a, out);
 }
 
 // GET /v1/standing_orders?limit=&cursor=
@@ -403,50 +390,7 @@ bool BuildListOrders(const RouteCall& c, BuiltOp* out, DecodeError* err) {
     return false;
   }
   if (!PositionCursor(c, 's', &l.before, err)) return false;
-  auto op = NewOp(c);
-  op->body = l;
-  out->op = std::move(op);
-  return true;
-}
-
-bool PaymentParam(const RouteCall& c, u128* out, DecodeError* err) {
-  if (!kernel::ParseId(c.in.path_params.at(0), kPaymentPrefix, out)) {
-    return Fail(err, "resource_not_found", "No such object.", "id", kernel::ErrorKind::kNotFound);
-  }
-  return true;
-}
-
-// GET /v1/payments/{id}
-bool BuildGet(const RouteCall& c, BuiltOp* out, DecodeError* err) {
-  GetPaymentOp g;
-  if (!PaymentParam(c, &g.id, err) || !api::detail::KnownQuery(c.in, {}, err)) return false;
-  auto op = NewOp(c);
-  op->body = g;
-  out->op = std::move(op);
-  return true;
-}
-
-// GET /v1/payments/{id}/messages
-bool BuildMessages(const RouteCall& c, BuiltOp* out, DecodeError* err) {
-  GetMessagesOp g;
-  if (!PaymentParam(c, &g.id, err) || !api::detail::KnownQuery(c.in, {}, err)) return false;
-  auto op = NewOp(c);
-  op->body = g;
-  out->op = std::move(op);
-  return true;
-}
-
-// GET /v1/received_payments/{id}
-bool BuildGetReceived(const RouteCall& c, BuiltOp* out, DecodeError* err) {
-  GetReceivedOp g;
-  if (!kernel::ParseId(c.in.path_params.at(0), kReceivedPaymentPrefix, &g.id)) {
-    return Fail(err, "resource_not_found", "No such object.", "id", kernel::ErrorKind::kNotFound);
-  }
-  if (!api::detail::KnownQuery(c.in, {}, err)) return false;
-  auto op = NewOp(c);
-  op->body = g;
-  out->op = std::move(op);
-  return true;
+  return Emit(c, l, out);
 }
 
 // GET /v1/received_payments?account=&limit=&cursor=
@@ -462,10 +406,7 @@ bool BuildListReceived(const RouteCall& c, BuiltOp* out, DecodeError* err) {
     }
   }
   if (!PositionCursor(c, 'r', &l.before, err)) return false;
-  auto op = NewOp(c);
-  op->body = l;
-  out->op = std::move(op);
-  return true;
+  return Emit(c, l, out);
 }
 
 // POST /v1/reconciliations {"camt053": "<?xml ..."}
@@ -481,23 +422,7 @@ bool BuildReconcile(const RouteCall& c, BuiltOp* out, DecodeError* err) {
     return false;
   }
   x.id = kernel::RandomU128();
-  auto op = NewOp(c);
-  op->body = std::move(x);
-  out->op = std::move(op);
-  return true;
-}
-
-// GET /v1/reconciliations/{id}
-bool BuildGetReconciliation(const RouteCall& c, BuiltOp* out, DecodeError* err) {
-  GetReconciliationOp g;
-  if (!kernel::ParseId(c.in.path_params.at(0), kReconciliationPrefix, &g.id)) {
-    return Fail(err, "resource_not_found", "No such object.", "id", kernel::ErrorKind::kNotFound);
-  }
-  if (!api::detail::KnownQuery(c.in, {}, err)) return false;
-  auto op = NewOp(c);
-  op->body = g;
-  out->op = std::move(op);
-  return true;
+  return Emit(c, std::move(x), out);
 }
 
 // GET /v1/reconciliation_exceptions?reconciliation=&type=&limit=&cursor=
@@ -523,36 +448,17 @@ bool BuildListReconExceptions(const RouteCall& c, BuiltOp* out, DecodeError* err
     l.type = t;
   }
   if (!PositionCursor(c, 'x', &l.before, err)) return false;
-  auto op = NewOp(c);
-  op->body = l;
-  out->op = std::move(op);
-  return true;
-}
-
-// GET /v1/reconciliation_exceptions/{id}
-bool BuildGetReconException(const RouteCall& c, BuiltOp* out, DecodeError* err) {
-  GetReconExceptionOp g;
-  if (!kernel::ParseId(c.in.path_params.at(0), kReconExceptionPrefix, &g.id)) {
-    return Fail(err, "resource_not_found", "No such object.", "id", kernel::ErrorKind::kNotFound);
-  }
-  if (!api::detail::KnownQuery(c.in, {}, err)) return false;
-  auto op = NewOp(c);
-  op->body = g;
-  out->op = std::move(op);
-  return true;
+  return Emit(c, l, out);
 }
 
 // POST /v1/payments/{id}/cancel
 bool BuildCancel(const RouteCall& c, BuiltOp* out, DecodeError* err) {
   CancelPaymentOp x;
-  if (!PaymentParam(c, &x.id, err) || !api::detail::KnownQuery(c.in, {}, err) ||
+  if (!PathId(c, kPaymentPrefix, &x.id, err) || !NoQuery(c, err) ||
       !api::detail::NoBody(c.in, err)) {
     return false;
   }
-  auto op = NewOp(c);
-  op->body = x;
-  out->op = std::move(op);
-  return true;
+  return Emit(c, x, out);
 }
 
 // GET /v1/payments?account=&status=&from=&to=&limit=&cursor=
@@ -583,10 +489,7 @@ bool BuildList(const RouteCall& c, BuiltOp* out, DecodeError* err) {
   if (to) l.to = *to;
   if (l.from > l.to) return Fail(err, "parameter_invalid", "from must not be after to.", "from");
   if (!PositionCursor(c, 'p', &l.before, err)) return false;
-  auto op = NewOp(c);
-  op->body = l;
-  out->op = std::move(op);
-  return true;
+  return Emit(c, l, out);
 }
 
 constexpr RouteSpec kRoutes[] = {
@@ -605,12 +508,12 @@ constexpr RouteSpec kRoutes[] = {
      .pattern = "/v1/payments/{id}",
      .service = "payments",
      .scope = kernel::kScopeTransactionsRead,
-     .build = BuildGet},
+     .build = BuildGetById<GetPaymentOp, kPaymentPrefix>},
     {.method = "GET",
      .pattern = "/v1/payments/{id}/messages",
      .service = "payments",
      .scope = kernel::kScopeTransactionsRead,
-     .build = BuildMessages},
+     .build = BuildGetById<GetMessagesOp, kPaymentPrefix>},
     {.method = "GET",
      .pattern = "/v1/received_payments",
      .service = "payments",
@@ -620,7 +523,7 @@ constexpr RouteSpec kRoutes[] = {
      .pattern = "/v1/received_payments/{id}",
      .service = "payments",
      .scope = kernel::kScopeTransactionsRead,
-     .build = BuildGetReceived},
+     .build = BuildGetById<GetReceivedOp, kReceivedPaymentPrefix>},
     {.method = "POST",
      .pattern = "/v1/reconciliations",
      .service = "payments",
@@ -630,7 +533,7 @@ constexpr RouteSpec kRoutes[] = {
      .pattern = "/v1/reconciliations/{id}",
      .service = "payments",
      .scope = kernel::kScopeAdmin,
-     .build = BuildGetReconciliation},
+     .build = BuildGetById<GetReconciliationOp, kReconciliationPrefix>},
     {.method = "GET",
      .pattern = "/v1/reconciliation_exceptions",
      .service = "payments",
@@ -640,7 +543,7 @@ constexpr RouteSpec kRoutes[] = {
      .pattern = "/v1/reconciliation_exceptions/{id}",
      .service = "payments",
      .scope = kernel::kScopeAdmin,
-     .build = BuildGetReconException},
+     .build = BuildGetById<GetReconExceptionOp, kReconExceptionPrefix>},
     {.method = "POST",
      .pattern = "/v1/payment_batches",
      .service = "payments",
@@ -651,7 +554,7 @@ constexpr RouteSpec kRoutes[] = {
      .pattern = "/v1/payment_batches/{id}",
      .service = "payments",
      .scope = kernel::kScopeTransactionsRead,
-     .build = BuildGetBatch},
+     .build = BuildGetById<GetBatchOp, kBatchPrefix>},
     {.method = "POST",
      .pattern = "/v1/standing_orders",
      .service = "payments",
@@ -667,7 +570,7 @@ constexpr RouteSpec kRoutes[] = {
      .pattern = "/v1/standing_orders/{id}",
      .service = "payments",
      .scope = kernel::kScopeTransactionsRead,
-     .build = BuildGetOrder},
+     .build = BuildGetById<GetStandingOrderOp, kStandingOrderPrefix>},
     {.method = "POST",
      .pattern = "/v1/standing_orders/{id}/pause",
      .service = "payments",
